@@ -1,0 +1,5 @@
+//! The `bramka` command line.
+
+fn main() {
+    println!("bramka: work in progress");
+}

@@ -1,0 +1,262 @@
+//! Framework-neutral webhook types: a request in, events out, an acknowledgement back.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use url::Url;
+
+use crate::report::DeliveryReport;
+
+/// An HTTP request as an operator sent it, in a form any web framework can build.
+///
+/// `url` must be the public URL the operator called (scheme, host, port, path and query as
+/// configured at the operator): signature checks (Twilio) depend on it exactly.
+#[derive(Clone)]
+pub struct WebhookRequest {
+    /// `GET`, `POST`, …
+    pub method: String,
+    /// The full public URL, query included.
+    pub url: Url,
+    /// Header names and values, in order.
+    pub headers: Vec<(String, String)>,
+    /// The raw body.
+    pub body: Vec<u8>,
+}
+
+impl fmt::Debug for WebhookRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebhookRequest")
+            .field("method", &self.method)
+            .field("url", &self.url.as_str())
+            .field("headers", &self.headers.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>())
+            .field("body_len", &self.body.len())
+            .finish()
+    }
+}
+
+impl WebhookRequest {
+    /// A request with no headers and no body.
+    pub fn new(method: &str, url: Url) -> Self {
+        WebhookRequest { method: method.to_ascii_uppercase(), url, headers: Vec::new(), body: Vec::new() }
+    }
+    /// Adds a header.
+    pub fn with_header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+    /// Sets the body.
+    pub fn with_body(mut self, body: impl Into<Vec<u8>>) -> Self {
+        self.body = body.into();
+        self
+    }
+    /// The first header with this name (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+    /// Query parameters, decoded, in order.
+    pub fn query_pairs(&self) -> Vec<(String, String)> {
+        self.url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
+    }
+    /// The body decoded as `application/x-www-form-urlencoded`, in order.
+    pub fn form_pairs(&self) -> Vec<(String, String)> {
+        url::form_urlencoded::parse(&self.body).map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
+    }
+    /// Query parameters followed by form body parameters (for operators that use either).
+    pub fn params(&self) -> Vec<(String, String)> {
+        let mut p = self.query_pairs();
+        let form = self
+            .header("content-type")
+            .is_none_or(|ct| ct.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"));
+        if form && !self.body.is_empty() {
+            p.extend(self.form_pairs());
+        }
+        p
+    }
+    /// The body as UTF-8.
+    pub fn body_str(&self) -> Result<&str, WebhookError> {
+        std::str::from_utf8(&self.body)
+            .map_err(|_| WebhookError::Malformed { reason: "body is not UTF-8".into() })
+    }
+}
+
+/// A message received by one of your numbers.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct InboundMessage {
+    /// The gateway that received it (`"smsapi"`).
+    pub gateway: String,
+    /// The operator's id for it (the de-duplication key).
+    pub message_id: String,
+    /// The sender: `+` and E.164 digits when it is a number, else as given.
+    pub from: String,
+    /// The receiving number or short code: `+` and E.164 digits when it is a number, else as given.
+    pub to: String,
+    /// The text.
+    pub text: String,
+    /// When the operator received it (now, when the operator does not say).
+    pub received_at: DateTime<Utc>,
+    /// Parts, when given.
+    pub parts: Option<u32>,
+    /// Other fields the operator sent.
+    pub raw: BTreeMap<String, String>,
+}
+
+impl InboundMessage {
+    /// An inbound message; `from` and `to` are normalised with [`normalize_address`].
+    pub fn new(
+        gateway: impl Into<String>,
+        message_id: impl Into<String>,
+        from: &str,
+        to: &str,
+        text: impl Into<String>,
+        received_at: DateTime<Utc>,
+    ) -> Self {
+        InboundMessage {
+            gateway: gateway.into(),
+            message_id: message_id.into(),
+            from: normalize_address(from),
+            to: normalize_address(to),
+            text: text.into(),
+            received_at,
+            parts: None,
+            raw: BTreeMap::new(),
+        }
+    }
+}
+
+/// `+48600100200` for anything that parses as an international number (`48600100200`,
+/// `+48 600 100 200`, `0048…`), the input unchanged otherwise (short codes, names).
+pub fn normalize_address(s: &str) -> String {
+    let t = s.trim();
+    let digits_only = t.trim_start_matches('+').chars().all(|c| c.is_ascii_digit() || c == ' ');
+    if digits_only && let Ok(n) = crate::phone::PhoneNumber::parse(t) {
+        return n.e164();
+    }
+    t.to_owned()
+}
+
+/// What a webhook request carried.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum WebhookEvent {
+    /// A delivery report.
+    Delivery(DeliveryReport),
+    /// An inbound message.
+    Inbound(InboundMessage),
+}
+
+/// The response to give the operator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// `Content-Type`.
+    pub content_type: String,
+    /// Body.
+    pub body: String,
+}
+
+impl WebhookResponse {
+    /// `200` with a plain-text body.
+    pub fn text(body: impl Into<String>) -> Self {
+        WebhookResponse { status: 200, content_type: "text/plain; charset=utf-8".into(), body: body.into() }
+    }
+    /// `204`, no body.
+    pub fn no_content() -> Self {
+        WebhookResponse { status: 204, content_type: "text/plain".into(), body: String::new() }
+    }
+}
+
+/// Why a webhook request was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum WebhookError {
+    /// The request is not signed but must be.
+    #[error("missing signature: {header} header is required")]
+    MissingSignature {
+        /// The expected header.
+        header: String,
+    },
+    /// The signature does not match.
+    #[error("invalid signature: {reason}")]
+    InvalidSignature {
+        /// Why (never the expected value).
+        reason: String,
+    },
+    /// The request does not have the expected shape.
+    #[error("malformed webhook: {reason}")]
+    Malformed {
+        /// What is wrong.
+        reason: String,
+    },
+    /// The method is not accepted.
+    #[error("method {method} not accepted; expected {expected}")]
+    Method {
+        /// The method received.
+        method: String,
+        /// Accepted methods.
+        expected: String,
+    },
+}
+
+impl WebhookError {
+    /// The HTTP status to answer with: 401/403 for signatures, 400 for malformed, 405 for methods.
+    pub fn http_status(&self) -> u16 {
+        match self {
+            WebhookError::MissingSignature { .. } => 401,
+            WebhookError::InvalidSignature { .. } => 403,
+            WebhookError::Malformed { .. } => 400,
+            WebhookError::Method { .. } => 405,
+        }
+    }
+    /// A malformed-request error.
+    pub fn malformed(reason: impl Into<String>) -> Self {
+        WebhookError::Malformed { reason: reason.into() }
+    }
+}
+
+/// Parses (and verifies, where the operator signs) an operator's webhook requests.
+pub trait WebhookParser: Send + Sync {
+    /// The operator (`"twilio"`).
+    fn provider(&self) -> &str;
+    /// Parses a request into events. Operators that sign their requests verify first and fail
+    /// closed.
+    fn parse(&self, request: &WebhookRequest) -> Result<Vec<WebhookEvent>, WebhookError>;
+    /// The acknowledgement the operator expects after a successful parse.
+    fn acknowledge(&self, events: &[WebhookEvent]) -> WebhookResponse;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn params_merge_query_and_form() {
+        let req = WebhookRequest::new("post", Url::parse("https://x.test/h?a=1&b=%2B48").unwrap())
+            .with_header("Content-Type", "application/x-www-form-urlencoded")
+            .with_body("c=z+y&d=%C5%82");
+        assert_eq!(req.method, "POST");
+        let p = req.params();
+        assert_eq!(
+            p,
+            vec![
+                ("a".into(), "1".into()),
+                ("b".into(), "+48".into()),
+                ("c".into(), "z y".into()),
+                ("d".into(), "ł".into())
+            ]
+        );
+        assert_eq!(req.header("content-TYPE"), Some("application/x-www-form-urlencoded"));
+    }
+
+    #[test]
+    fn addresses_normalised_only_when_numbers() {
+        assert_eq!(normalize_address("48600100200"), "+48600100200");
+        assert_eq!(normalize_address("+48 600 100 200"), "+48600100200");
+        assert_eq!(normalize_address("7255"), "7255");
+        assert_eq!(normalize_address("InfoSMS"), "InfoSMS");
+    }
+}

@@ -15,6 +15,7 @@
 //! ```
 
 pub mod capabilities;
+pub mod clock;
 pub mod dsn;
 pub mod encoding;
 pub mod error;

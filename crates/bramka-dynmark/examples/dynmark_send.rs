@@ -1,0 +1,41 @@
+//! Sends one SMS through Dynmark.
+//!
+//! Reads `DYNMARK_USER`, `DYNMARK_PASSWORD` and optional `DYNMARK_TO` (default: Ofcom's drama
+//! number +447700900123, which is never delivered) and `DYNMARK_FROM` (default `bramka`).
+//! Dynmark has no test mode: this sends a real, billed message. Exits cleanly when unset.
+//!
+//! ```sh
+//! DYNMARK_USER=acme DYNMARK_PASSWORD=... DYNMARK_TO=+447... cargo run -p bramka-dynmark --example dynmark_send
+//! ```
+
+use bramka_core::{Gateway, Message};
+use bramka_dynmark::{DynmarkConfig, DynmarkGateway};
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let (Ok(user), Ok(password)) = (std::env::var("DYNMARK_USER"), std::env::var("DYNMARK_PASSWORD")) else {
+        println!(
+            "skipped: set DYNMARK_USER and DYNMARK_PASSWORD (and optionally DYNMARK_TO, DYNMARK_FROM) to send"
+        );
+        return;
+    };
+    let to = std::env::var("DYNMARK_TO").unwrap_or_else(|_| "+447700900123".into());
+    let from = std::env::var("DYNMARK_FROM").unwrap_or_else(|_| "bramka".into());
+    let result = async {
+        let gw = DynmarkGateway::new(DynmarkConfig::builder(user, password).sender(from).build()?)?;
+        let msg = Message::builder().to(to).default_prefix("44").text("Hello from bramka").build()?;
+        gw.send(&msg).await
+    }
+    .await;
+    match result {
+        Ok(report) => {
+            for r in &report.recipients {
+                println!("{}: {}", r.to, r.state);
+            }
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(1);
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! Every Dynmark wire detail, in one place.
+//!
+//! Public material on Dynmark is thin (see `shared/reference/dynmark.md`). Each item below names
+//! its evidence with the reference's tags: **[docs]** (readable part of docs.dynmark.com),
+//! **[example]** (Dynmark's own Java/PHP sample code), **[inferred]** (no source). A correction
+//! from Dynmark support is a change to this module only.
+
+use serde::{Deserialize, Serialize};
+
+/// Production base URL of the REST ("WebApi") family. [docs] [example]
+pub(crate) const DEFAULT_BASE_URL: &str = "https://services.dynmark.com/webapi/";
+
+/// Path of the send endpoint, relative to the base URL. [docs] [example]
+pub(crate) const SEND_PATH: &str = "message/send";
+
+/// Recommended request timeout: 130 s (docs C# sample, PHP sample, SaleCycle comment). [docs] [example]
+pub(crate) const RECOMMENDED_TIMEOUT_SECS: u64 = 130;
+
+/// Connect timeout of the PHP sample. [example]
+pub(crate) const RECOMMENDED_CONNECT_TIMEOUT_SECS: u64 = 10;
+
+/// Messages per request. No limit is documented; 100 keeps requests small. [inferred]
+pub(crate) const MAX_BATCH: usize = 100;
+
+/// Largest number of parts: not documented. [unknown] The core's default cap (7) is used.
+pub(crate) const MAX_PARTS: u8 = 7;
+
+/// Sender names: 2 to 11 characters (seed 001; UK industry norm). [inferred]
+pub(crate) const SENDER_MIN: usize = 2;
+/// See [`SENDER_MIN`].
+pub(crate) const SENDER_MAX: usize = 11;
+
+/// One message of the JSON array posted to `message/send`. [docs] [example]
+///
+/// Recipients are international digits without `+` (`447700900123`). [docs]
+/// `clientRef` is an opaque correlation field, not a documented de-duplication key. [inferred]
+#[derive(Debug, Serialize)]
+pub(crate) struct OutMessage<'a> {
+    pub(crate) from: &'a str,
+    pub(crate) to: &'a str,
+    pub(crate) body: &'a str,
+    #[serde(rename = "clientRef")]
+    pub(crate) client_ref: &'a str,
+    /// ISO-8601 UTC, e.g. `2015-10-05T12:57:00.543Z`. [docs]
+    #[serde(rename = "deliverAfter", skip_serializing_if = "Option::is_none")]
+    pub(crate) deliver_after: Option<String>,
+    #[serde(rename = "deliveryStatusUrl", skip_serializing_if = "Option::is_none")]
+    pub(crate) delivery_status_url: Option<&'a str>,
+}
+
+/// One element of the response array, in request order (order assumed). [example]
+///
+/// PascalCase aliases because .NET services sometimes switch casing. [inferred]
+/// No message id is attested anywhere. [unknown]
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct MessageResult {
+    #[serde(default, alias = "To")]
+    pub(crate) to: Option<String>,
+    #[serde(default, alias = "Successful")]
+    pub(crate) successful: Option<bool>,
+    #[serde(default, rename = "validationFailures", alias = "ValidationFailures")]
+    pub(crate) validation_failures: Vec<ValidationFailure>,
+    /// A logon failure may come back as a 2xx element with this field. [docs] (partial)
+    #[serde(default, rename = "failureDescription", alias = "FailureDescription")]
+    pub(crate) failure_description: Option<String>,
+    /// A message id, if Dynmark sends one under one of these names. [unknown]
+    #[serde(default, rename = "messageId", alias = "MessageId", alias = "id", alias = "Id")]
+    pub(crate) message_id: Option<serde_json::Value>,
+}
+
+/// A validation failure. Only `ToInvalid` is attested as a code. [example]
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct ValidationFailure {
+    #[serde(default, alias = "Property")]
+    pub(crate) property: Option<String>,
+    #[serde(default, rename = "failureCode", alias = "FailureCode")]
+    pub(crate) failure_code: Option<String>,
+    #[serde(default, alias = "Details")]
+    pub(crate) details: Option<String>,
+}
+
+/// Whether a `failureDescription` is a logon (credentials) failure. [docs] (partial) + [inferred]
+pub(crate) fn is_logon_failure(description: &str) -> bool {
+    let d = description.to_ascii_lowercase();
+    ["logon", "log on", "credential", "password", "authenticat"].iter().any(|w| d.contains(w))
+}
+
+/// The message id of a result, when one is there. [unknown]
+pub(crate) fn message_id(r: &MessageResult) -> Option<String> {
+    match r.message_id.as_ref()? {
+        serde_json::Value::String(s) if !s.is_empty() => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn result_accepts_both_casings() {
+        let r: Vec<MessageResult> = serde_json::from_str(
+            r#"[{"To":"447700900123","Successful":true,"ValidationFailures":[]},
+                {"to":"447700900124","successful":false,"validationFailures":[{"property":"to","failureCode":"ToInvalid","details":"bad"}]}]"#,
+        )
+        .unwrap();
+        assert_eq!(r[0].successful, Some(true));
+        assert_eq!(r[0].to.as_deref(), Some("447700900123"));
+        assert_eq!(r[1].validation_failures[0].failure_code.as_deref(), Some("ToInvalid"));
+    }
+
+    #[test]
+    fn logon_failures_recognised() {
+        assert!(is_logon_failure("Unable to logon with the supplied credentials"));
+        assert!(!is_logon_failure("Message body too long"));
+    }
+
+    #[test]
+    fn out_message_shape() {
+        let m = OutMessage {
+            from: "Acme",
+            to: "447700900123",
+            body: "Hi",
+            client_ref: "abc",
+            deliver_after: None,
+            delivery_status_url: None,
+        };
+        assert_eq!(
+            serde_json::to_value(&m).unwrap(),
+            serde_json::json!({"from":"Acme","to":"447700900123","body":"Hi","clientRef":"abc"})
+        );
+    }
+}

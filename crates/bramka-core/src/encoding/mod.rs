@@ -1,11 +1,68 @@
-//! Encoding and segmentation: how a text will be encoded (GSM-7 or UCS-2) and split into parts.
+//! Encoding and segmentation: how a text will be encoded (GSM-7 or UCS-2) and split into parts,
+//! what an application shows as "3 SMS, 412/459" before sending.
 //!
-//! STUB: the full implementation (GSM-7 tables, transliteration, shift tables, grapheme-aware
-//! splitting) replaces this file. The public API below is the contract the rest of the crate uses.
+//! [`analyze`] runs the pipeline of the reference specification (section 12):
+//! 1. compose to NFC ([`Policy::nfc`], on by default: a decomposed "Café" is GSM-7);
+//! 2. optionally transliterate ([`Transliteration`]), applied only when the whole text then fits
+//!    GSM-7 (what was replaced is in [`Analysis::replacements`]);
+//! 3. choose the encoding: GSM-7 iff every character is in the default alphabet or its
+//!    extension table (or, opt-in, a national language's shift tables), else UCS-2
+//!    ([`Analysis::ucs2_chars`] says which characters forced it);
+//! 4. count units: septets (extension characters cost 2) or UTF-16 code units (emoji cost 2);
+//! 5. pack greedily into parts of 160 / 153 septets or 70 / 67 units (152 / 66 with the 16-bit
+//!    reference, less with shift tables), never splitting an escape pair, a surrogate pair, or
+//!    (by default) a grapheme cluster that fits in one part;
+//! 6. compare with the cap ([`Policy::max_parts`], 7 by default): [`Analysis::fits`],
+//!    [`Analysis::ensure_fits`].
+//!
+//! ```
+//! use bramka_core::encoding::{self, Encoding, Policy, Transliteration};
+//!
+//! let text = "Hello ".repeat(68) + "abcd"; // 412 GSM-7 characters
+//! let a = encoding::analyze(&text, &Policy::default());
+//! assert_eq!(a.encoding(), Encoding::Gsm7);
+//! assert_eq!(format!("{} SMS, {}/{}", a.segments(), a.units(), a.capacity()), "3 SMS, 412/459");
+//! assert_eq!(a.parts()[0].units, 153);
+//! assert!(a.fits());
+//!
+//! // One Polish letter makes the whole message UCS-2 ...
+//! let a = encoding::analyze("Zażółć gęślą jaźń", &Policy::default());
+//! assert_eq!((a.encoding(), a.units(), a.segments()), (Encoding::Ucs2, 17, 1));
+//! assert_eq!(a.ucs2_chars(), ['ż', 'ó', 'ł', 'ć', 'ę', 'ś', 'ą', 'ź', 'ń']);
+//!
+//! // ... unless it is transliterated; é, ü, ñ, Ä stay because GSM-7 has them.
+//! let policy = Policy::default().with_transliteration(Transliteration::Gsm7Safe);
+//! let a = encoding::analyze("Zażółć gęślą jaźń, Café „Müller”", &policy);
+//! assert_eq!(a.text(), "Zazolc gesla jazn, Café \"Müller\"");
+//! assert_eq!(a.encoding(), Encoding::Gsm7);
+//!
+//! // Over the cap is a typed error with the numbers.
+//! let a = encoding::analyze(&"a".repeat(1072), &Policy::default());
+//! let err = a.ensure_fits().unwrap_err();
+//! assert_eq!(
+//!     err.to_string(),
+//!     "text needs 8 GSM-7 parts but at most 7 are allowed (1072 units used, 1071 fit)"
+//! );
+//! ```
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::Serialize;
+
+mod gsm7;
+mod nfc;
+mod policy;
+mod segment;
+mod shift;
+mod translit;
+
+pub use gsm7::is_gsm7;
+pub use policy::{ConcatRef, Policy, SplitMode, Transliteration};
+pub use shift::{NationalLanguage, ShiftTables};
+pub use translit::Replacement;
+
+use segment::Capacity;
 
 /// The data coding an SMS is sent in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -27,50 +84,6 @@ impl fmt::Display for Encoding {
     }
 }
 
-/// What to do with characters that GSM-7 cannot carry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-#[non_exhaustive]
-pub enum Transliteration {
-    /// Keep every character; the message becomes UCS-2 when one is outside GSM-7 (default).
-    #[default]
-    Keep,
-    /// Replace only characters GSM-7 lacks (ą -> a, curly quotes -> straight), keep é, ü, ñ, Ä.
-    Gsm7Safe,
-    /// Replace everything outside ASCII.
-    Ascii,
-}
-
-/// Policy for analysing a text.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Policy {
-    /// Maximum number of parts (1..=255), 7 by default.
-    pub max_parts: u8,
-    /// Transliteration mode.
-    pub transliteration: Transliteration,
-    /// Compose to NFC first (default true).
-    pub nfc: bool,
-}
-
-impl Default for Policy {
-    fn default() -> Self {
-        Policy { max_parts: 7, transliteration: Transliteration::Keep, nfc: true }
-    }
-}
-
-impl Policy {
-    /// Sets the part cap.
-    pub fn with_max_parts(mut self, max_parts: u8) -> Self {
-        self.max_parts = max_parts;
-        self
-    }
-    /// Sets the transliteration mode.
-    pub fn with_transliteration(mut self, t: Transliteration) -> Self {
-        self.transliteration = t;
-        self
-    }
-}
-
 /// One part of a (possibly concatenated) message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Part {
@@ -88,6 +101,14 @@ pub struct Analysis {
     units: usize,
     parts: Vec<Part>,
     max_parts: u8,
+    part_capacity: usize,
+    single_capacity: usize,
+    multi_capacity: usize,
+    shift_tables: ShiftTables,
+    concat_ref: ConcatRef,
+    split_mode: SplitMode,
+    replacements: Vec<Replacement>,
+    ucs2_chars: Vec<char>,
 }
 
 impl Analysis {
@@ -99,15 +120,15 @@ impl Analysis {
     pub fn encoding(&self) -> Encoding {
         self.encoding
     }
-    /// Total units.
+    /// Total units: septets (extension characters count 2) or UTF-16 code units.
     pub fn units(&self) -> usize {
         self.units
     }
-    /// The parts.
+    /// The parts, in order; their texts concatenate to [`text`](Self::text).
     pub fn parts(&self) -> &[Part] {
         &self.parts
     }
-    /// Number of parts (segments).
+    /// Number of parts (segments); an empty text is one part.
     pub fn segments(&self) -> usize {
         self.parts.len()
     }
@@ -115,12 +136,57 @@ impl Analysis {
     pub fn max_parts(&self) -> u8 {
         self.max_parts
     }
+    /// Units each part can hold at this part count: 160 / 70 for one part, 153 / 67 for a
+    /// concatenated message (less with the 16-bit reference or shift tables).
+    pub fn part_capacity(&self) -> usize {
+        self.part_capacity
+    }
+    /// Units [`segments`](Self::segments) parts hold: the "459" of "3 SMS, 412/459". A part closed
+    /// early to keep an escape pair, surrogate pair or grapheme cluster whole holds less.
+    pub fn capacity(&self) -> usize {
+        self.part_capacity * self.parts.len()
+    }
+    /// Units that fit in [`max_parts`](Self::max_parts) parts in this encoding: 1071 GSM-7 or
+    /// 469 UCS-2 at the default cap. An upper bound: escape and surrogate pairs can lower it.
+    pub fn max_units(&self) -> usize {
+        match self.max_parts {
+            0 => 0,
+            1 => self.single_capacity,
+            n => usize::from(n) * self.multi_capacity,
+        }
+    }
+    /// The national language shift tables the GSM-7 text uses (none unless enabled in the policy).
+    pub fn shift_tables(&self) -> ShiftTables {
+        self.shift_tables
+    }
+    /// The concatenation reference size the parts were computed for.
+    pub fn concat_ref(&self) -> ConcatRef {
+        self.concat_ref
+    }
+    /// The split policy that produced the parts.
+    pub fn split_mode(&self) -> SplitMode {
+        self.split_mode
+    }
+    /// What transliteration replaced, in order of first occurrence (empty when it was off, had
+    /// nothing to do, or was not applied because the text would have stayed UCS-2).
+    pub fn replacements(&self) -> &[Replacement] {
+        &self.replacements
+    }
+    /// For a UCS-2 text, the distinct characters GSM-7 cannot carry (the ones that forced UCS-2,
+    /// or that blocked transliteration), in order of first occurrence. Empty for GSM-7.
+    pub fn ucs2_chars(&self) -> &[char] {
+        &self.ucs2_chars
+    }
     /// Whether the text fits the cap.
     pub fn fits(&self) -> bool {
         self.parts.len() <= usize::from(self.max_parts)
     }
-    /// `Ok` when the text fits, else [`EncodingError::TooManyParts`].
+    /// `Ok` when the text fits, else [`EncodingError::TooManyParts`] (or
+    /// [`EncodingError::InvalidMaxParts`] for a cap of 0).
     pub fn ensure_fits(&self) -> Result<(), EncodingError> {
+        if self.max_parts == 0 {
+            return Err(EncodingError::InvalidMaxParts { max_parts: self.max_parts });
+        }
         if self.fits() {
             Ok(())
         } else {
@@ -128,7 +194,7 @@ impl Analysis {
                 needed: self.parts.len(),
                 max_parts: self.max_parts,
                 units: self.units,
-                max_units: self.units,
+                max_units: self.max_units(),
                 encoding: self.encoding,
             })
         }
@@ -150,38 +216,144 @@ pub enum EncodingError {
         max_parts: u8,
         /// Units the text uses.
         units: usize,
-        /// Units that fit in `max_parts` parts.
+        /// Units that fit in `max_parts` parts (1071 GSM-7 / 469 UCS-2 at 7 parts).
         max_units: usize,
         /// The encoding.
         encoding: Encoding,
     },
+    /// The part cap is outside 1..=255.
+    #[error("max_parts is {max_parts}; it must be 1 to 255")]
+    InvalidMaxParts {
+        /// The cap given.
+        max_parts: u8,
+    },
 }
 
-/// Whether `c` is in the GSM-7 default alphabet or its extension table.
-pub fn is_gsm7(c: char) -> bool {
-    c.is_ascii() && c != '`'
+/// The GSM-7 choice for a text: tables and total septets.
+#[derive(Clone, Copy)]
+struct Gsm7Choice {
+    tables: ShiftTables,
+    septets: usize,
 }
 
-/// Analyses `text` under `policy`. Never fails: check [`Analysis::fits`].
+/// Total septets with the default tables, `None` when a character is not GSM-7.
+#[inline]
+fn default_septets(text: &str) -> Option<usize> {
+    if text.is_ascii() {
+        let (mut total, mut bad) = (0usize, false);
+        for &b in text.as_bytes() {
+            let c = gsm7::ASCII_COST[usize::from(b)];
+            total += usize::from(c);
+            bad |= c == 0;
+        }
+        return (!bad).then_some(total);
+    }
+    let mut total = 0;
+    for c in text.chars() {
+        match gsm7::cost(c) {
+            0 => return None,
+            n => total += usize::from(n),
+        }
+    }
+    Some(total)
+}
+
+/// Total septets under `tables`, `None` when a character is not encodable.
+fn septets_with(text: &str, tables: ShiftTables) -> Option<usize> {
+    text.chars().try_fold(0usize, |acc, c| match tables.cost(c) {
+        0 => None,
+        n => Some(acc + usize::from(n)),
+    })
+}
+
+/// Chooses GSM-7 tables (Android's rule: fewest parts, then fewest IEs, then fewest septets).
+fn choose_gsm7(text: &str, policy: &Policy) -> Option<Gsm7Choice> {
+    let Some(lang) = policy.language else {
+        return default_septets(text).map(|septets| Gsm7Choice { tables: ShiftTables::default(), septets });
+    };
+    ShiftTables::candidates(lang)
+        .filter_map(|tables| {
+            let septets = septets_with(text, tables)?;
+            let cap = Capacity::gsm7(tables, policy.concat_ref);
+            let parts = segment::count_gsm7(text, septets, tables, cap);
+            Some((parts, tables.ies(), septets, tables))
+        })
+        .min_by_key(|&(parts, ies, septets, _)| (parts, ies, septets))
+        .map(|(_, _, septets, tables)| Gsm7Choice { tables, septets })
+}
+
+/// Distinct characters of `text` no enabled table can carry, in order of first occurrence.
+fn ucs2_chars(text: &str, language: Option<NationalLanguage>) -> Vec<char> {
+    let carried = |c: char| {
+        gsm7::cost(c) != 0 || language.is_some_and(|l| ShiftTables::candidates(l).any(|t| t.cost(c) != 0))
+    };
+    let mut out: Vec<char> = Vec::new();
+    for c in text.chars().filter(|&c| !carried(c)) {
+        if !out.contains(&c) {
+            out.push(c);
+        }
+    }
+    if out.is_empty() {
+        // Every character is in some table, but no one combination holds them all.
+        for c in text.chars().filter(|&c| gsm7::cost(c) == 0) {
+            if !out.contains(&c) {
+                out.push(c);
+            }
+        }
+    }
+    out
+}
+
+/// Analyses `text` under `policy`. Never fails: check [`Analysis::fits`] or
+/// [`Analysis::ensure_fits`].
 pub fn analyze(text: &str, policy: &Policy) -> Analysis {
-    let gsm = text.chars().all(is_gsm7);
-    let (encoding, units, single, multi) = if gsm {
-        (Encoding::Gsm7, text.chars().count(), 160, 153)
+    let composed = if policy.nfc { nfc::to_nfc(text) } else { Cow::Borrowed(text) };
+    let mut replacements = Vec::new();
+    let mut blocked = None;
+    let mut text = composed;
+    let mut gsm = None;
+    if let Some((candidate, replaced)) =
+        translit::transliterate(&text, policy.transliteration, policy.language)
+    {
+        match choose_gsm7(&candidate, policy) {
+            Some(choice) => {
+                gsm = Some(choice);
+                text = Cow::Owned(candidate);
+                replacements = replaced;
+            }
+            // All or nothing: the text stays as it was; report what blocked GSM-7.
+            None => blocked = Some(ucs2_chars(&candidate, policy.language)),
+        }
     } else {
-        (Encoding::Ucs2, text.encode_utf16().count(), 70, 67)
+        gsm = choose_gsm7(&text, policy);
+    }
+    let (encoding, units, parts, cap, tables, forcing) = match gsm {
+        Some(Gsm7Choice { tables, septets }) => {
+            let cap = Capacity::gsm7(tables, policy.concat_ref);
+            let parts = segment::pack_gsm7(&text, septets, tables, cap);
+            (Encoding::Gsm7, septets, parts, cap, tables, Vec::new())
+        }
+        None => {
+            let cap = Capacity::ucs2(policy.concat_ref);
+            let units = segment::utf16_len(&text);
+            let parts = segment::pack_ucs2(&text, units, policy.split_mode, cap);
+            let forcing = blocked.unwrap_or_else(|| ucs2_chars(&text, policy.language));
+            (Encoding::Ucs2, units, parts, cap, ShiftTables::default(), forcing)
+        }
     };
-    let parts = if units <= single {
-        vec![Part { text: text.to_owned(), units }]
-    } else {
-        let chars: Vec<char> = text.chars().collect();
-        chars
-            .chunks(multi / 2)
-            .map(|c| {
-                let t: String = c.iter().collect();
-                let units = if gsm { t.chars().count() } else { t.encode_utf16().count() };
-                Part { text: t, units }
-            })
-            .collect()
-    };
-    Analysis { text: text.to_owned(), encoding, units, parts, max_parts: policy.max_parts }
+    Analysis {
+        part_capacity: if parts.len() == 1 { cap.single } else { cap.multi },
+        text: text.into_owned(),
+        encoding,
+        units,
+        parts,
+        max_parts: policy.max_parts,
+        single_capacity: cap.single,
+        multi_capacity: cap.multi,
+        shift_tables: tables,
+        concat_ref: policy.concat_ref,
+        split_mode: policy.split_mode,
+        replacements,
+        ucs2_chars: forcing,
+    }
 }

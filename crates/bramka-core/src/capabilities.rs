@@ -27,11 +27,13 @@ pub enum Capability {
     InboundWebhook,
     /// A test mode that validates without sending.
     TestMode,
+    /// The operator shortens links in the text itself (Infobip tracking, Twilio `ShortenUrls`).
+    LinkShortening,
 }
 
 impl Capability {
     /// Every capability.
-    pub const ALL: [Capability; 10] = [
+    pub const ALL: [Capability; 11] = [
         Capability::MultiRecipient,
         Capability::Schedule,
         Capability::Cancel,
@@ -42,6 +44,7 @@ impl Capability {
         Capability::DeliveryWebhook,
         Capability::InboundWebhook,
         Capability::TestMode,
+        Capability::LinkShortening,
     ];
 
     /// The capability's name (`"balance"`).
@@ -57,6 +60,7 @@ impl Capability {
             Capability::DeliveryWebhook => "delivery_webhook",
             Capability::InboundWebhook => "inbound_webhook",
             Capability::TestMode => "test_mode",
+            Capability::LinkShortening => "link_shortening",
         }
     }
 }
@@ -120,6 +124,8 @@ pub struct Capabilities {
     pub signed_webhooks: bool,
     /// A test mode that validates without sending.
     pub test_mode: bool,
+    /// The operator shortens links when a message asks for it ([`crate::Message::shorten_links`]).
+    pub link_shortening: bool,
     /// Largest number of parts the operator accepts for one message.
     pub max_parts: u8,
     /// Duplicate protection.
@@ -147,6 +153,7 @@ impl Capabilities {
             inbound_webhook: false,
             signed_webhooks: false,
             test_mode: false,
+            link_shortening: false,
             max_parts: 7,
             idempotency: Idempotency::None,
         }
@@ -165,6 +172,7 @@ impl Capabilities {
             Capability::DeliveryWebhook => self.delivery_webhook = true,
             Capability::InboundWebhook => self.inbound_webhook = true,
             Capability::TestMode => self.test_mode = true,
+            Capability::LinkShortening => self.link_shortening = true,
         }
         self
     }
@@ -206,6 +214,7 @@ impl Capabilities {
             Capability::DeliveryWebhook => self.delivery_webhook,
             Capability::InboundWebhook => self.inbound_webhook,
             Capability::TestMode => self.test_mode,
+            Capability::LinkShortening => self.link_shortening,
         }
     }
 

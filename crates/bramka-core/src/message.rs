@@ -214,6 +214,7 @@ pub struct Message {
     flash: bool,
     client_ref: ClientRef,
     callback_url: Option<Url>,
+    shorten_links: bool,
     policy: Policy,
     analysis: Analysis,
 }
@@ -260,6 +261,12 @@ impl Message {
     pub fn callback_url(&self) -> Option<&Url> {
         self.callback_url.as_ref()
     }
+    /// Whether the operator should shorten links in the text (where it can: see
+    /// [`crate::Capabilities::link_shortening`]). The analysis counts the links at full length, an
+    /// upper bound of the real cost.
+    pub fn shorten_links(&self) -> bool {
+        self.shorten_links
+    }
     /// The segmentation policy.
     pub fn policy(&self) -> &Policy {
         &self.policy
@@ -288,6 +295,7 @@ impl Message {
             flash: self.flash,
             client_ref: Some(Ok(self.client_ref.clone())),
             callback_url: self.callback_url.clone(),
+            shorten_links: self.shorten_links,
             policy: self.policy.clone(),
         }
     }
@@ -306,6 +314,7 @@ pub struct MessageBuilder {
     flash: bool,
     client_ref: Option<Result<ClientRef, MessageError>>,
     callback_url: Option<Url>,
+    shorten_links: bool,
     policy: Policy,
 }
 
@@ -375,6 +384,11 @@ impl MessageBuilder {
         self.callback_url = Some(url);
         self
     }
+    /// Asks the operator to shorten links in the text, where it can.
+    pub fn shorten_links(mut self, shorten: bool) -> Self {
+        self.shorten_links = shorten;
+        self
+    }
     /// The segmentation policy (part cap, transliteration, NFC).
     pub fn policy(mut self, policy: Policy) -> Self {
         self.policy = policy;
@@ -430,6 +444,7 @@ impl MessageBuilder {
             flash: self.flash,
             client_ref,
             callback_url: self.callback_url,
+            shorten_links: self.shorten_links,
             policy: self.policy,
             analysis,
         })

@@ -1,0 +1,370 @@
+//! Content from the customer's API: the request (GET with a query, POST with a JSON or form body),
+//! the declared response structure, and the typed failures.
+
+use std::fmt;
+use std::time::Duration;
+
+use url::Url;
+
+/// Largest answer read from the customer's API (64 KiB); anything longer is
+/// [`RemoteError::Malformed`]. An SMS of 7 UCS-2 parts is under 1 KiB.
+pub const MAX_RESPONSE_BYTES: usize = 64 * 1024;
+
+/// Longest timeout accepted for the customer's API (a caller is waiting on the line).
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Default timeout for the customer's API.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How the request is made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RemoteMethod {
+    /// `GET`, every parameter in the query string.
+    Get,
+    /// `POST` with a JSON object body (every value a string).
+    PostJson,
+    /// `POST` with an `application/x-www-form-urlencoded` body.
+    PostForm,
+}
+
+impl fmt::Display for RemoteMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            RemoteMethod::Get => "GET",
+            RemoteMethod::PostJson => "POST (JSON)",
+            RemoteMethod::PostForm => "POST (form)",
+        })
+    }
+}
+
+/// The declared structure of the answer.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ResponseFormat {
+    /// The whole body is the SMS text (UTF-8; surrounding whitespace is trimmed).
+    PlainText,
+    /// The body is JSON and the text is the string at this JSON pointer (RFC 6901, e.g.
+    /// `/data/sms`).
+    JsonPointer(String),
+}
+
+impl fmt::Display for ResponseFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ResponseFormat::PlainText => f.write_str("plain text"),
+            ResponseFormat::JsonPointer(p) => write!(f, "JSON string at {p:?}"),
+        }
+    }
+}
+
+/// The customer's API as configured, before validation (validated with the rest of the
+/// [`SmsActionConfig`](crate::SmsActionConfig)).
+///
+/// ```
+/// use bramka_flow::{RemoteApi, ResponseFormat};
+/// use std::time::Duration;
+///
+/// let api = RemoteApi::post_json("https://crm.example.com/sms-text")
+///     .timeout(Duration::from_secs(3))
+///     .response(ResponseFormat::JsonPointer("/sms/text".into()))
+///     .fallback("Thank you for calling.");
+/// # let _ = api;
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct RemoteApi {
+    pub(crate) method: RemoteMethod,
+    pub(crate) url: String,
+    pub(crate) timeout: Duration,
+    pub(crate) response: ResponseFormat,
+    pub(crate) fallback: Option<String>,
+}
+
+impl fmt::Debug for RemoteApi {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RemoteApi")
+            .field("method", &self.method)
+            .field("url", &redact_url_str(&self.url))
+            .field("timeout", &self.timeout)
+            .field("response", &self.response)
+            .field("fallback", &self.fallback)
+            .finish()
+    }
+}
+
+impl RemoteApi {
+    /// A request with `method` to `url`, plain-text answer, default timeout, no fallback.
+    pub fn new(method: RemoteMethod, url: impl Into<String>) -> Self {
+        RemoteApi {
+            method,
+            url: url.into(),
+            timeout: DEFAULT_TIMEOUT,
+            response: ResponseFormat::PlainText,
+            fallback: None,
+        }
+    }
+    /// `GET url?from_number=..&to_number=..&call_id=..&<fields>`.
+    pub fn get(url: impl Into<String>) -> Self {
+        RemoteApi::new(RemoteMethod::Get, url)
+    }
+    /// `POST url` with a JSON object body.
+    pub fn post_json(url: impl Into<String>) -> Self {
+        RemoteApi::new(RemoteMethod::PostJson, url)
+    }
+    /// `POST url` with a form body.
+    pub fn post_form(url: impl Into<String>) -> Self {
+        RemoteApi::new(RemoteMethod::PostForm, url)
+    }
+    /// How long to wait for the whole answer (more than zero, at most [`MAX_TIMEOUT`]).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+    /// The declared answer structure.
+    pub fn response(mut self, format: ResponseFormat) -> Self {
+        self.response = format;
+        self
+    }
+    /// Shorthand for [`ResponseFormat::JsonPointer`].
+    pub fn json_pointer(self, pointer: impl Into<String>) -> Self {
+        self.response(ResponseFormat::JsonPointer(pointer.into()))
+    }
+    /// The text sent when the API fails (timeout, HTTP error, answer not matching the structure).
+    /// Without one, such a call sends nothing.
+    pub fn fallback(mut self, text: impl Into<String>) -> Self {
+        self.fallback = Some(text.into());
+        self
+    }
+}
+
+/// The customer's API, validated.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RemoteContent {
+    pub(crate) method: RemoteMethod,
+    pub(crate) url: Url,
+    pub(crate) timeout: Duration,
+    pub(crate) response: ResponseFormat,
+    pub(crate) fallback: Option<String>,
+}
+
+impl fmt::Debug for RemoteContent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RemoteContent")
+            .field("method", &self.method)
+            .field("url", &redact_url(&self.url))
+            .field("timeout", &self.timeout)
+            .field("response", &self.response)
+            .field("fallback", &self.fallback)
+            .finish()
+    }
+}
+
+impl RemoteContent {
+    /// The method.
+    pub fn method(&self) -> RemoteMethod {
+        self.method
+    }
+    /// The URL (it may hold credentials: do not log it; [`Debug`] redacts them).
+    pub fn url(&self) -> &Url {
+        &self.url
+    }
+    /// The timeout.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+    /// The declared answer structure.
+    pub fn response(&self) -> &ResponseFormat {
+        &self.response
+    }
+    /// The fallback text.
+    pub fn fallback(&self) -> Option<&str> {
+        self.fallback.as_deref()
+    }
+}
+
+/// Why the customer's API gave no usable text.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RemoteError {
+    /// No complete answer within the timeout.
+    #[error("the customer's API did not answer within {}ms", .timeout.as_millis())]
+    Timeout {
+        /// The configured timeout.
+        timeout: Duration,
+    },
+    /// The API answered with a status other than 2xx.
+    #[error("the customer's API answered HTTP {status}")]
+    Status {
+        /// The HTTP status.
+        status: u16,
+    },
+    /// The API could not be reached, or the connection broke.
+    #[error("could not reach the customer's API: {reason}")]
+    Network {
+        /// What failed (never the URL).
+        reason: String,
+    },
+    /// The answer does not match the declared structure.
+    #[error("the customer's API answer is not {expected}: {reason}")]
+    Malformed {
+        /// The declared structure.
+        expected: String,
+        /// What was found instead.
+        reason: String,
+    },
+    /// The answer matched but the text is empty (or only whitespace): nothing to send.
+    #[error("the customer's API answered an empty text")]
+    EmptyText,
+}
+
+/// Checks JSON pointer syntax (RFC 6901): empty, or `/`-separated tokens where `~` is followed by
+/// `0` or `1`.
+pub(crate) fn check_pointer(p: &str) -> Result<(), String> {
+    if !(p.is_empty() || p.starts_with('/')) {
+        return Err("a JSON pointer is empty or starts with '/' (e.g. \"/data/sms\")".to_owned());
+    }
+    let bytes = p.as_bytes();
+    for (i, b) in bytes.iter().enumerate() {
+        if *b == b'~' && !matches!(bytes.get(i + 1), Some(b'0' | b'1')) {
+            return Err(format!("'~' at byte {i} must be followed by 0 or 1 (RFC 6901 escapes ~0, ~1)"));
+        }
+    }
+    Ok(())
+}
+
+/// The URL with its password and query values replaced by `***` (they may hold credentials).
+pub(crate) fn redact_url(url: &Url) -> String {
+    let mut u = url.clone();
+    if u.password().is_some() {
+        let _ = u.set_password(Some("***"));
+    }
+    if u.query().is_some() {
+        let keys: Vec<String> = u.query_pairs().map(|(k, _)| k.into_owned()).collect();
+        u.query_pairs_mut().clear().extend_pairs(keys.iter().map(|k| (k.as_str(), "***")));
+    }
+    u.to_string()
+}
+
+pub(crate) fn redact_url_str(s: &str) -> String {
+    match Url::parse(s) {
+        Ok(u) => redact_url(&u),
+        Err(_) => "<unparsable URL>".to_owned(),
+    }
+}
+
+fn transport_reason(e: &reqwest::Error) -> String {
+    let mut parts = Vec::new();
+    if e.is_connect() {
+        parts.push("connection failed".to_owned());
+    }
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        parts.push(s.to_string());
+        source = s.source();
+    }
+    if parts.is_empty() {
+        parts.push(if e.is_body() { "the body could not be read" } else { "request failed" }.to_owned());
+    }
+    parts.join(": ")
+}
+
+fn map_transport(e: &reqwest::Error, timeout: Duration) -> RemoteError {
+    if e.is_timeout() {
+        RemoteError::Timeout { timeout }
+    } else {
+        RemoteError::Network { reason: transport_reason(e) }
+    }
+}
+
+/// Calls the API with `params` (`from_number`, `to_number`, `call_id`, then the constant fields)
+/// and extracts the text.
+pub(crate) async fn fetch(
+    client: &reqwest::Client,
+    remote: &RemoteContent,
+    params: &[(String, String)],
+) -> Result<String, RemoteError> {
+    let accept = match remote.response {
+        ResponseFormat::PlainText => "text/plain, */*;q=0.5",
+        ResponseFormat::JsonPointer(_) => "application/json",
+    };
+    let request = match remote.method {
+        RemoteMethod::Get => client.get(remote.url.clone()).query(params),
+        RemoteMethod::PostJson => {
+            let body: serde_json::Map<String, serde_json::Value> =
+                params.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect();
+            client.post(remote.url.clone()).json(&body)
+        }
+        RemoteMethod::PostForm => client.post(remote.url.clone()).form(params),
+    };
+    let response = request
+        .timeout(remote.timeout)
+        .header(reqwest::header::ACCEPT, accept)
+        .send()
+        .await
+        .map_err(|e| map_transport(&e, remote.timeout))?;
+    let status = response.status();
+    if !status.is_success() {
+        return Err(RemoteError::Status { status: status.as_u16() });
+    }
+    let body = response.bytes().await.map_err(|e| map_transport(&e, remote.timeout))?;
+    let expected = remote.response.to_string();
+    let malformed = |reason: String| RemoteError::Malformed { expected: expected.clone(), reason };
+    if body.len() > MAX_RESPONSE_BYTES {
+        return Err(malformed(format!("{} bytes, more than the {MAX_RESPONSE_BYTES} accepted", body.len())));
+    }
+    let text = match &remote.response {
+        ResponseFormat::PlainText => std::str::from_utf8(&body)
+            .map_err(|e| malformed(format!("the body is not UTF-8 ({e})")))?
+            .to_owned(),
+        ResponseFormat::JsonPointer(pointer) => {
+            let json: serde_json::Value = serde_json::from_slice(&body)
+                .map_err(|e| malformed(format!("the body is not JSON ({e})")))?;
+            match json.pointer(pointer) {
+                Some(serde_json::Value::String(s)) => s.clone(),
+                Some(other) => {
+                    return Err(malformed(format!("the value at {pointer:?} is {}", json_kind(other))));
+                }
+                None => return Err(malformed(format!("no value at {pointer:?}"))),
+            }
+        }
+    };
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(RemoteError::EmptyText);
+    }
+    Ok(text.to_owned())
+}
+
+fn json_kind(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null, not a string",
+        serde_json::Value::Bool(_) => "a boolean, not a string",
+        serde_json::Value::Number(_) => "a number, not a string",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array, not a string",
+        serde_json::Value::Object(_) => "an object, not a string",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pointer_syntax() {
+        assert!(check_pointer("").is_ok());
+        assert!(check_pointer("/a/b~1c/~0").is_ok());
+        assert!(check_pointer("a/b").unwrap_err().contains("starts with '/'"));
+        assert!(check_pointer("/a~2").unwrap_err().contains("~0, ~1"));
+        assert!(check_pointer("/a~").is_err());
+    }
+
+    #[test]
+    fn url_redaction_hides_password_and_query_values() {
+        let u = Url::parse("https://user:hunter2@crm.example.com/sms?token=abc123&x=1").unwrap();
+        let r = redact_url(&u);
+        assert!(!r.contains("hunter2") && !r.contains("abc123"), "{r}");
+        assert!(r.contains("token=***") && r.contains("user:***@"), "{r}");
+        assert_eq!(redact_url_str("not a url"), "<unparsable URL>");
+    }
+}

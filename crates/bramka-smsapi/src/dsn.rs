@@ -1,0 +1,150 @@
+//! [`SmsapiFactory`]: `smsapi://TOKEN@default?from=Shop` into an [`SmsapiGateway`].
+
+use std::sync::Arc;
+
+use bramka_core::{Dsn, DsnError, Error, Gateway, GatewayFactory};
+
+use crate::config::{MessageType, Platform, SmsapiConfig};
+use crate::gateway::SmsapiGateway;
+
+/// The options `smsapi://` accepts.
+pub const OPTIONS: &[&str] = &[
+    "from",
+    "type",
+    "test",
+    "normalize",
+    "fast",
+    "flash",
+    "max_parts",
+    "batch_size",
+    "timeout",
+    "connect_timeout",
+];
+
+/// Builds SMSAPI gateways from DSNs of scheme `smsapi`.
+///
+/// | Part | Meaning |
+/// |---|---|
+/// | user | the OAuth token (percent-encode `@ : / ?`) |
+/// | host `default` or `pl` | `https://api.smsapi.pl/` |
+/// | host `com` | `https://api.smsapi.com/` |
+/// | any other host[:port][/path] | `https://host[:port]/path/` (`http://` for `localhost` and `127.0.0.1`, for tests) |
+/// | `from` | default sender name |
+/// | `type` | `pro` (default), `eco`, `2way` |
+/// | `test`, `normalize`, `fast`, `flash` | `1`/`0`, `true`/`false`, ... |
+/// | `max_parts` | 1 to 10 |
+/// | `batch_size` | recipients per request |
+/// | `timeout`, `connect_timeout` | `500ms`, `30s`, `2m`, or seconds |
+///
+/// ```
+/// use bramka_core::{Dsn, GatewayFactory};
+/// use bramka_smsapi::SmsapiFactory;
+///
+/// let dsn = Dsn::parse("smsapi://my-token@com?from=Shop&test=1&timeout=90s").unwrap();
+/// let gw = SmsapiFactory.create(&dsn).unwrap();
+/// assert_eq!(gw.id(), "smsapi");
+/// assert!(!format!("{gw:?} {dsn}").contains("my-token"));
+/// let err = SmsapiFactory.create(&Dsn::parse("smsapi://t@default?form=Shop").unwrap()).unwrap_err();
+/// assert!(err.to_string().contains("accepted: from, type"), "{err}");
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SmsapiFactory;
+
+impl SmsapiConfig {
+    /// The configuration a DSN describes (see [`SmsapiFactory`] for the format).
+    pub fn from_dsn(dsn: &Dsn) -> Result<SmsapiConfig, Error> {
+        if dsn.scheme() != "smsapi" {
+            return Err(DsnError::UnknownScheme {
+                scheme: dsn.scheme().to_owned(),
+                hint: Some("bramka-smsapi handles smsapi://".into()),
+            }
+            .into());
+        }
+        dsn.check_options(OPTIONS)?;
+        let missing = || DsnError::Missing {
+            scheme: "smsapi".into(),
+            what: "a token as the user: smsapi://TOKEN@default".into(),
+        };
+        let token = dsn.user_secret().filter(|t| !t.is_empty()).ok_or_else(missing)?;
+        if dsn.password().is_some() {
+            return Err(Error::config(
+                "smsapi:// takes the OAuth token as the user only (smsapi://TOKEN@default); \
+                 login and password are not supported",
+            ));
+        }
+        let mut b = SmsapiConfig::builder(token.clone());
+        match (dsn.host().to_ascii_lowercase().as_str(), dsn.port(), dsn.path()) {
+            ("default" | "pl", None, "" | "/") => b = b.platform(Platform::Pl),
+            ("com", None, "" | "/") => b = b.platform(Platform::Com),
+            ("", _, _) => {
+                return Err(DsnError::Missing {
+                    scheme: "smsapi".into(),
+                    what: "a host: default, pl, com or a host name".into(),
+                }
+                .into());
+            }
+            (host, port, path) => {
+                let loopback = matches!(host, "localhost" | "127.0.0.1" | "[::1]");
+                let scheme = if loopback { "http" } else { "https" };
+                let port = port.map(|p| format!(":{p}")).unwrap_or_default();
+                b = b.base_url(format!("{scheme}://{}{port}{path}", dsn.host()));
+            }
+        }
+        if let Some(from) = dsn.option("from").filter(|f| !f.is_empty()) {
+            b = b.sender(from);
+        }
+        if let Some(t) = dsn.option("type") {
+            let ty = MessageType::parse(t).ok_or_else(|| DsnError::InvalidOption {
+                key: "type".into(),
+                value: t.into(),
+                expected: "pro, eco or 2way".into(),
+            })?;
+            b = b.message_type(ty);
+        }
+        if let Some(v) = dsn.bool_option("test")? {
+            b = b.test_mode(v);
+        }
+        if let Some(v) = dsn.bool_option("normalize")? {
+            b = b.normalize(v);
+        }
+        if let Some(v) = dsn.bool_option("fast")? {
+            b = b.fast(v);
+        }
+        if let Some(v) = dsn.bool_option("flash")? {
+            b = b.flash(v);
+        }
+        if let Some(v) = dsn.option("max_parts") {
+            let n = v.parse::<u8>().map_err(|_| DsnError::InvalidOption {
+                key: "max_parts".into(),
+                value: v.into(),
+                expected: "a number from 1 to 10".into(),
+            })?;
+            b = b.max_parts(n);
+        }
+        if let Some(v) = dsn.option("batch_size") {
+            let n = v.parse::<usize>().map_err(|_| DsnError::InvalidOption {
+                key: "batch_size".into(),
+                value: v.into(),
+                expected: "a number of recipients per request".into(),
+            })?;
+            b = b.batch_size(n);
+        }
+        if let Some(d) = dsn.duration_option("timeout")? {
+            b = b.timeout(d);
+        }
+        if let Some(d) = dsn.duration_option("connect_timeout")? {
+            b = b.connect_timeout(d);
+        }
+        Ok(b.build()?)
+    }
+}
+
+impl GatewayFactory for SmsapiFactory {
+    fn schemes(&self) -> &[&'static str] {
+        &["smsapi"]
+    }
+
+    fn create(&self, dsn: &Dsn) -> Result<Arc<dyn Gateway>, Error> {
+        Ok(Arc::new(SmsapiGateway::new(SmsapiConfig::from_dsn(dsn)?)?))
+    }
+}

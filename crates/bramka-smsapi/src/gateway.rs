@@ -1,0 +1,709 @@
+//! [`SmsapiGateway`]: the [`Gateway`] implementation over SMSAPI's HTTP API.
+
+use std::fmt;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bramka_core::http::{certainty_for_status, kind_for_status, retry_after, transport_error};
+use bramka_core::{
+    Balance, Capabilities, Capability, Certainty, DeliveryReport, Error, ErrorKind, Gateway, Idempotency,
+    Message, PhoneNumber, Price, RecipientReport, SendReport, SendState, Sender,
+};
+use reqwest::header::ACCEPT;
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use crate::account::{SenderName, SenderNameStatus};
+use crate::assumptions::{ECO_SENDER, TWO_WAY_SENDER, format_time, number_sender};
+use crate::config::{MessageType, SMSAPI_MAX_PARTS, SmsapiConfig};
+use crate::errors::{DUPLICATE_IDX, api_error};
+use crate::status::state_of;
+use crate::wire::{self, ErrorValue, SmsItem, SmsResponse};
+
+/// The gateway id, in reports and errors.
+pub(crate) const GATEWAY_ID: &str = "smsapi";
+
+/// The SMSAPI gateway (smsapi.pl, smsapi.com or any compatible base URL).
+///
+/// Every send request carries one `idx` per recipient (the message's
+/// [`ClientRef::for_recipient`](bramka_core::ClientRef::for_recipient), pipe-separated in recipient
+/// order) and `check_idx=1`: SMSAPI refuses a second request with an already accepted `idx` (error
+/// 53), which this gateway reports as [`SendState::AlreadyAccepted`]. A retry after a timeout can
+/// therefore never send twice, and the capabilities advertise [`Idempotency::ServerDedupe`].
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), bramka_core::Error> {
+/// use bramka_core::{Gateway, Message};
+/// use bramka_smsapi::{SmsapiConfig, SmsapiGateway};
+///
+/// let gw = SmsapiGateway::new(SmsapiConfig::builder("token").sender("Shop").build()?)?;
+/// let msg = Message::builder().to("48500100200").text("Order ready").build()?;
+/// let report = gw.send(&msg).await?;
+/// println!("{:?}", report.recipients[0].state);
+/// # Ok(()) }
+/// ```
+pub struct SmsapiGateway {
+    config: SmsapiConfig,
+    http: reqwest::Client,
+    caps: Capabilities,
+}
+
+impl fmt::Debug for SmsapiGateway {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SmsapiGateway").field("id", &GATEWAY_ID).field("config", &self.config).finish()
+    }
+}
+
+/// An HTTP answer, read in full.
+struct Answer {
+    status: u16,
+    retry_after: Option<Duration>,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
+
+/// What `sms.do` answered.
+enum SmsOutcome {
+    /// A `count` + `list` answer.
+    Answer(SmsResponse),
+    /// Error 53: an `idx` of the request was already accepted.
+    Duplicate,
+}
+
+/// What one send request produced.
+enum ChunkOutcome {
+    Reports(Vec<RecipientReport>),
+    Duplicate,
+}
+
+impl SmsapiGateway {
+    /// A gateway for `config`. Fails only if the HTTP client cannot be built.
+    pub fn new(config: SmsapiConfig) -> Result<Self, Error> {
+        let http = bramka_core::http::client(config.timeouts)?;
+        let caps = Capabilities::new()
+            .with_batch_size(config.batch_size)
+            .with(Capability::Schedule)
+            .with(Capability::Cancel)
+            .with(Capability::Status)
+            .with(Capability::Balance)
+            .with(Capability::DeliveryWebhook)
+            .with(Capability::InboundWebhook)
+            .with(Capability::TestMode)
+            .with_max_parts(config.max_parts.unwrap_or(SMSAPI_MAX_PARTS))
+            .with_idempotency(Idempotency::ServerDedupe);
+        Ok(SmsapiGateway { config, http, caps })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &SmsapiConfig {
+        &self.config
+    }
+
+    /// The sender names registered on the account, with their status (`GET /sms/sendernames`).
+    pub async fn sender_names(&self) -> Result<Vec<SenderName>, Error> {
+        let answer = self.get("sms/sendernames", &[]).await?;
+        let list: wire::SenderNames = self.rest_json(&answer)?;
+        Ok(list
+            .collection
+            .into_iter()
+            .map(|s| SenderName {
+                name: s.sender,
+                status: SenderNameStatus::parse(s.status.as_deref().unwrap_or("")),
+                is_default: s.is_default.unwrap_or(false),
+                created_at: s
+                    .created_at
+                    .as_deref()
+                    .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()),
+            })
+            .collect())
+    }
+
+    fn url(&self, path: &str) -> Url {
+        // Paths are constants without a leading slash: joining keeps the base path (`/api/`).
+        self.config.base_url.join(path).unwrap_or_else(|_| self.config.base_url.clone())
+    }
+
+    /// Removes the token from text that came from the wire, in case a server echoes it.
+    fn scrub(&self, text: &str) -> String {
+        let token = self.config.token.expose();
+        if token.is_empty() { text.to_owned() } else { text.replace(token, "***") }
+    }
+
+    async fn read(&self, resp: reqwest::Response) -> Result<Answer, Error> {
+        let status = resp.status().as_u16();
+        let retry_after = retry_after(resp.headers());
+        let body = resp.bytes().await.map_err(|e| transport_error(GATEWAY_ID, &e))?.to_vec();
+        Ok(Answer { status, retry_after, body })
+    }
+
+    async fn post_form(&self, path: &str, form: &[(&'static str, String)]) -> Result<Answer, Error> {
+        let resp = self
+            .http
+            .post(self.url(path))
+            .bearer_auth(self.config.token.expose())
+            .header(ACCEPT, "application/json")
+            .form(form)
+            .send()
+            .await
+            .map_err(|e| transport_error(GATEWAY_ID, &e))?;
+        self.read(resp).await
+    }
+
+    async fn get(&self, path: &str, query: &[(&'static str, &'static str)]) -> Result<Answer, Error> {
+        let resp = self
+            .http
+            .get(self.url(path))
+            .bearer_auth(self.config.token.expose())
+            .header(ACCEPT, "application/json")
+            .query(query)
+            .send()
+            .await
+            .map_err(|e| transport_error(GATEWAY_ID, &e))?;
+        self.read(resp).await
+    }
+
+    /// A short, scrubbed excerpt of a body for error messages.
+    fn excerpt(&self, body: &[u8]) -> String {
+        let s = String::from_utf8_lossy(body);
+        let s = s.trim();
+        let cut: String = s.chars().take(200).collect();
+        let more =
+            if cut.len() < s.len() { format!("... ({} bytes in all)", body.len()) } else { String::new() };
+        self.scrub(&format!("{cut}{more}"))
+    }
+
+    fn status_error(&self, a: &Answer, detail: Option<&str>) -> Error {
+        let text = match detail.map(str::trim).filter(|d| !d.is_empty()) {
+            Some(d) => format!("SMSAPI answered HTTP {}: {}", a.status, self.scrub(d)),
+            None => format!("SMSAPI answered HTTP {}", a.status),
+        };
+        let mut e = Error::new(kind_for_status(a.status), certainty_for_status(a.status), text)
+            .with_gateway(GATEWAY_ID)
+            .with_http_status(a.status);
+        if let Some(d) = a.retry_after {
+            e = e.with_retry_after(d);
+        }
+        e
+    }
+
+    fn code_error(&self, a: &Answer, code: u32, message: Option<&str>) -> Error {
+        let msg = message.map(|m| self.scrub(m));
+        let mut e = api_error(code, msg.as_deref(), Some(a.status));
+        if e.retry_after().is_none()
+            && let Some(d) = a.retry_after
+        {
+            e = e.with_retry_after(d);
+        }
+        e
+    }
+
+    /// Interprets an `sms.do` answer. An `error` code in a JSON body is an API error whatever the
+    /// HTTP status; otherwise non-2xx is classified by status; a 2xx without `list` is undecodable.
+    fn interpret_sms(&self, a: &Answer) -> Result<SmsOutcome, Error> {
+        match serde_json::from_slice::<SmsResponse>(&a.body) {
+            Ok(r) => match r.error.as_ref().and_then(wire::ErrorField::value) {
+                Some(ErrorValue::Code(DUPLICATE_IDX)) => Ok(SmsOutcome::Duplicate),
+                Some(ErrorValue::Code(code)) => {
+                    let mut msg = r.message.clone().unwrap_or_default();
+                    if let Some(inv) = r.invalid_numbers.as_ref().filter(|v| !v.is_empty()) {
+                        let list: Vec<String> = inv.iter().map(describe_invalid).collect();
+                        msg = format!("{msg}; invalid numbers: {}", list.join(", "));
+                    }
+                    Err(self.code_error(a, code, Some(&msg)))
+                }
+                Some(ErrorValue::Word(w)) => {
+                    let detail = format!("{w}: {}", r.message.as_deref().unwrap_or(""));
+                    if a.is_success() {
+                        Err(Error::new(ErrorKind::Other, Certainty::MaybeSent, self.scrub(&detail))
+                            .with_gateway(GATEWAY_ID)
+                            .with_http_status(a.status))
+                    } else {
+                        Err(self.status_error(a, Some(&detail)))
+                    }
+                }
+                None if !a.is_success() => Err(self.status_error(a, r.message.as_deref())),
+                None if r.list.is_some() => Ok(SmsOutcome::Answer(r)),
+                None => Err(self.decode_error(a, "the answer has neither `list` nor `error`")),
+            },
+            Err(_) => {
+                let text = String::from_utf8_lossy(&a.body);
+                match wire::legacy_error_code(&text) {
+                    Some(DUPLICATE_IDX) => Ok(SmsOutcome::Duplicate),
+                    Some(code) => Err(self.code_error(a, code, None)),
+                    None if !a.is_success() => Err(self.status_error(a, Some(&self.excerpt(&a.body)))),
+                    None => Err(self.decode_error(a, "the answer is not JSON")),
+                }
+            }
+        }
+    }
+
+    fn decode_error(&self, a: &Answer, what: &str) -> Error {
+        Error::new(
+            ErrorKind::Decode,
+            Certainty::MaybeSent,
+            format!("cannot read SMSAPI's answer: {what}: {}", self.excerpt(&a.body)),
+        )
+        .with_gateway(GATEWAY_ID)
+        .with_http_status(a.status)
+    }
+
+    /// Interprets a JSON answer of a read-only endpoint (`/profile`, `/sms/sendernames`, `user.do`).
+    fn rest_json<T: DeserializeOwned>(&self, a: &Answer) -> Result<T, Error> {
+        let err_body = serde_json::from_slice::<wire::ErrorBody>(&a.body).ok();
+        let err_value = err_body.as_ref().and_then(|b| b.error.as_ref()).and_then(wire::ErrorField::value);
+        if let Some(ErrorValue::Code(code)) = err_value {
+            return Err(self.code_error(a, code, err_body.as_ref().and_then(|b| b.message.as_deref())));
+        }
+        if !a.is_success() {
+            let detail = err_body.and_then(|b| b.message).unwrap_or_else(|| self.excerpt(&a.body));
+            return Err(self.status_error(a, Some(&detail)).with_certainty(Certainty::NotSent));
+        }
+        serde_json::from_slice::<T>(&a.body).map_err(|e| {
+            Error::new(
+                ErrorKind::Decode,
+                Certainty::NotSent,
+                format!("cannot read SMSAPI's answer: {e}: {}", self.excerpt(&a.body)),
+            )
+            .with_gateway(GATEWAY_ID)
+            .with_http_status(a.status)
+        })
+    }
+
+    /// The `from` field and any note about it.
+    fn sender_field(&self, message: &Message) -> (Option<String>, Option<String>) {
+        let chosen = message.sender().or(self.config.sender.as_ref());
+        let pseudo = match self.config.message_type {
+            MessageType::Eco => Some(ECO_SENDER),
+            MessageType::TwoWay => Some(TWO_WAY_SENDER),
+            _ => None,
+        };
+        match (pseudo, chosen) {
+            (Some(p), Some(s)) => (
+                Some(p.to_owned()),
+                Some(format!(
+                    "message type {}: SMSAPI chooses the sender; sender {} was not used",
+                    self.config.message_type.as_str(),
+                    s.as_string()
+                )),
+            ),
+            (Some(p), None) => (Some(p.to_owned()), None),
+            (None, Some(Sender::Number(n))) => (Some(number_sender(n.digits())), None),
+            (None, Some(s)) => (Some(s.as_string()), None),
+            (None, None) => (None, None),
+        }
+    }
+
+    /// The form of one send request.
+    fn send_form(
+        &self,
+        message: &Message,
+        chunk: &[PhoneNumber],
+    ) -> Result<Vec<(&'static str, String)>, Error> {
+        let to: Vec<&str> = chunk.iter().map(PhoneNumber::digits).collect();
+        let idx: Vec<String> = chunk.iter().map(|n| message.client_ref().for_recipient(n)).collect();
+        let mut form: Vec<(&'static str, String)> = vec![
+            ("to", to.join(",")),
+            ("message", message.text().to_owned()),
+            ("format", "json".into()),
+            ("encoding", "utf-8".into()),
+            ("details", "1".into()),
+            ("idx", idx.join("|")),
+            ("check_idx", "1".into()),
+        ];
+        if let (Some(from), _) = self.sender_field(message) {
+            form.push(("from", from));
+        }
+        let now = self.config.clock.now();
+        if let Some(at) = message.send_at() {
+            form.push(("date", format_time(at)));
+            form.push(("date_validate", "1".into()));
+        }
+        if let Some(v) = message.validity() {
+            let start = message.send_at().map_or(now, |at| at.max(now));
+            let until = chrono::Duration::from_std(v)
+                .ok()
+                .and_then(|d| start.checked_add_signed(d))
+                .ok_or_else(|| {
+                    Error::message(format!("validity {v:?} is too long to express")).with_gateway(GATEWAY_ID)
+                })?;
+            form.push(("expiration_date", format_time(until)));
+        }
+        if let Some(url) = message.callback_url() {
+            form.push(("notify_url", url.as_str().to_owned()));
+        }
+        if let Some(n) = self.config.max_parts {
+            form.push(("max_parts", n.to_string()));
+        }
+        for (on, key) in [
+            (self.config.normalize, "normalize"),
+            (self.config.fast, "fast"),
+            (self.config.flash || message.is_flash(), "flash"),
+            (self.config.test_mode, "test"),
+        ] {
+            if on {
+                form.push((key, "1".into()));
+            }
+        }
+        Ok(form)
+    }
+
+    /// One `sms.do` send request for `chunk`.
+    async fn send_request(&self, message: &Message, chunk: &[PhoneNumber]) -> Result<ChunkOutcome, Error> {
+        let form = self.send_form(message, chunk)?;
+        tracing::debug!(
+            gateway = GATEWAY_ID,
+            recipients = chunk.len(),
+            first = %chunk.first().map(PhoneNumber::masked).unwrap_or_default(),
+            client_ref = %message.client_ref(),
+            test = self.config.test_mode,
+            "sending SMS request"
+        );
+        let answer = self.post_form("sms.do", &form).await?;
+        match self.interpret_sms(&answer)? {
+            SmsOutcome::Duplicate => Ok(ChunkOutcome::Duplicate),
+            SmsOutcome::Answer(r) => {
+                Ok(ChunkOutcome::Reports(self.recipient_reports(message, chunk, r, answer.status)))
+            }
+        }
+    }
+
+    /// Sends one chunk. On error 53 for several recipients, SMSAPI does not say which `idx` was a
+    /// duplicate (53 refuses the whole request), so each recipient is sent alone, still with
+    /// `check_idx=1`: each is then either accepted now or reported as already accepted.
+    async fn send_chunk(
+        &self,
+        message: &Message,
+        chunk: &[PhoneNumber],
+        report: &mut SendReport,
+    ) -> Result<Vec<RecipientReport>, Error> {
+        match self.send_request(message, chunk).await? {
+            ChunkOutcome::Reports(r) => Ok(r),
+            ChunkOutcome::Duplicate if chunk.len() == 1 => {
+                report.note(duplicate_note(&chunk[0]));
+                Ok(vec![RecipientReport::new(chunk[0].clone(), SendState::AlreadyAccepted)])
+            }
+            ChunkOutcome::Duplicate => {
+                tracing::debug!(
+                    gateway = GATEWAY_ID,
+                    recipients = chunk.len(),
+                    "error 53 on a batch: resending one by one"
+                );
+                let mut out = Vec::with_capacity(chunk.len());
+                for n in chunk {
+                    let one = std::slice::from_ref(n);
+                    match self.send_request(message, one).await {
+                        Ok(ChunkOutcome::Reports(r)) => out.extend(r),
+                        Ok(ChunkOutcome::Duplicate) => {
+                            report.note(duplicate_note(n));
+                            out.push(RecipientReport::new(n.clone(), SendState::AlreadyAccepted));
+                        }
+                        Err(e) => out.push(RecipientReport::new(n.clone(), SendState::Rejected(e))),
+                    }
+                }
+                Ok(out)
+            }
+        }
+    }
+
+    /// Matches `list` entries to the chunk's recipients: by echoed `idx`, then `number`, then
+    /// `submitted_number`; by position only when nothing matched and the counts agree.
+    fn recipient_reports(
+        &self,
+        message: &Message,
+        chunk: &[PhoneNumber],
+        resp: SmsResponse,
+        http_status: u16,
+    ) -> Vec<RecipientReport> {
+        let items: Vec<SmsItem> = resp.list.unwrap_or_default();
+        let keys: Vec<String> = chunk.iter().map(|n| message.client_ref().for_recipient(n)).collect();
+        let text = |t: &Option<wire::Text>| t.clone().map(wire::Text::into_string);
+        let mut used = vec![false; items.len()];
+        let mut matched: Vec<Option<usize>> = vec![None; chunk.len()];
+        for (i, n) in chunk.iter().enumerate() {
+            let find = |pred: &dyn Fn(&SmsItem) -> bool, used: &[bool]| {
+                items.iter().enumerate().position(|(j, it)| !used[j] && pred(it))
+            };
+            let hit = find(&|it| text(&it.idx).as_deref() == Some(keys[i].as_str()), &used)
+                .or_else(|| find(&|it| text(&it.number).as_deref() == Some(n.digits()), &used))
+                .or_else(|| find(&|it| text(&it.submitted_number).as_deref() == Some(n.digits()), &used));
+            if let Some(j) = hit {
+                used[j] = true;
+                matched[i] = Some(j);
+            }
+        }
+        if matched.iter().all(Option::is_none) && items.len() == chunk.len() {
+            matched = (0..chunk.len()).map(Some).collect();
+        }
+        let scheduled = message.send_at().is_some_and(|at| at > self.config.clock.now());
+        let invalid = resp.invalid_numbers.unwrap_or_default();
+        let mut out = Vec::with_capacity(chunk.len());
+        for (i, n) in chunk.iter().enumerate() {
+            let Some(item) = matched[i].map(|j| &items[j]) else {
+                out.push(RecipientReport::new(
+                    n.clone(),
+                    SendState::Rejected(missing_error(n, &invalid, http_status)),
+                ));
+                continue;
+            };
+            let id = text(&item.id).filter(|s| !s.trim().is_empty());
+            let item_error = item.error.as_ref().and_then(wire::ErrorField::value);
+            let state = match (&item_error, &id) {
+                (Some(ErrorValue::Code(DUPLICATE_IDX)), _) => SendState::AlreadyAccepted,
+                (Some(ErrorValue::Code(code)), _) => {
+                    SendState::Rejected(api_error(*code, None, Some(http_status)))
+                }
+                (Some(ErrorValue::Word(w)), _) => SendState::Rejected(
+                    Error::new(
+                        ErrorKind::Other,
+                        Certainty::MaybeSent,
+                        format!("SMSAPI error {}", self.scrub(w)),
+                    )
+                    .with_gateway(GATEWAY_ID),
+                ),
+                (None, None) => SendState::Rejected(
+                    Error::new(
+                        ErrorKind::Decode,
+                        Certainty::MaybeSent,
+                        "SMSAPI listed the recipient without a message id",
+                    )
+                    .with_gateway(GATEWAY_ID)
+                    .with_http_status(http_status),
+                ),
+                (None, Some(_)) if scheduled => SendState::Scheduled,
+                (None, Some(_))
+                    if item.status.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("QUEUE")) =>
+                {
+                    SendState::Queued
+                }
+                (None, Some(_)) => SendState::Accepted,
+            };
+            let mut r = RecipientReport::new(n.clone(), state);
+            if let Some(id) = id {
+                r = r.with_message_id(id);
+            }
+            if let Some(p) = item.parts.or(resp.parts) {
+                r = r.with_parts(p);
+            }
+            if let Some(v) = item.points.as_ref().and_then(wire::Points::value) {
+                r = r.with_price(Price::new(v, "points"));
+            }
+            out.push(r);
+        }
+        out
+    }
+}
+
+fn describe_invalid(n: &wire::InvalidNumber) -> String {
+    let raw = n.number.clone().or_else(|| n.submitted_number.clone()).map(wire::Text::into_string);
+    let shown = raw
+        .as_deref()
+        .map(|r| PhoneNumber::parse(r).map(|p| p.masked()).unwrap_or_else(|_| r.to_owned()))
+        .unwrap_or_else(|| "?".into());
+    match n.message.as_deref() {
+        Some(m) => format!("{shown} ({m})"),
+        None => shown,
+    }
+}
+
+fn missing_error(n: &PhoneNumber, invalid: &[wire::InvalidNumber], http_status: u16) -> Error {
+    let hit = invalid.iter().find(|inv| {
+        [&inv.number, &inv.submitted_number]
+            .iter()
+            .any(|t| (*t).clone().map(wire::Text::into_string).as_deref() == Some(n.digits()))
+    });
+    match hit {
+        Some(inv) => Error::new(
+            ErrorKind::InvalidRecipient,
+            Certainty::NotSent,
+            format!("SMSAPI refused the number: {}", describe_invalid(inv)),
+        ),
+        None => Error::new(
+            ErrorKind::Other,
+            Certainty::MaybeSent,
+            format!("SMSAPI's answer does not list recipient {}", n.masked()),
+        ),
+    }
+    .with_gateway(GATEWAY_ID)
+    .with_http_status(http_status)
+}
+
+fn duplicate_note(n: &PhoneNumber) -> String {
+    format!(
+        "{}: SMSAPI had already accepted this message (error 53, duplicate idx): sent once, reported as \
+         already accepted; its id arrives with the delivery report",
+        n.masked()
+    )
+}
+
+/// Refuses ids that cannot be SMSAPI message ids (and would change the request: `,` and `|` are
+/// list separators).
+fn check_id(id: &str) -> Result<&str, Error> {
+    let t = id.trim();
+    if !t.is_empty() && t.len() <= 128 && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        Ok(t)
+    } else {
+        Err(Error::new(
+            ErrorKind::NotFound,
+            Certainty::NotSent,
+            format!(
+                "invalid SMSAPI message id {id:?}: expected the id of a send report (letters and digits)"
+            ),
+        )
+        .with_gateway(GATEWAY_ID))
+    }
+}
+
+#[async_trait]
+impl Gateway for SmsapiGateway {
+    fn id(&self) -> &str {
+        GATEWAY_ID
+    }
+
+    fn capabilities(&self) -> &Capabilities {
+        &self.caps
+    }
+
+    async fn send(&self, message: &Message) -> Result<SendReport, Error> {
+        let segments = message.analysis().segments();
+        let cap = self.config.max_parts.unwrap_or(SMSAPI_MAX_PARTS);
+        if segments > usize::from(cap) {
+            return Err(Error::message(format!(
+                "the message needs {segments} parts; this SMSAPI gateway accepts at most {cap} (max_parts)"
+            ))
+            .with_gateway(GATEWAY_ID));
+        }
+        let mut report = SendReport::new(GATEWAY_ID, message);
+        if let (_, Some(note)) = self.sender_field(message) {
+            report.note(note);
+        }
+        let mut failed: Option<Error> = None;
+        let mut answered = false;
+        for chunk in message.recipients().chunks(self.config.batch_size) {
+            if let Some(e) = &failed {
+                let skipped = Error::new(
+                    e.kind(),
+                    Certainty::NotSent,
+                    format!(
+                        "not attempted: an earlier request of this send failed: {}",
+                        e.operator_message()
+                    ),
+                )
+                .with_gateway(GATEWAY_ID);
+                for n in chunk {
+                    report.push(RecipientReport::new(n.clone(), SendState::Rejected(skipped.clone())));
+                }
+                continue;
+            }
+            match self.send_chunk(message, chunk, &mut report).await {
+                Ok(reports) => {
+                    answered = true;
+                    for r in reports {
+                        report.push(r);
+                    }
+                }
+                Err(e) if !answered => return Err(e),
+                Err(e) => {
+                    for n in chunk {
+                        report.push(RecipientReport::new(n.clone(), SendState::Rejected(e.clone())));
+                    }
+                    failed = Some(e);
+                }
+            }
+        }
+        if let Some(p) = report.recipients.iter().find_map(|r| r.parts)
+            && p as usize != segments
+        {
+            tracing::warn!(
+                gateway = GATEWAY_ID,
+                smsapi_parts = p,
+                local_parts = segments,
+                "part count differs"
+            );
+            report.note(format!("SMSAPI counted {p} part(s); bramka counted {segments}"));
+        }
+        if self.config.test_mode {
+            report.note("test mode (test=1): SMSAPI validated the message; nothing was sent or charged");
+        }
+        Ok(report)
+    }
+
+    async fn status(&self, message_id: &str) -> Result<DeliveryReport, Error> {
+        let id = check_id(message_id)?;
+        let answer =
+            self.post_form("sms.do", &[("status", id.to_owned()), ("format", "json".into())]).await?;
+        let resp = match self.interpret_sms(&answer)? {
+            SmsOutcome::Answer(r) => r,
+            SmsOutcome::Duplicate => return Err(api_error(DUPLICATE_IDX, None, Some(answer.status))),
+        };
+        let items = resp.list.unwrap_or_default();
+        let item = items
+            .iter()
+            .find(|it| it.id.clone().map(wire::Text::into_string).as_deref() == Some(id))
+            .or(items.first())
+            .ok_or_else(|| {
+                Error::new(ErrorKind::NotFound, Certainty::NotSent, format!("SMSAPI knows no message {id:?}"))
+                    .with_gateway(GATEWAY_ID)
+            })?;
+        let raw_status = item.status.clone().unwrap_or_default();
+        let mut r = DeliveryReport::new(GATEWAY_ID, id, state_of(&raw_status), raw_status);
+        r.to = item.number.clone().and_then(|n| PhoneNumber::parse(&n.into_string()).ok());
+        r.client_ref = item.idx.clone().map(wire::Text::into_string).filter(|s| !s.is_empty());
+        r.price = item.points.as_ref().and_then(wire::Points::value).map(|v| Price::new(v, "points"));
+        r.parts = item.parts;
+        if let Some(ErrorValue::Code(c)) = item.error.as_ref().and_then(wire::ErrorField::value) {
+            r.error_code = Some(c.to_string());
+        }
+        if let Some(d) = item.date_sent {
+            r.raw.insert("date_sent".into(), d.to_string());
+        }
+        Ok(r)
+    }
+
+    async fn cancel(&self, id: &str) -> Result<(), Error> {
+        let id = check_id(id)?;
+        let answer =
+            self.post_form("sms.do", &[("sch_del", id.to_owned()), ("format", "json".into())]).await?;
+        match self.interpret_sms(&answer)? {
+            SmsOutcome::Duplicate => Err(api_error(DUPLICATE_IDX, None, Some(answer.status))),
+            SmsOutcome::Answer(r)
+                if r.list.as_ref().is_some_and(|l| !l.is_empty()) || r.count.unwrap_or(0) > 0 =>
+            {
+                Ok(())
+            }
+            SmsOutcome::Answer(_) => Err(Error::new(
+                ErrorKind::NotFound,
+                Certainty::NotSent,
+                format!("SMSAPI canceled nothing for id {id:?}"),
+            )
+            .with_gateway(GATEWAY_ID)),
+        }
+    }
+
+    /// Points from `GET /profile`; when the profile has none (some payment types), the legacy
+    /// `GET /user.do?credits=1&format=json`.
+    async fn balance(&self) -> Result<Balance, Error> {
+        let answer = self.get("profile", &[]).await?;
+        let profile: wire::Profile = self.rest_json(&answer)?;
+        if let Some(v) = profile.points.as_ref().and_then(wire::Points::value) {
+            return Ok(Balance::new(v, "points"));
+        }
+        tracing::debug!(gateway = GATEWAY_ID, payment_type = ?profile.payment_type, "profile has no points; asking user.do");
+        let answer = self.get("user.do", &[("credits", "1"), ("format", "json")]).await?;
+        let credits: wire::Credits = self.rest_json(&answer)?;
+        if let Some(ErrorValue::Code(code)) = credits.error.as_ref().and_then(wire::ErrorField::value) {
+            return Err(self.code_error(&answer, code, credits.message.as_deref()));
+        }
+        credits.points.as_ref().and_then(wire::Points::value).map(|v| Balance::new(v, "points")).ok_or_else(
+            || {
+                Error::new(ErrorKind::Decode, Certainty::NotSent, "SMSAPI reported no points for the account")
+                    .with_gateway(GATEWAY_ID)
+            },
+        )
+    }
+}

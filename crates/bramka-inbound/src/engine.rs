@@ -1,0 +1,149 @@
+//! [`Inbound`]: the entry point that ties configuration, store, clock and outbox together.
+
+use std::sync::Arc;
+
+use bramka_core::clock::{Clock, SystemClock};
+use bramka_core::{Certainty, Gateway, InboundMessage, Message};
+
+use crate::config::Config;
+use crate::error::{ExportError, StoreError};
+use crate::ingest::plan;
+use crate::model::{Ingested, OutboxEntry};
+use crate::stats::Statistics;
+use crate::store::{SendResult, Store};
+
+/// Failed `NotSent` attempts after which an outbox entry is marked failed.
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 3;
+
+/// Receives messages, routes them, counts votes and sends replies and forwards from the outbox.
+#[derive(Debug, Clone)]
+pub struct Inbound {
+    config: Arc<Config>,
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    max_attempts: u32,
+}
+
+/// What one [`Inbound::dispatch_pending`] call did, entry by entry.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DispatchReport {
+    /// Entries accepted by the gateway.
+    pub sent: Vec<i64>,
+    /// Entries that certainly did not go out and will be tried again on the next call.
+    pub retry: Vec<i64>,
+    /// Entries that failed for good (not sent), with the reason.
+    pub failed: Vec<(i64, String)>,
+    /// Entries that may have gone out (`MaybeSent`): not resent; check them by hand.
+    pub uncertain: Vec<(i64, String)>,
+}
+
+impl Inbound {
+    /// An engine with the system clock.
+    pub fn new(config: Config, store: Arc<dyn Store>) -> Self {
+        Inbound {
+            config: Arc::new(config),
+            store,
+            clock: Arc::new(SystemClock),
+            max_attempts: DEFAULT_MAX_ATTEMPTS,
+        }
+    }
+    /// Uses this clock for first-seen times.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+    /// `NotSent` attempts before an outbox entry is marked failed (at least 1).
+    pub fn with_max_attempts(mut self, n: u32) -> Self {
+        self.max_attempts = n.max(1);
+        self
+    }
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// Ingests one received message exactly once: a second delivery of the same operator
+    /// message (same gateway and message id) stores, counts and enqueues nothing and returns the
+    /// stored outcome with `duplicate = true`. Acknowledge the webhook only after this returns
+    /// `Ok`.
+    pub async fn ingest(&self, message: &InboundMessage) -> Result<Ingested, StoreError> {
+        let p = plan(&self.config, message, self.clock.now());
+        let res = self.store.ingest(p).await?;
+        tracing::debug!(
+            row = res.row,
+            duplicate = res.duplicate,
+            outbox = res.outbox.len(),
+            "inbound ingested"
+        );
+        Ok(res)
+    }
+
+    /// Statistics of a poll from its counters.
+    pub async fn statistics(&self, poll: &str) -> Result<Statistics, ExportError> {
+        let p = self.config.poll(poll).ok_or_else(|| ExportError::UnknownPoll(poll.to_owned()))?;
+        let counts = self.store.vote_counts(poll).await?;
+        Ok(Statistics::from_counts(p, &counts))
+    }
+
+    /// Sends what is waiting in the outbox through `gateway`. Each entry is marked in flight
+    /// before it is sent, so it is sent at most once: an entry left in flight by a crash, or
+    /// one whose send failed with [`Certainty::MaybeSent`], is reported and never resent here.
+    pub async fn dispatch_pending(&self, gateway: &dyn Gateway) -> Result<DispatchReport, StoreError> {
+        let mut report = DispatchReport::default();
+        loop {
+            let batch = self.store.claim_outbox(100).await?;
+            if batch.is_empty() {
+                break;
+            }
+            let mut retried = false;
+            for entry in batch {
+                let result = self.send_one(gateway, &entry).await;
+                let state = self.store.finish_outbox(entry.id, result.clone()).await?;
+                match (result, state.as_str()) {
+                    (SendResult::Sent(_), _) => report.sent.push(entry.id),
+                    (SendResult::MaybeSent(e), _) => report.uncertain.push((entry.id, e)),
+                    (SendResult::NotSent { .. }, "pending") => {
+                        retried = true;
+                        report.retry.push(entry.id)
+                    }
+                    (SendResult::NotSent { error, .. }, _) => report.failed.push((entry.id, error)),
+                }
+            }
+            if retried {
+                break;
+            }
+        }
+        Ok(report)
+    }
+
+    async fn send_one(&self, gateway: &dyn Gateway, entry: &OutboxEntry) -> SendResult {
+        let d = &entry.draft;
+        let mut b =
+            Message::builder().to(d.to.as_str()).text(d.text.as_str()).client_ref(&entry.client_ref());
+        if let Some(s) = &d.sender {
+            b = b.sender(s);
+        }
+        let message = match b.build() {
+            Ok(m) => m,
+            Err(e) => return SendResult::NotSent { error: e.to_string(), max_attempts: 1 },
+        };
+        let not_sent = |e: String| SendResult::NotSent { error: e, max_attempts: self.max_attempts };
+        match gateway.send(&message).await {
+            Ok(r) => match r.recipients.first() {
+                Some(rr) => match rr.state.error() {
+                    None => SendResult::Sent(rr.message_id.clone()),
+                    Some(e) if e.certainty() == Certainty::NotSent => not_sent(e.to_string()),
+                    Some(e) => SendResult::MaybeSent(e.to_string()),
+                },
+                None => SendResult::MaybeSent("the gateway reported no recipient".into()),
+            },
+            Err(e) if e.certainty() == Certainty::NotSent => not_sent(e.to_string()),
+            Err(e) => SendResult::MaybeSent(e.to_string()),
+        }
+    }
+}

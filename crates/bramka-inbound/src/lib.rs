@@ -1,0 +1,73 @@
+//! # bramka-inbound
+//!
+//! Receiving SMS for applications that build their own web service: receiving numbers
+//! (dedicated, or shared by prefixes of 2 to 16 characters), keyword routing that forgives case,
+//! missing Polish letters and any separator (`glosuje a`, `GŁOSUJĘ: A`, `vote-a`), an unmatched
+//! bucket, auto-replies with a configurable sender, forwarding copies by SMS, and SMS polls with
+//! windows, per-number limits, groups, discount-code pools, statistics and CSV exports.
+//!
+//! Ingestion is exactly once: the message, the vote, the counters, the code and the replies to
+//! send are written in one store transaction keyed by `(gateway, operator message id)`, so an
+//! operator's webhook retry changes nothing. Replies and forwards go out afterwards from the
+//! outbox ([`Inbound::dispatch_pending`]), at most once per entry. No HTTP server is included:
+//! parse webhooks with an operator crate and hand the [`InboundMessage`]s to [`Inbound::ingest`].
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")] async fn main() {
+//! use std::sync::Arc;
+//! use bramka_core::{InboundMessage, testing::NullGateway};
+//! use bramka_inbound::{Config, Inbound, Limit, MemoryStore, Poll, PollOption, ReceivingNumber};
+//!
+//! let mut cfg = Config::new();
+//! cfg.add_number(ReceivingNumber::shared("+48790100200").reply_sender("SKLEP")).unwrap();
+//! let poll = Poll::builder("rating", "Shop rating", "+48790100200")
+//!     .prefix("GŁOSUJĘ")
+//!     .option(PollOption::new("1").alias("jeden").reply("Przykro nam"))
+//!     .option(PollOption::new("5").alias("pięć").reply("To świetnie!"))
+//!     .over_limit_reply("Już głosowałeś")
+//!     .limit(Limit::per_poll(1))
+//!     .build()
+//!     .unwrap();
+//! cfg.add_poll(poll).unwrap();
+//! let inbound = Inbound::new(cfg, Arc::new(MemoryStore::new()));
+//!
+//! let at = "2026-05-01T10:00:00Z".parse().unwrap();
+//! let msg = InboundMessage::new("smsapi", "m1", "48600100200", "48790100200", "glosuje: piec", at);
+//! let first = inbound.ingest(&msg).await.unwrap();
+//! let retry = inbound.ingest(&msg).await.unwrap(); // the operator retried the webhook
+//! assert!(!first.duplicate && retry.duplicate);
+//!
+//! let stats = inbound.statistics("rating").await.unwrap();
+//! assert_eq!(stats.total, 1);
+//! assert_eq!(stats.options[1].percent_text(), "100.00");
+//!
+//! let sent = inbound.dispatch_pending(&NullGateway::new()).await.unwrap();
+//! assert_eq!(sent.sent.len(), 1); // one reply ("To świetnie!"), not two
+//! # }
+//! ```
+//!
+//! [`InboundMessage`]: bramka_core::InboundMessage
+
+pub mod config;
+pub mod engine;
+pub mod error;
+pub mod fold;
+pub mod ingest;
+pub mod model;
+pub mod poll;
+pub mod report;
+pub mod stats;
+pub mod store;
+
+pub use config::{Config, Forward, NumberKind, ReceivingNumber, Target};
+pub use engine::{DispatchReport, Inbound};
+pub use error::{ConfigError, ExportError, StoreError};
+pub use model::{
+    Ingested, MessageQuery, OutboxDraft, OutboxEntry, OutboxState, Outcome, Purpose, StoredMessage,
+    VoteOutcome,
+};
+pub use poll::{Limit, LimitPeriod, Poll, PollBuilder, PollOption, PollReplies};
+pub use stats::{OptionStat, Statistics};
+#[cfg(feature = "sqlite")]
+pub use store::SqliteStore;
+pub use store::{MemoryStore, SendResult, Store};

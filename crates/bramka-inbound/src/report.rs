@@ -1,0 +1,229 @@
+//! Inbox reports and streaming CSV exports.
+//!
+//! Exports read the store page by page (keyset paging on the row id) and write each row at
+//! once, so memory stays constant however many rows there are. Every text cell that starts
+//! with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`, so a spreadsheet
+//! never runs a message text (or a sender name) as a formula.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+
+use crate::error::{ExportError, StoreError};
+use crate::model::{MessageQuery, Outcome, StoredMessage};
+use crate::stats::Statistics;
+use crate::store::Store;
+
+/// Rows read from the store per page.
+pub const PAGE: usize = 500;
+
+/// Export settings: the time zone for dates and times (Europe/Warsaw by default) and an
+/// optional UTF-8 byte-order mark so spreadsheet software shows Polish letters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ExportOptions {
+    /// Dates, times and days are in this zone.
+    pub time_zone: Tz,
+    /// Write a UTF-8 BOM first.
+    pub bom: bool,
+}
+
+impl Default for ExportOptions {
+    fn default() -> Self {
+        ExportOptions { time_zone: chrono_tz::Europe::Warsaw, bom: false }
+    }
+}
+
+impl ExportOptions {
+    /// Another time zone.
+    pub fn time_zone(mut self, tz: Tz) -> Self {
+        self.time_zone = tz;
+        self
+    }
+    /// With or without a BOM.
+    pub fn bom(mut self, on: bool) -> Self {
+        self.bom = on;
+        self
+    }
+}
+
+/// Neutralises a cell a spreadsheet would read as a formula (prefixes `'`).
+///
+/// ```
+/// use bramka_inbound::report::neutralize;
+/// assert_eq!(neutralize("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+/// assert_eq!(neutralize("-1+1"), "'-1+1");
+/// assert_eq!(neutralize("GLOSUJE A"), "GLOSUJE A");
+/// ```
+pub fn neutralize(cell: &str) -> std::borrow::Cow<'_, str> {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}").into(),
+        _ => cell.into(),
+    }
+}
+
+/// Calls `f` for every message matching `query`, in row order, one page in memory at a time.
+pub async fn for_each_message<F>(store: &dyn Store, query: &MessageQuery, mut f: F) -> Result<u64, StoreError>
+where
+    F: FnMut(&StoredMessage) -> Result<(), StoreError>,
+{
+    let mut after = 0;
+    let mut n = 0;
+    loop {
+        let page = store.messages_page(query, after, PAGE).await?;
+        let Some(last) = page.last() else { break };
+        after = last.row;
+        for m in &page {
+            f(m)?;
+            n += 1;
+        }
+        if page.len() < PAGE {
+            break;
+        }
+    }
+    Ok(n)
+}
+
+/// The short report: the number of messages per local calendar day in `tz` (days with no
+/// message are left out). DST days are 23 or 25 hours long and still one day each.
+pub async fn daily_counts(
+    store: &dyn Store,
+    query: &MessageQuery,
+    tz: Tz,
+) -> Result<BTreeMap<NaiveDate, u64>, StoreError> {
+    let mut days = BTreeMap::new();
+    for_each_message(store, query, |m| {
+        *days.entry(m.received_at.with_timezone(&tz).date_naive()).or_default() += 1;
+        Ok(())
+    })
+    .await?;
+    Ok(days)
+}
+
+fn csv_writer<W: Write>(mut w: W, opts: &ExportOptions) -> Result<csv::Writer<W>, ExportError> {
+    if opts.bom {
+        w.write_all("\u{feff}".as_bytes()).map_err(csv::Error::from)?;
+    }
+    Ok(csv::WriterBuilder::new().from_writer(w))
+}
+
+fn outcome_cells(o: &Outcome) -> (String, String, String, String) {
+    match o {
+        Outcome::Unmatched => ("unmatched".into(), String::new(), String::new(), String::new()),
+        Outcome::Inbox { inbox } => ("inbox".into(), inbox.clone(), String::new(), String::new()),
+        Outcome::Poll { poll, vote } => {
+            let code = match vote {
+                crate::model::VoteOutcome::Accepted { code: Some(c), .. } => c.clone(),
+                _ => String::new(),
+            };
+            (vote.as_str().into(), poll.clone(), vote.option().unwrap_or_default().to_owned(), code)
+        }
+    }
+}
+
+fn write_rows<W: Write>(wtr: &mut csv::Writer<W>, rows: Vec<Vec<String>>) -> Result<(), StoreError> {
+    for r in rows {
+        wtr.write_record(r.iter().map(|c| neutralize(c).into_owned()))
+            .map_err(|e| StoreError::Backend(format!("csv write failed: {e}")))?;
+    }
+    Ok(())
+}
+
+/// The detailed report as CSV: `date,time,sender,receiver,text,status,target` (local date and
+/// time in the export's zone). Streams; returns the number of rows.
+pub async fn write_messages_csv<W: Write>(
+    store: &dyn Store,
+    query: &MessageQuery,
+    opts: &ExportOptions,
+    out: W,
+) -> Result<u64, ExportError> {
+    let mut wtr = csv_writer(out, opts)?;
+    wtr.write_record(["date", "time", "sender", "receiver", "text", "status", "target"])?;
+    let tz = opts.time_zone;
+    let n = for_each_message(store, query, |m| {
+        let local = m.received_at.with_timezone(&tz);
+        let (status, target, _, _) = outcome_cells(&m.outcome);
+        write_rows(
+            &mut wtr,
+            vec![vec![
+                local.format("%Y-%m-%d").to_string(),
+                local.format("%H:%M:%S").to_string(),
+                m.from.clone(),
+                m.to.clone(),
+                m.text.clone(),
+                status,
+                target,
+            ]],
+        )
+    })
+    .await?;
+    wtr.flush().map_err(csv::Error::from)?;
+    Ok(n)
+}
+
+/// The short report as CSV: `date,messages`.
+pub async fn write_daily_csv<W: Write>(
+    store: &dyn Store,
+    query: &MessageQuery,
+    opts: &ExportOptions,
+    out: W,
+) -> Result<u64, ExportError> {
+    let days = daily_counts(store, query, opts.time_zone).await?;
+    let mut wtr = csv_writer(out, opts)?;
+    wtr.write_record(["date", "messages"])?;
+    for (d, n) in &days {
+        wtr.write_record([d.format("%Y-%m-%d").to_string(), n.to_string()])?;
+    }
+    wtr.flush().map_err(csv::Error::from)?;
+    Ok(days.len() as u64)
+}
+
+/// A poll's answers as CSV: `date,time,sender,text,status,option,code`. Streams.
+pub async fn write_answers_csv<W: Write>(
+    store: &dyn Store,
+    poll: &str,
+    opts: &ExportOptions,
+    out: W,
+) -> Result<u64, ExportError> {
+    let mut wtr = csv_writer(out, opts)?;
+    wtr.write_record(["date", "time", "sender", "text", "status", "option", "code"])?;
+    let tz = opts.time_zone;
+    let n = for_each_message(store, &MessageQuery::all().poll(poll), |m| {
+        let local = m.received_at.with_timezone(&tz);
+        let (status, _, option, code) = outcome_cells(&m.outcome);
+        write_rows(
+            &mut wtr,
+            vec![vec![
+                local.format("%Y-%m-%d").to_string(),
+                local.format("%H:%M:%S").to_string(),
+                m.from.clone(),
+                m.text.clone(),
+                status,
+                option,
+                code,
+            ]],
+        )
+    })
+    .await?;
+    wtr.flush().map_err(csv::Error::from)?;
+    Ok(n)
+}
+
+/// Statistics as CSV: `option,count,percent`, then a `total` line.
+pub fn write_statistics_csv<W: Write>(
+    stats: &Statistics,
+    opts: &ExportOptions,
+    out: W,
+) -> Result<(), ExportError> {
+    let mut wtr = csv_writer(out, opts)?;
+    wtr.write_record(["option", "count", "percent"])?;
+    for o in &stats.options {
+        wtr.write_record([neutralize(&o.code).into_owned(), o.count.to_string(), o.percent_text()])?;
+    }
+    let total_pct = if stats.total == 0 { "0.00" } else { "100.00" };
+    wtr.write_record(["total".to_owned(), stats.total.to_string(), total_pct.to_owned()])?;
+    wtr.flush().map_err(csv::Error::from)?;
+    Ok(())
+}

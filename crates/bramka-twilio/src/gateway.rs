@@ -1,0 +1,514 @@
+//! [`TwilioGateway`]: send (one request per recipient, bounded concurrency), schedule, cancel,
+//! fetch and list messages over Twilio's REST API v2010.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bramka_core::http::{self, retry_after, transport_error};
+use bramka_core::{
+    Capabilities, Capability, Certainty, DeliveryReport, Error, ErrorKind, Gateway, Idempotency, Message,
+    PhoneNumber, RecipientReport, SendReport, SendState,
+};
+use chrono::{DateTime, SecondsFormat, Utc};
+use futures::StreamExt;
+use url::Url;
+
+use crate::config::{TwilioConfig, is_sid};
+use crate::errors::{GATEWAY, api_error, decode_error};
+use crate::model::{ListFilter, MessagePage, MessageStatus, TwilioMessage};
+use crate::wire::{MessageDto, MessagePageDto};
+
+/// Twilio's body limit, in characters (counted as UTF-16 code units, the conservative reading:
+/// Twilio warns that emoji may count as more than one character).
+pub const MAX_BODY_UTF16_UNITS: usize = 1600;
+
+/// `ValidityPeriod` range Twilio accepts, in seconds.
+pub const VALIDITY_RANGE_SECS: std::ops::RangeInclusive<u64> = 1..=36_000;
+
+/// The longest `Retry-After` a 429 retry waits; a longer one is returned as the error.
+pub const MAX_RATE_LIMIT_WAIT: Duration = Duration::from_secs(30);
+
+/// The part cap announced in capabilities: 1600 UTF-16 units of UCS-2 text are 24 parts. The
+/// 1600-character body limit is checked separately, before sending.
+const MAX_PARTS: u8 = 24;
+
+/// Why a message cannot be sent through Twilio, found before any request.
+///
+/// Carried as the [`std::error::Error::source`] of the returned [`Error`] (kind
+/// [`ErrorKind::Message`] or [`ErrorKind::Config`], [`Certainty::NotSent`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SendError {
+    /// Neither the message nor the configuration gives a sender.
+    #[error(
+        "no sender: set a From (TwilioConfig::builder(..).from(..) or the message's sender) or a Messaging Service SID"
+    )]
+    NoSender,
+    /// The body is longer than Twilio accepts.
+    #[error("the body has {units} UTF-16 units; Twilio accepts at most 1600 characters (error 21617)")]
+    BodyTooLong {
+        /// UTF-16 code units counted.
+        units: usize,
+    },
+    /// The validity period is outside 1..=36000 seconds.
+    #[error("validity period of {seconds} s is out of range: Twilio accepts 1 to 36000 seconds (10 hours)")]
+    ValidityOutOfRange {
+        /// Seconds asked for (rounded up).
+        seconds: u64,
+    },
+    /// Scheduling needs a Messaging Service.
+    #[error(
+        "scheduling (send_at) needs a Messaging Service SID in the configuration (Twilio error 35118); without one Twilio would send at once"
+    )]
+    ScheduleNeedsMessagingService,
+    /// `send_at` is too soon.
+    #[error(
+        "send_at {send_at} is too soon: the earliest accepted time is {earliest} ({min_lead_secs} s from now)"
+    )]
+    ScheduleTooSoon {
+        /// The requested time.
+        send_at: DateTime<Utc>,
+        /// The earliest accepted.
+        earliest: DateTime<Utc>,
+        /// The configured minimum lead.
+        min_lead_secs: u64,
+    },
+    /// `send_at` is too far ahead.
+    #[error(
+        "send_at {send_at} is too far ahead: the latest accepted time is {latest} (35 days from now at most)"
+    )]
+    ScheduleTooLate {
+        /// The requested time.
+        send_at: DateTime<Utc>,
+        /// The latest accepted.
+        latest: DateTime<Utc>,
+    },
+    /// Twilio has no flash SMS.
+    #[error("Twilio does not send flash SMS: build the message without flash(true)")]
+    FlashUnsupported,
+    /// The status callback URL would be refused.
+    #[error("status callback URL {url} is not accepted: {reason}")]
+    CallbackUrl {
+        /// The URL.
+        url: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl From<SendError> for Error {
+    fn from(e: SendError) -> Self {
+        let kind = match e {
+            SendError::NoSender | SendError::ScheduleNeedsMessagingService => ErrorKind::Config,
+            _ => ErrorKind::Message,
+        };
+        Error::new(kind, Certainty::NotSent, e.to_string()).with_gateway(GATEWAY).with_source(e)
+    }
+}
+
+/// Twilio Programmable Messaging as a [`Gateway`].
+///
+/// ```no_run
+/// # async fn run() -> Result<(), bramka_core::Error> {
+/// use bramka_core::{Gateway, Message};
+/// use bramka_twilio::{TwilioConfig, TwilioGateway};
+///
+/// let config = TwilioConfig::builder("AC0123456789abcdef0123456789abcdef", "auth-token")
+///     .from("+15005550006")
+///     .build()?;
+/// let gw = TwilioGateway::new(config)?;
+/// let msg = Message::builder().to("+14155552671").text("Your code is 123456").build()?;
+/// let report = gw.send(&msg).await?;
+/// for r in report.accepted() {
+///     println!("{} -> {:?}", r.to.masked(), r.message_id);
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct TwilioGateway {
+    config: TwilioConfig,
+    http: reqwest::Client,
+    caps: Capabilities,
+    /// The base URL without a trailing slash.
+    base: String,
+}
+
+impl TwilioGateway {
+    /// A gateway for this configuration.
+    pub fn new(config: TwilioConfig) -> Result<Self, Error> {
+        let http = http::client(config.timeouts)?;
+        let base = config.base_url.as_str().trim_end_matches('/').to_owned();
+        let caps = Capabilities::new()
+            .with(Capability::Schedule)
+            .with(Capability::Cancel)
+            .with(Capability::Status)
+            .with(Capability::DeliveryWebhook)
+            .with(Capability::InboundWebhook)
+            .with_signed_webhooks()
+            .with_max_parts(MAX_PARTS)
+            .with_idempotency(Idempotency::None);
+        Ok(TwilioGateway { config, http, caps, base })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &TwilioConfig {
+        &self.config
+    }
+
+    fn messages_url(&self) -> String {
+        format!("{}/2010-04-01/Accounts/{}/Messages.json", self.base, self.config.account_sid)
+    }
+
+    fn message_url(&self, sid: &str) -> String {
+        format!("{}/2010-04-01/Accounts/{}/Messages/{sid}.json", self.base, self.config.account_sid)
+    }
+
+    fn request(&self, method: reqwest::Method, url: &str) -> reqwest::RequestBuilder {
+        let (user, pass) = self.config.basic_auth();
+        self.http
+            .request(method, url)
+            .basic_auth(user, Some(pass))
+            .header(reqwest::header::ACCEPT, "application/json")
+    }
+
+    /// Sends a request and returns the 2xx body, or the mapped error.
+    async fn execute(&self, req: reqwest::RequestBuilder) -> Result<(u16, Vec<u8>), Error> {
+        let resp = req.send().await.map_err(|e| transport_error(GATEWAY, &e))?;
+        let status = resp.status().as_u16();
+        let wait = retry_after(resp.headers());
+        let body = resp.bytes().await.map_err(|e| transport_error(GATEWAY, &e))?.to_vec();
+        if (200..300).contains(&status) { Ok((status, body)) } else { Err(api_error(status, wait, &body)) }
+    }
+
+    async fn message_call(&self, req: reqwest::RequestBuilder, what: &str) -> Result<TwilioMessage, Error> {
+        let (status, body) = self.execute(req).await?;
+        let dto: MessageDto = serde_json::from_slice(&body).map_err(|e| decode_error(status, what, &e))?;
+        TwilioMessage::from_dto(dto).ok_or_else(|| {
+            Error::new(
+                ErrorKind::Decode,
+                Certainty::MaybeSent,
+                format!("Twilio's {what} answer (HTTP {status}) has no message sid"),
+            )
+            .with_gateway(GATEWAY)
+            .with_http_status(status)
+        })
+    }
+
+    /// Checks the message against Twilio's rules and builds the form shared by all recipients
+    /// (everything but `To`). No request is made.
+    fn common_form(&self, message: &Message) -> Result<Vec<(&'static str, String)>, SendError> {
+        if message.is_flash() {
+            return Err(SendError::FlashUnsupported);
+        }
+        let from = message.sender().map(|s| s.as_string()).or_else(|| self.config.from.clone());
+        let mg = self.config.messaging_service_sid.clone();
+        if from.is_none() && mg.is_none() {
+            return Err(SendError::NoSender);
+        }
+        let body = message.text();
+        let units = body.encode_utf16().count();
+        if units > MAX_BODY_UTF16_UNITS {
+            return Err(SendError::BodyTooLong { units });
+        }
+        let mut form: Vec<(&'static str, String)> = Vec::new();
+        if let Some(f) = from {
+            form.push(("From", f));
+        }
+        if let Some(m) = &mg {
+            form.push(("MessagingServiceSid", m.clone()));
+        }
+        form.push(("Body", body.to_owned()));
+        if let Some(cb) = message.callback_url() {
+            check_callback(cb)?;
+            form.push(("StatusCallback", cb.as_str().to_owned()));
+        }
+        if let Some(v) = message.validity() {
+            let secs = v.as_secs() + u64::from(v.subsec_nanos() > 0);
+            if !VALIDITY_RANGE_SECS.contains(&secs) {
+                return Err(SendError::ValidityOutOfRange { seconds: secs });
+            }
+            form.push(("ValidityPeriod", secs.to_string()));
+        }
+        if let Some(at) = message.send_at() {
+            if mg.is_none() {
+                return Err(SendError::ScheduleNeedsMessagingService);
+            }
+            let now = self.config.clock.now();
+            let to_chrono = |d: Duration| chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX);
+            let earliest = now + to_chrono(self.config.schedule_min_lead);
+            let latest = now + to_chrono(self.config.schedule_max_lead);
+            if at < earliest {
+                return Err(SendError::ScheduleTooSoon {
+                    send_at: at,
+                    earliest,
+                    min_lead_secs: self.config.schedule_min_lead.as_secs(),
+                });
+            }
+            if at > latest {
+                return Err(SendError::ScheduleTooLate { send_at: at, latest });
+            }
+            form.push(("ScheduleType", "fixed".to_owned()));
+            form.push(("SendAt", at.to_rfc3339_opts(SecondsFormat::Secs, true)));
+        }
+        if let Some(se) = self.config.smart_encoded {
+            form.push(("SmartEncoded", se.to_string()));
+        }
+        if self.config.shorten_urls {
+            form.push(("ShortenUrls", "true".to_owned()));
+        }
+        Ok(form)
+    }
+
+    /// One create request, retrying only 429 (Twilio: "never processed, always safe to retry").
+    /// Everything else, and above all a 5xx or a timeout, is returned as is: never retried.
+    async fn create(
+        &self,
+        to: &PhoneNumber,
+        common: &[(&'static str, String)],
+    ) -> Result<TwilioMessage, Error> {
+        let to_e164 = to.e164();
+        let mut form: Vec<(&str, &str)> = Vec::with_capacity(common.len() + 1);
+        form.push(("To", &to_e164));
+        form.extend(common.iter().map(|(k, v)| (*k, v.as_str())));
+        let mut attempt: u32 = 0;
+        loop {
+            let req = self.request(reqwest::Method::POST, &self.messages_url()).form(&form);
+            match self.message_call(req, "create-message").await {
+                Err(e)
+                    if e.http_status() == Some(429)
+                        && attempt < self.config.rate_limit_retries
+                        && e.retry_after().is_none_or(|w| w <= MAX_RATE_LIMIT_WAIT) =>
+                {
+                    let wait = e.retry_after().unwrap_or(Duration::from_secs(1 << attempt.min(4)));
+                    tracing::debug!(to = %to.masked(), attempt, ?wait, "twilio: 429, waiting before retrying");
+                    self.config.clock.sleep(wait).await;
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Fetches a message by SID (`SM…` / `MM…`).
+    pub async fn fetch_message(&self, sid: &str) -> Result<TwilioMessage, Error> {
+        check_message_sid(sid)?;
+        self.message_call(self.request(reqwest::Method::GET, &self.message_url(sid)), "fetch-message").await
+    }
+
+    /// Cancels a scheduled message (`Status=canceled`). Twilio refuses with 30409
+    /// ([`ErrorKind::InvalidState`]) once the message is no longer scheduled.
+    pub async fn cancel_message(&self, sid: &str) -> Result<TwilioMessage, Error> {
+        check_message_sid(sid)?;
+        let req = self.request(reqwest::Method::POST, &self.message_url(sid)).form(&[("Status", "canceled")]);
+        self.message_call(req, "cancel-message").await
+    }
+
+    /// The first page of messages matching `filter`.
+    pub async fn list_messages_page(&self, filter: &ListFilter) -> Result<MessagePage, Error> {
+        let query = filter.query().map_err(|e| {
+            Error::new(ErrorKind::Config, Certainty::NotSent, e.to_string())
+                .with_gateway(GATEWAY)
+                .with_source(e)
+        })?;
+        let mut url = Url::parse(&self.messages_url()).map_err(|e| Error::config(e.to_string()))?;
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
+        }
+        self.page(url.as_str()).await
+    }
+
+    /// The page after `page`, or `None` on the last page. Twilio's `next_page_uri` is relative:
+    /// it is resolved against the configured base URL, and only paths of this account's message
+    /// list are followed (credentials never go to another URL).
+    pub async fn next_page(&self, page: &MessagePage) -> Result<Option<MessagePage>, Error> {
+        let Some(uri) = page.next_page_uri.as_deref() else {
+            return Ok(None);
+        };
+        let expected = format!("/2010-04-01/Accounts/{}/Messages.json?", self.config.account_sid);
+        if !uri.starts_with(&expected) {
+            return Err(Error::new(
+                ErrorKind::Decode,
+                Certainty::NotSent,
+                format!("refusing to follow next_page_uri {uri:?}: expected a relative URI starting with {expected:?}"),
+            )
+            .with_gateway(GATEWAY));
+        }
+        Ok(Some(self.page(&format!("{}{uri}", self.base)).await?))
+    }
+
+    async fn page(&self, url: &str) -> Result<MessagePage, Error> {
+        let (status, body) = self.execute(self.request(reqwest::Method::GET, url)).await?;
+        let dto: MessagePageDto =
+            serde_json::from_slice(&body).map_err(|e| decode_error(status, "list-messages", &e))?;
+        Ok(MessagePage {
+            messages: dto.messages.into_iter().filter_map(TwilioMessage::from_dto).collect(),
+            next_page_uri: dto.next_page_uri.filter(|u| !u.is_empty()),
+            page: dto.page,
+        })
+    }
+
+    /// Every message matching `filter`, following `next_page_uri` until the last page (or the
+    /// filter's limit).
+    pub async fn list_messages(&self, filter: &ListFilter) -> Result<Vec<TwilioMessage>, Error> {
+        let limit = filter.max_messages().unwrap_or(usize::MAX);
+        let mut page = self.list_messages_page(filter).await?;
+        let mut out = Vec::new();
+        loop {
+            out.append(&mut page.messages);
+            if out.len() >= limit {
+                out.truncate(limit);
+                return Ok(out);
+            }
+            match self.next_page(&page).await? {
+                Some(next) => page = next,
+                None => return Ok(out),
+            }
+        }
+    }
+}
+
+fn check_callback(url: &Url) -> Result<(), SendError> {
+    let err = |reason: &str| SendError::CallbackUrl { url: url.to_string(), reason: reason.to_owned() };
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(err("Twilio calls http or https URLs only"));
+    }
+    match url.host_str() {
+        None | Some("") => Err(err("a host is required")),
+        Some(h) if h.contains('_') => Err(err("Twilio refuses host names with underscores")),
+        Some(_) => Ok(()),
+    }
+}
+
+fn check_message_sid(sid: &str) -> Result<(), Error> {
+    if is_sid(sid, "SM") || is_sid(sid, "MM") {
+        Ok(())
+    } else {
+        Err(Error::new(
+            ErrorKind::NotFound,
+            Certainty::NotSent,
+            format!("{sid:?} is not a Twilio message SID: expected \"SM\" or \"MM\" followed by 32 hexadecimal characters"),
+        )
+        .with_gateway(GATEWAY))
+    }
+}
+
+/// Runs `f` over `items` with at most `limit` futures in flight, results in input order.
+pub(crate) async fn bounded<I, T, F, Fut>(items: I, limit: usize, f: F) -> Vec<T>
+where
+    I: IntoIterator,
+    F: Fn(I::Item) -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    futures::stream::iter(items.into_iter().map(f)).buffered(limit.max(1)).collect().await
+}
+
+#[async_trait]
+impl Gateway for TwilioGateway {
+    fn id(&self) -> &str {
+        GATEWAY
+    }
+
+    fn capabilities(&self) -> &Capabilities {
+        &self.caps
+    }
+
+    /// One `POST Messages.json` per recipient, at most `concurrency` at once. Twilio has no
+    /// idempotency key: a timeout or 5xx is [`Certainty::MaybeSent`] and is never retried here;
+    /// a 429 is retried after its `Retry-After`.
+    ///
+    /// Returns `Err` when every recipient failed with the same kind of error (other than an
+    /// invalid recipient), `Ok` with per-recipient states otherwise.
+    async fn send(&self, message: &Message) -> Result<SendReport, Error> {
+        let common = self.common_form(message)?;
+        let recipients: Vec<PhoneNumber> = message.recipients().to_vec();
+        let common = &common;
+        let results = bounded(recipients, self.config.concurrency, |to: PhoneNumber| async move {
+            let result = self.create(&to, common).await;
+            (to, result)
+        })
+        .await;
+
+        let errors: Vec<&Error> = results.iter().filter_map(|(_, r)| r.as_ref().err()).collect();
+        if errors.len() == results.len()
+            && let Some(first) = errors.first()
+            && errors.iter().all(|e| e.kind() == first.kind())
+            && first.kind() != ErrorKind::InvalidRecipient
+        {
+            let maybe = errors.iter().any(|e| e.may_have_been_sent());
+            let e = (*first).clone();
+            return Err(if maybe { e.with_certainty(Certainty::MaybeSent) } else { e });
+        }
+
+        let mut report = SendReport::new(GATEWAY, message);
+        for (to, result) in results {
+            let entry = match result {
+                Ok(m) => {
+                    let state = match m.status {
+                        MessageStatus::Queued => SendState::Queued,
+                        MessageStatus::Scheduled => SendState::Scheduled,
+                        _ => SendState::Accepted,
+                    };
+                    let mut r = RecipientReport::new(to, state).with_message_id(m.sid);
+                    if let Some(p) = m.num_segments {
+                        r = r.with_parts(p);
+                    }
+                    if let Some(p) = m.price {
+                        r = r.with_price(p);
+                    }
+                    r
+                }
+                Err(e) => {
+                    tracing::debug!(to = %to.masked(), error = %e, "twilio: recipient not accepted");
+                    RecipientReport::new(to, SendState::Rejected(e))
+                }
+            };
+            report.push(entry);
+        }
+        Ok(report)
+    }
+
+    async fn status(&self, message_id: &str) -> Result<DeliveryReport, Error> {
+        Ok(self.fetch_message(message_id).await?.to_delivery_report())
+    }
+
+    async fn cancel(&self, id: &str) -> Result<(), Error> {
+        self.cancel_message(id).await.map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[tokio::test]
+    async fn bounded_never_exceeds_its_limit_and_keeps_order() {
+        let in_flight = Arc::new(AtomicUsize::new(0));
+        let peak = Arc::new(AtomicUsize::new(0));
+        let out = bounded(0..20, 3, |i| {
+            let (in_flight, peak) = (in_flight.clone(), peak.clone());
+            async move {
+                let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                peak.fetch_max(now, Ordering::SeqCst);
+                for _ in 0..3 {
+                    tokio::task::yield_now().await;
+                }
+                in_flight.fetch_sub(1, Ordering::SeqCst);
+                i * 2
+            }
+        })
+        .await;
+        assert_eq!(out, (0..20).map(|i| i * 2).collect::<Vec<_>>());
+        assert_eq!(peak.load(Ordering::SeqCst), 3);
+    }
+
+    #[test]
+    fn message_sids_checked_before_any_request() {
+        assert!(check_message_sid("SM3f1b2c4d5e6f708192a3b4c5d6e7f809").is_ok());
+        assert!(check_message_sid("MM3f1b2c4d5e6f708192a3b4c5d6e7f809").is_ok());
+        let e = check_message_sid("../../Calls").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::NotFound);
+        assert!(e.to_string().contains("\"SM\" or \"MM\""), "{e}");
+    }
+}

@@ -1,0 +1,106 @@
+//! # bramka-twilio
+//!
+//! [Twilio Programmable Messaging](https://www.twilio.com/docs/messaging) as a bramka
+//! [`Gateway`](bramka_core::Gateway): send (one request per recipient, bounded concurrency),
+//! schedule and cancel through a Messaging Service, fetch status, list messages with paging, and
+//! verify and parse signed webhooks (status callbacks and inbound SMS) with TwiML replies.
+//!
+//! ## Configuration by DSN
+//!
+//! | DSN | meaning |
+//! |---|---|
+//! | `twilio://AC…:AUTH_TOKEN@default?from=%2B15005550006` | Account SID + Auth Token, default `From` |
+//! | `twilio://AC…:AUTH_TOKEN@default?messaging_service=MG…` | Messaging Service (needed for scheduling and `shorten_urls`) |
+//! | `twilio://SK…:KEY_SECRET@default?account_sid=AC…&from=…` | API key; the Account SID stays in the request path |
+//! | `twilio://AC…:AUTH_TOKEN@default?edge=dublin&region=ie1&from=…` | regional host `api.dublin.ie1.twilio.com` |
+//! | `…&base_url=http%3A%2F%2F127.0.0.1%3A8080` | any base URL (tests) |
+//!
+//! Other options: `timeout`, `connect_timeout` (`5s`, `500ms`), `concurrency` (default 4),
+//! `smart_encoded`, `shorten_urls`, `rate_limit_retries` (default 2). `Display` of a DSN never
+//! shows the token. See [`TwilioFactory`].
+//!
+//! ## Capabilities
+//!
+//! | capability | Twilio |
+//! |---|---|
+//! | recipients per request | 1 (a multi-recipient message becomes one request per recipient, `concurrency` at once; the report lists each recipient) |
+//! | schedule | yes: `SendAt` + `ScheduleType=fixed`, needs a Messaging Service; window checked before sending (default 15 min to 35 days) |
+//! | cancel | yes, while scheduled (`Status=canceled`; 30409 afterwards → `InvalidState`) |
+//! | reschedule, pause, balance | no |
+//! | status | yes (`GET …/Messages/{Sid}.json`) |
+//! | delivery / inbound webhooks | yes, signed (`X-Twilio-Signature`), verified fail-closed |
+//! | idempotency | **none**: a timeout or 5xx after the request was written is `MaybeSent` and never retried by this crate; 429 / 20429 (never processed) is `NotSent` and retried after `Retry-After` |
+//! | body | 1600 characters (UTF-16 units) checked before sending; `ValidityPeriod` 1..36000 s |
+//! | flash SMS | no (refused before sending) |
+//!
+//! ## Sending
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), bramka_core::Error> {
+//! use bramka_core::{Gateway, Message};
+//! use bramka_twilio::{TwilioConfig, TwilioGateway};
+//!
+//! let gw = TwilioGateway::new(
+//!     TwilioConfig::builder("AC0123456789abcdef0123456789abcdef", "auth-token").from("+15005550006").build()?,
+//! )?;
+//! let report = gw.send(&Message::builder().to("+14155552671").text("Hello").build()?).await?;
+//! assert!(report.all_accepted());
+//! # Ok(()) }
+//! ```
+//!
+//! ## Webhook verification
+//!
+//! Give [`TwilioWebhooks`] the Auth Token and the request exactly as received, with the public
+//! URL Twilio called. Unsigned or wrongly signed requests are refused; answer with
+//! [`WebhookError::http_status`](bramka_core::WebhookError::http_status).
+//!
+//! ```
+//! use bramka_core::{WebhookEvent, WebhookParser, WebhookRequest};
+//! use bramka_twilio::{MessagingResponse, TwilioWebhooks};
+//!
+//! let hooks = TwilioWebhooks::new("12345");
+//! let req = WebhookRequest::new("POST", "https://example.com/twilio/inbound".parse().unwrap())
+//!     .with_header("Content-Type", "application/x-www-form-urlencoded")
+//!     .with_header("X-Twilio-Signature", "9trEuBMs7oz2ZNrTktX6A2oVJYk=")
+//!     .with_body("ToCountry=US&ToState=CA&SmsMessageSid=SM1234567890abcdef1234567890abcdef&NumMedia=0&ToCity=&FromZip=94105&SmsSid=SM1234567890abcdef1234567890abcdef&FromState=CA&SmsStatus=received&FromCity=SAN+FRANCISCO&Body=VOTE+B&FromCountry=US&To=%2B15005550006&MessagingServiceSid=MGaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa&ToZip=&NumSegments=1&MessageSid=SM1234567890abcdef1234567890abcdef&AccountSid=ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa&From=%2B14155552671&ApiVersion=2010-04-01");
+//!
+//! let events = hooks.parse(&req).expect("valid signature");
+//! let WebhookEvent::Inbound(msg) = &events[0] else { panic!() };
+//! assert_eq!((msg.from.as_str(), msg.text.as_str()), ("+14155552671", "VOTE B"));
+//!
+//! // Reply with TwiML (or `hooks.acknowledge(&events)` for an empty <Response/>).
+//! let reply = MessagingResponse::new().message("Thanks, your vote for B was counted.").to_webhook_response().unwrap();
+//! assert_eq!(reply.content_type, "text/xml");
+//!
+//! // Tampering with the body breaks the signature.
+//! let forged = req.clone().with_body("MessageSid=SM1&Body=VOTE+A&From=%2B1&To=%2B2");
+//! assert!(hooks.parse(&forged).is_err());
+//! ```
+//!
+//! Test your own handlers with [`signature::signed_request_for_test`]. Skipping verification
+//! takes [`TwilioWebhooks::insecure_without_signature_check`], named so it shows in review.
+
+mod config;
+mod dsn;
+mod errors;
+mod gateway;
+mod model;
+pub mod signature;
+mod webhook;
+mod wire;
+
+pub use config::{
+    ConfigError, DEFAULT_BASE_URL, DEFAULT_CONCURRENCY, DEFAULT_RATE_LIMIT_RETRIES,
+    DEFAULT_SCHEDULE_MIN_LEAD, TWILIO_SCHEDULE_MAX_LEAD, TWILIO_SCHEDULE_MIN_LEAD, TwilioConfig,
+    TwilioConfigBuilder,
+};
+pub use dsn::{SCHEME, TwilioFactory};
+pub use gateway::{MAX_BODY_UTF16_UNITS, MAX_RATE_LIMIT_WAIT, SendError, TwilioGateway, VALIDITY_RANGE_SECS};
+pub use model::{ListFilter, ListFilterError, MessagePage, MessageStatus, TwilioMessage};
+pub use signature::SignatureError;
+pub use webhook::{MessagingResponse, TwilioWebhooks, TwimlError};
+
+/// Every error code bramka maps, with its kind and certainty (the single table in `errors.rs`).
+pub fn error_table() -> impl Iterator<Item = (u32, bramka_core::ErrorKind, bramka_core::Certainty)> {
+    errors::CODE_TABLE.iter().copied()
+}

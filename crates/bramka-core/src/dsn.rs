@@ -1,12 +1,79 @@
 //! Configuration by DSN: `scheme://user:password@host:port/path?key=value`.
 //!
-//! STUB to be completed: `||` / `&&` expressions and the registry live in `registry.rs`.
+//! One DSN names a gateway and its settings in a single string, the way Symfony Notifier and
+//! Apprise do (conventionally in the `SMS_DSN` environment variable):
+//!
+//! | DSN | meaning |
+//! |---|---|
+//! | `smsapi://TOKEN@default?from=Info&test=1` | a token as the user, the operator's default host |
+//! | `infobip://API_KEY@xxxxx.api.infobip.com?from=InfoSMS` | a token and an account host |
+//! | `twilio://ACCOUNT_SID:AUTH_TOKEN@default?from=+447700900123` | user and password |
+//! | `console://default`, `null://default`, `mock://default?fail=timeout` | test gateways |
+//!
+//! This module parses **one** DSN. The `a || b` (failover) and `a && b` (round robin) expressions
+//! are split by the registry, which calls [`Dsn::parse`] on each side; a [`GatewayFactory`] then
+//! turns a `Dsn` into a gateway.
+//!
+//! # Syntax and decoding rules
+//!
+//! - The scheme is case-insensitive (stored lower case); the host too (`default` selects the
+//!   operator's default endpoint). An IPv6 host is written in brackets: `mock://[::1]:8080`, and
+//!   [`Dsn::host`] returns it with its brackets. The port is 1 to 65535.
+//! - **User and password are percent-decoded.** Credentials containing `@ : / ?` (or `%`, `&`,
+//!   `#`, spaces) must be percent-encoded: `@` = `%40`, `:` = `%3A`, `/` = `%2F`, `?` = `%3F`,
+//!   `%` = `%25`, space = `%20`. The user ends at the first `:`, the credentials at the last `@`
+//!   before the host, so an unencoded `@` or `:` in a password often still works, but `/` and `?`
+//!   end the host part and cannot: a `@` after them is refused with a hint to encode them.
+//! - **Option values are percent-decoded, and `+` stays `+`.** In HTML form encoding `+` means a
+//!   space; here it does not, because DSN options carry phone numbers: `from=+48600100200` means
+//!   what it says. `from=%2B48600100200` gives the same value. A space is written `%20`.
+//! - A key without `=` (`?test`) has the empty value, which [`Dsn::bool_option`] reads as `true`.
+//! - **Repeated keys: the last one wins** for [`Dsn::option`] and the typed getters;
+//!   [`Dsn::options`] keeps them all, in order.
+//! - Option names are letters, digits, `_`, `-` and `.`, case-sensitive.
+//! - Whitespace and control characters are refused anywhere (encode spaces as `%20`); a `%` must
+//!   start a `%XX` escape, and decoded text must be UTF-8. The path is kept as written.
+//!
+//! # Secrets
+//!
+//! `Display` and `Debug` print a redacted DSN that parses back to the same settings minus the
+//! secrets: the password is always `***`; the user too when there is no password (the
+//! `smsapi://TOKEN@default` form puts the token there); and so is the value of any option whose
+//! name looks secret ([`is_sensitive_option`]: `password`, `token`, `api_key`, `secret`...).
+//! Errors carry the DSN redacted the same way; for text that does not parse, everything between
+//! `://` and the last `@` is hidden, and error reasons never quote credentials.
+//!
+//! ```
+//! use bramka_core::Dsn;
+//!
+//! let dsn: Dsn = "twilio://AC123:s3cr%2Ft@default?from=+447700900123&timeout=5s".parse().unwrap();
+//! assert_eq!(dsn.scheme(), "twilio");
+//! assert_eq!(dsn.user(), Some("AC123"));
+//! assert_eq!(dsn.password().unwrap().expose(), "s3cr/t");
+//! assert_eq!(dsn.option("from"), Some("+447700900123"));
+//! assert_eq!(dsn.duration_option("timeout").unwrap(), Some(std::time::Duration::from_secs(5)));
+//! assert_eq!(dsn.to_string(), "twilio://AC123:***@default?from=%2B447700900123&timeout=5s");
+//!
+//! let token = Dsn::parse("smsapi://TOKEN123@default?from=Shop").unwrap();
+//! assert_eq!(token.user_secret().unwrap().expose(), "TOKEN123");
+//! assert_eq!(format!("{token:?}"), "Dsn(smsapi://***@default?from=Shop)");
+//!
+//! let err = token.check_options(&["from", "test"]);
+//! assert!(err.is_ok());
+//! let err = Dsn::parse("smsapi://T@default?form=Shop").unwrap().check_options(&["from", "test"]);
+//! assert_eq!(
+//!     err.unwrap_err().to_string(),
+//!     "unknown option \"form\" for smsapi://; accepted: from, test; did you mean \"from\"?"
+//! );
+//! ```
 
 use std::fmt;
+use std::net::Ipv6Addr;
+use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use percent_encoding::percent_decode_str;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 
 use crate::error::Error;
 use crate::gateway::Gateway;
@@ -25,7 +92,7 @@ pub struct Dsn {
     options: Vec<(String, String)>,
 }
 
-/// Why a DSN was refused.
+/// Why a DSN was refused. No variant ever holds a credential in clear.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum DsnError {
@@ -40,7 +107,11 @@ pub enum DsnError {
         reason: String,
     },
     /// An option the scheme does not know.
-    #[error("unknown option {key:?} for {scheme}://; accepted: {}", .accepted.join(", "))]
+    #[error(
+        "unknown option {key:?} for {scheme}://; accepted: {}{}",
+        list_or_none(.accepted),
+        suggestion(.key, .accepted)
+    )]
     UnknownOption {
         /// The scheme.
         scheme: String,
@@ -54,7 +125,7 @@ pub enum DsnError {
     InvalidOption {
         /// The key.
         key: String,
-        /// The value.
+        /// The value (`***` when the key names a secret).
         value: String,
         /// What would be accepted.
         expected: String,
@@ -83,12 +154,88 @@ impl From<DsnError> for Error {
     }
 }
 
-fn decode(s: &str) -> String {
-    percent_decode_str(s).decode_utf8_lossy().into_owned()
+fn list_or_none(accepted: &[String]) -> String {
+    if accepted.is_empty() { "none".to_owned() } else { accepted.join(", ") }
+}
+
+/// `; did you mean "from"?` when an accepted key is within two edits of the typo.
+fn suggestion(key: &str, accepted: &[String]) -> String {
+    accepted
+        .iter()
+        .map(|a| (edit_distance(key, a), a))
+        .filter(|(d, a)| *d <= 2 && *d < a.chars().count())
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, a)| format!("; did you mean {a:?}?"))
+        .unwrap_or_default()
+}
+
+/// Optimal string alignment distance (Levenshtein plus adjacent transpositions).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for j in 0..=b.len() {
+        d[0][j] = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            d[i][j] = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+/// Whether an option's value is treated as a secret (redacted in `Display`, `Debug` and errors):
+/// its name contains, ignoring case, `pass`, `pwd`, `secret`, `token`, `key`, `auth`,
+/// `signature` or `credential`.
+///
+/// ```
+/// use bramka_core::dsn::is_sensitive_option;
+/// assert!(is_sensitive_option("api_key") && is_sensitive_option("Password"));
+/// assert!(!is_sensitive_option("from"));
+/// ```
+pub fn is_sensitive_option(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    ["pass", "pwd", "secret", "token", "key", "auth", "signature", "credential"].iter().any(|s| k.contains(s))
+}
+
+fn looks_like_scheme(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+}
+
+/// Percent-decodes, refusing a `%` that does not start a `%XX` escape and non-UTF-8 results.
+fn decode_strict(s: &str) -> Result<String, &'static str> {
+    let b = s.as_bytes();
+    for (i, _) in b.iter().enumerate().filter(|(_, c)| **c == b'%') {
+        let ok = b.get(i + 1).is_some_and(u8::is_ascii_hexdigit) && b.get(i + 2).is_some_and(u8::is_ascii_hexdigit);
+        if !ok {
+            return Err("has a '%' that does not start a %XX escape (write a literal '%' as %25)");
+        }
+    }
+    percent_decode_str(s)
+        .decode_utf8()
+        .map(|c| c.into_owned())
+        .map_err(|_| "is not valid UTF-8 after percent-decoding")
+}
+
+fn is_option_name(k: &str) -> bool {
+    !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+}
+
+fn is_host_name(h: &str) -> bool {
+    !h.is_empty() && h.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
 }
 
 impl Dsn {
-    /// Parses one DSN (no `||` / `&&`).
+    /// Parses one DSN (no `||` / `&&`); see the [module documentation](self) for the rules.
     ///
     /// ```
     /// use bramka_core::Dsn;
@@ -98,53 +245,88 @@ impl Dsn {
     /// assert_eq!(dsn.password().unwrap().expose(), "to@ken");
     /// assert_eq!(dsn.option("from"), Some("+447700900123"));
     /// assert_eq!(dsn.to_string(), "twilio://AC123:***@default?from=%2B447700900123");
+    ///
+    /// let ipv6 = Dsn::parse("mock://[::1]:8080/v1").unwrap();
+    /// assert_eq!((ipv6.host(), ipv6.port(), ipv6.path()), ("[::1]", Some(8080), "/v1"));
+    ///
+    /// let err = Dsn::parse("twilio://AC123:pa/ss@default").unwrap_err().to_string();
+    /// assert!(err.contains("percent-encode") && !err.contains("pa/ss"), "{err}");
     /// ```
     pub fn parse(input: &str) -> Result<Dsn, DsnError> {
         let input = input.trim();
-        let syntax = |reason: &str| DsnError::Syntax { dsn: redact_raw(input), reason: reason.to_owned() };
-        let (scheme, rest) = input.split_once("://").ok_or_else(|| syntax("missing '://'"))?;
-        if scheme.is_empty()
-            || !scheme.chars().all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '-' || c == '.')
-        {
-            return Err(syntax("the scheme must be letters, digits, '+', '-' or '.'"));
+        let syntax = |reason: String| DsnError::Syntax { dsn: redact_raw(input), reason };
+        if input.is_empty() {
+            return Err(syntax("empty DSN".into()));
         }
-        let (before_query, query) = match rest.split_once('?') {
-            Some((a, q)) => (a, Some(q)),
-            None => (rest, None),
+        if input.contains("||") || input.split_once("&&").is_some_and(|(_, b)| b.contains("://")) {
+            return Err(syntax(
+                "'||' (failover) and '&&' (round robin) join several DSNs: give the whole expression to the registry, one DSN here".into(),
+            ));
+        }
+        if input.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(syntax(
+                "it contains whitespace or a control character (percent-encode a space as %20)".into(),
+            ));
+        }
+        let Some((scheme, rest)) = input.split_once("://") else {
+            return Err(syntax("missing '://' after the scheme".into()));
         };
-        let (authority, path) = match before_query.find('/') {
-            Some(i) => (&before_query[..i], &before_query[i..]),
-            None => (before_query, ""),
+        if !looks_like_scheme(scheme) {
+            return Err(syntax(
+                "the scheme must be a letter followed by letters, digits, '+', '-' or '.'".into(),
+            ));
+        }
+        let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+        let (authority, tail) = rest.split_at(authority_end);
+        let (path, query) = match tail.split_once('?') {
+            Some((p, q)) => (p, Some(q)),
+            None => (tail, None),
         };
+        if path.contains('@') {
+            return Err(syntax(
+                "an '@' after the host: a '/' or '?' in the user or password must be percent-encoded (%2F, %3F), and an '@' in the path written %40".into(),
+            ));
+        }
         let (userinfo, hostport) = match authority.rsplit_once('@') {
             Some((u, h)) => (Some(u), h),
             None => (None, authority),
         };
+        // Without credentials in the authority, an '@' later on may mean a credential with an
+        // unencoded '?' was read as the host: then no part of the host is quoted in errors.
+        let may_quote = userinfo.is_some() || !rest.contains('@');
         let (user, password) = match userinfo {
             None => (None, None),
-            Some(u) => match u.split_once(':') {
-                Some((a, b)) => (Some(decode(a)), Some(decode(b))),
-                None => (Some(decode(u)), None),
-            },
-        };
-        let (host, port) = match hostport.rsplit_once(':') {
-            Some((h, p)) if !h.ends_with(']') || h.starts_with('[') => {
-                let port = p.parse::<u16>().map_err(|_| syntax(&format!("invalid port {p:?}")))?;
-                (h.to_owned(), Some(port))
+            Some(u) => {
+                let (user, pass) = match u.split_once(':') {
+                    Some((a, b)) => (a, Some(b)),
+                    None => (u, None),
+                };
+                let user = decode_strict(user).map_err(|r| syntax(format!("the user {r}")))?;
+                let pass =
+                    pass.map(decode_strict).transpose().map_err(|r| syntax(format!("the password {r}")))?;
+                (Some(user).filter(|u| !u.is_empty()), pass.filter(|p| !p.is_empty()))
             }
-            _ => (hostport.to_owned(), None),
         };
+        let (host, port) = parse_host_port(hostport, may_quote).map_err(syntax)?;
         let mut options = Vec::new();
-        if let Some(q) = query {
-            for pair in q.split('&').filter(|p| !p.is_empty()) {
-                let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-                // `+` is kept as `+` (not a space) so `from=+48...` works as written.
-                options.push((decode(k), decode(v)));
-            }
+        for (i, pair) in query.unwrap_or("").split('&').filter(|p| !p.is_empty()).enumerate() {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            let key = decode_strict(k)
+                .ok()
+                .filter(|k| is_option_name(k))
+                .ok_or_else(|| {
+                    syntax(format!(
+                        "option #{} has an invalid name: letters, digits, '_', '-' and '.' are accepted (a '?' in the user or password must be percent-encoded as %3F)",
+                        i + 1
+                    ))
+                })?;
+            // `+` is kept as `+` (not a space) so `from=+48...` works as written.
+            let value = decode_strict(v).map_err(|r| syntax(format!("the value of option {key:?} {r}")))?;
+            options.push((key, value));
         }
         Ok(Dsn {
             scheme: scheme.to_ascii_lowercase(),
-            user: user.filter(|u| !u.is_empty()).map(Secret::new),
+            user: user.map(Secret::new),
             password: password.map(Secret::new),
             host,
             port,
@@ -169,15 +351,20 @@ impl Dsn {
     pub fn password(&self) -> Option<&Secret> {
         self.password.as_ref()
     }
-    /// The host (`default` selects the operator's default endpoint).
+    /// The host, lower case (`default` selects the operator's default endpoint; an IPv6 address
+    /// keeps its brackets: `[::1]`).
     pub fn host(&self) -> &str {
         &self.host
+    }
+    /// Whether the host is `default` (the operator's default endpoint).
+    pub fn is_default_host(&self) -> bool {
+        self.host == "default"
     }
     /// The port.
     pub fn port(&self) -> Option<u16> {
         self.port
     }
-    /// The path (`""` or starting with `/`).
+    /// The path (`""` or starting with `/`), as written.
     pub fn path(&self) -> &str {
         &self.path
     }
@@ -185,12 +372,32 @@ impl Dsn {
     pub fn option(&self, key: &str) -> Option<&str> {
         self.options.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
     }
-    /// Every option, in order.
+    /// Whether the option is present (with any value, even empty).
+    pub fn has_option(&self, key: &str) -> bool {
+        self.options.iter().any(|(k, _)| k == key)
+    }
+    /// Every option, in order, repeats included.
     pub fn options(&self) -> &[(String, String)] {
         &self.options
     }
 
-    /// Refuses any option not in `accepted`, naming the accepted keys.
+    /// The user, or a [`DsnError::Missing`] saying `what` is needed
+    /// (`"a token as the user: smsapi://TOKEN@default"`).
+    pub fn required_user(&self, what: &str) -> Result<&Secret, DsnError> {
+        self.user.as_ref().ok_or_else(|| self.missing(what))
+    }
+
+    /// The password, or a [`DsnError::Missing`] saying `what` is needed.
+    pub fn required_password(&self, what: &str) -> Result<&Secret, DsnError> {
+        self.password.as_ref().ok_or_else(|| self.missing(what))
+    }
+
+    fn missing(&self, what: &str) -> DsnError {
+        DsnError::Missing { scheme: self.scheme.clone(), what: what.to_owned() }
+    }
+
+    /// Refuses the first option not in `accepted`, naming the accepted keys (and the nearest one
+    /// when the key looks like a typo).
     pub fn check_options(&self, accepted: &[&str]) -> Result<(), DsnError> {
         match self.options.iter().find(|(k, _)| !accepted.contains(&k.as_str())) {
             None => Ok(()),
@@ -202,38 +409,97 @@ impl Dsn {
         }
     }
 
-    /// A boolean option: `1`, `true`, `yes`, `on` or `0`, `false`, `no`, `off`.
+    fn invalid(&self, key: &str, value: &str, expected: &str) -> DsnError {
+        let value = if is_sensitive_option(key) { "***" } else { value };
+        DsnError::InvalidOption { key: key.to_owned(), value: value.to_owned(), expected: expected.to_owned() }
+    }
+
+    /// A boolean option: `1`, `true`, `yes`, `on` or the empty value (`?test`) are true; `0`,
+    /// `false`, `no`, `off` false; any case.
     pub fn bool_option(&self, key: &str) -> Result<Option<bool>, DsnError> {
         self.option(key)
             .map(|v| match v.to_ascii_lowercase().as_str() {
                 "1" | "true" | "yes" | "on" | "" => Ok(true),
                 "0" | "false" | "no" | "off" => Ok(false),
-                _ => Err(DsnError::InvalidOption {
-                    key: key.to_owned(),
-                    value: v.to_owned(),
-                    expected: "1, true, yes, on, 0, false, no or off".into(),
-                }),
+                _ => Err(self.invalid(key, v, "1, true, yes, on (or no value), 0, false, no or off")),
             })
             .transpose()
     }
 
-    /// A duration option: `500ms`, `5s`, `2m`, or plain seconds (`5`).
+    /// A duration option: `500ms`, `5s`, `2m`, `1h`, or plain seconds (`5`); whole numbers.
     pub fn duration_option(&self, key: &str) -> Result<Option<Duration>, DsnError> {
         self.option(key)
             .map(|v| {
-                parse_duration(v).ok_or_else(|| DsnError::InvalidOption {
-                    key: key.to_owned(),
-                    value: v.to_owned(),
-                    expected: "a duration such as 500ms, 5s, 2m or 5".into(),
+                parse_duration(v).ok_or_else(|| {
+                    self.invalid(key, v, "a whole number with a unit: 500ms, 5s, 2m, 1h, or plain seconds (5)")
                 })
             })
             .transpose()
     }
+
+    /// Any option parsed with [`FromStr`] (numbers, enums); `expected` describes what is accepted
+    /// for the error.
+    ///
+    /// ```
+    /// use bramka_core::Dsn;
+    /// let dsn = Dsn::parse("mock://default?retries=x").unwrap();
+    /// let err = dsn.parsed_option::<u8>("retries", "a number from 0 to 255").unwrap_err();
+    /// assert_eq!(err.to_string(), "invalid value \"x\" for option \"retries\": expected a number from 0 to 255");
+    /// ```
+    pub fn parsed_option<T: FromStr>(&self, key: &str, expected: &str) -> Result<Option<T>, DsnError> {
+        self.option(key).map(|v| v.parse::<T>().map_err(|_| self.invalid(key, v, expected))).transpose()
+    }
 }
 
-/// Parses `500ms`, `5s`, `2m`, `1h` or plain seconds.
+fn parse_host_port(hp: &str, may_quote: bool) -> Result<(String, Option<u16>), String> {
+    let quote = |s: &str| if may_quote { format!(" {s:?}") } else { String::new() };
+    if hp.is_empty() {
+        return Err("missing host (write `default` for the operator's default endpoint)".into());
+    }
+    let (host, port) = if let Some(r) = hp.strip_prefix('[') {
+        let (addr, after) =
+            r.split_once(']').ok_or("an IPv6 host needs its closing ']' (write [::1]:8080)")?;
+        if addr.parse::<Ipv6Addr>().is_err() {
+            return Err(format!("invalid IPv6 address{} in brackets", quote(addr)));
+        }
+        let port = match after {
+            "" => None,
+            _ => Some(after.strip_prefix(':').ok_or("after ']' only ':' and a port are accepted")?),
+        };
+        (format!("[{}]", addr.to_ascii_lowercase()), port)
+    } else {
+        let (h, port) = match hp.split_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (hp, None),
+        };
+        if port.is_some_and(|p| p.contains(':')) {
+            return Err("an IPv6 address must be written in brackets ([::1]:8080)".into());
+        }
+        if h.is_empty() {
+            return Err("missing host (write `default` for the operator's default endpoint)".into());
+        }
+        if !is_host_name(h) {
+            return Err(format!(
+                "invalid host{}: letters, digits, '-', '.' and '_' are accepted, or an IPv6 address in brackets (credentials must be percent-encoded)",
+                quote(h)
+            ));
+        }
+        (h.to_ascii_lowercase(), port)
+    };
+    let port = match port {
+        None => None,
+        Some("") => return Err("empty port after ':'".into()),
+        Some(p) => match p.parse::<u16>() {
+            Ok(n) if n > 0 && p.bytes().all(|b| b.is_ascii_digit()) => Some(n),
+            _ => return Err(format!("invalid port{}: 1 to 65535 is accepted", quote(p))),
+        },
+    };
+    Ok((host, port))
+}
+
+/// Parses `500ms`, `5s`, `2m`, `1h` or plain seconds (whole, non-negative numbers; any case).
 pub fn parse_duration(v: &str) -> Option<Duration> {
-    let v = v.trim();
+    let v = v.trim().to_ascii_lowercase();
     let (num, mult_ms) = if let Some(n) = v.strip_suffix("ms") {
         (n, 1)
     } else if let Some(n) = v.strip_suffix('s') {
@@ -243,29 +509,56 @@ pub fn parse_duration(v: &str) -> Option<Duration> {
     } else if let Some(n) = v.strip_suffix('h') {
         (n, 3_600_000)
     } else {
-        (v, 1000)
+        (v.as_str(), 1000)
     };
-    num.trim().parse::<u64>().ok().and_then(|n| n.checked_mul(mult_ms)).map(Duration::from_millis)
-}
-
-fn redact_raw(input: &str) -> String {
-    // Best effort for unparseable input: hide everything between "://" and the last '@'.
-    match (input.find("://"), input.rfind('@')) {
-        (Some(s), Some(a)) if a > s => format!("{}***{}", &input[..s + 3], &input[a..]),
-        _ => input.to_owned(),
+    let num = num.trim();
+    if num.is_empty() || !num.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
     }
+    num.parse::<u64>().ok().and_then(|n| n.checked_mul(mult_ms)).map(Duration::from_millis)
 }
 
-const QUERY: &percent_encoding::AsciiSet =
-    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+/// Redaction for text that did not parse: everything between `://` and the last `@` is hidden,
+/// and so are the values of secret-looking options.
+fn redact_raw(input: &str) -> String {
+    let Some((scheme, rest)) = input.split_once("://") else {
+        // No structure to rely on: show at most a scheme-like word before ':'.
+        return match input.split_once(':') {
+            Some((s, _)) if looks_like_scheme(s) => format!("{s}:***"),
+            _ => "***".to_owned(),
+        };
+    };
+    let scheme = if looks_like_scheme(scheme) { scheme } else { "***" };
+    let visible = match rest.rfind('@') {
+        Some(a) => format!("***{}", &rest[a..]),
+        None => rest.to_owned(),
+    };
+    let visible = match visible.split_once('?') {
+        Some((before, query)) => {
+            let pairs: Vec<String> = query
+                .split('&')
+                .map(|p| match p.split_once('=') {
+                    Some((k, _)) if is_sensitive_option(&percent_decode_str(k).decode_utf8_lossy()) => {
+                        format!("{k}=***")
+                    }
+                    _ => p.to_owned(),
+                })
+                .collect();
+            format!("{before}?{}", pairs.join("&"))
+        }
+        None => visible,
+    };
+    format!("{scheme}://{visible}")
+}
+
+/// Everything but unreserved characters is encoded, so `+` prints as `%2B` and parses back as `+`.
+const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
 
 impl fmt::Display for Dsn {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}://", self.scheme)?;
         match (&self.user, &self.password) {
-            (Some(u), Some(_)) => {
-                write!(f, "{}:***@", percent_encoding::utf8_percent_encode(u.expose(), QUERY))?
-            }
+            (Some(u), Some(_)) => write!(f, "{}:***@", utf8_percent_encode(u.expose(), COMPONENT))?,
             (Some(_), None) => f.write_str("***@")?,
             (None, Some(_)) => f.write_str(":***@")?,
             (None, None) => {}
@@ -277,12 +570,12 @@ impl fmt::Display for Dsn {
         f.write_str(&self.path)?;
         for (i, (k, v)) in self.options.iter().enumerate() {
             let sep = if i == 0 { '?' } else { '&' };
-            write!(
-                f,
-                "{sep}{}={}",
-                percent_encoding::utf8_percent_encode(k, QUERY),
-                percent_encoding::utf8_percent_encode(v, QUERY)
-            )?;
+            write!(f, "{sep}{}=", utf8_percent_encode(k, COMPONENT))?;
+            if is_sensitive_option(k) {
+                f.write_str("***")?;
+            } else {
+                write!(f, "{}", utf8_percent_encode(v, COMPONENT))?;
+            }
         }
         Ok(())
     }
@@ -294,7 +587,7 @@ impl fmt::Debug for Dsn {
     }
 }
 
-impl std::str::FromStr for Dsn {
+impl FromStr for Dsn {
     type Err = DsnError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Dsn::parse(s)
@@ -307,4 +600,45 @@ pub trait GatewayFactory: Send + Sync {
     fn schemes(&self) -> &[&'static str];
     /// Builds the gateway. Errors are [`crate::ErrorKind::Config`].
     fn create(&self, dsn: &Dsn) -> Result<Arc<dyn Gateway>, Error>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edit_distance_and_suggestion() {
+        assert_eq!(edit_distance("form", "from"), 1);
+        assert_eq!(edit_distance("tset", "test"), 1);
+        assert_eq!(edit_distance("timeout", "from"), 6);
+        let acc = vec!["from".to_owned(), "test".to_owned()];
+        assert_eq!(suggestion("frm", &acc), "; did you mean \"from\"?");
+        assert_eq!(suggestion("zzzzzz", &acc), "");
+    }
+
+    #[test]
+    fn strict_decoding() {
+        assert_eq!(decode_strict("a%40b+c").unwrap(), "a@b+c");
+        assert!(decode_strict("100%").is_err());
+        assert!(decode_strict("%zz").is_err());
+        assert!(decode_strict("%ff").is_err());
+    }
+
+    #[test]
+    fn raw_redaction_hides_credentials_and_secret_options() {
+        assert_eq!(redact_raw("twilio://AC:pa/ss@default"), "twilio://***@default");
+        assert_eq!(redact_raw("x://h?from=a&api_key=K123&b=1"), "x://h?from=a&api_key=***&b=1");
+        assert_eq!(redact_raw("smsapi:TOKEN@default"), "smsapi:***");
+        assert_eq!(redact_raw("TOKEN@default"), "***");
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("500ms"), Some(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2M"), Some(Duration::from_secs(120)));
+        assert_eq!(parse_duration("7"), Some(Duration::from_secs(7)));
+        for bad in ["", "ms", "-5", "+5", "1.5s", "5x", "99999999999999999999h"] {
+            assert_eq!(parse_duration(bad), None, "{bad}");
+        }
+    }
 }

@@ -1,0 +1,153 @@
+//! [`InfobipFactory`]: `infobip://KEY@xxxxx.api.infobip.com?from=Shop`.
+
+use std::sync::Arc;
+
+use bramka_core::dsn::{Dsn, DsnError, GatewayFactory};
+use bramka_core::http::Timeouts;
+use bramka_core::{Error, Gateway};
+
+use crate::config::{InfobipConfig, is_loopback};
+use crate::gateway::InfobipGateway;
+use crate::options::{InfobipOptions, LanguageCode, SpeedLimit, Transliteration};
+
+/// The options an `infobip://` DSN accepts.
+pub const DSN_OPTIONS: &[&str] =
+    &["from", "timeout", "connect_timeout", "transliteration", "language", "speed_limit", "trust_dedupe"];
+
+/// Builds an [`InfobipGateway`] from an `infobip://` DSN.
+///
+/// The host is the account's base URL host (required); `https` is used, except for
+/// `localhost` / `127.0.0.1`, which get plain `http` (tests). The API key is the user part.
+///
+/// ```
+/// use bramka_core::{Dsn, GatewayFactory};
+/// use bramka_infobip::InfobipFactory;
+///
+/// let dsn = Dsn::parse("infobip://KEY123@xxxxx.api.infobip.com?from=Shop&language=TR").unwrap();
+/// let gw = InfobipFactory.create(&dsn).unwrap();
+/// assert_eq!(gw.id(), "infobip");
+/// assert_eq!(dsn.to_string(), "infobip://***@xxxxx.api.infobip.com?from=Shop&language=TR");
+/// assert!(InfobipFactory.create(&Dsn::parse("infobip://KEY@default").unwrap()).is_err());
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct InfobipFactory;
+
+impl InfobipFactory {
+    /// The configuration a DSN describes.
+    pub fn config(dsn: &Dsn) -> Result<InfobipConfig, Error> {
+        dsn.check_options(DSN_OPTIONS)?;
+        let missing = |what: &str| DsnError::Missing { scheme: "infobip".into(), what: what.into() };
+        let key = dsn
+            .user_secret()
+            .filter(|k| !k.is_empty())
+            .ok_or_else(|| missing("the API key as the user: infobip://KEY@xxxxx.api.infobip.com"))?;
+        if dsn.password().is_some() {
+            return Err(DsnError::InvalidOption {
+                key: "password".into(),
+                value: "***".into(),
+                expected: "no password: infobip://KEY@xxxxx.api.infobip.com (Basic auth is not supported)"
+                    .into(),
+            }
+            .into());
+        }
+        let host = dsn.host();
+        if host.is_empty() || host == "default" {
+            return Err(missing(
+                "the account's base URL host (shown in the Infobip portal): infobip://KEY@xxxxx.api.infobip.com",
+            )
+            .into());
+        }
+        let scheme = if is_loopback(host) { "http" } else { "https" };
+        let port = dsn.port().map(|p| format!(":{p}")).unwrap_or_default();
+        let base = format!("{scheme}://{host}{port}{}", dsn.path());
+        let mut timeouts = Timeouts::default();
+        if let Some(t) = dsn.duration_option("timeout")? {
+            timeouts.request = t;
+        }
+        if let Some(t) = dsn.duration_option("connect_timeout")? {
+            timeouts.connect = t;
+        }
+        let invalid = |key: &str, value: &str, e: crate::options::OptionError| DsnError::InvalidOption {
+            key: key.into(),
+            value: value.into(),
+            expected: e.to_string(),
+        };
+        let mut options = InfobipOptions::new();
+        if let Some(v) = dsn.option("transliteration") {
+            options.transliteration =
+                Some(v.parse::<Transliteration>().map_err(|e| invalid("transliteration", v, e))?);
+        }
+        if let Some(v) = dsn.option("language") {
+            options = options.language(v.parse::<LanguageCode>().map_err(|e| invalid("language", v, e))?);
+        }
+        if let Some(v) = dsn.option("speed_limit") {
+            options.speed_limit = Some(v.parse::<SpeedLimit>().map_err(|e| invalid("speed_limit", v, e))?);
+        }
+        let mut b = InfobipConfig::builder(&base, key.clone())
+            .timeouts(timeouts)
+            .options(options)
+            .trust_duplicate_rejection(dsn.bool_option("trust_dedupe")?.unwrap_or(false));
+        if let Some(from) = dsn.option("from") {
+            b = b.sender(from);
+        }
+        Ok(b.build()?)
+    }
+}
+
+impl GatewayFactory for InfobipFactory {
+    fn schemes(&self) -> &[&'static str] {
+        &["infobip"]
+    }
+
+    fn create(&self, dsn: &Dsn) -> Result<Arc<dyn Gateway>, Error> {
+        Ok(Arc::new(InfobipGateway::new(Self::config(dsn)?)?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bramka_core::ErrorKind;
+
+    fn cfg(s: &str) -> Result<InfobipConfig, Error> {
+        InfobipFactory::config(&Dsn::parse(s).unwrap())
+    }
+
+    #[test]
+    fn full_dsn() {
+        let c = cfg("infobip://K%40Y@abc.api.infobip.com?from=Shop&timeout=5s&connect_timeout=2s&transliteration=central_european&language=TR&speed_limit=10/minute&trust_dedupe=1").unwrap();
+        assert_eq!(c.base_url().as_str(), "https://abc.api.infobip.com/");
+        assert_eq!(c.api_key.expose(), "K@Y");
+        assert_eq!(c.sender().unwrap().as_string(), "Shop");
+        assert_eq!(c.timeouts().request.as_secs(), 5);
+        assert_eq!(c.timeouts().connect.as_secs(), 2);
+        assert_eq!(c.options().transliteration, Some(Transliteration::CentralEuropean));
+        assert_eq!(c.options().language.unwrap().code, LanguageCode::Turkish);
+        assert_eq!(c.options().speed_limit.unwrap().amount, 10);
+        assert_eq!(c.idempotency(), bramka_core::Idempotency::ServerDedupe);
+    }
+
+    #[test]
+    fn loopback_gets_http() {
+        let c = cfg("infobip://KEY@127.0.0.1:8080").unwrap();
+        assert_eq!(c.base_url().as_str(), "http://127.0.0.1:8080/");
+    }
+
+    #[test]
+    fn refusals_are_config_errors_without_the_key() {
+        for (dsn, needle) in [
+            ("infobip://abc.api.infobip.com", "API key"),
+            ("infobip://SECRETKEY@default", "base URL"),
+            ("infobip://SECRETKEY@abc.api.infobip.com?colour=red", "colour"),
+            ("infobip://SECRETKEY@abc.api.infobip.com?language=PL", "language"),
+            ("infobip://SECRETKEY@abc.api.infobip.com?speed_limit=fast", "speed_limit"),
+            ("infobip://SECRETKEY:PW@abc.api.infobip.com", "password"),
+            ("infobip://SECRETKEY@abc.api.infobip.com?from=WayTooLongSender", "sender"),
+        ] {
+            let e = cfg(dsn).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Config, "{dsn}: {e}");
+            assert!(e.to_string().contains(needle), "{dsn}: {e}");
+            assert!(!e.to_string().contains("SECRETKEY") && !format!("{e:?}").contains("SECRETKEY"), "{e:?}");
+        }
+    }
+}

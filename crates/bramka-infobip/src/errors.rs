@@ -1,0 +1,368 @@
+//! Infobip's answers mapped to the core model, in one place:
+//!
+//! * [`STATUSES`]: message status ids (send responses, delivery reports, logs) to a
+//!   [`DeliveryState`] and, for rejections, an [`ErrorKind`];
+//! * [`status_group_state`]: the fallback by status group for ids not in the table;
+//! * [`http_error`]: an HTTP error response (both body shapes) to an [`Error`], classified by
+//!   HTTP status.
+//!
+//! Evidence: reference `infobip.md` §6 (status and error tables, harvested from Infobip's
+//! "Response status and error codes" page) and §13 (error bodies, HTTP classification). The
+//! mapping of statuses to core states is **our design** (reference §6.3 marks it as an
+//! assumption); the id 23 rule and the id 4100 (canceled) rule are inferred from the code names.
+
+use bramka_core::http::{certainty_for_status, kind_for_status};
+use bramka_core::{Certainty, DeliveryState, Error, ErrorKind};
+use reqwest::header::HeaderMap;
+
+use crate::wire::{ApiError, LegacyApiError};
+
+/// The gateway id, used in every error.
+pub(crate) const GATEWAY: &str = "infobip";
+
+/// Status id 23 `REJECTED_DUPLICATE_MESSAGE_ID`: the client `messageId` was already used, so the
+/// message went out on an earlier attempt (reference §6.1, §14).
+pub(crate) const DUPLICATE_MESSAGE_ID: i64 = 23;
+
+/// Error id 4100 `EC_MESSAGE_CANCELED` (error group `USER_ERRORS`): a final report with this error
+/// is reported as [`DeliveryState::Canceled`]. Inferred from the name (reference §6.2).
+pub(crate) const ERROR_MESSAGE_CANCELED: i64 = 4100;
+
+/// One known Infobip status.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct StatusRow {
+    /// Status id.
+    pub id: i64,
+    /// Status name.
+    pub name: &'static str,
+    /// Status group id.
+    pub group: i64,
+    /// The core state.
+    pub state: DeliveryState,
+    /// For rejections at send time: the error kind of the recipient's rejection.
+    pub kind: Option<ErrorKind>,
+}
+
+const fn row(
+    id: i64,
+    name: &'static str,
+    group: i64,
+    state: DeliveryState,
+    kind: Option<ErrorKind>,
+) -> StatusRow {
+    StatusRow { id, name, group, state, kind }
+}
+
+use DeliveryState as D;
+use ErrorKind as K;
+
+/// Every status id the reference lists (§6.1). Group 5 rows carry the kind a send-time rejection
+/// gets; id 23 is handled as "already accepted", never as a rejection.
+pub(crate) const STATUSES: &[StatusRow] = &[
+    row(0, "MESSAGE_ACCEPTED", 0, D::Pending, None),
+    row(26, "PENDING_ACCEPTED", 1, D::Pending, None),
+    row(7, "PENDING_ENROUTE", 1, D::Sent, None),
+    row(3, "PENDING_WAITING_DELIVERY", 1, D::Sent, None),
+    row(2, "DELIVERED_TO_OPERATOR", 3, D::Sent, None),
+    row(5, "DELIVERED_TO_HANDSET", 3, D::Delivered, None),
+    row(4, "UNDELIVERABLE_REJECTED_OPERATOR", 2, D::Undelivered, None),
+    row(9, "UNDELIVERABLE_NOT_DELIVERED", 2, D::Undelivered, None),
+    row(31, "UNDELIVERABLE_NOT_SENT", 2, D::Undelivered, None),
+    row(15, "EXPIRED_EXPIRED", 4, D::Expired, None),
+    row(29, "EXPIRED_DLR_UNKNOWN", 4, D::Expired, None),
+    row(6, "REJECTED_NETWORK", 5, D::Rejected, Some(K::InvalidRecipient)),
+    row(8, "REJECTED_PREFIX_MISSING", 5, D::Rejected, Some(K::InvalidRecipient)),
+    row(10, "REJECTED_DND", 5, D::Rejected, Some(K::InvalidRecipient)),
+    row(11, "REJECTED_SOURCE", 5, D::Rejected, Some(K::InvalidSender)),
+    row(12, "REJECTED_NOT_ENOUGH_CREDITS", 5, D::Rejected, Some(K::InsufficientFunds)),
+    row(13, "REJECTED_SENDER", 5, D::Rejected, Some(K::InvalidSender)),
+    row(14, "REJECTED_DESTINATION_BLOCKLISTED", 5, D::Rejected, Some(K::InvalidRecipient)),
+    row(17, "REJECTED_PREPAID_PACKAGE_EXPIRED", 5, D::Rejected, Some(K::InsufficientFunds)),
+    row(18, "REJECTED_DESTINATION_NOT_REGISTERED", 5, D::Rejected, Some(K::InvalidRecipient)),
+    row(19, "REJECTED_ROUTE_NOT_AVAILABLE", 5, D::Rejected, Some(K::InvalidRecipient)),
+    row(20, "REJECTED_FLOODING_FILTER", 5, D::Rejected, Some(K::RateLimited)),
+    row(21, "REJECTED_SYSTEM_ERROR", 5, D::Rejected, Some(K::Unavailable)),
+    row(DUPLICATE_MESSAGE_ID, "REJECTED_DUPLICATE_MESSAGE_ID", 5, D::Rejected, Some(K::Other)),
+    row(24, "REJECTED_INVALID_UDH", 5, D::Rejected, Some(K::ContentRejected)),
+    row(25, "REJECTED_MESSAGE_TOO_LONG", 5, D::Rejected, Some(K::ContentRejected)),
+    row(51, "MISSING_TO", 5, D::Rejected, Some(K::InvalidRecipient)),
+    row(52, "REJECTED_DESTINATION", 5, D::Rejected, Some(K::InvalidRecipient)),
+    row(87, "SIGNALS_BLOCKED", 5, D::Rejected, Some(K::ContentRejected)),
+    row(100, "UNDELIVERABLE_REJECTED_PLATFORM", 5, D::Rejected, Some(K::Unavailable)),
+];
+
+/// The known row for a status id.
+pub(crate) fn status_row(id: i64) -> Option<&'static StatusRow> {
+    STATUSES.iter().find(|r| r.id == id)
+}
+
+/// The state of a status group, for ids the table does not know (reference §6.1: 0 ACCEPTED,
+/// 1 PENDING, 2 UNDELIVERABLE, 3 DELIVERED, 4 EXPIRED, 5 REJECTED). Unknown ids of group 3 are
+/// reported as `Sent`, not `Delivered`: only id 5 is a confirmed handset delivery.
+pub(crate) fn status_group_state(group: i64) -> DeliveryState {
+    match group {
+        0 | 1 => D::Pending,
+        2 => D::Undelivered,
+        3 => D::Sent,
+        4 => D::Expired,
+        5 => D::Rejected,
+        _ => D::Unknown,
+    }
+}
+
+/// The core state of a status (id first, then group), with the error id of the report, if any.
+pub(crate) fn delivery_state(status_id: i64, group: i64, error_id: Option<i64>) -> DeliveryState {
+    // The row applies when its group matches (or the group is missing): id 87 is listed in
+    // two groups, and an unexpected pair is better judged by its group.
+    let state = status_row(status_id)
+        .filter(|r| r.group == group || group < 0)
+        .map(|r| r.state)
+        .unwrap_or_else(|| status_group_state(group));
+    if state.is_final() && error_id == Some(ERROR_MESSAGE_CANCELED) { D::Canceled } else { state }
+}
+
+/// The error kind of a send-time rejection (group 5 or any final failure in a send response).
+pub(crate) fn rejection_kind(status_id: i64) -> ErrorKind {
+    status_row(status_id).and_then(|r| r.kind).unwrap_or(K::Other)
+}
+
+/// Which operation failed: the certainty of a 5xx depends on whether it could change state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Op {
+    /// `POST /sms/3/messages`.
+    Send,
+    /// `PUT /sms/1/bulks` or `/sms/1/bulks/status`: may have been applied on a 5xx.
+    Change,
+    /// A read (`GET`): nothing can have been sent.
+    Read,
+}
+
+/// Maps an HTTP error response to an [`Error`].
+///
+/// Classified by HTTP status, never by the body's code (reference §13.1: the official C# SDK
+/// tests show a legacy 403 whose id is `UNAUTHORIZED`): 400/401/403/404 are not retryable and
+/// certainly not sent; 429 is transient and not sent, with `Retry-After` when present; 5xx (and
+/// other non-4xx codes) are transient and may have been sent when the operation changes state.
+/// The body (either shape) supplies the code and the message.
+pub(crate) fn http_error(op: Op, status: u16, headers: &HeaderMap, body: &str) -> Error {
+    let (code, text) = describe_body(body);
+    let kind = match (op, status) {
+        // A refused status change of a bulk means "not changeable in its state" (reference §10).
+        (Op::Change, 400) => K::InvalidState,
+        (_, 400) => refine_400(&text),
+        (_, s) => kind_for_status(s),
+    };
+    let certainty = match op {
+        Op::Read => Certainty::NotSent,
+        Op::Send | Op::Change => certainty_for_status(status),
+    };
+    let mut e = Error::new(kind, certainty, text).with_gateway(GATEWAY).with_http_status(status);
+    if let Some(c) = code {
+        e = e.with_code(c);
+    }
+    if let Some(d) = bramka_core::http::retry_after(headers) {
+        e = e.with_retry_after(d);
+    }
+    e
+}
+
+/// A 400's kind from the property paths it names: recipients, sender or content.
+fn refine_400(text: &str) -> ErrorKind {
+    let t = text.to_ascii_lowercase();
+    if t.contains("destinations") || t.contains(".to ") || t.contains(".to:") || t.contains(".to]") {
+        K::InvalidRecipient
+    } else if t.contains(".sender") || t.contains(".from") {
+        K::InvalidSender
+    } else if t.contains(".content") || t.contains(".text") {
+        K::ContentRejected
+    } else {
+        K::Other
+    }
+}
+
+/// The code and a readable message from either error body shape; an unknown body is quoted
+/// (at most 300 characters).
+pub(crate) fn describe_body(body: &str) -> (Option<String>, String) {
+    if let Ok(e) = serde_json::from_str::<ApiError>(body)
+        && (e.error_code.is_some() || e.description.is_some())
+    {
+        let mut text = e.description.unwrap_or_else(|| "no description".to_owned());
+        let v: Vec<String> = e
+            .violations
+            .iter()
+            .map(|v| {
+                format!("{}: {}", v.property.as_deref().unwrap_or("?"), v.violation.as_deref().unwrap_or("?"))
+            })
+            .collect();
+        if !v.is_empty() {
+            text = format!("{text} [{}]", v.join("; "));
+        }
+        if let Some(a) = e.action.filter(|a| !a.is_empty()) {
+            text = format!("{text} ({a})");
+        }
+        return (e.error_code, text);
+    }
+    if let Ok(l) = serde_json::from_str::<LegacyApiError>(body)
+        && let Some(se) = l.request_error.and_then(|r| r.service_exception)
+    {
+        let mut text = se.text.unwrap_or_else(|| "no text".to_owned());
+        if let Some(ve) = se.validation_errors.filter(|m| !m.is_empty()) {
+            let v: Vec<String> = ve.iter().map(|(k, msgs)| format!("{k}: {}", msgs.join(", "))).collect();
+            text = format!("{text} [{}]", v.join("; "));
+        }
+        return (se.message_id, text);
+    }
+    let trimmed = body.trim();
+    if trimmed.is_empty() {
+        return (None, "empty error body".to_owned());
+    }
+    let quoted: String = trimmed.chars().take(300).collect();
+    let more = if trimmed.chars().count() > 300 { "…" } else { "" };
+    (None, format!("unrecognised error body: {quoted}{more}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Expected values written out independently of [`STATUSES`]: one line per row.
+    #[test]
+    fn every_status_row_maps_as_documented() {
+        let expected: &[(i64, i64, DeliveryState, Option<ErrorKind>)] = &[
+            (0, 0, D::Pending, None),
+            (26, 1, D::Pending, None),
+            (7, 1, D::Sent, None),
+            (3, 1, D::Sent, None),
+            (2, 3, D::Sent, None),
+            (5, 3, D::Delivered, None),
+            (4, 2, D::Undelivered, None),
+            (9, 2, D::Undelivered, None),
+            (31, 2, D::Undelivered, None),
+            (15, 4, D::Expired, None),
+            (29, 4, D::Expired, None),
+            (6, 5, D::Rejected, Some(K::InvalidRecipient)),
+            (8, 5, D::Rejected, Some(K::InvalidRecipient)),
+            (10, 5, D::Rejected, Some(K::InvalidRecipient)),
+            (11, 5, D::Rejected, Some(K::InvalidSender)),
+            (12, 5, D::Rejected, Some(K::InsufficientFunds)),
+            (13, 5, D::Rejected, Some(K::InvalidSender)),
+            (14, 5, D::Rejected, Some(K::InvalidRecipient)),
+            (17, 5, D::Rejected, Some(K::InsufficientFunds)),
+            (18, 5, D::Rejected, Some(K::InvalidRecipient)),
+            (19, 5, D::Rejected, Some(K::InvalidRecipient)),
+            (20, 5, D::Rejected, Some(K::RateLimited)),
+            (21, 5, D::Rejected, Some(K::Unavailable)),
+            (23, 5, D::Rejected, Some(K::Other)),
+            (24, 5, D::Rejected, Some(K::ContentRejected)),
+            (25, 5, D::Rejected, Some(K::ContentRejected)),
+            (51, 5, D::Rejected, Some(K::InvalidRecipient)),
+            (52, 5, D::Rejected, Some(K::InvalidRecipient)),
+            (87, 5, D::Rejected, Some(K::ContentRejected)),
+            (100, 5, D::Rejected, Some(K::Unavailable)),
+        ];
+        assert_eq!(expected.len(), STATUSES.len(), "a row was added or removed without a test");
+        for &(id, group, state, kind) in expected {
+            let r = status_row(id).unwrap_or_else(|| panic!("status {id} missing"));
+            assert_eq!((r.group, r.state, r.kind), (group, state, kind), "status {id} {}", r.name);
+            assert_eq!(delivery_state(id, group, Some(0)), state, "status {id}");
+            if group == 5 {
+                assert_eq!(rejection_kind(id), kind.unwrap(), "status {id}");
+            }
+        }
+    }
+
+    #[test]
+    fn unknown_ids_fall_back_to_their_group() {
+        assert_eq!(delivery_state(999, 0, None), D::Pending);
+        assert_eq!(delivery_state(999, 1, None), D::Pending);
+        assert_eq!(delivery_state(999, 2, None), D::Undelivered);
+        assert_eq!(delivery_state(999, 3, None), D::Sent);
+        assert_eq!(delivery_state(999, 4, None), D::Expired);
+        assert_eq!(delivery_state(999, 5, None), D::Rejected);
+        assert_eq!(delivery_state(999, 42, None), D::Unknown);
+        assert_eq!(rejection_kind(999), K::Other);
+        // A known id under another group is judged by the group.
+        assert_eq!(delivery_state(87, 4, None), D::Expired);
+        assert_eq!(delivery_state(5, -1, None), D::Delivered);
+    }
+
+    #[test]
+    fn canceled_error_on_a_final_status_is_canceled() {
+        assert_eq!(delivery_state(52, 5, Some(ERROR_MESSAGE_CANCELED)), D::Canceled);
+        assert_eq!(delivery_state(9, 2, Some(ERROR_MESSAGE_CANCELED)), D::Canceled);
+        // Not for a pending message: only a final status can be a cancellation.
+        assert_eq!(delivery_state(26, 1, Some(ERROR_MESSAGE_CANCELED)), D::Pending);
+    }
+
+    fn fixture(name: &str) -> String {
+        std::fs::read_to_string(format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    }
+
+    /// One line per HTTP status and body shape: (fixture, status, kind, certainty, code).
+    #[test]
+    fn http_errors_classified_by_status_for_both_shapes() {
+        let cases: &[(&str, u16, ErrorKind, Certainty, &str)] = &[
+            ("error-v3-400.json", 400, K::Other, Certainty::NotSent, "E400"),
+            ("error-v3-401.json", 401, K::Auth, Certainty::NotSent, "E401"),
+            ("error-v3-403.json", 403, K::Auth, Certainty::NotSent, "E403"),
+            ("error-v3-429.json", 429, K::RateLimited, Certainty::NotSent, "E429"),
+            ("error-v3-500.json", 500, K::Unavailable, Certainty::MaybeSent, "E500"),
+            ("error-legacy-400-validation.json", 400, K::ContentRejected, Certainty::NotSent, "BAD_REQUEST"),
+            ("error-legacy-400-text.json", 400, K::InvalidRecipient, Certainty::NotSent, "BAD_REQUEST"),
+            ("error-legacy-401.json", 401, K::Auth, Certainty::NotSent, "UNAUTHORIZED"),
+            ("error-legacy-401-invalid-login.json", 401, K::Auth, Certainty::NotSent, "UNAUTHORIZED"),
+            ("error-legacy-403.json", 403, K::Auth, Certainty::NotSent, "FORBIDDEN"),
+            // Legacy 403 with id UNAUTHORIZED: the HTTP status decides.
+            ("error-legacy-403-unauthorized-access.json", 403, K::Auth, Certainty::NotSent, "UNAUTHORIZED"),
+            ("error-legacy-404.json", 404, K::NotFound, Certainty::NotSent, "NOT_FOUND"),
+            ("error-legacy-404-bulk-not-found.json", 404, K::NotFound, Certainty::NotSent, "NOT_FOUND"),
+            ("error-legacy-429.json", 429, K::RateLimited, Certainty::NotSent, "TOO_MANY_REQUESTS"),
+            ("error-legacy-500.json", 500, K::Unavailable, Certainty::MaybeSent, "GENERAL_ERROR"),
+            ("error-legacy-500.json", 503, K::Unavailable, Certainty::MaybeSent, "GENERAL_ERROR"),
+        ];
+        for &(file, status, kind, certainty, code) in cases {
+            let e = http_error(Op::Send, status, &HeaderMap::new(), &fixture(file));
+            assert_eq!(e.kind(), kind, "{file}: {e}");
+            assert_eq!(e.certainty(), certainty, "{file}: {e}");
+            assert_eq!(e.operator_code(), Some(code), "{file}");
+            assert_eq!(e.http_status(), Some(status));
+            assert_eq!(e.gateway(), Some("infobip"));
+            assert_eq!(e.is_transient(), status == 429 || status >= 500, "{file}");
+        }
+    }
+
+    #[test]
+    fn messages_carry_the_details_of_both_shapes() {
+        let e = http_error(Op::Send, 400, &HeaderMap::new(), &fixture("error-v3-400.json"));
+        assert!(e.operator_message().contains("Request cannot be processed."), "{e}");
+        assert!(e.operator_message().contains("property.path: Violation message."), "{e}");
+        let e = http_error(Op::Send, 400, &HeaderMap::new(), &fixture("error-legacy-400-validation.json"));
+        assert_eq!(e.operator_message(), "Bad request [messages[0].text: invalid text]");
+        let e =
+            http_error(Op::Read, 404, &HeaderMap::new(), &fixture("error-legacy-404-bulk-not-found.json"));
+        assert_eq!(e.operator_message(), "Bulk not found");
+    }
+
+    #[test]
+    fn retry_after_and_reads_and_changes() {
+        let mut h = HeaderMap::new();
+        h.insert("retry-after", "7".parse().unwrap());
+        let e = http_error(Op::Send, 429, &h, &fixture("error-v3-429.json"));
+        assert_eq!(e.retry_after(), Some(std::time::Duration::from_secs(7)));
+        // A failed read never sent anything; a failed change may have been applied.
+        assert_eq!(http_error(Op::Read, 500, &h, "").certainty(), Certainty::NotSent);
+        assert_eq!(http_error(Op::Change, 500, &h, "").certainty(), Certainty::MaybeSent);
+        let e = http_error(Op::Change, 400, &h, &fixture("error-legacy-400-text.json"));
+        assert_eq!(e.kind(), K::InvalidState);
+    }
+
+    #[test]
+    fn unknown_bodies_are_quoted_and_bounded() {
+        let (code, text) = describe_body("<html>Bad gateway</html>");
+        assert_eq!(code, None);
+        assert_eq!(text, "unrecognised error body: <html>Bad gateway</html>");
+        let (_, text) = describe_body(&"x".repeat(1000));
+        assert_eq!(text.chars().count(), "unrecognised error body: ".len() + 300 + 1);
+        assert_eq!(describe_body("  ").1, "empty error body");
+    }
+}

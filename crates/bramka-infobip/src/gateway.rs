@@ -1,0 +1,572 @@
+//! [`InfobipGateway`]: the [`Gateway`] over Infobip's HTTP API.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use reqwest::Method;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use bramka_core::{
+    Balance, Capabilities, Capability, Certainty, DeliveryReport, Error, ErrorKind, Gateway, InboundMessage,
+    Message, PhoneNumber, RecipientReport, SendReport, SendState, Sender,
+};
+
+use crate::bulk::BulkStatus;
+use crate::config::InfobipConfig;
+use crate::errors::{self, DUPLICATE_MESSAGE_ID, GATEWAY, Op};
+use crate::options::InfobipOptions;
+use crate::reports::{self, LogsPage, LogsQuery, ReportsQuery};
+use crate::wire;
+
+/// Recipients per request advertised in the capabilities. **Inferred**: Infobip documents no
+/// maximum (reference open question 9); 1000 matches the largest page size of its read APIs.
+pub const MAX_RECIPIENTS: usize = 1000;
+/// Infobip's longest validity period: 48 hours, in minutes (reference §9; seed 002).
+pub const MAX_VALIDITY_MINUTES: u64 = 2880;
+/// How far ahead `sendAt` may be (reference §4.1: at most 180 days).
+pub const MAX_SCHEDULE_AHEAD_DAYS: i64 = 180;
+/// Infobip's hard cap on parts (status 25 `REJECTED_MESSAGE_TOO_LONG`: more than 25 parts).
+pub const MAX_PARTS: u8 = 25;
+
+/// The Infobip gateway: sends through `POST /sms/3/messages`, manages scheduled bulks
+/// (`/sms/1/bulks`), reads logs, reports, inbound messages and the balance.
+///
+/// See the [crate documentation](crate) for the DSN, the capabilities and the bulk states.
+pub struct InfobipGateway {
+    pub(crate) config: InfobipConfig,
+    http: reqwest::Client,
+    caps: Capabilities,
+    /// Bulks seen in a status from which no change is possible (it never changes back), so a
+    /// later illegal change is refused without any request.
+    pub(crate) settled_bulks: Mutex<HashMap<String, BulkStatus>>,
+}
+
+impl fmt::Debug for InfobipGateway {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("InfobipGateway").field("config", &self.config).finish_non_exhaustive()
+    }
+}
+
+impl InfobipGateway {
+    /// A gateway for one account.
+    pub fn new(config: InfobipConfig) -> Result<Self, Error> {
+        let http = bramka_core::http::client(config.timeouts)?;
+        let caps = Capabilities::new()
+            .with_batch_size(MAX_RECIPIENTS)
+            .with(Capability::Schedule)
+            .with(Capability::Cancel)
+            .with(Capability::Reschedule)
+            .with(Capability::Pause)
+            .with(Capability::Status)
+            .with(Capability::Balance)
+            .with(Capability::DeliveryWebhook)
+            .with(Capability::InboundWebhook)
+            .with_max_parts(MAX_PARTS)
+            .with_idempotency(config.idempotency);
+        Ok(InfobipGateway { config, http, caps, settled_bulks: Mutex::new(HashMap::new()) })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &InfobipConfig {
+        &self.config
+    }
+
+    /// The per-recipient `messageId` this gateway sends for `to`: the message's client
+    /// reference followed by the recipient's digits, the same on every retry.
+    pub fn message_id_for(message: &Message, to: &PhoneNumber) -> String {
+        message.client_ref().for_recipient(to)
+    }
+
+    /// The `bulkId` this gateway sends for `message`: its client reference, the same on every
+    /// retry. It is the id [`Gateway::cancel`], [`Gateway::pause`], [`Gateway::resume`] and
+    /// [`Gateway::reschedule`] take for a scheduled message.
+    pub fn bulk_id_for(message: &Message) -> String {
+        message.client_ref().as_str().to_owned()
+    }
+
+    /// Sends with Infobip options other than the gateway's defaults.
+    pub async fn send_with(&self, message: &Message, options: &InfobipOptions) -> Result<SendReport, Error> {
+        options.validate()?;
+        let n = message.recipients().len();
+        if n > MAX_RECIPIENTS {
+            return Err(Error::message(format!(
+                "the message has {n} recipients; Infobip takes at most {MAX_RECIPIENTS} per request: split it"
+            ))
+            .with_gateway(GATEWAY));
+        }
+        let mut notes = Vec::new();
+        if let Some(at) = message.send_at() {
+            let latest = self.config.clock.now() + chrono::Duration::days(MAX_SCHEDULE_AHEAD_DAYS);
+            if at > latest {
+                return Err(Error::message(format!(
+                    "send_at {} is more than {MAX_SCHEDULE_AHEAD_DAYS} days ahead; Infobip accepts up to {}",
+                    crate::datetime::format(at),
+                    crate::datetime::format(latest)
+                ))
+                .with_gateway(GATEWAY));
+            }
+        }
+        let body = self.send_request(message, options, &mut notes);
+        let resp: wire::SendResponse =
+            self.request(Op::Send, Method::POST, "/sms/3/messages", &[], Some(&body)).await?;
+        let mut report = SendReport::new(GATEWAY, message);
+        report.batch_id = resp.bulk_id.clone().or_else(|| Some(Self::bulk_id_for(message)));
+        report.notes = notes;
+        let mut items: Vec<Option<wire::SendResponseItem>> = resp.messages.into_iter().map(Some).collect();
+        for (i, to) in message.recipients().iter().enumerate() {
+            let wanted = Self::message_id_for(message, to);
+            let pos = items
+                .iter()
+                .position(|it| {
+                    it.as_ref().is_some_and(|it| it.message_id.as_deref() == Some(wanted.as_str()))
+                })
+                .or_else(|| {
+                    items.iter().position(|it| {
+                        it.as_ref().is_some_and(|it| {
+                            it.message_id.is_none() && it.destination.as_deref() == Some(to.digits())
+                        })
+                    })
+                })
+                .or_else(|| {
+                    items.get(i).and_then(|it| it.as_ref()).filter(|it| it.message_id.is_none()).map(|_| i)
+                });
+            let Some(item) = pos.and_then(|p| items[p].take()) else {
+                report.push(RecipientReport::new(
+                    to.clone(),
+                    SendState::Rejected(
+                        Error::new(
+                            ErrorKind::Decode,
+                            Certainty::MaybeSent,
+                            format!("Infobip's answer has no entry for messageId {wanted}"),
+                        )
+                        .with_gateway(GATEWAY),
+                    ),
+                ));
+                continue;
+            };
+            let state = send_state(&item, message.send_at().is_some());
+            let mut r = RecipientReport::new(to.clone(), state)
+                .with_message_id(item.message_id.clone().unwrap_or(wanted));
+            if let Some(parts) = item.details.as_ref().and_then(|d| d.message_count).or(item.sms_count) {
+                r = r.with_parts(parts);
+                if parts as usize != message.analysis().segments() {
+                    report.notes.push(format!(
+                        "Infobip counted {parts} part(s) for {}, bramka's analysis {}",
+                        to.masked(),
+                        message.analysis().segments()
+                    ));
+                }
+            }
+            report.push(r);
+        }
+        Ok(report)
+    }
+
+    /// The request body of a send (also used by tests through `send`).
+    fn send_request(
+        &self,
+        message: &Message,
+        options: &InfobipOptions,
+        notes: &mut Vec<String>,
+    ) -> wire::SendRequest {
+        let destinations = message
+            .recipients()
+            .iter()
+            .map(|to| wire::Destination {
+                to: to.digits().to_owned(),
+                message_id: Self::message_id_for(message, to),
+            })
+            .collect();
+        let sender = message.sender().or(self.config.sender.as_ref()).map(|s| match s {
+            Sender::Number(n) => n.digits().to_owned(),
+            other => other.as_string(),
+        });
+        let content = wire::TextContent {
+            text: message.text().to_owned(),
+            transliteration: options.transliteration.map(|t| t.as_str()),
+            language: options.language.map(|l| wire::Language {
+                language_code: l.code.as_str(),
+                single_shift: l.single_shift,
+                locking_shift: l.locking_shift,
+            }),
+        };
+        let msg_options = wire::MessageOptions {
+            validity_period: message
+                .validity()
+                .map(|d| wire::ValidityPeriod { amount: validity_minutes(d, notes), time_unit: "MINUTES" }),
+            campaign_reference_id: options.campaign_reference.clone(),
+            flash: message.is_flash().then_some(true),
+        };
+        let url = message.callback_url().map(|u| u.to_string());
+        let delivery = (url.is_some() || options.intermediate_reports || options.delivery_reports.is_some())
+            .then(|| wire::DeliveryWebhook {
+                url: url.clone(),
+                intermediate_report: options.intermediate_reports.then_some(true),
+                notify: options.delivery_reports,
+            });
+        let webhooks = wire::Webhooks {
+            delivery,
+            content_type: url.is_some().then_some("application/json"),
+            callback_data: Some(
+                options.callback_data.clone().unwrap_or_else(|| message.client_ref().as_str().to_owned()),
+            ),
+        };
+        wire::SendRequest {
+            messages: vec![wire::SmsMessage {
+                sender,
+                destinations,
+                content,
+                options: (!msg_options.is_empty()).then_some(msg_options),
+                webhooks: Some(webhooks),
+            }],
+            options: Some(wire::RequestOptions {
+                schedule: wire::Schedule {
+                    bulk_id: Self::bulk_id_for(message),
+                    send_at: message.send_at(),
+                    sending_speed_limit: options
+                        .speed_limit
+                        .map(|s| wire::SpeedLimitWire { amount: s.amount, time_unit: s.per.as_str() }),
+                },
+                include_sms_count_in_response: true,
+            }),
+        }
+    }
+
+    /// One page of outbound logs (`GET /sms/3/logs`).
+    pub async fn logs(&self, query: &LogsQuery) -> Result<LogsPage, Error> {
+        let mut q: Vec<(&str, String)> = Vec::new();
+        for (key, ids) in [("messageId", &query.message_ids), ("bulkId", &query.bulk_ids)] {
+            if ids.is_empty() {
+                continue;
+            }
+            let joined = ids.join(",");
+            if joined.len() > 2048 {
+                return Err(Error::new(
+                    ErrorKind::Other,
+                    Certainty::NotSent,
+                    format!(
+                        "{key} list is {} characters long; Infobip accepts at most 2048: query in parts",
+                        joined.len()
+                    ),
+                )
+                .with_gateway(GATEWAY));
+            }
+            q.push((key, joined));
+        }
+        if let Some(s) = query.sent_since {
+            q.push(("sentSince", crate::datetime::format(s)));
+        }
+        if let Some(u) = query.sent_until {
+            q.push(("sentUntil", crate::datetime::format(u)));
+        }
+        if let Some(l) = query.limit {
+            q.push(("limit", check_limit(l)?.to_string()));
+        }
+        if let Some(c) = &query.cursor {
+            q.push(("useCursor", "true".to_owned()));
+            if !c.is_empty() {
+                q.push(("cursor", c.clone()));
+            }
+        }
+        let env: wire::ReportsEnvelope =
+            self.request(Op::Read, Method::GET, "/sms/3/logs", &q, None::<&()>).await?;
+        let next_cursor = env.cursor.and_then(|c| c.next_cursor).filter(|c| !c.is_empty());
+        let reports = env.results.into_iter().map(reports::delivery_report).collect::<Result<Vec<_>, _>>();
+        Ok(LogsPage { reports: reports.map_err(decode_error)?, next_cursor })
+    }
+
+    /// Delivery reports not yet handed out (`GET /sms/3/reports`). Each report is returned only
+    /// once, and not pushed to a webhook afterwards: use either pull or push.
+    pub async fn delivery_reports(&self, query: &ReportsQuery) -> Result<Vec<DeliveryReport>, Error> {
+        let mut q: Vec<(&str, String)> = Vec::new();
+        if let Some(b) = &query.bulk_id {
+            q.push(("bulkId", b.clone()));
+        }
+        if let Some(m) = &query.message_id {
+            q.push(("messageId", m.clone()));
+        }
+        if let Some(l) = query.limit {
+            q.push(("limit", check_limit(l)?.to_string()));
+        }
+        let env: wire::ReportsEnvelope =
+            self.request(Op::Read, Method::GET, "/sms/3/reports", &q, None::<&()>).await?;
+        env.results
+            .into_iter()
+            .map(reports::delivery_report)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(decode_error)
+    }
+
+    /// Inbound messages not yet handed out (`GET /sms/1/inbox/reports`); each is returned once.
+    pub async fn inbound_messages(&self, limit: Option<u32>) -> Result<Vec<InboundMessage>, Error> {
+        let mut q: Vec<(&str, String)> = Vec::new();
+        if let Some(l) = limit {
+            q.push(("limit", check_limit(l)?.to_string()));
+        }
+        let env: wire::InboundEnvelope =
+            self.request(Op::Read, Method::GET, "/sms/1/inbox/reports", &q, None::<&()>).await?;
+        let now = self.config.clock.now();
+        env.results
+            .into_iter()
+            .map(|i| reports::inbound_message(i, now))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(decode_error)
+    }
+
+    /// What Infobip's logs say about each recipient of `message`: the way to settle a send that
+    /// failed with [`Certainty::MaybeSent`] before retrying it. `None` for a recipient means no
+    /// log entry (yet: logs may lag a little behind a send, and cover 48 hours).
+    pub async fn reconcile(
+        &self,
+        message: &Message,
+    ) -> Result<Vec<(PhoneNumber, Option<DeliveryReport>)>, Error> {
+        let ids: Vec<String> =
+            message.recipients().iter().map(|to| Self::message_id_for(message, to)).collect();
+        let mut found: Vec<DeliveryReport> = Vec::new();
+        // Keep each query under the 2048-character limit of the id list.
+        let mut chunk: Vec<String> = Vec::new();
+        let mut len = 0;
+        for id in ids.iter().chain(std::iter::once(&String::new())) {
+            let flush = id.is_empty() || len + id.len() + 1 > 2048;
+            if flush && !chunk.is_empty() {
+                let mut q = LogsQuery::new().limit(1000);
+                q.message_ids = std::mem::take(&mut chunk);
+                found.extend(self.logs(&q).await?.reports);
+                len = 0;
+            }
+            if !id.is_empty() {
+                len += id.len() + 1;
+                chunk.push(id.clone());
+            }
+        }
+        Ok(message
+            .recipients()
+            .iter()
+            .zip(ids)
+            .map(|(to, id)| (to.clone(), found.iter().find(|r| r.message_id == id).cloned()))
+            .collect())
+    }
+
+    /// Sends one request and decodes a 200 answer; any other status is an error classified by
+    /// [`errors::http_error`].
+    pub(crate) async fn request<T: DeserializeOwned, B: Serialize + ?Sized>(
+        &self,
+        op: Op,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&B>,
+    ) -> Result<T, Error> {
+        let mut url = self.config.base_url.clone();
+        let base_path = url.path().trim_end_matches('/').to_owned();
+        url.set_path(&format!("{base_path}{path}"));
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
+        }
+        let mut req = self
+            .http
+            .request(method.clone(), url)
+            .header(reqwest::header::AUTHORIZATION, format!("App {}", self.config.api_key.expose()))
+            .header(reqwest::header::ACCEPT, "application/json");
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        tracing::debug!(gateway = GATEWAY, %method, path, "request");
+        let resp = req.send().await.map_err(|e| {
+            let err = bramka_core::http::transport_error(GATEWAY, &e);
+            if op == Op::Read { err.with_certainty(Certainty::NotSent) } else { err }
+        })?;
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        for h in ["deprecation", "sunset"] {
+            if let Some(v) = headers.get(h).and_then(|v| v.to_str().ok()) {
+                tracing::warn!(
+                    gateway = GATEWAY,
+                    path,
+                    header = h,
+                    value = v,
+                    "Infobip marks this endpoint as deprecated"
+                );
+            }
+        }
+        let maybe = if op == Op::Read { Certainty::NotSent } else { Certainty::MaybeSent };
+        let text = resp.text().await.map_err(|e| {
+            bramka_core::http::transport_error(GATEWAY, &e).with_certainty(maybe).with_http_status(status)
+        })?;
+        if !(200..300).contains(&status) {
+            let e = errors::http_error(op, status, &headers, &text);
+            tracing::debug!(gateway = GATEWAY, path, status, error = %e, "error response");
+            return Err(e);
+        }
+        serde_json::from_str(&text).map_err(|e| {
+            Error::new(
+                ErrorKind::Decode,
+                maybe,
+                format!("undecodable answer from {path} (HTTP {status}): {e}"),
+            )
+            .with_gateway(GATEWAY)
+            .with_http_status(status)
+        })
+    }
+}
+
+/// The state of one destination in a send response.
+fn send_state(item: &wire::SendResponseItem, scheduled: bool) -> SendState {
+    let Some(status) = &item.status else {
+        return if scheduled { SendState::Scheduled } else { SendState::Accepted };
+    };
+    let id = status.id.unwrap_or(-1);
+    let group = status.group_id.unwrap_or(-1);
+    if id == DUPLICATE_MESSAGE_ID {
+        // The messageId was used before: an earlier attempt of this very send was accepted.
+        return SendState::AlreadyAccepted;
+    }
+    let state = errors::delivery_state(id, group, None);
+    use bramka_core::DeliveryState as D;
+    match state {
+        D::Rejected | D::Undelivered | D::Expired | D::Failed | D::Canceled => {
+            let name = status
+                .name
+                .as_deref()
+                .or_else(|| errors::status_row(id).map(|r| r.name))
+                .unwrap_or("REJECTED");
+            let text = match &status.description {
+                Some(d) => format!("{name}: {d}"),
+                None => name.to_owned(),
+            };
+            SendState::Rejected(
+                Error::new(errors::rejection_kind(id), Certainty::NotSent, text)
+                    .with_gateway(GATEWAY)
+                    .with_code(id.to_string()),
+            )
+        }
+        _ if scheduled => SendState::Scheduled,
+        _ => SendState::Accepted,
+    }
+}
+
+/// Whole minutes (rounded up), clamped to 48 h; every adjustment is noted.
+fn validity_minutes(d: Duration, notes: &mut Vec<String>) -> u32 {
+    let secs = d.as_secs() + u64::from(d.subsec_nanos() > 0);
+    let mut minutes = secs.div_ceil(60).max(1);
+    if minutes * 60 != secs {
+        notes.push(format!(
+            "validity period of {}s rounded up to {minutes} minute(s): Infobip takes whole minutes",
+            d.as_secs_f64()
+        ));
+    }
+    if minutes > MAX_VALIDITY_MINUTES {
+        notes.push(format!(
+            "validity period of {minutes} minutes clamped to {MAX_VALIDITY_MINUTES} minutes (48 h), Infobip's maximum"
+        ));
+        minutes = MAX_VALIDITY_MINUTES;
+    }
+    minutes as u32
+}
+
+fn check_limit(l: u32) -> Result<u32, Error> {
+    if (1..=1000).contains(&l) {
+        Ok(l)
+    } else {
+        Err(Error::new(
+            ErrorKind::Other,
+            Certainty::NotSent,
+            format!("limit {l} is out of range; Infobip accepts 1 to 1000"),
+        )
+        .with_gateway(GATEWAY))
+    }
+}
+
+fn decode_error(reason: String) -> Error {
+    Error::new(ErrorKind::Decode, Certainty::NotSent, reason).with_gateway(GATEWAY)
+}
+
+#[async_trait]
+impl Gateway for InfobipGateway {
+    fn id(&self) -> &str {
+        GATEWAY
+    }
+
+    fn capabilities(&self) -> &Capabilities {
+        &self.caps
+    }
+
+    async fn send(&self, message: &Message) -> Result<SendReport, Error> {
+        self.send_with(message, &self.config.options).await
+    }
+
+    /// The latest log entry of a message id (`GET /sms/3/logs?messageId=`).
+    async fn status(&self, message_id: &str) -> Result<DeliveryReport, Error> {
+        let page = self.logs(&LogsQuery::new().message_id(message_id)).await?;
+        page.reports.into_iter().find(|r| r.message_id == message_id).ok_or_else(|| {
+            Error::new(
+                ErrorKind::NotFound,
+                Certainty::NotSent,
+                format!(
+                    "no log entry for message id {message_id:?} (logs cover 48 h and may lag behind a send)"
+                ),
+            )
+            .with_gateway(GATEWAY)
+        })
+    }
+
+    async fn cancel(&self, id: &str) -> Result<(), Error> {
+        self.set_bulk_status(id, BulkStatus::Canceled).await.map(drop)
+    }
+
+    async fn reschedule(&self, id: &str, at: DateTime<Utc>) -> Result<(), Error> {
+        self.reschedule_bulk(id, at).await.map(drop)
+    }
+
+    async fn pause(&self, id: &str) -> Result<(), Error> {
+        self.set_bulk_status(id, BulkStatus::Paused).await.map(drop)
+    }
+
+    async fn resume(&self, id: &str) -> Result<(), Error> {
+        self.set_bulk_status(id, BulkStatus::Pending).await.map(drop)
+    }
+
+    async fn balance(&self) -> Result<Balance, Error> {
+        let b: wire::BalanceWire =
+            self.request(Op::Read, Method::GET, "/account/1/balance", &[], None::<&()>).await?;
+        Ok(Balance::new(b.balance, b.currency))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validity_rounded_and_clamped_with_notes() {
+        let mut notes = Vec::new();
+        assert_eq!(validity_minutes(Duration::from_secs(600), &mut notes), 10);
+        assert!(notes.is_empty());
+        assert_eq!(validity_minutes(Duration::from_secs(2880 * 60), &mut notes), 2880);
+        assert!(notes.is_empty());
+        assert_eq!(validity_minutes(Duration::from_secs(90), &mut notes), 2);
+        assert_eq!(notes.len(), 1);
+        assert!(notes[0].contains("rounded up to 2"), "{notes:?}");
+        notes.clear();
+        assert_eq!(validity_minutes(Duration::from_secs(72 * 3600), &mut notes), 2880);
+        assert_eq!(
+            notes,
+            ["validity period of 4320 minutes clamped to 2880 minutes (48 h), Infobip's maximum"]
+        );
+        notes.clear();
+        assert_eq!(validity_minutes(Duration::from_millis(1), &mut notes), 1);
+        assert_eq!(notes.len(), 1);
+    }
+
+    #[test]
+    fn limits_checked() {
+        assert!(check_limit(0).is_err());
+        assert!(check_limit(1001).is_err());
+        assert_eq!(check_limit(1000).unwrap(), 1000);
+    }
+}

@@ -1,0 +1,196 @@
+//! Delivery reports, logs and inbound messages: the queries of the pull endpoints and the
+//! conversion of Infobip's items (pull and push alike) to the core types.
+
+use chrono::{DateTime, Utc};
+
+use bramka_core::{DeliveryReport, InboundMessage, PhoneNumber, Price};
+
+use crate::errors::{GATEWAY, delivery_state};
+use crate::wire::{InboundItem, ReportItem};
+
+/// What to ask `GET /sms/3/logs` for. Logs cover the last 48 hours, are not consumed by reading
+/// (unlike reports) and are throttled at 120 requests per minute.
+///
+/// ```
+/// use bramka_infobip::LogsQuery;
+/// let q = LogsQuery::new().message_id("abc48600100200").limit(10);
+/// assert_eq!(q.message_ids, ["abc48600100200"]);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LogsQuery {
+    /// Message ids (sent comma-separated; at most 2048 characters in all).
+    pub message_ids: Vec<String>,
+    /// Bulk ids (sent comma-separated; at most 2048 characters in all).
+    pub bulk_ids: Vec<String>,
+    /// Sent at or after.
+    pub sent_since: Option<DateTime<Utc>>,
+    /// Sent before.
+    pub sent_until: Option<DateTime<Utc>>,
+    /// Entries per page (1 to 1000; Infobip's default is 50).
+    pub limit: Option<u32>,
+    /// Cursor pagination: `Some("")` asks for the first page with a cursor, `Some(next)` for the
+    /// page after [`LogsPage::next_cursor`].
+    pub cursor: Option<String>,
+}
+
+impl LogsQuery {
+    /// An empty query (the latest logs).
+    pub fn new() -> Self {
+        LogsQuery::default()
+    }
+    /// Adds a message id.
+    pub fn message_id(mut self, id: impl Into<String>) -> Self {
+        self.message_ids.push(id.into());
+        self
+    }
+    /// Adds a bulk id.
+    pub fn bulk_id(mut self, id: impl Into<String>) -> Self {
+        self.bulk_ids.push(id.into());
+        self
+    }
+    /// Sets the time range.
+    pub fn sent_between(mut self, since: DateTime<Utc>, until: DateTime<Utc>) -> Self {
+        self.sent_since = Some(since);
+        self.sent_until = Some(until);
+        self
+    }
+    /// Sets the page size.
+    pub fn limit(mut self, limit: u32) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+    /// Uses cursor pagination from `cursor` (`""` for the first page).
+    pub fn cursor(mut self, cursor: impl Into<String>) -> Self {
+        self.cursor = Some(cursor.into());
+        self
+    }
+}
+
+/// One page of logs.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct LogsPage {
+    /// The entries, as delivery reports.
+    pub reports: Vec<DeliveryReport>,
+    /// The cursor of the next page, when cursor pagination was asked for and more remain.
+    pub next_cursor: Option<String>,
+}
+
+/// What to ask `GET /sms/3/reports` for. **Each report is handed out once**: a report read here
+/// is not pushed to a webhook or returned again.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ReportsQuery {
+    /// Only this bulk.
+    pub bulk_id: Option<String>,
+    /// Only this message.
+    pub message_id: Option<String>,
+    /// At most this many (1 to 1000; Infobip's default is 50).
+    pub limit: Option<u32>,
+}
+
+impl ReportsQuery {
+    /// Any reports.
+    pub fn new() -> Self {
+        ReportsQuery::default()
+    }
+    /// Only this bulk.
+    pub fn bulk_id(mut self, id: impl Into<String>) -> Self {
+        self.bulk_id = Some(id.into());
+        self
+    }
+    /// Only this message.
+    pub fn message_id(mut self, id: impl Into<String>) -> Self {
+        self.message_id = Some(id.into());
+        self
+    }
+    /// At most this many.
+    pub fn limit(mut self, limit: u32) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+}
+
+/// A report item (DLR v2 or v3, pulled report or log entry) as a core [`DeliveryReport`];
+/// `Err` names what is missing.
+pub(crate) fn delivery_report(item: ReportItem) -> Result<DeliveryReport, String> {
+    let message_id = item.message_id.filter(|m| !m.is_empty()).ok_or("a report without messageId")?;
+    let status = item.status.ok_or_else(|| format!("report {message_id} has no status"))?;
+    let error_id = item.error.as_ref().and_then(|e| e.id);
+    let state = delivery_state(status.id.unwrap_or(-1), status.group_id.unwrap_or(-1), error_id);
+    let raw_status = status
+        .name
+        .clone()
+        .or_else(|| status.group_name.clone())
+        .or_else(|| status.id.map(|i| i.to_string()))
+        .unwrap_or_default();
+    let mut r = DeliveryReport::new(GATEWAY, message_id, state, raw_status);
+    r.to = item.to.as_deref().and_then(|t| PhoneNumber::parse(t).ok());
+    r.client_ref = item.callback_data.clone();
+    r.batch_id = item.bulk_id;
+    r.at = item.done_at.or(item.sent_at);
+    r.parts = item.message_count;
+    r.price = item.price.and_then(|p| Some(Price::new(p.price_per_message?, p.currency?)));
+    let raw = &mut r.raw;
+    let mut put = |k: &str, v: Option<String>| {
+        if let Some(v) = v {
+            raw.insert(k.to_owned(), v);
+        }
+    };
+    put("status_id", status.id.map(|i| i.to_string()));
+    put("status_group", status.group_name);
+    put("status_description", status.description);
+    if let Some(e) = item.error {
+        put("error_group", e.group_name);
+        put("error_name", e.name.clone());
+        put("error_permanent", e.permanent.map(|p| p.to_string()));
+        if e.id.is_some_and(|i| i != 0) {
+            r.error_code = e.id.map(|i| i.to_string());
+            r.error_message = e.description.or(e.name);
+        }
+    }
+    let raw = &mut r.raw;
+    let mut put = |k: &str, v: Option<String>| {
+        if let Some(v) = v {
+            raw.insert(k.to_owned(), v);
+        }
+    };
+    put("sender", item.sender);
+    put("to", item.to);
+    put("mcc_mnc", item.mcc_mnc);
+    put("callback_data", item.callback_data);
+    put("sent_at", item.sent_at.map(crate::datetime::format));
+    let (entity, application) = match item.platform {
+        Some(p) => (p.entity_id.or(item.entity_id), p.application_id.or(item.application_id)),
+        None => (item.entity_id, item.application_id),
+    };
+    put("entity_id", entity);
+    put("application_id", application);
+    put("campaign_reference_id", item.campaign_reference_id);
+    Ok(r)
+}
+
+/// An inbound item (`MO_JSON_2`) as a core [`InboundMessage`]; `Err` names what is missing.
+pub(crate) fn inbound_message(item: InboundItem, now: DateTime<Utc>) -> Result<InboundMessage, String> {
+    let id = item.message_id.filter(|m| !m.is_empty()).ok_or("an inbound message without messageId")?;
+    let from = item.from.ok_or_else(|| format!("inbound message {id} has no from"))?;
+    let to = item.to.ok_or_else(|| format!("inbound message {id} has no to"))?;
+    let text = item.text.unwrap_or_default();
+    let mut m = InboundMessage::new(GATEWAY, id, &from, &to, text, item.received_at.unwrap_or(now));
+    m.parts = item.sms_count;
+    let mut put = |k: &str, v: Option<String>| {
+        if let Some(v) = v {
+            m.raw.insert(k.to_owned(), v);
+        }
+    };
+    put("keyword", item.keyword);
+    put("clean_text", item.clean_text);
+    put("callback_data", item.callback_data);
+    put("price", item.price.as_ref().and_then(|p| p.price_per_message).map(|p| p.to_string()));
+    put("currency", item.price.and_then(|p| p.currency));
+    put("entity_id", item.entity_id);
+    put("application_id", item.application_id);
+    put("campaign_reference_id", item.campaign_reference_id);
+    Ok(m)
+}

@@ -1,0 +1,363 @@
+//! Infobip's JSON bodies (private). Field names follow the official OpenAPI spec 3.210.0
+//! (reference `infobip.md` §4–§13). Requests skip absent fields; responses ignore unknown fields
+//! and make everything optional that the spec does not require.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::datetime::serde_utc;
+
+// ---------------------------------------------------------------- send: POST /sms/3/messages
+
+/// `SmsRequestEnvelope`.
+#[derive(Debug, Serialize)]
+pub(crate) struct SendRequest {
+    pub messages: Vec<SmsMessage>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub options: Option<RequestOptions>,
+}
+
+/// `SmsMessage`.
+#[derive(Debug, Serialize)]
+pub(crate) struct SmsMessage {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sender: Option<String>,
+    pub destinations: Vec<Destination>,
+    pub content: TextContent,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub options: Option<MessageOptions>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub webhooks: Option<Webhooks>,
+}
+
+/// `SmsToDestination`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Destination {
+    pub to: String,
+    pub message_id: String,
+}
+
+/// `SmsTextMessageContent`.
+#[derive(Debug, Serialize)]
+pub(crate) struct TextContent {
+    pub text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transliteration: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub language: Option<Language>,
+}
+
+/// `SmsLanguage`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Language {
+    pub language_code: &'static str,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub single_shift: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub locking_shift: bool,
+}
+
+/// `SmsMessageOptions`.
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct MessageOptions {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub validity_period: Option<ValidityPeriod>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub campaign_reference_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flash: Option<bool>,
+}
+
+impl MessageOptions {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.validity_period.is_none() && self.campaign_reference_id.is_none() && self.flash.is_none()
+    }
+}
+
+/// `ValidityPeriod`: always sent in minutes.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ValidityPeriod {
+    pub amount: u32,
+    pub time_unit: &'static str,
+}
+
+/// `Webhooks`.
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Webhooks {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<DeliveryWebhook>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub callback_data: Option<String>,
+}
+
+/// `MessageDeliveryReporting`.
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct DeliveryWebhook {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub intermediate_report: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notify: Option<bool>,
+}
+
+/// `SmsMessageRequestOptions`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct RequestOptions {
+    pub schedule: Schedule,
+    pub include_sms_count_in_response: bool,
+}
+
+/// `RequestSchedulingSettings`: carries the bulk id even for immediate sends.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Schedule {
+    pub bulk_id: String,
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "serialize_opt_utc")]
+    pub send_at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sending_speed_limit: Option<SpeedLimitWire>,
+}
+
+fn serialize_opt_utc<S: serde::Serializer>(v: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(at) => serde_utc::serialize(at, s),
+        None => s.serialize_none(),
+    }
+}
+
+/// `SendingSpeedLimit`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct SpeedLimitWire {
+    pub amount: u32,
+    pub time_unit: &'static str,
+}
+
+/// `SmsResponseEnvelope`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct SendResponse {
+    pub bulk_id: Option<String>,
+    #[serde(default)]
+    pub messages: Vec<SendResponseItem>,
+}
+
+/// One destination of a send response (v3 `destination` + `details.messageCount`; the v2
+/// spellings `to` / `smsCount` are accepted too).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct SendResponseItem {
+    pub message_id: Option<String>,
+    pub status: Option<Status>,
+    #[serde(alias = "to")]
+    pub destination: Option<String>,
+    pub details: Option<SendDetails>,
+    pub sms_count: Option<u32>,
+}
+
+/// `details` of a send response item.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct SendDetails {
+    pub message_count: Option<u32>,
+}
+
+// ---------------------------------------------------------------- shared status objects
+
+/// Status object (§6.1).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Status {
+    pub group_id: Option<i64>,
+    pub group_name: Option<String>,
+    pub id: Option<i64>,
+    pub name: Option<String>,
+    pub description: Option<String>,
+}
+
+/// Error object (§6.2).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ErrorObject {
+    pub group_name: Option<String>,
+    pub id: Option<i64>,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub permanent: Option<bool>,
+}
+
+/// `{pricePerMessage, currency}`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct PriceWire {
+    pub price_per_message: Option<f64>,
+    pub currency: Option<String>,
+}
+
+/// `{entityId, applicationId}`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct PlatformWire {
+    pub entity_id: Option<String>,
+    pub application_id: Option<String>,
+}
+
+// ---------------------------------------------------------------- reports, logs, DLR webhooks
+
+/// `{"results": [...]}` of reports, logs and DLR webhooks; `cursor` only in logs.
+#[derive(Debug, Deserialize)]
+pub(crate) struct ReportsEnvelope {
+    #[serde(default)]
+    pub results: Vec<ReportItem>,
+    pub cursor: Option<Cursor>,
+}
+
+/// Logs cursor.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Cursor {
+    pub next_cursor: Option<String>,
+}
+
+/// One delivery report or log entry: v3 (`sender`, `messageCount`, `platform{}`, logs'
+/// `destination`) and v2 (`from`, `smsCount`, flat `entityId`/`applicationId`) in one struct.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ReportItem {
+    pub bulk_id: Option<String>,
+    pub message_id: Option<String>,
+    #[serde(alias = "destination")]
+    pub to: Option<String>,
+    #[serde(alias = "from")]
+    pub sender: Option<String>,
+    #[serde(default, with = "serde_utc::option")]
+    pub sent_at: Option<DateTime<Utc>>,
+    #[serde(default, with = "serde_utc::option")]
+    pub done_at: Option<DateTime<Utc>>,
+    #[serde(alias = "smsCount")]
+    pub message_count: Option<u32>,
+    pub mcc_mnc: Option<String>,
+    pub callback_data: Option<String>,
+    pub price: Option<PriceWire>,
+    pub status: Option<Status>,
+    pub error: Option<ErrorObject>,
+    pub platform: Option<PlatformWire>,
+    pub entity_id: Option<String>,
+    pub application_id: Option<String>,
+    pub campaign_reference_id: Option<String>,
+}
+
+// ---------------------------------------------------------------- inbound (MO_JSON_2)
+
+/// Inbound push body and `GET /sms/1/inbox/reports` body.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct InboundEnvelope {
+    #[serde(default)]
+    pub results: Vec<InboundItem>,
+}
+
+/// One inbound message.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct InboundItem {
+    pub message_id: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub text: Option<String>,
+    pub clean_text: Option<String>,
+    pub keyword: Option<String>,
+    #[serde(default, with = "serde_utc::option")]
+    pub received_at: Option<DateTime<Utc>>,
+    pub sms_count: Option<u32>,
+    pub price: Option<PriceWire>,
+    pub callback_data: Option<String>,
+    pub application_id: Option<String>,
+    pub entity_id: Option<String>,
+    pub campaign_reference_id: Option<String>,
+}
+
+// ---------------------------------------------------------------- bulks: /sms/1/bulks
+
+/// `BulkRequest` / `BulkResponse`.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct BulkScheduleWire {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bulk_id: Option<String>,
+    #[serde(with = "serde_utc")]
+    pub send_at: DateTime<Utc>,
+}
+
+/// `UpdateStatusRequest` / `BulkStatusResponse`.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct BulkStatusWire {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bulk_id: Option<String>,
+    pub status: String,
+}
+
+// ---------------------------------------------------------------- balance
+
+/// `GET /account/1/balance`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct BalanceWire {
+    pub balance: f64,
+    pub currency: String,
+}
+
+// ---------------------------------------------------------------- errors (§13.1)
+
+/// New `ApiError` shape.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ApiError {
+    pub error_code: Option<String>,
+    pub description: Option<String>,
+    pub action: Option<String>,
+    #[serde(default)]
+    pub violations: Vec<Violation>,
+}
+
+/// One violation.
+#[derive(Debug, Deserialize)]
+pub(crate) struct Violation {
+    pub property: Option<String>,
+    pub violation: Option<String>,
+}
+
+/// Legacy `{"requestError":{"serviceException":{...}}}` shape.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct LegacyApiError {
+    pub request_error: Option<LegacyRequestError>,
+}
+
+/// `requestError`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct LegacyRequestError {
+    pub service_exception: Option<ServiceException>,
+}
+
+/// `serviceException`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ServiceException {
+    pub message_id: Option<String>,
+    pub text: Option<String>,
+    pub validation_errors: Option<BTreeMap<String, Vec<String>>>,
+}

@@ -1,0 +1,187 @@
+//! Shared test support: fixtures, the wiremock harness, and validation of every request body
+//! against Infobip's official OpenAPI schemas (tests/fixtures/openapi/infobip-sms.json, a
+//! verbatim copy of the spec, 298 kB).
+#![allow(dead_code)]
+
+use std::sync::{Arc, OnceLock};
+
+use bramka_core::clock::ManualClock;
+use bramka_infobip::{InfobipConfig, InfobipGateway, InfobipOptions};
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+use wiremock::matchers::{header, method, path};
+use wiremock::{MockBuilder, MockServer};
+
+/// The API key of every test; it must never show up in output.
+pub const KEY: &str = "test-KEY-9f8e7d6c5b4a";
+/// `Authorization` as Infobip expects it.
+pub const AUTH: &str = "App test-KEY-9f8e7d6c5b4a";
+
+pub fn fixture(name: &str) -> String {
+    std::fs::read_to_string(format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR")))
+        .unwrap_or_else(|e| panic!("fixture {name}: {e}"))
+}
+
+pub fn fixture_json(name: &str) -> Value {
+    serde_json::from_str(&fixture(name)).unwrap()
+}
+
+pub fn now() -> DateTime<Utc> {
+    "2026-03-01T10:00:00Z".parse().unwrap()
+}
+
+/// A mock server and a gateway pointed at it, with a manual clock at [`now`].
+pub struct Harness {
+    pub server: MockServer,
+    pub gw: InfobipGateway,
+    pub clock: ManualClock,
+}
+
+pub async fn harness() -> Harness {
+    harness_with(|b| b).await
+}
+
+pub async fn harness_with(
+    f: impl FnOnce(bramka_infobip::InfobipConfigBuilder) -> bramka_infobip::InfobipConfigBuilder,
+) -> Harness {
+    let server = MockServer::start().await;
+    let clock = ManualClock::new(now());
+    let builder = InfobipConfig::builder(&server.uri(), KEY).clock(Arc::new(clock.clone()));
+    let gw = InfobipGateway::new(f(builder).build().unwrap()).unwrap();
+    assert!(server.uri().starts_with("http://127.0.0.1:"), "{}", server.uri());
+    Harness { server, gw, clock }
+}
+
+pub fn default_options() -> InfobipOptions {
+    InfobipOptions::new()
+}
+
+/// A mock matching method, path and the `Authorization: App <key>` header.
+pub fn api(m: &str, p: &str) -> MockBuilder {
+    wiremock::Mock::given(method(m))
+        .and(path(p))
+        .and(header("Authorization", AUTH))
+        .and(header("Accept", "application/json"))
+}
+
+impl Harness {
+    /// Checks every mock's call count and validates every request body against the spec.
+    pub async fn finish(&self) {
+        self.server.verify().await;
+        let requests = self.server.received_requests().await.unwrap_or_default();
+        for r in &requests {
+            if r.body.is_empty() {
+                continue;
+            }
+            let ct = r.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
+            assert!(ct.starts_with("application/json"), "{} {}: content type {ct:?}", r.method, r.url.path());
+            let body: Value = serde_json::from_slice(&r.body).unwrap();
+            assert_valid(r.method.as_str(), r.url.path(), &body);
+        }
+    }
+
+    /// How many requests reached the server.
+    pub async fn request_count(&self) -> usize {
+        self.server.received_requests().await.unwrap_or_default().len()
+    }
+}
+
+/// The component schema of the request body of `method path` in the spec.
+fn schema_name(method: &str, path: &str) -> &'static str {
+    match (method, path) {
+        ("POST", "/sms/3/messages") => "SmsRequestEnvelope",
+        ("PUT", "/sms/1/bulks") => "BulkRequest",
+        ("PUT", "/sms/1/bulks/status") => "UpdateStatusRequest",
+        other => panic!("no request schema known for {other:?}: add it to tests/support"),
+    }
+}
+
+/// Validates a request body against the strict schema of its operation, and checks Infobip's
+/// date-time format (`+0000` offsets) that the spec's `format: date-time` cannot express.
+pub fn assert_valid(method: &str, path: &str, body: &Value) {
+    let name = schema_name(method, path);
+    let errors = validate(name, body);
+    assert!(
+        errors.is_empty(),
+        "{method} {path} body does not match {name}:\n{}\n{body:#}",
+        errors.join("\n")
+    );
+    check_dates(body, "");
+}
+
+/// Schema errors of `body` against component `name` (empty when valid).
+pub fn validate(name: &str, body: &Value) -> Vec<String> {
+    let v = validator(name);
+    v.iter_errors(body).map(|e| format!("{} at {}", e, e.instance_path())).collect()
+}
+
+fn check_dates(v: &Value, at: &str) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                if k == "sendAt" {
+                    let s = x.as_str().unwrap_or_else(|| panic!("{at}.sendAt is not a string"));
+                    let ok = s.len() == 28
+                        && s.as_bytes()[10] == b'T'
+                        && s.as_bytes()[19] == b'.'
+                        && matches!(s.as_bytes()[23], b'+' | b'-')
+                        && s[24..].chars().all(|c| c.is_ascii_digit());
+                    assert!(ok, "{at}.sendAt {s:?} is not yyyy-MM-ddTHH:mm:ss.SSS+hhmm");
+                }
+                check_dates(x, &format!("{at}.{k}"));
+            }
+        }
+        Value::Array(a) => a.iter().enumerate().for_each(|(i, x)| check_dates(x, &format!("{at}[{i}]"))),
+        _ => {}
+    }
+}
+
+fn spec() -> &'static Value {
+    static SPEC: OnceLock<Value> = OnceLock::new();
+    SPEC.get_or_init(|| fixture_json("openapi/infobip-sms.json"))
+}
+
+fn validator(name: &str) -> jsonschema::Validator {
+    let schemas = spec()["components"]["schemas"].as_object().unwrap();
+    let key = schemas
+        .keys()
+        .find(|k| k.rsplit('.').next() == Some(name))
+        .unwrap_or_else(|| panic!("schema {name} not in the spec"));
+    let schema = strict_schema(key);
+    jsonschema::draft202012::new(&schema).unwrap_or_else(|e| panic!("schema {name}: {e}"))
+}
+
+/// The component schema with every `$ref` inlined and unknown properties refused
+/// (`unevaluatedProperties: false` on every object schema with `properties` or `allOf`), so a
+/// misspelled or invented field fails instead of passing silently.
+pub fn strict_schema(component: &str) -> Value {
+    let schemas = spec()["components"]["schemas"].as_object().unwrap();
+    fn inline(v: &Value, schemas: &Map<String, Value>, depth: usize) -> Value {
+        assert!(depth < 40, "recursive schema");
+        match v {
+            Value::Object(m) => {
+                if let Some(Value::String(r)) = m.get("$ref") {
+                    let name = r.strip_prefix("#/components/schemas/").expect("local ref");
+                    return inline(&schemas[name], schemas, depth + 1);
+                }
+                let mut out = Map::new();
+                for (k, x) in m {
+                    // Documentation keywords are irrelevant to validation.
+                    if matches!(k.as_str(), "description" | "example" | "examples" | "title") {
+                        continue;
+                    }
+                    out.insert(k.clone(), inline(x, schemas, depth + 1));
+                }
+                if (out.contains_key("properties") || out.contains_key("allOf"))
+                    && !out.contains_key("additionalProperties")
+                {
+                    out.insert("unevaluatedProperties".into(), Value::Bool(false));
+                }
+                Value::Object(out)
+            }
+            Value::Array(a) => Value::Array(a.iter().map(|x| inline(x, schemas, depth + 1)).collect()),
+            other => other.clone(),
+        }
+    }
+    inline(&schemas[component], schemas, 0)
+}

@@ -1,0 +1,194 @@
+//! [`RateLimitedGateway`] (feature `rate-limit`): a client-side quota per gateway, on governor.
+//!
+//! The quota counts **SMS per second**, in the [`Cost`] unit you choose: recipients (the default:
+//! one message to 5 recipients costs 5, which is how operators count throughput), requests, or
+//! parts (recipients × parts, what operators bill). A send waits until its whole cost fits; a
+//! cost larger than the burst is taken in burst-sized steps, so it is paced rather than refused.
+//! Only `send` is limited. Waits use tokio's timer (`tokio::time`), so tests with paused time
+//! (`#[tokio::test(start_paused = true)]`) run instantly and see exact virtual times.
+//!
+//! Per-operator quotas are documented hints in each operator crate, not hard-coded here.
+
+use std::fmt;
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use governor::clock::Clock as _;
+use governor::middleware::NoOpMiddleware;
+use governor::state::{InMemoryState, NotKeyed};
+use governor::{Quota, RateLimiter};
+
+use crate::capabilities::Capabilities;
+use crate::error::Error;
+use crate::gateway::Gateway;
+use crate::message::Message;
+use crate::report::{Balance, DeliveryReport, SendReport};
+
+/// What one unit of the quota is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Cost {
+    /// One per recipient of the message (default).
+    #[default]
+    Recipients,
+    /// One per `send` call, whatever its recipients.
+    Requests,
+    /// Recipients × parts of the message.
+    Parts,
+}
+
+impl Cost {
+    /// The cost of sending `message`.
+    pub fn of(self, message: &Message) -> u64 {
+        let n = message.recipients().len().max(1) as u64;
+        match self {
+            Cost::Recipients => n,
+            Cost::Requests => 1,
+            Cost::Parts => n * message.analysis().segments().max(1) as u64,
+        }
+    }
+}
+
+/// A governor clock on tokio's time, so paused test time is honoured.
+#[derive(Debug, Clone)]
+struct TokioClock {
+    start: tokio::time::Instant,
+}
+
+impl governor::clock::Clock for TokioClock {
+    type Instant = Duration;
+    fn now(&self) -> Duration {
+        tokio::time::Instant::now().saturating_duration_since(self.start)
+    }
+}
+
+type Limiter = RateLimiter<NotKeyed, InMemoryState, TokioClock, NoOpMiddleware<Duration>>;
+
+/// Limits how fast messages go to the wrapped gateway. See the [module docs](self).
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+/// use bramka_core::ratelimit::RateLimitedGateway;
+/// use bramka_core::testing::NullGateway;
+/// use bramka_core::{Gateway, Message};
+/// use std::num::NonZeroU32;
+/// use std::time::Duration;
+///
+/// let gw = RateLimitedGateway::per_second(NullGateway::new(), NonZeroU32::new(2).unwrap());
+/// let msg = Message::builder().to("+48600100200").text("Hi").build().unwrap();
+/// let start = tokio::time::Instant::now();
+/// for _ in 0..4 {
+///     gw.send(&msg).await.unwrap();
+/// }
+/// // Burst of 2, then one every 500 ms (virtual time: the example does not really wait).
+/// assert_eq!(start.elapsed(), Duration::from_secs(1));
+/// # }
+/// ```
+pub struct RateLimitedGateway<G> {
+    inner: G,
+    limiter: Limiter,
+    quota: Quota,
+    cost: Cost,
+}
+
+impl<G: fmt::Debug> fmt::Debug for RateLimitedGateway<G> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RateLimitedGateway")
+            .field("inner", &self.inner)
+            .field("quota", &self.quota)
+            .field("cost", &self.cost)
+            .finish()
+    }
+}
+
+impl<G: Gateway> RateLimitedGateway<G> {
+    /// At most `n` units per second, with a burst of `n`. Must be called inside a tokio runtime
+    /// context only when sending (construction does not need one).
+    pub fn per_second(inner: G, n: NonZeroU32) -> Self {
+        RateLimitedGateway::with_quota(inner, Quota::per_second(n))
+    }
+
+    /// Any governor quota (e.g. `Quota::per_minute(n).allow_burst(b)`).
+    pub fn with_quota(inner: G, quota: Quota) -> Self {
+        RateLimitedGateway {
+            inner,
+            limiter: RateLimiter::direct_with_clock(quota, TokioClock { start: start_instant() }),
+            quota,
+            cost: Cost::default(),
+        }
+    }
+
+    /// Counts the quota in `cost` units (default [`Cost::Recipients`]).
+    pub fn counting(mut self, cost: Cost) -> Self {
+        self.cost = cost;
+        self
+    }
+
+    /// The wrapped gateway.
+    pub fn inner(&self) -> &G {
+        &self.inner
+    }
+
+    /// Waits until `cost` units are available, taking them.
+    async fn acquire(&self, cost: u64) {
+        let burst = u64::from(self.quota.burst_size().get());
+        let mut left = cost;
+        while left > 0 {
+            let step = left.min(burst);
+            // `step` is in 1..=burst, so it fits in a NonZeroU32 and never exceeds the capacity.
+            let n = NonZeroU32::new(step as u32).unwrap_or(NonZeroU32::MIN);
+            match self.limiter.check_n(n) {
+                Ok(Ok(())) => left -= step,
+                Ok(Err(not_until)) => {
+                    let wait = not_until.wait_time_from(self.limiter_clock_now());
+                    tokio::time::sleep(wait).await;
+                }
+                Err(_) => left = 0, // unreachable: step <= burst
+            }
+        }
+    }
+
+    fn limiter_clock_now(&self) -> Duration {
+        self.limiter.clock().now()
+    }
+}
+
+fn start_instant() -> tokio::time::Instant {
+    // tokio::time::Instant::now() works outside a runtime (it falls back to std time), and inside
+    // a runtime with paused time it reads the virtual clock.
+    tokio::time::Instant::now()
+}
+
+#[async_trait]
+impl<G: Gateway> Gateway for RateLimitedGateway<G> {
+    fn id(&self) -> &str {
+        self.inner.id()
+    }
+    fn capabilities(&self) -> &Capabilities {
+        self.inner.capabilities()
+    }
+    async fn send(&self, message: &Message) -> Result<SendReport, Error> {
+        self.acquire(self.cost.of(message)).await;
+        self.inner.send(message).await
+    }
+    async fn status(&self, message_id: &str) -> Result<DeliveryReport, Error> {
+        self.inner.status(message_id).await
+    }
+    async fn cancel(&self, id: &str) -> Result<(), Error> {
+        self.inner.cancel(id).await
+    }
+    async fn reschedule(&self, id: &str, at: DateTime<Utc>) -> Result<(), Error> {
+        self.inner.reschedule(id, at).await
+    }
+    async fn pause(&self, id: &str) -> Result<(), Error> {
+        self.inner.pause(id).await
+    }
+    async fn resume(&self, id: &str) -> Result<(), Error> {
+        self.inner.resume(id).await
+    }
+    async fn balance(&self) -> Result<Balance, Error> {
+        self.inner.balance().await
+    }
+}

@@ -1,0 +1,227 @@
+//! [`Registry`]: from a DSN expression to a gateway.
+//!
+//! An expression is one DSN, or several joined by `||` (failover: [`Failover`]) and `&&` (round
+//! robin: [`RoundRobin`]); `&&` binds tighter than `||`, and whitespace around the operators is
+//! ignored:
+//!
+//! | expression                          | gateway                                    |
+//! |-------------------------------------|--------------------------------------------|
+//! | `smsapi://TOKEN@default`            | the SMSAPI gateway                         |
+//! | `a || b`                            | `Failover[a, b]`                           |
+//! | `a && b`                            | `RoundRobin[a, b]`                         |
+//! | `a && b || c`                       | `Failover[RoundRobin[a, b], c]`            |
+//!
+//! A credential containing `|` or `&` must be percent-encoded (`%7C`, `%26`), like `@ : / ?`.
+//! Built in: `console://` ([`ConsoleGateway`] on stdout) and `null://` ([`NullGateway`]).
+//! Operator crates provide a [`GatewayFactory`]; the `bramka` facade registers those of its enabled
+//! features and [`hints`](Registry::hint) the others, so an unknown scheme says which feature to
+//! enable. Errors show the whole expression redacted (passwords and tokens as `***`).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+use crate::compose::{Failover, RoundRobin};
+use crate::dsn::{Dsn, DsnError, GatewayFactory};
+use crate::error::Error;
+use crate::gateway::Gateway;
+use crate::testing::{ConsoleGateway, NullGateway};
+
+/// The `console://` factory: [`ConsoleGateway`] on stdout. `console://default`, no options.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ConsoleFactory;
+
+impl GatewayFactory for ConsoleFactory {
+    fn schemes(&self) -> &[&'static str] {
+        &["console"]
+    }
+    fn create(&self, dsn: &Dsn) -> Result<Arc<dyn Gateway>, Error> {
+        dsn.check_options(&[])?;
+        Ok(Arc::new(ConsoleGateway::new()))
+    }
+}
+
+/// The `null://` factory: [`NullGateway`]. `null://default`, no options.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NullFactory;
+
+impl GatewayFactory for NullFactory {
+    fn schemes(&self) -> &[&'static str] {
+        &["null"]
+    }
+    fn create(&self, dsn: &Dsn) -> Result<Arc<dyn Gateway>, Error> {
+        dsn.check_options(&[])?;
+        Ok(Arc::new(NullGateway::new()))
+    }
+}
+
+/// Turns DSN expressions into gateways. See the [module docs](self).
+///
+/// ```
+/// use bramka_core::registry::Registry;
+///
+/// let mut registry = Registry::new();
+/// registry.hint("smsapi", "smsapi");
+/// let gw = registry.connect("null://default && null://default || console://default").unwrap();
+/// assert_eq!(gw.id(), "failover(round_robin(null, null), console)");
+///
+/// let err = registry.connect("console://default || smsapi://s3cret@default").unwrap_err();
+/// let text = err.to_string();
+/// assert!(text.contains("enable the `smsapi` feature of bramka"), "{text}");
+/// assert!(text.contains("smsapi://***@default"), "{text}");
+/// assert!(!text.contains("s3cret"));
+/// ```
+#[derive(Clone)]
+pub struct Registry {
+    factories: BTreeMap<String, Arc<dyn GatewayFactory>>,
+    hints: BTreeMap<String, String>,
+}
+
+impl fmt::Debug for Registry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Registry")
+            .field("schemes", &self.factories.keys().collect::<Vec<_>>())
+            .field("hints", &self.hints)
+            .finish()
+    }
+}
+
+impl Default for Registry {
+    fn default() -> Self {
+        Registry::new()
+    }
+}
+
+impl Registry {
+    /// A registry with `console://` and `null://`.
+    pub fn new() -> Self {
+        let mut r = Registry::empty();
+        r.register(Arc::new(ConsoleFactory));
+        r.register(Arc::new(NullFactory));
+        r
+    }
+
+    /// A registry with no scheme at all.
+    pub fn empty() -> Self {
+        Registry { factories: BTreeMap::new(), hints: BTreeMap::new() }
+    }
+
+    /// Registers a factory for each of its schemes (replacing an earlier one).
+    pub fn register(&mut self, factory: Arc<dyn GatewayFactory>) -> &mut Self {
+        for s in factory.schemes() {
+            self.factories.insert(s.to_ascii_lowercase(), factory.clone());
+        }
+        self
+    }
+
+    /// Says that `scheme` exists but needs the bramka feature `feature`: connecting to it then
+    /// fails with "enable the `feature` feature of bramka".
+    pub fn hint(&mut self, scheme: &str, feature: &str) -> &mut Self {
+        self.hints.insert(scheme.to_ascii_lowercase(), format!("enable the `{feature}` feature of bramka"));
+        self
+    }
+
+    /// The registered schemes, sorted.
+    pub fn schemes(&self) -> Vec<&str> {
+        self.factories.keys().map(String::as_str).collect()
+    }
+
+    /// Builds the gateway for one DSN.
+    pub fn create(&self, dsn: &Dsn) -> Result<Arc<dyn Gateway>, Error> {
+        match self.factories.get(dsn.scheme()) {
+            Some(f) => f.create(dsn),
+            None => Err(DsnError::UnknownScheme {
+                scheme: dsn.scheme().to_owned(),
+                hint: self.hints.get(dsn.scheme()).cloned(),
+            }
+            .into()),
+        }
+    }
+
+    /// Parses a DSN expression (`a || b`, `a && b`, `&&` binding tighter) and builds its gateway.
+    ///
+    /// Errors are [`ErrorKind::Config`](crate::ErrorKind::Config); their text names the
+    /// expression, redacted, and for an unknown scheme the feature to enable. The underlying
+    /// [`DsnError`] is the error's [`source`](std::error::Error::source).
+    pub fn connect(&self, expression: &str) -> Result<Arc<dyn Gateway>, Error> {
+        let context = |e: Error| {
+            let dsn_error =
+                std::error::Error::source(&e).and_then(|s| s.downcast_ref::<DsnError>()).cloned();
+            let out =
+                Error::config(format!("in {}: {}", redact_expression(expression), e.operator_message()));
+            match dsn_error {
+                Some(d) => out.with_source(d),
+                None => out.with_source(e),
+            }
+        };
+        let mut failover: Vec<Arc<dyn Gateway>> = Vec::new();
+        for alt in expression.split("||") {
+            let mut round: Vec<Arc<dyn Gateway>> = Vec::new();
+            for part in alt.split("&&") {
+                let part = part.trim();
+                if part.is_empty() {
+                    return Err(context(
+                        DsnError::Syntax {
+                            dsn: redact_expression(expression),
+                            reason: "empty side of `||` or `&&`".into(),
+                        }
+                        .into(),
+                    ));
+                }
+                let dsn = Dsn::parse(part).map_err(|e| match e {
+                    DsnError::Syntax { reason, .. } => {
+                        context(DsnError::Syntax { dsn: redact_part(part), reason }.into())
+                    }
+                    other => context(other.into()),
+                })?;
+                round.push(self.create(&dsn).map_err(context)?);
+            }
+            failover.push(if round.len() == 1 {
+                round.remove(0)
+            } else {
+                Arc::new(RoundRobin::new(round).map_err(context)?)
+            });
+        }
+        Ok(if failover.len() == 1 { failover.remove(0) } else { Arc::new(Failover::new(failover)?) })
+    }
+}
+
+/// Redacts every DSN of an expression (`a || b && c`): each side's `Display` when it parses, else
+/// everything between `://` and the last `@` hidden.
+///
+/// ```
+/// use bramka_core::registry::redact_expression;
+/// assert_eq!(
+///     redact_expression("smsapi://TOKEN@default || twilio://AC1:pw@default?from=Shop"),
+///     "smsapi://***@default || twilio://AC1:***@default?from=Shop"
+/// );
+/// ```
+pub fn redact_expression(expression: &str) -> String {
+    expression
+        .split("||")
+        .map(|alt| {
+            alt.split("&&")
+                .map(|part| redact_part(part.trim()))
+                .collect::<Vec<_>>()
+                .join(" && ")
+        })
+        .collect::<Vec<_>>()
+        .join(" || ")
+}
+
+/// One DSN redacted: its `Display` when it parses; else the scheme (when there is one) and what
+/// follows the last `@`, everything else hidden.
+fn redact_part(part: &str) -> String {
+    if let Ok(d) = Dsn::parse(part) {
+        return d.to_string();
+    }
+    let (head, rest) = match part.find("://") {
+        Some(s) => (&part[..s + 3], &part[s + 3..]),
+        None => ("", part),
+    };
+    match rest.rfind('@') {
+        Some(a) => format!("{head}***{}", &rest[a..]),
+        None if rest.is_empty() => head.to_owned(),
+        None => format!("{head}***"),
+    }
+}

@@ -16,6 +16,7 @@
 
 pub mod capabilities;
 pub mod clock;
+pub mod compose;
 pub mod dsn;
 pub mod encoding;
 pub mod error;
@@ -24,7 +25,11 @@ pub mod gateway;
 pub mod http;
 pub mod message;
 pub mod phone;
+#[cfg(feature = "rate-limit")]
+pub mod ratelimit;
+pub mod registry;
 pub mod report;
+pub mod retry;
 pub mod secret;
 pub mod testing;
 pub mod webhook;

@@ -1,0 +1,214 @@
+//! Gateway accounts: policy applied before any request, management, TOML round trips.
+
+use std::sync::Arc;
+
+use bramka::accounts::{Account, AccountPolicy, Accounts, Outgoing, Secrets};
+use bramka::consent::ConsentList;
+use bramka::shorten::DeterministicShortener;
+use bramka::testing::MockGateway;
+use bramka::{Capabilities, Capability, Encoding, ErrorKind, Gateway, PhoneNumber};
+
+fn registry(mock: &MockGateway) -> Accounts {
+    let m = mock.clone();
+    Accounts::with_connector(Arc::new(move |_dsn: &str| Ok(Arc::new(m.clone()) as Arc<dyn Gateway>)))
+}
+
+fn shop() -> Account {
+    Account::new(
+        "shop",
+        "smsapi://TOKEN@default",
+        AccountPolicy {
+            senders: vec!["Shop".into(), "ShopPromo".into()],
+            default_prefix: Some("48".into()),
+            allow_diacritics: false,
+            max_parts: 2,
+            ..AccountPolicy::default()
+        },
+    )
+}
+
+#[tokio::test]
+async fn policy_is_applied_before_sending() {
+    let mock = MockGateway::new();
+    let mut accounts = registry(&mock);
+    accounts.add(shop()).unwrap();
+
+    let report =
+        accounts.send("shop", Outgoing::new("600100200; 600 100 201", "Zażółć „gęślą” jaźń")).await.unwrap();
+    assert_eq!(report.recipients.len(), 2);
+    let sent = mock.sent();
+    assert_eq!(sent.len(), 1);
+    let m = &sent[0];
+    assert_eq!(m.recipients()[1].e164(), "+48600100201");
+    assert_eq!(m.text(), "Zazolc \"gesla\" jazn");
+    assert_eq!(m.analysis().encoding(), Encoding::Gsm7);
+    assert_eq!(m.sender().unwrap().to_string(), "Shop", "first sender is the default");
+
+    // A chosen sender must be one of the account's.
+    accounts.send("shop", Outgoing::new("600100200", "x").sender("ShopPromo")).await.unwrap();
+    let e = accounts.send("shop", Outgoing::new("600100200", "x").sender("Other")).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidSender);
+    assert!(e.to_string().contains("accepted: Shop, ShopPromo"), "{e}");
+    assert_eq!(mock.sent().len(), 2, "the refused send made no request");
+
+    // The account's part cap applies.
+    let long = "a".repeat(153 * 2 + 1);
+    let e = accounts.send("shop", Outgoing::new("600100200", long)).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Message);
+    assert!(e.to_string().contains("3"), "{e}");
+}
+
+#[tokio::test]
+async fn diacritics_kept_when_allowed() {
+    let mock = MockGateway::new();
+    let mut accounts = registry(&mock);
+    accounts.add(Account::new("pl", "x://", AccountPolicy::default())).unwrap();
+    let m = accounts.prepare("pl", Outgoing::new("+48600100200", "Zażółć")).await.unwrap();
+    assert_eq!(m.text(), "Zażółć");
+    assert_eq!(m.analysis().encoding(), Encoding::Ucs2);
+}
+
+#[tokio::test]
+async fn inactive_account_refuses_before_any_request() {
+    let mock = MockGateway::new();
+    let mut accounts = registry(&mock);
+    accounts.add(shop()).unwrap();
+    accounts.deactivate("shop").unwrap();
+    let e = accounts.send("shop", Outgoing::new("600100200", "x")).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Config);
+    assert!(e.to_string().contains("inactive"), "{e}");
+    assert!(mock.calls().is_empty());
+    accounts.activate("shop").unwrap();
+    accounts.send("shop", Outgoing::new("600100200", "x")).await.unwrap();
+    assert_eq!(mock.sent().len(), 1);
+}
+
+#[tokio::test]
+async fn test_sms_is_at_most_150_characters() {
+    let mock = MockGateway::new();
+    let mut accounts = registry(&mock);
+    accounts.add(shop()).unwrap();
+    accounts.send_test("shop", "600100200", &"x".repeat(150)).await.unwrap();
+    let e = accounts.send_test("shop", "600100200", &"ż".repeat(151)).await.unwrap_err();
+    assert!(e.to_string().contains("151"), "{e}");
+    assert_eq!(mock.sent().len(), 1);
+}
+
+#[tokio::test]
+async fn management_add_edit_remove() {
+    let mock = MockGateway::new();
+    let mut accounts = registry(&mock);
+    accounts.add(shop()).unwrap();
+    assert!(accounts.add(shop()).unwrap_err().to_string().contains("exists already"));
+    let mut p = accounts.get("shop").unwrap().policy.clone();
+    p.senders = vec!["Other".into()];
+    accounts.edit("shop", p).unwrap();
+    assert_eq!(accounts.get("shop").unwrap().policy.senders, ["Other"]);
+    accounts.remove("shop").unwrap();
+    let e = accounts.send("shop", Outgoing::new("600100200", "x")).await.unwrap_err();
+    assert!(e.to_string().contains("no account named \"shop\""), "{e}");
+    assert!(accounts.remove("shop").is_err());
+}
+
+#[tokio::test]
+async fn consent_lists_every_missing_recipient() {
+    let mock = MockGateway::new();
+    let consents = Arc::new(ConsentList::new());
+    consents.grant(PhoneNumber::parse("+48600100200").unwrap());
+    let mut accounts = registry(&mock).with_consent(consents.clone());
+    accounts.add(shop()).unwrap();
+    let e = accounts.send("shop", Outgoing::new("600100200, 600100201, 600100202", "x")).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidRecipient);
+    assert!(e.to_string().contains("+48600100201, +48600100202"), "{e}");
+    assert!(mock.calls().is_empty());
+    accounts.send("shop", Outgoing::new("600100200", "x")).await.unwrap();
+}
+
+#[tokio::test]
+async fn links_shortened_before_analysis() {
+    let mock = MockGateway::new();
+    let mut accounts = registry(&mock).with_shortener(Arc::new(DeterministicShortener::default()));
+    let mut policy = AccountPolicy { shorten_links: true, ..AccountPolicy::default() };
+    accounts.add(Account::new("a", "x://", policy.clone())).unwrap();
+    let long_link = format!("https://shop.example.com/{}", "p".repeat(200));
+    let m =
+        accounts.prepare("a", Outgoing::new("+48600100200", format!("Order: {long_link}"))).await.unwrap();
+    assert!(m.text().starts_with("Order: https://sho.rt/"), "{}", m.text());
+    assert_eq!(m.analysis().units(), m.text().chars().count(), "the short link is counted");
+    assert_eq!(m.analysis().segments(), 1);
+    assert!(!m.shorten_links());
+
+    // No shortener and an operator that cannot shorten: refused.
+    let mut bare = registry(&mock);
+    bare.add(Account::new("a", "x://", policy.clone())).unwrap();
+    let e = bare.prepare("a", Outgoing::new("+48600100200", "x")).await.unwrap_err();
+    assert!(e.to_string().contains("LinkShortener"), "{e}");
+
+    // An operator that shortens: the message asks it to, the text is left as written.
+    let shortening =
+        MockGateway::new().with_capabilities(Capabilities::new().with(Capability::LinkShortening));
+    let mut op = registry(&shortening);
+    policy.max_parts = 3;
+    op.add(Account::new("a", "x://", policy)).unwrap();
+    let m = op.prepare("a", Outgoing::new("+48600100200", format!("Order: {long_link}"))).await.unwrap();
+    assert!(m.shorten_links());
+    assert!(m.text().contains(&long_link));
+}
+
+#[tokio::test]
+async fn env_placeholders_expanded_at_connect_time() {
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let s = seen.clone();
+    let mut accounts = Accounts::with_connector(Arc::new(move |dsn: &str| {
+        s.lock().unwrap().push(dsn.to_owned());
+        Ok(Arc::new(MockGateway::new()) as Arc<dyn Gateway>)
+    }))
+    .with_env(|k| (k == "SMSAPI_TOKEN").then(|| "t0k/en".to_owned()));
+    accounts.add(Account::new("a", "smsapi://${SMSAPI_TOKEN}@default", AccountPolicy::default())).unwrap();
+    accounts.add(Account::new("b", "smsapi://${MISSING}@default", AccountPolicy::default())).unwrap();
+    accounts.send("a", Outgoing::new("+48600100200", "x")).await.unwrap();
+    assert_eq!(seen.lock().unwrap().as_slice(), ["smsapi://t0k%2Fen@default"]);
+    let e = accounts.send("b", Outgoing::new("+48600100200", "x")).await.unwrap_err();
+    assert!(e.to_string().contains("MISSING is not set"), "{e}");
+}
+
+#[test]
+fn toml_round_trip_never_writes_secrets_unless_asked() {
+    let mut accounts = Accounts::from_toml_str(
+        r#"
+        [accounts.shop]
+        dsn = "smsapi://${SMSAPI_TOKEN}@default?from=Shop"
+        senders = ["Shop"]
+        default_prefix = "48"
+        allow_diacritics = false
+
+        [accounts.uk]
+        dsn = "dynmark://acme:hunter2@default"
+        active = false
+        max_parts = 3
+        "#,
+    )
+    .unwrap();
+    assert!(!accounts.get("uk").unwrap().policy.active);
+    assert!(!format!("{accounts:?}").contains("hunter2"));
+
+    let redacted = accounts.to_toml_string(Secrets::Redact);
+    assert!(!redacted.contains("hunter2"), "{redacted}");
+    assert!(redacted.contains("dynmark://acme:***@default"), "{redacted}");
+    assert!(redacted.contains("smsapi://${SMSAPI_TOKEN}@default?from=Shop"), "{redacted}");
+    let clear = accounts.to_toml_string(Secrets::Clear);
+    assert!(clear.contains("hunter2"));
+
+    let back = Accounts::from_toml_str(&redacted).unwrap();
+    assert_eq!(back.get("shop").unwrap().policy, accounts.get("shop").unwrap().policy);
+    assert_eq!(back.get("uk").unwrap().policy.max_parts, 3);
+    // A redacted secret is refused with a clear message, not used.
+    let e = back.gateway("uk").unwrap_err();
+    assert!(e.to_string().contains("redacted"), "{e}");
+
+    accounts.remove("uk").unwrap();
+    assert!(!accounts.to_toml_string(Secrets::Clear).contains("uk"));
+
+    let e = Accounts::from_toml_str("[accounts.x]\ndsn = \"null://\"\nsendrs = []\n").unwrap_err();
+    assert!(e.to_string().contains("sendrs"), "{e}");
+}

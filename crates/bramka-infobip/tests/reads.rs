@@ -1,0 +1,190 @@
+//! Status (logs), reconciliation, pulled delivery reports and inbound messages, balance.
+
+mod support;
+
+use bramka_core::{Certainty, DeliveryState, ErrorKind, Gateway, Message};
+use bramka_infobip::{LogsQuery, ReportsQuery};
+use serde_json::json;
+use wiremock::ResponseTemplate;
+use wiremock::matchers::query_param;
+
+use support::{api, fixture, harness};
+
+fn body(file: &str) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_string(fixture(file))
+}
+
+#[tokio::test]
+async fn status_reads_the_log_of_a_message_id() {
+    let h = harness().await;
+    api("GET", "/sms/3/logs")
+        .and(query_param("messageId", "MESSAGE-ID-123-xyz"))
+        .respond_with(body("logs-v3-response-200.json"))
+        .expect(1)
+        .mount(&h.server)
+        .await;
+    let r = h.gw.status("MESSAGE-ID-123-xyz").await.unwrap();
+    assert_eq!(r.gateway, "infobip");
+    assert_eq!(r.state, DeliveryState::Delivered);
+    assert_eq!(r.raw_status, "DELIVERED_TO_HANDSET");
+    assert_eq!(r.to.as_ref().unwrap().e164(), "+41793026727");
+    assert_eq!(r.batch_id.as_deref(), Some("BULK-ID-123-xyz"));
+    assert_eq!(r.parts, Some(1));
+    assert_eq!(r.price.as_ref().map(|p| (p.amount, p.unit.as_str())), Some((0.01, "EUR")));
+    assert_eq!(r.at, Some("2019-11-09T16:00:00Z".parse().unwrap()));
+    assert_eq!(r.error_code, None, "error id 0 is no error");
+    assert_eq!(r.raw.get("entity_id").map(String::as_str), Some("entityId"));
+    h.finish().await;
+}
+
+#[tokio::test]
+async fn status_of_an_unknown_id_is_not_found() {
+    let h = harness().await;
+    api("GET", "/sms/3/logs")
+        .and(query_param("messageId", "nope"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"results": []})))
+        .expect(1)
+        .mount(&h.server)
+        .await;
+    let e = h.gw.status("nope").await.unwrap_err();
+    assert_eq!((e.kind(), e.certainty()), (ErrorKind::NotFound, Certainty::NotSent));
+    h.finish().await;
+}
+
+#[tokio::test]
+async fn logs_with_cursor_and_429_from_logs() {
+    let h = harness().await;
+    api("GET", "/sms/3/logs")
+        .and(query_param("bulkId", "B1,B2"))
+        .and(query_param("limit", "10"))
+        .and(query_param("useCursor", "true"))
+        .and(query_param("sentSince", "2026-03-01T09:00:00.000+0000"))
+        .and(query_param("sentUntil", "2026-03-01T10:00:00.000+0000"))
+        .respond_with(body("logs-v3-response-200.json"))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&h.server)
+        .await;
+    api("GET", "/sms/3/logs")
+        .and(query_param("cursor", "next-cursor-id"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("Retry-After", "60")
+                .set_body_string(fixture("error-v3-429.json")),
+        )
+        .expect(1)
+        .mount(&h.server)
+        .await;
+    let q = LogsQuery::new()
+        .bulk_id("B1")
+        .bulk_id("B2")
+        .limit(10)
+        .sent_between(support::now() - chrono::Duration::hours(1), support::now())
+        .cursor("");
+    let page = h.gw.logs(&q).await.unwrap();
+    assert_eq!(page.reports.len(), 1);
+    assert_eq!(page.next_cursor.as_deref(), Some("next-cursor-id"));
+    let e = h.gw.logs(&LogsQuery::new().cursor("next-cursor-id")).await.unwrap_err();
+    assert_eq!(
+        (e.kind(), e.retry_after()),
+        (ErrorKind::RateLimited, Some(std::time::Duration::from_secs(60)))
+    );
+    // Out-of-range limit: refused before any request.
+    assert!(h.gw.logs(&LogsQuery::new().limit(5000)).await.is_err());
+    h.finish().await;
+}
+
+/// After a MaybeSent failure: which recipients does Infobip know?
+#[tokio::test]
+async fn reconcile_asks_logs_for_every_recipient_id() {
+    let h = harness().await;
+    let msg =
+        Message::builder().to("+41793026727, +48600100200").text("x").client_ref("rec").build().unwrap();
+    let log = json!({"results": [{
+        "messageId": "rec41793026727", "destination": "41793026727", "bulkId": "rec",
+        "sentAt": "2026-03-01T10:00:01.000+0000",
+        "status": {"groupId":1,"groupName":"PENDING","id":7,"name":"PENDING_ENROUTE","description":"Message sent to next instance"}
+    }]});
+    api("GET", "/sms/3/logs")
+        .and(query_param("messageId", "rec41793026727,rec48600100200"))
+        .and(query_param("limit", "1000"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(log))
+        .expect(1)
+        .mount(&h.server)
+        .await;
+    let got = h.gw.reconcile(&msg).await.unwrap();
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[0].1.as_ref().map(|r| r.state), Some(DeliveryState::Sent));
+    assert!(got[1].1.is_none());
+    h.finish().await;
+}
+
+/// Reports are handed out once: the second pull is empty.
+#[tokio::test]
+async fn delivery_reports_pull() {
+    let h = harness().await;
+    api("GET", "/sms/3/reports")
+        .and(query_param("bulkId", "BULK-ID-123-xyz"))
+        .and(query_param("limit", "100"))
+        .respond_with(body("reports-v3-response-200.json"))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&h.server)
+        .await;
+    api("GET", "/sms/3/reports")
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"results": []})))
+        .expect(1)
+        .mount(&h.server)
+        .await;
+    let q = ReportsQuery::new().bulk_id("BULK-ID-123-xyz").limit(100);
+    let first = h.gw.delivery_reports(&q).await.unwrap();
+    assert_eq!(first.len(), 2);
+    assert_eq!(first[0].message_id, "MESSAGE-ID-123-xyz");
+    assert_eq!(first[0].client_ref.as_deref(), Some("callbackData"));
+    assert_eq!(first[0].at, Some("2019-11-09T15:00:00Z".parse().unwrap()), "+0100 offset honoured");
+    assert_eq!(first[1].client_ref, None);
+    assert!(first.iter().all(|r| r.state == DeliveryState::Delivered));
+    assert!(h.gw.delivery_reports(&q).await.unwrap().is_empty());
+    h.finish().await;
+}
+
+#[tokio::test]
+async fn inbound_pull() {
+    let h = harness().await;
+    api("GET", "/sms/1/inbox/reports")
+        .and(query_param("limit", "50"))
+        .respond_with(body("inbox-reports-response-200.json"))
+        .expect(1)
+        .mount(&h.server)
+        .await;
+    let msgs = h.gw.inbound_messages(Some(50)).await.unwrap();
+    assert_eq!(msgs.len(), 1);
+    let m = &msgs[0];
+    assert_eq!((m.from.as_str(), m.to.as_str()), ("+385916242493", "+385921004026"));
+    assert_eq!(m.text, "QUIZ Correct answer is Paris");
+    assert_eq!(m.raw.get("keyword").map(String::as_str), Some("QUIZ"));
+    assert_eq!(m.raw.get("clean_text").map(String::as_str), Some("Correct answer is Paris"));
+    assert_eq!(m.received_at, "2019-11-09T16:00:00Z".parse::<chrono::DateTime<chrono::Utc>>().unwrap());
+    h.finish().await;
+}
+
+#[tokio::test]
+async fn balance_and_its_errors() {
+    let h = harness().await;
+    api("GET", "/account/1/balance")
+        .respond_with(body("synthetic-balance-response-200.json"))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&h.server)
+        .await;
+    api("GET", "/account/1/balance")
+        .respond_with(ResponseTemplate::new(403).set_body_string(fixture("error-legacy-403.json")))
+        .expect(1)
+        .mount(&h.server)
+        .await;
+    let b = h.gw.balance().await.unwrap();
+    assert_eq!((b.amount, b.unit.as_str()), (47.79134, "EUR"));
+    let e = h.gw.balance().await.unwrap_err();
+    assert_eq!((e.kind(), e.operator_code()), (ErrorKind::Auth, Some("FORBIDDEN")));
+    h.finish().await;
+}

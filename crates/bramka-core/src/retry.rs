@@ -23,6 +23,10 @@
 //! In a multi-recipient send whose [`SendReport`] rejects some recipients with a retryable error,
 //! only those recipients are sent again (`message.with_recipients(subset)`), and their new entries
 //! replace the old ones in the report. Accepted recipients are never sent again.
+//!
+//! Certainty is kept across attempts: once an attempt may have gone out, a later `NotSent`
+//! failure only means "not sent this time", so the error (or the recipient's rejection) returned
+//! is [`Certainty::MaybeSent`].
 
 use std::fmt;
 use std::sync::{Arc, Mutex};
@@ -321,25 +325,46 @@ impl<G: Gateway> Gateway for RetryGateway<G> {
     async fn send(&self, message: &Message) -> Result<SendReport, Error> {
         let started = self.clock.now();
         let mut attempt = 1u32;
+        // Once an attempt may have gone out, every later "not sent" is only "not sent this
+        // time": the outcome stays MaybeSent.
+        let mut maybe_sent = false;
+        let upgrade = |e: Error, maybe: bool| if maybe { e.with_certainty(Certainty::MaybeSent) } else { e };
         // Whole-request failures: the same message (same client key) again.
         let mut report = loop {
             match self.inner.send(message).await {
                 Ok(r) => break r,
-                Err(e) => match self.next_wait(&e, attempt, started, None) {
-                    Ok(wait) => {
-                        tracing::debug!(gateway = self.inner.id(), attempt, ?wait, error = %e, "sms.send retry");
-                        self.clock.sleep(wait).await;
-                        attempt += 1;
+                Err(e) => {
+                    maybe_sent |= e.may_have_been_sent();
+                    match self.next_wait(&e, attempt, started, None) {
+                        Ok(wait) => {
+                            tracing::debug!(gateway = self.inner.id(), attempt, ?wait, error = %e, "sms.send retry");
+                            self.clock.sleep(wait).await;
+                            attempt += 1;
+                        }
+                        Err(why) => {
+                            tracing::debug!(gateway = self.inner.id(), attempt, ?why, "sms.send gives up");
+                            return Err(upgrade(e, maybe_sent));
+                        }
                     }
-                    Err(why) => {
-                        tracing::debug!(gateway = self.inner.id(), attempt, ?why, "sms.send gives up");
-                        return Err(e);
-                    }
-                },
+                }
             }
         };
+        // Recipients that may have gone out on some attempt (all of them after a MaybeSent
+        // whole-request failure).
+        let mut maybe_out: Vec<PhoneNumber> = if maybe_sent { message.recipients().to_vec() } else { Vec::new() };
         // Per-recipient failures: only the recipients certainly worth sending again.
         loop {
+            for r in &mut report.recipients {
+                if let SendState::Rejected(e) = &mut r.state {
+                    if e.may_have_been_sent() {
+                        if !maybe_out.contains(&r.to) {
+                            maybe_out.push(r.to.clone());
+                        }
+                    } else if maybe_out.contains(&r.to) {
+                        *e = e.clone().with_certainty(Certainty::MaybeSent);
+                    }
+                }
+            }
             let mut subset: Vec<PhoneNumber> = Vec::new();
             let mut first_error: Option<Error> = None;
             let mut retry_after: Option<Duration> = None;
@@ -357,13 +382,7 @@ impl<G: Gateway> Gateway for RetryGateway<G> {
                 Ok(w) => w,
                 Err(_) => return Ok(report),
             };
-            tracing::debug!(
-                gateway = self.inner.id(),
-                attempt,
-                recipients = subset.len(),
-                ?wait,
-                "sms.send retry of rejected recipients"
-            );
+            tracing::debug!(gateway = self.inner.id(), attempt, recipients = subset.len(), ?wait, "sms.send retry of rejected recipients");
             self.clock.sleep(wait).await;
             attempt += 1;
             match self.inner.send(&message.with_recipients(subset.clone())).await {

@@ -268,6 +268,10 @@ impl MockGateway {
             .filter(|m| m.recipients().contains(to))
             .count()
     }
+    /// Drops the results still queued (calls and sent messages are kept).
+    pub fn clear_script(&self) {
+        self.state().script.clear();
+    }
     /// Results still queued.
     pub fn remaining_script(&self) -> usize {
         self.state().script.len()

@@ -105,19 +105,27 @@ impl TwilioWebhooks {
         let Some(sig) = request.header(SIGNATURE_HEADER).filter(|s| !s.trim().is_empty()) else {
             return Err(WebhookError::MissingSignature { header: SIGNATURE_HEADER.to_owned() });
         };
-        let url = request.url.as_str();
+        // `WebhookRequest::url` is a parsed `Url`, which percent-encodes non-ASCII characters and
+        // `'` in the query; Twilio signs the URL as configured, possibly with them raw. Both forms
+        // are tried (each with its port variants).
+        let parsed = request.url.as_str();
+        let mut urls = vec![parsed.to_owned()];
+        if let Some(raw) = undo_url_normalisation(parsed) {
+            urls.push(raw);
+        }
+        let form = if request.method == "GET" { Vec::new() } else { request.form_pairs() };
         let mut last = SignatureError::Mismatch;
         for token in tokens {
-            let result = if signature::body_sha256_param(url).is_some() {
-                signature::verify_json_body(token, url, &request.body, sig)
-            } else if request.method == "GET" {
-                signature::verify_form::<&str, &str>(token, url, &[], sig)
-            } else {
-                signature::verify_form(token, url, &request.form_pairs(), sig)
-            };
-            match result {
-                Ok(()) => return Ok(()),
-                Err(e) => last = e,
+            for url in &urls {
+                let result = if signature::body_sha256_param(url).is_some() {
+                    signature::verify_json_body(token, url, &request.body, sig)
+                } else {
+                    signature::verify_form(token, url, &form, sig)
+                };
+                match result {
+                    Ok(()) => return Ok(()),
+                    Err(e) => last = e,
+                }
             }
         }
         Err(match last {
@@ -196,6 +204,32 @@ impl WebhookParser for TwilioWebhooks {
             WebhookResponse { status: 200, content_type: "text/plain".into(), body: String::new() }
         }
     }
+}
+
+/// The URL with the escapes `url::Url` adds undone: percent-encoded non-ASCII UTF-8 decoded, and
+/// `%27` decoded in the query. `None` when nothing changes.
+fn undo_url_normalisation(url: &str) -> Option<String> {
+    let query_start = url.find('?').unwrap_or(url.len());
+    let bytes = url.as_bytes();
+    let mut out: Vec<u8> = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex =
+                std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
+            if let Some(b) = hex
+                && (b >= 0x80 || (b == b'\'' && i > query_start))
+            {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    let decoded = String::from_utf8(out).ok()?;
+    (decoded != url).then_some(decoded)
 }
 
 /// Why a TwiML reply cannot be rendered.
@@ -356,6 +390,19 @@ mod tests {
         let r = MessagingResponse::new().message("line1\nline2").to_webhook_response().unwrap();
         assert_eq!(r.content_type, "text/xml");
         assert!(r.body.contains("line1\nline2"));
+    }
+
+    #[test]
+    fn url_normalisation_undone_only_where_url_adds_escapes() {
+        assert_eq!(
+            undo_url_normalisation("https://a.com/webhook/Espa%C3%B1a?a%C3%B1o=2023&q=it%27s"),
+            Some("https://a.com/webhook/España?año=2023&q=it's".to_owned())
+        );
+        // %27 in the path, %2B and %20 anywhere stay as they are.
+        assert_eq!(undo_url_normalisation("https://a.com/it%27s?x=%2B1%20"), None);
+        // Invalid UTF-8 after decoding: no variant.
+        assert_eq!(undo_url_normalisation("https://a.com/?x=%C3"), None);
+        assert_eq!(undo_url_normalisation("https://a.com/?x=%"), None);
     }
 
     #[test]

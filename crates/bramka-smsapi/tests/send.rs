@@ -86,7 +86,9 @@ async fn recipients_are_chunked_to_batch_size() {
     let answer = |items: &[(&str, &str, &str)]| {
         let list: Vec<String> = items
             .iter()
-            .map(|(id, n, idx)| format!(r#"{{"id":"{id}","points":0.16,"number":"{n}","status":"QUEUE","idx":"{idx}"}}"#))
+            .map(|(id, n, idx)| {
+                format!(r#"{{"id":"{id}","points":0.16,"number":"{n}","status":"QUEUE","idx":"{idx}"}}"#)
+            })
             .collect();
         json(format!(r#"{{"count":{},"list":[{}]}}"#, items.len(), list.join(",")))
     };
@@ -98,7 +100,10 @@ async fn recipients_are_chunked_to_batch_size() {
             &[("from", "Sklep")],
         ))
         // Answer in reverse order: matching goes by the echoed idx, not by position.
-        .respond_with(answer(&[("B", "48600000002", "ref148600000002"), ("A", "48600000001", "ref148600000001")]))
+        .respond_with(answer(&[
+            ("B", "48600000002", "ref148600000002"),
+            ("A", "48600000001", "ref148600000001"),
+        ]))
         .expect(1)
         .mount(&server)
         .await;
@@ -135,7 +140,8 @@ async fn scheduled_send_with_expiration() {
         .expect(1)
         .mount(&server)
         .await;
-    let gw = SmsapiGateway::new(config(&server).sender("Sklep").clock(Arc::new(clock)).build().unwrap()).unwrap();
+    let gw =
+        SmsapiGateway::new(config(&server).sender("Sklep").clock(Arc::new(clock)).build().unwrap()).unwrap();
     let m = Message::builder()
         .to("48100200300")
         .text("Tomorrow")
@@ -197,7 +203,14 @@ async fn flags_test_mode_and_callback_url() {
         .mount(&server)
         .await;
     let gw = SmsapiGateway::new(
-        config(&server).sender("Sklep").test_mode(true).normalize(true).fast(true).max_parts(3).build().unwrap(),
+        config(&server)
+            .sender("Sklep")
+            .test_mode(true)
+            .normalize(true)
+            .fast(true)
+            .max_parts(3)
+            .build()
+            .unwrap(),
     )
     .unwrap();
     assert_eq!(gw.capabilities().max_parts, 3);
@@ -229,10 +242,16 @@ async fn message_sender_overrides_default_and_numbers_are_digits() {
         .mount(&server)
         .await;
     let gw = gateway(&server);
-    let m = Message::builder().to("48100200300").text("Hi").client_ref("ref1").sender("Promo").build().unwrap();
-    gw.send(&m).await.unwrap();
     let m =
-        Message::builder().to("48100200300").text("Hi").client_ref("ref2").sender("+48500600700").build().unwrap();
+        Message::builder().to("48100200300").text("Hi").client_ref("ref1").sender("Promo").build().unwrap();
+    gw.send(&m).await.unwrap();
+    let m = Message::builder()
+        .to("48100200300")
+        .text("Hi")
+        .client_ref("ref2")
+        .sender("+48500600700")
+        .build()
+        .unwrap();
     gw.send(&m).await.unwrap();
 }
 
@@ -252,10 +271,12 @@ async fn eco_and_two_way_types_choose_the_sender() {
         .mount(&server)
         .await;
     let eco =
-        SmsapiGateway::new(config(&server).sender("Sklep").message_type(MessageType::Eco).build().unwrap()).unwrap();
+        SmsapiGateway::new(config(&server).sender("Sklep").message_type(MessageType::Eco).build().unwrap())
+            .unwrap();
     let report = eco.send(&msg(&["48100200300"], "Hi")).await.unwrap();
     assert!(report.notes.iter().any(|n| n.contains("sender Sklep was not used")), "{:?}", report.notes);
-    let two_way = SmsapiGateway::new(config(&server).message_type(MessageType::TwoWay).build().unwrap()).unwrap();
+    let two_way =
+        SmsapiGateway::new(config(&server).message_type(MessageType::TwoWay).build().unwrap()).unwrap();
     let m = Message::builder().to("48100200300").text("Hi").client_ref("ref2").build().unwrap();
     let report = two_way.send(&m).await.unwrap();
     assert!(report.notes.is_empty(), "{:?}", report.notes);
@@ -292,7 +313,11 @@ async fn points_as_string_and_parts_from_either_place() {
     assert_eq!(r.price.as_ref().unwrap().amount, 0.3);
     assert_eq!(r.parts, Some(2));
     // bramka counted 1 part for "One": the mismatch is noted.
-    assert!(report.notes.iter().any(|n| n.contains("SMSAPI counted 2 part(s); bramka counted 1")), "{:?}", report.notes);
+    assert!(
+        report.notes.iter().any(|n| n.contains("SMSAPI counted 2 part(s); bramka counted 1")),
+        "{:?}",
+        report.notes
+    );
 
     let m = Message::builder().to("48100200300").text("Two").client_ref("ref2").build().unwrap();
     let r = gw.send(&m).await.unwrap().recipients.remove(0);
@@ -422,7 +447,11 @@ async fn error_53_on_a_batch_is_resolved_recipient_by_recipient() {
         .await;
     let gw = SmsapiGateway::new(config(&server).build().unwrap()).unwrap();
     let report = gw.send(&msg(&["48600000001", "48600000002"], "Hi")).await.unwrap();
-    assert!(matches!(report.recipients[0].state, SendState::AlreadyAccepted), "{:?}", report.recipients[0].state);
+    assert!(
+        matches!(report.recipients[0].state, SendState::AlreadyAccepted),
+        "{:?}",
+        report.recipients[0].state
+    );
     assert_eq!(report.recipients[0].message_id, None);
     assert!(matches!(report.recipients[1].state, SendState::Queued));
     assert_eq!(report.recipients[1].message_id.as_deref(), Some("B"));

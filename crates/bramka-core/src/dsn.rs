@@ -176,8 +176,8 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=b.len() {
-        d[0][j] = j;
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=a.len() {
         for j in 1..=b.len() {
@@ -215,7 +215,8 @@ fn looks_like_scheme(s: &str) -> bool {
 fn decode_strict(s: &str) -> Result<String, &'static str> {
     let b = s.as_bytes();
     for (i, _) in b.iter().enumerate().filter(|(_, c)| **c == b'%') {
-        let ok = b.get(i + 1).is_some_and(u8::is_ascii_hexdigit) && b.get(i + 2).is_some_and(u8::is_ascii_hexdigit);
+        let ok = b.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+            && b.get(i + 2).is_some_and(u8::is_ascii_hexdigit);
         if !ok {
             return Err("has a '%' that does not start a %XX escape (write a literal '%' as %25)");
         }
@@ -307,7 +308,7 @@ impl Dsn {
                 (Some(user).filter(|u| !u.is_empty()), pass.filter(|p| !p.is_empty()))
             }
         };
-        let (host, port) = parse_host_port(hostport, may_quote).map_err(syntax)?;
+        // Options first: a bad option name is the clearer sign of a credential with an unencoded '?'.
         let mut options = Vec::new();
         for (i, pair) in query.unwrap_or("").split('&').filter(|p| !p.is_empty()).enumerate() {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
@@ -324,6 +325,7 @@ impl Dsn {
             let value = decode_strict(v).map_err(|r| syntax(format!("the value of option {key:?} {r}")))?;
             options.push((key, value));
         }
+        let (host, port) = parse_host_port(hostport, may_quote).map_err(syntax)?;
         Ok(Dsn {
             scheme: scheme.to_ascii_lowercase(),
             user: user.map(Secret::new),
@@ -411,7 +413,11 @@ impl Dsn {
 
     fn invalid(&self, key: &str, value: &str, expected: &str) -> DsnError {
         let value = if is_sensitive_option(key) { "***" } else { value };
-        DsnError::InvalidOption { key: key.to_owned(), value: value.to_owned(), expected: expected.to_owned() }
+        DsnError::InvalidOption {
+            key: key.to_owned(),
+            value: value.to_owned(),
+            expected: expected.to_owned(),
+        }
     }
 
     /// A boolean option: `1`, `true`, `yes`, `on` or the empty value (`?test`) are true; `0`,
@@ -431,7 +437,11 @@ impl Dsn {
         self.option(key)
             .map(|v| {
                 parse_duration(v).ok_or_else(|| {
-                    self.invalid(key, v, "a whole number with a unit: 500ms, 5s, 2m, 1h, or plain seconds (5)")
+                    self.invalid(
+                        key,
+                        v,
+                        "a whole number with a unit: 500ms, 5s, 2m, 1h, or plain seconds (5)",
+                    )
                 })
             })
             .transpose()

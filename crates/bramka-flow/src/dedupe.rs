@@ -123,4 +123,28 @@ mod tests {
         s.release("b").await.unwrap();
         assert!(s.claim("b", t10, ttl).await.unwrap());
     }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Against a model: a claim succeeds exactly when the key's last successful claim is at
+        /// least `ttl` old (or there is none).
+        #[test]
+        fn claims_match_the_model(steps in proptest::collection::vec((0u8..4, 0u64..50), 1..80), ttl in 1u64..60) {
+            let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+            let s = InMemoryDedupe::new();
+            let mut t: DateTime<Utc> = "2026-01-01T00:00:00Z".parse().unwrap();
+            let mut last: HashMap<u8, DateTime<Utc>> = HashMap::new();
+            for (key, dt) in steps {
+                t += chrono::Duration::seconds(dt as i64);
+                let got = rt.block_on(s.claim(&key.to_string(), t, Duration::from_secs(ttl))).unwrap();
+                let want = last.get(&key).is_none_or(|at| t - *at >= chrono::Duration::seconds(ttl as i64));
+                prop_assert_eq!(got, want, "key {} at {}", key, t);
+                if want {
+                    last.insert(key, t);
+                }
+            }
+            prop_assert!(s.len() <= 4);
+        }
+    }
 }

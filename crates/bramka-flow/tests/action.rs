@@ -380,3 +380,46 @@ async fn aborting_a_waiting_call_sends_nothing() {
     tokio::time::advance(Duration::from_secs(60)).await;
     assert!(gw.calls().is_empty());
 }
+
+#[derive(Debug)]
+struct BrokenStore;
+
+#[bramka_core::async_trait]
+impl bramka_flow::DedupeStore for BrokenStore {
+    async fn claim(&self, _: &str, _: DateTime<Utc>, _: Duration) -> Result<bool, bramka_flow::StoreError> {
+        Err(bramka_flow::StoreError::new("redis", "connection refused"))
+    }
+    async fn release(&self, _: &str) -> Result<(), bramka_flow::StoreError> {
+        Err(bramka_flow::StoreError::new("redis", "connection refused"))
+    }
+}
+
+#[bramka_core::async_trait]
+impl bramka_flow::HistorySink for BrokenStore {
+    async fn record(&self, _: &bramka_flow::SendRecord) -> Result<(), bramka_flow::StoreError> {
+        Err(bramka_flow::StoreError::new("db", "disk full"))
+    }
+}
+
+#[tokio::test]
+async fn a_failing_dedupe_store_sends_nothing_rather_than_maybe_twice() {
+    let gw = MockGateway::new();
+    let (action, history, _) = setup(base().once_per_call(true).build().unwrap(), &gw);
+    let action = action.with_dedupe(Arc::new(BrokenStore));
+    let outcome = action.run(call("c-20")).await;
+    match &outcome.record().unwrap().result {
+        SendResult::DedupeUnavailable(e) => assert_eq!(e.to_string(), "redis: connection refused"),
+        other => panic!("expected dedupe unavailable, got {other}"),
+    }
+    assert!(gw.calls().is_empty());
+    assert_eq!(history.len(), 1);
+}
+
+#[tokio::test]
+async fn a_failing_history_sink_does_not_change_the_outcome() {
+    let gw = MockGateway::new();
+    let (action, _, _) = setup(base().build().unwrap(), &gw);
+    let action = action.with_history(Arc::new(BrokenStore));
+    assert!(action.run(call("c-21")).await.is_sent());
+    assert_eq!(gw.sent().len(), 1);
+}

@@ -1,0 +1,88 @@
+//! What the action logs: the call and masked numbers, never a secret field, the API URL's
+//! credentials, or full phone numbers.
+
+use std::fmt::Write as _;
+use std::sync::{Arc, Mutex};
+
+use bramka_core::Secret;
+use bramka_core::testing::MockGateway;
+use bramka_flow::{CallEvent, RemoteApi, SmsAction, SmsActionConfig};
+use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id, Record};
+use tracing::{Dispatch, Event, Metadata, Subscriber};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+/// Collects every event's fields as text.
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<String>>);
+
+struct Fields<'a>(&'a mut String);
+
+impl Visit for Fields<'_> {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        let _ = write!(self.0, " {}={:?}", field.name(), value);
+    }
+}
+
+impl Subscriber for Capture {
+    fn enabled(&self, _: &Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, _: &Attributes<'_>) -> Id {
+        Id::from_u64(1)
+    }
+    fn record(&self, _: &Id, _: &Record<'_>) {}
+    fn record_follows_from(&self, _: &Id, _: &Id) {}
+    fn event(&self, event: &Event<'_>) {
+        let mut out = self.0.lock().unwrap();
+        let _ = write!(out, "{}:", event.metadata().level());
+        event.record(&mut Fields(&mut out));
+        out.push('\n');
+    }
+    fn enter(&self, _: &Id) {}
+    fn exit(&self, _: &Id) {}
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn logs_carry_no_secret_and_mask_numbers() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/sms"))
+        .respond_with(ResponseTemplate::new(500))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/ok"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("Fine"))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let capture = Capture::default();
+    let _guard = tracing::dispatcher::set_default(&Dispatch::new(capture.clone()));
+
+    let gw = MockGateway::new();
+    for (p, call_id) in [("sms", "call-1"), ("ok", "call-2")] {
+        let url = format!("{}/{p}?token=url-s3cr3t", server.uri()).replace("http://", "http://user:pa55@");
+        let config = SmsActionConfig::builder()
+            .label("logs")
+            .recipients("+48600123456")
+            .also_to_caller(true)
+            .remote(RemoteApi::post_json(url).fallback("Fallback"))
+            .secret_field("api_key", Secret::new("field-s3cr3t"))
+            .build()
+            .unwrap();
+        let action = SmsAction::new(config, Arc::new(gw.clone())).unwrap();
+        assert!(action.run(CallEvent::new(call_id, "+48500987654", "+48221131415")).await.is_sent());
+    }
+
+    let logs = capture.0.lock().unwrap().clone();
+    assert!(logs.contains("call-1") && logs.contains("call-2"), "{logs}");
+    assert!(logs.contains("HTTP 500"), "the fallback reason is logged: {logs}");
+    assert!(logs.contains("***"), "numbers are masked: {logs}");
+    for secret in ["field-s3cr3t", "url-s3cr3t", "pa55", "+48600123456", "+48500987654"] {
+        assert!(!logs.contains(secret), "{secret} in logs:\n{logs}");
+    }
+}

@@ -1,0 +1,110 @@
+//! The API key never appears in Debug, Display, errors, the DSN or logs; the core conformance
+//! kit passes.
+
+mod support;
+
+use std::fmt::Write as _;
+use std::sync::{Arc, Mutex};
+
+use bramka_core::testing::conformance::Conformance;
+use bramka_core::{Dsn, Gateway, GatewayFactory, Message};
+use bramka_infobip::{InfobipFactory, InfobipGateway};
+use serde_json::json;
+use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id, Record};
+use tracing::{Event, Metadata, Subscriber};
+use wiremock::ResponseTemplate;
+
+use support::{KEY, api, fixture, harness};
+
+/// A minimal subscriber that writes every event and span field into a string.
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<String>>);
+
+struct Fields<'a>(&'a mut String);
+
+impl Visit for Fields<'_> {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        let _ = write!(self.0, " {}={value:?}", field.name());
+    }
+    fn record_str(&mut self, field: &Field, value: &str) {
+        let _ = write!(self.0, " {}={value}", field.name());
+    }
+}
+
+impl Subscriber for Capture {
+    fn enabled(&self, _: &Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, span: &Attributes<'_>) -> Id {
+        let mut s = self.0.lock().unwrap();
+        s.push_str(span.metadata().name());
+        span.record(&mut Fields(&mut s));
+        s.push('\n');
+        Id::from_u64(1)
+    }
+    fn record(&self, _: &Id, values: &Record<'_>) {
+        values.record(&mut Fields(&mut self.0.lock().unwrap()));
+    }
+    fn record_follows_from(&self, _: &Id, _: &Id) {}
+    fn event(&self, event: &Event<'_>) {
+        let mut s = self.0.lock().unwrap();
+        let _ = write!(s, "{} {}", event.metadata().level(), event.metadata().target());
+        event.record(&mut Fields(&mut s));
+        s.push('\n');
+    }
+    fn enter(&self, _: &Id) {}
+    fn exit(&self, _: &Id) {}
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn key_never_printed_and_conformance_passes() {
+    let capture = Capture::default();
+    let _guard = tracing::dispatcher::set_default(&tracing::Dispatch::new(capture.clone()));
+
+    let h = harness().await;
+    api("POST", "/sms/3/messages")
+        .respond_with(ResponseTemplate::new(401).set_body_string(fixture("error-v3-401.json")))
+        .expect(1)
+        .mount(&h.server)
+        .await;
+    api("GET", "/sms/1/bulks/status")
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"bulkId": "b", "status": "CANCELED"})))
+        .expect(1)
+        .mount(&h.server)
+        .await;
+    let msg = Message::builder().to("+48600100200").text("x").build().unwrap();
+    let auth = h.gw.send(&msg).await.unwrap_err();
+    let state = h.gw.resume("b").await.unwrap_err();
+    let refused = InfobipGateway::new(
+        bramka_infobip::InfobipConfig::builder("http://127.0.0.1:9", KEY).build().unwrap(),
+    )
+    .unwrap()
+    .send(&msg)
+    .await
+    .unwrap_err();
+    let dsn = Dsn::parse(&format!("infobip://{KEY}@abc.api.infobip.com?from=Shop")).unwrap();
+    let from_dsn = InfobipFactory.create(&dsn).unwrap();
+    let bad_dsn =
+        InfobipFactory.create(&Dsn::parse(&format!("infobip://{KEY}@default")).unwrap()).unwrap_err();
+    let logs = capture.0.lock().unwrap().clone();
+    assert!(logs.contains("/sms/3/messages"), "the capture saw nothing:\n{logs}");
+
+    let mut kit = Conformance::new(Arc::new(h.gw)).secret(KEY);
+    for (label, text) in [
+        ("auth error Display", auth.to_string()),
+        ("auth error Debug", format!("{auth:?}")),
+        ("state error Debug", format!("{state:?}")),
+        ("network error Debug", format!("{refused:?}")),
+        ("DSN Display", dsn.to_string()),
+        ("DSN Debug", format!("{dsn:?}")),
+        ("gateway from DSN Debug", format!("{from_dsn:?}")),
+        ("DSN error Debug", format!("{bad_dsn:?}")),
+        ("logs", logs),
+    ] {
+        kit = kit.scan(label, text);
+    }
+    kit.run().await;
+    // The DSN factory's gateway conforms too.
+    Conformance::new(from_dsn).secret(KEY).run().await;
+}

@@ -192,3 +192,82 @@ impl<G: Gateway> Gateway for RateLimitedGateway<G> {
         self.inner.balance().await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::NullGateway;
+    use tokio::time::Instant;
+
+    fn msg(recipients: usize, text: &str) -> Message {
+        let to: Vec<String> = (0..recipients).map(|i| format!("+4860010020{i}")).collect();
+        Message::builder().to(to.join(",")).text(text).build().unwrap()
+    }
+
+    fn nz(n: u32) -> NonZeroU32 {
+        NonZeroU32::new(n).unwrap()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn paces_single_recipient_sends_in_virtual_time() {
+        let gw = RateLimitedGateway::per_second(NullGateway::new(), nz(5));
+        let m = msg(1, "hi");
+        let start = Instant::now();
+        let mut at = Vec::new();
+        for _ in 0..12 {
+            gw.send(&m).await.unwrap();
+            at.push(start.elapsed());
+        }
+        // A burst of 5 at t=0, then one every 200 ms.
+        let expected: Vec<Duration> = [0, 0, 0, 0, 0, 200, 400, 600, 800, 1000, 1200, 1400]
+            .into_iter()
+            .map(Duration::from_millis)
+            .collect();
+        assert_eq!(at, expected);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn counts_recipients_by_default_and_paces_a_cost_larger_than_the_burst() {
+        let gw = RateLimitedGateway::per_second(NullGateway::new(), nz(2));
+        let start = Instant::now();
+        // 3 recipients at 2/s with a burst of 2: 2 at t=0, the third at t=0.5 s.
+        gw.send(&msg(3, "hi")).await.unwrap();
+        assert_eq!(start.elapsed(), Duration::from_millis(500));
+        // The next single recipient at t=1 s.
+        gw.send(&msg(1, "hi")).await.unwrap();
+        assert_eq!(start.elapsed(), Duration::from_secs(1));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn can_count_requests_or_parts() {
+        let long = "x".repeat(200); // 2 GSM-7 parts
+        assert_eq!(Cost::Parts.of(&msg(2, &long)), 4);
+        assert_eq!(Cost::Requests.of(&msg(2, &long)), 1);
+        assert_eq!(Cost::Recipients.of(&msg(2, &long)), 2);
+
+        let gw = RateLimitedGateway::per_second(NullGateway::new(), nz(1)).counting(Cost::Requests);
+        let start = Instant::now();
+        for _ in 0..3 {
+            gw.send(&msg(3, "hi")).await.unwrap();
+        }
+        assert_eq!(start.elapsed(), Duration::from_secs(2));
+
+        let gw = RateLimitedGateway::per_second(NullGateway::new(), nz(4)).counting(Cost::Parts);
+        let start = Instant::now();
+        gw.send(&msg(2, &long)).await.unwrap(); // 4 units: the whole burst
+        gw.send(&msg(1, &long)).await.unwrap(); // 2 more units: 2 × 250 ms
+        assert_eq!(start.elapsed(), Duration::from_millis(500));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn only_send_is_limited() {
+        let gw = RateLimitedGateway::per_second(NullGateway::new(), nz(1));
+        gw.send(&msg(1, "hi")).await.unwrap();
+        let start = Instant::now();
+        for _ in 0..5 {
+            assert!(gw.balance().await.is_err());
+        }
+        assert_eq!(start.elapsed(), Duration::ZERO);
+        assert_eq!(gw.id(), "null");
+    }
+}

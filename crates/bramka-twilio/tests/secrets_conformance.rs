@@ -1,0 +1,167 @@
+//! The auth token and API key secret never appear in Debug, Display, errors or logs; the core
+//! conformance kit passes.
+
+mod common;
+
+use std::fmt::Write as _;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bramka_core::http::Timeouts;
+use bramka_core::testing::conformance::Conformance;
+use bramka_core::{Dsn, Gateway, GatewayFactory, Message, WebhookParser};
+use bramka_twilio::{TwilioConfig, TwilioFactory, TwilioGateway, TwilioWebhooks, signature};
+use common::*;
+use wiremock::matchers::{any, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+/// A tracing subscriber that writes every event (message and fields) into a shared string.
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<String>>);
+
+struct Fields<'a>(&'a mut String);
+
+impl tracing::field::Visit for Fields<'_> {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        let _ = write!(self.0, " {}={:?}", field.name(), value);
+    }
+}
+
+impl tracing::Subscriber for Capture {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, span: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        let mut s = self.0.lock().unwrap();
+        span.record(&mut Fields(&mut s));
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, values: &tracing::span::Record<'_>) {
+        values.record(&mut Fields(&mut self.0.lock().unwrap()));
+    }
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, event: &tracing::Event<'_>) {
+        let mut s = self.0.lock().unwrap();
+        event.record(&mut Fields(&mut s));
+        s.push('\n');
+    }
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+#[tokio::test]
+async fn secrets_never_in_debug_errors_dsn_or_logs() {
+    let capture = Capture::default();
+    let _guard = tracing::subscriber::set_default(capture.clone());
+
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(MESSAGES_PATH))
+        .respond_with(json_response(429, "error_20429_429.json").insert_header("retry-after", "1"))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(MESSAGES_PATH))
+        .and(FormExact::new(&[("To", "+14155552671"), ("From", "+15005550006"), ("Body", "x")]))
+        .respond_with(json_response(401, "error_20003_401.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(MESSAGES_PATH))
+        .and(FormExact::new(&[("To", "+14155552672"), ("From", "+15005550006"), ("Body", "x")]))
+        .respond_with(json_response(201, "message_create_queued_201.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let clock = clock();
+    let config =
+        builder(&server).from("+15005550006").clock(Arc::new(clock.clone())).concurrency(1).build().unwrap();
+    let gw = TwilioGateway::new(config.clone()).unwrap();
+    let mut texts = vec![format!("{config:?}"), format!("{gw:?}"), format!("{:?}", builder(&server))];
+
+    // A send with a 429 retry, a 401 for one recipient (logged) and one success.
+    let msg = Message::builder().to("+14155552671, +14155552672").text("x").build().unwrap();
+    let report = gw.send(&msg).await.unwrap();
+    assert_eq!(report.accepted().count(), 1);
+    let e = report.rejected().next().unwrap().state.error().unwrap().clone();
+    texts.push(format!("{e} {e:?} {report:?}"));
+
+    // Transport errors.
+    let refused = TwilioGateway::new(
+        TwilioConfig::builder(AC, TOKEN)
+            .base_url("http://127.0.0.1:9")
+            .from("+15005550006")
+            .timeouts(Timeouts { connect: Duration::from_secs(2), request: Duration::from_secs(2) })
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    let e = refused.send(&msg).await.unwrap_err();
+    texts.push(format!("{e} {e:?}"));
+    let e = refused.status("SM3f1b2c4d5e6f708192a3b4c5d6e7f809").await.unwrap_err();
+    texts.push(format!("{e} {e:?}"));
+
+    // API key secret.
+    let key_config = TwilioConfig::builder_with_api_key(AC, SK, SK_SECRET).build().unwrap();
+    texts.push(format!("{key_config:?} {:?}", TwilioGateway::new(key_config.clone()).unwrap()));
+
+    // DSNs and their errors.
+    let dsn = Dsn::parse(&format!("twilio://{AC}:{TOKEN}@default?from=%2B15005550006")).unwrap();
+    texts.push(format!("{dsn} {dsn:?} {:?}", TwilioFactory.create(&dsn).unwrap()));
+    let bad = Dsn::parse(&format!("twilio://{AC}:{TOKEN}@default?nope=1")).unwrap();
+    let e = TwilioFactory::config(&bad).unwrap_err();
+    texts.push(format!("{e} {e:?}"));
+    let e =
+        TwilioFactory::config(&Dsn::parse(&format!("twilio://AC1:{TOKEN}@default")).unwrap()).unwrap_err();
+    texts.push(format!("{e} {e:?}"));
+
+    // Webhooks: debug, a refused signature, the insecure warning.
+    let hooks = TwilioWebhooks::new(TOKEN);
+    let req = signature::signed_request_for_test(
+        "wrong",
+        "https://h.example/cb",
+        "MessageSid=SM1&MessageStatus=sent",
+    )
+    .unwrap();
+    let e = hooks.parse(&req).unwrap_err();
+    texts.push(format!("{hooks:?} {e} {e:?} {req:?}"));
+    let _ = TwilioWebhooks::insecure_without_signature_check();
+
+    let logs = capture.0.lock().unwrap().clone();
+    assert!(logs.contains("429"), "the retry was logged: {logs}");
+    assert!(logs.contains("not accepted"), "the rejection was logged: {logs}");
+    assert!(logs.contains("WITHOUT signature verification"), "{logs}");
+    assert!(!logs.contains("+14155552671"), "full numbers are masked in logs: {logs}");
+    texts.push(logs);
+
+    for t in &texts {
+        assert!(!t.contains(TOKEN), "auth token leaked: {t}");
+        assert!(!t.contains(SK_SECRET), "API key secret leaked: {t}");
+    }
+
+    let mut kit = Conformance::new(Arc::new(gw)).secret(TOKEN).secret(SK_SECRET);
+    for (i, t) in texts.into_iter().enumerate() {
+        kit = kit.scan(&format!("text #{i}"), t);
+    }
+    kit.run().await;
+}
+
+#[tokio::test]
+async fn conformance_kit_passes_without_any_request() {
+    let server = MockServer::start().await;
+    // Unadvertised operations (reschedule, pause, resume, balance) must not reach Twilio.
+    Mock::given(any()).respond_with(ResponseTemplate::new(500)).expect(0).mount(&server).await;
+    let gw = gateway(builder(&server).messaging_service_sid(MG));
+    let caps = gw.capabilities().clone();
+    assert_eq!(caps.batch_size, 1);
+    assert!(caps.schedule && caps.cancel && caps.status && caps.signed_webhooks);
+    assert!(caps.delivery_webhook && caps.inbound_webhook);
+    assert!(!caps.reschedule && !caps.pause && !caps.balance && !caps.test_mode);
+    let config_debug = format!("{:?}", gw.config());
+    Conformance::new(Arc::new(gw)).secret(TOKEN).scan("config Debug", config_debug).run().await;
+    assert_eq!(TwilioWebhooks::new(TOKEN).provider(), "twilio");
+}

@@ -597,6 +597,10 @@ const TEMPLATES: &[&str] = &[
     "twilio://AC1:{s}/x@default",
     "twilio://AC1:x/{s}@default",
     "twilio://AC1:{s}?x@default",
+    // An unencoded '?' that still leaves valid options: the credential is read as host and port.
+    "twilio://AC1:{s}?x=@default",
+    "smsapi://{s}!?x=@default",
+    "mock://[{s}]?x=@default",
     "twilio://AC1:{s}%@default",
     "twilio://AC1:{s}%FF@default",
     "twilio://{s}%:pw@default",

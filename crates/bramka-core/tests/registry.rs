@@ -1,0 +1,166 @@
+//! Registry: DSN expressions to gateways, hints for disabled features, redacted errors.
+
+use std::error::Error as _;
+use std::sync::Arc;
+
+use bramka_core::registry::{Registry, redact_expression};
+use bramka_core::{Capabilities, Dsn, DsnError, Error, ErrorKind, Gateway, GatewayFactory, Message};
+
+/// A factory for `fake://USER@host?region=..`, recording nothing: it builds named null gateways.
+struct FakeFactory;
+
+#[derive(Debug)]
+struct Named(String, Capabilities);
+
+#[bramka_core::async_trait]
+impl Gateway for Named {
+    fn id(&self) -> &str {
+        &self.0
+    }
+    fn capabilities(&self) -> &Capabilities {
+        &self.1
+    }
+    async fn send(&self, m: &Message) -> Result<bramka_core::SendReport, Error> {
+        Ok(bramka_core::SendReport::new(self.0.clone(), m))
+    }
+}
+
+impl GatewayFactory for FakeFactory {
+    fn schemes(&self) -> &[&'static str] {
+        &["fake", "fake+eu"]
+    }
+    fn create(&self, dsn: &Dsn) -> Result<Arc<dyn Gateway>, Error> {
+        dsn.check_options(&["region"])?;
+        let user = dsn.user().ok_or(DsnError::Missing {
+            scheme: dsn.scheme().into(),
+            what: "a token as the user: fake://TOKEN@default".into(),
+        })?;
+        let name = format!("{}-{}", dsn.host(), user.len());
+        Ok(Arc::new(Named(name, Capabilities::new())))
+    }
+}
+
+fn registry() -> Registry {
+    let mut r = Registry::new();
+    r.register(Arc::new(FakeFactory)).hint("smsapi", "smsapi").hint("twilio", "twilio");
+    r
+}
+
+fn dsn_error(e: &Error) -> DsnError {
+    e.source().and_then(|s| s.downcast_ref::<DsnError>()).cloned().expect("a DsnError source")
+}
+
+#[test]
+fn builtins_and_registered_schemes() {
+    let r = registry();
+    assert_eq!(r.schemes(), ["console", "fake", "fake+eu", "null"]);
+    assert_eq!(r.connect("console://default").unwrap().id(), "console");
+    assert_eq!(r.connect("  null://default  ").unwrap().id(), "null");
+    assert_eq!(r.connect("fake://abc@a").unwrap().id(), "a-3");
+    assert_eq!(r.connect("FAKE+EU://abcd@b").unwrap().id(), "b-4");
+    assert!(Registry::empty().schemes().is_empty());
+}
+
+#[test]
+fn expressions_build_failover_and_round_robin_with_and_binding_tighter() {
+    let r = registry();
+    #[rustfmt::skip]
+    let table = [
+        ("fake://x@a || fake://x@b", "failover(a-1, b-1)"),
+        ("fake://x@a&&fake://x@b", "round_robin(a-1, b-1)"),
+        ("fake://x@a && fake://x@b || fake://x@c", "failover(round_robin(a-1, b-1), c-1)"),
+        ("fake://x@a || fake://x@b && fake://x@c", "failover(a-1, round_robin(b-1, c-1))"),
+        ("fake://x@a||fake://x@b||fake://x@c", "failover(a-1, b-1, c-1)"),
+        (" fake://x@a  &&  fake://x@b  &&  fake://x@c ", "round_robin(a-1, b-1, c-1)"),
+    ];
+    for (expr, id) in table {
+        assert_eq!(r.connect(expr).unwrap().id(), id, "{expr}");
+    }
+}
+
+#[test]
+fn an_unknown_but_known_scheme_names_the_feature() {
+    let e = registry().connect("smsapi://s3cr3t-token@default?from=Shop").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Config);
+    assert!(!e.may_have_been_sent());
+    let text = e.to_string();
+    assert!(text.contains("enable the `smsapi` feature of bramka"), "{text}");
+    assert!(text.contains("smsapi://***@default?from=Shop"), "{text}");
+    assert!(!text.contains("s3cr3t"), "{text}");
+    assert_eq!(
+        dsn_error(&e),
+        DsnError::UnknownScheme {
+            scheme: "smsapi".into(),
+            hint: Some("enable the `smsapi` feature of bramka".into())
+        }
+    );
+}
+
+#[test]
+fn an_unknown_scheme_without_hint() {
+    let e = registry().connect("console://default || pigeon://coo@roof").unwrap_err();
+    assert_eq!(dsn_error(&e), DsnError::UnknownScheme { scheme: "pigeon".into(), hint: None });
+    assert!(e.to_string().contains("in console://default || pigeon://***@roof"), "{e}");
+}
+
+#[test]
+fn errors_show_the_whole_expression_redacted() {
+    let r = registry();
+    let cases = [
+        ("fake://tok1@a || twilio://AC1:pass2@default", "fake://***@a || twilio://AC1:***@default"),
+        ("fake://tok1@a && fake://tok3@b?color=red", "fake://***@a && fake://***@b?color=red"),
+        ("fake://tok1@a || ", "fake://***@a || "),
+        ("fake://tok1@a:port || null://default", "fake://***@a:port || null://default"),
+    ];
+    for (expr, redacted) in cases {
+        let e = r.connect(expr).unwrap_err();
+        let text = format!("{e} {e:?}");
+        assert!(text.contains(&format!("in {redacted}:")), "{expr}: {text}");
+        for secret in ["tok1", "pass2", "tok3"] {
+            assert!(!text.contains(secret), "{expr}: {text}");
+        }
+    }
+}
+
+#[test]
+fn factory_errors_are_config_errors_with_their_dsn_error() {
+    let r = registry();
+    let e = r.connect("fake://tok@a?colour=red").unwrap_err();
+    assert!(matches!(dsn_error(&e), DsnError::UnknownOption { key, .. } if key == "colour"));
+    assert!(e.to_string().contains("accepted: region"), "{e}");
+    let e = r.connect("fake://a").unwrap_err();
+    assert!(matches!(dsn_error(&e), DsnError::Missing { .. }));
+    let e = r.connect("console://default?verbose=1").unwrap_err();
+    assert!(matches!(dsn_error(&e), DsnError::UnknownOption { .. }));
+}
+
+#[test]
+fn empty_sides_and_bad_syntax_are_refused() {
+    let r = registry();
+    for expr in ["", "||", "null://default ||", "&& null://default", "null://default || && null://default"] {
+        let e = r.connect(expr).unwrap_err();
+        assert!(matches!(dsn_error(&e), DsnError::Syntax { .. }), "{expr}: {e}");
+    }
+    // No "://": the text is not echoed (it may be a pasted token).
+    let e = r.connect("tok-secret-123").unwrap_err();
+    assert!(!e.to_string().contains("tok-secret-123"), "{e}");
+    let e = r.connect("smsapi:tok-secret-123@default").unwrap_err();
+    assert!(!e.to_string().contains("tok-secret-123"), "{e}");
+}
+
+#[test]
+fn redaction_alone() {
+    assert_eq!(redact_expression("null://default"), "null://default");
+    assert_eq!(
+        redact_expression("twilio://AC1:tok@default?from=%2B447700900123||null://default"),
+        "twilio://AC1:***@default?from=%2B447700900123 || null://default"
+    );
+    assert_eq!(redact_expression("garbage@host"), "***@host");
+}
+
+#[tokio::test]
+async fn a_connected_expression_sends() {
+    let gw = registry().connect("null://default && null://default").unwrap();
+    let m = Message::builder().to("+48600100200").text("Hi").build().unwrap();
+    assert!(gw.send(&m).await.unwrap().all_accepted());
+}

@@ -65,9 +65,10 @@ pub fn neutralize(cell: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// Calls `f` for every message matching `query`, in row order, one page in memory at a time.
-pub async fn for_each_message<F>(store: &dyn Store, query: &MessageQuery, mut f: F) -> Result<u64, StoreError>
+pub async fn for_each_message<F, E>(store: &dyn Store, query: &MessageQuery, mut f: F) -> Result<u64, E>
 where
-    F: FnMut(&StoredMessage) -> Result<(), StoreError>,
+    F: FnMut(&StoredMessage) -> Result<(), E>,
+    E: From<StoreError>,
 {
     let mut after = 0;
     let mut n = 0;
@@ -96,7 +97,7 @@ pub async fn daily_counts(
     let mut days = BTreeMap::new();
     for_each_message(store, query, |m| {
         *days.entry(m.received_at.with_timezone(&tz).date_naive()).or_default() += 1;
-        Ok(())
+        Ok::<(), StoreError>(())
     })
     .await?;
     Ok(days)
@@ -123,11 +124,11 @@ fn outcome_cells(o: &Outcome) -> (String, String, String, String) {
     }
 }
 
-fn write_rows<W: Write>(wtr: &mut csv::Writer<W>, rows: Vec<Vec<String>>) -> Result<(), StoreError> {
-    for r in rows {
-        wtr.write_record(r.iter().map(|c| neutralize(c).into_owned()))
-            .map_err(|e| StoreError::Backend(format!("csv write failed: {e}")))?;
+fn write_row<W: Write>(wtr: &mut csv::Writer<W>, row: &[String]) -> Result<(), ExportError> {
+    for cell in row {
+        wtr.write_field(neutralize(cell).as_bytes())?;
     }
+    wtr.write_record(None::<&[u8]>)?;
     Ok(())
 }
 
@@ -145,9 +146,9 @@ pub async fn write_messages_csv<W: Write>(
     let n = for_each_message(store, query, |m| {
         let local = m.received_at.with_timezone(&tz);
         let (status, target, _, _) = outcome_cells(&m.outcome);
-        write_rows(
+        write_row(
             &mut wtr,
-            vec![vec![
+            &[
                 local.format("%Y-%m-%d").to_string(),
                 local.format("%H:%M:%S").to_string(),
                 m.from.clone(),
@@ -155,7 +156,7 @@ pub async fn write_messages_csv<W: Write>(
                 m.text.clone(),
                 status,
                 target,
-            ]],
+            ],
         )
     })
     .await?;
@@ -193,9 +194,9 @@ pub async fn write_answers_csv<W: Write>(
     let n = for_each_message(store, &MessageQuery::all().poll(poll), |m| {
         let local = m.received_at.with_timezone(&tz);
         let (status, _, option, code) = outcome_cells(&m.outcome);
-        write_rows(
+        write_row(
             &mut wtr,
-            vec![vec![
+            &[
                 local.format("%Y-%m-%d").to_string(),
                 local.format("%H:%M:%S").to_string(),
                 m.from.clone(),
@@ -203,7 +204,7 @@ pub async fn write_answers_csv<W: Write>(
                 status,
                 option,
                 code,
-            ]],
+            ],
         )
     })
     .await?;

@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use bramka_inbound::{
-    Config, Inbound, Limit, MemoryStore, MessageQuery, Outcome, Poll, PollOption, ReceivingNumber, SqliteStore,
-    Store, VoteOutcome,
+    Config, Inbound, Limit, MemoryStore, MessageQuery, Outcome, Poll, PollOption, ReceivingNumber,
+    SqliteStore, Store, VoteOutcome,
 };
 use proptest::prelude::*;
 
@@ -100,7 +100,13 @@ async fn check(store: Arc<dyn Store>, msgs: &[(u8, u8)], order: &[usize]) -> Res
     let mut first: HashMap<usize, Outcome> = HashMap::new();
     for &i in order {
         let (s, a) = msgs[i];
-        let m = common::inbound(&format!("op-{i}"), &sender(s), NUM, &format!("vote {}", ANSWERS[a as usize]), "2026-05-01T10:00:00Z");
+        let m = common::inbound(
+            &format!("op-{i}"),
+            &sender(s),
+            NUM,
+            &format!("vote {}", ANSWERS[a as usize]),
+            "2026-05-01T10:00:00Z",
+        );
         let got = engine.ingest(&m).await.unwrap();
         match first.get(&i) {
             None => {

@@ -353,5 +353,8 @@ mod strict {
         );
         assert!(err.to_string().contains("mobile"), "{err}");
         assert!(matches!(n("+447700900123").require_mobile(), Err(StrictError::Invalid { .. })));
+        let core: bramka_core::Error = err.into();
+        assert_eq!(core.kind(), bramka_core::ErrorKind::InvalidRecipient);
+        assert!(!core.may_have_been_sent());
     }
 }

@@ -123,7 +123,9 @@ pub enum StrictError {
         region: Option<String>,
     },
     /// Valid, but not a line that receives text messages.
-    #[error("phone number {number} is a {line_type:?} number; mobile (or fixed-or-mobile) numbers are accepted")]
+    #[error(
+        "phone number {number} is a {line_type:?} number; mobile (or fixed-or-mobile) numbers are accepted"
+    )]
     NotMobile {
         /// The number, E.164 with `+`.
         number: String,
@@ -154,5 +156,13 @@ impl PhoneNumber {
         } else {
             Err(StrictError::NotMobile { number: self.e164(), line_type: info.line_type })
         }
+    }
+}
+
+/// A refused number is an invalid recipient, found before any I/O.
+impl From<StrictError> for crate::Error {
+    fn from(e: StrictError) -> Self {
+        crate::Error::new(crate::ErrorKind::InvalidRecipient, crate::Certainty::NotSent, e.to_string())
+            .with_source(e)
     }
 }

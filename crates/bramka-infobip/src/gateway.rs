@@ -91,89 +91,110 @@ impl InfobipGateway {
 
     /// Sends with Infobip options other than the gateway's defaults.
     pub async fn send_with(&self, message: &Message, options: &InfobipOptions) -> Result<SendReport, Error> {
+        let mut reports = self.send_batch(std::slice::from_ref(message), options).await?;
+        reports.pop().ok_or_else(|| {
+            Error::new(ErrorKind::Other, Certainty::MaybeSent, "no report").with_gateway(GATEWAY)
+        })
+    }
+
+    /// Sends several messages (each with its own text, sender and recipients) in **one**
+    /// request, hence one bulk: they share the first message's `send_at` (all must have the
+    /// same) and the bulk id of the first message ([`bulk_id_for`](Self::bulk_id_for)), so pass
+    /// the same list, in the same order, on a retry. One [`SendReport`] per message, in order.
+    ///
+    /// Refused before any request: no messages, different `send_at`s, more than
+    /// [`MAX_RECIPIENTS`] recipients in all, two messages with the same client reference and a
+    /// common recipient (their `messageId`s would collide), invalid options.
+    pub async fn send_batch(
+        &self,
+        messages: &[Message],
+        options: &InfobipOptions,
+    ) -> Result<Vec<SendReport>, Error> {
         options.validate()?;
-        let n = message.recipients().len();
+        let refuse = |m: String| Err(Error::message(m).with_gateway(GATEWAY));
+        let Some(first) = messages.first() else {
+            return refuse("no messages to send".to_owned());
+        };
+        let n: usize = messages.iter().map(|m| m.recipients().len()).sum();
         if n > MAX_RECIPIENTS {
-            return Err(Error::message(format!(
-                "the message has {n} recipients; Infobip takes at most {MAX_RECIPIENTS} per request: split it"
-            ))
-            .with_gateway(GATEWAY));
+            return refuse(format!(
+                "{n} recipients in one request; Infobip takes at most {MAX_RECIPIENTS} per request: split it"
+            ));
         }
-        let mut notes = Vec::new();
-        if let Some(at) = message.send_at() {
+        let send_at = first.send_at();
+        if let Some(i) = messages.iter().position(|m| m.send_at() != send_at) {
+            return refuse(format!(
+                "message #{} has another send_at than message #1; one Infobip request has one sendAt: send them separately",
+                i + 1
+            ));
+        }
+        if let Some(at) = send_at {
             let latest = self.config.clock.now() + chrono::Duration::days(MAX_SCHEDULE_AHEAD_DAYS);
             if at > latest {
-                return Err(Error::message(format!(
+                return refuse(format!(
                     "send_at {} is more than {MAX_SCHEDULE_AHEAD_DAYS} days ahead; Infobip accepts up to {}",
                     crate::datetime::format(at),
                     crate::datetime::format(latest)
-                ))
-                .with_gateway(GATEWAY));
+                ));
             }
         }
-        let body = self.send_request(message, options, &mut notes);
-        let resp: wire::SendResponse =
-            self.request(Op::Send, Method::POST, "/sms/3/messages", &[], Some(&body)).await?;
-        let mut report = SendReport::new(GATEWAY, message);
-        report.batch_id = resp.bulk_id.clone().or_else(|| Some(Self::bulk_id_for(message)));
-        report.notes = notes;
-        let mut items: Vec<Option<wire::SendResponseItem>> = resp.messages.into_iter().map(Some).collect();
-        for (i, to) in message.recipients().iter().enumerate() {
-            let wanted = Self::message_id_for(message, to);
-            let pos = items
-                .iter()
-                .position(|it| {
-                    it.as_ref().is_some_and(|it| it.message_id.as_deref() == Some(wanted.as_str()))
-                })
-                .or_else(|| {
-                    items.iter().position(|it| {
-                        it.as_ref().is_some_and(|it| {
-                            it.message_id.is_none() && it.destination.as_deref() == Some(to.digits())
-                        })
-                    })
-                })
-                .or_else(|| {
-                    items.get(i).and_then(|it| it.as_ref()).filter(|it| it.message_id.is_none()).map(|_| i)
-                });
-            let Some(item) = pos.and_then(|p| items[p].take()) else {
-                report.push(RecipientReport::new(
-                    to.clone(),
-                    SendState::Rejected(
-                        Error::new(
-                            ErrorKind::Decode,
-                            Certainty::MaybeSent,
-                            format!("Infobip's answer has no entry for messageId {wanted}"),
-                        )
-                        .with_gateway(GATEWAY),
-                    ),
-                ));
-                continue;
-            };
-            let state = send_state(&item, message.send_at().is_some());
-            let mut r = RecipientReport::new(to.clone(), state)
-                .with_message_id(item.message_id.clone().unwrap_or(wanted));
-            if let Some(parts) = item.details.as_ref().and_then(|d| d.message_count).or(item.sms_count) {
-                r = r.with_parts(parts);
-                if parts as usize != message.analysis().segments() {
-                    report.notes.push(format!(
-                        "Infobip counted {parts} part(s) for {}, bramka's analysis {}",
-                        to.masked(),
-                        message.analysis().segments()
+        let mut seen = std::collections::HashSet::new();
+        for m in messages {
+            for to in m.recipients() {
+                let id = Self::message_id_for(m, to);
+                if !seen.insert(id.clone()) {
+                    return refuse(format!(
+                        "messageId {id} would be used twice in one request (same client reference and recipient)"
                     ));
                 }
             }
-            report.push(r);
         }
-        Ok(report)
+        let mut notes: Vec<Vec<String>> = vec![Vec::new(); messages.len()];
+        let body = wire::SendRequest {
+            messages: messages
+                .iter()
+                .zip(notes.iter_mut())
+                .map(|(m, n)| self.sms_message(m, options, n))
+                .collect(),
+            options: Some(wire::RequestOptions {
+                schedule: wire::Schedule {
+                    bulk_id: Self::bulk_id_for(first),
+                    send_at,
+                    sending_speed_limit: options
+                        .speed_limit
+                        .map(|s| wire::SpeedLimitWire { amount: s.amount, time_unit: s.per.as_str() }),
+                },
+                include_sms_count_in_response: true,
+            }),
+        };
+        let resp: wire::SendResponse =
+            self.request(Op::Send, Method::POST, "/sms/3/messages", &[], Some(&body)).await?;
+        let batch_id = resp.bulk_id.clone().unwrap_or_else(|| Self::bulk_id_for(first));
+        let mut items: Vec<Option<wire::SendResponseItem>> = resp.messages.into_iter().map(Some).collect();
+        let mut index = 0;
+        let mut reports = Vec::with_capacity(messages.len());
+        for (message, notes) in messages.iter().zip(notes) {
+            let mut report = SendReport::new(GATEWAY, message).with_batch_id(batch_id.clone());
+            report.notes = notes;
+            for to in message.recipients() {
+                let wanted = Self::message_id_for(message, to);
+                let item = take_item(&mut items, &wanted, to, index, &seen);
+                index += 1;
+                let r = recipient_report(message, to, wanted, item, &mut report.notes);
+                report.push(r);
+            }
+            reports.push(report);
+        }
+        Ok(reports)
     }
 
-    /// The request body of a send (also used by tests through `send`).
-    fn send_request(
+    /// One `messages[]` entry of the request.
+    fn sms_message(
         &self,
         message: &Message,
         options: &InfobipOptions,
         notes: &mut Vec<String>,
-    ) -> wire::SendRequest {
+    ) -> wire::SmsMessage {
         let destinations = message
             .recipients()
             .iter()
@@ -216,24 +237,12 @@ impl InfobipGateway {
                 options.callback_data.clone().unwrap_or_else(|| message.client_ref().as_str().to_owned()),
             ),
         };
-        wire::SendRequest {
-            messages: vec![wire::SmsMessage {
-                sender,
-                destinations,
-                content,
-                options: (!msg_options.is_empty()).then_some(msg_options),
-                webhooks: Some(webhooks),
-            }],
-            options: Some(wire::RequestOptions {
-                schedule: wire::Schedule {
-                    bulk_id: Self::bulk_id_for(message),
-                    send_at: message.send_at(),
-                    sending_speed_limit: options
-                        .speed_limit
-                        .map(|s| wire::SpeedLimitWire { amount: s.amount, time_unit: s.per.as_str() }),
-                },
-                include_sms_count_in_response: true,
-            }),
+        wire::SmsMessage {
+            sender,
+            destinations,
+            content,
+            options: (!msg_options.is_empty()).then_some(msg_options),
+            webhooks: Some(webhooks),
         }
     }
 
@@ -413,6 +422,72 @@ impl InfobipGateway {
             .with_http_status(status)
         })
     }
+}
+
+/// The response entry of one destination: by our `messageId`, else (Infobip-generated ids) by
+/// destination, else by position. Response order is not documented (reference open question 8).
+fn take_item(
+    items: &mut [Option<wire::SendResponseItem>],
+    wanted: &str,
+    to: &PhoneNumber,
+    index: usize,
+    all_ids: &std::collections::HashSet<String>,
+) -> Option<wire::SendResponseItem> {
+    let by_id =
+        items.iter().position(|it| it.as_ref().is_some_and(|it| it.message_id.as_deref() == Some(wanted)));
+    // An entry echoing another of our ids belongs to that recipient.
+    let ours = |it: &wire::SendResponseItem| it.message_id.as_ref().is_none_or(|m| !all_ids.contains(m));
+    let by_destination = || {
+        items.iter().position(|it| {
+            it.as_ref().is_some_and(|it| ours(it) && it.destination.as_deref() == Some(to.digits()))
+        })
+    };
+    let by_index = || {
+        items
+            .get(index)
+            .and_then(|it| it.as_ref())
+            .filter(|it| it.destination.is_none() && ours(it))
+            .map(|_| index)
+    };
+    let pos = by_id.or_else(by_destination).or_else(by_index)?;
+    items[pos].take()
+}
+
+/// The report of one recipient; a missing entry may have been sent.
+fn recipient_report(
+    message: &Message,
+    to: &PhoneNumber,
+    wanted: String,
+    item: Option<wire::SendResponseItem>,
+    notes: &mut Vec<String>,
+) -> RecipientReport {
+    let Some(item) = item else {
+        return RecipientReport::new(
+            to.clone(),
+            SendState::Rejected(
+                Error::new(
+                    ErrorKind::Decode,
+                    Certainty::MaybeSent,
+                    format!("Infobip's answer has no entry for messageId {wanted}"),
+                )
+                .with_gateway(GATEWAY),
+            ),
+        );
+    };
+    let state = send_state(&item, message.send_at().is_some());
+    let mut r =
+        RecipientReport::new(to.clone(), state).with_message_id(item.message_id.clone().unwrap_or(wanted));
+    if let Some(parts) = item.details.as_ref().and_then(|d| d.message_count).or(item.sms_count) {
+        r = r.with_parts(parts);
+        if parts as usize != message.analysis().segments() {
+            notes.push(format!(
+                "Infobip counted {parts} part(s) for {}, bramka's analysis {}",
+                to.masked(),
+                message.analysis().segments()
+            ));
+        }
+    }
+    r
 }
 
 /// The state of one destination in a send response.

@@ -69,7 +69,11 @@ async fn key_never_printed_and_conformance_passes() {
         .mount(&h.server)
         .await;
     api("GET", "/sms/1/bulks/status")
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"bulkId": "b", "status": "CANCELED"})))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("Deprecation", "true")
+                .set_body_json(json!({"bulkId": "b", "status": "CANCELED"})),
+        )
         .expect(1)
         .mount(&h.server)
         .await;
@@ -89,6 +93,8 @@ async fn key_never_printed_and_conformance_passes() {
         InfobipFactory.create(&Dsn::parse(&format!("infobip://{KEY}@default")).unwrap()).unwrap_err();
     let logs = capture.0.lock().unwrap().clone();
     assert!(logs.contains("/sms/3/messages"), "the capture saw nothing:\n{logs}");
+    // A Deprecation header is logged at WARN (reference §1).
+    assert!(logs.lines().any(|l| l.starts_with("WARN") && l.contains("deprecated")), "{logs}");
 
     let mut kit = Conformance::new(Arc::new(h.gw)).secret(KEY);
     for (label, text) in [

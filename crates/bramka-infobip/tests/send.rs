@@ -390,3 +390,92 @@ async fn capabilities_are_honest() {
     assert_eq!(c.max_parts, 25);
     assert_eq!(c.idempotency, bramka_core::Idempotency::ClientReference);
 }
+
+/// Several messages in one request: one bulk, one report per message.
+#[tokio::test]
+async fn several_messages_in_one_request() {
+    let h = harness_with(|b| b.sender("Shop")).await;
+    let a = Message::builder()
+        .to("+48600100200, +48600100201")
+        .text("Hello A")
+        .client_ref("aaa")
+        .build()
+        .unwrap();
+    let b = Message::builder()
+        .to("+48600100200")
+        .text("Hello B")
+        .sender("Other")
+        .validity(Duration::from_secs(3600))
+        .client_ref("bbb")
+        .build()
+        .unwrap();
+    let expected = json!({
+        "messages": [
+            {"sender": "Shop",
+             "destinations": [{"to": "48600100200", "messageId": "aaa48600100200"}, {"to": "48600100201", "messageId": "aaa48600100201"}],
+             "content": {"text": "Hello A"}, "webhooks": {"callbackData": "aaa"}},
+            {"sender": "Other",
+             "destinations": [{"to": "48600100200", "messageId": "bbb48600100200"}],
+             "content": {"text": "Hello B"},
+             "options": {"validityPeriod": {"amount": 60, "timeUnit": "MINUTES"}},
+             "webhooks": {"callbackData": "bbb"}}
+        ],
+        "options": {"schedule": {"bulkId": "aaa"}, "includeSmsCountInResponse": true}
+    });
+    let answer = json!({"bulkId": "aaa", "messages": [
+        pending("bbb48600100200", "48600100200", 1),
+        pending("aaa48600100201", "48600100201", 1),
+        pending("aaa48600100200", "48600100200", 1)
+    ]});
+    api("POST", "/sms/3/messages")
+        .and(body_json(&expected))
+        .respond_with(ok(answer))
+        .expect(1)
+        .mount(&h.server)
+        .await;
+    let reports = h.gw.send_batch(&[a, b], &InfobipOptions::new()).await.unwrap();
+    assert_eq!(reports.len(), 2);
+    let ids: Vec<Vec<_>> = reports
+        .iter()
+        .map(|r| r.recipients.iter().map(|x| x.message_id.clone().unwrap()).collect())
+        .collect();
+    assert_eq!(ids, [vec!["aaa48600100200", "aaa48600100201"], vec!["bbb48600100200"]]);
+    assert!(reports.iter().all(|r| r.batch_id.as_deref() == Some("aaa") && r.all_accepted()));
+    h.finish().await;
+}
+
+/// Infobip ignoring our ids and generating its own: matched by destination, never stealing the
+/// entry of another message to the same number.
+#[tokio::test]
+async fn generated_ids_in_a_batch_are_matched_by_destination_in_order() {
+    let h = harness().await;
+    let a = Message::builder().to("+48600100200").text("A").client_ref("a1").build().unwrap();
+    let b = Message::builder().to("+48600100200").text("B").client_ref("b1").build().unwrap();
+    let answer = json!({"messages": [pending("G-1", "48600100200", 1), pending("G-2", "48600100200", 1)]});
+    api("POST", "/sms/3/messages").respond_with(ok(answer)).expect(1).mount(&h.server).await;
+    let reports = h.gw.send_batch(&[a, b], &InfobipOptions::new()).await.unwrap();
+    assert_eq!(reports[0].recipients[0].message_id.as_deref(), Some("G-1"));
+    assert_eq!(reports[1].recipients[0].message_id.as_deref(), Some("G-2"));
+    h.finish().await;
+}
+
+#[tokio::test]
+async fn batch_refusals_before_any_request() {
+    let h = harness().await;
+    let at = now() + chrono::Duration::hours(1);
+    let a = Message::builder().to("+48600100200").text("A").client_ref("same").build().unwrap();
+    let later = Message::builder().to("+48600100201").text("B").send_at(at).build().unwrap();
+    let twin = Message::builder().to("+48600100200").text("C").client_ref("same").build().unwrap();
+    for (msgs, needle) in
+        [(vec![], "no messages"), (vec![a.clone(), later], "send_at"), (vec![a, twin], "used twice")]
+    {
+        let e = h.gw.send_batch(&msgs, &InfobipOptions::new()).await.unwrap_err();
+        assert_eq!((e.kind(), e.certainty()), (ErrorKind::Message, Certainty::NotSent));
+        assert!(e.to_string().contains(needle), "{e}");
+    }
+    let many: Vec<_> = (0..1001).map(|i| format!("+4860010{i:04}")).collect();
+    let big = Message::builder().to(many.join(",")).text("x").build().unwrap();
+    let e = h.gw.send(&big).await.unwrap_err();
+    assert!(e.to_string().contains("at most 1000"), "{e}");
+    assert_eq!(h.request_count().await, 0);
+}

@@ -182,6 +182,10 @@ impl SmsAction {
         let inner = &*self.inner;
         let config = &inner.config;
         let key = config.dedupe_key(&event.call_id);
+        if config.once_per_call() && event.call_id.trim().is_empty() {
+            let record = self.record(&event, Vec::new(), None, None, Vec::new(), SendResult::MissingCallId);
+            return self.finish(record, None).await;
+        }
         if config.once_per_call() {
             match inner.dedupe.claim(&key, inner.clock.now(), config.dedupe_ttl()).await {
                 Ok(true) => {}

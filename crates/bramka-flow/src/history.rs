@@ -67,6 +67,8 @@ pub enum SendResult {
     /// Once-per-call could not be checked because the dedupe store failed; nothing was sent
     /// (sending might have sent twice).
     DedupeUnavailable(StoreError),
+    /// Once-per-call needs a call id and the event has none; nothing was sent.
+    MissingCallId,
 }
 
 impl SendResult {
@@ -79,14 +81,18 @@ impl SendResult {
             SendResult::InvalidMessage(_) => "invalid_message",
             SendResult::NoRecipients => "no_recipients",
             SendResult::DedupeUnavailable(_) => "dedupe_unavailable",
+            SendResult::MissingCallId => "missing_call_id",
         }
     }
 
-    /// Whether the message certainly did not go out: everything but a send report and a
-    /// gateway error that says it may have been sent.
+    /// Whether the message certainly did not go out: no send was attempted, the gateway failed
+    /// with [`Certainty::NotSent`](bramka_core::Certainty::NotSent), or it rejected every
+    /// recipient with such an error.
     pub fn certainly_not_sent(&self) -> bool {
         match self {
-            SendResult::Sent(r) => r.recipients.iter().all(|r| !r.state.is_accepted()),
+            SendResult::Sent(r) => {
+                r.recipients.iter().all(|r| r.state.error().is_some_and(|e| !e.may_have_been_sent()))
+            }
             SendResult::GatewayError(e) => !e.may_have_been_sent(),
             _ => true,
         }
@@ -105,6 +111,7 @@ impl fmt::Display for SendResult {
             SendResult::InvalidMessage(e) => write!(f, "invalid message: {e}"),
             SendResult::NoRecipients => f.write_str("no recipients"),
             SendResult::DedupeUnavailable(e) => write!(f, "dedupe store unavailable: {e}"),
+            SendResult::MissingCallId => f.write_str("the call id is empty; once per call needs one"),
         }
     }
 }

@@ -423,3 +423,40 @@ async fn a_failing_history_sink_does_not_change_the_outcome() {
     assert!(action.run(call("c-21")).await.is_sent());
     assert_eq!(gw.sent().len(), 1);
 }
+
+#[tokio::test]
+async fn once_per_call_refuses_an_event_without_a_call_id() {
+    let gw = MockGateway::new();
+    let (action, history, _) = setup(base().once_per_call(true).build().unwrap(), &gw);
+    let outcome = action.run(call(" ")).await;
+    assert!(matches!(outcome.record().unwrap().result, SendResult::MissingCallId), "{outcome:?}");
+    assert!(gw.calls().is_empty());
+    assert_eq!(history.len(), 1);
+
+    // Without once per call an empty id is just a value.
+    let (action, _, _) = setup(base().build().unwrap(), &gw);
+    assert!(action.run(call("")).await.is_sent());
+}
+
+#[tokio::test]
+async fn every_recipient_rejected_for_certain_releases_the_call() {
+    let gw = MockGateway::new();
+    let refused = || Error::new(ErrorKind::InvalidRecipient, Certainty::NotSent, "blocked");
+    gw.push_result(MockResult::reject(["+48600100200", "+48600100201"], refused()));
+    let (action, _, _) = setup(base().once_per_call(true).build().unwrap(), &gw);
+    let first = action.run(call("c-22")).await;
+    assert!(matches!(&first.record().unwrap().result, SendResult::Sent(r) if r.accepted().count() == 0));
+    assert!(action.run(call("c-22")).await.is_sent(), "released: nothing went out");
+    assert!(action.run(call("c-22")).await.is_duplicate());
+}
+
+#[tokio::test]
+async fn a_partial_rejection_keeps_the_call() {
+    let gw = MockGateway::new();
+    let refused = Error::new(ErrorKind::InvalidRecipient, Certainty::NotSent, "blocked");
+    gw.push_result(MockResult::reject(["+48600100200"], refused));
+    let (action, _, _) = setup(base().once_per_call(true).build().unwrap(), &gw);
+    assert!(action.run(call("c-23")).await.is_sent());
+    assert_eq!(numbers(&gw.sent()[0]), ["+48600100201"]);
+    assert!(action.run(call("c-23")).await.is_duplicate(), "one recipient got it: not again");
+}

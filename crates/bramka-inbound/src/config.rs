@@ -34,6 +34,35 @@ pub enum Forward {
         /// The number that gets the copy.
         to: PhoneNumber,
     },
+    /// A copy by e-mail to this address, through an [`EmailSender`](crate::email::EmailSender)
+    /// (SMTP with the feature `email`).
+    Email {
+        /// The address that gets the copy.
+        to: String,
+    },
+}
+
+impl Forward {
+    /// A copy by SMS to `number`.
+    pub fn sms(number: &str) -> Result<Forward, ConfigError> {
+        let to = PhoneNumber::parse(number)
+            .map_err(|e| ConfigError::InvalidForward { target: number.to_owned(), reason: e.to_string() })?;
+        Ok(Forward::Sms { to })
+    }
+    /// A copy by e-mail to `address` (`local@domain.tld`, no spaces or line breaks).
+    pub fn email(address: &str) -> Result<Forward, ConfigError> {
+        let a = address.trim();
+        let ok = a.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.contains('@'))
+            && !a.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';'));
+        if !ok {
+            return Err(ConfigError::InvalidForward {
+                target: address.to_owned(),
+                reason: "an e-mail address local@domain.tld without spaces, '<', '>', ',' or ';' is accepted"
+                    .into(),
+            });
+        }
+        Ok(Forward::Email { to: a.to_owned() })
+    }
 }
 
 /// A receiving number (or short code) and its per-number settings.
@@ -169,6 +198,11 @@ impl Config {
     pub fn add_number(&mut self, number: ReceivingNumber) -> Result<(), ConfigError> {
         if number.address.is_empty() {
             return Err(ConfigError::InvalidAddress { address: number.address });
+        }
+        for f in &number.forwards {
+            if let Forward::Email { to } = f {
+                Forward::email(to)?;
+            }
         }
         if self.numbers.contains_key(&number.address) {
             return Err(ConfigError::DuplicateNumber { address: number.address });

@@ -6,14 +6,22 @@ use bramka_core::clock::{Clock, SystemClock};
 use bramka_core::{Certainty, Gateway, InboundMessage, Message};
 
 use crate::config::Config;
+use crate::email::EmailSender;
 use crate::error::{ExportError, StoreError};
 use crate::ingest::plan;
+use crate::model::Channel;
 use crate::model::{Ingested, OutboxEntry};
 use crate::stats::Statistics;
 use crate::store::{SendResult, Store};
 
 /// Failed `NotSent` attempts after which an outbox entry is marked failed.
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 3;
+
+#[derive(Clone, Copy)]
+enum Sink<'a> {
+    Sms(&'a dyn Gateway),
+    Email(&'a dyn EmailSender),
+}
 
 /// Receives messages, routes them, counts votes and sends replies and forwards from the outbox.
 #[derive(Debug, Clone)]
@@ -94,15 +102,34 @@ impl Inbound {
     /// before it is sent, so it is sent at most once: an entry left in flight by a crash, or
     /// one whose send failed with [`Certainty::MaybeSent`], is reported and never resent here.
     pub async fn dispatch_pending(&self, gateway: &dyn Gateway) -> Result<DispatchReport, StoreError> {
+        self.dispatch(Sink::Sms(gateway)).await
+    }
+
+    /// Sends the e-mail entries of the outbox (forwarding rules with [`Forward::Email`]) through
+    /// `sender`, with the same at-most-once rules as [`dispatch_pending`](Self::dispatch_pending).
+    ///
+    /// [`Forward::Email`]: crate::Forward::Email
+    pub async fn dispatch_email(&self, sender: &dyn EmailSender) -> Result<DispatchReport, StoreError> {
+        self.dispatch(Sink::Email(sender)).await
+    }
+
+    async fn dispatch(&self, sink: Sink<'_>) -> Result<DispatchReport, StoreError> {
+        let channel = match sink {
+            Sink::Sms(_) => Channel::Sms,
+            Sink::Email(_) => Channel::Email,
+        };
         let mut report = DispatchReport::default();
         loop {
-            let batch = self.store.claim_outbox(100).await?;
+            let batch = self.store.claim_outbox(channel, 100).await?;
             if batch.is_empty() {
                 break;
             }
             let mut retried = false;
             for entry in batch {
-                let result = self.send_one(gateway, &entry).await;
+                let result = match sink {
+                    Sink::Sms(g) => self.send_one(g, &entry).await,
+                    Sink::Email(e) => self.send_email(e, &entry).await,
+                };
                 let state = self.store.finish_outbox(entry.id, result.clone()).await?;
                 match (result, state.as_str()) {
                     (SendResult::Sent(_), _) => report.sent.push(entry.id),
@@ -119,6 +146,17 @@ impl Inbound {
             }
         }
         Ok(report)
+    }
+
+    async fn send_email(&self, sender: &dyn EmailSender, entry: &OutboxEntry) -> SendResult {
+        let d = &entry.draft;
+        match sender.send_email(&d.to, d.subject.as_deref().unwrap_or("SMS"), &d.text).await {
+            Ok(()) => SendResult::Sent(None),
+            Err(e) if e.certainty == Certainty::NotSent => {
+                SendResult::NotSent { error: e.message, max_attempts: self.max_attempts }
+            }
+            Err(e) => SendResult::MaybeSent(e.message),
+        }
     }
 
     async fn send_one(&self, gateway: &dyn Gateway, entry: &OutboxEntry) -> SendResult {

@@ -116,6 +116,14 @@ pub enum ConfigError {
         /// What is wrong.
         reason: String,
     },
+    /// A forwarding target that is not a phone number or e-mail address.
+    #[error("forwarding target {target:?} refused: {reason}")]
+    InvalidForward {
+        /// The target as given.
+        target: String,
+        /// Why, and what is accepted.
+        reason: String,
+    },
     /// A limit period of zero length.
     #[error("poll {poll:?}: the limit period must be longer than zero")]
     InvalidLimit {

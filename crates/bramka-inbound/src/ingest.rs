@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use crate::config::{Config, Forward, NumberKind, Target};
 use crate::error::StoreError;
 use crate::fold::tokens;
-use crate::model::{Ingested, OutboxDraft, Outcome, Purpose, StoredMessage, VoteOutcome};
+use crate::model::{Channel, Ingested, OutboxDraft, Outcome, Purpose, StoredMessage, VoteOutcome};
 
 /// How a message was routed (before the store decides limits and codes).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,7 +109,14 @@ fn fill(template: &str, option: &str, code: Option<&str>) -> String {
 }
 
 fn reply(to: &Option<String>, sender: &Option<String>, text: Option<String>) -> Option<OutboxDraft> {
-    Some(OutboxDraft { purpose: Purpose::Reply, to: to.clone()?, sender: sender.clone(), text: text? })
+    Some(OutboxDraft {
+        purpose: Purpose::Reply,
+        channel: Channel::Sms,
+        to: to.clone()?,
+        subject: None,
+        sender: sender.clone(),
+        text: text?,
+    })
 }
 
 /// Routes a message by the configuration: pure, no I/O. `now` is the first-seen time.
@@ -143,9 +150,25 @@ pub fn plan(config: &Config, m: &InboundMessage, now: DateTime<Utc>) -> IngestPl
         .map(|f| match f {
             Forward::Sms { to } => OutboxDraft {
                 purpose: Purpose::Forward,
+                channel: Channel::Sms,
                 to: to.e164(),
+                subject: None,
                 sender: number.reply_sender.clone(),
                 text: format!("{}: {}", m.from, m.text),
+            },
+            Forward::Email { to } => OutboxDraft {
+                purpose: Purpose::Forward,
+                channel: Channel::Email,
+                to: to.clone(),
+                subject: Some(format!("SMS from {} to {}", m.from, m.to)),
+                sender: None,
+                text: format!(
+                    "From: {}\nTo: {}\nReceived: {}\n\n{}",
+                    m.from,
+                    m.to,
+                    m.received_at.to_rfc3339(),
+                    m.text
+                ),
             },
         })
         .collect();

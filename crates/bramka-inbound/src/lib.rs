@@ -49,6 +49,7 @@
 //! [`InboundMessage`]: bramka_core::InboundMessage
 
 pub mod config;
+pub mod email;
 pub mod engine;
 pub mod error;
 pub mod fold;
@@ -60,10 +61,13 @@ pub mod stats;
 pub mod store;
 
 pub use config::{Config, Forward, NumberKind, ReceivingNumber, Target};
+#[cfg(feature = "email")]
+pub use email::SmtpEmailSender;
+pub use email::{EmailError, EmailSender};
 pub use engine::{DispatchReport, Inbound};
 pub use error::{ConfigError, ExportError, StoreError};
 pub use model::{
-    Ingested, MessageQuery, OutboxDraft, OutboxEntry, OutboxState, Outcome, Purpose, StoredMessage,
+    Channel, Ingested, MessageQuery, OutboxDraft, OutboxEntry, OutboxState, Outcome, Purpose, StoredMessage,
     VoteOutcome,
 };
 pub use poll::{Limit, LimitPeriod, Poll, PollBuilder, PollOption, PollReplies};

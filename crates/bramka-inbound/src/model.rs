@@ -141,14 +141,42 @@ pub enum Purpose {
     Forward,
 }
 
+/// How an outbox entry goes out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Channel {
+    /// By SMS through a [`Gateway`](bramka_core::Gateway).
+    #[default]
+    Sms,
+    /// By e-mail through an [`EmailSender`](crate::email::EmailSender).
+    Email,
+}
+
+impl Channel {
+    /// `"sms"` or `"email"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Sms => "sms",
+            Channel::Email => "email",
+        }
+    }
+}
+
 /// Something to send after the ingestion committed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct OutboxDraft {
     /// Reply or forward.
     pub purpose: Purpose,
-    /// The recipient (E.164 with `+`).
+    /// SMS or e-mail.
+    #[serde(default)]
+    pub channel: Channel,
+    /// The recipient (E.164 with `+`, or an e-mail address).
     pub to: String,
+    /// The e-mail subject (e-mail only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
     /// The sender name or number, if configured.
     pub sender: Option<String>,
     /// The text.

@@ -7,9 +7,11 @@ mod common;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+#[cfg(feature = "sqlite")]
+use bramka_inbound::SqliteStore;
 use bramka_inbound::{
-    Config, Inbound, Limit, MemoryStore, MessageQuery, Outcome, Poll, PollOption, ReceivingNumber,
-    SqliteStore, Store, VoteOutcome,
+    Config, Inbound, Limit, MemoryStore, MessageQuery, Outcome, Poll, PollOption, ReceivingNumber, Store,
+    VoteOutcome,
 };
 use proptest::prelude::*;
 
@@ -143,6 +145,7 @@ proptest! {
         rt().block_on(check(Arc::new(MemoryStore::new()), &msgs, &order))?;
     }
 
+    #[cfg(feature = "sqlite")]
     #[test]
     fn sqlite_store_matches_model((msgs, order) in deliveries()) {
         rt().block_on(check(Arc::new(SqliteStore::open_in_memory().unwrap()), &msgs, &order))?;

@@ -12,8 +12,8 @@ use bramka_inbound::report::{
     ExportOptions, daily_counts, write_answers_csv, write_daily_csv, write_messages_csv,
 };
 use bramka_inbound::{
-    Config, Inbound, Ingested, MemoryStore, MessageQuery, OutboxEntry, OutboxState, Poll, PollOption,
-    ReceivingNumber, SendResult, Store, StoreError, StoredMessage, Target,
+    Channel, Config, Inbound, Ingested, MemoryStore, MessageQuery, OutboxEntry, OutboxState, Poll,
+    PollOption, ReceivingNumber, SendResult, Store, StoreError, StoredMessage, Target,
 };
 use chrono::NaiveDate;
 use common::inbound;
@@ -174,8 +174,8 @@ impl Store for Paging {
     async fn codes_left(&self, poll: &str) -> Result<u64, StoreError> {
         self.inner.codes_left(poll).await
     }
-    async fn claim_outbox(&self, limit: usize) -> Result<Vec<OutboxEntry>, StoreError> {
-        self.inner.claim_outbox(limit).await
+    async fn claim_outbox(&self, channel: Channel, limit: usize) -> Result<Vec<OutboxEntry>, StoreError> {
+        self.inner.claim_outbox(channel, limit).await
     }
     async fn finish_outbox(&self, id: i64, result: SendResult) -> Result<OutboxState, StoreError> {
         self.inner.finish_outbox(id, result).await

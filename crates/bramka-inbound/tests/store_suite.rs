@@ -8,9 +8,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
+#[cfg(feature = "sqlite")]
+use bramka_inbound::SqliteStore;
 use bramka_inbound::{
     Config, Inbound, Limit, MemoryStore, MessageQuery, OutboxState, Outcome, Poll, PollOption,
-    ReceivingNumber, SqliteStore, Store, VoteOutcome,
+    ReceivingNumber, Store, VoteOutcome,
 };
 use common::{RecGateway, Script, inbound};
 
@@ -19,6 +21,7 @@ const NUM: &str = "+48790100200";
 /// A temporary database file, removed (with its WAL files) on drop.
 struct TempDb(PathBuf);
 
+#[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
 impl TempDb {
     fn new() -> Self {
         static N: AtomicU32 = AtomicU32::new(0);
@@ -44,10 +47,12 @@ fn memory() -> Fixture {
     Fixture { store: Arc::new(MemoryStore::new()), _tmp: None }
 }
 
+#[cfg(feature = "sqlite")]
 fn sqlite_mem() -> Fixture {
     Fixture { store: Arc::new(SqliteStore::open_in_memory().unwrap()), _tmp: None }
 }
 
+#[cfg(feature = "sqlite")]
 fn sqlite_file() -> Fixture {
     let tmp = TempDb::new();
     Fixture { store: Arc::new(SqliteStore::open(&tmp.0).unwrap()), _tmp: Some(tmp) }
@@ -230,7 +235,7 @@ async fn in_flight_entries_are_never_resent(f: Fixture) {
     engine.ingest(&inbound("f1", "+48600100201", NUM, "vote a", "2026-05-01T10:00:00Z")).await.unwrap();
     engine.ingest(&inbound("f2", "+48600100202", NUM, "vote b", "2026-05-01T10:00:00Z")).await.unwrap();
     // A dispatcher claims the first entry and crashes before sending it.
-    let claimed = f.store.claim_outbox(1).await.unwrap();
+    let claimed = f.store.claim_outbox(bramka_inbound::Channel::Sms, 1).await.unwrap();
     assert_eq!(claimed.len(), 1);
     assert_eq!(claimed[0].state, OutboxState::InFlight);
     let gw = RecGateway::new();
@@ -316,12 +321,15 @@ macro_rules! store_suite {
 }
 
 store_suite!(memory_store, memory());
+#[cfg(feature = "sqlite")]
 store_suite!(sqlite_memory, sqlite_mem());
+#[cfg(feature = "sqlite")]
 store_suite!(sqlite_wal_file, sqlite_file());
 
 // ---------------------------------------------------------------------------------------------
 // SQLite only: the file survives a crash between commit and send.
 
+#[cfg(feature = "sqlite")]
 #[tokio::test]
 async fn sqlite_crash_between_commit_and_send_loses_nothing() {
     let tmp = TempDb::new();

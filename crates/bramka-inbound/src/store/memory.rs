@@ -8,7 +8,9 @@ use async_trait::async_trait;
 use super::{SendResult, Store, next_state};
 use crate::error::StoreError;
 use crate::ingest::{IngestPlan, Transaction, VoteCandidate, apply};
-use crate::model::{Ingested, MessageQuery, OutboxDraft, OutboxEntry, OutboxState, Outcome, StoredMessage};
+use crate::model::{
+    Channel, Ingested, MessageQuery, OutboxDraft, OutboxEntry, OutboxState, Outcome, StoredMessage,
+};
 
 #[derive(Debug, Default, Clone)]
 struct Pool {
@@ -170,10 +172,11 @@ impl Store for MemoryStore {
         Ok(self.lock().pools.get(poll).map_or(0, |p| p.codes.iter().filter(|c| c.1.is_none()).count() as u64))
     }
 
-    async fn claim_outbox(&self, limit: usize) -> Result<Vec<OutboxEntry>, StoreError> {
+    async fn claim_outbox(&self, channel: Channel, limit: usize) -> Result<Vec<OutboxEntry>, StoreError> {
         let mut s = self.lock();
         let mut out = Vec::new();
-        for e in s.outbox.iter_mut().filter(|e| e.state == OutboxState::Pending).take(limit) {
+        let claimable = |e: &&mut OutboxEntry| e.state == OutboxState::Pending && e.draft.channel == channel;
+        for e in s.outbox.iter_mut().filter(claimable).take(limit) {
             e.state = OutboxState::InFlight;
             out.push(e.clone());
         }

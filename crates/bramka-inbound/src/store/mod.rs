@@ -11,7 +11,7 @@ use async_trait::async_trait;
 
 use crate::error::StoreError;
 use crate::ingest::IngestPlan;
-use crate::model::{Ingested, MessageQuery, OutboxEntry, OutboxState, StoredMessage};
+use crate::model::{Channel, Ingested, MessageQuery, OutboxEntry, OutboxState, StoredMessage};
 
 mod memory;
 #[cfg(feature = "sqlite")]
@@ -50,9 +50,9 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// Codes of a poll's pool not handed out yet.
     async fn codes_left(&self, poll: &str) -> Result<u64, StoreError>;
 
-    /// Claims up to `limit` pending outbox entries (oldest first) and marks them in flight in
-    /// the same transaction, so two dispatchers never send one entry.
-    async fn claim_outbox(&self, limit: usize) -> Result<Vec<OutboxEntry>, StoreError>;
+    /// Claims up to `limit` pending outbox entries of a channel (oldest first) and marks them in
+    /// flight in the same transaction, so two dispatchers never send one entry.
+    async fn claim_outbox(&self, channel: Channel, limit: usize) -> Result<Vec<OutboxEntry>, StoreError>;
 
     /// Records the result of sending an in-flight entry.
     async fn finish_outbox(&self, id: i64, result: SendResult) -> Result<OutboxState, StoreError>;

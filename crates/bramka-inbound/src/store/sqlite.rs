@@ -16,7 +16,9 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use super::{SendResult, Store, next_state};
 use crate::error::StoreError;
 use crate::ingest::{IngestPlan, Transaction, VoteCandidate, apply};
-use crate::model::{Ingested, MessageQuery, OutboxDraft, OutboxEntry, OutboxState, Outcome, StoredMessage};
+use crate::model::{
+    Channel, Ingested, MessageQuery, OutboxDraft, OutboxEntry, OutboxState, Outcome, StoredMessage,
+};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS messages (
@@ -62,12 +64,13 @@ CREATE INDEX IF NOT EXISTS codes_free ON codes(poll, issued_to, seq);
 CREATE TABLE IF NOT EXISTS outbox (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     message_row INTEGER NOT NULL REFERENCES messages(row),
+    channel TEXT NOT NULL,
     draft TEXT NOT NULL,
     state TEXT NOT NULL,
     detail TEXT NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX IF NOT EXISTS outbox_state ON outbox(state, id);
+CREATE INDEX IF NOT EXISTS outbox_state ON outbox(state, channel, id);
 ";
 
 /// A SQLite store (a file in WAL mode, or in memory for tests).
@@ -196,11 +199,12 @@ impl Transaction for SqlTx<'_> {
     }
     fn push_outbox(&mut self, message_row: i64, draft: &OutboxDraft) -> Result<i64, StoreError> {
         self.0.execute(
-            "INSERT INTO outbox (message_row, draft, state, detail) VALUES (?1, ?2, 'pending', ?3)",
+            "INSERT INTO outbox (message_row, channel, draft, state, detail) VALUES (?1, ?4, ?2, 'pending', ?3)",
             params![
                 message_row,
                 serde_json::to_string(draft)?,
-                serde_json::to_string(&OutboxState::Pending)?
+                serde_json::to_string(&OutboxState::Pending)?,
+                draft.channel.as_str()
             ],
         )?;
         Ok(self.0.last_insert_rowid())
@@ -265,15 +269,15 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn claim_outbox(&self, limit: usize) -> Result<Vec<OutboxEntry>, StoreError> {
+    async fn claim_outbox(&self, channel: Channel, limit: usize) -> Result<Vec<OutboxEntry>, StoreError> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         self.run(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let rows = {
                 let mut st = tx.prepare(&format!(
-                    "SELECT {OUTBOX_COLS} FROM outbox WHERE state = 'pending' ORDER BY id LIMIT ?1"
+                    "SELECT {OUTBOX_COLS} FROM outbox WHERE state = 'pending' AND channel = ?2 ORDER BY id LIMIT ?1"
                 ))?;
-                st.query_map([limit], read_outbox)?.collect::<Result<Vec<_>, _>>()?
+                st.query_map(params![limit, channel.as_str()], read_outbox)?.collect::<Result<Vec<_>, _>>()?
             };
             let detail = serde_json::to_string(&OutboxState::InFlight)?;
             let mut out = Vec::with_capacity(rows.len());

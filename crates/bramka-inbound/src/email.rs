@@ -1,0 +1,119 @@
+//! Sending forwarded copies by e-mail: the [`EmailSender`] trait, and [`SmtpEmailSender`] on
+//! lettre with the feature `email`.
+
+use std::fmt;
+
+use async_trait::async_trait;
+use bramka_core::Certainty;
+
+/// Why an e-mail was not sent, and whether it may have been anyway.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("e-mail not sent ({certainty:?}): {message}")]
+pub struct EmailError {
+    /// What went wrong (never a password).
+    pub message: String,
+    /// `NotSent` when the server refused before accepting the message; `MaybeSent` when the
+    /// connection broke after the data was written.
+    pub certainty: Certainty,
+}
+
+/// Sends one plain-text e-mail.
+#[async_trait]
+pub trait EmailSender: Send + Sync + fmt::Debug {
+    /// Sends `body` with `subject` to `to`.
+    async fn send_email(&self, to: &str, subject: &str, body: &str) -> Result<(), EmailError>;
+}
+
+#[cfg(feature = "email")]
+pub use smtp::SmtpEmailSender;
+
+#[cfg(feature = "email")]
+mod smtp {
+    use std::fmt;
+    use std::time::Duration;
+
+    use async_trait::async_trait;
+    use bramka_core::{Certainty, Secret};
+    use lettre::message::Mailbox;
+    use lettre::message::header::ContentType;
+    use lettre::transport::smtp::authentication::Credentials;
+    use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+
+    use super::{EmailError, EmailSender};
+    use crate::error::ConfigError;
+
+    /// SMTP through lettre, without TLS: for a mail relay on the same host or a trusted
+    /// network (Postfix on `127.0.0.1:25`, a relay side-car). TLS to a public server is not
+    /// enabled in this build (the workspace's lettre has no TLS backend).
+    #[derive(Clone)]
+    pub struct SmtpEmailSender {
+        transport: AsyncSmtpTransport<Tokio1Executor>,
+        from: Mailbox,
+        host: String,
+        port: u16,
+        user: Option<String>,
+    }
+
+    impl fmt::Debug for SmtpEmailSender {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.debug_struct("SmtpEmailSender")
+                .field("host", &self.host)
+                .field("port", &self.port)
+                .field("from", &self.from.to_string())
+                .field("user", &self.user)
+                .field("password", &self.user.as_ref().map(|_| "***"))
+                .finish()
+        }
+    }
+
+    impl SmtpEmailSender {
+        /// A sender through the relay at `host:port`, from `from` (`"Bramka <sms@example.com>"`).
+        pub fn unencrypted(host: &str, port: u16, from: &str) -> Result<Self, ConfigError> {
+            let from: Mailbox = from.parse().map_err(|e| ConfigError::InvalidForward {
+                target: from.to_owned(),
+                reason: format!("not a sender mailbox ({e}); \"Name <user@domain>\" is accepted"),
+            })?;
+            let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
+                .port(port)
+                .timeout(Some(Duration::from_secs(30)))
+                .build();
+            Ok(SmtpEmailSender { transport, from, host: host.to_owned(), port, user: None })
+        }
+
+        /// Authenticates with these credentials.
+        pub fn credentials(mut self, user: &str, password: &Secret) -> Self {
+            let creds = Credentials::new(user.to_owned(), password.expose().to_owned());
+            self.transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(self.host.clone())
+                .port(self.port)
+                .timeout(Some(Duration::from_secs(30)))
+                .credentials(creds)
+                .build();
+            self.user = Some(user.to_owned());
+            self
+        }
+    }
+
+    #[async_trait]
+    impl EmailSender for SmtpEmailSender {
+        async fn send_email(&self, to: &str, subject: &str, body: &str) -> Result<(), EmailError> {
+            let not_sent = |message: String| EmailError { message, certainty: Certainty::NotSent };
+            let to: Mailbox = to.parse().map_err(|e| not_sent(format!("bad recipient {to:?}: {e}")))?;
+            let email = lettre::Message::builder()
+                .from(self.from.clone())
+                .to(to)
+                .subject(subject)
+                .header(ContentType::TEXT_PLAIN)
+                .body(body.to_owned())
+                .map_err(|e| not_sent(format!("could not build the e-mail: {e}")))?;
+            match self.transport.send(email).await {
+                Ok(_) => Ok(()),
+                // A 4xx/5xx SMTP answer or a client-side error: the server did not take it.
+                // Anything else (connection broken, timeout) may have happened after DATA.
+                Err(e) if e.is_permanent() || e.is_transient() || e.is_client() => {
+                    Err(not_sent(e.to_string()))
+                }
+                Err(e) => Err(EmailError { message: e.to_string(), certainty: Certainty::MaybeSent }),
+            }
+        }
+    }
+}

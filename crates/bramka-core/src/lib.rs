@@ -35,13 +35,16 @@ pub mod testing;
 pub mod webhook;
 
 pub use capabilities::{Capabilities, Capability, Idempotency};
+pub use compose::{Failover, RoundRobin};
 pub use dsn::{Dsn, DsnError, GatewayFactory};
 pub use encoding::{Analysis, Encoding, Policy};
 pub use error::{Certainty, Error, ErrorKind};
 pub use gateway::Gateway;
 pub use message::{ClientRef, Message, MessageBuilder, MessageError, Sender, SenderError};
 pub use phone::{PhoneError, PhoneNumber, PhonePolicy};
+pub use registry::Registry;
 pub use report::{Balance, DeliveryReport, DeliveryState, Price, RecipientReport, SendReport, SendState};
+pub use retry::{RetryGateway, RetryPolicy};
 pub use secret::Secret;
 pub use webhook::{
     InboundMessage, WebhookError, WebhookEvent, WebhookParser, WebhookRequest, WebhookResponse,

@@ -11,7 +11,9 @@
 //! | `a && b`                            | `RoundRobin[a, b]`                         |
 //! | `a && b || c`                       | `Failover[RoundRobin[a, b], c]`            |
 //!
-//! A credential containing `|` or `&` must be percent-encoded (`%7C`, `%26`), like `@ : / ?`.
+//! `||` and `&&` are operators only when another DSN (`scheme://…`) follows them, so an option
+//! such as `?a=1&&b=2` stays in its DSN; credentials containing `|` or `&` must be
+//! percent-encoded (`%7C`, `%26`) anyway, like `@ : / ?`.
 //! Built in: `console://` ([`ConsoleGateway`] on stdout) and `null://` ([`NullGateway`]).
 //! Operator crates provide a [`GatewayFactory`]; the `bramka` facade registers those of its enabled
 //! features and [`hints`](Registry::hint) the others, so an unknown scheme says which feature to
@@ -145,8 +147,7 @@ impl Registry {
     /// [`DsnError`] is the error's [`source`](std::error::Error::source).
     pub fn connect(&self, expression: &str) -> Result<Arc<dyn Gateway>, Error> {
         let context = |e: Error| {
-            let dsn_error =
-                std::error::Error::source(&e).and_then(|s| s.downcast_ref::<DsnError>()).cloned();
+            let dsn_error = std::error::Error::source(&e).and_then(|s| s.downcast_ref::<DsnError>()).cloned();
             let out =
                 Error::config(format!("in {}: {}", redact_expression(expression), e.operator_message()));
             match dsn_error {
@@ -155,10 +156,9 @@ impl Registry {
             }
         };
         let mut failover: Vec<Arc<dyn Gateway>> = Vec::new();
-        for alt in expression.split("||") {
+        for alt in split_expression(expression) {
             let mut round: Vec<Arc<dyn Gateway>> = Vec::new();
-            for part in alt.split("&&") {
-                let part = part.trim();
+            for part in alt {
                 if part.is_empty() {
                     return Err(context(
                         DsnError::Syntax {
@@ -186,6 +186,50 @@ impl Registry {
     }
 }
 
+/// Whether `rest` (what follows a `||` or `&&`) makes it an operator: another DSN
+/// (`scheme://`), nothing, or another operator. Otherwise the `&&` belongs to the DSN (as in
+/// `?a=1&&b=2`).
+fn operator_follows(rest: &str) -> bool {
+    let rest = rest.trim_start();
+    if rest.is_empty() || rest.starts_with("||") || rest.starts_with("&&") {
+        return true;
+    }
+    match rest.find("://") {
+        Some(i) => {
+            let scheme = &rest[..i];
+            let mut chars = scheme.chars();
+            chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+                && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        }
+        None => false,
+    }
+}
+
+/// Splits an expression into `||` alternatives of `&&` parts, each trimmed (`&&` binds tighter).
+fn split_expression(expression: &str) -> Vec<Vec<&str>> {
+    let mut alternatives = Vec::new();
+    let mut current = Vec::new();
+    let (mut start, mut i) = (0, 0);
+    let bytes = expression.as_bytes();
+    while i + 1 < bytes.len() {
+        let op = &bytes[i..i + 2];
+        // `i` is at an ASCII byte here, so `i` and `i + 2` are char boundaries.
+        if (op == b"||" || op == b"&&") && operator_follows(&expression[i + 2..]) {
+            current.push(expression[start..i].trim());
+            if op == b"||" {
+                alternatives.push(std::mem::take(&mut current));
+            }
+            i += 2;
+            start = i;
+        } else {
+            i += 1;
+        }
+    }
+    current.push(expression[start..].trim());
+    alternatives.push(current);
+    alternatives
+}
+
 /// Redacts every DSN of an expression (`a || b && c`): each side's `Display` when it parses, else
 /// everything between `://` and the last `@` hidden.
 ///
@@ -197,14 +241,9 @@ impl Registry {
 /// );
 /// ```
 pub fn redact_expression(expression: &str) -> String {
-    expression
-        .split("||")
-        .map(|alt| {
-            alt.split("&&")
-                .map(|part| redact_part(part.trim()))
-                .collect::<Vec<_>>()
-                .join(" && ")
-        })
+    split_expression(expression)
+        .into_iter()
+        .map(|alt| alt.into_iter().map(redact_part).collect::<Vec<_>>().join(" && "))
         .collect::<Vec<_>>()
         .join(" || ")
 }

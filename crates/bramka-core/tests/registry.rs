@@ -149,6 +149,19 @@ fn empty_sides_and_bad_syntax_are_refused() {
 }
 
 #[test]
+fn a_double_ampersand_inside_a_query_stays_in_its_dsn() {
+    let r = registry();
+    // `&&b=2` is not followed by a DSN: it is part of the first DSN (and `b` an unknown option).
+    let e = r.connect("fake://x@a?region=eu&&b=2").unwrap_err();
+    assert!(matches!(dsn_error(&e), DsnError::UnknownOption { key, .. } if key == "b"), "{e}");
+    assert_eq!(r.connect("fake://x@a?region=eu&&fake://x@b").unwrap().id(), "round_robin(a-1, b-1)");
+    assert_eq!(
+        redact_expression("fake://tok@a?region=eu&&b=2||null://default"),
+        "fake://***@a?region=eu&b=2 || null://default"
+    );
+}
+
+#[test]
 fn redaction_alone() {
     assert_eq!(redact_expression("null://default"), "null://default");
     assert_eq!(

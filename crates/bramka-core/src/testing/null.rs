@@ -8,7 +8,20 @@ use crate::gateway::Gateway;
 use crate::message::Message;
 use crate::report::{RecipientReport, SendReport, SendState};
 
-/// A gateway that accepts every message and sends nothing.
+/// A gateway that accepts every message and sends nothing (`null://`): ids `null-1`, `null-2`, …
+/// per recipient of each send.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use bramka_core::testing::NullGateway;
+/// use bramka_core::{Gateway, Message};
+///
+/// let msg = Message::builder().to("+48600100200, +48600100201").text("Hi").build().unwrap();
+/// let report = NullGateway::new().send(&msg).await.unwrap();
+/// assert!(report.all_accepted());
+/// assert_eq!(report.recipients[1].message_id.as_deref(), Some("null-2"));
+/// # }
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct NullGateway {
     caps: Capabilities,

@@ -140,7 +140,8 @@ impl Pool {
     }
 
     fn mark_dead(&self, i: usize) {
-        let until = self.clock.now() + chrono::Duration::from_std(self.cooldown).unwrap_or(chrono::Duration::MAX);
+        let until =
+            self.clock.now() + chrono::Duration::from_std(self.cooldown).unwrap_or(chrono::Duration::MAX);
         self.dead_until.lock().unwrap_or_else(|p| p.into_inner())[i] = Some(until);
     }
 

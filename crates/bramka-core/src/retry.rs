@@ -351,7 +351,8 @@ impl<G: Gateway> Gateway for RetryGateway<G> {
         };
         // Recipients that may have gone out on some attempt (all of them after a MaybeSent
         // whole-request failure).
-        let mut maybe_out: Vec<PhoneNumber> = if maybe_sent { message.recipients().to_vec() } else { Vec::new() };
+        let mut maybe_out: Vec<PhoneNumber> =
+            if maybe_sent { message.recipients().to_vec() } else { Vec::new() };
         // Per-recipient failures: only the recipients certainly worth sending again.
         loop {
             for r in &mut report.recipients {
@@ -382,7 +383,13 @@ impl<G: Gateway> Gateway for RetryGateway<G> {
                 Ok(w) => w,
                 Err(_) => return Ok(report),
             };
-            tracing::debug!(gateway = self.inner.id(), attempt, recipients = subset.len(), ?wait, "sms.send retry of rejected recipients");
+            tracing::debug!(
+                gateway = self.inner.id(),
+                attempt,
+                recipients = subset.len(),
+                ?wait,
+                "sms.send retry of rejected recipients"
+            );
             self.clock.sleep(wait).await;
             attempt += 1;
             match self.inner.send(&message.with_recipients(subset.clone())).await {

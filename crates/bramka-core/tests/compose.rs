@@ -163,7 +163,8 @@ async fn operations_are_routed_to_the_gateway_that_knows_the_id() {
 
 #[tokio::test]
 async fn round_robin_rotates_from_its_start() {
-    let (a, b, c) = (MockGateway::new().with_id("a"), MockGateway::new().with_id("b"), MockGateway::new().with_id("c"));
+    let (a, b, c) =
+        (MockGateway::new().with_id("a"), MockGateway::new().with_id("b"), MockGateway::new().with_id("c"));
     let gw = RoundRobin::new(vec![Arc::new(a), Arc::new(b), Arc::new(c)]).unwrap().starting_at(2);
     let mut used = Vec::new();
     for _ in 0..5 {

@@ -239,8 +239,7 @@ async fn only_rejected_recipients_that_were_not_sent_are_sent_again() {
 
     let calls = mock.calls();
     assert_eq!(calls.len(), 2);
-    let resent: Vec<String> =
-        calls[1].message().unwrap().recipients().iter().map(|n| n.e164()).collect();
+    let resent: Vec<String> = calls[1].message().unwrap().recipients().iter().map(|n| n.e164()).collect();
     assert_eq!(resent, vec![b.to_owned()]);
     assert_eq!(calls[1].message().unwrap().client_ref(), m.client_ref());
 
@@ -332,7 +331,8 @@ fn flaky_script(rng: &mut fastrand::Rng, recipients: &[&str]) -> Vec<MockResult>
 
 async fn thousand_messages(mock: MockGateway, dedupe: bool) -> Tally {
     let clock = clock();
-    let gw = RetryGateway::new(mock.clone(), RetryPolicy::new()).with_clock(Arc::new(clock.clone())).with_seed(1);
+    let gw =
+        RetryGateway::new(mock.clone(), RetryPolicy::new()).with_clock(Arc::new(clock.clone())).with_seed(1);
     let mut rng = fastrand::Rng::with_seed(2026);
     let pool = ["+48600100201", "+48600100202", "+48600100203", "+447700900123"];
     let mut t = Tally::default();

@@ -213,7 +213,10 @@ async fn console_prints_what_would_be_sent() {
     let r = gw.send(&msg("+48600100203")).await.unwrap();
     assert_eq!(r.recipients[0].message_id.as_deref(), Some("console-3"));
     let printed = out.contents();
-    assert!(printed.contains("from:     (gateway default)") && printed.contains("schedule: now"), "{printed}");
+    assert!(
+        printed.contains("from:     (gateway default)") && printed.contains("schedule: now"),
+        "{printed}"
+    );
 }
 
 #[tokio::test]
@@ -243,7 +246,8 @@ async fn conformance_passes_for_well_behaved_gateways() {
         Arc::new(NullGateway::new()),
         Arc::new(ConsoleGateway::with_writer(Box::new(SharedBuffer::new()))),
     ] {
-        let failures = Conformance::new(gw.clone()).secret("tok-9f8e7d").scan("a DSN", "x://***@default").check().await;
+        let failures =
+            Conformance::new(gw.clone()).secret("tok-9f8e7d").scan("a DSN", "x://***@default").check().await;
         assert!(failures.is_empty(), "{}: {failures:?}", gw.id());
     }
     Conformance::new(Arc::new(MockGateway::new())).secret("tok-9f8e7d").run().await;

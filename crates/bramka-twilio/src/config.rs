@@ -10,26 +10,10 @@ use bramka_core::clock::{Clock, SystemClock};
 use bramka_core::http::Timeouts;
 use url::Url;
 
-/// Twilio's default REST host (region US1).
-pub const DEFAULT_BASE_URL: &str = "https://api.twilio.com";
-
-/// Default number of send requests in flight at once for a multi-recipient message.
-pub const DEFAULT_CONCURRENCY: usize = 4;
-
-/// Default earliest scheduling lead time (15 minutes).
-///
-/// Twilio's error pages (35114) say "more than 300 seconds"; the scheduling page and FAQ still say
-/// 15 minutes, so 15 minutes is the safe default ([docs], open question 1 of the reference).
-pub const DEFAULT_SCHEDULE_MIN_LEAD: Duration = Duration::from_secs(15 * 60);
-
-/// Shortest lead time Twilio accepts for a scheduled message: more than 300 seconds.
-pub const TWILIO_SCHEDULE_MIN_LEAD: Duration = Duration::from_secs(301);
-
-/// Longest lead time Twilio accepts for a scheduled message: 35 days.
-pub const TWILIO_SCHEDULE_MAX_LEAD: Duration = Duration::from_secs(35 * 24 * 3600);
-
-/// Default number of retries of a send refused with HTTP 429 (code 20429: never processed).
-pub const DEFAULT_RATE_LIMIT_RETRIES: u32 = 2;
+use crate::limits::{
+    DEFAULT_BASE_URL, DEFAULT_CONCURRENCY, DEFAULT_RATE_LIMIT_RETRIES, DEFAULT_SCHEDULE_MIN_LEAD,
+    TWILIO_SCHEDULE_MAX_LEAD, TWILIO_SCHEDULE_MIN_LEAD,
+};
 
 /// How requests are authenticated (HTTP Basic).
 #[derive(Clone)]

@@ -15,22 +15,11 @@ use url::Url;
 
 use crate::config::{TwilioConfig, is_sid};
 use crate::errors::{GATEWAY, api_error, decode_error};
+use crate::limits::{
+    MAX_BODY_UTF16_UNITS, MAX_PARTS, MAX_RATE_LIMIT_WAIT, VALIDITY_RANGE_SECS, rate_limit_backoff,
+};
 use crate::model::{ListFilter, MessagePage, MessageStatus, TwilioMessage};
 use crate::wire::{MessageDto, MessagePageDto};
-
-/// Twilio's body limit, in characters (counted as UTF-16 code units, the conservative reading:
-/// Twilio warns that emoji may count as more than one character).
-pub const MAX_BODY_UTF16_UNITS: usize = 1600;
-
-/// `ValidityPeriod` range Twilio accepts, in seconds.
-pub const VALIDITY_RANGE_SECS: std::ops::RangeInclusive<u64> = 1..=36_000;
-
-/// The longest `Retry-After` a 429 retry waits; a longer one is returned as the error.
-pub const MAX_RATE_LIMIT_WAIT: Duration = Duration::from_secs(30);
-
-/// The part cap announced in capabilities: 1600 UTF-16 units of UCS-2 text are 24 parts. The
-/// 1600-character body limit is checked separately, before sending.
-const MAX_PARTS: u8 = 24;
 
 /// Why a message cannot be sent through Twilio, found before any request.
 ///
@@ -279,7 +268,7 @@ impl TwilioGateway {
                         && attempt < self.config.rate_limit_retries
                         && e.retry_after().is_none_or(|w| w <= MAX_RATE_LIMIT_WAIT) =>
                 {
-                    let wait = e.retry_after().unwrap_or(Duration::from_secs(1 << attempt.min(4)));
+                    let wait = e.retry_after().unwrap_or_else(|| rate_limit_backoff(attempt));
                     tracing::debug!(to = %to.masked(), attempt, ?wait, "twilio: 429, waiting before retrying");
                     self.config.clock.sleep(wait).await;
                     attempt += 1;

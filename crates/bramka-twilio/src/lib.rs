@@ -84,18 +84,15 @@ mod config;
 mod dsn;
 mod errors;
 mod gateway;
+pub mod limits;
 mod model;
 pub mod signature;
 mod webhook;
 mod wire;
 
-pub use config::{
-    ConfigError, DEFAULT_BASE_URL, DEFAULT_CONCURRENCY, DEFAULT_RATE_LIMIT_RETRIES,
-    DEFAULT_SCHEDULE_MIN_LEAD, TWILIO_SCHEDULE_MAX_LEAD, TWILIO_SCHEDULE_MIN_LEAD, TwilioConfig,
-    TwilioConfigBuilder,
-};
+pub use config::{ConfigError, TwilioConfig, TwilioConfigBuilder};
 pub use dsn::{SCHEME, TwilioFactory};
-pub use gateway::{MAX_BODY_UTF16_UNITS, MAX_RATE_LIMIT_WAIT, SendError, TwilioGateway, VALIDITY_RANGE_SECS};
+pub use gateway::{SendError, TwilioGateway};
 pub use model::{ListFilter, ListFilterError, MessagePage, MessageStatus, TwilioMessage};
 pub use signature::SignatureError;
 pub use webhook::{MessagingResponse, TwilioWebhooks, TwimlError};

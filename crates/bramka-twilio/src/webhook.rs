@@ -13,11 +13,9 @@ use bramka_core::{
 };
 
 use crate::errors::GATEWAY;
+use crate::limits::MAX_BODY_CHARS;
 use crate::model::MessageStatus;
 use crate::signature::{self, SIGNATURE_HEADER, SignatureError};
-
-/// The longest body Twilio sends in one message (characters).
-pub const MAX_BODY_CHARS: usize = 1600;
 
 #[derive(Clone)]
 enum Mode {

@@ -20,8 +20,8 @@
 //! Waits go through an injectable [`Clock`], so tests use [`ManualClock`](crate::clock::ManualClock)
 //! and never sleep. No wait starts that would end after the overall deadline.
 //!
-//! In a multi-recipient send whose [`SendReport`] rejects some recipients with a retryable error,
-//! only those recipients are sent again (`message.with_recipients(subset)`), and their new entries
+//! In a multi-recipient send whose [`SendReport`] rejects some recipients with a transient
+//! `NotSent` error, only those recipients are sent again (`message.with_recipients(subset)`), and their new entries
 //! replace the old ones in the report. Accepted recipients are never sent again.
 //!
 //! Certainty is kept across attempts: once an attempt may have gone out, a later `NotSent`
@@ -293,8 +293,12 @@ impl<G: Gateway> RetryGateway<G> {
         }
     }
 
-    fn retryable(&self, error: &Error, attempt: u32) -> bool {
-        self.policy.decide(error, attempt, self.inner.capabilities(), true) == Decision::Retry
+    /// Whether a rejected recipient is sent again: only when it certainly was not sent (even
+    /// where the operator de-duplicates, a per-recipient rejection that may have gone out is left
+    /// to reconciliation), and the decision says retry.
+    fn recipient_retryable(&self, error: &Error, attempt: u32) -> bool {
+        !error.may_have_been_sent()
+            && self.policy.decide(error, attempt, self.inner.capabilities(), true) == Decision::Retry
     }
 }
 
@@ -371,7 +375,7 @@ impl<G: Gateway> Gateway for RetryGateway<G> {
             let mut retry_after: Option<Duration> = None;
             for r in &report.recipients {
                 if let SendState::Rejected(e) = &r.state
-                    && self.retryable(e, attempt)
+                    && self.recipient_retryable(e, attempt)
                 {
                     subset.push(r.to.clone());
                     retry_after = retry_after.max(e.retry_after());

@@ -263,6 +263,18 @@ async fn only_rejected_recipients_that_were_not_sent_are_sent_again() {
 }
 
 #[tokio::test]
+async fn a_recipient_that_may_have_gone_out_is_not_sent_again_even_with_dedupe() {
+    let mock = MockGateway::new().with_server_dedupe();
+    let a = "+48600100201";
+    let b = "+48600100202";
+    mock.push_result(MockResult::reject([b], err(ErrorKind::Timeout, Certainty::MaybeSent)));
+    let clock = clock();
+    let report = retrying(&mock, &clock).send(&msg(&[a, b])).await.unwrap();
+    assert!(report.recipients[1].state.error().unwrap().may_have_been_sent());
+    assert_eq!(mock.calls().len(), 1);
+}
+
+#[tokio::test]
 async fn a_failed_partial_retry_marks_only_the_subset() {
     let mock = MockGateway::new();
     let a = "+48600100201";

@@ -440,7 +440,7 @@ impl Dsn {
                     self.invalid(
                         key,
                         v,
-                        "a whole number with a unit: 500ms, 5s, 2m, 1h, or plain seconds (5)",
+                        "a duration: a whole number with a unit (500ms, 5s, 2m, 1h) or plain seconds (5)",
                     )
                 })
             })

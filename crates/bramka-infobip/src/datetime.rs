@@ -151,4 +151,31 @@ mod tests {
             assert_eq!(format(parse(s).unwrap().with_timezone(&Utc)), s);
         }
     }
+
+    proptest::proptest! {
+        /// Any instant with millisecond precision survives format -> parse.
+        #[test]
+        fn format_parse_round_trip(ms in 0i64..7_258_118_400_000) {
+            let t = DateTime::<Utc>::from_timestamp_millis(ms).unwrap();
+            let s = format(t);
+            proptest::prop_assert_eq!(s.len(), 28);
+            proptest::prop_assert_eq!(&s[23..], "+0000");
+            proptest::prop_assert_eq!(parse(&s).unwrap().with_timezone(&Utc), t);
+        }
+
+        /// `+hhmm` and `+hh:mm` denote the same instant, for every offset.
+        #[test]
+        fn offsets_with_and_without_colon_agree(
+            secs in 0i64..4_000_000_000, neg: bool, h in 0u32..24, m in 0u32..60
+        ) {
+            let t = DateTime::<Utc>::from_timestamp(secs, 0).unwrap().naive_utc();
+            let local = t.format("%Y-%m-%dT%H:%M:%S%.3f").to_string();
+            let sign = if neg { '-' } else { '+' };
+            let a = parse(&format!("{local}{sign}{h:02}{m:02}")).unwrap();
+            let b = parse(&format!("{local}{sign}{h:02}:{m:02}")).unwrap();
+            proptest::prop_assert_eq!(a, b);
+            let east = (h * 3600 + m * 60) as i64 * if neg { -1 } else { 1 };
+            proptest::prop_assert_eq!(a.with_timezone(&Utc).naive_utc(), t - chrono::Duration::seconds(east));
+        }
+    }
 }

@@ -82,7 +82,10 @@ pub(crate) const STATUSES: &[StatusRow] = &[
     row(19, "REJECTED_ROUTE_NOT_AVAILABLE", 5, D::Rejected, Some(K::InvalidRecipient)),
     row(20, "REJECTED_FLOODING_FILTER", 5, D::Rejected, Some(K::RateLimited)),
     row(21, "REJECTED_SYSTEM_ERROR", 5, D::Rejected, Some(K::Unavailable)),
-    row(DUPLICATE_MESSAGE_ID, "REJECTED_DUPLICATE_MESSAGE_ID", 5, D::Rejected, Some(K::Other)),
+    // A report with status 23 is about a *duplicate submission* under the same messageId: it
+    // says nothing about the original message, which keeps its own reports. `Unknown` (not
+    // final) so it never overrides the original's state; at send time it is "already accepted".
+    row(DUPLICATE_MESSAGE_ID, "REJECTED_DUPLICATE_MESSAGE_ID", 5, D::Unknown, Some(K::Other)),
     row(24, "REJECTED_INVALID_UDH", 5, D::Rejected, Some(K::ContentRejected)),
     row(25, "REJECTED_MESSAGE_TOO_LONG", 5, D::Rejected, Some(K::ContentRejected)),
     row(51, "MISSING_TO", 5, D::Rejected, Some(K::InvalidRecipient)),
@@ -252,7 +255,7 @@ mod tests {
             (19, 5, D::Rejected, Some(K::InvalidRecipient)),
             (20, 5, D::Rejected, Some(K::RateLimited)),
             (21, 5, D::Rejected, Some(K::Unavailable)),
-            (23, 5, D::Rejected, Some(K::Other)),
+            (23, 5, D::Unknown, Some(K::Other)),
             (24, 5, D::Rejected, Some(K::ContentRejected)),
             (25, 5, D::Rejected, Some(K::ContentRejected)),
             (51, 5, D::Rejected, Some(K::InvalidRecipient)),

@@ -357,7 +357,7 @@ impl InfobipGateway {
             .recipients()
             .iter()
             .zip(ids)
-            .map(|(to, id)| (to.clone(), found.iter().find(|r| r.message_id == id).cloned()))
+            .map(|(to, id)| (to.clone(), best_entry(&found, &id).cloned()))
             .collect())
     }
 
@@ -490,6 +490,14 @@ fn recipient_report(
     r
 }
 
+/// The log entry of `message_id` that describes the message itself: an entry for a rejected
+/// duplicate submission (status 23) only when there is no other.
+fn best_entry<'a>(reports: &'a [DeliveryReport], message_id: &str) -> Option<&'a DeliveryReport> {
+    let mine = || reports.iter().filter(move |r| r.message_id == message_id);
+    let duplicate = |r: &DeliveryReport| r.raw.get("status_id").map(String::as_str) == Some("23");
+    mine().find(|r| !duplicate(r)).or_else(|| mine().next())
+}
+
 /// The state of one destination in a send response.
 fn send_state(item: &wire::SendResponseItem, scheduled: bool) -> SendState {
     let Some(status) = &item.status else {
@@ -529,7 +537,7 @@ fn send_state(item: &wire::SendResponseItem, scheduled: bool) -> SendState {
 fn validity_minutes(d: Duration, notes: &mut Vec<String>) -> u32 {
     let secs = d.as_secs() + u64::from(d.subsec_nanos() > 0);
     let mut minutes = secs.div_ceil(60).max(1);
-    if minutes * 60 != secs {
+    if Duration::from_secs(minutes * 60) != d {
         notes.push(format!(
             "validity period of {}s rounded up to {minutes} minute(s): Infobip takes whole minutes",
             d.as_secs_f64()
@@ -578,7 +586,7 @@ impl Gateway for InfobipGateway {
     /// The latest log entry of a message id (`GET /sms/3/logs?messageId=`).
     async fn status(&self, message_id: &str) -> Result<DeliveryReport, Error> {
         let page = self.logs(&LogsQuery::new().message_id(message_id)).await?;
-        page.reports.into_iter().find(|r| r.message_id == message_id).ok_or_else(|| {
+        best_entry(&page.reports, message_id).cloned().ok_or_else(|| {
             Error::new(
                 ErrorKind::NotFound,
                 Certainty::NotSent,
@@ -636,6 +644,10 @@ mod tests {
         notes.clear();
         assert_eq!(validity_minutes(Duration::from_millis(1), &mut notes), 1);
         assert_eq!(notes.len(), 1);
+        notes.clear();
+        // Found by proptest: a fraction of a second short of a whole minute is still rounded.
+        assert_eq!(validity_minutes(Duration::from_millis(13_499_001), &mut notes), 225);
+        assert_eq!(notes.len(), 1);
     }
 
     #[test]
@@ -643,5 +655,24 @@ mod tests {
         assert!(check_limit(0).is_err());
         assert!(check_limit(1001).is_err());
         assert_eq!(check_limit(1000).unwrap(), 1000);
+    }
+
+    proptest::proptest! {
+        /// The minutes sent are always 1..=2880, never less than asked (up to the cap), and every
+        /// adjustment is noted.
+        #[test]
+        fn validity_always_in_range_and_noted(ms in 1u64..1_000_000_000) {
+            let d = Duration::from_millis(ms);
+            let mut notes = Vec::new();
+            let m = u64::from(validity_minutes(d, &mut notes));
+            proptest::prop_assert!((1..=MAX_VALIDITY_MINUTES).contains(&m));
+            let exact = ms % 60_000 == 0 && ms / 60_000 <= MAX_VALIDITY_MINUTES;
+            proptest::prop_assert_eq!(notes.is_empty(), exact);
+            if ms <= MAX_VALIDITY_MINUTES * 60_000 {
+                proptest::prop_assert!(m * 60_000 >= ms && (m - 1) * 60_000 < ms);
+            } else {
+                proptest::prop_assert_eq!(m, MAX_VALIDITY_MINUTES);
+            }
+        }
     }
 }

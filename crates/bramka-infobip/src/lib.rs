@@ -62,7 +62,9 @@
 //! followed by the recipient's digits, and the request carries `bulkId` = the client reference;
 //! both are the same on every retry. Infobip rejects a reused `messageId` with status 23
 //! `REJECTED_DUPLICATE_MESSAGE_ID`, which bramka reports as
-//! [`SendState::AlreadyAccepted`](bramka_core::SendState). But Infobip documents neither the scope
+//! [`SendState::AlreadyAccepted`](bramka_core::SendState) (in a delivery report or a log entry,
+//! status 23 is about the duplicate submission, not the original, so it maps to the non-final
+//! `DeliveryState::Unknown` and never overrides the original's state). But Infobip documents neither the scope
 //! nor the time window of that check, nor whether it is reported in the send response or only
 //! in a delivery report, and the reference advises not to rely on it alone. So the gateway
 //! advertises [`Idempotency::ClientReference`](bramka_core::Idempotency), not `ServerDedupe`:

@@ -188,3 +188,34 @@ async fn balance_and_its_errors() {
     assert_eq!((e.kind(), e.operator_code()), (ErrorKind::Auth, Some("FORBIDDEN")));
     h.finish().await;
 }
+
+/// After a retry, the logs may hold the rejected duplicate (status 23) next to the original:
+/// the original's entry is the message's status; the duplicate's report is never "rejected".
+#[tokio::test]
+async fn duplicate_submission_entries_do_not_hide_the_original() {
+    let h = harness().await;
+    let entry = |id: i64, group: i64, name: &str| {
+        json!({"messageId": "dup48600100200", "destination": "48600100200",
+               "status": {"groupId": group, "id": id, "name": name}})
+    };
+    let logs = json!({"results": [entry(23, 5, "REJECTED_DUPLICATE_MESSAGE_ID"), entry(5, 3, "DELIVERED_TO_HANDSET")]});
+    api("GET", "/sms/3/logs")
+        .and(query_param("messageId", "dup48600100200"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(logs))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&h.server)
+        .await;
+    let only_dup = json!({"results": [entry(23, 5, "REJECTED_DUPLICATE_MESSAGE_ID")]});
+    api("GET", "/sms/3/logs")
+        .respond_with(ResponseTemplate::new(200).set_body_json(only_dup))
+        .expect(1)
+        .mount(&h.server)
+        .await;
+    let r = h.gw.status("dup48600100200").await.unwrap();
+    assert_eq!(r.state, DeliveryState::Delivered);
+    let r = h.gw.status("dup48600100200").await.unwrap();
+    assert_eq!((r.state, r.raw_status.as_str()), (DeliveryState::Unknown, "REJECTED_DUPLICATE_MESSAGE_ID"));
+    assert!(!r.state.is_final());
+    h.finish().await;
+}

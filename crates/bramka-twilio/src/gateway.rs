@@ -160,8 +160,34 @@ impl TwilioGateway {
             .header(reqwest::header::ACCEPT, "application/json")
     }
 
-    /// Sends a request and returns the 2xx body, or the mapped error.
-    async fn execute(&self, req: reqwest::RequestBuilder) -> Result<(u16, Vec<u8>), Error> {
+    /// Sends the request `make` builds and returns the 2xx body, or the mapped error. A 429
+    /// (Twilio: "never processed, always safe to retry") is retried up to `rate_limit_retries`
+    /// times after its `Retry-After`; nothing else is ever retried here, above all not a 5xx or a
+    /// timeout of a create.
+    async fn execute(
+        &self,
+        what: &str,
+        make: impl Fn() -> reqwest::RequestBuilder,
+    ) -> Result<(u16, Vec<u8>), Error> {
+        let mut attempt: u32 = 0;
+        loop {
+            match self.execute_once(make()).await {
+                Err(e)
+                    if e.http_status() == Some(429)
+                        && attempt < self.config.rate_limit_retries
+                        && e.retry_after().is_none_or(|w| w <= MAX_RATE_LIMIT_WAIT) =>
+                {
+                    let wait = e.retry_after().unwrap_or_else(|| rate_limit_backoff(attempt));
+                    tracing::debug!(what, attempt, ?wait, "twilio: 429, waiting before retrying");
+                    self.config.clock.sleep(wait).await;
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn execute_once(&self, req: reqwest::RequestBuilder) -> Result<(u16, Vec<u8>), Error> {
         let resp = req.send().await.map_err(|e| transport_error(GATEWAY, &e))?;
         let status = resp.status().as_u16();
         let wait = retry_after(resp.headers());
@@ -169,8 +195,12 @@ impl TwilioGateway {
         if (200..300).contains(&status) { Ok((status, body)) } else { Err(api_error(status, wait, &body)) }
     }
 
-    async fn message_call(&self, req: reqwest::RequestBuilder, what: &str) -> Result<TwilioMessage, Error> {
-        let (status, body) = self.execute(req).await?;
+    async fn message_call(
+        &self,
+        what: &str,
+        make: impl Fn() -> reqwest::RequestBuilder,
+    ) -> Result<TwilioMessage, Error> {
+        let (status, body) = self.execute(what, make).await?;
         let dto: MessageDto = serde_json::from_slice(&body).map_err(|e| decode_error(status, what, &e))?;
         TwilioMessage::from_dto(dto).ok_or_else(|| {
             Error::new(
@@ -248,8 +278,7 @@ impl TwilioGateway {
         Ok(form)
     }
 
-    /// One create request, retrying only 429 (Twilio: "never processed, always safe to retry").
-    /// Everything else, and above all a 5xx or a timeout, is returned as is: never retried.
+    /// One create request (429 retried by [`execute`](Self::execute), nothing else).
     async fn create(
         &self,
         to: &PhoneNumber,
@@ -259,37 +288,26 @@ impl TwilioGateway {
         let mut form: Vec<(&str, &str)> = Vec::with_capacity(common.len() + 1);
         form.push(("To", &to_e164));
         form.extend(common.iter().map(|(k, v)| (*k, v.as_str())));
-        let mut attempt: u32 = 0;
-        loop {
-            let req = self.request(reqwest::Method::POST, &self.messages_url()).form(&form);
-            match self.message_call(req, "create-message").await {
-                Err(e)
-                    if e.http_status() == Some(429)
-                        && attempt < self.config.rate_limit_retries
-                        && e.retry_after().is_none_or(|w| w <= MAX_RATE_LIMIT_WAIT) =>
-                {
-                    let wait = e.retry_after().unwrap_or_else(|| rate_limit_backoff(attempt));
-                    tracing::debug!(to = %to.masked(), attempt, ?wait, "twilio: 429, waiting before retrying");
-                    self.config.clock.sleep(wait).await;
-                    attempt += 1;
-                }
-                other => return other,
-            }
-        }
+        let url = self.messages_url();
+        self.message_call("create-message", || self.request(reqwest::Method::POST, &url).form(&form)).await
     }
 
     /// Fetches a message by SID (`SM…` / `MM…`).
     pub async fn fetch_message(&self, sid: &str) -> Result<TwilioMessage, Error> {
         check_message_sid(sid)?;
-        self.message_call(self.request(reqwest::Method::GET, &self.message_url(sid)), "fetch-message").await
+        let url = self.message_url(sid);
+        self.message_call("fetch-message", || self.request(reqwest::Method::GET, &url)).await
     }
 
     /// Cancels a scheduled message (`Status=canceled`). Twilio refuses with 30409
     /// ([`ErrorKind::InvalidState`]) once the message is no longer scheduled.
     pub async fn cancel_message(&self, sid: &str) -> Result<TwilioMessage, Error> {
         check_message_sid(sid)?;
-        let req = self.request(reqwest::Method::POST, &self.message_url(sid)).form(&[("Status", "canceled")]);
-        self.message_call(req, "cancel-message").await
+        let url = self.message_url(sid);
+        self.message_call("cancel-message", || {
+            self.request(reqwest::Method::POST, &url).form(&[("Status", "canceled")])
+        })
+        .await
     }
 
     /// The first page of messages matching `filter`.
@@ -326,7 +344,8 @@ impl TwilioGateway {
     }
 
     async fn page(&self, url: &str) -> Result<MessagePage, Error> {
-        let (status, body) = self.execute(self.request(reqwest::Method::GET, url)).await?;
+        let (status, body) =
+            self.execute("list-messages", || self.request(reqwest::Method::GET, url)).await?;
         let dto: MessagePageDto =
             serde_json::from_slice(&body).map_err(|e| decode_error(status, "list-messages", &e))?;
         Ok(MessagePage {

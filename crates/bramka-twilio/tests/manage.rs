@@ -235,3 +235,42 @@ async fn list_filter_page_size_checked_before_request() {
     assert_eq!(e.kind(), ErrorKind::Config);
     assert!(e.to_string().contains("1 to 1000"), "{e}");
 }
+
+#[tokio::test]
+async fn status_retries_a_429_after_retry_after() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(SM_PATH))
+        .respond_with(json_response(429, "error_20429_429.json").insert_header("retry-after", "3"))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(SM_PATH))
+        .respond_with(json_response(200, "message_fetch_delivered_200.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let clock = clock();
+    let gw = gateway_with_clock(builder(&server), &clock);
+    assert_eq!(gw.status(SM).await.unwrap().state, DeliveryState::Delivered);
+    assert_eq!(clock.sleeps(), vec![std::time::Duration::from_secs(3)]);
+}
+
+#[tokio::test]
+async fn missing_retry_after_backs_off_exponentially() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(SM_PATH))
+        .respond_with(json_response(429, "error_20429_429.json"))
+        .expect(3)
+        .mount(&server)
+        .await;
+    let clock = clock();
+    let gw = gateway_with_clock(builder(&server).rate_limit_retries(2), &clock);
+    let e = gw.status(SM).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::RateLimited);
+    assert_eq!(e.retry_after(), None);
+    assert_eq!(clock.sleeps(), vec![std::time::Duration::from_secs(1), std::time::Duration::from_secs(2)]);
+}

@@ -28,7 +28,7 @@ pub const OPTIONS: &[&str] = &[
 /// | user | the OAuth token (percent-encode `@ : / ?`) |
 /// | host `default` or `pl` | `https://api.smsapi.pl/` |
 /// | host `com` | `https://api.smsapi.com/` |
-/// | any other host[:port][/path] | `https://host[:port]/path/` (`http://` for `localhost` and `127.0.0.1`, for tests) |
+/// | any other `host[:port][/path]` | `https://host[:port]/path/` (`http://` for `localhost` and `127.0.0.1`, for tests) |
 /// | `from` | default sender name |
 /// | `type` | `pro` (default), `eco`, `2way` |
 /// | `test`, `normalize`, `fast`, `flash` | `1`/`0`, `true`/`false`, ... |

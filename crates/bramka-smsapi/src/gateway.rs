@@ -298,6 +298,11 @@ impl SmsapiGateway {
         }
     }
 
+    /// The recipients of `message`, in order, in requests of at most `batch_size`.
+    fn chunks<'m>(&self, message: &'m Message) -> std::slice::Chunks<'m, PhoneNumber> {
+        message.recipients().chunks(self.config.batch_size)
+    }
+
     /// The form of one send request.
     fn send_form(
         &self,
@@ -584,7 +589,7 @@ impl Gateway for SmsapiGateway {
         }
         let mut failed: Option<Error> = None;
         let mut answered = false;
-        for chunk in message.recipients().chunks(self.config.batch_size) {
+        for chunk in self.chunks(message) {
             if let Some(e) = &failed {
                 let skipped = Error::new(
                     e.kind(),
@@ -705,5 +710,45 @@ impl Gateway for SmsapiGateway {
                     .with_gateway(GATEWAY_ID)
             },
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn field(form: &[(&'static str, String)], key: &str) -> Option<String> {
+        form.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone())
+    }
+
+    proptest! {
+        // Each case builds an HTTP client (rustls): keep the case count modest.
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Whatever the recipient count and batch size: every recipient is in exactly one request,
+        /// in order, no request is larger than the batch size, and each carries one idx per
+        /// recipient (the per-recipient client key, same order) and check_idx=1.
+        #[test]
+        fn every_request_carries_one_idx_per_recipient(n in 1usize..40, batch in 1usize..12) {
+            let gw = SmsapiGateway::new(SmsapiConfig::builder("t").batch_size(batch).build().unwrap()).unwrap();
+            let numbers: Vec<String> = (0..n).map(|i| format!("48600{i:06}")).collect();
+            let m = Message::builder().to(numbers.join(",")).text("x").build().unwrap();
+            let mut seen = Vec::new();
+            for chunk in gw.chunks(&m) {
+                let form = gw.send_form(&m, chunk).unwrap();
+                let to: Vec<String> = field(&form, "to").unwrap().split(',').map(str::to_owned).collect();
+                let idx: Vec<String> = field(&form, "idx").unwrap().split('|').map(str::to_owned).collect();
+                prop_assert!(!to.is_empty() && to.len() <= batch);
+                prop_assert_eq!(to.len(), idx.len());
+                for (t, i) in to.iter().zip(&idx) {
+                    prop_assert_eq!(i, &format!("{}{t}", m.client_ref()));
+                    prop_assert!(i.chars().all(|c| c.is_ascii_alphanumeric()) && i.len() <= 255);
+                }
+                prop_assert_eq!(field(&form, "check_idx"), Some("1".to_owned()));
+                seen.extend(to);
+            }
+            prop_assert_eq!(seen, numbers);
+        }
     }
 }

@@ -177,3 +177,62 @@ fn acknowledgement_is_ok() {
     assert!(ack.content_type.starts_with("text/plain"));
     assert_eq!(p.provider(), "smsapi");
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// `MsgId`, status code, `idx`, `donedate`.
+    type Report = (String, u16, String, i64);
+
+    fn report() -> impl Strategy<Value = Report> {
+        ("[A-F0-9]{1,24}", 401u16..=411, "[a-z0-9]{1,40}", 1_000_000_000i64..2_000_000_000)
+    }
+
+    proptest! {
+        /// 1 to 5 reports written as SMSAPI writes them (comma lists zipped by position) come back
+        /// one for one, in order, with every field.
+        #[test]
+        fn dlr_lists_round_trip(reports in proptest::collection::vec(report(), 1..=5)) {
+            let mut seen = std::collections::HashSet::new();
+            let unique: Vec<_> = reports.iter().filter(|r| seen.insert((r.0.clone(), r.1))).cloned().collect();
+            let join = |f: &dyn Fn(&Report) -> String| {
+                reports.iter().map(f).collect::<Vec<_>>().join(",")
+            };
+            let query = format!(
+                "MsgId={}&status={}&idx={}&donedate={}",
+                join(&|r| r.0.clone()),
+                join(&|r| r.1.to_string()),
+                join(&|r| r.2.clone()),
+                join(&|r| r.3.to_string())
+            );
+            let d = deliveries(SmsapiWebhooks::new().parse(&get(&query)).unwrap());
+            prop_assert_eq!(d.len(), unique.len());
+            for (got, want) in d.iter().zip(&unique) {
+                prop_assert_eq!(&got.message_id, &want.0);
+                prop_assert_eq!(&got.raw_status, &want.1.to_string());
+                prop_assert_eq!(got.client_ref.as_deref(), Some(want.2.as_str()));
+                prop_assert_eq!(got.at.map(|t| t.timestamp()), Some(want.3));
+            }
+        }
+
+        /// Arbitrary parameters never panic: events or a typed error.
+        #[test]
+        fn arbitrary_params_never_panic(
+            pairs in proptest::collection::vec(
+                (prop_oneof![Just("MsgId".to_owned()), Just("status".to_owned()), Just("idx".to_owned()),
+                             Just("donedate".to_owned()), Just("to".to_owned()), Just("sms_from".to_owned()),
+                             Just("sms_text".to_owned()), Just("sms_date".to_owned()), "[a-z]{1,6}"],
+                 "\\PC{0,30}"),
+                0..8),
+            post in any::<bool>(),
+        ) {
+            let body: String = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(&pairs).finish();
+            let req = if post { post_form(&body) } else { get(&body) };
+            match SmsapiWebhooks::new().parse(&req) {
+                Ok(events) => prop_assert!(!events.is_empty()),
+                Err(e) => prop_assert!(matches!(e.http_status(), 400 | 405)),
+            }
+        }
+    }
+}

@@ -29,6 +29,14 @@ pub enum ConfigError {
         "the Infobip API key is empty; create one in the Infobip portal (it is sent as `Authorization: App <key>`)"
     )]
     EmptyApiKey,
+    /// The API key has characters an HTTP header cannot carry (the key itself is not shown).
+    #[error(
+        "the Infobip API key has {len} characters, some of them not visible ASCII (spaces, line breaks or non-ASCII); copy it again from the Infobip portal"
+    )]
+    InvalidApiKey {
+        /// Its length in characters.
+        len: usize,
+    },
     /// The default sender is invalid.
     #[error(transparent)]
     Sender(#[from] bramka_core::SenderError),
@@ -171,8 +179,12 @@ impl InfobipConfigBuilder {
     /// `localhost`, `127.0.0.1` and `[::1]` (tests), like Infobip's official SDK.
     pub fn build(self) -> Result<InfobipConfig, ConfigError> {
         let base_url = parse_base_url(&self.base_url)?;
-        if self.api_key.expose().trim().is_empty() {
+        let key = self.api_key.expose();
+        if key.trim().is_empty() {
             return Err(ConfigError::EmptyApiKey);
+        }
+        if !key.chars().all(|c| c.is_ascii_graphic()) {
+            return Err(ConfigError::InvalidApiKey { len: key.chars().count() });
         }
         let sender = self.sender.as_deref().map(Sender::parse).transpose()?;
         self.options.validate()?;

@@ -40,6 +40,8 @@ pub const MAX_PARTS: u8 = 25;
 pub struct InfobipGateway {
     pub(crate) config: InfobipConfig,
     http: reqwest::Client,
+    /// `App <key>`, marked sensitive so HTTP-level debug output never shows it.
+    auth: reqwest::header::HeaderValue,
     caps: Capabilities,
     /// Bulks seen in a status from which no change is possible (it never changes back), so a
     /// later illegal change is refused without any request.
@@ -56,6 +58,12 @@ impl InfobipGateway {
     /// A gateway for one account.
     pub fn new(config: InfobipConfig) -> Result<Self, Error> {
         let http = bramka_core::http::client(config.timeouts)?;
+        // The key was checked to be visible ASCII when the config was built.
+        let mut auth = reqwest::header::HeaderValue::from_str(&format!("App {}", config.api_key.expose()))
+            .map_err(|_| {
+                Error::config("the Infobip API key is not a valid header value").with_gateway(GATEWAY)
+            })?;
+        auth.set_sensitive(true);
         let caps = Capabilities::new()
             .with_batch_size(MAX_RECIPIENTS)
             .with(Capability::Schedule)
@@ -68,7 +76,7 @@ impl InfobipGateway {
             .with(Capability::InboundWebhook)
             .with_max_parts(MAX_PARTS)
             .with_idempotency(config.idempotency);
-        Ok(InfobipGateway { config, http, caps, settled_bulks: Mutex::new(HashMap::new()) })
+        Ok(InfobipGateway { config, http, auth, caps, settled_bulks: Mutex::new(HashMap::new()) })
     }
 
     /// The configuration.
@@ -380,7 +388,7 @@ impl InfobipGateway {
         let mut req = self
             .http
             .request(method.clone(), url)
-            .header(reqwest::header::AUTHORIZATION, format!("App {}", self.config.api_key.expose()))
+            .header(reqwest::header::AUTHORIZATION, self.auth.clone())
             .header(reqwest::header::ACCEPT, "application/json");
         if let Some(b) = body {
             req = req.json(b);

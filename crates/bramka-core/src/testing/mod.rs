@@ -1,9 +1,9 @@
 //! Test doubles for applications' own tests.
 //!
 //! Always available: [`NullGateway`] (accepts everything, sends nothing) and [`ConsoleGateway`]
-//! (`console://`, prints what would be sent). With the feature `test-util`: [`MockGateway`]
-//! (scripted results, records every call), [`RecordingGateway`] (wraps another gateway and
-//! records) and the operator [`conformance`] kit.
+//! (`console://`, prints what would be sent). With the feature `test-util`: `MockGateway`
+//! (scripted results, records every call), `RecordingGateway` (wraps another gateway and
+//! records) and the operator conformance kit (`testing::conformance`).
 
 #[cfg(feature = "test-util")]
 pub mod conformance;

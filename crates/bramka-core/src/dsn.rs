@@ -43,6 +43,11 @@
 //! Errors carry the DSN redacted the same way; for text that does not parse, everything between
 //! `://` and the last `@` is hidden, and error reasons never quote credentials.
 //!
+//! What parsing cannot know: a token written where the host goes (`smsapi://TOKEN`, `@default`
+//! forgotten), or a credential with an unencoded `?` followed by `key=`
+//! (`smsapi://TO?x=@default`), is read as a host and prints like one. Factories should refuse
+//! hosts they do not expect without quoting them.
+//!
 //! ```
 //! use bramka_core::Dsn;
 //!

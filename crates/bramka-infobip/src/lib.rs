@@ -55,6 +55,7 @@
 //! | inbound webhook | yes | [`InfobipWebhooks`]; pull: [`InfobipGateway::inbound_messages`] |
 //! | signed webhooks | no (Infobip does not sign) | protect the URL yourself |
 //! | test mode | no | |
+//! | preview | yes | [`InfobipGateway::preview`] (`POST /sms/1/preview`): Infobip's own part count |
 //! | max parts | 25 | status 25 `REJECTED_MESSAGE_TOO_LONG` beyond |
 //! | idempotency | `ClientReference` (default) | see below |
 //!
@@ -110,6 +111,7 @@ mod dsn;
 mod errors;
 mod gateway;
 mod options;
+mod preview;
 mod reports;
 mod webhook;
 mod wire;
@@ -121,5 +123,6 @@ pub use gateway::{InfobipGateway, MAX_PARTS, MAX_RECIPIENTS, MAX_SCHEDULE_AHEAD_
 pub use options::{
     InfobipOptions, Language, LanguageCode, OptionError, SpeedLimit, SpeedUnit, Transliteration,
 };
+pub use preview::Preview;
 pub use reports::{LogsPage, LogsQuery, ReportsQuery};
 pub use webhook::InfobipWebhooks;

@@ -219,3 +219,35 @@ async fn duplicate_submission_entries_do_not_hide_the_original() {
     assert!(!r.state.is_final());
     h.finish().await;
 }
+
+/// The spec's preview examples: bodies exactly as the fixtures, answers mapped.
+#[tokio::test]
+async fn preview_with_language_and_transliteration() {
+    use bramka_infobip::{LanguageCode, Transliteration};
+    use wiremock::matchers::body_json;
+    let h = harness().await;
+    for (req, resp) in [
+        ("preview-request-basic.json", "preview-response-basic.json"),
+        ("preview-request-language-tr.json", "preview-response-language-tr.json"),
+        ("preview-request-transliteration-greek.json", "preview-response-transliteration-greek.json"),
+    ] {
+        api("POST", "/sms/1/preview")
+            .and(body_json(support::fixture_json(req)))
+            .respond_with(body(resp))
+            .expect(1)
+            .mount(&h.server)
+            .await;
+    }
+    let basic = support::fixture_json("preview-request-basic.json");
+    let p = h.gw.preview(basic["text"].as_str().unwrap(), None, Some(Transliteration::None)).await.unwrap();
+    assert_eq!((p.len(), p[0].parts, p[0].characters_remaining), (1, 1, 100));
+    let tr = support::fixture_json("preview-request-language-tr.json");
+    let p = h.gw.preview(tr["text"].as_str().unwrap(), Some(LanguageCode::Turkish), None).await.unwrap();
+    assert_eq!((p[0].parts, p[0].characters_remaining, p[0].language.as_deref()), (2, 36, None));
+    assert_eq!((p[1].parts, p[1].characters_remaining, p[1].language.as_deref()), (1, 57, Some("TR")));
+    let gr = support::fixture_json("preview-request-transliteration-greek.json");
+    let p = h.gw.preview(gr["text"].as_str().unwrap(), None, Some(Transliteration::Greek)).await.unwrap();
+    assert_eq!((p[1].parts, p[1].transliteration.as_deref()), (1, Some("GREEK")));
+    assert!(p[1].text.starts_with("ΩΣ MEΓAPIKO"), "{}", p[1].text);
+    h.finish().await;
+}

@@ -92,6 +92,7 @@ fn schema_name(method: &str, path: &str) -> &'static str {
         ("POST", "/sms/3/messages") => "SmsRequestEnvelope",
         ("PUT", "/sms/1/bulks") => "BulkRequest",
         ("PUT", "/sms/1/bulks/status") => "UpdateStatusRequest",
+        ("POST", "/sms/1/preview") => "PreviewRequest",
         other => panic!("no request schema known for {other:?}: add it to tests/support"),
     }
 }

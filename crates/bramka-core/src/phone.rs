@@ -438,7 +438,8 @@ mod tests {
 
     #[test]
     fn accepted_forms_give_the_same_number() {
-        for s in ["+48 600-100-200", "(+48) 600 100 200", "0048600100200", "48600100200", " +48.600/100/200 "] {
+        for s in ["+48 600-100-200", "(+48) 600 100 200", "0048600100200", "48600100200", " +48.600/100/200 "]
+        {
             assert_eq!(PhoneNumber::parse(s).unwrap().digits(), "48600100200", "{s}");
         }
         assert_eq!(PhoneNumber::parse_with("600 100 200", &pl()).unwrap().digits(), "48600100200");

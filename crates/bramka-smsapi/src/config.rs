@@ -353,25 +353,10 @@ impl SmsapiConfigBuilder {
         if self.token.expose().trim().is_empty() {
             return Err(ConfigError::EmptyToken);
         }
-        let base_url = match &self.base_url {
-            None => self.platform.base_url(),
-            Some(raw) => {
-                let bad = |reason: &str| ConfigError::BaseUrl { url: raw.clone(), reason: reason.to_owned() };
-                let u = Url::parse(raw.trim()).map_err(|e| bad(&e.to_string()))?;
-                if !matches!(u.scheme(), "http" | "https") {
-                    return Err(bad("the scheme must be http or https"));
-                }
-                if u.host_str().is_none_or(str::is_empty) {
-                    return Err(bad("a host is required"));
-                }
-                if !u.username().is_empty() || u.password().is_some() {
-                    return Err(bad("credentials do not belong in the URL; use the token"));
-                }
-                if u.query().is_some() || u.fragment().is_some() {
-                    return Err(bad("a query or fragment is not accepted"));
-                }
-                with_trailing_slash(u)
-            }
+        let base_url = match (&self.base_url, &self.platform) {
+            (Some(raw), _) => check_base_url(raw)?,
+            (None, Platform::Custom(u)) => check_base_url(u.as_str())?,
+            (None, p) => p.base_url(),
         };
         let sender = self.sender.as_deref().map(Sender::parse).transpose()?;
         if let Some(n) = self.max_parts
@@ -405,6 +390,36 @@ impl SmsapiConfigBuilder {
     }
 }
 
+/// Checks a base URL: absolute http(s), a host, no credentials, query or fragment.
+fn check_base_url(raw: &str) -> Result<Url, ConfigError> {
+    let bad = |reason: &str| ConfigError::BaseUrl { url: redact_userinfo(raw), reason: reason.to_owned() };
+    let u = Url::parse(raw.trim()).map_err(|e| bad(&e.to_string()))?;
+    if !matches!(u.scheme(), "http" | "https") {
+        return Err(bad("the scheme must be http or https"));
+    }
+    if u.host_str().is_none_or(str::is_empty) {
+        return Err(bad("a host is required"));
+    }
+    if !u.username().is_empty() || u.password().is_some() {
+        return Err(bad("credentials do not belong in the URL; use the token"));
+    }
+    if u.query().is_some() || u.fragment().is_some() {
+        return Err(bad("a query or fragment is not accepted"));
+    }
+    Ok(with_trailing_slash(u))
+}
+
+/// The URL with anything between `://` and the last `@` of the authority replaced by `***`, so an
+/// error never prints credentials someone put in it.
+fn redact_userinfo(raw: &str) -> String {
+    let Some(start) = raw.find("://").map(|i| i + 3) else { return raw.to_owned() };
+    let authority_end = raw[start..].find(['/', '?', '#']).map_or(raw.len(), |i| start + i);
+    match raw[start..authority_end].rfind('@') {
+        Some(at) => format!("{}***{}", &raw[..start], &raw[start + at..]),
+        None => raw.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -425,8 +440,19 @@ mod tests {
         assert_eq!(e, ConfigError::EmptyToken);
         let e = SmsapiConfig::builder("t").base_url("ftp://x").build().unwrap_err();
         assert!(e.to_string().contains("http or https"), "{e}");
-        let e = SmsapiConfig::builder("t").base_url("https://u:p@x/").build().unwrap_err();
+        let e = SmsapiConfig::builder("t").base_url("https://u:s3cret@x/sms").build().unwrap_err();
         assert!(matches!(e, ConfigError::BaseUrl { .. }), "{e}");
+        assert!(e.to_string().contains("https://***@x/sms") && !e.to_string().contains("s3cret"), "{e}");
+        let e = SmsapiConfig::builder("t")
+            .platform(Platform::Custom(Url::parse("ftp://files.example/").unwrap()))
+            .build()
+            .unwrap_err();
+        assert!(e.to_string().contains("http or https"), "{e}");
+        let c = SmsapiConfig::builder("t")
+            .platform(Platform::Custom(Url::parse("https://api2.smsapi.pl").unwrap()))
+            .build()
+            .unwrap();
+        assert_eq!(c.base_url().as_str(), "https://api2.smsapi.pl/");
         let e = SmsapiConfig::builder("t").max_parts(11).build().unwrap_err();
         assert!(e.to_string().contains("1 to 10"), "{e}");
         let e = SmsapiConfig::builder("t").max_parts(0).build().unwrap_err();

@@ -30,7 +30,7 @@ pub const OPTIONS: &[&str] = &[
 /// | host `com` | `https://api.smsapi.com/` |
 /// | any other `host[:port][/path]` | `https://host[:port]/path/` (`http://` for `localhost` and `127.0.0.1`, for tests) |
 /// | `from` | default sender name |
-/// | `type` | `pro` (default), `eco`, `2way` |
+/// | `type` | `pro` (default), `eco`, `2way`, or `priority` (`pro` with `fast=1`) |
 /// | `test`, `normalize`, `fast`, `flash` | `1`/`0`, `true`/`false`, ... |
 /// | `max_parts` | 1 to 10 |
 /// | `batch_size` | recipients per request |
@@ -93,13 +93,24 @@ impl SmsapiConfig {
         if let Some(from) = dsn.option("from").filter(|f| !f.is_empty()) {
             b = b.sender(from);
         }
+        let fast = dsn.bool_option("fast")?;
         if let Some(t) = dsn.option("type") {
-            let ty = MessageType::parse(t).ok_or_else(|| DsnError::InvalidOption {
-                key: "type".into(),
-                value: t.into(),
-                expected: "pro, eco or 2way".into(),
-            })?;
-            b = b.message_type(ty);
+            // Seed 001's three SMSAPI types: Eco, Pro, and Priority (= Pro through the fast queue).
+            if t.trim().eq_ignore_ascii_case("priority") {
+                if fast == Some(false) {
+                    return Err(Error::config(
+                        "smsapi:// type=priority means the fast queue; it cannot be combined with fast=0",
+                    ));
+                }
+                b = b.message_type(MessageType::Pro).fast(true);
+            } else {
+                let ty = MessageType::parse(t).ok_or_else(|| DsnError::InvalidOption {
+                    key: "type".into(),
+                    value: t.into(),
+                    expected: "pro, eco, 2way or priority (pro with fast=1)".into(),
+                })?;
+                b = b.message_type(ty);
+            }
         }
         if let Some(v) = dsn.bool_option("test")? {
             b = b.test_mode(v);
@@ -107,7 +118,7 @@ impl SmsapiConfig {
         if let Some(v) = dsn.bool_option("normalize")? {
             b = b.normalize(v);
         }
-        if let Some(v) = dsn.bool_option("fast")? {
+        if let Some(v) = fast {
             b = b.fast(v);
         }
         if let Some(v) = dsn.bool_option("flash")? {

@@ -212,7 +212,8 @@ impl SmsapiGateway {
                     let mut msg = r.message.clone().unwrap_or_default();
                     if let Some(inv) = r.invalid_numbers.as_ref().filter(|v| !v.is_empty()) {
                         let list: Vec<String> = inv.iter().map(describe_invalid).collect();
-                        msg = format!("{msg}; invalid numbers: {}", list.join(", "));
+                        let sep = if msg.trim().is_empty() { "" } else { "; " };
+                        msg = format!("{msg}{sep}invalid numbers: {}", list.join(", "));
                     }
                     Err(self.code_error(a, code, Some(&msg)))
                 }

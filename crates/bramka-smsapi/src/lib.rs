@@ -20,7 +20,7 @@
 //! | `smsapi://TOKEN@com` | SMSAPI.com (`https://api.smsapi.com/`) |
 //! | `smsapi://TOKEN@api2.smsapi.pl` | any host (here the backup server); `smsio.example/api` keeps the path |
 //! | `?from=Shop` | default sender name (registered and active) |
-//! | `?type=eco` | message type: `pro` (default), `eco`, `2way` |
+//! | `?type=eco` | message type: `pro` (default), `eco`, `2way`; `priority` = `pro` with `fast=1` |
 //! | `?test=1` | test mode: validated, answered, nothing sent or charged |
 //! | `?normalize=1` | SMSAPI replaces diacritics |
 //! | `?fast=1` | priority queue (charged extra) |

@@ -57,6 +57,9 @@ fn options() {
     assert_eq!((c.max_parts(), c.batch_size()), (None, 100));
     assert_eq!(c.timeouts().request, Duration::from_secs(30));
     assert_eq!(cfg("smsapi://t@default?type=2way&test=0").message_type(), MessageType::TwoWay);
+    let c = cfg("smsapi://t@default?type=priority");
+    assert_eq!((c.message_type(), c.fast()), (MessageType::Pro, true));
+    assert!(cfg("smsapi://t@default?type=Priority&fast=1").fast());
     assert!(!cfg("smsapi://t@default?test=0").test_mode());
     // Percent-encoded tokens are decoded.
     assert_eq!(cfg("smsapi://a%40b%3Ac@default").token().expose(), "a@b:c");
@@ -74,7 +77,8 @@ fn bad_dsns_say_what_would_be_accepted() {
     assert!(err("smsapi://user:pass@default").contains("login and password are not supported"));
     let e = err("smsapi://t@default?test=maybe");
     assert!(e.contains("\"maybe\"") && e.contains("test") && e.contains("false"), "{e}");
-    assert!(err("smsapi://t@default?type=priority").contains("pro, eco or 2way"));
+    assert!(err("smsapi://t@default?type=premium").contains("pro, eco, 2way or priority"));
+    assert!(err("smsapi://t@default?type=priority&fast=0").contains("cannot be combined with fast=0"));
     assert!(err("smsapi://t@default?max_parts=11").contains("1 to 10"));
     assert!(err("smsapi://t@default?max_parts=x").contains("a number from 1 to 10"));
     let e = err("smsapi://t@default?timeout=soon");

@@ -210,3 +210,76 @@ async fn round_robin_moves_on_only_after_not_sent() {
     assert!(e.may_have_been_sent());
     assert_eq!((a.calls().len(), b.calls().len()), (2, 2));
 }
+
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn outcome() -> impl Strategy<Value = MockResult> {
+        prop_oneof![
+            Just(MockResult::Accept),
+            Just(MockResult::TimeoutAfterSending),
+            Just(MockResult::Fail(err(ErrorKind::Network, Certainty::NotSent))),
+            Just(MockResult::Fail(err(ErrorKind::Auth, Certainty::NotSent))),
+            Just(MockResult::Fail(err(ErrorKind::Unavailable, Certainty::MaybeSent))),
+        ]
+    }
+
+    fn maybe_sent(r: &MockResult) -> bool {
+        match r {
+            MockResult::TimeoutAfterSending => true,
+            MockResult::Fail(e) => e.may_have_been_sent(),
+            _ => false,
+        }
+    }
+
+    proptest! {
+        /// For any scripts: a send moves to another gateway only after NotSent failures, goes out
+        /// through at most one gateway, and its outcome has the right certainty.
+        #[test]
+        fn never_past_a_maybe_sent(
+            scripts in proptest::collection::vec(proptest::collection::vec(outcome(), 0..6), 3),
+            round in any::<bool>(),
+            sends in 1usize..8,
+            pause in 0u64..90,
+        ) {
+            let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+            let mocks: Vec<MockGateway> = (0..3).map(|i| MockGateway::new().with_id(format!("g{i}"))).collect();
+            for (m, s) in mocks.iter().zip(&scripts) {
+                m.push_results(s.clone());
+            }
+            let list: Vec<Arc<dyn Gateway>> =
+                mocks.iter().map(|m| Arc::new(m.clone()) as Arc<dyn Gateway>).collect();
+            let clock = clock();
+            let gw: Box<dyn Gateway> = if round {
+                Box::new(RoundRobin::new(list).unwrap().with_clock(Arc::new(clock.clone())))
+            } else {
+                Box::new(Failover::new(list).unwrap().with_clock(Arc::new(clock.clone())))
+            };
+            for _ in 0..sends {
+                let m = msg();
+                let before: Vec<usize> = mocks.iter().map(|g| g.calls().len()).collect();
+                let outcome = rt.block_on(gw.send(&m));
+                clock.advance(Duration::from_secs(pause));
+                let results: Vec<MockResult> = (0..3)
+                    .filter(|&i| mocks[i].calls().len() > before[i])
+                    .map(|i| {
+                        prop_assert_eq!(mocks[i].calls().len(), before[i] + 1, "a gateway called twice");
+                        Ok(scripts[i].get(before[i]).cloned().unwrap_or(MockResult::Accept))
+                    })
+                    .collect::<Result<_, _>>()?;
+                prop_assert!(!results.is_empty());
+                let maybes = results.iter().filter(|r| maybe_sent(r)).count();
+                let accepts = results.iter().filter(|r| matches!(r, MockResult::Accept)).count();
+                prop_assert!(maybes + accepts <= 1, "moved on after a MaybeSent or an accept: {results:?}");
+                let outs: usize = mocks.iter().map(|g| g.sent_count(&m, &m.recipients()[0])).sum();
+                prop_assert!(outs <= 1, "went out {} times", outs);
+                match &outcome {
+                    Ok(_) => prop_assert_eq!(accepts, 1),
+                    Err(e) if e.may_have_been_sent() => prop_assert_eq!(maybes, 1),
+                    Err(_) => prop_assert_eq!((maybes, accepts, outs), (0, 0, 0)),
+                }
+            }
+        }
+    }
+}

@@ -177,3 +177,47 @@ async fn a_connected_expression_sends() {
     let m = Message::builder().to("+48600100200").text("Hi").build().unwrap();
     assert!(gw.send(&m).await.unwrap().all_accepted());
 }
+
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn dsn_with(token: &str, kind: u8) -> String {
+        match kind % 4 {
+            0 => format!("fake://{token}@a?region=eu"),
+            1 => format!("twilio://AC1:{token}@default?from=Shop"),
+            2 => format!("smsapi://{token}@default"),
+            _ => format!("fake://{token}@b:notaport"),
+        }
+    }
+
+    proptest! {
+        /// Whatever the expression and whether it connects, no token appears in the redacted
+        /// expression or in the error.
+        #[test]
+        fn tokens_never_appear(
+            tokens in proptest::collection::vec("[A-Za-z0-9]{12,20}", 1..4),
+            kinds in proptest::collection::vec(any::<u8>(), 4),
+            ops in proptest::collection::vec(prop_oneof![Just(" || "), Just("&&"), Just(" && ")], 4),
+        ) {
+            let mut expr = String::new();
+            for (i, t) in tokens.iter().enumerate() {
+                if i > 0 {
+                    expr.push_str(ops[i]);
+                }
+                expr.push_str(&dsn_with(t, kinds[i]));
+            }
+            let redacted = redact_expression(&expr);
+            let outcome = match registry().connect(&expr) {
+                Ok(gw) => format!("{gw:?}"),
+                Err(e) => format!("{e} {e:?}"),
+            };
+            for t in &tokens {
+                prop_assert!(!redacted.contains(t.as_str()), "{redacted}");
+                prop_assert!(!outcome.contains(t.as_str()), "{outcome}");
+            }
+            // As many DSNs come out as went in.
+            prop_assert_eq!(redacted.matches("://").count(), tokens.len());
+        }
+    }
+}

@@ -67,8 +67,8 @@ pub use email::{EmailError, EmailSender};
 pub use engine::{DispatchReport, Inbound};
 pub use error::{ConfigError, ExportError, StoreError};
 pub use model::{
-    Channel, Ingested, MessageQuery, OutboxDraft, OutboxEntry, OutboxState, Outcome, Purpose, StoredMessage,
-    VoteOutcome,
+    Bucket, Channel, Ingested, MessageQuery, OutboxDraft, OutboxEntry, OutboxState, Outcome, Purpose,
+    StoredMessage, VoteOutcome,
 };
 pub use poll::{Limit, LimitPeriod, Poll, PollBuilder, PollOption, PollReplies};
 pub use stats::{OptionStat, Statistics};

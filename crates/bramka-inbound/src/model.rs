@@ -82,6 +82,14 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// The bucket the message went to (`unmatched`, an inbox, a poll).
+    pub fn bucket(&self) -> Bucket {
+        match self {
+            Outcome::Unmatched => Bucket::Unmatched,
+            Outcome::Inbox { inbox } => Bucket::Inbox(inbox.clone()),
+            Outcome::Poll { poll, .. } => Bucket::Poll(poll.clone()),
+        }
+    }
     /// The poll id, for poll answers.
     pub fn poll(&self) -> Option<&str> {
         match self {
@@ -246,6 +254,29 @@ impl OutboxEntry {
     }
 }
 
+/// Where a message went, as a filter.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Bucket {
+    /// The unmatched bucket.
+    Unmatched,
+    /// A named inbox.
+    Inbox(String),
+    /// Answers to a poll.
+    Poll(String),
+}
+
+impl Bucket {
+    /// `("unmatched", "")`, `("inbox", name)` or `("poll", id)`: the stored form.
+    pub fn parts(&self) -> (&'static str, &str) {
+        match self {
+            Bucket::Unmatched => ("unmatched", ""),
+            Bucket::Inbox(n) => ("inbox", n),
+            Bucket::Poll(p) => ("poll", p),
+        }
+    }
+}
+
 /// A filter for received messages. Every field is optional; `to` and `from` are normalised.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -258,8 +289,8 @@ pub struct MessageQuery {
     pub to: Option<String>,
     /// The sender.
     pub from: Option<String>,
-    /// Only answers to this poll.
-    pub poll: Option<String>,
+    /// Only messages that went to this bucket.
+    pub bucket: Option<Bucket>,
 }
 
 impl MessageQuery {
@@ -285,7 +316,17 @@ impl MessageQuery {
     }
     /// Answers to this poll.
     pub fn poll(mut self, id: &str) -> Self {
-        self.poll = Some(id.to_owned());
+        self.bucket = Some(Bucket::Poll(id.to_owned()));
+        self
+    }
+    /// Routed to this inbox.
+    pub fn inbox(mut self, name: &str) -> Self {
+        self.bucket = Some(Bucket::Inbox(name.to_owned()));
+        self
+    }
+    /// Matched no route.
+    pub fn unmatched(mut self) -> Self {
+        self.bucket = Some(Bucket::Unmatched);
         self
     }
     /// Whether a stored message matches (used by stores that filter in memory).
@@ -294,6 +335,6 @@ impl MessageQuery {
             && self.until.is_none_or(|u| m.received_at < u)
             && self.to.as_ref().is_none_or(|t| &m.to == t)
             && self.from.as_ref().is_none_or(|f| &m.from == f)
-            && self.poll.as_ref().is_none_or(|p| m.outcome.poll() == Some(p.as_str()))
+            && self.bucket.as_ref().is_none_or(|b| &m.outcome.bucket() == b)
     }
 }

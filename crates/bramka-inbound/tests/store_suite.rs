@@ -252,31 +252,41 @@ async fn in_flight_entries_are_never_resent(f: Fixture) {
 }
 
 async fn inbox_queries(f: Fixture) {
-    let engine = Inbound::new(poll_config(Limit::UNLIMITED, false), f.store.clone());
+    let mut cfg = poll_config(Limit::UNLIMITED, false);
+    cfg.add_route(NUM, "INFO", bramka_inbound::Target::Inbox("info".into())).unwrap();
+    let clock = Arc::new(bramka_core::clock::ManualClock::new(common::at("2026-06-01T08:00:00Z")));
+    let engine = Inbound::new(cfg, f.store.clone()).with_clock(clock);
     let rows = [
         ("q1", "+48600100201", NUM, "vote a", "2026-05-01T10:00:00Z"),
         ("q2", "+48600100202", NUM, "hello", "2026-05-02T10:00:00Z"),
         ("q3", "+48600100201", "+48790999999", "other number", "2026-05-03T10:00:00Z"),
         ("q4", "+48600100201", NUM, "vote b", "2026-05-04T10:00:00Z"),
+        ("q5", "+48600100209", NUM, "info hi", "2026-05-05T10:00:00Z"),
     ];
     for (id, from, to, text, t) in rows {
         engine.ingest(&inbound(id, from, to, text, t)).await.unwrap();
     }
     let ids = |v: Vec<bramka_inbound::StoredMessage>| v.into_iter().map(|m| m.message_id).collect::<Vec<_>>();
     let s = &f.store;
-    assert_eq!(ids(s.messages_page(&MessageQuery::all(), 0, 10).await.unwrap()), ["q1", "q2", "q3", "q4"]);
+    assert_eq!(
+        ids(s.messages_page(&MessageQuery::all(), 0, 10).await.unwrap()),
+        ["q1", "q2", "q3", "q4", "q5"]
+    );
     let range =
         MessageQuery::all().between(common::at("2026-05-02T00:00:00Z"), common::at("2026-05-04T10:00:00Z"));
     assert_eq!(ids(s.messages_page(&range, 0, 10).await.unwrap()), ["q2", "q3"]);
     assert_eq!(
         ids(s.messages_page(&MessageQuery::all().to("48790100200"), 0, 10).await.unwrap()),
-        ["q1", "q2", "q4"]
+        ["q1", "q2", "q4", "q5"]
     );
     assert_eq!(
         ids(s.messages_page(&MessageQuery::all().from("+48 600 100 201").to(NUM), 0, 10).await.unwrap()),
         ["q1", "q4"]
     );
     assert_eq!(ids(s.messages_page(&MessageQuery::all().poll("p"), 0, 10).await.unwrap()), ["q1", "q4"]);
+    assert_eq!(ids(s.messages_page(&MessageQuery::all().unmatched(), 0, 10).await.unwrap()), ["q2", "q3"]);
+    assert_eq!(ids(s.messages_page(&MessageQuery::all().inbox("info"), 0, 10).await.unwrap()), ["q5"]);
+    assert!(s.messages_page(&MessageQuery::all().poll("other"), 0, 10).await.unwrap().is_empty());
     // Keyset paging.
     let page1 = s.messages_page(&MessageQuery::all(), 0, 2).await.unwrap();
     let page2 = s.messages_page(&MessageQuery::all(), page1[1].row, 2).await.unwrap();
@@ -285,6 +295,7 @@ async fn inbox_queries(f: Fixture) {
     let stored = s.messages_page(&MessageQuery::all(), 0, 1).await.unwrap().remove(0);
     assert_eq!(stored.text, "vote a");
     assert_eq!(stored.received_at, common::at("2026-05-01T10:00:00Z"));
+    assert_eq!(stored.first_seen, common::at("2026-06-01T08:00:00Z"), "first seen comes from the clock");
 }
 
 macro_rules! store_suite {

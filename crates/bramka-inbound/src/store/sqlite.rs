@@ -31,13 +31,14 @@ CREATE TABLE IF NOT EXISTS messages (
     text TEXT NOT NULL,
     received_at INTEGER NOT NULL,
     first_seen INTEGER NOT NULL,
-    poll TEXT,
+    kind TEXT NOT NULL,
+    target TEXT NOT NULL,
     outcome TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS messages_received ON messages(received_at);
 CREATE INDEX IF NOT EXISTS messages_receiver ON messages(receiver, row);
 CREATE INDEX IF NOT EXISTS messages_sender ON messages(sender, row);
-CREATE INDEX IF NOT EXISTS messages_poll ON messages(poll, row);
+CREATE INDEX IF NOT EXISTS messages_bucket ON messages(kind, target, row);
 CREATE TABLE IF NOT EXISTS votes (
     message_row INTEGER PRIMARY KEY REFERENCES messages(row),
     poll TEXT NOT NULL,
@@ -161,9 +162,11 @@ impl Transaction for SqlTx<'_> {
             .optional()?)
     }
     fn insert_message(&mut self, key: &str, m: &StoredMessage) -> Result<i64, StoreError> {
+        let b = m.outcome.bucket();
+        let bucket = b.parts();
         self.0.execute(
             "INSERT INTO messages (dedupe_key, gateway, message_id, sender, receiver, text, received_at, \
-             first_seen, poll, outcome) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+             first_seen, kind, target, outcome) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             params![
                 key,
                 m.gateway,
@@ -173,7 +176,8 @@ impl Transaction for SqlTx<'_> {
                 m.text,
                 micros(m.received_at),
                 micros(m.first_seen),
-                m.outcome.poll(),
+                bucket.0,
+                bucket.1,
                 serde_json::to_string(&m.outcome)?
             ],
         )?;
@@ -361,8 +365,10 @@ impl Store for SqliteStore {
             if let Some(f) = &q.from {
                 cond(&mut sql, "sender", "=", Value::Text(f.clone()));
             }
-            if let Some(p) = &q.poll {
-                cond(&mut sql, "poll", "=", Value::Text(p.clone()));
+            if let Some(b) = &q.bucket {
+                let (kind, target) = b.parts();
+                cond(&mut sql, "kind", "=", Value::Text(kind.to_owned()));
+                cond(&mut sql, "target", "=", Value::Text(target.to_owned()));
             }
             args.push(Value::Integer(limit));
             sql.push_str(&format!(" ORDER BY row LIMIT ?{}", args.len()));

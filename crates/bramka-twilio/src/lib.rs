@@ -95,7 +95,7 @@ pub use dsn::{SCHEME, TwilioFactory};
 pub use gateway::{SendError, TwilioGateway};
 pub use model::{ListFilter, ListFilterError, MessagePage, MessageStatus, TwilioMessage};
 pub use signature::SignatureError;
-pub use webhook::{MessagingResponse, TwilioWebhooks, TwimlError};
+pub use webhook::{IDEMPOTENCY_HEADER, MessagingResponse, TwilioWebhooks, TwimlError};
 
 /// Every error code bramka maps, with its kind and certainty (the single table in `errors.rs`).
 pub fn error_table() -> impl Iterator<Item = (u32, bramka_core::ErrorKind, bramka_core::Certainty)> {

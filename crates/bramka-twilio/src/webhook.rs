@@ -17,6 +17,10 @@ use crate::limits::MAX_BODY_CHARS;
 use crate::model::MessageStatus;
 use crate::signature::{self, SIGNATURE_HEADER, SignatureError};
 
+/// The header Twilio sets on webhook requests, the same on retried deliveries; copied into the
+/// event's `raw` map under this name so handlers can de-duplicate.
+pub const IDEMPOTENCY_HEADER: &str = "I-Twilio-Idempotency-Token";
+
 #[derive(Clone)]
 enum Mode {
     Verify(Vec<Secret>),
@@ -190,7 +194,17 @@ impl WebhookParser for TwilioWebhooks {
                 "a JSON-body (bodySHA256) webhook is not an SMS status or inbound webhook; use verify() for other products",
             ));
         }
-        Ok(vec![self.event(Self::params(request))?])
+        let mut event = self.event(Self::params(request))?;
+        // Twilio's de-duplication key for retried webhook deliveries [obs], kept for the caller.
+        if let Some(token) = request.header(IDEMPOTENCY_HEADER) {
+            let raw = match &mut event {
+                WebhookEvent::Delivery(d) => &mut d.raw,
+                WebhookEvent::Inbound(m) => &mut m.raw,
+                _ => return Ok(vec![event]),
+            };
+            raw.insert(IDEMPOTENCY_HEADER.to_owned(), token.to_owned());
+        }
+        Ok(vec![event])
     }
 
     /// An empty TwiML `<Response/>` for inbound messages (no reply), an empty `200` for status

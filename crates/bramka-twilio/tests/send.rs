@@ -508,3 +508,49 @@ async fn single_invalid_recipient_is_a_rejected_entry() {
     assert!(!report.all_accepted());
     assert_eq!(report.rejected().next().unwrap().state.error().unwrap().kind(), ErrorKind::InvalidRecipient);
 }
+
+#[tokio::test]
+async fn every_option_at_once_uses_only_declared_names() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(MESSAGES_PATH))
+        .and(FormExact::new(&[
+            ("To", "+14155552671"),
+            ("From", "+15005550006"),
+            ("MessagingServiceSid", MG),
+            ("Body", "All options"),
+            ("StatusCallback", "https://example.com/cb"),
+            ("ValidityPeriod", "3600"),
+            ("ScheduleType", "fixed"),
+            ("SendAt", "2026-08-20T08:00:00Z"),
+            ("SmartEncoded", "false"),
+            ("ShortenUrls", "true"),
+        ]))
+        .respond_with(json_response(201, "message_create_scheduled_201.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let clock = clock();
+    let gw = gateway_with_clock(
+        builder(&server)
+            .from("+15005550006")
+            .messaging_service_sid(MG)
+            .smart_encoded(false)
+            .shorten_urls(true),
+        &clock,
+    );
+    let msg = Message::builder()
+        .to("+14155552671")
+        .text("All options")
+        .callback_url("https://example.com/cb".parse().unwrap())
+        .validity(Duration::from_secs(3600))
+        .send_at("2026-08-20T08:00:00Z".parse().unwrap())
+        .build()
+        .unwrap();
+    gw.send(&msg).await.unwrap();
+    assert_requests_declared(&server).await;
+    let names: std::collections::BTreeSet<String> =
+        form_pairs(&server.received_requests().await.unwrap()[0].body).into_iter().map(|(k, _)| k).collect();
+    assert_eq!(names.len(), 10);
+    assert!(names.is_subset(&declared("CreateMessage", "form_parameters")));
+}

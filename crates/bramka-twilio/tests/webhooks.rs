@@ -184,6 +184,10 @@ fn status_callback_delivered_keeps_raw_dlr_date_raw() {
     let d = delivery("webhook_status_delivered.json");
     assert_eq!(d.state, DeliveryState::Delivered);
     assert_eq!(d.raw.get("RawDlrDoneDate").map(String::as_str), Some("2608111530"));
+    assert_eq!(
+        d.raw.get("I-Twilio-Idempotency-Token").map(String::as_str),
+        Some("9d4619a7-589f-b7ad-3b58-6c874c459cf0")
+    );
     assert_eq!(d.at, None);
 }
 
@@ -219,6 +223,10 @@ fn inbound_sms_and_twiml_reply() {
     assert_eq!(m.received_at, "2026-08-11T15:00:00Z".parse::<chrono::DateTime<chrono::Utc>>().unwrap());
     assert_eq!(m.raw.get("MessagingServiceSid").map(String::as_str), Some(MG));
     assert_eq!(m.raw.get("ToCity").map(String::as_str), Some(""));
+    assert_eq!(
+        m.raw.get(bramka_twilio::IDEMPOTENCY_HEADER).map(String::as_str),
+        Some("d44acd53-b1a6-9801-87a3-8ee70f24392c")
+    );
 
     let reply = MessagingResponse::new()
         .message("Thanks, your vote for B was counted.")

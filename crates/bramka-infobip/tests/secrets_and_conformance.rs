@@ -96,7 +96,7 @@ async fn key_never_printed_and_conformance_passes() {
     // A Deprecation header is logged at WARN (reference §1).
     assert!(logs.lines().any(|l| l.starts_with("WARN") && l.contains("deprecated")), "{logs}");
 
-    let mut kit = Conformance::new(Arc::new(h.gw)).secret(KEY);
+    let mut kit = Conformance::new(h.gw.clone()).secret(KEY);
     for (label, text) in [
         ("auth error Display", auth.to_string()),
         ("auth error Debug", format!("{auth:?}")),

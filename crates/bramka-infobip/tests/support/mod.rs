@@ -6,7 +6,7 @@
 use std::sync::{Arc, OnceLock};
 
 use bramka_core::clock::ManualClock;
-use bramka_infobip::{InfobipConfig, InfobipGateway, InfobipOptions};
+use bramka_infobip::{InfobipConfig, InfobipGateway};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use wiremock::matchers::{header, method, path};
@@ -33,7 +33,7 @@ pub fn now() -> DateTime<Utc> {
 /// A mock server and a gateway pointed at it, with a manual clock at [`now`].
 pub struct Harness {
     pub server: MockServer,
-    pub gw: InfobipGateway,
+    pub gw: Arc<InfobipGateway>,
     pub clock: ManualClock,
 }
 
@@ -47,13 +47,9 @@ pub async fn harness_with(
     let server = MockServer::start().await;
     let clock = ManualClock::new(now());
     let builder = InfobipConfig::builder(&server.uri(), KEY).clock(Arc::new(clock.clone()));
-    let gw = InfobipGateway::new(f(builder).build().unwrap()).unwrap();
+    let gw = Arc::new(InfobipGateway::new(f(builder).build().unwrap()).unwrap());
     assert!(server.uri().starts_with("http://127.0.0.1:"), "{}", server.uri());
     Harness { server, gw, clock }
-}
-
-pub fn default_options() -> InfobipOptions {
-    InfobipOptions::new()
 }
 
 /// A mock matching method, path and the `Authorization: App <key>` header.

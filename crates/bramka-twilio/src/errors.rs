@@ -58,11 +58,16 @@ pub(crate) fn classify(code: u32) -> Option<(ErrorKind, Certainty)> {
 pub(crate) fn api_error(status: u16, retry_after: Option<Duration>, body: &[u8]) -> Error {
     let dto: Option<ErrorDto> = serde_json::from_slice(body).ok();
     let code = dto.as_ref().and_then(|d| d.code.clone());
-    let message = dto
+    let mut message = dto
         .as_ref()
         .and_then(|d| d.message.clone())
         .filter(|m| !m.is_empty())
         .unwrap_or_else(|| format!("HTTP {status} without a Twilio error body"));
+    if let Some(info) =
+        dto.as_ref().and_then(|d| d.more_info.as_deref()).filter(|i| i.starts_with("https://"))
+    {
+        message.push_str(&format!(" (see {info})"));
+    }
     let row = code.as_deref().and_then(|c| c.parse::<u32>().ok()).and_then(classify);
     let (kind, certainty) = if status >= 500 {
         (ErrorKind::Unavailable, Certainty::MaybeSent)
@@ -108,7 +113,10 @@ mod tests {
         assert_eq!(e.certainty(), Certainty::NotSent, "{name}");
         assert_eq!(e.http_status(), Some(status), "{name}");
         assert_eq!(e.gateway(), Some("twilio"));
-        assert!(!e.operator_message().is_empty());
+        assert!(
+            e.operator_message().ends_with(&format!("(see https://www.twilio.com/docs/errors/{code})")),
+            "{e}"
+        );
     }
 
     #[test]

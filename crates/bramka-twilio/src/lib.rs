@@ -48,6 +48,16 @@
 //! # Ok(()) }
 //! ```
 //!
+//! ## Managing messages
+//!
+//! [`TwilioGateway::fetch_message`] / [`Gateway::status`](bramka_core::Gateway::status),
+//! [`TwilioGateway::cancel_message`] / [`Gateway::cancel`](bramka_core::Gateway::cancel) (a
+//! scheduled message), and [`TwilioGateway::list_messages`] with a [`ListFilter`] (following
+//! Twilio's relative `next_page_uri` against the configured base URL; page by page with
+//! [`TwilioGateway::list_messages_page`] and [`TwilioGateway::next_page`]). Twilio's error codes
+//! map to bramka kinds in one table ([`error_table`]); limits and the assumptions behind them are
+//! in [`limits`].
+//!
 //! ## Webhook verification
 //!
 //! Give [`TwilioWebhooks`] the Auth Token and the request exactly as received, with the public

@@ -272,7 +272,7 @@ impl fmt::Debug for SmsapiConfigBuilder {
         f.debug_struct("SmsapiConfigBuilder")
             .field("token", &"***")
             .field("platform", &self.platform)
-            .field("base_url", &self.base_url)
+            .field("base_url", &self.base_url.as_deref().map(redact_userinfo))
             .field("sender", &self.sender)
             .finish_non_exhaustive()
     }
@@ -463,6 +463,16 @@ mod tests {
         assert!(e.to_string().contains("FarTooLongSender"), "{e}");
         let e = SmsapiConfig::builder("t").timeout(Duration::ZERO).build().unwrap_err();
         assert_eq!(e, ConfigError::ZeroTimeout { which: "request" });
+    }
+
+    #[test]
+    fn builder_debug_hides_url_credentials() {
+        let b = SmsapiConfig::builder("Xq7secret").base_url("https://user:pw9@proxy.example/api");
+        let d = format!("{b:?}");
+        assert!(
+            !d.contains("Xq7secret") && !d.contains("pw9") && d.contains("https://***@proxy.example/api"),
+            "{d}"
+        );
     }
 
     #[test]

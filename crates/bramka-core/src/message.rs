@@ -454,12 +454,7 @@ impl MessageBuilder {
 /// Convenience: a phone error as a one-entry list error.
 impl From<PhoneError> for MessageError {
     fn from(error: PhoneError) -> Self {
-        let input = match &error {
-            PhoneError::InvalidCharacter { input, .. } | PhoneError::InvalidLength { input, .. } => {
-                input.clone()
-            }
-            _ => String::new(),
-        };
+        let input = error.input().unwrap_or_default().to_owned();
         MessageError::Recipients(RecipientListError {
             errors: vec![phone::ListEntryError { position: 1, input, error }],
         })
@@ -510,6 +505,15 @@ mod tests {
             Message::builder().to("+48600100200").text("x").client_ref("a-b").build().unwrap_err(),
             MessageError::InvalidClientRef { .. }
         ));
+    }
+
+    #[test]
+    fn phone_error_keeps_its_input() {
+        let e: MessageError = PhoneNumber::parse("+48+600").unwrap_err().into();
+        match e {
+            MessageError::Recipients(l) => assert_eq!(l.errors[0].input, "+48+600"),
+            other => panic!("unexpected {other:?}"),
+        }
     }
 
     #[test]

@@ -129,6 +129,54 @@ pub(crate) fn rejection_kind(status_id: i64) -> ErrorKind {
     status_row(status_id).and_then(|r| r.kind).unwrap_or(K::Other)
 }
 
+/// One known error of a delivery report's `error` object (reference §6.2).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ErrorRow {
+    /// Error id.
+    pub id: i64,
+    /// Error name.
+    pub name: &'static str,
+    /// Error group name.
+    pub group: &'static str,
+    /// Whether re-sending to the number is pointless.
+    pub permanent: bool,
+}
+
+const fn err(id: i64, name: &'static str, group: &'static str, permanent: bool) -> ErrorRow {
+    ErrorRow { id, name, group, permanent }
+}
+
+/// The error ids the reference lists (§6.2), used to fill in the name, group and `permanent`
+/// flag when a report leaves them out. Id 4100 also turns a final state into
+/// [`DeliveryState::Canceled`] (see [`delivery_state`]). `EC_INVALID_DESTINATION_ADDRESS` has
+/// no documented `permanent` flag; it is taken as permanent (an invalid number stays invalid).
+pub(crate) const ERRORS: &[ErrorRow] = &[
+    err(0, "NO_ERROR", "OK", false),
+    err(1, "EC_UNKNOWN_SUBSCRIBER", "HANDSET_ERRORS", true),
+    err(6, "EC_ABSENT_SUBSCRIBER_SM", "HANDSET_ERRORS", false),
+    err(27, "EC_ABSENT_SUBSCRIBER", "HANDSET_ERRORS", false),
+    err(13, "EC_CALL_BARRED", "HANDSET_ERRORS", false),
+    err(256, "EC_SM_DF_MEMORYCAPACITYEXCEEDED", "HANDSET_ERRORS", false),
+    err(581, "EC_USER_OUT_OF_CREDIT", "HANDSET_ERRORS", false),
+    err(629, "EC_DEST_ADDRESS_UNABLE_TO_RECEIVE_SMS", "HANDSET_ERRORS", true),
+    err(351, "EC_INVALID_DESTINATION_ADDRESS", "USER_ERRORS", true),
+    err(355, "EC_MSG_TEXT_TOO_LONG", "USER_ERRORS", true),
+    err(368, "EC_INVALID_SOURCE_ADDRESS", "USER_ERRORS", true),
+    err(603, "EC_CONTENT_BLOCKED", "USER_ERRORS", true),
+    err(ERROR_MESSAGE_CANCELED, "EC_MESSAGE_CANCELED", "USER_ERRORS", true),
+    err(4101, "EC_VALIDITY_EXPIRED", "USER_ERRORS", true),
+    err(4103, "EC_DESTINATION_FLOODING", "USER_ERRORS", true),
+    err(2048, "EC_TIME_OUT", "OPERATOR_ERRORS", false),
+    err(4098, "EC_VP_EXPIRED", "OPERATOR_ERRORS", false),
+    err(5492, "EC_DUPLICATE_MESSAGE", "OPERATOR_ERRORS", true),
+    err(632, "EC_SMS_REJECTED_BY_MOBILE_OPERATOR", "OPERATOR_ERRORS", true),
+];
+
+/// The known row for an error id.
+pub(crate) fn error_row(id: i64) -> Option<&'static ErrorRow> {
+    ERRORS.iter().find(|r| r.id == id)
+}
+
 /// Which operation failed: the certainty of a 5xx depends on whether it could change state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Op {
@@ -272,6 +320,41 @@ mod tests {
                 assert_eq!(rejection_kind(id), kind.unwrap(), "status {id}");
             }
         }
+    }
+
+    /// Expected values written out independently of [`ERRORS`]: (id, group, permanent).
+    #[test]
+    fn every_error_row_as_documented() {
+        let expected: &[(i64, &str, bool)] = &[
+            (0, "OK", false),
+            (1, "HANDSET_ERRORS", true),
+            (6, "HANDSET_ERRORS", false),
+            (27, "HANDSET_ERRORS", false),
+            (13, "HANDSET_ERRORS", false),
+            (256, "HANDSET_ERRORS", false),
+            (581, "HANDSET_ERRORS", false),
+            (629, "HANDSET_ERRORS", true),
+            (351, "USER_ERRORS", true),
+            (355, "USER_ERRORS", true),
+            (368, "USER_ERRORS", true),
+            (603, "USER_ERRORS", true),
+            (4100, "USER_ERRORS", true),
+            (4101, "USER_ERRORS", true),
+            (4103, "USER_ERRORS", true),
+            (2048, "OPERATOR_ERRORS", false),
+            (4098, "OPERATOR_ERRORS", false),
+            (5492, "OPERATOR_ERRORS", true),
+            (632, "OPERATOR_ERRORS", true),
+        ];
+        assert_eq!(expected.len(), ERRORS.len(), "a row was added or removed without a test");
+        for &(id, group, permanent) in expected {
+            let r = error_row(id).unwrap_or_else(|| panic!("error {id} missing"));
+            assert_eq!((r.group, r.permanent), (group, permanent), "error {id} {}", r.name);
+            // Only 4100 changes the state of a final report.
+            let want = if id == 4100 { D::Canceled } else { D::Undelivered };
+            assert_eq!(delivery_state(9, 2, Some(id)), want, "error {id}");
+        }
+        assert!(error_row(9999).is_none());
     }
 
     #[test]

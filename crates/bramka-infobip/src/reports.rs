@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use bramka_core::{DeliveryReport, InboundMessage, PhoneNumber, Price};
 
-use crate::errors::{GATEWAY, delivery_state};
+use crate::errors::{GATEWAY, delivery_state, error_row};
 use crate::wire::{InboundItem, ReportItem};
 
 /// What to ask `GET /sms/3/logs` for. Logs cover the last 48 hours, are not consumed by reading
@@ -142,12 +142,15 @@ pub(crate) fn delivery_report(item: ReportItem) -> Result<DeliveryReport, String
     put("status_group", status.group_name);
     put("status_description", status.description);
     if let Some(e) = item.error {
-        put("error_group", e.group_name);
-        put("error_name", e.name.clone());
-        put("error_permanent", e.permanent.map(|p| p.to_string()));
+        // Fill what the report leaves out from the documented error table.
+        let known = e.id.and_then(error_row);
+        let name = e.name.clone().or_else(|| known.map(|k| k.name.to_owned()));
+        put("error_group", e.group_name.or_else(|| known.map(|k| k.group.to_owned())));
+        put("error_name", name.clone());
+        put("error_permanent", e.permanent.or(known.map(|k| k.permanent)).map(|p| p.to_string()));
         if e.id.is_some_and(|i| i != 0) {
             r.error_code = e.id.map(|i| i.to_string());
-            r.error_message = e.description.or(e.name);
+            r.error_message = e.description.or(name);
         }
     }
     let raw = &mut r.raw;

@@ -119,3 +119,19 @@ fn refusals() {
         .with_body("<reports/>");
     assert!(p.parse(&xml).unwrap_err().to_string().contains("application/json"));
 }
+
+/// A minimal report (only ids) gets the documented error name, group and permanence.
+#[test]
+fn sparse_error_objects_are_completed_from_the_table() {
+    let body = r#"{"results":[{"messageId":"m","status":{"groupId":2,"id":9},"error":{"id":1}},
+                              {"messageId":"c","status":{"groupId":5,"id":52},"error":{"id":4100}}]}"#;
+    let events = InfobipWebhooks::new().parse(&post(body)).unwrap();
+    let r = deliveries(&events);
+    assert_eq!(r[0].state, DeliveryState::Undelivered);
+    assert_eq!(r[0].error_code.as_deref(), Some("1"));
+    assert_eq!(r[0].error_message.as_deref(), Some("EC_UNKNOWN_SUBSCRIBER"));
+    assert_eq!(r[0].raw.get("error_group").map(String::as_str), Some("HANDSET_ERRORS"));
+    assert_eq!(r[0].raw.get("error_permanent").map(String::as_str), Some("true"));
+    assert_eq!(r[1].state, DeliveryState::Canceled);
+    assert_eq!(r[1].raw_status, "52", "no status name: the id is kept");
+}

@@ -14,7 +14,8 @@
 //! `||` and `&&` are operators only when another DSN (`scheme://…`) follows them, so an option
 //! such as `?a=1&&b=2` stays in its DSN; credentials containing `|` or `&` must be
 //! percent-encoded (`%7C`, `%26`) anyway, like `@ : / ?`.
-//! Built in: `console://` ([`ConsoleGateway`] on stdout) and `null://` ([`NullGateway`]).
+//! Built in: `console://` ([`ConsoleGateway`] on stdout), `null://` ([`NullGateway`]) and, with
+//! the feature `test-util`, `mock://` (`MockFactory`).
 //! Operator crates provide a [`GatewayFactory`]; the `bramka` facade registers those of its enabled
 //! features and [`hints`](Registry::hint) the others, so an unknown scheme says which feature to
 //! enable. Errors show the whole expression redacted (passwords and tokens as `***`).
@@ -57,6 +58,81 @@ impl GatewayFactory for NullFactory {
     }
 }
 
+/// The `mock://` factory (feature `test-util`): a [`MockGateway`](crate::testing::MockGateway)
+/// whose every send has the same outcome, for trying failover and retries from configuration.
+///
+/// `mock://default?fail=KIND&dedupe=1`: `fail` is `timeout` (the message goes out, the answer
+/// is lost: `MaybeSent`), `network` (connection refused: `NotSent`), `auth` (401: `NotSent`),
+/// `rate_limited` (429 with Retry-After 1 s: `NotSent`), `unavailable` (503: `MaybeSent`) or
+/// `invalid_recipient` (400: `NotSent`); without it every send is accepted. `dedupe` makes it
+/// reject duplicates of a client key like SMSAPI. The gateway's id is the host.
+///
+/// ```
+/// # #[cfg(not(feature = "test-util"))] fn main() {}
+/// # #[cfg(feature = "test-util")]
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use bramka_core::registry::Registry;
+/// use bramka_core::Message;
+///
+/// let gw = Registry::new().connect("mock://down?fail=network || mock://up").unwrap();
+/// let msg = Message::builder().to("+48600100200").text("Hi").build().unwrap();
+/// assert_eq!(gw.send(&msg).await.unwrap().gateway, "up");
+/// # }
+/// ```
+#[cfg(feature = "test-util")]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MockFactory;
+
+#[cfg(feature = "test-util")]
+impl GatewayFactory for MockFactory {
+    fn schemes(&self) -> &[&'static str] {
+        &["mock"]
+    }
+    fn create(&self, dsn: &Dsn) -> Result<Arc<dyn Gateway>, Error> {
+        use crate::error::{Certainty, ErrorKind};
+        use crate::testing::{MockGateway, MockResult};
+        dsn.check_options(&["fail", "dedupe"])?;
+        let fail = |kind, certainty, status: u16, text: &str| {
+            MockResult::Fail(Error::new(kind, certainty, text).with_http_status(status))
+        };
+        let outcome = match dsn.option("fail") {
+            None => MockResult::Accept,
+            Some("timeout") => MockResult::TimeoutAfterSending,
+            Some("network") => MockResult::Fail(Error::new(
+                ErrorKind::Network,
+                Certainty::NotSent,
+                "connection refused (mock)",
+            )),
+            Some("auth") => fail(ErrorKind::Auth, Certainty::NotSent, 401, "unauthorized (mock)"),
+            Some("rate_limited") => MockResult::Fail(
+                Error::new(ErrorKind::RateLimited, Certainty::NotSent, "too many requests (mock)")
+                    .with_http_status(429)
+                    .with_retry_after(std::time::Duration::from_secs(1)),
+            ),
+            Some("unavailable") => {
+                fail(ErrorKind::Unavailable, Certainty::MaybeSent, 503, "service unavailable (mock)")
+            }
+            Some("invalid_recipient") => {
+                fail(ErrorKind::InvalidRecipient, Certainty::NotSent, 400, "invalid recipient (mock)")
+            }
+            Some(other) => {
+                return Err(DsnError::InvalidOption {
+                    key: "fail".into(),
+                    value: other.into(),
+                    expected: "timeout, network, auth, rate_limited, unavailable or invalid_recipient".into(),
+                }
+                .into());
+            }
+        };
+        let mut mock = MockGateway::new().with_id(dsn.host());
+        if dsn.bool_option("dedupe")?.unwrap_or(false) {
+            mock = mock.with_server_dedupe();
+        }
+        mock.set_default(outcome);
+        Ok(Arc::new(mock))
+    }
+}
+
 /// Turns DSN expressions into gateways. See the [module docs](self).
 ///
 /// ```
@@ -95,11 +171,14 @@ impl Default for Registry {
 }
 
 impl Registry {
-    /// A registry with `console://` and `null://`.
+    /// A registry with `console://` and `null://`, and `mock://` (`MockFactory`) with the
+    /// feature `test-util`.
     pub fn new() -> Self {
         let mut r = Registry::empty();
         r.register(Arc::new(ConsoleFactory));
         r.register(Arc::new(NullFactory));
+        #[cfg(feature = "test-util")]
+        r.register(Arc::new(MockFactory));
         r
     }
 

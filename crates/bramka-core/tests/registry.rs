@@ -53,7 +53,11 @@ fn dsn_error(e: &Error) -> DsnError {
 #[test]
 fn builtins_and_registered_schemes() {
     let r = registry();
-    assert_eq!(r.schemes(), ["console", "fake", "fake+eu", "null"]);
+    let mut expected = vec!["console", "fake", "fake+eu", "null"];
+    if cfg!(feature = "test-util") {
+        expected.insert(3, "mock");
+    }
+    assert_eq!(r.schemes(), expected);
     assert_eq!(r.connect("console://default").unwrap().id(), "console");
     assert_eq!(r.connect("  null://default  ").unwrap().id(), "null");
     assert_eq!(r.connect("fake://abc@a").unwrap().id(), "a-3");
@@ -169,6 +173,40 @@ fn redaction_alone() {
         "twilio://AC1:***@default?from=%2B447700900123 || null://default"
     );
     assert_eq!(redact_expression("garbage@host"), "***@host");
+}
+
+#[cfg(feature = "test-util")]
+#[tokio::test]
+async fn mock_dsns_fail_as_configured() {
+    let r = registry();
+    let m = Message::builder().to("+48600100200").text("Hi").build().unwrap();
+    for (fail, kind, maybe) in [
+        ("timeout", ErrorKind::Timeout, true),
+        ("network", ErrorKind::Network, false),
+        ("auth", ErrorKind::Auth, false),
+        ("rate_limited", ErrorKind::RateLimited, false),
+        ("unavailable", ErrorKind::Unavailable, true),
+        ("invalid_recipient", ErrorKind::InvalidRecipient, false),
+    ] {
+        let gw = r.connect(&format!("mock://m?fail={fail}")).unwrap();
+        for _ in 0..2 {
+            let e = gw.send(&m).await.unwrap_err();
+            assert_eq!((e.kind(), e.may_have_been_sent()), (kind, maybe), "{fail}");
+        }
+    }
+    let gw = r.connect("mock://m?dedupe=1").unwrap();
+    assert_eq!(gw.capabilities().idempotency, bramka_core::Idempotency::ServerDedupe);
+    gw.send(&m).await.unwrap();
+    let again = gw.send(&m).await.unwrap();
+    assert!(matches!(again.recipients[0].state, bramka_core::SendState::AlreadyAccepted));
+    // Failover from configuration: a MaybeSent primary is not failed over.
+    let gw = r.connect("mock://a?fail=unavailable || mock://b").unwrap();
+    assert!(gw.send(&m).await.unwrap_err().may_have_been_sent());
+    let gw = r.connect("mock://a?fail=auth || mock://b").unwrap();
+    assert_eq!(gw.send(&m).await.unwrap().gateway, "b");
+    let e = r.connect("mock://a?fail=sometimes").unwrap_err();
+    assert!(matches!(dsn_error(&e), DsnError::InvalidOption { .. }), "{e}");
+    assert!(e.to_string().contains("timeout, network, auth"), "{e}");
 }
 
 #[tokio::test]

@@ -95,6 +95,7 @@ pub enum MockOp {
 #[derive(Debug)]
 struct State {
     script: VecDeque<MockResult>,
+    default: MockResult,
     sent: Vec<Message>,
     calls: Vec<MockCall>,
     ids: Vec<String>,
@@ -117,7 +118,8 @@ struct Shared {
 /// per accepted recipient), and a record of every call and every message that "went out".
 ///
 /// `Clone` shares the state, so a test keeps a handle after giving one to the application.
-/// When the script is empty, sends are accepted.
+/// When the script is empty, sends get the default result ([`MockResult::Accept`] unless
+/// [`set_default`](Self::set_default) changed it).
 ///
 /// Optional operations return [`ErrorKind::Unsupported`] unless the capability is advertised
 /// ([`with_capabilities`](Self::with_capabilities)); advertised, they return what was set
@@ -174,6 +176,7 @@ impl MockGateway {
                 dedupe,
                 state: Mutex::new(State {
                     script: VecDeque::new(),
+                    default: MockResult::Accept,
                     sent: Vec::new(),
                     calls: Vec::new(),
                     ids: Vec::new(),
@@ -196,6 +199,7 @@ impl MockGateway {
             let mut old = self.state();
             let mut s = new.state();
             s.script = std::mem::take(&mut old.script);
+            s.default = old.default.clone();
         }
         new
     }
@@ -225,6 +229,11 @@ impl MockGateway {
     /// Queues the result of the next unscripted `send` call.
     pub fn push_result(&self, r: MockResult) -> &Self {
         self.state().script.push_back(r);
+        self
+    }
+    /// The result of every send once the script is empty ([`MockResult::Accept`] unless set).
+    pub fn set_default(&self, r: MockResult) -> &Self {
+        self.state().default = r;
         self
     }
     /// Queues several results.
@@ -318,7 +327,10 @@ impl Gateway for MockGateway {
         let mut guard = self.state();
         let s = &mut *guard;
         s.calls.push(MockCall::Send(Box::new(message.clone())));
-        let result = s.script.pop_front().unwrap_or(MockResult::Accept);
+        let result = match s.script.pop_front() {
+            Some(r) => r,
+            None => s.default.clone(),
+        };
         let timed_out = matches!(result, MockResult::TimeoutAfterSending);
         let rejected: Vec<(PhoneNumber, Error)> = match result {
             MockResult::Fail(e) => return Err(e.with_gateway(self.shared.id.clone())),

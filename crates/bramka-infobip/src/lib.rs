@@ -96,6 +96,17 @@
 //! Any other change is refused with [`ErrorKind::InvalidState`](bramka_core::ErrorKind) before a
 //! change request is sent ([`bulk`] has the details).
 //!
+//! ## Assumptions (not confirmed by Infobip), each kept in one place
+//!
+//! | Assumption | Where |
+//! |---|---|
+//! | Bulk transitions PENDING ⇄ PAUSED, both → CANCELED (the seed's model; no documented table) | `BulkStatus::can_become` |
+//! | 1000 recipients per request (no documented maximum) | [`MAX_RECIPIENTS`] |
+//! | Status → core state mapping; status 23 in reports is `Unknown`; error 4100 means canceled | `errors.rs` tables |
+//! | A group-5 status can come back per destination inside an HTTP 200 | `send_state` in `gateway.rs` |
+//! | A 400 on a bulk status change means "no longer changeable" | `errors::http_error` |
+//! | Date-time variants (`+0000`, `+01:00`, `Z`, none, date only; 0–9 fraction digits) | `datetime.rs` |
+//!
 //! ## Errors
 //!
 //! HTTP errors are classified by status, for both of Infobip's error bodies (`ApiError` and the

@@ -46,6 +46,35 @@
 //! # }
 //! ```
 //!
+//! ## Decisions worth knowing
+//!
+//! * **Matching** ([`fold`]): NFKC, full case folding and diacritic folding (`ł` → `l` by an
+//!   explicit table) on a matching copy; the stored text stays as received. Separators between
+//!   keyword and answer: any run of white space, `:`, `.`, `,`, `-`, `;`. A prefix matches only
+//!   as the whole first word (`VOTEA` is unmatched). The answer is looked up as a whole phrase
+//!   first (`raczej nie`), then by its first word (`vote a please` → `A`).
+//! * **Which clock counts**: the operator's receive time (`InboundMessage::received_at`)
+//!   decides windows, limits and daily reports, so a webhook retried late does not turn an
+//!   on-time vote into an out-of-window one. Windows are half-open `[start, end)`.
+//! * **Limits** count accepted answers per sender in a period: the whole poll, a local calendar
+//!   day in the poll's zone, or fixed periods from the poll's start ([`LimitPeriod`]).
+//! * **Statistics** use accepted answers as the denominator; percentages are rounded to
+//!   hundredths by largest remainder, so they add up to exactly 100.00.
+//! * **Replies** go only to senders that are phone numbers (never to alphanumeric senders),
+//!   from the poll's sender name, else the number's.
+//! * **At most once**: an outbox entry is marked in flight before it is sent; a `MaybeSent`
+//!   failure or a crash mid-send leaves it reported (`Store::outbox(Some("uncertain"))`,
+//!   `Some("in_flight")`), never resent automatically. `NotSent` failures are retried up to
+//!   [`engine::DEFAULT_MAX_ATTEMPTS`] times. Each SMS carries the stable client reference
+//!   `bramkaob<id>`, so gateways that de-duplicate by client key refuse a second copy.
+//!
+//! ## Features
+//!
+//! | feature | default | what |
+//! |---|---|---|
+//! | `sqlite` | yes | [`SqliteStore`]: one SQLite file in WAL mode (rusqlite, bundled SQLite) |
+//! | `email` | no | `SmtpEmailSender`: forwarded copies by SMTP through lettre (no TLS in this build: a local or trusted relay) |
+//!
 //! [`InboundMessage`]: bramka_core::InboundMessage
 
 pub mod config;

@@ -364,3 +364,41 @@ async fn sqlite_crash_between_commit_and_send_loses_nothing() {
     assert_eq!(gw.sent()[0].to, "+48600100201");
     assert_eq!(store.vote_counts("p").await.unwrap(), BTreeMap::from([("A".into(), 1)]));
 }
+
+#[cfg(feature = "sqlite")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_two_connections_on_one_file_still_accept_one_vote_and_never_share_a_code() {
+    // Two stores on one file behave like two processes: BEGIN IMMEDIATE serialises them.
+    let tmp = TempDb::new();
+    let a: Arc<dyn Store> = Arc::new(SqliteStore::open(&tmp.0).unwrap());
+    let b: Arc<dyn Store> = Arc::new(SqliteStore::open(&tmp.0).unwrap());
+    a.add_codes("p", (0..3).map(|i| format!("K{i}")).collect()).await.unwrap();
+    let ea = Arc::new(Inbound::new(poll_config(Limit::per_poll(1), true), a.clone()));
+    let eb = Arc::new(Inbound::new(poll_config(Limit::per_poll(1), true), b.clone()));
+    let mut tasks = Vec::new();
+    for i in 0..16 {
+        let e = if i % 2 == 0 { ea.clone() } else { eb.clone() };
+        tasks.push(tokio::spawn(async move {
+            // Eight senders, each sending twice (through both connections).
+            let from = format!("+4860010030{}", i / 2);
+            e.ingest(&inbound(&format!("x{i}"), &from, NUM, "vote a", "2026-05-01T10:00:00Z")).await.unwrap()
+        }));
+    }
+    let mut statuses = BTreeMap::<&'static str, usize>::new();
+    for t in tasks {
+        let r = t.await.unwrap();
+        if let Outcome::Poll { vote, .. } = r.outcome {
+            *statuses.entry(vote.as_str()).or_default() += 1;
+        }
+    }
+    assert_eq!(
+        statuses,
+        BTreeMap::from([("accepted", 3), ("accepted_pool_exhausted", 5), ("over_limit", 8)])
+    );
+    let codes = b.issued_codes("p").await.unwrap();
+    let distinct: BTreeSet<_> = codes.iter().map(|c| c.0.clone()).collect();
+    assert_eq!(distinct.len(), 3);
+    let senders: BTreeSet<_> = codes.iter().map(|c| c.1.clone()).collect();
+    assert_eq!(senders.len(), 3, "one code per sender");
+    assert_eq!(a.vote_counts("p").await.unwrap(), BTreeMap::from([("A".into(), 8)]));
+}

@@ -18,7 +18,7 @@ pub const OPTIONS: &[&str] = &["from", "timeout", "connect_timeout", "tls"];
 /// | path | REST base path, default `/webapi/` |
 /// | `from` | sender names, comma-separated; the first is the default (2 to 11 characters) |
 /// | `timeout`, `connect_timeout` | `130s`, `500ms`, … |
-/// | `tls` | `0` to use plain http (loopback tests only) |
+/// | `tls` | `0` for plain http; loopback hosts (`127.0.0.1`, `localhost`, `[::1]`) default to it |
 ///
 /// ```
 /// use bramka_core::{Dsn, GatewayFactory};
@@ -41,7 +41,9 @@ impl DynmarkFactory {
         let password = dsn.password().ok_or_else(missing)?.clone();
         let mut b = DynmarkConfig::builder(user, password);
         if dsn.host() != "default" {
-            let tls = dsn.bool_option("tls")?.unwrap_or(true);
+            // Loopback hosts default to plain http (mock servers), as in the other operator crates.
+            let loopback = matches!(dsn.host(), "127.0.0.1" | "localhost" | "[::1]");
+            let tls = dsn.bool_option("tls")?.unwrap_or(!loopback);
             let port = dsn.port().map(|p| format!(":{p}")).unwrap_or_default();
             let path = if dsn.path().is_empty() { "/webapi/" } else { dsn.path() };
             b = b.base_url(format!("{}://{}{port}{path}", if tls { "https" } else { "http" }, dsn.host()));

@@ -9,7 +9,7 @@
 //! |---|---|
 //! | `dynmark://USER:PASSWORD@default?from=Shop` | production host, default sender `Shop` |
 //! | `dynmark://USER:PASSWORD@default?from=Shop,Alerts` | two senders; a message picks one (`Message::sender`), the first is the default |
-//! | `dynmark://USER:PASSWORD@127.0.0.1:8080?tls=0` | a mock server on loopback |
+//! | `dynmark://USER:PASSWORD@127.0.0.1:8080` | a mock server on loopback (plain http; `tls=0` forces http elsewhere) |
 //! | `…&timeout=130s&connect_timeout=10s` | timeouts (Dynmark recommends 130 s) |
 //!
 //! ## Capabilities

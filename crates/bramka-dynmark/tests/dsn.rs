@@ -13,6 +13,8 @@ fn dsn_table() {
             vec!["Acme", "Alerts"],
         ),
         ("dynmark://acme:pw@127.0.0.1:8080?tls=0", "http://127.0.0.1:8080/webapi/", vec![]),
+        ("dynmark://acme:pw@127.0.0.1:8080", "http://127.0.0.1:8080/webapi/", vec![]),
+        ("dynmark://acme:pw@localhost:8080?tls=1", "https://localhost:8080/webapi/", vec![]),
         ("dynmark://acme:pw@api.example.com/v2/", "https://api.example.com/v2/", vec![]),
         ("dynmark://ac%40me:p%3Aw@default", "https://services.dynmark.com/webapi/", vec![]),
     ];

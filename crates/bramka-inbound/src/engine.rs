@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use bramka_core::clock::{Clock, SystemClock};
-use bramka_core::{Certainty, Gateway, InboundMessage, Message};
+use bramka_core::{Certainty, Gateway, InboundMessage, Message, WebhookEvent};
 
 use crate::config::Config;
 use crate::email::EmailSender;
@@ -89,6 +89,18 @@ impl Inbound {
             "inbound ingested"
         );
         Ok(res)
+    }
+
+    /// Ingests the inbound messages among webhook events (delivery reports are skipped), in
+    /// order; stops at the first storage error, so the webhook must not be acknowledged then.
+    pub async fn ingest_events(&self, events: &[WebhookEvent]) -> Result<Vec<Ingested>, StoreError> {
+        let mut out = Vec::new();
+        for e in events {
+            if let WebhookEvent::Inbound(m) = e {
+                out.push(self.ingest(m).await?);
+            }
+        }
+        Ok(out)
     }
 
     /// Statistics of a poll from its counters.

@@ -110,6 +110,70 @@ mod tests {
         }
     }
 
+    use proptest::prelude::*;
+    use unicode_normalization::UnicodeNormalization;
+
+    /// Polish text drawn from letters with and without diacritics, digits and separators.
+    fn polish() -> impl Strategy<Value = String> {
+        proptest::collection::vec(
+            proptest::sample::select(
+                "aąbcćdeęfghijklłmnńoóprsśtuwyzźżAĄBCĆDEĘFGHIJKLŁMNŃOÓPRSŚTUWYZŹŻ0159 :.,-\u{a0}\t"
+                    .chars()
+                    .collect::<Vec<_>>(),
+            ),
+            0..24,
+        )
+        .prop_map(|v| v.into_iter().collect())
+    }
+
+    fn strip_polish(s: &str) -> String {
+        s.chars()
+            .map(|c| match c {
+                'ą' => 'a',
+                'ć' => 'c',
+                'ę' => 'e',
+                'ł' => 'l',
+                'ń' => 'n',
+                'ó' => 'o',
+                'ś' => 's',
+                'ź' | 'ż' => 'z',
+                'Ą' => 'A',
+                'Ć' => 'C',
+                'Ę' => 'E',
+                'Ł' => 'L',
+                'Ń' => 'N',
+                'Ó' => 'O',
+                'Ś' => 'S',
+                'Ź' | 'Ż' => 'Z',
+                o => o,
+            })
+            .collect()
+    }
+
+    proptest! {
+        #[test]
+        fn matching_key_is_invariant(s in polish()) {
+            let key = fold(&s);
+            prop_assert_eq!(fold(&key), key.clone(), "idempotent");
+            prop_assert_eq!(fold(&s.to_uppercase()), key.clone(), "case");
+            prop_assert_eq!(fold(&s.nfd().collect::<String>()), key.clone(), "NFD");
+            prop_assert_eq!(fold(&strip_polish(&s)), key.clone(), "diacritics dropped by the sender");
+            prop_assert!(key.is_ascii(), "Polish folds to ASCII: {:?}", key);
+        }
+
+        #[test]
+        fn tokens_ignore_separator_runs(words in proptest::collection::vec("[a-zA-Z0-9ąęłżŁĘ]{1,6}", 1..5),
+                                        seps in proptest::collection::vec("[ :.,\\-\t]{1,4}", 5)) {
+            let mut text = String::new();
+            for (i, w) in words.iter().enumerate() {
+                text.push_str(w);
+                text.push_str(&seps[i]);
+            }
+            let expected: Vec<String> = words.iter().map(|w| fold(w)).collect();
+            prop_assert_eq!(tokens(&text), expected);
+        }
+    }
+
     #[test]
     fn tokens_split_on_separator_runs() {
         assert_eq!(tokens("vote   a"), vec!["vote", "a"]);

@@ -307,7 +307,23 @@ pub fn apply(tx: &mut dyn Transaction, plan: &IngestPlan) -> Result<Ingested, St
 
 #[cfg(test)]
 mod tests {
-    use super::fill;
+    use super::{dedupe_key, fill};
+    use bramka_core::InboundMessage;
+
+    #[test]
+    fn dedupe_key_falls_back_to_content_without_an_operator_id() {
+        let at = "2026-05-01T10:00:00Z".parse().unwrap();
+        let a = InboundMessage::new("smsapi", "", "+48600100200", "+48790100200", "vote a", at);
+        let b = InboundMessage::new("smsapi", " ", "+48600100200", "+48790100200", "vote a", at);
+        let c = InboundMessage::new("smsapi", "", "+48600100200", "+48790100200", "vote b", at);
+        assert_eq!(dedupe_key(&a), dedupe_key(&b));
+        assert_ne!(dedupe_key(&a), dedupe_key(&c));
+        let with_id = InboundMessage::new("smsapi", "42", "+48600100200", "+48790100200", "vote a", at);
+        let other_text = InboundMessage::new("smsapi", "42", "+48600100200", "+48790100200", "vote b", at);
+        assert_eq!(dedupe_key(&with_id), dedupe_key(&other_text), "the operator id alone decides");
+        let other_gateway = InboundMessage::new("twilio", "42", "+48600100200", "+48790100200", "vote a", at);
+        assert_ne!(dedupe_key(&with_id), dedupe_key(&other_gateway));
+    }
 
     #[test]
     fn reply_templates() {

@@ -246,3 +246,22 @@ fn poll_registration_errors() {
         Err(ConfigError::InvalidGroupMember { .. })
     ));
 }
+
+#[tokio::test]
+async fn webhook_events_ingest_inbound_only_and_replays_are_duplicates() {
+    use bramka_core::{DeliveryReport, DeliveryState, WebhookEvent};
+    let engine = Inbound::new(config(), Arc::new(MemoryStore::new()));
+    let events = vec![
+        WebhookEvent::Delivery(DeliveryReport::new("smsapi", "d1", DeliveryState::Delivered, "DELIVERED")),
+        WebhookEvent::Inbound(inbound_msg("e1", "+48600100200", SHARED, "vote b")),
+        WebhookEvent::Inbound(inbound_msg("e2", "+48600100201", SHARED, "glosuje a")),
+    ];
+    let first = engine.ingest_events(&events).await.unwrap();
+    assert_eq!(
+        first.iter().map(|r| r.outcome.clone()).collect::<Vec<_>>(),
+        vec![vote("vote", "B"), vote("glos", "A")]
+    );
+    let replay = engine.ingest_events(&events).await.unwrap();
+    assert!(replay.iter().all(|r| r.duplicate));
+    assert_eq!(engine.statistics("vote").await.unwrap().total, 1);
+}

@@ -68,3 +68,8 @@ pub fn registry() -> registry::Registry {
 pub fn connect(dsn: &str) -> Result<Arc<dyn Gateway>, Error> {
     registry().connect(dsn)
 }
+
+/// The README's examples, compiled and run as doc tests so they cannot rot.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -42,16 +42,28 @@ mod smtp {
     use super::{EmailError, EmailSender};
     use crate::error::ConfigError;
 
-    /// SMTP through lettre, without TLS: for a mail relay on the same host or a trusted
-    /// network (Postfix on `127.0.0.1:25`, a relay side-car). TLS to a public server is not
-    /// enabled in this build (the workspace's lettre has no TLS backend).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    enum Mode {
+        Plain,
+        #[cfg(feature = "email-tls")]
+        StartTls,
+        #[cfg(feature = "email-tls")]
+        Wrapper,
+    }
+
+    /// SMTP through lettre. [`unencrypted`](Self::unencrypted) is for a relay on the same host
+    /// or a trusted network (Postfix on `127.0.0.1:25`); with the feature `email-tls`,
+    /// [`starttls`](Self::starttls) and [`tls`](Self::tls) reach public servers (rustls,
+    /// webpki roots; STARTTLS refuses to continue in clear text when the server does not offer
+    /// it).
     #[derive(Clone)]
     pub struct SmtpEmailSender {
         transport: AsyncSmtpTransport<Tokio1Executor>,
         from: Mailbox,
         host: String,
         port: u16,
-        user: Option<String>,
+        mode: Mode,
+        credentials: Option<(String, Secret)>,
     }
 
     impl fmt::Debug for SmtpEmailSender {
@@ -59,9 +71,10 @@ mod smtp {
             f.debug_struct("SmtpEmailSender")
                 .field("host", &self.host)
                 .field("port", &self.port)
+                .field("mode", &self.mode)
                 .field("from", &self.from.to_string())
-                .field("user", &self.user)
-                .field("password", &self.user.as_ref().map(|_| "***"))
+                .field("user", &self.credentials.as_ref().map(|c| c.0.as_str()))
+                .field("password", &self.credentials.as_ref().map(|c| &c.1))
                 .finish()
         }
     }
@@ -69,28 +82,62 @@ mod smtp {
     impl SmtpEmailSender {
         /// A sender through the relay at `host:port`, from `from` (`"Bramka <sms@example.com>"`).
         pub fn unencrypted(host: &str, port: u16, from: &str) -> Result<Self, ConfigError> {
+            Self::with_mode(host, port, from, Mode::Plain)
+        }
+
+        /// A sender that upgrades the connection with STARTTLS (usually port 587) and refuses
+        /// to go on without it; the certificate must be valid for `host`.
+        #[cfg(feature = "email-tls")]
+        pub fn starttls(host: &str, port: u16, from: &str) -> Result<Self, ConfigError> {
+            Self::with_mode(host, port, from, Mode::StartTls)
+        }
+
+        /// A sender over implicit TLS (SMTPS, usually port 465).
+        #[cfg(feature = "email-tls")]
+        pub fn tls(host: &str, port: u16, from: &str) -> Result<Self, ConfigError> {
+            Self::with_mode(host, port, from, Mode::Wrapper)
+        }
+
+        fn with_mode(host: &str, port: u16, from: &str, mode: Mode) -> Result<Self, ConfigError> {
             let from: Mailbox = from.parse().map_err(|e| ConfigError::InvalidForward {
                 target: from.to_owned(),
                 reason: format!("not a sender mailbox ({e}); \"Name <user@domain>\" is accepted"),
             })?;
-            let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
-                .port(port)
-                .timeout(Some(Duration::from_secs(30)))
-                .build();
-            Ok(SmtpEmailSender { transport, from, host: host.to_owned(), port, user: None })
+            let transport = build(host, port, mode, None)?;
+            Ok(SmtpEmailSender { transport, from, host: host.to_owned(), port, mode, credentials: None })
         }
 
         /// Authenticates with these credentials.
-        pub fn credentials(mut self, user: &str, password: &Secret) -> Self {
-            let creds = Credentials::new(user.to_owned(), password.expose().to_owned());
-            self.transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(self.host.clone())
-                .port(self.port)
-                .timeout(Some(Duration::from_secs(30)))
-                .credentials(creds)
-                .build();
-            self.user = Some(user.to_owned());
-            self
+        pub fn credentials(mut self, user: &str, password: &Secret) -> Result<Self, ConfigError> {
+            let creds = (user.to_owned(), password.clone());
+            self.transport = build(&self.host, self.port, self.mode, Some(&creds))?;
+            self.credentials = Some(creds);
+            Ok(self)
         }
+    }
+
+    fn build(
+        host: &str,
+        port: u16,
+        mode: Mode,
+        credentials: Option<&(String, Secret)>,
+    ) -> Result<AsyncSmtpTransport<Tokio1Executor>, ConfigError> {
+        let mut b = match mode {
+            Mode::Plain => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host),
+            #[cfg(feature = "email-tls")]
+            Mode::StartTls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host).map_err(|e| {
+                ConfigError::InvalidForward { target: host.to_owned(), reason: e.to_string() }
+            })?,
+            #[cfg(feature = "email-tls")]
+            Mode::Wrapper => AsyncSmtpTransport::<Tokio1Executor>::relay(host).map_err(|e| {
+                ConfigError::InvalidForward { target: host.to_owned(), reason: e.to_string() }
+            })?,
+        };
+        b = b.port(port).timeout(Some(Duration::from_secs(30)));
+        if let Some((user, password)) = credentials {
+            b = b.credentials(Credentials::new(user.clone(), password.expose().to_owned()));
+        }
+        Ok(b.build())
     }
 
     #[async_trait]

@@ -73,7 +73,8 @@
 //! | feature | default | what |
 //! |---|---|---|
 //! | `sqlite` | yes | [`SqliteStore`]: one SQLite file in WAL mode (rusqlite, bundled SQLite) |
-//! | `email` | no | `SmtpEmailSender`: forwarded copies by SMTP through lettre (no TLS in this build: a local or trusted relay) |
+//! | `email` | no | `SmtpEmailSender`: forwarded copies by SMTP through lettre, to a local or trusted relay |
+//! | `email-tls` | no | `SmtpEmailSender::starttls` / `tls` for public SMTP servers (rustls, ring, webpki roots) |
 //!
 //! [`InboundMessage`]: bramka_core::InboundMessage
 

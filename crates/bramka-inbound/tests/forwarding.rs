@@ -195,11 +195,36 @@ mod smtp {
         assert!(again.unwrap().sent.is_empty());
     }
 
+    #[cfg(feature = "email-tls")]
+    #[tokio::test]
+    async fn starttls_never_falls_back_to_clear_text() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = tokio::spawn(serve_once(listener));
+        let engine = Inbound::new(config(), Arc::new(MemoryStore::new()));
+        engine
+            .ingest(&inbound("t1", "+48600100200", NUM, "secret text", "2026-05-01T10:00:00Z"))
+            .await
+            .unwrap();
+        let sender = SmtpEmailSender::starttls("127.0.0.1", port, "sms@example.com")
+            .unwrap()
+            .credentials("user", &Secret::new("hunter2-smtp"))
+            .unwrap();
+        let rep = engine.dispatch_email(&sender).await.unwrap();
+        assert!(rep.sent.is_empty(), "{rep:?}");
+        assert_eq!(rep.retry.len(), 1, "refused before anything was sent: {rep:?}");
+        drop(sender);
+        let (commands, data) = server.await.unwrap();
+        assert!(commands.iter().all(|c| !c.starts_with("MAIL") && !c.starts_with("AUTH")), "{commands:?}");
+        assert!(data.is_empty());
+    }
+
     #[test]
     fn smtp_password_is_never_printed() {
         let s = SmtpEmailSender::unencrypted("127.0.0.1", 25, "a@example.com")
             .unwrap()
-            .credentials("user", &Secret::new("hunter2-smtp"));
+            .credentials("user", &Secret::new("hunter2-smtp"))
+            .unwrap();
         let dbg = format!("{s:?}");
         assert!(!dbg.contains("hunter2"), "{dbg}");
         assert!(dbg.contains("***"));

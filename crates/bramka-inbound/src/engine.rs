@@ -1,5 +1,6 @@
 //! [`Inbound`]: the entry point that ties configuration, store, clock and outbox together.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use bramka_core::clock::{Clock, SystemClock};
@@ -9,7 +10,7 @@ use crate::config::Config;
 use crate::email::EmailSender;
 use crate::error::{ExportError, StoreError};
 use crate::ingest::plan;
-use crate::model::Channel;
+use crate::model::{Channel, MessageQuery, Outcome};
 use crate::model::{Ingested, OutboxEntry};
 use crate::stats::Statistics;
 use crate::store::{SendResult, Store};
@@ -108,6 +109,21 @@ impl Inbound {
         let p = self.config.poll(poll).ok_or_else(|| ExportError::UnknownPoll(poll.to_owned()))?;
         let counts = self.store.vote_counts(poll).await?;
         Ok(Statistics::from_counts(p, &counts))
+    }
+
+    /// How many answers a poll received per status (`accepted`, `accepted_pool_exhausted`,
+    /// `over_limit`, `outside_window`, `unknown_answer`, `not_allowed`), read page by page
+    /// from the stored answers (the statistics count only accepted ones).
+    pub async fn status_counts(&self, poll: &str) -> Result<BTreeMap<&'static str, u64>, StoreError> {
+        let mut out = BTreeMap::new();
+        crate::report::for_each_message(self.store.as_ref(), &MessageQuery::all().poll(poll), |m| {
+            if let Outcome::Poll { vote, .. } = &m.outcome {
+                *out.entry(vote.as_str()).or_default() += 1;
+            }
+            Ok::<(), StoreError>(())
+        })
+        .await?;
+        Ok(out)
     }
 
     /// Sends what is waiting in the outbox through `gateway`. Each entry is marked in flight

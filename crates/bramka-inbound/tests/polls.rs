@@ -98,6 +98,10 @@ async fn option_default_unknown_and_window_replies() {
     );
     let stats = engine.statistics("rating").await.unwrap();
     assert_eq!(stats.total, 6);
+    assert_eq!(
+        engine.status_counts("rating").await.unwrap(),
+        std::collections::BTreeMap::from([("accepted", 6), ("outside_window", 3), ("unknown_answer", 1)])
+    );
     let lines: Vec<(String, u64, String)> =
         stats.options.iter().map(|o| (o.code.clone(), o.count, o.percent_text())).collect();
     assert_eq!(

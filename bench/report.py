@@ -111,7 +111,9 @@ def main():
         thr = cpu = None
         if sdk:
             s = sdk[0]
-            o = min(ours, key=lambda r: abs(r["recipients"] - s["recipients"]))
+            # bramka's 100,000 run (the comparison size), else the one closest in size.
+            o = next((r for r in ours if r["recipients"] == 100000), None) or min(
+                ours, key=lambda r: abs(r["recipients"] - s["recipients"]))
             thr = o["msgs_per_sec"] / s["msgs_per_sec"]
             cpu = o["msgs_per_cpu_sec"] / s["msgs_per_cpu_sec"]
             goals.append({"goal": f"{gw}: at least 10x the official SDK's messages per CPU second",
@@ -119,13 +121,18 @@ def main():
                           "ratio": cpu, "met": cpu >= 10})
         mem = ", ".join(f"{r['recipients']:,}: {r['peak_rss_mib']:.1f}" for r in ours)
         if len(ours) >= 2:
-            lo, hi = ours[0]["peak_rss_mib"], ours[-1]["peak_rss_mib"]
+            # Flat: the largest run needs at most 25% (+2 MiB) more than the next smaller one,
+            # although it has 10x the recipients (keeping anything per recipient would grow
+            # linearly). The smallest run may not fill the in-flight window (concurrency x
+            # recipients per request, 16,000 for Infobip at concurrency 16), so it is shown but
+            # not the baseline.
+            a, b = ours[-2], ours[-1]
+            lo, hi = a["peak_rss_mib"], b["peak_rss_mib"]
             growth = hi / lo if lo else float("inf")
-            # Flat: the largest run needs at most 25% (+2 MiB) more than the smallest, although it
-            # has 10x-100x the recipients.
             flat = hi <= lo * 1.25 + 2
-            goals.append({"goal": f"{gw}: memory flat from {ours[0]['recipients']:,} to {ours[-1]['recipients']:,} recipients",
-                          "value": f"{lo:.1f} -> {hi:.1f} MiB ({growth:.2f}x)", "ratio": growth, "met": flat})
+            goals.append({"goal": f"{gw}: memory flat from {a['recipients']:,} to {b['recipients']:,} recipients",
+                          "value": f"{lo:.1f} -> {hi:.1f} MiB ({growth:.2f}x for {b['recipients'] / a['recipients']:.0f}x the recipients)",
+                          "ratio": growth, "met": flat})
         lines.append(f"| {gw} | {fmt(thr, 1) + 'x' if thr else 'n/a'} | {fmt(cpu, 1) + 'x' if cpu else 'n/a'} | {mem} |")
     lines.append("")
 

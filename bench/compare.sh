@@ -53,11 +53,13 @@ if [ "$MODE" = full ]; then
     BRAMKA_SIZES="10000 100000 1000000"
     SDK_SMSAPI=100000; SDK_INFOBIP=100000; SDK_TWILIO=20000
     IN_MEM=200000; IN_SQL=50000
+    STEP_TIMEOUT=240
 else
     SEG_SECS=0.3
     BRAMKA_SIZES="1000 10000"
     SDK_SMSAPI=1000; SDK_INFOBIP=1000; SDK_TWILIO=100
     IN_MEM=2000; IN_SQL=500
+    STEP_TIMEOUT=60
 fi
 
 cleanup() {
@@ -86,10 +88,13 @@ run_json() {
     if [ "$1" != "--" ]; then note="$1"; shift; fi
     shift
     out="$WORK/step.out"; err="$WORK/step.err"
-    "$@" > "$out" 2> "$err"
+    timeout "$STEP_TIMEOUT" "$@" > "$out" 2> "$err"
     rc=$?
     cat "$err" >> "$LOG"
-    if [ $rc -ne 0 ]; then
+    if [ $rc -eq 124 ]; then
+        fail "$label: timed out after ${STEP_TIMEOUT}s"
+        return 1
+    elif [ $rc -ne 0 ]; then
         fail "$label: exit status $rc: $(tail -n 3 "$err" | tr '\n' ' ')"
         return 1
     fi
@@ -118,7 +123,7 @@ print(json.dumps(d, ensure_ascii=False))' "$section" "$note" >> "$RESULTS" 2>> "
 
 # --- tools --------------------------------------------------------------------------------
 say "== bramka benchmarks ($MODE mode, concurrency $CONC)"
-for tool in cargo node npm python3; do
+for tool in cargo node npm python3 timeout; do
     if command -v "$tool" > /dev/null 2>&1; then pass "found $tool"; else die "$tool is not installed (needed by bench/compare.sh)"; fi
 done
 
@@ -163,6 +168,9 @@ else
 fi
 PY="$WORK/venv/bin/python"
 BUILD_SECS=$(( $(date +%s) - START_TS ))
+# From here on everything talks to 127.0.0.1 only: no proxy may see (or swallow) the traffic.
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
+export NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost
 
 # --- 1. segmentation --------------------------------------------------------------------------
 say "== 1. segmentation (corpus: bench/corpus.txt, ${SEG_SECS}s per tool)"

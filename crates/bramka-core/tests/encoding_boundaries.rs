@@ -58,6 +58,8 @@ fn extension_characters_cost_two_septets() {
     gsm(&"{".repeat(80), 160, &[160]);
     gsm(&"{".repeat(81), 162, &[152, 10]);
     gsm("^{}\\[~]|€\u{c}", 20, &[20]);
+    // As many bytes as septets, but not one byte per septet.
+    gsm(&"é{".repeat(60), 180, &[153, 27]);
 }
 
 #[test]
@@ -296,5 +298,7 @@ fn portuguese_locking_shift() {
     assert_eq!(pt.encoding(), Encoding::Gsm7);
     assert_eq!(pt.segments(), 2);
     assert_eq!(pt.shift_tables().locking, Some(NationalLanguage::Portuguese));
-    assert!(pt.parts().iter().all(|part| part.units <= 149 - 3 * usize::from(pt.shift_tables().single.is_some())));
+    assert!(
+        pt.parts().iter().all(|part| part.units <= 149 - 3 * usize::from(pt.shift_tables().single.is_some()))
+    );
 }

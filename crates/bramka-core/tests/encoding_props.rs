@@ -37,8 +37,33 @@ fn utf16(s: &str) -> usize {
 /// Characters for UCS-2 texts: BMP letters, non-BMP emoji, and the pieces of multi-code-point
 /// clusters (regional indicators, ZWJ, skin tones, variation selector, keycap, combining marks).
 const UCS2_POOL: &[&str] = &[
-    "a", "b", " ", "€", "{", "ł", "ś", "Ж", "я", "北", "😀", "🎉", "👍", "👨", "👩", "\u{1F3FD}", "\u{200D}",
-    "\u{FE0F}", "\u{20E3}", "\u{1F1F5}", "\u{1F1F1}", "\u{301}", "\u{308}", "e", "\r", "\n", "𝐀",
+    "a",
+    "b",
+    " ",
+    "€",
+    "{",
+    "ł",
+    "ś",
+    "Ж",
+    "я",
+    "北",
+    "😀",
+    "🎉",
+    "👍",
+    "👨",
+    "👩",
+    "\u{1F3FD}",
+    "\u{200D}",
+    "\u{FE0F}",
+    "\u{20E3}",
+    "\u{1F1F5}",
+    "\u{1F1F1}",
+    "\u{301}",
+    "\u{308}",
+    "e",
+    "\r",
+    "\n",
+    "𝐀",
 ];
 /// The same without cluster-forming pieces or anything NFC changes.
 const SIMPLE_UCS2_POOL: &[&str] = &["a", "b", " ", "€", "{", "ł", "ś", "Ж", "я", "北", "😀", "🎉", "𝐀", "é"];
@@ -61,8 +86,22 @@ fn pooled_text(pool: &'static [&'static str], max: usize) -> impl Strategy<Value
     prop::collection::vec(prop::sample::select(pool), 0..max).prop_map(|v| v.concat())
 }
 
+/// Many distinct characters (CJK, Hangul, Cyrillic) to exercise the distinct-character set.
+fn varied_text() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        prop_oneof![0x4E00u32..0x4F00, 0xAC00u32..0xAD00, 0x400u32..0x480, Just(0x61u32)],
+        0..600,
+    )
+    .prop_map(|v| v.into_iter().filter_map(char::from_u32).collect())
+}
+
 fn any_text() -> impl Strategy<Value = String> {
-    prop_oneof![gsm_text(1300), pooled_text(UCS2_POOL, 400), pooled_text(SIMPLE_UCS2_POOL, 400)]
+    prop_oneof![
+        gsm_text(1300),
+        pooled_text(UCS2_POOL, 400),
+        pooled_text(SIMPLE_UCS2_POOL, 400),
+        varied_text()
+    ]
 }
 
 fn policy() -> impl Strategy<Value = Policy> {
@@ -158,6 +197,14 @@ fn check_invariants(input: &str, p: &Policy) -> Result<(), TestCaseError> {
             prop_assert!(start == at || utf16(g) > multi, "cluster {:?} split at {}", g, at);
         }
     }
+    // The characters that forced UCS-2: distinct, first-occurrence order.
+    let mut forcing: Vec<char> = Vec::new();
+    for c in text.chars().filter(|c| septets(c.encode_utf8(&mut [0; 4])).is_none()) {
+        if !forcing.contains(&c) {
+            forcing.push(c);
+        }
+    }
+    prop_assert_eq!(a.ucs2_chars(), &forcing[..]);
     // Minimal part count.
     prop_assert_eq!(a.segments(), min_parts(&atoms(&a, multi), single, multi));
     // The cap.
@@ -188,7 +235,8 @@ proptest! {
 }
 
 fn oracle(text: &str) -> (Encoding, Vec<usize>) {
-    let r = sms_splitter::SplitSms::default().split(text.to_owned());
+    let owned: String = text.into();
+    let r = sms_splitter::SplitSms::default().split(owned);
     match r.character_set.as_str() {
         "GSM" => (Encoding::Gsm7, r.parts.iter().map(|p| p.bytes).collect()),
         _ => (Encoding::Ucs2, r.parts.iter().map(|p| p.bytes / 2).collect()),

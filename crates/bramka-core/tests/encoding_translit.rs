@@ -93,7 +93,10 @@ fn polish_anchor() {
     assert_eq!(a.text(), "Zazolc gesla jazn ACELNOSZZ");
     assert_eq!((a.encoding(), a.units(), a.segments()), (Encoding::Gsm7, 27, 1));
     let from: Vec<char> = a.replacements().iter().map(|r| r.from).collect();
-    assert_eq!(from, ['ż', 'ó', 'ł', 'ć', 'ę', 'ś', 'ą', 'ź', 'ń', 'Ą', 'Ć', 'Ę', 'Ł', 'Ń', 'Ó', 'Ś', 'Ź', 'Ż']);
+    assert_eq!(
+        from,
+        ['ż', 'ó', 'ł', 'ć', 'ę', 'ś', 'ą', 'ź', 'ń', 'Ą', 'Ć', 'Ę', 'Ł', 'Ń', 'Ó', 'Ś', 'Ź', 'Ż']
+    );
     let z = &a.replacements()[0];
     assert_eq!((z.from, z.to, z.count), ('ż', "z", 1));
     assert!(a.ucs2_chars().is_empty());

@@ -47,12 +47,14 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::OnceLock;
 
 use serde::Serialize;
 
 mod gsm7;
 mod nfc;
 mod policy;
+mod scan;
 mod segment;
 mod shift;
 mod translit;
@@ -62,6 +64,7 @@ pub use policy::{ConcatRef, Policy, SplitMode, Transliteration};
 pub use shift::{NationalLanguage, ShiftTables};
 pub use translit::Replacement;
 
+use scan::Scan;
 use segment::Capacity;
 
 /// The data coding an SMS is sent in.
@@ -94,7 +97,11 @@ pub struct Part {
 }
 
 /// The result of analysing a text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+///
+/// Serialises (serde) with the fields named after the accessors: `text`, `encoding`, `units`,
+/// `segments`, `parts`, `max_parts`, `fits`, `part_capacity`, `capacity`, `max_units`,
+/// `shift_tables`, `concat_ref`, `split_mode`, `replacements`, `ucs2_chars`.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Analysis {
     text: String,
     encoding: Encoding,
@@ -108,7 +115,44 @@ pub struct Analysis {
     concat_ref: ConcatRef,
     split_mode: SplitMode,
     replacements: Vec<Replacement>,
-    ucs2_chars: Vec<char>,
+    language: Option<NationalLanguage>,
+    /// Computed on first use: not needed to count or split.
+    ucs2_chars: LazyChars,
+}
+
+/// A lazily computed list; equal to any other (it is a function of the analysis' other fields).
+#[derive(Debug, Clone, Default)]
+struct LazyChars(OnceLock<Vec<char>>);
+
+impl PartialEq for LazyChars {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for LazyChars {}
+
+impl Serialize for Analysis {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut s = serializer.serialize_struct("Analysis", 15)?;
+        s.serialize_field("text", &self.text)?;
+        s.serialize_field("encoding", &self.encoding)?;
+        s.serialize_field("units", &self.units)?;
+        s.serialize_field("segments", &self.segments())?;
+        s.serialize_field("parts", &self.parts)?;
+        s.serialize_field("max_parts", &self.max_parts)?;
+        s.serialize_field("fits", &self.fits())?;
+        s.serialize_field("part_capacity", &self.part_capacity)?;
+        s.serialize_field("capacity", &self.capacity())?;
+        s.serialize_field("max_units", &self.max_units())?;
+        s.serialize_field("shift_tables", &self.shift_tables)?;
+        s.serialize_field("concat_ref", &self.concat_ref)?;
+        s.serialize_field("split_mode", &self.split_mode)?;
+        s.serialize_field("replacements", &self.replacements)?;
+        s.serialize_field("ucs2_chars", self.ucs2_chars())?;
+        s.end()
+    }
 }
 
 impl Analysis {
@@ -175,7 +219,10 @@ impl Analysis {
     /// For a UCS-2 text, the distinct characters GSM-7 cannot carry (the ones that forced UCS-2,
     /// or that blocked transliteration), in order of first occurrence. Empty for GSM-7.
     pub fn ucs2_chars(&self) -> &[char] {
-        &self.ucs2_chars
+        if self.encoding == Encoding::Gsm7 {
+            return &[];
+        }
+        self.ucs2_chars.0.get_or_init(|| ucs2_chars(&self.text, self.language))
     }
     /// Whether the text fits the cap.
     pub fn fits(&self) -> bool {
@@ -236,28 +283,6 @@ struct Gsm7Choice {
     septets: usize,
 }
 
-/// Total septets with the default tables, `None` when a character is not GSM-7.
-#[inline]
-fn default_septets(text: &str) -> Option<usize> {
-    if text.is_ascii() {
-        let (mut total, mut bad) = (0usize, false);
-        for &b in text.as_bytes() {
-            let c = gsm7::ASCII_COST[usize::from(b)];
-            total += usize::from(c);
-            bad |= c == 0;
-        }
-        return (!bad).then_some(total);
-    }
-    let mut total = 0;
-    for c in text.chars() {
-        match gsm7::cost(c) {
-            0 => return None,
-            n => total += usize::from(n),
-        }
-    }
-    Some(total)
-}
-
 /// Total septets under `tables`, `None` when a character is not encodable.
 fn septets_with(text: &str, tables: ShiftTables) -> Option<usize> {
     text.chars().try_fold(0usize, |acc, c| match tables.cost(c) {
@@ -267,15 +292,15 @@ fn septets_with(text: &str, tables: ShiftTables) -> Option<usize> {
 }
 
 /// Chooses GSM-7 tables (Android's rule: fewest parts, then fewest IEs, then fewest septets).
-fn choose_gsm7(text: &str, policy: &Policy) -> Option<Gsm7Choice> {
+fn choose_gsm7(text: &str, scanned: &Scan, policy: &Policy) -> Option<Gsm7Choice> {
     let Some(lang) = policy.language else {
-        return default_septets(text).map(|septets| Gsm7Choice { tables: ShiftTables::default(), septets });
+        return scanned.septets.map(|septets| Gsm7Choice { tables: ShiftTables::default(), septets });
     };
     ShiftTables::candidates(lang)
         .filter_map(|tables| {
             let septets = septets_with(text, tables)?;
             let cap = Capacity::gsm7(tables, policy.concat_ref);
-            let parts = segment::count_gsm7(text, septets, tables, cap);
+            let parts = segment::count_gsm7(text, septets, cap, |c| tables.cost(c));
             Some((parts, tables.ies(), septets, tables))
         })
         .min_by_key(|&(parts, ies, septets, _)| (parts, ies, septets))
@@ -287,18 +312,59 @@ fn ucs2_chars(text: &str, language: Option<NationalLanguage>) -> Vec<char> {
     let carried = |c: char| {
         gsm7::cost(c) != 0 || language.is_some_and(|l| ShiftTables::candidates(l).any(|t| t.cost(c) != 0))
     };
-    let mut out: Vec<char> = Vec::new();
-    for c in text.chars().filter(|&c| !carried(c)) {
-        if !out.contains(&c) {
-            out.push(c);
-        }
-    }
+    let out = distinct(non_gsm_ascii_chars(text).filter(|&c| !carried(c)));
     if out.is_empty() {
         // Every character is in some table, but no one combination holds them all.
-        for c in text.chars().filter(|&c| gsm7::cost(c) == 0) {
+        return distinct(text.chars().filter(|&c| gsm7::cost(c) == 0));
+    }
+    out
+}
+
+/// The characters of `text`, skipping blocks of GSM-7 ASCII (which every table set carries).
+fn non_gsm_ascii_chars(text: &str) -> impl Iterator<Item = char> + '_ {
+    let bytes = text.as_bytes();
+    let (mut i, mut block_end) = (0, 0);
+    std::iter::from_fn(move || {
+        if i >= block_end {
+            while let Some(block) = scan::block_at(bytes, i) {
+                if !scan::all_gsm_ascii(block) {
+                    break;
+                }
+                i += scan::BLOCK;
+            }
+            block_end = i + scan::BLOCK;
+        }
+        let c = text.get(i..)?.chars().next()?;
+        i += c.len_utf8();
+        Some(c)
+    })
+}
+
+/// Distinct characters in order of first occurrence, with a small open-addressing set.
+fn distinct(chars: impl Iterator<Item = char>) -> Vec<char> {
+    const SLOTS: usize = 256;
+    const EMPTY: u32 = u32::MAX;
+    let mut set = [EMPTY; SLOTS];
+    let mut out: Vec<char> = Vec::new();
+    for c in chars {
+        if out.len() >= SLOTS / 2 {
+            // A very varied text: fall back to searching the list.
             if !out.contains(&c) {
                 out.push(c);
             }
+            continue;
+        }
+        let mut slot = ((c as u32).wrapping_mul(0x9E37_79B1) >> 24) as usize;
+        loop {
+            if set[slot] == c as u32 {
+                break;
+            }
+            if set[slot] == EMPTY {
+                set[slot] = c as u32;
+                out.push(c);
+                break;
+            }
+            slot = (slot + 1) % SLOTS;
         }
     }
     out
@@ -307,37 +373,57 @@ fn ucs2_chars(text: &str, language: Option<NationalLanguage>) -> Vec<char> {
 /// Analyses `text` under `policy`. Never fails: check [`Analysis::fits`] or
 /// [`Analysis::ensure_fits`].
 pub fn analyze(text: &str, policy: &Policy) -> Analysis {
-    let composed = if policy.nfc { nfc::to_nfc(text) } else { Cow::Borrowed(text) };
+    let mut scanned = scan::scan(text);
+    let mut text = Cow::Borrowed(text);
+    if policy.nfc
+        && scanned.maybe_not_nfc
+        && let Cow::Owned(composed) = nfc::to_nfc(&text)
+    {
+        scanned = scan::scan(&composed);
+        text = Cow::Owned(composed);
+    }
+    let translit = match policy.transliteration {
+        Transliteration::Keep => None,
+        Transliteration::Gsm7Safe if scanned.septets.is_some() => None,
+        Transliteration::Ascii if scanned.septets.is_some() && text.is_ascii() => None,
+        mode => translit::transliterate(&text, mode, policy.language),
+    };
     let mut replacements = Vec::new();
     let mut blocked = None;
-    let mut text = composed;
-    let mut gsm = None;
-    if let Some((candidate, replaced)) =
-        translit::transliterate(&text, policy.transliteration, policy.language)
-    {
-        match choose_gsm7(&candidate, policy) {
-            Some(choice) => {
-                gsm = Some(choice);
-                text = Cow::Owned(candidate);
-                replacements = replaced;
+    let gsm = match translit {
+        None => choose_gsm7(&text, &scanned, policy),
+        Some((candidate, replaced)) => {
+            let candidate_scan = scan::scan(&candidate);
+            match choose_gsm7(&candidate, &candidate_scan, policy) {
+                Some(choice) => {
+                    scanned = candidate_scan;
+                    text = Cow::Owned(candidate);
+                    replacements = replaced;
+                    Some(choice)
+                }
+                None => {
+                    // All or nothing: the text stays as it was; report what blocked GSM-7.
+                    blocked = Some(ucs2_chars(&candidate, policy.language));
+                    None
+                }
             }
-            // All or nothing: the text stays as it was; report what blocked GSM-7.
-            None => blocked = Some(ucs2_chars(&candidate, policy.language)),
         }
-    } else {
-        gsm = choose_gsm7(&text, policy);
-    }
+    };
     let (encoding, units, parts, cap, tables, forcing) = match gsm {
         Some(Gsm7Choice { tables, septets }) => {
             let cap = Capacity::gsm7(tables, policy.concat_ref);
-            let parts = segment::pack_gsm7(&text, septets, tables, cap);
-            (Encoding::Gsm7, septets, parts, cap, tables, Vec::new())
+            let parts = if tables == ShiftTables::default() {
+                segment::pack_gsm7_default(&text, septets, cap)
+            } else {
+                segment::pack_gsm7(&text, septets, cap, |c| tables.cost(c))
+            };
+            (Encoding::Gsm7, septets, parts, cap, tables, LazyChars::default())
         }
         None => {
             let cap = Capacity::ucs2(policy.concat_ref);
-            let units = segment::utf16_len(&text);
+            let units = scanned.utf16;
             let parts = segment::pack_ucs2(&text, units, policy.split_mode, cap);
-            let forcing = blocked.unwrap_or_else(|| ucs2_chars(&text, policy.language));
+            let forcing = LazyChars(blocked.map(OnceLock::from).unwrap_or_default());
             (Encoding::Ucs2, units, parts, cap, ShiftTables::default(), forcing)
         }
     };
@@ -354,6 +440,7 @@ pub fn analyze(text: &str, policy: &Policy) -> Analysis {
         concat_ref: policy.concat_ref,
         split_mode: policy.split_mode,
         replacements,
+        language: policy.language,
         ucs2_chars: forcing,
     }
 }

@@ -8,10 +8,10 @@ use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 /// them is already NFC and none composes with its neighbour. Verified against
 /// `unicode-normalization` for every code point in the ranges by the test below.
 #[inline]
-fn trivially_nfc(c: char) -> bool {
+pub(crate) fn trivially_nfc(c: char) -> bool {
     matches!(c as u32,
         0..=0x2FF                // Latin, Latin-1, Latin Extended-A/B, IPA, spacing modifiers
-        | 0x391..=0x3A1 | 0x3A3..=0x3A9 | 0x3B1..=0x3C9 // Greek letters without tonos
+        | 0x370..=0x373 | 0x375..=0x37D | 0x37F..=0x386 | 0x388..=0x3FF // Greek (not the singletons)
         | 0x400..=0x482 | 0x48A..=0x52F // Cyrillic letters (not the combining 0x483..=0x489)
         | 0x2010..=0x2027 | 0x2030..=0x205E // general punctuation (not the space singletons)
         | 0x20A0..=0x20C0        // currency symbols

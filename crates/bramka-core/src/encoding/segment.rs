@@ -10,6 +10,8 @@
 
 use unicode_segmentation::GraphemeCursor;
 
+use super::gsm7;
+use super::scan::{BLOCK, block_at, block_sum, byte_sum, utf16_units};
 use super::shift::ShiftTables;
 use super::{ConcatRef, Part, SplitMode};
 
@@ -36,50 +38,91 @@ impl Capacity {
     }
 }
 
-/// Part texts for GSM-7 text of `total` septets under `tables`.
-pub(crate) fn pack_gsm7(text: &str, total: usize, tables: ShiftTables, cap: Capacity) -> Vec<Part> {
+/// Part texts for GSM-7 text of `total` septets, `cost` giving each character's septets.
+#[inline]
+pub(crate) fn pack_gsm7(text: &str, total: usize, cap: Capacity, cost: impl Fn(char) -> u8) -> Vec<Part> {
     if total <= cap.single {
         return vec![Part { text: text.to_owned(), units: total }];
     }
     let mut parts = Vec::with_capacity(total / cap.multi + 2);
-    if total == text.len() {
-        // Every character is one byte and one septet (ASCII, no extension characters).
-        let bytes = text.as_bytes();
-        for chunk in bytes.chunks(cap.multi) {
-            let s = std::str::from_utf8(chunk).unwrap_or_default();
-            parts.push(Part { text: s.to_owned(), units: chunk.len() });
+    if total == text.len() && text.is_ascii() {
+        // Every character is one byte and one septet (ASCII without extension characters).
+        let mut rest = text;
+        while !rest.is_empty() {
+            let (head, tail) = rest.split_at(cap.multi.min(rest.len()));
+            parts.push(Part { text: head.to_owned(), units: head.len() });
+            rest = tail;
         }
         return parts;
     }
     let mut start = 0;
     let mut used = 0;
     for (i, c) in text.char_indices() {
-        let cost = usize::from(tables.cost(c));
-        if used + cost > cap.multi {
+        let k = usize::from(cost(c));
+        if used + k > cap.multi {
             parts.push(Part { text: text[start..i].to_owned(), units: used });
             start = i;
             used = 0;
         }
-        used += cost;
+        used += k;
+    }
+    parts.push(Part { text: text[start..].to_owned(), units: used });
+    parts
+}
+
+/// [`pack_gsm7`] for text known to be GSM-7 with the default tables, walking bytes: an ASCII
+/// byte costs 1 (2 for the extension table), a lead byte 1, except 0xE2 (only `€` among GSM-7
+/// characters has a 3-byte encoding) which costs 2, and continuation bytes 0.
+pub(crate) fn pack_gsm7_default(text: &str, total: usize, cap: Capacity) -> Vec<Part> {
+    if total <= cap.single || (total == text.len() && text.is_ascii()) {
+        return pack_gsm7(text, total, cap, gsm7::cost);
+    }
+    let bytes = text.as_bytes();
+    let mut parts = Vec::with_capacity(total / cap.multi + 2);
+    let septets = gsm7::septets_of_byte;
+    let mut start = 0;
+    let mut used = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if let Some(block) = block_at(bytes, i) {
+            let k = block_sum(block, septets);
+            if used + k <= cap.multi {
+                used += k;
+                i += BLOCK;
+                continue;
+            }
+        }
+        // The part ends in this block: byte by byte to its end.
+        let end = (i + BLOCK).min(bytes.len());
+        while i < end {
+            let k = usize::from(septets(bytes[i]));
+            if k > 0 && used + k > cap.multi {
+                parts.push(Part { text: text[start..i].to_owned(), units: used });
+                start = i;
+                used = 0;
+            }
+            used += k;
+            i += 1;
+        }
     }
     parts.push(Part { text: text[start..].to_owned(), units: used });
     parts
 }
 
 /// Number of GSM-7 parts only (used to choose shift tables).
-pub(crate) fn count_gsm7(text: &str, total: usize, tables: ShiftTables, cap: Capacity) -> usize {
+pub(crate) fn count_gsm7(text: &str, total: usize, cap: Capacity, cost: impl Fn(char) -> u8) -> usize {
     if total <= cap.single {
         return 1;
     }
     let mut parts = 1;
     let mut used = 0;
     for c in text.chars() {
-        let cost = usize::from(tables.cost(c));
-        if used + cost > cap.multi {
+        let k = usize::from(cost(c));
+        if used + k > cap.multi {
             parts += 1;
             used = 0;
         }
-        used += cost;
+        used += k;
     }
     parts
 }
@@ -87,7 +130,7 @@ pub(crate) fn count_gsm7(text: &str, total: usize, tables: ShiftTables, cap: Cap
 /// UTF-16 length of `s`, from the UTF-8 bytes: one unit per character, two for 4-byte ones.
 #[inline]
 pub(crate) fn utf16_len(s: &str) -> usize {
-    s.bytes().map(|b| usize::from((b as i8) >= -64) + usize::from(b >= 0xF0)).sum()
+    byte_sum(s.as_bytes(), utf16_units)
 }
 
 /// Part texts for UCS-2 text of `total` UTF-16 units.
@@ -98,23 +141,38 @@ pub(crate) fn pack_ucs2(text: &str, total: usize, mode: SplitMode, cap: Capacity
     let mut parts = Vec::with_capacity(total / cap.multi + 2);
     let mut start = 0;
     while start < text.len() {
+        let bytes = text.as_bytes();
         let mut used = 0;
         let mut end = text.len();
-        for (i, c) in text[start..].char_indices() {
-            let u = c.len_utf16();
-            if used + u > cap.multi {
-                end = start + i;
-                break;
-            }
-            used += u;
-        }
-        if end < text.len() && mode == SplitMode::Graphemes {
-            if let Some(p) = cluster_start_if_fits(text, end, cap.multi) {
-                if p > start {
-                    used -= utf16_len(&text[p..end]);
-                    end = p;
+        let mut i = start;
+        'fill: while i < bytes.len() {
+            if let Some(block) = block_at(bytes, i) {
+                let u = block_sum(block, utf16_units);
+                if used + u <= cap.multi {
+                    used += u;
+                    i += BLOCK;
+                    continue;
                 }
             }
+            // The part ends in this block: byte by byte.
+            let stop = (i + BLOCK).min(bytes.len());
+            while i < stop {
+                let u = usize::from(utf16_units(bytes[i]));
+                if u > 0 && used + u > cap.multi {
+                    end = i;
+                    break 'fill;
+                }
+                used += u;
+                i += 1;
+            }
+        }
+        if end < text.len()
+            && mode == SplitMode::Graphemes
+            && let Some(p) = cluster_start_if_fits(text, end, cap.multi)
+            && p > start
+        {
+            used -= utf16_len(&text[p..end]);
+            end = p;
         }
         parts.push(Part { text: text[start..end].to_owned(), units: used });
         start = end;

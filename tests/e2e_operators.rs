@@ -382,3 +382,40 @@ fn errors_show_the_expression_redacted() {
     assert!(err.to_string().contains("colour"), "{err}");
     assert_no_secret(&format!("{err} {err:?}"));
 }
+
+#[tokio::test]
+async fn a_401_from_any_operator_is_auth_not_sent_without_the_secret() {
+    let cases: Vec<(&str, &str, Value)> = vec![
+        ("smsapi", "/sms.do", json!({"error": 101, "message": "Authorization failed"})),
+        (
+            "infobip",
+            "/sms/3/messages",
+            json!({"requestError": {"serviceException": {"messageId": "UNAUTHORIZED", "text": "Invalid login details"}}}),
+        ),
+        ("twilio", TWILIO_PATH, json!({"code": 20003, "message": "Authenticate", "status": 401})),
+        ("dynmark", "/webapi/message/send", json!({})),
+    ];
+    for (operator, p, body) in cases {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path(p))
+            .respond_with(ResponseTemplate::new(401).set_body_json(body))
+            .expect(1)
+            .named(operator)
+            .mount(&server)
+            .await;
+        let dsn = match operator {
+            "smsapi" => smsapi_dsn(&server),
+            "infobip" => infobip_dsn(&server),
+            "twilio" => twilio_dsn(&server),
+            _ => dynmark_dsn(&server),
+        };
+        let gw = bramka::connect(&dsn).unwrap();
+        let msg = Message::builder().to("+48600100200").text("Hi").build().unwrap();
+        let err = gw.send(&msg).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Auth, "{operator}: {err:?}");
+        assert_eq!(err.certainty(), Certainty::NotSent, "{operator}: {err:?}");
+        assert_no_secret(&format!("{err} {err:?}"));
+        server.verify().await;
+    }
+}

@@ -76,14 +76,20 @@ def main():
     # 1. Segmentation
     lines.append("**Segmentation** (corpus of %s messages, one thread)" % (seg[0]["corpus_messages"] if seg else "?"))
     lines.append("")
-    lines.append("| Tool | Messages/s | vs bramka | Corpus segments | Unicode messages |")
-    lines.append("|---|---:|---:|---:|---:|")
+    lines.append("| Tool | Messages/s | vs bramka | Corpus segments | Unicode messages | Messages counted differently from bramka |")
+    lines.append("|---|---:|---:|---:|---:|---:|")
     ours = next((r for r in seg if r["tool"] == "bramka-core"), None)
     others = [r for r in seg if r["tool"] != "bramka-core"]
     for r in seg:
         ratio = "1x" if r is ours else (
             "%sx slower" % fmt(ours["msgs_per_sec"] / r["msgs_per_sec"], 1) if ours else "n/a")
-        lines.append(f"| {r['tool']} | {fmt(r['msgs_per_sec'])} | {ratio} | {r['corpus_segments']} | {r['corpus_unicode']} |")
+        diff = "n/a"
+        if ours and r is not ours and ours.get("segments_per_message") and r.get("segments_per_message"):
+            diff = str(sum(1 for a, b in zip(ours["segments_per_message"], r["segments_per_message"]) if a != b))
+        elif r is ours:
+            diff = "-"
+        lines.append(f"| {r['tool']} | {fmt(r['msgs_per_sec'])} | {ratio} | {r['corpus_segments']} | "
+                     f"{r['corpus_unicode']} | {diff} |")
     if ours and others:
         fastest = max(others, key=lambda r: r["msgs_per_sec"])
         ratio = ours["msgs_per_sec"] / fastest["msgs_per_sec"]

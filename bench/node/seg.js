@@ -39,7 +39,8 @@ const tools = [
 
 let sink = 0;
 for (const tool of tools) {
-  const corpusSegments = corpus.reduce((a, t) => a + tool.segments(t), 0);
+  const perMessage = corpus.map((t) => tool.segments(t));
+  const corpusSegments = perMessage.reduce((a, n) => a + n, 0);
   const corpusUnicode = corpus.filter((t) => tool.unicode(t)).length;
   // Warm-up pass (JIT), then the timed loop.
   for (const t of corpus) sink += tool.segments(t);
@@ -60,6 +61,7 @@ for (const tool of tools) {
     corpus_messages: corpus.length,
     corpus_segments: corpusSegments,
     corpus_unicode: corpusUnicode,
+    segments_per_message: perMessage,
   }));
 }
 if (sink < 0) console.log(sink);

@@ -23,7 +23,8 @@ pub fn run(corpus: &str, min_secs: &str) -> Result<String, String> {
     let policy = Policy::default();
     // One pass to report the corpus' segment total (the other tools print theirs: a sanity
     // check that everyone did the same work, not a correctness verdict).
-    let segments: usize = msgs.iter().map(|m| analyze(m, &policy).segments()).sum();
+    let per_message: Vec<usize> = msgs.iter().map(|m| analyze(m, &policy).segments()).collect();
+    let segments: usize = per_message.iter().sum();
     let ucs2 = msgs
         .iter()
         .filter(|m| analyze(m, &policy).encoding() != bramka_core::encoding::Encoding::Gsm7)
@@ -48,6 +49,7 @@ pub fn run(corpus: &str, min_secs: &str) -> Result<String, String> {
         "corpus_messages": msgs.len(),
         "corpus_segments": segments,
         "corpus_unicode": ucs2,
+        "segments_per_message": per_message,
     })
     .to_string())
 }

@@ -61,7 +61,21 @@ def fmt(x, digits=0):
 def main():
     src, out, mode, command, conc = sys.argv[1:6]
     rows = [json.loads(line) for line in open(src, encoding="utf-8") if line.strip()]
-    seg = [r for r in rows if r["section"] == "segmentation"]
+    # Segmentation runs in alternating rounds (a shared machine's load shifts between them):
+    # the best round of each tool counts, the others are kept in "rounds".
+    seg = []
+    for r in rows:
+        if r["section"] != "segmentation":
+            continue
+        prev = next((x for x in seg if x["tool"] == r["tool"]), None)
+        if prev is None:
+            seg.append(dict(r, rounds=[r["msgs_per_sec"]]))
+        else:
+            rounds = prev["rounds"] + [r["msgs_per_sec"]]
+            if r["msgs_per_sec"] > prev["msgs_per_sec"]:
+                seg[seg.index(prev)] = dict(r, rounds=rounds)
+            else:
+                prev["rounds"] = rounds
     send = [r for r in rows if r["section"] == "sending"]
     inbound = [r for r in rows if r["section"] == "inbound"]
     goals = []
@@ -74,7 +88,8 @@ def main():
     lines.append("")
 
     # 1. Segmentation
-    lines.append("**Segmentation** (corpus of %s messages, one thread)" % (seg[0]["corpus_messages"] if seg else "?"))
+    lines.append("**Segmentation** (corpus of %s messages, one thread, best of %s alternating rounds)"
+                 % (seg[0]["corpus_messages"] if seg else "?", len(seg[0]["rounds"]) if seg else 0))
     lines.append("")
     lines.append("| Tool | Messages/s | vs bramka | Corpus segments | Unicode messages | Messages counted differently from bramka |")
     lines.append("|---|---:|---:|---:|---:|---:|")

@@ -77,9 +77,6 @@ pub(crate) fn cost(c: char) -> u8 {
     }
 }
 
-/// Septets of each ASCII byte (0 = not GSM-7).
-pub(crate) const ASCII_SEPTETS: [u8; 128] = costs::<128>(0);
-
 /// Septets and byte length of the multi-byte UTF-8 character starting at `bytes[i]`; 0 septets
 /// when GSM-7 lacks it. GSM-7's non-ASCII characters have lead bytes 0xC2, 0xC3 (Latin-1),
 /// 0xCE (Greek capitals) and 0xE2 (only `€`, E2 82 AC).

@@ -421,7 +421,7 @@ pub fn analyze(text: &str, policy: &Policy) -> Analysis {
         }
         None => {
             let cap = Capacity::ucs2(policy.concat_ref);
-            let units = scanned.utf16;
+            let units = scanned.utf16.unwrap_or_else(|| segment::utf16_len(&text));
             let parts = segment::pack_ucs2(&text, units, policy.split_mode, cap);
             let forcing = LazyChars(blocked.map(OnceLock::from).unwrap_or_default());
             (Encoding::Ucs2, units, parts, cap, ShiftTables::default(), forcing)

@@ -8,8 +8,8 @@ use super::{gsm7, nfc};
 pub(crate) struct Scan {
     /// Septets with the default tables; `None` when a character is not GSM-7.
     pub(crate) septets: Option<usize>,
-    /// UTF-16 code units.
-    pub(crate) utf16: usize,
+    /// UTF-16 code units (computed for UCS-2 text only).
+    pub(crate) utf16: Option<usize>,
     /// A character outside the ranges known to be NFC-stable was seen.
     pub(crate) maybe_not_nfc: bool,
 }
@@ -66,119 +66,101 @@ pub(crate) fn suspect_lead(b: u8) -> bool {
     matches!(b, 0xCC..=0xCE | 0xD2 | 0xD4..=0xE3 | 0xEA | 0xED | 0xEF..=0xFF)
 }
 
-/// Septets of the block at `bytes[i..]` if every character starting in it is GSM-7 (default
-/// tables). `block` is those bytes, or the tail padded with spaces.
-#[inline(always)]
-fn gsm_block(bytes: &[u8], i: usize, block: &[u8; BLOCK]) -> Option<usize> {
-    if all_gsm_ascii(block) {
-        return Some(BLOCK + block_sum(block, |b| u8::from(gsm7::ascii_ext(b))));
-    }
-    if block.iter().fold(0u8, |a, &b| a | u8::from(b < 0x80 && gsm7::ascii_bad(b))) != 0 {
-        return None;
-    }
-    // GSM-7 ASCII and multi-byte characters: check only the lead bytes.
-    let mut leads = block.iter().enumerate().fold(0u32, |m, (j, &b)| m | (u32::from(b >= 0xC0) << j));
-    while leads != 0 {
-        let j = leads.trailing_zeros() as usize;
-        leads &= leads - 1;
-        if gsm7::multibyte_cost(bytes, i + j).0 == 0 {
-            return None;
-        }
-    }
-    Some(block_sum(block, gsm7::septets_of_byte))
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+fn word(bytes: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&bytes[..8]);
+    u64::from_le_bytes(w)
 }
 
-/// Scans `text` once.
+/// Bit 7 set in each byte of the 8-byte `bytes` that is a UTF-8 lead byte (0xC0 and up).
+#[inline(always)]
+fn swar_lead(bytes: &[u8]) -> u64 {
+    let w = word(bytes);
+    w & (w << 1) & HIGH
+}
+
+/// Bit 7 set in each byte of the 8-byte `bytes` that is 0xCC or more.
+#[inline(always)]
+fn swar_at_least_cc(bytes: &[u8]) -> u64 {
+    let w = word(bytes);
+    ((w & !HIGH) + 0x3434_3434_3434_3434) & w & HIGH
+}
+
+/// Calls `f` with the index of every byte of `bytes` whose bit 7 is set in `mask(word)`, eight
+/// bytes at a time; stops when `f` returns `true` and returns whether it did.
+#[inline(always)]
+fn any_marked(bytes: &[u8], mask: impl Fn(&[u8]) -> u64, mut f: impl FnMut(usize) -> bool) -> bool {
+    let mut words = bytes.chunks_exact(8);
+    let mut base = 0;
+    for w in &mut words {
+        let mut m = mask(w);
+        while m != 0 {
+            let j = base + (m.trailing_zeros() / 8) as usize;
+            m &= m - 1;
+            if f(j) {
+                return true;
+            }
+        }
+        base += 8;
+    }
+    let rest = words.remainder();
+    if !rest.is_empty() {
+        let mut padded = [b' '; 8];
+        padded[..rest.len()].copy_from_slice(rest);
+        let mut m = mask(&padded);
+        while m != 0 {
+            let j = base + (m.trailing_zeros() / 8) as usize;
+            m &= m - 1;
+            if f(j) {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// Common NFC-stable characters recognised from their bytes without decoding: emoji
+/// U+1F000..=U+1FAFF, typographic punctuation U+2010..=U+2027 and U+2030..=U+205E, currency
+/// signs U+20A0..=U+20BF (all inside `trivially_nfc`).
+#[inline(always)]
+fn stable_by_bytes(bytes: &[u8], j: usize) -> bool {
+    match (bytes[j], bytes.get(j + 1), bytes.get(j + 2)) {
+        (0xF0, Some(0x9F), Some(&b)) => (0x80..=0xAB).contains(&b),
+        (0xE2, Some(0x80), Some(&b)) => (0x90..=0xA7).contains(&b) || b >= 0xB0,
+        (0xE2, Some(0x81), Some(&b)) => b <= 0x9E,
+        (0xE2, Some(0x82), Some(&b)) => b >= 0xA0,
+        _ => false,
+    }
+}
+
+/// Scans `text`: a few whole-text passes the compiler vectorises, plus a look at each
+/// multi-byte character's lead byte (GSM-7 membership) or, for UCS-2 text, at lead bytes of
+/// ranges that are not NFC-stable.
 #[inline]
 pub(crate) fn scan(text: &str) -> Scan {
     let bytes = text.as_bytes();
-    if text.is_ascii() {
-        let bad = byte_sum(bytes, |b| u8::from(gsm7::ascii_bad(b))) != 0;
-        let ext = byte_sum(bytes, |b| u8::from(gsm7::ascii_ext(b)));
-        return Scan {
-            septets: (!bad).then_some(bytes.len() + ext),
-            utf16: bytes.len(),
-            maybe_not_nfc: false,
-        };
+    // `ascii_bad` is false for every byte from 0x80.
+    let bad_ascii = bytes.iter().fold(0u8, |a, &b| a | u8::from(gsm7::ascii_bad(b))) != 0;
+    let ascii = text.is_ascii();
+    // GSM-7 needs GSM-7 ASCII and, for each multi-byte character, a GSM-7 character.
+    let gsm =
+        !bad_ascii && (ascii || !any_marked(bytes, swar_lead, |j| gsm7::multibyte_cost(bytes, j).0 == 0));
+    if gsm {
+        // GSM-7 characters are all NFC-stable (none is a combining mark or a singleton).
+        let septets = byte_sum(bytes, gsm7::septets_of_byte);
+        return Scan { septets: Some(septets), utf16: None, maybe_not_nfc: false };
     }
     let utf16 = byte_sum(bytes, utf16_units);
-    // Phase 1: GSM-7 septets until the first character GSM-7 lacks. A block of GSM-7 ASCII is
-    // counted at once; other blocks byte by byte, decoding only the 2- and 3-byte characters.
-    // GSM-7 characters are all NFC-stable, so this phase needs no NFC check.
-    let mut septets = 0usize;
-    let mut suspect = false;
-    let mut i = 0;
-    let mut gsm = true;
-    'outer: while i < bytes.len() {
-        if let Some(block) = block_at(bytes, i) {
-            if let Some(k) = gsm_block(bytes, i, block) {
-                septets += k;
-                i += BLOCK;
-                continue;
-            }
-        } else {
-            // The tail, padded with spaces (1 septet each) to a whole block.
-            let tail = &bytes[i..];
-            let mut padded = [b' '; BLOCK];
-            padded[..tail.len()].copy_from_slice(tail);
-            if let Some(k) = gsm_block(bytes, i, &padded) {
-                septets += k - (BLOCK - tail.len());
-                i = bytes.len();
-                continue;
-            }
-        }
-        // Byte by byte to the end of this block (to find the first character GSM-7 lacks).
-        let end = (i + BLOCK).min(bytes.len());
-        while i < end {
-            let b = bytes[i];
-            let (k, n) = if b < 0x80 {
-                (gsm7::ASCII_SEPTETS[usize::from(b)], 1)
-            } else if (b as i8) < -64 {
-                (0, 1) // continuation byte of a character counted in the previous block
-            } else {
-                match gsm7::multibyte_cost(bytes, i) {
-                    (0, _) => {
-                        gsm = false;
-                        break 'outer;
-                    }
-                    found => found,
-                }
-            };
-            if k == 0 && b < 0x80 {
-                gsm = false;
-                break 'outer;
-            }
-            septets += usize::from(k);
-            i += n;
-        }
-    }
-    // Phase 2 (UCS-2): only the NFC check, decoding only characters whose lead byte belongs to
-    // a range that holds characters outside `trivially_nfc`.
-    while !suspect && i < bytes.len() {
-        let mut padded = [b' '; BLOCK];
-        let block = match block_at(bytes, i) {
-            Some(block) => block,
-            None => {
-                padded[..bytes.len() - i].copy_from_slice(&bytes[i..]);
-                &padded
-            }
-        };
-        let mut leads =
-            block.iter().enumerate().fold(0u32, |m, (j, &b)| m | (u32::from(suspect_lead(b)) << j));
-        while leads != 0 {
-            let j = leads.trailing_zeros() as usize;
-            leads &= leads - 1;
-            // A suspect byte is always a lead byte, so `i + j` is a character boundary.
-            if let Some(c) = text.get(i + j..).and_then(|t| t.chars().next())
-                && !nfc::trivially_nfc(c)
-            {
-                suspect = true;
-                break;
-            }
-        }
-        i += BLOCK;
-    }
-    Scan { septets: gsm.then_some(septets), utf16, maybe_not_nfc: suspect }
+    let suspect = !ascii
+        && any_marked(bytes, swar_at_least_cc, |j| {
+            // A byte from 0xCC is a lead byte, so `j` is a character boundary.
+            suspect_lead(bytes[j])
+                && !stable_by_bytes(bytes, j)
+                && text.get(j..).and_then(|t| t.chars().next()).is_some_and(|c| !nfc::trivially_nfc(c))
+        });
+    Scan { septets: None, utf16: Some(utf16), maybe_not_nfc: suspect }
 }
 
 #[cfg(test)]
@@ -206,13 +188,45 @@ mod tests {
     }
 
     #[test]
+    fn stable_by_bytes_is_right() {
+        for u in 0x80..=0x10FFFFu32 {
+            let Some(c) = char::from_u32(u) else { continue };
+            let mut buf = [0u8; 4];
+            if stable_by_bytes(c.encode_utf8(&mut buf).as_bytes(), 0) {
+                assert!(nfc::trivially_nfc(c), "U+{u:04X}");
+            }
+        }
+        assert!(stable_by_bytes("😀".as_bytes(), 0) && stable_by_bytes("“".as_bytes(), 0));
+        assert!(stable_by_bytes("€".as_bytes(), 0));
+    }
+
+    #[test]
+    fn swar_masks() {
+        for b in 0..=255u8 {
+            for pos in 0..8 {
+                let mut w = [b'a'; 8];
+                w[pos] = b;
+                let lead = swar_lead(&w);
+                assert_eq!(lead != 0, b >= 0xC0, "{b:#x}");
+                let cc = swar_at_least_cc(&w);
+                assert_eq!(cc != 0, b >= 0xCC, "{b:#x}");
+                if b >= 0xCC {
+                    assert_eq!((cc.trailing_zeros() / 8) as usize, pos);
+                }
+            }
+        }
+    }
+
+    #[test]
     fn scan_counts() {
         let s = scan("a{€é\n");
-        assert_eq!((s.septets, s.utf16, s.maybe_not_nfc), (Some(7), 5, false));
+        assert_eq!((s.septets, s.maybe_not_nfc), (Some(7), false));
         let s = scan("a`");
-        assert_eq!((s.septets, s.utf16), (None, 2));
+        assert_eq!((s.septets, s.utf16), (None, Some(2)));
         let s = scan("ł😀e\u{301}");
-        assert_eq!((s.septets, s.utf16, s.maybe_not_nfc), (None, 5, true));
+        assert_eq!((s.septets, s.utf16, s.maybe_not_nfc), (None, Some(5), true));
+        assert!(!scan("ł😀 “x” €").maybe_not_nfc);
+        assert!(scan("ł\u{2126}").maybe_not_nfc);
         assert_eq!(scan("^~|[]\\{}\u{c}").septets, Some(18));
         assert_eq!(scan("").septets, Some(0));
     }

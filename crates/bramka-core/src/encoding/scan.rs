@@ -81,11 +81,16 @@ fn swar_lead(bytes: &[u8]) -> u64 {
     w & (w << 1) & HIGH
 }
 
-/// Bit 7 set in each byte of the 8-byte `bytes` that is 0xCC or more.
+/// Bit 7 set in each byte of the 8-byte `bytes` that is 0xCC or more, except 0xD0 and 0xD1
+/// (Cyrillic U+0400..=U+047F, all NFC-stable). Exact: no carry crosses a byte.
 #[inline(always)]
 fn swar_at_least_cc(bytes: &[u8]) -> u64 {
+    const LOW7: u64 = !HIGH;
     let w = word(bytes);
-    ((w & !HIGH) + 0x3434_3434_3434_3434) & w & HIGH
+    let at_least_cc = ((w & LOW7) + 0x3434_3434_3434_3434) & w & HIGH;
+    let v = (w & 0xFEFE_FEFE_FEFE_FEFE) ^ 0xD0D0_D0D0_D0D0_D0D0;
+    let is_d0_d1 = !(((v & LOW7) + LOW7) | v) & HIGH;
+    at_least_cc & !is_d0_d1
 }
 
 /// Calls `f` with the index of every byte of `bytes` whose bit 7 is set in `mask(word)`, eight
@@ -201,6 +206,19 @@ mod tests {
     }
 
     #[test]
+    fn swar_mask_exact_on_mixed_words() {
+        let mut rng = fastrand::Rng::with_seed(7);
+        for _ in 0..100_000 {
+            let w: [u8; 8] = std::array::from_fn(|_| rng.u8(..));
+            let m = swar_at_least_cc(&w);
+            for (j, &b) in w.iter().enumerate() {
+                let want = b >= 0xCC && b != 0xD0 && b != 0xD1;
+                assert_eq!(m >> (8 * j + 7) & 1 == 1, want, "{w:x?} byte {j}");
+            }
+        }
+    }
+
+    #[test]
     fn swar_masks() {
         for b in 0..=255u8 {
             for pos in 0..8 {
@@ -209,8 +227,8 @@ mod tests {
                 let lead = swar_lead(&w);
                 assert_eq!(lead != 0, b >= 0xC0, "{b:#x}");
                 let cc = swar_at_least_cc(&w);
-                assert_eq!(cc != 0, b >= 0xCC, "{b:#x}");
-                if b >= 0xCC {
+                assert_eq!(cc != 0, b >= 0xCC && b != 0xD0 && b != 0xD1, "{b:#x}");
+                if cc != 0 {
                     assert_eq!((cc.trailing_zeros() / 8) as usize, pos);
                 }
             }

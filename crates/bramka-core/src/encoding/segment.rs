@@ -182,6 +182,11 @@ pub(crate) fn pack_ucs2(text: &str, total: usize, mode: SplitMode, cap: Capacity
 
 /// When `at` is inside a grapheme cluster of at most `cap` units, the cluster's start.
 fn cluster_start_if_fits(text: &str, at: usize, cap: usize) -> Option<usize> {
+    let prev = text[..at].chars().next_back()?;
+    let next = text[at..].chars().next()?;
+    if plain(prev) && plain(next) && !(prev == '\r' && next == '\n') {
+        return None; // UAX #29 GB999: a boundary between two characters of category Any/Control.
+    }
     let mut cursor = GraphemeCursor::new(at, text.len(), true);
     if cursor.is_boundary(text, 0).ok()? {
         return None;
@@ -192,9 +197,41 @@ fn cluster_start_if_fits(text: &str, at: usize, cap: usize) -> Option<usize> {
     (utf16_len(&text[start..end]) <= cap).then_some(start)
 }
 
+/// Characters whose grapheme break property is Other ("Any") or Control/CR/LF, and that are
+/// neither Extended_Pictographic nor Prepend/Extend/SpacingMark/ZWJ/Regional_Indicator/Hangul:
+/// between two of them there is always a boundary (except CR LF). Checked by a test against
+/// `unicode-segmentation`.
+#[inline]
+fn plain(c: char) -> bool {
+    matches!(c as u32, 0..=0xA8 | 0xAA..=0xAD | 0xAF..=0x2FF | 0x400..=0x482 | 0x48A..=0x52F | 0x4E00..=0x9FFF)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_pairs_are_boundaries() {
+        let plain_chars: Vec<char> = (0..=0x10FFFFu32)
+            .filter_map(char::from_u32)
+            .filter(|&c| plain(c))
+            .step_by(7)
+            .chain(['\r', '\n', 'a', 'ł', 'Ж', '北', '\u{AD}', '\u{0}'])
+            .collect();
+        let probes =
+            ['\u{301}', '\u{200D}', '\u{FE0F}', '\u{1F1F5}', '😀', '\u{A9}', 'a', '\r', '\n', '\u{1100}'];
+        for &a in &plain_chars {
+            for &b in probes.iter().chain(plain_chars.iter().step_by(97)) {
+                let s = format!("{a}{b}");
+                let at = a.len_utf8();
+                let mut cursor = GraphemeCursor::new(at, s.len(), true);
+                let boundary = cursor.is_boundary(&s, 0).unwrap();
+                if plain(a) && plain(b) && !(a == '\r' && b == '\n') {
+                    assert!(boundary, "U+{:04X} U+{:04X}", a as u32, b as u32);
+                }
+            }
+        }
+    }
 
     #[test]
     fn capacities_from_spec_tables() {

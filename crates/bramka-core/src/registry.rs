@@ -247,6 +247,8 @@ impl Registry {
                         .into(),
                     ));
                 }
+                let part = with_default_host(part);
+                let part = part.as_ref();
                 let dsn = Dsn::parse(part).map_err(|e| match e {
                     DsnError::Syntax { reason, .. } => {
                         context(DsnError::Syntax { dsn: redact_part(part), reason }.into())
@@ -341,5 +343,16 @@ fn redact_part(part: &str) -> String {
         Some(a) => format!("{head}***{}", &rest[a..]),
         None if rest.is_empty() => head.to_owned(),
         None => format!("{head}***"),
+    }
+}
+
+/// `console://` and `null://?x=1` mean the `default` host: a DSN with nothing between `://` and
+/// its query gets `default` (the operator factories then say what else they need).
+fn with_default_host(part: &str) -> std::borrow::Cow<'_, str> {
+    match part.split_once("://") {
+        Some((scheme, rest)) if rest.is_empty() || rest.starts_with('?') => {
+            std::borrow::Cow::Owned(format!("{scheme}://default{rest}"))
+        }
+        _ => std::borrow::Cow::Borrowed(part),
     }
 }

@@ -259,3 +259,13 @@ mod props {
         }
     }
 }
+
+#[test]
+fn bare_scheme_means_the_default_host() {
+    let r = Registry::new();
+    assert_eq!(r.connect("console://").unwrap().id(), "console");
+    assert_eq!(r.connect("null://?").unwrap().id(), "null");
+    assert!(r.connect("console:// || null://").unwrap().id().starts_with("failover("));
+    // An empty host after credentials is still an error, not the default.
+    assert!(r.connect("null://TOKEN@").is_err());
+}

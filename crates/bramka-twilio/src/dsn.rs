@@ -91,7 +91,9 @@ impl TwilioFactory {
         let host = dsn.host();
         if !host.is_empty() && host != "default" {
             let port = dsn.port().map(|p| format!(":{p}")).unwrap_or_default();
-            b = b.base_url(format!("https://{host}{port}"));
+            // Loopback hosts mean a mock server: plain http, as in the other operator crates.
+            let scheme = if matches!(host, "127.0.0.1" | "localhost" | "[::1]") { "http" } else { "https" };
+            b = b.base_url(format!("{scheme}://{host}{port}"));
         }
         match (dsn.option("edge"), dsn.option("region")) {
             (Some(e), Some(r)) => b = b.region(e, r),

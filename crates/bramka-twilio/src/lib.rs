@@ -14,6 +14,7 @@
 //! | `twilio://SK…:KEY_SECRET@default?account_sid=AC…&from=…` | API key; the Account SID stays in the request path |
 //! | `twilio://AC…:AUTH_TOKEN@default?edge=dublin&region=ie1&from=…` | regional host `api.dublin.ie1.twilio.com` |
 //! | `…&base_url=http%3A%2F%2F127.0.0.1%3A8080` | any base URL (tests) |
+//! | `twilio://SID:TOKEN@127.0.0.1:8080?from=…` | a loopback host means a mock server over plain http |
 //!
 //! Other options: `timeout`, `connect_timeout` (`5s`, `500ms`), `concurrency` (default 4),
 //! `smart_encoded`, `shorten_urls`, `rate_limit_retries` (default 2). `Display` of a DSN never

@@ -61,6 +61,8 @@ fn hosts_regions_and_base_url() {
     let c = config(&format!("twilio://{AC}:{TOKEN}@default?base_url=http%3A%2F%2F127.0.0.1%3A8080&from=x1"))
         .unwrap();
     assert_eq!(c.base_url().as_str(), "http://127.0.0.1:8080/");
+    let c = config(&format!("twilio://{AC}:{TOKEN}@127.0.0.1:8081?from=x1")).unwrap();
+    assert_eq!(c.base_url().as_str(), "http://127.0.0.1:8081/", "loopback hosts use http");
     let e = config(&format!("twilio://{AC}:{TOKEN}@default?edge=sydney&from=x1")).unwrap_err();
     assert!(e.to_string().contains("both edge and region"), "{e}");
 }

@@ -75,6 +75,11 @@ pub enum SendError {
     /// Twilio has no flash SMS.
     #[error("Twilio does not send flash SMS: build the message without flash(true)")]
     FlashUnsupported,
+    /// The message asks for link shortening, which Twilio does only through a Messaging Service.
+    #[error(
+        "link shortening needs a Messaging Service SID (messaging_service=MG…); this gateway sends from a number"
+    )]
+    ShorteningNeedsService,
     /// The status callback URL would be refused.
     #[error("status callback URL {url} is not accepted: {reason}")]
     CallbackUrl {
@@ -127,7 +132,7 @@ impl TwilioGateway {
     pub fn new(config: TwilioConfig) -> Result<Self, Error> {
         let http = http::client(config.timeouts)?;
         let base = config.base_url.as_str().trim_end_matches('/').to_owned();
-        let caps = Capabilities::new()
+        let mut caps = Capabilities::new()
             .with(Capability::Schedule)
             .with(Capability::Cancel)
             .with(Capability::Status)
@@ -136,6 +141,8 @@ impl TwilioGateway {
             .with_signed_webhooks()
             .with_max_parts(MAX_PARTS)
             .with_idempotency(Idempotency::None);
+        // Twilio shortens links only through a Messaging Service.
+        caps.link_shortening = config.messaging_service_sid.is_some();
         Ok(TwilioGateway { config, http, caps, base })
     }
 
@@ -272,7 +279,10 @@ impl TwilioGateway {
         if let Some(se) = self.config.smart_encoded {
             form.push(("SmartEncoded", se.to_string()));
         }
-        if self.config.shorten_urls {
+        if message.shorten_links() && self.config.messaging_service_sid.is_none() {
+            return Err(SendError::ShorteningNeedsService);
+        }
+        if self.config.shorten_urls || message.shorten_links() {
             form.push(("ShortenUrls", "true".to_owned()));
         }
         Ok(form)

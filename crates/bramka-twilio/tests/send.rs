@@ -554,3 +554,39 @@ async fn every_option_at_once_uses_only_declared_names() {
     assert_eq!(names.len(), 10);
     assert!(names.is_subset(&declared("CreateMessage", "form_parameters")));
 }
+
+#[tokio::test]
+async fn message_asking_for_link_shortening() {
+    // Without a Messaging Service: refused before any request, and not advertised.
+    let server = MockServer::start().await;
+    no_requests(&server).await;
+    let gw = gateway(builder(&server).from("+15005550006"));
+    assert!(!gw.capabilities().link_shortening);
+    let msg = Message::builder()
+        .to("+14155552671")
+        .text("See https://example.com/a")
+        .shorten_links(true)
+        .build()
+        .unwrap();
+    let e = gw.send(&msg).await.unwrap_err();
+    assert!(matches!(send_error(&e), SendError::ShorteningNeedsService), "{e}");
+    assert_eq!(e.certainty(), Certainty::NotSent);
+
+    // With one: advertised, and the request carries ShortenUrls=true.
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(MESSAGES_PATH))
+        .and(FormExact::new(&[
+            ("To", "+14155552671"),
+            ("MessagingServiceSid", MG),
+            ("Body", "See https://example.com/a"),
+            ("ShortenUrls", "true"),
+        ]))
+        .respond_with(json_response(201, "message_create_queued_201.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let gw = gateway(builder(&server).messaging_service_sid(MG));
+    assert!(gw.capabilities().link_shortening);
+    gw.send(&msg).await.unwrap();
+}

@@ -1,48 +1,14 @@
 //! What the action logs: the call and masked numbers, never a secret field, the API URL's
 //! credentials, or full phone numbers.
 
-use std::fmt::Write as _;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use bramka_core::Secret;
+use bramka_core::testing::LogCapture;
 use bramka_core::testing::MockGateway;
 use bramka_flow::{CallEvent, RemoteApi, SmsAction, SmsActionConfig};
-use tracing::field::{Field, Visit};
-use tracing::span::{Attributes, Id, Record};
-use tracing::{Dispatch, Event, Metadata, Subscriber};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
-
-/// Collects every event's fields as text.
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<String>>);
-
-struct Fields<'a>(&'a mut String);
-
-impl Visit for Fields<'_> {
-    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        let _ = write!(self.0, " {}={:?}", field.name(), value);
-    }
-}
-
-impl Subscriber for Capture {
-    fn enabled(&self, _: &Metadata<'_>) -> bool {
-        true
-    }
-    fn new_span(&self, _: &Attributes<'_>) -> Id {
-        Id::from_u64(1)
-    }
-    fn record(&self, _: &Id, _: &Record<'_>) {}
-    fn record_follows_from(&self, _: &Id, _: &Id) {}
-    fn event(&self, event: &Event<'_>) {
-        let mut out = self.0.lock().unwrap();
-        let _ = write!(out, "{}:", event.metadata().level());
-        event.record(&mut Fields(&mut out));
-        out.push('\n');
-    }
-    fn enter(&self, _: &Id) {}
-    fn exit(&self, _: &Id) {}
-}
 
 #[tokio::test(flavor = "current_thread")]
 async fn logs_carry_no_secret_and_mask_numbers() {
@@ -60,8 +26,8 @@ async fn logs_carry_no_secret_and_mask_numbers() {
         .mount(&server)
         .await;
 
-    let capture = Capture::default();
-    let _guard = tracing::dispatcher::set_default(&Dispatch::new(capture.clone()));
+    let capture = LogCapture::new();
+    let _guard = capture.set_default();
 
     let gw = MockGateway::new();
     for (p, call_id) in [("sms", "call-1"), ("ok", "call-2")] {
@@ -78,7 +44,7 @@ async fn logs_carry_no_secret_and_mask_numbers() {
         assert!(action.run(CallEvent::new(call_id, "+48500987654", "+48221131415")).await.is_sent());
     }
 
-    let logs = capture.0.lock().unwrap().clone();
+    let logs = capture.contents();
     assert!(logs.contains("call-1") && logs.contains("call-2"), "{logs}");
     assert!(logs.contains("HTTP 500"), "the fallback reason is logged: {logs}");
     assert!(logs.contains("***"), "numbers are masked: {logs}");

@@ -3,64 +3,19 @@
 
 mod support;
 
-use std::fmt::Write as _;
-use std::sync::{Arc, Mutex};
-
+use bramka_core::testing::LogCapture;
 use bramka_core::testing::conformance::Conformance;
 use bramka_core::{Dsn, Gateway, GatewayFactory, Message};
 use bramka_infobip::{InfobipFactory, InfobipGateway};
 use serde_json::json;
-use tracing::field::{Field, Visit};
-use tracing::span::{Attributes, Id, Record};
-use tracing::{Event, Metadata, Subscriber};
 use wiremock::ResponseTemplate;
 
 use support::{KEY, api, fixture, harness};
 
-/// A minimal subscriber that writes every event and span field into a string.
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<String>>);
-
-struct Fields<'a>(&'a mut String);
-
-impl Visit for Fields<'_> {
-    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        let _ = write!(self.0, " {}={value:?}", field.name());
-    }
-    fn record_str(&mut self, field: &Field, value: &str) {
-        let _ = write!(self.0, " {}={value}", field.name());
-    }
-}
-
-impl Subscriber for Capture {
-    fn enabled(&self, _: &Metadata<'_>) -> bool {
-        true
-    }
-    fn new_span(&self, span: &Attributes<'_>) -> Id {
-        let mut s = self.0.lock().unwrap();
-        s.push_str(span.metadata().name());
-        span.record(&mut Fields(&mut s));
-        s.push('\n');
-        Id::from_u64(1)
-    }
-    fn record(&self, _: &Id, values: &Record<'_>) {
-        values.record(&mut Fields(&mut self.0.lock().unwrap()));
-    }
-    fn record_follows_from(&self, _: &Id, _: &Id) {}
-    fn event(&self, event: &Event<'_>) {
-        let mut s = self.0.lock().unwrap();
-        let _ = write!(s, "{} {}", event.metadata().level(), event.metadata().target());
-        event.record(&mut Fields(&mut s));
-        s.push('\n');
-    }
-    fn enter(&self, _: &Id) {}
-    fn exit(&self, _: &Id) {}
-}
-
 #[tokio::test(flavor = "current_thread")]
 async fn key_never_printed_and_conformance_passes() {
-    let capture = Capture::default();
-    let _guard = tracing::dispatcher::set_default(&tracing::Dispatch::new(capture.clone()));
+    let capture = LogCapture::new();
+    let _guard = capture.set_default();
 
     let h = harness().await;
     api("POST", "/sms/3/messages")
@@ -91,7 +46,7 @@ async fn key_never_printed_and_conformance_passes() {
     let from_dsn = InfobipFactory.create(&dsn).unwrap();
     let bad_dsn =
         InfobipFactory.create(&Dsn::parse(&format!("infobip://{KEY}@default")).unwrap()).unwrap_err();
-    let logs = capture.0.lock().unwrap().clone();
+    let logs = capture.contents();
     assert!(logs.contains("/sms/3/messages"), "the capture saw nothing:\n{logs}");
     // A Deprecation header is logged at WARN (reference §1).
     assert!(logs.lines().any(|l| l.starts_with("WARN") && l.contains("deprecated")), "{logs}");

@@ -4,56 +4,13 @@
 mod common;
 
 use std::fmt;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use bramka_core::testing::LogCapture;
 use bramka_core::{Dsn, Gateway, GatewayFactory, Message};
 use bramka_smsapi::{SmsapiConfig, SmsapiFactory, SmsapiGateway};
 use common::*;
-use tracing::field::{Field, Visit};
-use tracing::span::{Attributes, Id, Record};
-use tracing::{Event, Metadata, Subscriber};
 use wiremock::{MockServer, ResponseTemplate};
-
-/// Collects every log event and span field as text.
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<String>>);
-
-struct Writer<'a>(&'a mut String);
-
-impl Visit for Writer<'_> {
-    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.0.push_str(&format!("{}={:?} ", field.name(), value));
-    }
-    fn record_str(&mut self, field: &Field, value: &str) {
-        self.0.push_str(&format!("{}={} ", field.name(), value));
-    }
-}
-
-impl Subscriber for Capture {
-    fn enabled(&self, _: &Metadata<'_>) -> bool {
-        true
-    }
-    fn new_span(&self, span: &Attributes<'_>) -> Id {
-        let mut s = self.0.lock().unwrap();
-        s.push_str(span.metadata().name());
-        span.record(&mut Writer(&mut s));
-        s.push('\n');
-        Id::from_u64(1)
-    }
-    fn record(&self, _: &Id, values: &Record<'_>) {
-        values.record(&mut Writer(&mut self.0.lock().unwrap()));
-    }
-    fn record_follows_from(&self, _: &Id, _: &Id) {}
-    fn event(&self, event: &Event<'_>) {
-        let mut s = self.0.lock().unwrap();
-        s.push_str(&format!("{} {}: ", event.metadata().level(), event.metadata().target()));
-        event.record(&mut Writer(&mut s));
-        s.push('\n');
-    }
-    fn enter(&self, _: &Id) {}
-    fn exit(&self, _: &Id) {}
-}
 
 fn assert_clean(label: &str, text: &str) {
     assert!(!text.contains(TOKEN), "token leaked in {label}: {text}");
@@ -88,8 +45,8 @@ fn debug_of_config_builder_gateway_and_dsn() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn errors_and_logs_never_show_the_token() {
-    let logs = Capture::default();
-    let _guard = tracing::subscriber::set_default(logs.clone());
+    let logs = LogCapture::new();
+    let _guard = logs.set_default();
     let server = MockServer::start().await;
 
     // An auth error whose text echoes the token back: scrubbed.
@@ -152,7 +109,7 @@ async fn errors_and_logs_never_show_the_token() {
     let e = gw_down.status("ABC").await.unwrap_err();
     assert_clean("status connect error", &format!("{e} {e:?}"));
 
-    let text = logs.0.lock().unwrap().clone();
+    let text = logs.contents();
     // The capture works: the crate's own events are in it ...
     assert!(text.contains("sending SMS request"), "nothing captured: {text}");
     // ... and the token is not.

@@ -3,11 +3,11 @@
 
 mod common;
 
-use std::fmt::Write as _;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use bramka_core::http::Timeouts;
+use bramka_core::testing::LogCapture;
 use bramka_core::testing::conformance::Conformance;
 use bramka_core::{Dsn, Gateway, GatewayFactory, Message, WebhookParser};
 use bramka_twilio::{TwilioConfig, TwilioFactory, TwilioGateway, TwilioWebhooks, signature};
@@ -15,44 +15,10 @@ use common::*;
 use wiremock::matchers::{any, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-/// A tracing subscriber that writes every event (message and fields) into a shared string.
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<String>>);
-
-struct Fields<'a>(&'a mut String);
-
-impl tracing::field::Visit for Fields<'_> {
-    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
-        let _ = write!(self.0, " {}={:?}", field.name(), value);
-    }
-}
-
-impl tracing::Subscriber for Capture {
-    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
-        true
-    }
-    fn new_span(&self, span: &tracing::span::Attributes<'_>) -> tracing::span::Id {
-        let mut s = self.0.lock().unwrap();
-        span.record(&mut Fields(&mut s));
-        tracing::span::Id::from_u64(1)
-    }
-    fn record(&self, _: &tracing::span::Id, values: &tracing::span::Record<'_>) {
-        values.record(&mut Fields(&mut self.0.lock().unwrap()));
-    }
-    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
-    fn event(&self, event: &tracing::Event<'_>) {
-        let mut s = self.0.lock().unwrap();
-        event.record(&mut Fields(&mut s));
-        s.push('\n');
-    }
-    fn enter(&self, _: &tracing::span::Id) {}
-    fn exit(&self, _: &tracing::span::Id) {}
-}
-
 #[tokio::test]
 async fn secrets_never_in_debug_errors_dsn_or_logs() {
-    let capture = Capture::default();
-    let _guard = tracing::subscriber::set_default(capture.clone());
+    let capture = LogCapture::new();
+    let _guard = capture.set_default();
 
     let server = MockServer::start().await;
     Mock::given(method("POST"))
@@ -131,7 +97,7 @@ async fn secrets_never_in_debug_errors_dsn_or_logs() {
     texts.push(format!("{hooks:?} {e} {e:?} {req:?}"));
     let _ = TwilioWebhooks::insecure_without_signature_check();
 
-    let logs = capture.0.lock().unwrap().clone();
+    let logs = capture.contents();
     assert!(logs.contains("429"), "the retry was logged: {logs}");
     assert!(logs.contains("not accepted"), "the rejection was logged: {logs}");
     assert!(logs.contains("WITHOUT signature verification"), "{logs}");

@@ -1,14 +1,14 @@
 //! `bramka count`: encoding, units and parts of a text, as a summary or JSON.
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use bramka_core::encoding::{self, Analysis, NationalLanguage, Policy, Transliteration};
 use clap::{Args, ValueEnum};
 use serde_json::json;
 
-/// Exit code when the command line is wrong (same as clap's).
-const USAGE: u8 = 2;
+use crate::failure::USAGE;
+use crate::input::read_stdin;
 
 /// Arguments of `bramka count`.
 #[derive(Debug, Args)]
@@ -85,19 +85,6 @@ impl CountArgs {
             None => read_stdin(),
         }
     }
-}
-
-fn read_stdin() -> Result<String, String> {
-    let mut bytes = Vec::new();
-    std::io::stdin().read_to_end(&mut bytes).map_err(|e| format!("cannot read standard input: {e}"))?;
-    let mut text = String::from_utf8(bytes).map_err(|e| format!("standard input is not UTF-8 text: {e}"))?;
-    if text.ends_with('\n') {
-        text.pop();
-        if text.ends_with('\r') {
-            text.pop();
-        }
-    }
-    Ok(text)
 }
 
 /// Runs `bramka count`.

@@ -1,18 +1,50 @@
-//! The `bramka` command line.
+//! The `bramka` command line: count SMS parts, send through any gateway, query balance and
+//! status, cancel, and debug webhooks.
 //!
-//! Subcommands live in their own modules; `main` only parses and dispatches. Exit codes:
-//! 0 success, 1 the command ran but the answer is "no" (for `count`: over the part cap),
-//! 2 bad usage (clap's own code for argument errors).
+//! ```text
+//! bramka send --to "+48 600 100 200" "Zażółć gęślą jaźń"        # console://: prints, sends nothing
+//! bramka send --gateway 'smsapi://TOKEN@default' --to 600100200 --default-prefix 48 "Hi"
+//! bramka send --account shop --to-file numbers.csv --from Shop "Sale today"
+//! bramka balance --gateway "$DSN"; bramka status --gateway "$DSN" ID; bramka cancel --gateway "$DSN" ID
+//! bramka webhook parse --provider smsapi --url 'https://x/cb?MsgId=A&status=403' < /dev/null
+//! bramka webhook verify --provider twilio --url https://x/tw --header 'X-Twilio-Signature: …' --twilio-token T < body
+//! ```
+//!
+//! The gateway is `--gateway DSN`, else `--account NAME` from the accounts file (`--config PATH`,
+//! else `BRAMKA_CONFIG`, else `./bramka.toml`), else `BRAMKA_DSN`, else `console://default`.
+//!
+//! Exit codes: 0 success; 1 the operation failed (a request failed, a recipient was rejected, a
+//! webhook did not verify or parse, `count`'s text is over the part cap); 2 bad usage or
+//! configuration (unknown flag, bad DSN, bad number, bad `--at`, missing accounts file), found
+//! before any request. Errors are one `error:` line on stderr, with a `hint:` line where useful.
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
 mod count;
+mod failure;
+mod input;
+mod numbers_file;
+mod ops;
+mod schedule;
+mod send;
+mod target;
+mod webhook;
 
-/// SMS gateway tools: count segments now; send, status and balance to come.
+pub(crate) const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  the operation failed: a request failed, a recipient was rejected, a webhook did not verify
+     or parse, or (count) the text is over the part cap
+  2  bad usage or configuration, found before any request
+
+Gateway: --gateway DSN, else --account NAME from --config PATH / BRAMKA_CONFIG / ./bramka.toml,
+else BRAMKA_DSN, else console://default (prints messages instead of sending them).";
+
+/// SMS gateway tools: count parts, send, balance, status, cancel, webhooks.
 #[derive(Debug, Parser)]
-#[command(name = "bramka", version, about, propagate_version = true)]
+#[command(name = "bramka", version, about, propagate_version = true, after_help = EXIT_CODES)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -21,12 +53,33 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Show how a text will be encoded (GSM-7 or UCS-2) and split into SMS parts.
+    #[command(after_help = EXIT_CODES)]
     Count(count::CountArgs),
+    /// Send an SMS to a list of recipients or a CSV file of numbers.
+    #[command(after_help = EXIT_CODES)]
+    Send(send::SendArgs),
+    /// Show the account balance.
+    #[command(after_help = EXIT_CODES)]
+    Balance(ops::BalanceArgs),
+    /// Show the delivery status of a sent message by the operator's message id.
+    #[command(after_help = EXIT_CODES)]
+    Status(ops::IdArgs),
+    /// Cancel a scheduled message or bulk by id.
+    #[command(after_help = EXIT_CODES)]
+    Cancel(ops::IdArgs),
+    /// Parse or verify an operator's webhook request (body on standard input).
+    #[command(subcommand)]
+    Webhook(webhook::WebhookCommand),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Count(args) => count::run(&args),
+        Command::Send(args) => send::run(&args),
+        Command::Balance(args) => ops::balance(&args),
+        Command::Status(args) => ops::status(&args),
+        Command::Cancel(args) => ops::cancel(&args),
+        Command::Webhook(cmd) => webhook::run(&cmd),
     }
 }

@@ -1,0 +1,114 @@
+//! How a command fails: one `error:` line, an optional `hint:` line, and an exit code.
+
+use std::fmt;
+use std::process::ExitCode;
+
+use bramka::{Error, ErrorKind};
+
+/// Exit code: the command ran but the operation failed (or, for `count`, the text is over the cap).
+pub(crate) const FAILED: u8 = 1;
+/// Exit code: bad usage or configuration (clap's own code for argument errors).
+pub(crate) const USAGE: u8 = 2;
+
+/// A failed command: printed as `error: <message>` and, when there is one, `hint: <hint>`.
+pub(crate) struct Failure {
+    code: u8,
+    message: String,
+    hint: Option<String>,
+}
+
+impl fmt::Debug for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Failure({}: {})", self.code, self.message)
+    }
+}
+
+impl Failure {
+    /// Bad usage or configuration: exit 2.
+    pub(crate) fn usage(message: impl Into<String>) -> Self {
+        Failure { code: USAGE, message: message.into(), hint: None }
+    }
+
+    /// The operation failed: exit 1.
+    pub(crate) fn failed(message: impl Into<String>) -> Self {
+        Failure { code: FAILED, message: message.into(), hint: None }
+    }
+
+    /// Adds a hint line.
+    pub(crate) fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// Adds a hint line when there is one.
+    pub(crate) fn maybe_hint(mut self, hint: Option<String>) -> Self {
+        self.hint = hint.or(self.hint);
+        self
+    }
+
+    /// The exit code.
+    pub(crate) fn code(&self) -> u8 {
+        self.code
+    }
+
+    /// A gateway error: exit 2 for configuration and message errors (found before any request),
+    /// 1 for everything else, with a hint by kind.
+    pub(crate) fn from_error(e: &Error) -> Self {
+        let code = match e.kind() {
+            ErrorKind::Config | ErrorKind::Message => USAGE,
+            _ => FAILED,
+        };
+        let hint = hint_for(e);
+        Failure { code, message: e.to_string(), hint }
+    }
+
+    /// A gateway error found while preparing, before any request: always exit 2.
+    pub(crate) fn before_sending(e: &Error) -> Self {
+        Failure { code: USAGE, ..Failure::from_error(e) }
+    }
+
+    /// Prints the lines to stderr and returns the exit code.
+    pub(crate) fn report(&self) -> ExitCode {
+        eprintln!("error: {}", self.message);
+        if let Some(h) = &self.hint {
+            eprintln!("hint: {h}");
+        }
+        ExitCode::from(self.code)
+    }
+}
+
+/// What to do about an error of this kind.
+pub(crate) fn hint_for(e: &Error) -> Option<String> {
+    let gateway = e.gateway().unwrap_or("the gateway");
+    Some(match e.kind() {
+        ErrorKind::Unsupported => format!(
+            "the operator behind {gateway} does not support this operation (or bramka has no client for it); \
+             see the feature table in the README"
+        ),
+        ErrorKind::Auth => "check the credentials in the DSN (or the environment variable the account's DSN \
+                            names) and their permissions"
+            .to_owned(),
+        ErrorKind::InsufficientFunds => "top up the account, then send again".to_owned(),
+        ErrorKind::RateLimited => match e.retry_after() {
+            Some(d) => format!("wait {}s and try again", d.as_secs_f64()),
+            None => "wait a moment and try again".to_owned(),
+        },
+        ErrorKind::Network => "check the host and port in the DSN and the network connection".to_owned(),
+        ErrorKind::Timeout | ErrorKind::Unavailable | ErrorKind::Decode if e.may_have_been_sent() => {
+            "the message may have gone out: check `bramka status ID` or the operator's panel before \
+             sending again, and resend with the same --client-ref so the operator can de-duplicate"
+                .to_owned()
+        }
+        ErrorKind::Timeout | ErrorKind::Unavailable => "try again later".to_owned(),
+        ErrorKind::Config => "a DSN looks like scheme://credentials@host?options (smsapi://TOKEN@default, \
+                              console://default); see the DSN table in the README"
+            .to_owned(),
+        ErrorKind::NotFound => {
+            "check the id: use the message id (or bulk id) `bramka send` printed".to_owned()
+        }
+        ErrorKind::InvalidSender => {
+            "use a sender registered at the operator (1 to 11 characters for a name)".to_owned()
+        }
+        _ => return None,
+    })
+}

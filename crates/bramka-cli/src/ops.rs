@@ -1,0 +1,120 @@
+//! `bramka balance`, `bramka status ID`, `bramka cancel ID`.
+
+use std::process::ExitCode;
+
+use bramka::ErrorKind;
+use clap::Args;
+use serde_json::json;
+
+use crate::failure::Failure;
+use crate::target::{ConsoleOut, GatewayArgs, NOT_CONFIGURED_HINT, Source, Target};
+
+/// Arguments of `bramka balance`.
+#[derive(Debug, Args)]
+pub(crate) struct BalanceArgs {
+    #[command(flatten)]
+    gateway: GatewayArgs,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Arguments of `bramka status` and `bramka cancel`.
+#[derive(Debug, Args)]
+pub(crate) struct IdArgs {
+    #[command(flatten)]
+    gateway: GatewayArgs,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+    /// The operator's message id (status) or the message or bulk id (cancel).
+    #[arg(value_name = "ID")]
+    id: String,
+}
+
+fn resolve(g: &GatewayArgs) -> Result<(Target, tokio::runtime::Runtime), Failure> {
+    let target = g.resolve(ConsoleOut::Stderr)?;
+    Ok((target, crate::send::runtime()?))
+}
+
+fn failure(target: &Target, e: &bramka::Error) -> Failure {
+    let f = Failure::from_error(e);
+    if target.source == Source::Fallback && e.kind() == ErrorKind::Unsupported {
+        f.hint(NOT_CONFIGURED_HINT)
+    } else {
+        f
+    }
+}
+
+fn check_id(id: &str) -> Result<(), Failure> {
+    if id.trim().is_empty() {
+        return Err(Failure::usage("the ID is empty; pass the id `bramka send` printed"));
+    }
+    Ok(())
+}
+
+fn finish(r: Result<(), Failure>) -> ExitCode {
+    match r {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => f.report(),
+    }
+}
+
+/// Runs `bramka balance`.
+pub(crate) fn balance(args: &BalanceArgs) -> ExitCode {
+    finish((|| {
+        let (target, rt) = resolve(&args.gateway)?;
+        let b = rt.block_on(target.gateway.balance()).map_err(|e| failure(&target, &e))?;
+        if args.json {
+            println!("{}", json!({ "gateway": target.gateway.id(), "amount": b.amount, "unit": b.unit }));
+        } else {
+            println!("{}: {b}", target.gateway.id());
+        }
+        Ok(())
+    })())
+}
+
+/// Runs `bramka status ID`.
+pub(crate) fn status(args: &IdArgs) -> ExitCode {
+    finish((|| {
+        check_id(&args.id)?;
+        let (target, rt) = resolve(&args.gateway)?;
+        let r = rt.block_on(target.gateway.status(args.id.trim())).map_err(|e| failure(&target, &e))?;
+        if args.json {
+            let v = serde_json::to_value(&r)
+                .map_err(|e| Failure::failed(format!("cannot print the report as JSON: {e}")))?;
+            println!("{v}");
+        } else {
+            let mut line = format!("{} {}: {} ({})", r.gateway, r.message_id, r.state, r.raw_status);
+            if let Some(to) = &r.to {
+                line += &format!(", to {}", to.e164());
+            }
+            if let Some(at) = r.at {
+                line += &format!(", at {}", at.to_rfc3339());
+            }
+            if let Some(c) = &r.error_code {
+                line += &format!(", error {c}");
+            }
+            if let Some(m) = &r.error_message {
+                line += &format!(": {m}");
+            }
+            println!("{line}");
+        }
+        Ok(())
+    })())
+}
+
+/// Runs `bramka cancel ID`.
+pub(crate) fn cancel(args: &IdArgs) -> ExitCode {
+    finish((|| {
+        check_id(&args.id)?;
+        let (target, rt) = resolve(&args.gateway)?;
+        rt.block_on(target.gateway.cancel(args.id.trim())).map_err(|e| failure(&target, &e))?;
+        if args.json {
+            println!("{}", json!({ "gateway": target.gateway.id(), "id": args.id.trim(), "canceled": true }));
+        } else {
+            println!("{}: canceled {}", target.gateway.id(), args.id.trim());
+        }
+        Ok(())
+    })())
+}

@@ -1,0 +1,473 @@
+//! `bramka send`: one message to a list of recipients, or to a CSV file of numbers in chunks.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use bramka::accounts::Outgoing;
+use bramka::encoding::Transliteration;
+use bramka::{Error, ErrorKind, Message, PhoneNumber, PhonePolicy, Policy, SendState};
+use clap::Args;
+use serde_json::{Value, json};
+
+use crate::failure::Failure;
+use crate::numbers_file;
+use crate::target::{ConsoleOut, FALLBACK_DSN, GatewayArgs, Source};
+
+/// Arguments of `bramka send`.
+#[derive(Debug, Args)]
+pub(crate) struct SendArgs {
+    #[command(flatten)]
+    gateway: GatewayArgs,
+    /// Recipients: one number or a list (`"+48 600 100 200, 600100201"`); repeatable.
+    #[arg(long, value_name = "LIST", required_unless_present = "to_file")]
+    to: Vec<String>,
+    /// Recipients from a CSV file: the column named phone, number or to, else the first column;
+    /// the header is optional. Sent in chunks with a progress bar on a terminal.
+    #[arg(long, value_name = "PATH")]
+    to_file: Option<PathBuf>,
+    /// With --to-file: send to the good rows even if some rows are bad (else nothing is sent).
+    #[arg(long, requires = "to_file")]
+    skip_invalid: bool,
+    /// Recipients per request with --to-file (capped by the gateway's batch size).
+    #[arg(long, value_name = "N", default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..))]
+    chunk_size: u32,
+    /// The sender: a name (1 to 11 characters), a number or a short code; with --account, one of
+    /// the account's senders.
+    #[arg(long, value_name = "SENDER")]
+    from: Option<String>,
+    /// Country code for numbers of 9 digits or fewer (`48`).
+    #[arg(long, value_name = "CC")]
+    default_prefix: Option<String>,
+    /// Replace characters GSM-7 lacks (ą -> a) so the text stays GSM-7 (cheaper, 160 per part).
+    #[arg(long)]
+    transliterate: bool,
+    /// Part cap, 1 to 255 (default 7, or the account's).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=255))]
+    max_parts: Option<u8>,
+    /// Send later: RFC 3339 (`2026-05-04T09:30:00+02:00`) or local `YYYY-MM-DD HH:MM`.
+    #[arg(long, value_name = "TIME")]
+    at: Option<String>,
+    /// The idempotency key (1 to 64 letters and digits): resending with the same key lets
+    /// operators that de-duplicate refuse a second copy. Default: a fresh random one.
+    #[arg(long, value_name = "REF")]
+    client_ref: Option<String>,
+    /// Print the report as one JSON object (the console gateway then prints to stderr).
+    #[arg(long)]
+    json: bool,
+    /// The text; `-` (or nothing, with input piped) reads standard input, without one trailing
+    /// newline.
+    #[arg(value_name = "TEXT")]
+    text: Option<String>,
+}
+
+/// One recipient's outcome.
+struct Row {
+    to: PhoneNumber,
+    state: &'static str,
+    accepted: bool,
+    message_id: Option<String>,
+    parts: Option<u32>,
+    error: Option<Error>,
+}
+
+/// Everything sent, across chunks.
+struct Outcome {
+    gateway: String,
+    batch_ids: Vec<String>,
+    notes: Vec<String>,
+    rows: Vec<Row>,
+    /// The error that stopped the send (the remaining recipients were not attempted).
+    fatal: Option<Error>,
+}
+
+/// Runs `bramka send`.
+pub(crate) fn run(args: &SendArgs) -> ExitCode {
+    match run_inner(args) {
+        Ok(code) => code,
+        Err(f) => f.report(),
+    }
+}
+
+fn run_inner(args: &SendArgs) -> Result<ExitCode, Failure> {
+    let text = read_text(args)?;
+    let send_at = match &args.at {
+        Some(at) => Some(crate::schedule::parse_at(at, chrono::Utc::now()).map_err(Failure::usage)?),
+        None => None,
+    };
+    let out = if args.json { ConsoleOut::Stderr } else { ConsoleOut::Stdout };
+    let target = args.gateway.resolve(out)?;
+    let account_prefix = target
+        .account
+        .as_ref()
+        .and_then(|(a, name)| a.get(name))
+        .and_then(|a| a.policy.default_prefix.clone());
+    let prefix = args.default_prefix.clone().or(account_prefix);
+    let phone_policy = match &prefix {
+        Some(p) => {
+            let policy = PhonePolicy::with_default_prefix(p);
+            policy.validate().map_err(|e| Failure::usage(e.to_string()))?;
+            policy
+        }
+        None => PhonePolicy::default(),
+    };
+    let (numbers, skipped_rows) = recipients(args, &phone_policy)?;
+    let msg = build(args, &target, text, numbers, send_at)?;
+    if target.source == Source::Fallback {
+        eprintln!(
+            "note: no gateway configured: using {FALLBACK_DSN}, which prints the message instead of \
+             sending it (set --gateway DSN, --account NAME or BRAMKA_DSN to send)"
+        );
+    }
+    let runtime = runtime()?;
+    let outcome = runtime.block_on(send_all(&target, &msg, args));
+    let mut stdout = std::io::stdout().lock();
+    let printed = if args.json {
+        writeln!(stdout, "{}", to_json(&msg, &outcome, &skipped_rows))
+    } else {
+        write!(stdout, "{}", summary(&msg, &outcome, &skipped_rows))
+    };
+    // A closed pipe (`| head`) is not worth a panic; the exit code still tells.
+    let _ = printed.and_then(|()| stdout.flush());
+    drop(stdout);
+    if let Some(e) = &outcome.fatal {
+        let f = Failure::from_error(e);
+        let f = if target.source == Source::Fallback && e.kind() == ErrorKind::Unsupported {
+            f.hint(crate::target::NOT_CONFIGURED_HINT)
+        } else {
+            f
+        };
+        f.report();
+        return Ok(ExitCode::from(crate::failure::FAILED.max(f.code())));
+    }
+    let rejected = outcome.rows.iter().filter(|r| !r.accepted).count();
+    if rejected > 0 {
+        eprintln!("error: {rejected} of {} recipient(s) rejected", outcome.rows.len());
+        return Ok(ExitCode::from(crate::failure::FAILED));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::failed(format!("cannot start the async runtime: {e}")))
+}
+
+fn read_text(args: &SendArgs) -> Result<String, Failure> {
+    let text = match args.text.as_deref() {
+        Some("-") => crate::input::read_stdin(),
+        Some(t) => Ok(t.to_owned()),
+        None if std::io::stdin().is_terminal() => {
+            Err("no TEXT given (pass the text, or `-` to read standard input)".to_owned())
+        }
+        None => crate::input::read_stdin(),
+    };
+    text.map_err(Failure::usage)
+}
+
+/// The recipients of `--to` and `--to-file`, and the bad rows skipped with `--skip-invalid`.
+fn recipients(
+    args: &SendArgs,
+    policy: &PhonePolicy,
+) -> Result<(Vec<PhoneNumber>, Vec<numbers_file::BadRow>), Failure> {
+    let mut numbers = Vec::new();
+    let mut errors = Vec::new();
+    for list in &args.to {
+        match bramka::phone::parse_list(list, policy) {
+            Ok(n) => numbers.extend(n),
+            Err(e) => errors.extend(e.errors.iter().map(|x| format!("--to {x}"))),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Failure::usage(format!("{} bad recipient(s): {}", errors.len(), errors.join("; ")))
+            .hint("write numbers in international form (+48 600 100 200) or pass --default-prefix"));
+    }
+    let mut skipped = Vec::new();
+    if let Some(path) = &args.to_file {
+        let file = numbers_file::read(path, policy).map_err(Failure::usage)?;
+        if !file.bad.is_empty() {
+            for b in &file.bad {
+                eprintln!("{}:{}: {:?}: {}", path.display(), b.line, b.input, b.reason);
+            }
+            if !args.skip_invalid {
+                return Err(Failure::usage(format!(
+                    "{} bad row(s) in {}; nothing was sent",
+                    file.bad.len(),
+                    path.display()
+                ))
+                .hint("fix the rows, or pass --skip-invalid to send to the good ones"));
+            }
+            skipped = file.bad;
+        }
+        if file.duplicates > 0 {
+            eprintln!("note: {} duplicate number(s) in {} sent once", file.duplicates, path.display());
+        }
+        numbers.extend(file.numbers);
+    }
+    let mut seen = std::collections::HashSet::new();
+    numbers.retain(|n| seen.insert(n.digits().to_owned()));
+    if numbers.is_empty() {
+        return Err(Failure::usage("no recipients: pass --to LIST or --to-file PATH with numbers"));
+    }
+    Ok((numbers, skipped))
+}
+
+/// Builds the message: through the account's policy with `--account`, else from the flags.
+fn build(
+    args: &SendArgs,
+    target: &crate::target::Target,
+    text: String,
+    numbers: Vec<PhoneNumber>,
+    send_at: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<Message, Failure> {
+    let message_error = |e: bramka::MessageError| {
+        Failure::usage(e.to_string()).maybe_hint(match &e {
+            bramka::MessageError::Encoding(_) => {
+                Some("shorten the text, pass --transliterate, or raise --max-parts".to_owned())
+            }
+            _ => None,
+        })
+    };
+    let builder = if let Some((accounts, name)) = &target.account {
+        let list: Vec<String> = numbers.iter().map(PhoneNumber::e164).collect();
+        let mut outgoing = Outgoing::new(list.join(", "), text);
+        if let Some(s) = &args.from {
+            outgoing = outgoing.sender(s);
+        }
+        if let Some(at) = send_at {
+            outgoing = outgoing.send_at(at);
+        }
+        let runtime = runtime()?;
+        let msg =
+            runtime.block_on(accounts.prepare(name, outgoing)).map_err(|e| Failure::before_sending(&e))?;
+        if !args.transliterate && args.max_parts.is_none() && args.client_ref.is_none() {
+            return Ok(msg);
+        }
+        let mut policy = msg.policy().clone();
+        if args.transliterate {
+            policy = policy.with_transliteration(Transliteration::Gsm7Safe);
+        }
+        if let Some(n) = args.max_parts {
+            policy = policy.with_max_parts(n);
+        }
+        msg.to_builder().policy(policy)
+    } else {
+        let mut policy = Policy::default();
+        if args.transliterate {
+            policy = policy.with_transliteration(Transliteration::Gsm7Safe);
+        }
+        if let Some(n) = args.max_parts {
+            policy = policy.with_max_parts(n);
+        }
+        let mut b = Message::builder().recipients(numbers).text(text).policy(policy);
+        if let Some(s) = &args.from {
+            b = b.sender(s);
+        }
+        if let Some(at) = send_at {
+            b = b.send_at(at);
+        }
+        b
+    };
+    let builder = match &args.client_ref {
+        Some(r) => builder.client_ref(r),
+        None => builder,
+    };
+    builder.build().map_err(message_error)
+}
+
+/// Kinds after which later chunks would fail the same way.
+fn stops_the_send(e: &Error) -> bool {
+    matches!(
+        e.kind(),
+        ErrorKind::Auth
+            | ErrorKind::Config
+            | ErrorKind::InsufficientFunds
+            | ErrorKind::Unsupported
+            | ErrorKind::InvalidSender
+            | ErrorKind::ContentRejected
+            | ErrorKind::Message
+    ) || e.may_have_been_sent()
+}
+
+async fn send_all(target: &crate::target::Target, msg: &Message, args: &SendArgs) -> Outcome {
+    let gw = &target.gateway;
+    let total = msg.recipients().len();
+    let chunk = if args.to_file.is_some() {
+        (args.chunk_size as usize).min(gw.capabilities().batch_size.max(1))
+    } else {
+        total
+    };
+    let bar = progress_bar(total, args.to_file.is_some() && std::io::stderr().is_terminal());
+    let mut outcome = Outcome {
+        gateway: gw.id().to_owned(),
+        batch_ids: Vec::new(),
+        notes: Vec::new(),
+        rows: Vec::new(),
+        fatal: None,
+    };
+    for part in msg.recipients().chunks(chunk.max(1)) {
+        if let Some(e) = &outcome.fatal {
+            for to in part {
+                outcome.rows.push(Row {
+                    to: to.clone(),
+                    state: "not_attempted",
+                    accepted: false,
+                    message_id: None,
+                    parts: None,
+                    error: Some(
+                        Error::new(
+                            e.kind(),
+                            bramka::Certainty::NotSent,
+                            "not attempted: an earlier request failed",
+                        )
+                        .with_gateway(gw.id().to_owned()),
+                    ),
+                });
+            }
+            continue;
+        }
+        let sub = if part.len() == total { msg.clone() } else { msg.with_recipients(part.to_vec()) };
+        match gw.send(&sub).await {
+            Ok(report) => {
+                outcome.gateway = report.gateway.clone();
+                outcome.batch_ids.extend(report.batch_id.clone());
+                outcome.notes.extend(report.notes.iter().cloned());
+                for r in &report.recipients {
+                    outcome.rows.push(Row {
+                        to: r.to.clone(),
+                        state: r.state.as_str(),
+                        accepted: r.state.is_accepted(),
+                        message_id: r.message_id.clone(),
+                        parts: r.parts,
+                        error: match &r.state {
+                            SendState::Rejected(e) => Some(e.clone()),
+                            _ => None,
+                        },
+                    });
+                }
+            }
+            Err(e) => {
+                for to in part {
+                    outcome.rows.push(Row {
+                        to: to.clone(),
+                        state: "rejected",
+                        accepted: false,
+                        message_id: None,
+                        parts: None,
+                        error: Some(e.clone()),
+                    });
+                }
+                if stops_the_send(&e) || part.len() == total {
+                    outcome.fatal = Some(e);
+                }
+            }
+        }
+        bar.inc(part.len() as u64);
+    }
+    bar.finish_and_clear();
+    outcome
+}
+
+fn progress_bar(total: usize, visible: bool) -> indicatif::ProgressBar {
+    if !visible {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar =
+        indicatif::ProgressBar::with_draw_target(Some(total as u64), indicatif::ProgressDrawTarget::stderr());
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} recipients ({eta})") {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// The JSON error of a recipient: kind, certainty and the details.
+pub(crate) fn error_json(e: &Error) -> Value {
+    json!({
+        "kind": e.kind().as_str(),
+        "certainty": e.certainty(),
+        "message": e.operator_message(),
+        "code": e.operator_code(),
+        "http_status": e.http_status(),
+        "gateway": e.gateway(),
+        "display": e.to_string(),
+    })
+}
+
+fn to_json(msg: &Message, o: &Outcome, skipped: &[numbers_file::BadRow]) -> Value {
+    let a = msg.analysis();
+    let results: Vec<Value> = o
+        .rows
+        .iter()
+        .map(|r| {
+            json!({
+                "to": r.to.e164(),
+                "state": r.state,
+                "message_id": r.message_id,
+                "parts": r.parts,
+                "error": r.error.as_ref().map(error_json),
+            })
+        })
+        .collect();
+    let skipped: Vec<Value> =
+        skipped.iter().map(|b| json!({ "line": b.line, "input": b.input, "reason": b.reason })).collect();
+    json!({
+        "gateway": o.gateway,
+        "client_ref": msg.client_ref().as_str(),
+        "batch_ids": o.batch_ids,
+        "sender": msg.sender().map(|s| s.as_string()),
+        "send_at": msg.send_at().map(|t| t.to_rfc3339()),
+        "text": msg.text(),
+        "encoding": a.encoding(),
+        "units": a.units(),
+        "segments": a.segments(),
+        "recipients": msg.recipients().iter().map(PhoneNumber::e164).collect::<Vec<_>>(),
+        "accepted": o.rows.iter().filter(|r| r.accepted).count(),
+        "rejected": o.rows.iter().filter(|r| !r.accepted).count(),
+        "results": results,
+        "skipped_rows": skipped,
+        "notes": o.notes,
+        "error": o.fatal.as_ref().map(error_json),
+    })
+}
+
+/// Lists every recipient up to this many; above it only the rejected ones.
+const LIST_ALL_UP_TO: usize = 20;
+
+fn summary(msg: &Message, o: &Outcome, skipped: &[numbers_file::BadRow]) -> String {
+    use std::fmt::Write as _;
+    let a = msg.analysis();
+    let mut s = String::new();
+    let when = msg.send_at().map(|t| format!(", scheduled for {}", t.to_rfc3339())).unwrap_or_default();
+    let _ = writeln!(
+        s,
+        "{} recipient(s) through {}: {}, {} part(s) each{when} (client ref {})",
+        o.rows.len(),
+        o.gateway,
+        a.encoding(),
+        a.segments(),
+        msg.client_ref()
+    );
+    let list_all = o.rows.len() <= LIST_ALL_UP_TO;
+    for r in o.rows.iter().filter(|r| list_all || !r.accepted) {
+        let _ = write!(s, "  {}  {}", r.to.e164(), r.state);
+        if let Some(id) = &r.message_id {
+            let _ = write!(s, "  {id}");
+        }
+        if let Some(e) = &r.error {
+            let _ = write!(s, "  {e}");
+        }
+        s.push('\n');
+    }
+    for n in &o.notes {
+        let _ = writeln!(s, "note: {n}");
+    }
+    let accepted = o.rows.iter().filter(|r| r.accepted).count();
+    let _ = write!(s, "Accepted: {accepted}, rejected: {}", o.rows.len() - accepted);
+    if !skipped.is_empty() {
+        let _ = write!(s, ", bad rows skipped: {}", skipped.len());
+    }
+    s.push('\n');
+    s
+}

@@ -1,8 +1,8 @@
 //! Sends one SMS through Dynmark.
 //!
-//! Reads `DYNMARK_USER`, `DYNMARK_PASSWORD` and optional `DYNMARK_TO` (default: Ofcom's drama
-//! number +447700900123, which is never delivered) and `DYNMARK_FROM` (default `bramka`).
-//! Dynmark has no test mode: this sends a real, billed message. Exits cleanly when unset.
+//! Reads `DYNMARK_USER`, `DYNMARK_PASSWORD`, `DYNMARK_TO` and optional `DYNMARK_FROM` (default
+//! `bramka`). Dynmark has no test mode: this sends a real, billed message, so every required
+//! variable must be set; otherwise it says what to set and exits 0 without any request.
 //!
 //! ```sh
 //! DYNMARK_USER=acme DYNMARK_PASSWORD=... DYNMARK_TO=+447... cargo run -p bramka-dynmark --example dynmark_send
@@ -13,13 +13,15 @@ use bramka_dynmark::{DynmarkConfig, DynmarkGateway};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    let (Ok(user), Ok(password)) = (std::env::var("DYNMARK_USER"), std::env::var("DYNMARK_PASSWORD")) else {
+    let (Ok(user), Ok(password), Ok(to)) =
+        (std::env::var("DYNMARK_USER"), std::env::var("DYNMARK_PASSWORD"), std::env::var("DYNMARK_TO"))
+    else {
         println!(
-            "skipped: set DYNMARK_USER and DYNMARK_PASSWORD (and optionally DYNMARK_TO, DYNMARK_FROM) to send"
+            "skipped: Dynmark has no test mode, so this sends a real SMS; set DYNMARK_USER, \
+             DYNMARK_PASSWORD and DYNMARK_TO (and optionally DYNMARK_FROM) to send"
         );
         return;
     };
-    let to = std::env::var("DYNMARK_TO").unwrap_or_else(|_| "+447700900123".into());
     let from = std::env::var("DYNMARK_FROM").unwrap_or_else(|_| "bramka".into());
     let result = async {
         let gw = DynmarkGateway::new(DynmarkConfig::builder(user, password).sender(from).build()?)?;

@@ -74,6 +74,7 @@ impl InfobipGateway {
             .with(Capability::Balance)
             .with(Capability::DeliveryWebhook)
             .with(Capability::InboundWebhook)
+            .with(Capability::LinkShortening)
             .with_max_parts(MAX_PARTS)
             .with_idempotency(config.idempotency);
         Ok(InfobipGateway { config, http, auth, caps, settled_bulks: Mutex::new(HashMap::new()) })
@@ -172,6 +173,11 @@ impl InfobipGateway {
                         .speed_limit
                         .map(|s| wire::SpeedLimitWire { amount: s.amount, time_unit: s.per.as_str() }),
                 },
+                // A message that asks for short links gets Infobip's own shortening.
+                tracking: messages
+                    .iter()
+                    .any(Message::shorten_links)
+                    .then_some(wire::UrlOptions { shorten_url: true, track_clicks: false }),
                 include_sms_count_in_response: true,
             }),
         };

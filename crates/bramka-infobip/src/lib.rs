@@ -55,6 +55,7 @@
 //! | inbound webhook | yes | [`InfobipWebhooks`]; pull: [`InfobipGateway::inbound_messages`] |
 //! | signed webhooks | no (Infobip does not sign) | protect the URL yourself |
 //! | test mode | no | |
+//! | link shortening | yes, when a message asks (`Message::shorten_links`) | `options.tracking.shortenUrl`, clicks not tracked |
 //! | preview | yes | [`InfobipGateway::preview`] (`POST /sms/1/preview`): Infobip's own part count |
 //! | max parts | 25 | status 25 `REJECTED_MESSAGE_TOO_LONG` beyond |
 //! | idempotency | `ClientReference` (default) | see below |

@@ -116,7 +116,17 @@ pub(crate) struct DeliveryWebhook {
 #[serde(rename_all = "camelCase")]
 pub(crate) struct RequestOptions {
     pub schedule: Schedule,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tracking: Option<UrlOptions>,
     pub include_sms_count_in_response: bool,
+}
+
+/// `UrlOptions`: Infobip's link shortening (clicks are not tracked unless asked for).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct UrlOptions {
+    pub shorten_url: bool,
+    pub track_clicks: bool,
 }
 
 /// `RequestSchedulingSettings`: carries the bulk id even for immediate sends.

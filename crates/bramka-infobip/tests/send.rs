@@ -479,3 +479,38 @@ async fn batch_refusals_before_any_request() {
     assert!(e.to_string().contains("at most 1000"), "{e}");
     assert_eq!(h.request_count().await, 0);
 }
+
+/// A message that asks for short links gets Infobip's own shortening, without click tracking.
+#[tokio::test]
+async fn link_shortening_uses_infobips_url_options() {
+    let h = harness_with(|b| b.sender("InfoSMS")).await;
+    assert!(h.gw.capabilities().link_shortening);
+    let msg = Message::builder()
+        .to("+41793026727")
+        .text("Order: https://shop.example.com/orders/123")
+        .client_ref("ref2")
+        .shorten_links(true)
+        .build()
+        .unwrap();
+    let expected = json!({
+        "messages": [{
+            "sender": "InfoSMS",
+            "destinations": [{"to": "41793026727", "messageId": "ref241793026727"}],
+            "content": {"text": "Order: https://shop.example.com/orders/123"},
+            "webhooks": {"callbackData": "ref2"}
+        }],
+        "options": {
+            "schedule": {"bulkId": "ref2"},
+            "tracking": {"shortenUrl": true, "trackClicks": false},
+            "includeSmsCountInResponse": true
+        }
+    });
+    api("POST", "/sms/3/messages")
+        .and(body_json(&expected))
+        .respond_with(ok(json!({"bulkId":"ref2","messages":[pending("ref241793026727","41793026727",1)]})))
+        .expect(1)
+        .mount(&h.server)
+        .await;
+    assert!(h.gw.send(&msg).await.unwrap().all_accepted());
+    h.finish().await;
+}

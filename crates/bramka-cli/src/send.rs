@@ -134,6 +134,8 @@ fn run_inner(args: &SendArgs) -> Result<ExitCode, Failure> {
         let f = Failure::from_error(e);
         let f = if target.source == Source::Fallback && e.kind() == ErrorKind::Unsupported {
             f.hint(crate::target::NOT_CONFIGURED_HINT)
+        } else if e.operator_message().contains("no sender") {
+            f.hint("pass --from SENDER, or set from= in the DSN")
         } else {
             f
         };

@@ -482,3 +482,115 @@ async fn to_file_partial_rejection_is_summarised_and_exits_1() {
     assert!(missing["error"]["kind"].is_string() && missing["error"]["certainty"].is_string(), "{missing}");
     assert!(run.stderr.contains("error: 1 of 2 recipient(s) rejected"), "{}", run.stderr);
 }
+
+// ------------------------------------------------------------------------------------- Twilio
+
+const TWILIO_SID: &str = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+const TWILIO_TOKEN: &str = "tw-Secret-Tok3n";
+/// `Basic base64("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa:tw-Secret-Tok3n")`.
+const TWILIO_AUTH: &str = "Basic QUNhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYTp0dy1TZWNyZXQtVG9rM24=";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn twilio_send_one_request_per_recipient_through_base_url() {
+    let server = MockServer::start().await;
+    for (to, sid) in [
+        ("+48600100200", "SM00000000000000000000000000000001"),
+        ("+48600100201", "SM00000000000000000000000000000002"),
+    ] {
+        Mock::given(method("POST"))
+            .and(path(format!("/2010-04-01/Accounts/{TWILIO_SID}/Messages.json")))
+            .and(header("authorization", TWILIO_AUTH))
+            .and(form(&[("To", to), ("From", "+15005550006"), ("Body", "Order 17 is ready")]))
+            .respond_with(ResponseTemplate::new(201).set_body_json(json!({
+                "account_sid": TWILIO_SID, "sid": sid, "status": "queued", "to": to, "from": "+15005550006",
+                "body": "Order 17 is ready", "num_segments": "1", "direction": "outbound-api",
+                "error_code": null, "error_message": null, "price": null, "price_unit": "USD"
+            })))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    let dsn = format!(
+        "twilio://{TWILIO_SID}:{TWILIO_TOKEN}@default?base_url=http%3A%2F%2F127.0.0.1%3A{}",
+        server.address().port()
+    );
+    let run = bramka(&[
+        "send",
+        "--json",
+        "--gateway",
+        &dsn,
+        "--from",
+        "+15005550006",
+        "--to",
+        "+48600100200, +48600100201",
+        "Order 17 is ready",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let v = run.json();
+    assert_eq!(v["gateway"], "twilio");
+    assert_eq!(v["results"][1]["message_id"], "SM00000000000000000000000000000002");
+    assert!(!run.all().contains(TWILIO_TOKEN), "{}", run.all());
+
+    // No sender anywhere: a configuration error with a hint, before any request (expect(1) above).
+    let dsn_no_from = dsn.clone();
+    let run = bramka(&["send", "--gateway", &dsn_no_from, "--to", "+48600100200", "hi"]);
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(run.stderr.contains("hint: pass --from SENDER"), "{}", run.stderr);
+    assert!(!run.all().contains(TWILIO_TOKEN), "{}", run.all());
+}
+
+#[test]
+fn dsn_errors_never_print_the_secret() {
+    let secret = "S3cret-In-Dsn";
+    for dsn in [
+        format!("smsapi://{secret}@default?bogus=1"),
+        format!("infobip://{secret}@"),
+        format!("twilio://ACx:{secret}@default"),
+        format!("dynmark://user:{secret}@default?bogus=1"),
+        format!("nope://{secret}@default"),
+        format!("smsapi://{secret}@default || carrier://{secret}@x"),
+    ] {
+        for args in [
+            vec!["send", "--gateway", &dsn, "--to", "+48600100200", "hi"],
+            vec!["balance", "--gateway", &dsn],
+            vec!["status", "--json", "--gateway", &dsn, "ID1"],
+        ] {
+            let run = bramka(&args);
+            assert_eq!(run.code, 2, "{args:?}: {}", run.all());
+            assert!(run.stderr.starts_with("error: "), "{}", run.stderr);
+            assert!(!run.all().contains(secret), "{dsn}: {}", run.all());
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn to_file_stops_after_an_auth_failure_and_reports_the_rest_not_attempted() {
+    let server = MockServer::start().await;
+    let dir = temp_dir("csv-stop");
+    std::fs::write(dir.join("n.csv"), "phone\n+48600100200\n+48600100201\n+48600100202\n").unwrap();
+    Mock::given(method("POST"))
+        .and(path("/sms.do"))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .set_body_json(json!({"error": 101, "message": "Authorization failed"})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let dsn = smsapi_dsn(&server);
+    let run = bramka_in(
+        &dir,
+        &["send", "--json", "--gateway", &dsn, "--to-file", "n.csv", "--chunk-size", "1", "hi"],
+        "",
+        &[],
+    );
+    assert_eq!(run.code, 1, "{}", run.all());
+    let v = run.json();
+    let states: Vec<&str> =
+        v["results"].as_array().unwrap().iter().map(|r| r["state"].as_str().unwrap()).collect();
+    assert_eq!(states, ["rejected", "not_attempted", "not_attempted"]);
+    assert_eq!(v["results"][2]["error"]["certainty"], "not_sent");
+    assert_eq!(v["error"]["kind"], "auth");
+    assert!(run.stderr.contains("error: smsapi: auth: "), "{}", run.stderr);
+    assert_no_secret(&run);
+}

@@ -101,12 +101,14 @@ pub struct Part {
 /// Serialises (serde) with the fields named after the accessors: `text`, `encoding`, `units`,
 /// `segments`, `parts`, `max_parts`, `fits`, `part_capacity`, `capacity`, `max_units`,
 /// `shift_tables`, `concat_ref`, `split_mode`, `replacements`, `ucs2_chars`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Analysis {
     text: String,
     encoding: Encoding,
     units: usize,
-    parts: Vec<Part>,
+    /// Number of parts; their texts are computed on first use of [`Analysis::parts`].
+    segments: usize,
+    parts: Lazy<Vec<Part>>,
     max_parts: u8,
     part_capacity: usize,
     single_capacity: usize,
@@ -117,20 +119,42 @@ pub struct Analysis {
     replacements: Vec<Replacement>,
     language: Option<NationalLanguage>,
     /// Computed on first use: not needed to count or split.
-    ucs2_chars: LazyChars,
+    ucs2_chars: Lazy<Vec<char>>,
 }
 
-/// A lazily computed list; equal to any other (it is a function of the analysis' other fields).
+/// A lazily computed value; equal to any other (it is a function of the analysis' other fields).
 #[derive(Debug, Clone, Default)]
-struct LazyChars(OnceLock<Vec<char>>);
+struct Lazy<T>(OnceLock<T>);
 
-impl PartialEq for LazyChars {
+impl<T> PartialEq for Lazy<T> {
     fn eq(&self, _: &Self) -> bool {
         true
     }
 }
 
-impl Eq for LazyChars {}
+impl<T> Eq for Lazy<T> {}
+
+impl fmt::Debug for Analysis {
+    /// As a derived `Debug` of the fields, with the parts (computed if needed).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Analysis")
+            .field("text", &self.text)
+            .field("encoding", &self.encoding)
+            .field("units", &self.units)
+            .field("parts", &self.parts())
+            .field("max_parts", &self.max_parts)
+            .field("part_capacity", &self.part_capacity)
+            .field("single_capacity", &self.single_capacity)
+            .field("multi_capacity", &self.multi_capacity)
+            .field("shift_tables", &self.shift_tables)
+            .field("concat_ref", &self.concat_ref)
+            .field("split_mode", &self.split_mode)
+            .field("replacements", &self.replacements)
+            .field("language", &self.language)
+            .field("ucs2_chars", &self.ucs2_chars())
+            .finish()
+    }
+}
 
 impl Serialize for Analysis {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -140,7 +164,7 @@ impl Serialize for Analysis {
         s.serialize_field("encoding", &self.encoding)?;
         s.serialize_field("units", &self.units)?;
         s.serialize_field("segments", &self.segments())?;
-        s.serialize_field("parts", &self.parts)?;
+        s.serialize_field("parts", self.parts())?;
         s.serialize_field("max_parts", &self.max_parts)?;
         s.serialize_field("fits", &self.fits())?;
         s.serialize_field("part_capacity", &self.part_capacity)?;
@@ -170,11 +194,11 @@ impl Analysis {
     }
     /// The parts, in order; their texts concatenate to [`text`](Self::text).
     pub fn parts(&self) -> &[Part] {
-        &self.parts
+        self.parts.0.get_or_init(|| segment::collect_parts(&self.text, |emit| self.split(emit)))
     }
     /// Number of parts (segments); an empty text is one part.
     pub fn segments(&self) -> usize {
-        self.parts.len()
+        self.segments
     }
     /// The cap applied.
     pub fn max_parts(&self) -> u8 {
@@ -188,7 +212,7 @@ impl Analysis {
     /// Units [`segments`](Self::segments) parts hold: the "459" of "3 SMS, 412/459". A part closed
     /// early to keep an escape pair, surrogate pair or grapheme cluster whole holds less.
     pub fn capacity(&self) -> usize {
-        self.part_capacity * self.parts.len()
+        self.part_capacity * self.segments
     }
     /// Units that fit in [`max_parts`](Self::max_parts) parts in this encoding: 1071 GSM-7 or
     /// 469 UCS-2 at the default cap. An upper bound: escape and surrogate pairs can lower it.
@@ -224,9 +248,14 @@ impl Analysis {
         }
         self.ucs2_chars.0.get_or_init(|| ucs2_chars(&self.text, self.language))
     }
+    /// Calls `emit(end, units)` for each part (see [`segment::split_gsm7`]).
+    fn split(&self, emit: impl FnMut(usize, usize)) {
+        let cap = Capacity { single: self.single_capacity, multi: self.multi_capacity };
+        split(&self.text, self.encoding, self.units, self.shift_tables, self.split_mode, cap, emit);
+    }
     /// Whether the text fits the cap.
     pub fn fits(&self) -> bool {
-        self.parts.len() <= usize::from(self.max_parts)
+        self.segments <= usize::from(self.max_parts)
     }
     /// `Ok` when the text fits, else [`EncodingError::TooManyParts`] (or
     /// [`EncodingError::InvalidMaxParts`] for a cap of 0).
@@ -238,7 +267,7 @@ impl Analysis {
             Ok(())
         } else {
             Err(EncodingError::TooManyParts {
-                needed: self.parts.len(),
+                needed: self.segments,
                 max_parts: self.max_parts,
                 units: self.units,
                 max_units: self.max_units(),
@@ -409,30 +438,25 @@ pub fn analyze(text: &str, policy: &Policy) -> Analysis {
             }
         }
     };
-    let (encoding, units, parts, cap, tables, forcing) = match gsm {
+    let (encoding, units, cap, tables, forcing) = match gsm {
         Some(Gsm7Choice { tables, septets }) => {
-            let cap = Capacity::gsm7(tables, policy.concat_ref);
-            let parts = if tables == ShiftTables::default() {
-                segment::pack_gsm7_default(&text, septets, cap)
-            } else {
-                segment::pack_gsm7(&text, septets, cap, |c| tables.cost(c))
-            };
-            (Encoding::Gsm7, septets, parts, cap, tables, LazyChars::default())
+            (Encoding::Gsm7, septets, Capacity::gsm7(tables, policy.concat_ref), tables, Lazy::default())
         }
         None => {
-            let cap = Capacity::ucs2(policy.concat_ref);
             let units = scanned.utf16.unwrap_or_else(|| segment::utf16_len(&text));
-            let parts = segment::pack_ucs2(&text, units, policy.split_mode, cap);
-            let forcing = LazyChars(blocked.map(OnceLock::from).unwrap_or_default());
-            (Encoding::Ucs2, units, parts, cap, ShiftTables::default(), forcing)
+            let forcing = Lazy(blocked.map(OnceLock::from).unwrap_or_default());
+            (Encoding::Ucs2, units, Capacity::ucs2(policy.concat_ref), ShiftTables::default(), forcing)
         }
     };
+    let mut segments = 0;
+    split(&text, encoding, units, tables, policy.split_mode, cap, |_, _| segments += 1);
     Analysis {
-        part_capacity: if parts.len() == 1 { cap.single } else { cap.multi },
+        part_capacity: if segments == 1 { cap.single } else { cap.multi },
         text: text.into_owned(),
         encoding,
         units,
-        parts,
+        segments,
+        parts: Lazy::default(),
         max_parts: policy.max_parts,
         single_capacity: cap.single,
         multi_capacity: cap.multi,
@@ -442,5 +466,23 @@ pub fn analyze(text: &str, policy: &Policy) -> Analysis {
         replacements,
         language: policy.language,
         ucs2_chars: forcing,
+    }
+}
+
+/// Calls `emit(end, units)` for each part of `text` (see [`segment::split_gsm7`]).
+#[inline(always)]
+fn split(
+    text: &str,
+    encoding: Encoding,
+    units: usize,
+    tables: ShiftTables,
+    mode: SplitMode,
+    cap: Capacity,
+    emit: impl FnMut(usize, usize),
+) {
+    match encoding {
+        Encoding::Gsm7 if tables == ShiftTables::default() => segment::split_gsm7_default(text, units, cap, emit),
+        Encoding::Gsm7 => segment::split_gsm7(text, units, cap, |c| tables.cost(c), emit),
+        Encoding::Ucs2 => segment::split_ucs2(text, units, mode, cap, emit),
     }
 }

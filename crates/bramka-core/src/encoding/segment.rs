@@ -38,49 +38,52 @@ impl Capacity {
     }
 }
 
-/// Part texts for GSM-7 text of `total` septets, `cost` giving each character's septets.
+/// Calls `emit(end, units)` for each part of GSM-7 text of `total` septets, in order: the part
+/// ends at byte `end` (it starts where the previous one ended) and holds `units` septets; `cost`
+/// gives each character's septets.
 #[inline]
-pub(crate) fn pack_gsm7(text: &str, total: usize, cap: Capacity, cost: impl Fn(char) -> u8) -> Vec<Part> {
+pub(crate) fn split_gsm7(
+    text: &str,
+    total: usize,
+    cap: Capacity,
+    cost: impl Fn(char) -> u8,
+    mut emit: impl FnMut(usize, usize),
+) {
     if total <= cap.single {
-        return vec![Part { text: text.to_owned(), units: total }];
+        return emit(text.len(), total);
     }
-    let mut parts = Vec::with_capacity(total / cap.multi + 2);
     if total == text.len() && text.is_ascii() {
         // Every character is one byte and one septet (ASCII without extension characters).
-        let mut rest = text;
-        while !rest.is_empty() {
-            let (head, tail) = rest.split_at(cap.multi.min(rest.len()));
-            parts.push(Part { text: head.to_owned(), units: head.len() });
-            rest = tail;
+        let mut end = 0;
+        while end < text.len() {
+            let units = cap.multi.min(text.len() - end);
+            end += units;
+            emit(end, units);
         }
-        return parts;
+        return;
     }
-    let mut start = 0;
     let mut used = 0;
     for (i, c) in text.char_indices() {
         let k = usize::from(cost(c));
         if used + k > cap.multi {
-            parts.push(Part { text: text[start..i].to_owned(), units: used });
-            start = i;
+            emit(i, used);
             used = 0;
         }
         used += k;
     }
-    parts.push(Part { text: text[start..].to_owned(), units: used });
-    parts
+    emit(text.len(), used);
 }
 
-/// [`pack_gsm7`] for text known to be GSM-7 with the default tables, walking bytes: an ASCII
+/// [`split_gsm7`] for text known to be GSM-7 with the default tables, walking bytes: an ASCII
 /// byte costs 1 (2 for the extension table), a lead byte 1, except 0xE2 (only `€` among GSM-7
 /// characters has a 3-byte encoding) which costs 2, and continuation bytes 0.
-pub(crate) fn pack_gsm7_default(text: &str, total: usize, cap: Capacity) -> Vec<Part> {
+#[inline]
+pub(crate) fn split_gsm7_default(text: &str, total: usize, cap: Capacity, mut emit: impl FnMut(usize, usize)) {
     if total <= cap.single || (total == text.len() && text.is_ascii()) {
-        return pack_gsm7(text, total, cap, gsm7::cost);
+        return split_gsm7(text, total, cap, gsm7::cost, emit);
     }
     let bytes = text.as_bytes();
-    let mut parts = Vec::with_capacity(total / cap.multi + 2);
     let septets = gsm7::septets_of_byte;
-    let mut start = 0;
     let mut used = 0;
     let mut i = 0;
     while i < bytes.len() {
@@ -97,33 +100,20 @@ pub(crate) fn pack_gsm7_default(text: &str, total: usize, cap: Capacity) -> Vec<
         while i < end {
             let k = usize::from(septets(bytes[i]));
             if k > 0 && used + k > cap.multi {
-                parts.push(Part { text: text[start..i].to_owned(), units: used });
-                start = i;
+                emit(i, used);
                 used = 0;
             }
             used += k;
             i += 1;
         }
     }
-    parts.push(Part { text: text[start..].to_owned(), units: used });
-    parts
+    emit(text.len(), used);
 }
 
 /// Number of GSM-7 parts only (used to choose shift tables).
 pub(crate) fn count_gsm7(text: &str, total: usize, cap: Capacity, cost: impl Fn(char) -> u8) -> usize {
-    if total <= cap.single {
-        return 1;
-    }
-    let mut parts = 1;
-    let mut used = 0;
-    for c in text.chars() {
-        let k = usize::from(cost(c));
-        if used + k > cap.multi {
-            parts += 1;
-            used = 0;
-        }
-        used += k;
-    }
+    let mut parts = 0;
+    split_gsm7(text, total, cap, cost, |_, _| parts += 1);
     parts
 }
 
@@ -133,15 +123,22 @@ pub(crate) fn utf16_len(s: &str) -> usize {
     byte_sum(s.as_bytes(), utf16_units)
 }
 
-/// Part texts for UCS-2 text of `total` UTF-16 units.
-pub(crate) fn pack_ucs2(text: &str, total: usize, mode: SplitMode, cap: Capacity) -> Vec<Part> {
+/// Calls `emit(end, units)` for each part of UCS-2 text of `total` UTF-16 units (see
+/// [`split_gsm7`]).
+#[inline]
+pub(crate) fn split_ucs2(
+    text: &str,
+    total: usize,
+    mode: SplitMode,
+    cap: Capacity,
+    mut emit: impl FnMut(usize, usize),
+) {
     if total <= cap.single {
-        return vec![Part { text: text.to_owned(), units: total }];
+        return emit(text.len(), total);
     }
-    let mut parts = Vec::with_capacity(total / cap.multi + 2);
+    let bytes = text.as_bytes();
     let mut start = 0;
     while start < text.len() {
-        let bytes = text.as_bytes();
         let mut used = 0;
         let mut end = text.len();
         let mut i = start;
@@ -174,9 +171,19 @@ pub(crate) fn pack_ucs2(text: &str, total: usize, mode: SplitMode, cap: Capacity
             used -= utf16_len(&text[p..end]);
             end = p;
         }
-        parts.push(Part { text: text[start..end].to_owned(), units: used });
+        emit(end, used);
         start = end;
     }
+}
+
+/// The parts `split` emits, with their texts.
+pub(crate) fn collect_parts(text: &str, split: impl FnOnce(&mut dyn FnMut(usize, usize))) -> Vec<Part> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    split(&mut |end, units| {
+        parts.push(Part { text: text[start..end].to_owned(), units });
+        start = end;
+    });
     parts
 }
 

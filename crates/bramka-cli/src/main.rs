@@ -13,6 +13,11 @@
 //! The gateway is `--gateway DSN`, else `--account NAME` from the accounts file (`--config PATH`,
 //! else `BRAMKA_CONFIG`, else `./bramka.toml`), else `BRAMKA_DSN`, else `console://default`.
 //!
+//! Webhooks: SMSAPI and Infobip do not sign theirs (nothing to verify); Twilio's
+//! `X-Twilio-Signature` is verified with `--twilio-token` (or `BRAMKA_TWILIO_TOKEN`), and parsing
+//! an unverified Twilio request needs `--insecure-skip-signature`; Dynmark has no webhook parser
+//! (its forwarding formats are undocumented).
+//!
 //! Exit codes: 0 success; 1 the operation failed (a request failed, a recipient was rejected, a
 //! webhook did not verify or parse, `count`'s text is over the part cap); 2 bad usage or
 //! configuration (unknown flag, bad DSN, bad number, bad `--at`, missing accounts file), found

@@ -119,6 +119,13 @@ fn run_inner(args: &SendArgs) -> Result<ExitCode, Failure> {
              sending it (set --gateway DSN, --account NAME or BRAMKA_DSN to send)"
         );
     }
+    if let Some((path, names)) = &target.unused_accounts {
+        eprintln!(
+            "note: {} has accounts ({}): pick one with --account NAME",
+            path.display(),
+            names.join(", ")
+        );
+    }
     let runtime = runtime()?;
     let outcome = runtime.block_on(send_all(&target, &msg, args));
     let mut stdout = std::io::stdout().lock();

@@ -79,6 +79,8 @@ pub(crate) struct Target {
     pub(crate) account: Option<(Accounts, String)>,
     /// Where it came from.
     pub(crate) source: Source,
+    /// With the fallback: the accounts file and its account names, when one was found.
+    pub(crate) unused_accounts: Option<(PathBuf, Vec<String>)>,
 }
 
 /// Where `console://` writes.
@@ -118,7 +120,7 @@ impl GatewayArgs {
     pub(crate) fn resolve(&self, out: ConsoleOut) -> Result<Target, Failure> {
         if let Some(dsn) = &self.gateway {
             let gateway = connect(dsn.0.expose(), out).map_err(|e| Failure::before_sending(&e))?;
-            return Ok(Target { gateway, account: None, source: Source::Flag });
+            return Ok(Target { gateway, account: None, source: Source::Flag, unused_accounts: None });
         }
         if let Some(name) = &self.account {
             let path = self.config_path().ok_or_else(|| {
@@ -144,7 +146,12 @@ impl GatewayArgs {
                 )));
             }
             let gateway = accounts.gateway(name).map_err(|e| Failure::before_sending(&e))?;
-            return Ok(Target { gateway, account: Some((accounts, name.clone())), source: Source::Account });
+            return Ok(Target {
+                gateway,
+                account: Some((accounts, name.clone())),
+                source: Source::Account,
+                unused_accounts: None,
+            });
         }
         if let Ok(dsn) = std::env::var(DSN_ENV)
             && !dsn.trim().is_empty()
@@ -152,10 +159,14 @@ impl GatewayArgs {
             let gateway = connect(&dsn, out).map_err(|e| {
                 Failure::usage(format!("{DSN_ENV}: {e}")).maybe_hint(crate::failure::hint_for(&e))
             })?;
-            return Ok(Target { gateway, account: None, source: Source::Env });
+            return Ok(Target { gateway, account: None, source: Source::Env, unused_accounts: None });
         }
         let gateway = connect(FALLBACK_DSN, out).map_err(|e| Failure::before_sending(&e))?;
-        Ok(Target { gateway, account: None, source: Source::Fallback })
+        let unused_accounts = self.config_path().and_then(|p| {
+            let names = Accounts::load(&p).ok()?.iter().map(|a| a.name().to_owned()).collect::<Vec<_>>();
+            (!names.is_empty()).then_some((p, names))
+        });
+        Ok(Target { gateway, account: None, source: Source::Fallback, unused_accounts })
     }
 }
 

@@ -396,6 +396,15 @@ async fn account_refusals_are_usage_errors_before_any_request() {
         assert!(run.stderr.starts_with("error: ") && run.stderr.contains(expect), "{args:?}: {}", run.stderr);
         assert_no_secret(&run);
     }
+    // Without --account, nothing is sent through the file's accounts, but they are pointed out.
+    let run = bramka_in(&dir, &["send", "--to", "+48600100200", "hi"], "", &[]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(run.stdout.contains("through console"), "{}", run.stdout);
+    assert!(
+        run.stderr.contains("bramka.toml has accounts (old, shop): pick one with --account NAME"),
+        "{}",
+        run.stderr
+    );
     let run = bramka(&["send", "--account", "shop", "--to", "+48600100200", "hi"]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("no accounts file found") && run.stderr.contains("hint: "), "{}", run.stderr);

@@ -9,7 +9,7 @@ use bramka_core::{
     Balance, Capabilities, Capability, Certainty, DeliveryReport, Error, ErrorKind, Gateway, Idempotency,
     Message, PhoneNumber, Price, RecipientReport, SendReport, SendState, Sender,
 };
-use reqwest::header::ACCEPT;
+use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use serde::de::DeserializeOwned;
 use url::Url;
 
@@ -18,7 +18,7 @@ use crate::assumptions::{ECO_SENDER, TWO_WAY_SENDER, format_time, number_sender}
 use crate::config::{MessageType, SMSAPI_MAX_PARTS, SmsapiConfig};
 use crate::errors::{DUPLICATE_IDX, api_error};
 use crate::status::state_of;
-use crate::wire::{self, ErrorValue, SmsItem, SmsResponse};
+use crate::wire::{self, ErrorValue, SmsItem, SmsResponse, Str, Text, text};
 
 /// The gateway id, in reports and errors.
 pub(crate) const GATEWAY_ID: &str = "smsapi";
@@ -67,10 +67,10 @@ impl Answer {
     }
 }
 
-/// What `sms.do` answered.
-enum SmsOutcome {
+/// What `sms.do` answered (borrowing from the answer's bytes).
+enum SmsOutcome<'a> {
     /// A `count` + `list` answer.
-    Answer(SmsResponse),
+    Answer(SmsResponse<'a>),
     /// Error 53: an `idx` of the request was already accepted.
     Duplicate,
 }
@@ -137,7 +137,8 @@ impl SmsapiGateway {
     async fn read(&self, resp: reqwest::Response) -> Result<Answer, Error> {
         let status = resp.status().as_u16();
         let retry_after = retry_after(resp.headers());
-        let body = resp.bytes().await.map_err(|e| transport_error(GATEWAY_ID, &e))?.to_vec();
+        // `Vec::from` takes the buffer over without a copy when the body arrived in one piece.
+        let body = Vec::from(resp.bytes().await.map_err(|e| transport_error(GATEWAY_ID, &e))?);
         Ok(Answer { status, retry_after, body })
     }
 
@@ -147,7 +148,8 @@ impl SmsapiGateway {
             .post(self.url(path))
             .bearer_auth(self.config.token.expose())
             .header(ACCEPT, "application/json")
-            .form(form)
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(form_body(form))
             .send()
             .await
             .map_err(|e| transport_error(GATEWAY_ID, &e))?;
@@ -204,12 +206,12 @@ impl SmsapiGateway {
 
     /// Interprets an `sms.do` answer. An `error` code in a JSON body is an API error whatever the
     /// HTTP status; otherwise non-2xx is classified by status; a 2xx without `list` is undecodable.
-    fn interpret_sms(&self, a: &Answer) -> Result<SmsOutcome, Error> {
-        match serde_json::from_slice::<SmsResponse>(&a.body) {
+    fn interpret_sms<'a>(&self, a: &'a Answer) -> Result<SmsOutcome<'a>, Error> {
+        match decode_sms(&a.body) {
             Ok(r) => match r.error.as_ref().and_then(wire::ErrorField::value) {
                 Some(ErrorValue::Code(DUPLICATE_IDX)) => Ok(SmsOutcome::Duplicate),
                 Some(ErrorValue::Code(code)) => {
-                    let mut msg = r.message.clone().unwrap_or_default();
+                    let mut msg = r.message.map(Str::into_string).unwrap_or_default();
                     if let Some(inv) = r.invalid_numbers.as_ref().filter(|v| !v.is_empty()) {
                         let list: Vec<String> = inv.iter().map(describe_invalid).collect();
                         let sep = if msg.trim().is_empty() { "" } else { "; " };
@@ -218,7 +220,7 @@ impl SmsapiGateway {
                     Err(self.code_error(a, code, Some(&msg)))
                 }
                 Some(ErrorValue::Word(w)) => {
-                    let detail = format!("{w}: {}", r.message.as_deref().unwrap_or(""));
+                    let detail = format!("{w}: {}", r.message.as_ref().map_or("", Str::as_str));
                     if a.is_success() {
                         Err(Error::new(ErrorKind::Other, Certainty::MaybeSent, self.scrub(&detail))
                             .with_gateway(GATEWAY_ID)
@@ -227,7 +229,7 @@ impl SmsapiGateway {
                         Err(self.status_error(a, Some(&detail)))
                     }
                 }
-                None if !a.is_success() => Err(self.status_error(a, r.message.as_deref())),
+                None if !a.is_success() => Err(self.status_error(a, r.message.as_ref().map(Str::as_str))),
                 None if r.list.is_some() => Ok(SmsOutcome::Answer(r)),
                 None => Err(self.decode_error(a, "the answer has neither `list` nor `error`")),
             },
@@ -310,17 +312,32 @@ impl SmsapiGateway {
         message: &Message,
         chunk: &[PhoneNumber],
     ) -> Result<Vec<(&'static str, String)>, Error> {
-        let to: Vec<&str> = chunk.iter().map(PhoneNumber::digits).collect();
-        let idx: Vec<String> = chunk.iter().map(|n| message.client_ref().for_recipient(n)).collect();
-        let mut form: Vec<(&'static str, String)> = vec![
-            ("to", to.join(",")),
+        // `to` (comma-separated digits) and `idx` (pipe-separated per-recipient keys, the client
+        // reference followed by the digits: `ClientRef::for_recipient`), each built in one buffer.
+        let cref = message.client_ref().as_str();
+        let digits: usize = chunk.iter().map(|n| n.digits().len()).sum();
+        let seps = chunk.len().saturating_sub(1);
+        let mut to = String::with_capacity(digits + seps);
+        let mut idx = String::with_capacity(digits + seps + cref.len() * chunk.len());
+        for (i, n) in chunk.iter().enumerate() {
+            if i > 0 {
+                to.push(',');
+                idx.push('|');
+            }
+            to.push_str(n.digits());
+            idx.push_str(cref);
+            idx.push_str(n.digits());
+        }
+        let mut form: Vec<(&'static str, String)> = Vec::with_capacity(16);
+        form.extend([
+            ("to", to),
             ("message", message.text().to_owned()),
             ("format", "json".into()),
             ("encoding", "utf-8".into()),
             ("details", "1".into()),
-            ("idx", idx.join("|")),
+            ("idx", idx),
             ("check_idx", "1".into()),
-        ];
+        ]);
         if let (Some(from), _) = self.sender_field(message) {
             form.push(("from", from));
         }
@@ -416,112 +433,226 @@ impl SmsapiGateway {
         }
     }
 
-    /// Matches `list` entries to the chunk's recipients: by echoed `idx`, then `number`, then
-    /// `submitted_number`; by position only when nothing matched and the counts agree.
+    /// Matches `list` entries to the chunk's recipients (see [`match_items`]) and builds their
+    /// reports.
     fn recipient_reports(
         &self,
         message: &Message,
         chunk: &[PhoneNumber],
-        resp: SmsResponse,
+        resp: SmsResponse<'_>,
         http_status: u16,
     ) -> Vec<RecipientReport> {
-        let items: Vec<SmsItem> = resp.list.unwrap_or_default();
-        let keys: Vec<String> = chunk.iter().map(|n| message.client_ref().for_recipient(n)).collect();
-        let text = |t: &Option<wire::Text>| t.clone().map(wire::Text::into_string);
-        let mut used = vec![false; items.len()];
-        let mut matched: Vec<Option<usize>> = vec![None; chunk.len()];
-        for (i, n) in chunk.iter().enumerate() {
-            let find = |pred: &dyn Fn(&SmsItem) -> bool, used: &[bool]| {
-                items.iter().enumerate().position(|(j, it)| !used[j] && pred(it))
-            };
-            let hit = find(&|it| text(&it.idx).as_deref() == Some(keys[i].as_str()), &used)
-                .or_else(|| find(&|it| text(&it.number).as_deref() == Some(n.digits()), &used))
-                .or_else(|| find(&|it| text(&it.submitted_number).as_deref() == Some(n.digits()), &used));
-            if let Some(j) = hit {
-                used[j] = true;
-                matched[i] = Some(j);
-            }
-        }
-        if matched.iter().all(Option::is_none) && items.len() == chunk.len() {
-            matched = (0..chunk.len()).map(Some).collect();
-        }
+        let items: Vec<SmsItem<'_>> = resp.list.unwrap_or_default();
+        let matched = match_items(&items, chunk, message.client_ref().as_str());
         let scheduled = message.send_at().is_some_and(|at| at > self.config.clock.now());
-        let invalid = resp.invalid_numbers.unwrap_or_default();
+        let parts = resp.parts;
         let mut out = Vec::with_capacity(chunk.len());
-        for (i, n) in chunk.iter().enumerate() {
-            let Some(item) = matched[i].map(|j| &items[j]) else {
-                out.push(RecipientReport::new(
-                    n.clone(),
-                    SendState::Rejected(missing_error(n, &invalid, http_status)),
-                ));
-                continue;
-            };
-            let id = text(&item.id).filter(|s| !s.trim().is_empty());
-            let item_error = item.error.as_ref().and_then(wire::ErrorField::value);
-            let state = match (&item_error, &id) {
-                (Some(ErrorValue::Code(DUPLICATE_IDX)), _) => SendState::AlreadyAccepted,
-                (Some(ErrorValue::Code(code)), _) => {
-                    SendState::Rejected(api_error(*code, None, Some(http_status)))
+        match matched {
+            Matched::InOrder => {
+                for (n, item) in chunk.iter().zip(items) {
+                    out.push(self.item_report(n, item, parts, scheduled, http_status));
                 }
-                (Some(ErrorValue::Word(w)), _) => SendState::Rejected(
-                    Error::new(
-                        ErrorKind::Other,
-                        Certainty::MaybeSent,
-                        format!("SMSAPI error {}", self.scrub(w)),
-                    )
-                    .with_gateway(GATEWAY_ID),
-                ),
-                (None, None) => SendState::Rejected(
-                    Error::new(
-                        ErrorKind::Decode,
-                        Certainty::MaybeSent,
-                        "SMSAPI listed the recipient without a message id",
-                    )
-                    .with_gateway(GATEWAY_ID)
-                    .with_http_status(http_status),
-                ),
-                (None, Some(_)) if scheduled => SendState::Scheduled,
-                (None, Some(_))
-                    if item.status.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("QUEUE")) =>
-                {
-                    SendState::Queued
+            }
+            Matched::Found(matched) => {
+                let invalid = resp.invalid_numbers.unwrap_or_default();
+                let mut items: Vec<Option<SmsItem<'_>>> = items.into_iter().map(Some).collect();
+                for (n, j) in chunk.iter().zip(matched) {
+                    match j.and_then(|j| items[j].take()) {
+                        Some(item) => out.push(self.item_report(n, item, parts, scheduled, http_status)),
+                        None => out.push(RecipientReport::new(
+                            n.clone(),
+                            SendState::Rejected(missing_error(n, &invalid, http_status)),
+                        )),
+                    }
                 }
-                (None, Some(_)) => SendState::Accepted,
-            };
-            let mut r = RecipientReport::new(n.clone(), state);
-            if let Some(id) = id {
-                r = r.with_message_id(id);
             }
-            if let Some(p) = item.parts.or(resp.parts) {
-                r = r.with_parts(p);
-            }
-            if let Some(v) = item.points.as_ref().and_then(wire::Points::value) {
-                r = r.with_price(Price::new(v, "points"));
-            }
-            out.push(r);
         }
         out
     }
+
+    /// The report of recipient `n` from its `list` entry.
+    fn item_report(
+        &self,
+        n: &PhoneNumber,
+        item: SmsItem<'_>,
+        resp_parts: Option<u32>,
+        scheduled: bool,
+        http_status: u16,
+    ) -> RecipientReport {
+        let item_error = item.error.as_ref().and_then(wire::ErrorField::value);
+        let has_id = item.id.as_ref().is_some_and(|s| !s.as_str().trim().is_empty());
+        let state = match (&item_error, has_id) {
+            (Some(ErrorValue::Code(DUPLICATE_IDX)), _) => SendState::AlreadyAccepted,
+            (Some(ErrorValue::Code(code)), _) => {
+                SendState::Rejected(api_error(*code, None, Some(http_status)))
+            }
+            (Some(ErrorValue::Word(w)), _) => SendState::Rejected(
+                Error::new(ErrorKind::Other, Certainty::MaybeSent, format!("SMSAPI error {}", self.scrub(w)))
+                    .with_gateway(GATEWAY_ID),
+            ),
+            (None, false) => SendState::Rejected(
+                Error::new(
+                    ErrorKind::Decode,
+                    Certainty::MaybeSent,
+                    "SMSAPI listed the recipient without a message id",
+                )
+                .with_gateway(GATEWAY_ID)
+                .with_http_status(http_status),
+            ),
+            (None, true) if scheduled => SendState::Scheduled,
+            (None, true)
+                if item.status.as_ref().is_some_and(|s| s.as_str().eq_ignore_ascii_case("QUEUE")) =>
+            {
+                SendState::Queued
+            }
+            (None, true) => SendState::Accepted,
+        };
+        let mut r = RecipientReport::new(n.clone(), state);
+        if has_id && let Some(id) = item.id {
+            r = r.with_message_id(id.into_string());
+        }
+        if let Some(p) = item.parts.or(resp_parts) {
+            r = r.with_parts(p);
+        }
+        if let Some(v) = item.points.as_ref().and_then(wire::Points::value) {
+            r = r.with_price(Price::new(v, "points"));
+        }
+        r
+    }
 }
 
-fn describe_invalid(n: &wire::InvalidNumber) -> String {
-    let raw = n.number.clone().or_else(|| n.submitted_number.clone()).map(wire::Text::into_string);
+/// How `list` entries map to a chunk's recipients.
+#[derive(Debug, PartialEq, Eq)]
+enum Matched {
+    /// Entry `i` belongs to recipient `i`.
+    InOrder,
+    /// For each recipient, the index of its entry, if any.
+    Found(Vec<Option<usize>>),
+}
+
+/// Whether `idx` is the per-recipient key of `n` (`ClientRef::for_recipient`: the client reference
+/// followed by the digits), compared without building the key.
+fn is_recipient_key(client_ref: &str, n: &PhoneNumber, idx: &str) -> bool {
+    let (idx, digits) = (idx.as_bytes(), n.digits().as_bytes());
+    idx.len() == client_ref.len() + digits.len()
+        && idx[..client_ref.len()] == *client_ref.as_bytes()
+        && idx[client_ref.len()..] == *digits
+}
+
+/// Matches `list` entries to the chunk's recipients: each recipient, in order, takes the first
+/// entry not taken yet whose echoed `idx` is its key, else whose `number` is its number, else whose
+/// `submitted_number` is; by position only when nothing matched and the counts agree.
+///
+/// SMSAPI answers in request order, so the common answers are recognised first, in one pass each,
+/// without changing the result: when entry `i` carries recipient `i`'s key for every `i`, or no
+/// entry carries an `idx` and entry `i` has recipient `i`'s number for every `i`, the rule above
+/// also gives entry `i` to recipient `i` (the entries before `i` are taken by then).
+fn match_items(items: &[SmsItem<'_>], chunk: &[PhoneNumber], client_ref: &str) -> Matched {
+    if items.len() == chunk.len() {
+        let pairs = || items.iter().zip(chunk);
+        if pairs().all(|(it, n)| text(&it.idx).is_some_and(|k| is_recipient_key(client_ref, n, k))) {
+            return Matched::InOrder;
+        }
+        // An empty `idx` is nobody's key (keys are never empty).
+        if items.iter().all(|it| text(&it.idx).is_none_or(str::is_empty))
+            && pairs().all(|(it, n)| text(&it.number) == Some(n.digits()))
+        {
+            return Matched::InOrder;
+        }
+    }
+    let mut used = vec![false; items.len()];
+    let mut matched: Vec<Option<usize>> = vec![None; chunk.len()];
+    for (i, n) in chunk.iter().enumerate() {
+        let find = |pred: &dyn Fn(&SmsItem<'_>) -> bool, used: &[bool]| {
+            items.iter().enumerate().position(|(j, it)| !used[j] && pred(it))
+        };
+        let digits = Some(n.digits());
+        let hit = find(&|it| text(&it.idx).is_some_and(|k| is_recipient_key(client_ref, n, k)), &used)
+            .or_else(|| find(&|it| text(&it.number) == digits, &used))
+            .or_else(|| find(&|it| text(&it.submitted_number) == digits, &used));
+        if let Some(j) = hit {
+            used[j] = true;
+            matched[i] = Some(j);
+        }
+    }
+    if matched.iter().all(Option::is_none) && items.len() == chunk.len() {
+        return Matched::InOrder;
+    }
+    Matched::Found(matched)
+}
+
+/// The `application/x-www-form-urlencoded` body of `form`, byte for byte what `reqwest`'s
+/// `.form()` (`serde_urlencoded`, `form_urlencoded::byte_serialize`) writes, in one buffer.
+fn form_body(form: &[(&str, String)]) -> Vec<u8> {
+    let len: usize = form.iter().map(|(k, v)| k.len() + v.len() + 2).sum();
+    // Room for a few escapes; the lists of digits escape only their separators (3 bytes each).
+    let mut out = Vec::with_capacity(len + len / 2);
+    for (i, (k, v)) in form.iter().enumerate() {
+        if i > 0 {
+            out.push(b'&');
+        }
+        push_form_encoded(&mut out, k);
+        out.push(b'=');
+        push_form_encoded(&mut out, v);
+    }
+    out
+}
+
+/// The bytes [`push_form_encoded`] copies as they are: ASCII letters, digits and `*-._`.
+static FORM_UNRESERVED: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || matches!(c, b'*' | b'-' | b'.' | b'_');
+        b += 1;
+    }
+    t
+};
+
+/// Appends `s` form-urlencoded: ASCII letters, digits and `*-._` as they are, space as `+`,
+/// every other byte as `%XX`.
+fn push_form_encoded(out: &mut Vec<u8>, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut rest = s.as_bytes();
+    loop {
+        let run = rest.iter().position(|&b| !FORM_UNRESERVED[usize::from(b)]).unwrap_or(rest.len());
+        out.extend_from_slice(&rest[..run]);
+        let Some((&b, tail)) = rest[run..].split_first() else { break };
+        if b == b' ' {
+            out.push(b'+');
+        } else {
+            out.extend_from_slice(&[b'%', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]);
+        }
+        rest = tail;
+    }
+}
+
+/// Decodes an `sms.do` answer. A UTF-8 body (every answer of a working server) is read as `str`,
+/// which spares serde_json a UTF-8 check per string; any other body as bytes, with the same result
+/// as always reading bytes.
+fn decode_sms(body: &[u8]) -> serde_json::Result<SmsResponse<'_>> {
+    match std::str::from_utf8(body) {
+        Ok(text) => serde_json::from_str(text),
+        Err(_) => serde_json::from_slice(body),
+    }
+}
+
+fn describe_invalid(n: &wire::InvalidNumber<'_>) -> String {
+    let raw = n.number.as_ref().or(n.submitted_number.as_ref()).map(Text::as_str);
     let shown = raw
-        .as_deref()
         .map(|r| PhoneNumber::parse(r).map(|p| p.masked()).unwrap_or_else(|_| r.to_owned()))
         .unwrap_or_else(|| "?".into());
-    match n.message.as_deref() {
+    match n.message.as_ref().map(Str::as_str) {
         Some(m) => format!("{shown} ({m})"),
         None => shown,
     }
 }
 
-fn missing_error(n: &PhoneNumber, invalid: &[wire::InvalidNumber], http_status: u16) -> Error {
-    let hit = invalid.iter().find(|inv| {
-        [&inv.number, &inv.submitted_number]
-            .iter()
-            .any(|t| (*t).clone().map(wire::Text::into_string).as_deref() == Some(n.digits()))
-    });
+fn missing_error(n: &PhoneNumber, invalid: &[wire::InvalidNumber<'_>], http_status: u16) -> Error {
+    let hit = invalid
+        .iter()
+        .find(|inv| [&inv.number, &inv.submitted_number].iter().any(|t| text(t) == Some(n.digits())));
     match hit {
         Some(inv) => Error::new(
             ErrorKind::InvalidRecipient,
@@ -585,6 +716,7 @@ impl Gateway for SmsapiGateway {
             .with_gateway(GATEWAY_ID));
         }
         let mut report = SendReport::new(GATEWAY_ID, message);
+        report.recipients.reserve(message.recipients().len());
         if let (_, Some(note)) = self.sender_field(message) {
             report.note(note);
         }
@@ -648,18 +780,14 @@ impl Gateway for SmsapiGateway {
             SmsOutcome::Duplicate => return Err(api_error(DUPLICATE_IDX, None, Some(answer.status))),
         };
         let items = resp.list.unwrap_or_default();
-        let item = items
-            .iter()
-            .find(|it| it.id.clone().map(wire::Text::into_string).as_deref() == Some(id))
-            .or(items.first())
-            .ok_or_else(|| {
-                Error::new(ErrorKind::NotFound, Certainty::NotSent, format!("SMSAPI knows no message {id:?}"))
-                    .with_gateway(GATEWAY_ID)
-            })?;
-        let raw_status = item.status.clone().unwrap_or_default();
+        let item = items.iter().find(|it| text(&it.id) == Some(id)).or(items.first()).ok_or_else(|| {
+            Error::new(ErrorKind::NotFound, Certainty::NotSent, format!("SMSAPI knows no message {id:?}"))
+                .with_gateway(GATEWAY_ID)
+        })?;
+        let raw_status = item.status.as_ref().map_or("", Str::as_str).to_owned();
         let mut r = DeliveryReport::new(GATEWAY_ID, id, state_of(&raw_status), raw_status);
-        r.to = item.number.clone().and_then(|n| PhoneNumber::parse(&n.into_string()).ok());
-        r.client_ref = item.idx.clone().map(wire::Text::into_string).filter(|s| !s.is_empty());
+        r.to = text(&item.number).and_then(|n| PhoneNumber::parse(n).ok());
+        r.client_ref = text(&item.idx).filter(|s| !s.is_empty()).map(str::to_owned);
         r.price = item.points.as_ref().and_then(wire::Points::value).map(|v| Price::new(v, "points"));
         r.parts = item.parts;
         if let Some(ErrorValue::Code(c)) = item.error.as_ref().and_then(wire::ErrorField::value) {

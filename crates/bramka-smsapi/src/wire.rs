@@ -5,28 +5,145 @@
 //! numeric string, or a word (REST: `"invalid_request_data"`), and `message`/`length`/`parts` may sit
 //! at the top level or inside a list item (Go fixture).
 
-use serde::Deserialize;
+use std::borrow::Cow;
+use std::fmt;
 
-/// A string that may arrive as a JSON string or number.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-pub(crate) enum Text {
-    Str(String),
-    Num(serde_json::Number),
+use serde::Deserialize;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+// The field types below are deserialized by hand rather than with `#[serde(untagged)]`: an
+// untagged enum buffers every value before trying the variants (an allocation per string), and
+// these fields sit in every `list` entry of a send answer. The visitors accept exactly what the
+// untagged enums accepted, and refuse the rest with the same message.
+
+/// The error of a value no variant accepts, worded like serde's untagged enums.
+fn no_variant<E: de::Error>(name: &str) -> E {
+    E::custom(format_args!("data did not match any variant of untagged enum {name}"))
 }
 
-impl Text {
-    pub(crate) fn into_string(self) -> String {
-        match self {
-            Text::Str(s) => s,
-            Text::Num(n) => n.to_string(),
+/// Refuses the value kinds a visitor does not take (the listed scalars, null, arrays and objects)
+/// with [`no_variant`]'s message.
+macro_rules! refuse_other_kinds {
+    ($name:literal; $($method:ident: $arg:ty),*) => {
+        $(
+            fn $method<E: de::Error>(self, _: $arg) -> Result<Self::Value, E> {
+                Err(no_variant($name))
+            }
+        )*
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Err(no_variant($name))
         }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Err(no_variant($name))
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            Err(no_variant($name))
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            Err(no_variant($name))
+        }
+    };
+}
+
+/// A string that may arrive as a JSON string or number (kept as the number's JSON text).
+/// Borrows from the answer when the string has no escapes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Text<'a>(Cow<'a, str>);
+
+impl<'a> Text<'a> {
+    /// The text.
+    pub(crate) fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The text, owned.
+    pub(crate) fn into_string(self) -> String {
+        self.0.into_owned()
+    }
+}
+
+/// A JSON number as text, as `serde_json::Number` prints it.
+fn number_text<N: Into<serde_json::Number>>(n: N) -> Cow<'static, str> {
+    Cow::Owned(n.into().to_string())
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string or a number")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Owned(v)))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(Text(number_text(v)))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(Text(number_text(v)))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                match serde_json::Number::from_f64(v) {
+                    Some(n) => Ok(Text(number_text(n))),
+                    None => Err(no_variant("Text")),
+                }
+            }
+            refuse_other_kinds!("Text"; visit_bool: bool, visit_bytes: &[u8]);
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A JSON string, borrowed from the answer when it has no escapes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Str<'a>(Cow<'a, str>);
+
+impl<'a> Str<'a> {
+    /// The text.
+    pub(crate) fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The text, owned.
+    pub(crate) fn into_string(self) -> String {
+        self.0.into_owned()
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Str<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Str(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Str(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Str(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V)
     }
 }
 
 /// `points`: a number or a numeric string (`"0.3000"`).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone)]
 pub(crate) enum Points {
     Num(f64),
     Str(String),
@@ -41,12 +158,66 @@ impl Points {
     }
 }
 
-/// The `error` field.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
+impl<'de> Deserialize<'de> for Points {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Points;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a number or a numeric string")
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(Points::Num(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(Points::Num(v as f64))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(Points::Num(v as f64))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Points::Str(v.to_owned()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Points::Str(v))
+            }
+            refuse_other_kinds!("Points"; visit_bool: bool, visit_bytes: &[u8]);
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// The `error` field: a number or a string.
+#[derive(Debug, Clone)]
 pub(crate) enum ErrorField {
     Num(i64),
     Str(String),
+}
+
+impl<'de> Deserialize<'de> for ErrorField {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = ErrorField;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an integer or a string")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(ErrorField::Num(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                i64::try_from(v).map(ErrorField::Num).map_err(|_| no_variant("ErrorField"))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(ErrorField::Str(v.to_owned()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(ErrorField::Str(v))
+            }
+            refuse_other_kinds!("ErrorField"; visit_f64: f64, visit_bool: bool, visit_bytes: &[u8]);
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// What an `error` field means.
@@ -78,55 +249,61 @@ impl ErrorField {
 }
 
 /// The answer of `sms.do` (send, status, delete) and the error shape of every `.do` endpoint.
+/// Strings borrow from the answer's bytes.
 #[derive(Debug, Clone, Deserialize, Default)]
-pub(crate) struct SmsResponse {
+pub(crate) struct SmsResponse<'a> {
     #[serde(default)]
     pub(crate) count: Option<u64>,
-    #[serde(default)]
-    pub(crate) list: Option<Vec<SmsItem>>,
+    #[serde(default, borrow)]
+    pub(crate) list: Option<Vec<SmsItem<'a>>>,
     /// With `error`: SMSAPI's error text. With `details=1`: the final message text.
-    #[serde(default)]
-    pub(crate) message: Option<String>,
+    #[serde(default, borrow)]
+    pub(crate) message: Option<Str<'a>>,
     #[serde(default)]
     pub(crate) parts: Option<u32>,
     #[serde(default)]
     pub(crate) error: Option<ErrorField>,
-    #[serde(default)]
-    pub(crate) invalid_numbers: Option<Vec<InvalidNumber>>,
+    #[serde(default, borrow)]
+    pub(crate) invalid_numbers: Option<Vec<InvalidNumber<'a>>>,
 }
 
 /// One entry of `list`.
 #[derive(Debug, Clone, Deserialize, Default)]
-pub(crate) struct SmsItem {
-    #[serde(default)]
-    pub(crate) id: Option<Text>,
+pub(crate) struct SmsItem<'a> {
+    #[serde(default, borrow)]
+    pub(crate) id: Option<Text<'a>>,
     #[serde(default)]
     pub(crate) points: Option<Points>,
-    #[serde(default)]
-    pub(crate) number: Option<Text>,
-    #[serde(default)]
-    pub(crate) submitted_number: Option<Text>,
+    #[serde(default, borrow)]
+    pub(crate) number: Option<Text<'a>>,
+    #[serde(default, borrow)]
+    pub(crate) submitted_number: Option<Text<'a>>,
     #[serde(default)]
     pub(crate) date_sent: Option<i64>,
-    #[serde(default)]
-    pub(crate) status: Option<String>,
+    #[serde(default, borrow)]
+    pub(crate) status: Option<Str<'a>>,
     #[serde(default)]
     pub(crate) error: Option<ErrorField>,
-    #[serde(default)]
-    pub(crate) idx: Option<Text>,
+    #[serde(default, borrow)]
+    pub(crate) idx: Option<Text<'a>>,
     #[serde(default)]
     pub(crate) parts: Option<u32>,
 }
 
 /// An entry of `invalid_numbers` (error 13, partial failures).
 #[derive(Debug, Clone, Deserialize, Default)]
-pub(crate) struct InvalidNumber {
-    #[serde(default)]
-    pub(crate) number: Option<Text>,
-    #[serde(default)]
-    pub(crate) submitted_number: Option<Text>,
-    #[serde(default)]
-    pub(crate) message: Option<String>,
+pub(crate) struct InvalidNumber<'a> {
+    #[serde(default, borrow)]
+    pub(crate) number: Option<Text<'a>>,
+    #[serde(default, borrow)]
+    pub(crate) submitted_number: Option<Text<'a>>,
+    #[serde(default, borrow)]
+    pub(crate) message: Option<Str<'a>>,
+}
+
+/// The text of an optional [`Text`] field.
+pub(crate) fn text<'t>(t: &'t Option<Text<'_>>) -> Option<&'t str> {
+    t.as_ref().map(Text::as_str)
 }
 
 /// `GET /profile`.

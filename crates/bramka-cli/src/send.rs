@@ -79,6 +79,8 @@ struct Outcome {
     rows: Vec<Row>,
     /// The error that stopped the send (the remaining recipients were not attempted).
     fatal: Option<Error>,
+    /// Requests made (chunks), each with its own client reference when more than one.
+    chunks: usize,
 }
 
 /// Runs `bramka send`.
@@ -315,7 +317,9 @@ async fn send_all(target: &crate::target::Target, msg: &Message, args: &SendArgs
         notes: Vec::new(),
         rows: Vec::new(),
         fatal: None,
+        chunks: 0,
     };
+    let mut index = 0;
     for part in msg.recipients().chunks(chunk.max(1)) {
         if let Some(e) = &outcome.fatal {
             for to in part {
@@ -337,8 +341,13 @@ async fn send_all(target: &crate::target::Target, msg: &Message, args: &SendArgs
             }
             continue;
         }
-        let sub = if part.len() == total { msg.clone() } else { msg.with_recipients(part.to_vec()) };
-        match gw.send(&sub).await {
+        index += 1;
+        let sub = if part.len() == total { Ok(msg.clone()) } else { chunk_message(msg, part, index) };
+        let sent = match sub {
+            Ok(sub) => gw.send(&sub).await,
+            Err(e) => Err(Error::from(e)),
+        };
+        match sent {
             Ok(report) => {
                 outcome.gateway = report.gateway.clone();
                 outcome.batch_ids.extend(report.batch_id.clone());
@@ -376,7 +385,18 @@ async fn send_all(target: &crate::target::Target, msg: &Message, args: &SendArgs
         bar.inc(part.len() as u64);
     }
     bar.finish_and_clear();
+    outcome.chunks = index;
     outcome
+}
+
+/// Chunk `index` (1-based) of a bulk send: its own client reference, `{ref}c{index}` (cut to
+/// 64 characters), so operators that key a request by it (Infobip's bulk id) see distinct
+/// requests, while a rerun with the same `--client-ref` and chunk size gives the same keys.
+fn chunk_message(msg: &Message, part: &[PhoneNumber], index: usize) -> Result<Message, bramka::MessageError> {
+    let suffix = format!("c{index}");
+    let base = msg.client_ref().as_str();
+    let keep = base.len().min(64 - suffix.len());
+    msg.with_recipients(part.to_vec()).to_builder().client_ref(&format!("{}{suffix}", &base[..keep])).build()
 }
 
 fn progress_bar(total: usize, visible: bool) -> indicatif::ProgressBar {
@@ -438,6 +458,7 @@ fn to_json(msg: &Message, o: &Outcome, skipped: &[numbers_file::BadRow]) -> Valu
         "skipped_rows": skipped,
         "notes": o.notes,
         "error": o.fatal.as_ref().map(error_json),
+        "chunks": o.chunks,
     })
 }
 
@@ -458,6 +479,10 @@ fn summary(msg: &Message, o: &Outcome, skipped: &[numbers_file::BadRow]) -> Stri
         a.segments(),
         msg.client_ref()
     );
+    if o.chunks > 1 {
+        let r = msg.client_ref();
+        let _ = writeln!(s, "sent in {} requests with client refs {r}c1 .. {r}c{}", o.chunks, o.chunks);
+    }
     let list_all = o.rows.len() <= LIST_ALL_UP_TO;
     for r in o.rows.iter().filter(|r| list_all || !r.accepted) {
         let _ = write!(s, "  {}  {}", r.to.e164(), r.state);
@@ -479,4 +504,22 @@ fn summary(msg: &Message, o: &Outcome, skipped: &[numbers_file::BadRow]) -> Stri
     }
     s.push('\n');
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunk_references_are_derived_and_fit_64_characters() {
+        let long = "a".repeat(64);
+        let msg =
+            Message::builder().to("+48600100200, +48600100201").text("x").client_ref(&long).build().unwrap();
+        let part = &msg.recipients()[1..];
+        let c = chunk_message(&msg, part, 12).unwrap();
+        assert_eq!(c.client_ref().as_str(), format!("{}c12", "a".repeat(61)));
+        assert_eq!(c.recipients(), part);
+        let msg = Message::builder().to("+48600100200").text("x").client_ref("abc").build().unwrap();
+        assert_eq!(chunk_message(&msg, msg.recipients(), 2).unwrap().client_ref().as_str(), "abcc2");
+    }
 }

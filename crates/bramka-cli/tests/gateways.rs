@@ -454,14 +454,21 @@ async fn to_file_refuses_bad_rows_then_skips_them_and_sends_in_chunks() {
     }
 
     // --skip-invalid: the three good numbers in chunks of two (two requests).
-    mount_smsapi_send(&server, "clicsv", &["48600100200", "48600100201"], "Sale today", &["S1", "S2"]).await;
-    mount_smsapi_send(&server, "clicsv", &["48600100202"], "Sale today", &["S3"]).await;
+    // Each chunk has its own client reference, derived from --client-ref.
+    mount_smsapi_send(&server, "clicsvc1", &["48600100200", "48600100201"], "Sale today", &["S1", "S2"])
+        .await;
+    mount_smsapi_send(&server, "clicsvc2", &["48600100202"], "Sale today", &["S3"]).await;
     let mut args = base.to_vec();
     args.extend(["--skip-invalid", "--chunk-size", "2", "Sale today"]);
     let run = bramka_in(&dir, &args, "", &[]);
     assert_eq!(run.code, 0, "{}", run.all());
     assert!(run.stdout.contains("3 recipient(s) through smsapi"), "{}", run.stdout);
     assert!(run.stdout.contains("+48600100202  queued  S3"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("sent in 2 requests with client refs clicsvc1 .. clicsvc2"),
+        "{}",
+        run.stdout
+    );
     assert!(run.stdout.ends_with("Accepted: 3, rejected: 0, bad rows skipped: 1\n"), "{}", run.stdout);
     assert!(run.stderr.contains("numbers.csv:3:"), "{}", run.stderr);
     // Piped stderr: no progress bar drawn.

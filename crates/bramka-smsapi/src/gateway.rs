@@ -46,6 +46,8 @@ pub struct SmsapiGateway {
     config: SmsapiConfig,
     http: reqwest::Client,
     caps: Capabilities,
+    /// `sms.do` joined to the base URL once: every send, status and cancel request goes there.
+    sms_do: Url,
 }
 
 impl fmt::Debug for SmsapiGateway {
@@ -96,7 +98,8 @@ impl SmsapiGateway {
             .with(Capability::TestMode)
             .with_max_parts(config.max_parts.unwrap_or(SMSAPI_MAX_PARTS))
             .with_idempotency(Idempotency::ServerDedupe);
-        Ok(SmsapiGateway { config, http, caps })
+        let sms_do = join(&config.base_url, "sms.do");
+        Ok(SmsapiGateway { config, http, caps, sms_do })
     }
 
     /// The configuration.
@@ -124,8 +127,7 @@ impl SmsapiGateway {
     }
 
     fn url(&self, path: &str) -> Url {
-        // Paths are constants without a leading slash: joining keeps the base path (`/api/`).
-        self.config.base_url.join(path).unwrap_or_else(|_| self.config.base_url.clone())
+        if path == "sms.do" { self.sms_do.clone() } else { join(&self.config.base_url, path) }
     }
 
     /// Removes the token from text that came from the wire, in case a server echoes it.
@@ -480,7 +482,7 @@ impl SmsapiGateway {
         http_status: u16,
     ) -> RecipientReport {
         let item_error = item.error.as_ref().and_then(wire::ErrorField::value);
-        let has_id = item.id.as_ref().is_some_and(|s| !s.as_str().trim().is_empty());
+        let has_id = item.id.as_ref().is_some_and(|s| has_content(s.as_str()));
         let state = match (&item_error, has_id) {
             (Some(ErrorValue::Code(DUPLICATE_IDX)), _) => SendState::AlreadyAccepted,
             (Some(ErrorValue::Code(code)), _) => {
@@ -518,6 +520,22 @@ impl SmsapiGateway {
             r = r.with_price(Price::new(v, "points"));
         }
         r
+    }
+}
+
+/// `path` under `base`. Paths are constants without a leading slash: joining keeps the base path
+/// (`/api/`).
+fn join(base: &Url, path: &str) -> Url {
+    base.join(path).unwrap_or_else(|_| base.clone())
+}
+
+/// Whether `s` has a character other than whitespace (`!s.trim().is_empty()`), answered from the
+/// first byte when it is ASCII, as ids are.
+fn has_content(s: &str) -> bool {
+    match s.as_bytes().first() {
+        None => false,
+        Some(&b) if b.is_ascii() && !b.is_ascii_whitespace() && b != 0x0B => true,
+        Some(_) => !s.trim().is_empty(),
     }
 }
 
@@ -610,13 +628,30 @@ static FORM_UNRESERVED: [bool; 256] = {
     t
 };
 
+/// The length of the longest prefix of `b` that [`push_form_encoded`] copies as it is; eight
+/// bytes a step with one branch, since the values are mostly such runs (digits, keys).
+fn unreserved_prefix(b: &[u8]) -> usize {
+    let mut i = 0;
+    while let Some(chunk) = b.get(i..i + 8) {
+        if chunk.iter().fold(true, |all, &x| all & FORM_UNRESERVED[usize::from(x)]) {
+            i += 8;
+        } else {
+            break;
+        }
+    }
+    while b.get(i).is_some_and(|&x| FORM_UNRESERVED[usize::from(x)]) {
+        i += 1;
+    }
+    i
+}
+
 /// Appends `s` form-urlencoded: ASCII letters, digits and `*-._` as they are, space as `+`,
 /// every other byte as `%XX`.
 fn push_form_encoded(out: &mut Vec<u8>, s: &str) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let mut rest = s.as_bytes();
     loop {
-        let run = rest.iter().position(|&b| !FORM_UNRESERVED[usize::from(b)]).unwrap_or(rest.len());
+        let run = unreserved_prefix(rest);
         out.extend_from_slice(&rest[..run]);
         let Some((&b, tail)) = rest[run..].split_first() else { break };
         if b == b' ' {
@@ -879,5 +914,140 @@ mod tests {
             }
             prop_assert_eq!(seen, numbers);
         }
+    }
+}
+
+/// The fast paths of the send path give what the straightforward code they replaced gave.
+#[cfg(test)]
+mod fast_path_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The matching rule as first written: each recipient takes the first free entry by `idx`
+    /// (built with `ClientRef::for_recipient`), then `number`, then `submitted_number`; by
+    /// position when nothing matched and the counts agree.
+    fn reference_matching(items: &[SmsItem<'_>], chunk: &[PhoneNumber], m: &Message) -> Vec<Option<usize>> {
+        let keys: Vec<String> = chunk.iter().map(|n| m.client_ref().for_recipient(n)).collect();
+        let mut used = vec![false; items.len()];
+        let mut matched = vec![None; chunk.len()];
+        for (i, n) in chunk.iter().enumerate() {
+            let find = |pred: &dyn Fn(&SmsItem<'_>) -> bool, used: &[bool]| {
+                items.iter().enumerate().position(|(j, it)| !used[j] && pred(it))
+            };
+            let hit = find(&|it| text(&it.idx) == Some(keys[i].as_str()), &used)
+                .or_else(|| find(&|it| text(&it.number) == Some(n.digits()), &used))
+                .or_else(|| find(&|it| text(&it.submitted_number) == Some(n.digits()), &used));
+            if let Some(j) = hit {
+                used[j] = true;
+                matched[i] = Some(j);
+            }
+        }
+        if matched.iter().all(Option::is_none) && items.len() == chunk.len() {
+            matched = (0..chunk.len()).map(Some).collect();
+        }
+        matched
+    }
+
+    fn t(s: String) -> Option<Text<'static>> {
+        Some(Text::owned(s))
+    }
+
+    /// An answer entry for recipient `n` of `numbers` (or an unknown number), with or without
+    /// its key (or another recipient's key, or an empty one), its number and its submitted number.
+    fn entry(m: &Message, numbers: &[PhoneNumber], pick: (usize, u8)) -> SmsItem<'static> {
+        let (n, shape) = pick;
+        let key =
+            |i: usize| numbers.get(i).map_or_else(|| "other".to_owned(), |p| m.client_ref().for_recipient(p));
+        let digits = numbers.get(n).map_or_else(|| "48999000111".to_owned(), |p| p.digits().to_owned());
+        SmsItem {
+            id: t(format!("id{n}")),
+            idx: match shape % 4 {
+                0 => t(key(n)),
+                1 => t(String::new()),
+                2 => t(key(n.wrapping_sub(1))),
+                _ => None,
+            },
+            number: if shape & 4 == 0 { t(digits.clone()) } else { None },
+            submitted_number: if shape & 8 == 0 { t(digits) } else { None },
+            ..SmsItem::default()
+        }
+    }
+
+    fn resolved(m: Matched, len: usize) -> Vec<Option<usize>> {
+        match m {
+            Matched::InOrder => (0..len).map(Some).collect(),
+            Matched::Found(v) => v,
+        }
+    }
+
+    proptest! {
+        /// Entries in request order (all of one shape or mixed), shuffled, missing, repeated or
+        /// unknown: the matching is the one first written.
+        #[test]
+        fn matching_is_the_reference_rule(
+            n in 1usize..12,
+            order in 0u8..3,
+            shape in 0u8..16,
+            picks in proptest::collection::vec((0usize..14, 0u8..16), 0..14),
+        ) {
+            let numbers: Vec<String> = (0..n).map(|i| format!("48600{i:06}")).collect();
+            let m = Message::builder().to(numbers.join(",")).text("x").build().unwrap();
+            let chunk = m.recipients();
+            let items: Vec<SmsItem<'static>> = if order == 0 {
+                (0..n).map(|i| entry(&m, chunk, (i, shape))).collect()
+            } else if order == 1 {
+                (0..n).map(|i| entry(&m, chunk, (i, picks.get(i).map_or(shape, |p| p.1)))).collect()
+            } else {
+                picks.iter().map(|&p| entry(&m, chunk, p)).collect()
+            };
+            let got = resolved(match_items(&items, chunk, m.client_ref().as_str()), n);
+            prop_assert_eq!(got, reference_matching(&items, chunk, &m));
+        }
+
+        /// The body is byte for byte what `form_urlencoded` (reqwest's `.form()`) writes.
+        #[test]
+        fn form_body_is_form_urlencoded(
+            pairs in proptest::collection::vec((0usize..4, "\\PC{0,40}"), 0..6),
+        ) {
+            const KEYS: [&str; 4] = ["to", "message", "idx", "notify_url"];
+            let form: Vec<(&str, String)> = pairs.into_iter().map(|(k, v)| (KEYS[k], v)).collect();
+            let mut expected = url::form_urlencoded::Serializer::new(String::new());
+            for (k, v) in &form {
+                expected.append_pair(k, v);
+            }
+            prop_assert_eq!(String::from_utf8(form_body(&form)).unwrap(), expected.finish());
+        }
+
+        /// `has_content` is `!s.trim().is_empty()`.
+        #[test]
+        fn has_content_is_non_blank(s in "[ \t\n\u{b}\u{c}\r\u{85}\u{a0}\u{3000}a1_]{0,6}") {
+            prop_assert_eq!(has_content(&s), !s.trim().is_empty());
+        }
+    }
+
+    /// Entries in order by number, but the second echoes the first recipient's key: the key wins,
+    /// so the entries are not taken by position.
+    #[test]
+    fn an_echoed_key_beats_the_order() {
+        let m = Message::builder().to("48600000001,48600000002").text("x").build().unwrap();
+        let chunk = m.recipients();
+        let first_key = m.client_ref().for_recipient(&chunk[0]);
+        let items = vec![
+            SmsItem { number: t("48600000001".into()), ..SmsItem::default() },
+            SmsItem { number: t("48600000002".into()), idx: t(first_key), ..SmsItem::default() },
+        ];
+        let got = match_items(&items, chunk, m.client_ref().as_str());
+        assert_eq!(got, Matched::Found(vec![Some(1), None]));
+        assert_eq!(resolved(got, 2), reference_matching(&items, chunk, &m));
+    }
+
+    #[test]
+    fn form_body_escapes_separators_and_text() {
+        let form =
+            vec![("to", "48600100200,48600100201".to_owned()), ("message", "Zażółć 50% & co".to_owned())];
+        assert_eq!(
+            String::from_utf8(form_body(&form)).unwrap(),
+            "to=48600100200%2C48600100201&message=Za%C5%BC%C3%B3%C5%82%C4%87+50%25+%26+co"
+        );
     }
 }

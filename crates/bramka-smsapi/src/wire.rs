@@ -62,6 +62,12 @@ impl<'a> Text<'a> {
     pub(crate) fn into_string(self) -> String {
         self.0.into_owned()
     }
+
+    /// A text made in a test.
+    #[cfg(test)]
+    pub(crate) fn owned(s: String) -> Text<'static> {
+        Text(Cow::Owned(s))
+    }
 }
 
 /// A JSON number as text, as `serde_json::Number` prints it.
@@ -400,5 +406,140 @@ mod tests {
         assert_eq!(legacy_error_code("ERROR:101"), Some(101));
         assert_eq!(legacy_error_code(" ERROR: 8\n"), Some(8));
         assert_eq!(legacy_error_code("OK:123:0.16"), None);
+    }
+}
+
+/// The hand-written field types accept and refuse what the `#[serde(untagged)]` enums they
+/// replaced did, with the same values and messages.
+#[cfg(test)]
+mod untagged_equivalence {
+    use super::*;
+
+    /// The enums as they were (same names: untagged errors name the type).
+    mod old {
+        use serde::Deserialize;
+
+        #[derive(Debug, Deserialize)]
+        #[serde(untagged)]
+        pub(super) enum Text {
+            Str(String),
+            Num(serde_json::Number),
+        }
+
+        #[derive(Debug, Deserialize)]
+        #[serde(untagged)]
+        pub(super) enum Points {
+            Num(f64),
+            Str(String),
+        }
+
+        #[derive(Debug, Deserialize)]
+        #[serde(untagged)]
+        pub(super) enum ErrorField {
+            Num(i64),
+            Str(String),
+        }
+    }
+
+    const VALUES: &[&str] = &[
+        r#""abc""#,
+        r#""za\u017c\"ó""#,
+        r#""""#,
+        r#""0.3000""#,
+        "17",
+        "-3",
+        "0",
+        "18446744073709551615",
+        "9223372036854775808",
+        "-9223372036854775808",
+        "1.5",
+        "1e3",
+        "0.16",
+        "-0.0",
+        "true",
+        "null",
+        "[1, \"a\"]",
+        r#"{"a": 1}"#,
+    ];
+
+    /// The message without serde_json's position (untagged enums report the end of the value).
+    fn message(e: serde_json::Error) -> String {
+        let s = e.to_string();
+        s.split(" at line ").next().unwrap_or_default().to_owned()
+    }
+
+    fn same<A, B>(
+        json: &str,
+        new: impl Fn(&str) -> serde_json::Result<A>,
+        old: impl Fn(&str) -> serde_json::Result<B>,
+    ) where
+        A: PartialEq<B> + fmt::Debug,
+        B: fmt::Debug,
+    {
+        match (new(json), old(json)) {
+            (Ok(a), Ok(b)) => assert!(a == b, "{json}: {a:?} != {b:?}"),
+            (Err(a), Err(b)) => assert_eq!(message(a), message(b), "{json}"),
+            (a, b) => panic!("{json}: new {a:?}, old {b:?}"),
+        }
+    }
+
+    #[test]
+    fn text_as_before() {
+        for v in VALUES {
+            same(
+                v,
+                |j| serde_json::from_str::<Text>(j).map(Text::into_string),
+                |j| {
+                    serde_json::from_str::<old::Text>(j).map(|t| match t {
+                        old::Text::Str(s) => s,
+                        old::Text::Num(n) => n.to_string(),
+                    })
+                },
+            );
+        }
+    }
+
+    #[test]
+    fn points_as_before() {
+        for v in VALUES {
+            same(
+                v,
+                |j| serde_json::from_str::<Points>(j).map(|p| (p.value(), format!("{p:?}"))),
+                |j| {
+                    serde_json::from_str::<old::Points>(j).map(|p| {
+                        let new = match &p {
+                            old::Points::Num(n) => Points::Num(*n),
+                            old::Points::Str(s) => Points::Str(s.clone()),
+                        };
+                        (new.value(), format!("{new:?}"))
+                    })
+                },
+            );
+        }
+    }
+
+    #[test]
+    fn error_field_as_before() {
+        for v in VALUES {
+            same(
+                v,
+                |j| serde_json::from_str::<ErrorField>(j).map(|e| e.value()),
+                |j| {
+                    serde_json::from_str::<old::ErrorField>(j).map(|e| match e {
+                        old::ErrorField::Num(n) => ErrorField::Num(n).value(),
+                        old::ErrorField::Str(s) => ErrorField::Str(s).value(),
+                    })
+                },
+            );
+        }
+    }
+
+    #[test]
+    fn strings_borrow_unless_escaped() {
+        let item: SmsItem =
+            serde_json::from_str(r#"{"id": "abc", "status": "QU\u0045UE", "number": 48600100200}"#).unwrap();
+        assert!(matches!(item.id, Some(Text(Cow::Borrowed("abc")))));
+        assert!(matches!(item.status, Some(Str(Cow::Owned(ref s))) if s == "QUEUE"));
+        assert_eq!(text(&item.number), Some("48600100200"));
     }
 }

@@ -102,13 +102,13 @@ pub(crate) fn septets_of_byte(b: u8) -> u8 {
 
 /// An ASCII byte GSM-7 cannot carry (controls other than LF, CR, FF; `` ` ``; DEL).
 #[inline]
-pub(crate) fn ascii_bad(b: u8) -> bool {
+pub(crate) const fn ascii_bad(b: u8) -> bool {
     (b < 0x20 && b != b'\n' && b != b'\r' && b != 0x0C) || b == b'`' || b == 0x7F
 }
 
 /// An ASCII byte from the extension table (2 septets).
 #[inline]
-pub(crate) fn ascii_ext(b: u8) -> bool {
+pub(crate) const fn ascii_ext(b: u8) -> bool {
     matches!(b, b'^' | b'{' | b'}' | b'\\' | b'[' | b'~' | b']' | b'|' | 0x0C)
 }
 

@@ -481,7 +481,9 @@ fn split(
     emit: impl FnMut(usize, usize),
 ) {
     match encoding {
-        Encoding::Gsm7 if tables == ShiftTables::default() => segment::split_gsm7_default(text, units, cap, emit),
+        Encoding::Gsm7 if tables == ShiftTables::default() => {
+            segment::split_gsm7_default(text, units, cap, emit)
+        }
         Encoding::Gsm7 => segment::split_gsm7(text, units, cap, |c| tables.cost(c), emit),
         Encoding::Ucs2 => segment::split_ucs2(text, units, mode, cap, emit),
     }

@@ -52,8 +52,8 @@ pub(crate) fn all_gsm_ascii(block: &[u8; BLOCK]) -> bool {
 
 /// UTF-16 units of the UTF-8 `bytes`: one per character, two for 4-byte characters.
 #[inline(always)]
-pub(crate) fn utf16_units(b: u8) -> u8 {
-    u8::from((b as i8) >= -64) + u8::from(b >= 0xF0)
+pub(crate) const fn utf16_units(b: u8) -> u8 {
+    ((b as i8) >= -64) as u8 + (b >= 0xF0) as u8
 }
 
 /// A UTF-8 lead byte of a 64-code-point (2-byte) or 4096-code-point (3-byte) range that is not
@@ -62,11 +62,28 @@ pub(crate) fn utf16_units(b: u8) -> u8 {
 /// (4-byte characters, emoji included, are checked one by one). The test
 /// `safe_leads_are_nfc_stable` checks the ranges left out.
 #[inline(always)]
-pub(crate) fn suspect_lead(b: u8) -> bool {
+pub(crate) const fn suspect_lead(b: u8) -> bool {
     matches!(b, 0xCC..=0xCE | 0xD2 | 0xD4..=0xE3 | 0xEA | 0xED | 0xEF..=0xFF)
 }
 
 const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// UTF-16 units of the UTF-8 bytes of `block` (as [`utf16_units`] summed; a character counts
+/// where its lead byte is), eight bytes at a time: continuation bytes (`10xxxxxx`) count 0, lead
+/// bytes of 4-byte characters (`11110xxx` and up) 2, every other byte 1.
+#[inline(always)]
+pub(crate) fn utf16_block(block: &[u8; BLOCK]) -> usize {
+    let mut lanes = 0u64;
+    for bytes in block.chunks_exact(8) {
+        let w = word(bytes);
+        // Bit 7 of `w << k` in a byte is bit `7 - k` of the same byte: no carry between bytes.
+        let continuation = w & !(w << 1) & HIGH;
+        let four_byte = w & (w << 1) & (w << 2) & (w << 3) & HIGH;
+        lanes += ((HIGH ^ continuation) >> 7) + (four_byte >> 7);
+    }
+    // Each byte lane holds at most 4 * 2, their sum at most 64: it fits the top byte.
+    (lanes.wrapping_mul(0x0101_0101_0101_0101) >> 56) as usize
+}
 
 fn word(bytes: &[u8]) -> u64 {
     let mut w = [0u8; 8];
@@ -94,40 +111,31 @@ fn swar_at_least_cc(bytes: &[u8]) -> u64 {
 }
 
 /// Calls `f` with the index of every byte of `bytes` whose bit 7 is set in `mask(word)`, eight
-/// bytes at a time; stops when `f` returns `true` and returns whether it did.
+/// bytes at a time (the last word padded with spaces, which no mask marks).
 #[inline(always)]
-fn any_marked(bytes: &[u8], mask: impl Fn(&[u8]) -> u64, mut f: impl FnMut(usize) -> bool) -> bool {
+fn each_marked(bytes: &[u8], mask: impl Fn(&[u8]) -> u64, mut f: impl FnMut(usize)) {
     let mut words = bytes.chunks_exact(8);
     let mut base = 0;
-    for w in &mut words {
-        let mut m = mask(w);
+    let mut visit = |mut m: u64, base: usize| {
         while m != 0 {
-            let j = base + (m.trailing_zeros() / 8) as usize;
+            f(base + (m.trailing_zeros() / 8) as usize);
             m &= m - 1;
-            if f(j) {
-                return true;
-            }
         }
+    };
+    for w in &mut words {
+        visit(mask(w), base);
         base += 8;
     }
     let rest = words.remainder();
     if !rest.is_empty() {
         let mut padded = [b' '; 8];
         padded[..rest.len()].copy_from_slice(rest);
-        let mut m = mask(&padded);
-        while m != 0 {
-            let j = base + (m.trailing_zeros() / 8) as usize;
-            m &= m - 1;
-            if f(j) {
-                return true;
-            }
-        }
+        visit(mask(&padded), base);
     }
-    false
 }
 
-/// Common NFC-stable characters recognised from their bytes without decoding: emoji
-/// U+1F000..=U+1FAFF, typographic punctuation U+2010..=U+2027 and U+2030..=U+205E, currency
+/// Common NFC-stable characters recognised from their bytes without decoding: Greek
+/// U+0380..=U+03BF except U+0387, emoji U+1F000..=U+1FAFF, typographic punctuation U+2010..=U+2027 and U+2030..=U+205E, currency
 /// signs U+20A0..=U+20BF (all inside `trivially_nfc`).
 #[inline(always)]
 fn stable_by_bytes(bytes: &[u8], j: usize) -> bool {
@@ -136,35 +144,106 @@ fn stable_by_bytes(bytes: &[u8], j: usize) -> bool {
         (0xE2, Some(0x80), Some(&b)) => (0x90..=0xA7).contains(&b) || b >= 0xB0,
         (0xE2, Some(0x81), Some(&b)) => b <= 0x9E,
         (0xE2, Some(0x82), Some(&b)) => b >= 0xA0,
+        (0xCE, Some(&b), _) => b != 0x87,
         _ => false,
     }
 }
 
-/// Scans `text`: a few whole-text passes the compiler vectorises, plus a look at each
-/// multi-byte character's lead byte (GSM-7 membership) or, for UCS-2 text, at lead bytes of
-/// ranges that are not NFC-stable.
+/// The `BLOCK` bytes at `i`, or the bytes left padded with spaces and how many are real.
+#[inline(always)]
+fn block_or_tail(bytes: &[u8], i: usize) -> ([u8; BLOCK], usize) {
+    match block_at(bytes, i) {
+        Some(block) => (*block, BLOCK),
+        None => {
+            let rest = &bytes[i..];
+            let mut padded = [b' '; BLOCK];
+            padded[..rest.len()].copy_from_slice(rest);
+            (padded, rest.len())
+        }
+    }
+}
+
+/// Per-byte classes for [`scan`], summed over runs of [`BLOCK`] bytes: septets the byte adds
+/// (bits 0..8, as [`gsm7::septets_of_byte`]), a lead byte of a character that may be GSM-7
+/// (bits 8..16: 0xC2, 0xC3, 0xCE, 0xE2, checked one by one), a byte that is not GSM-7 (from
+/// bit 16: ASCII GSM-7 lacks, other lead bytes, bytes that are never in UTF-8).
+const GSM_CLASS: [u32; 256] = {
+    let mut t = [0u32; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        t[b] = if byte < 0x80 {
+            if gsm7::ascii_bad(byte) {
+                GSM_BAD
+            } else if gsm7::ascii_ext(byte) {
+                2
+            } else {
+                1
+            }
+        } else if byte < 0xC0 {
+            0
+        } else if matches!(byte, 0xC2 | 0xC3 | 0xCE) {
+            1 | GSM_CHECK
+        } else if byte == 0xE2 {
+            2 | GSM_CHECK
+        } else {
+            GSM_BAD
+        };
+        b += 1;
+    }
+    t
+};
+const GSM_CHECK: u32 = 1 << 8;
+const GSM_BAD: u32 = 1 << 16;
+
+/// Scans `text` run by run with [`GSM_CLASS`]: for GSM-7 text one pass (septets, checking each
+/// multi-byte character that may be GSM-7); at the first character GSM-7 lacks, [`scan_ucs2`].
 #[inline]
 pub(crate) fn scan(text: &str) -> Scan {
     let bytes = text.as_bytes();
-    // `ascii_bad` is false for every byte from 0x80.
-    let bad_ascii = bytes.iter().fold(0u8, |a, &b| a | u8::from(gsm7::ascii_bad(b))) != 0;
-    let ascii = text.is_ascii();
-    // GSM-7 needs GSM-7 ASCII and, for each multi-byte character, a GSM-7 character.
-    let gsm =
-        !bad_ascii && (ascii || !any_marked(bytes, swar_lead, |j| gsm7::multibyte_cost(bytes, j).0 == 0));
-    if gsm {
-        // GSM-7 characters are all NFC-stable (none is a combining mark or a singleton).
-        let septets = byte_sum(bytes, gsm7::septets_of_byte);
-        return Scan { septets: Some(septets), utf16: None, maybe_not_nfc: false };
+    let mut septets = 0;
+    for (n, run) in bytes.chunks(BLOCK).enumerate() {
+        let sum = run.iter().fold(0u32, |a, &b| a + GSM_CLASS[usize::from(b)]);
+        if sum >= GSM_BAD {
+            return scan_ucs2(text);
+        }
+        if sum >= GSM_CHECK {
+            // Continuation bytes may be in the next run: `multibyte_cost` reads the text.
+            let base = n * BLOCK;
+            let mut bad = false;
+            each_marked(run, swar_lead, |j| bad |= gsm7::multibyte_cost(bytes, base + j).0 == 0);
+            if bad {
+                return scan_ucs2(text);
+            }
+        }
+        septets += (sum & 0xFF) as usize;
     }
-    let utf16 = byte_sum(bytes, utf16_units);
-    let suspect = !ascii
-        && any_marked(bytes, swar_at_least_cc, |j| {
-            // A byte from 0xCC is a lead byte, so `j` is a character boundary.
-            suspect_lead(bytes[j])
-                && !stable_by_bytes(bytes, j)
-                && text.get(j..).and_then(|t| t.chars().next()).is_some_and(|c| !nfc::trivially_nfc(c))
-        });
+    // GSM-7 characters are all NFC-stable (none is a combining mark or a singleton).
+    Scan { septets: Some(septets), utf16: None, maybe_not_nfc: false }
+}
+
+/// Scans text that is not GSM-7 (default tables): UTF-16 length and, from lead bytes of ranges
+/// that are not NFC-stable, whether NFC composition might change it.
+fn scan_ucs2(text: &str) -> Scan {
+    let bytes = text.as_bytes();
+    let mut utf16 = 0;
+    let mut suspect = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        let (block, real) = block_or_tail(bytes, i);
+        // Padding spaces count one unit each.
+        utf16 += utf16_block(&block) - (BLOCK - real);
+        if !suspect {
+            // A byte from 0xCC is a lead byte, so `i + j` is a character boundary.
+            each_marked(&block, swar_at_least_cc, |j| {
+                let j = i + j;
+                suspect |= suspect_lead(bytes[j])
+                    && !stable_by_bytes(bytes, j)
+                    && text.get(j..).and_then(|t| t.chars().next()).is_some_and(|c| !nfc::trivially_nfc(c));
+            });
+        }
+        i += BLOCK;
+    }
     Scan { septets: None, utf16: Some(utf16), maybe_not_nfc: suspect }
 }
 
@@ -219,6 +298,18 @@ mod tests {
     }
 
     #[test]
+    fn utf16_block_matches_bytes() {
+        let mut rng = fastrand::Rng::with_seed(11);
+        for _ in 0..100_000 {
+            let block: [u8; BLOCK] = std::array::from_fn(|_| rng.u8(..));
+            let want: usize = block.iter().map(|&b| usize::from(utf16_units(b))).sum();
+            assert_eq!(utf16_block(&block), want, "{block:x?}");
+        }
+        assert_eq!(utf16_block(&[0xFF; BLOCK]), 64);
+        assert_eq!(utf16_block(&[0x80; BLOCK]), 0);
+    }
+
+    #[test]
     fn swar_masks() {
         for b in 0..=255u8 {
             for pos in 0..8 {
@@ -231,6 +322,42 @@ mod tests {
                 if cc != 0 {
                     assert_eq!((cc.trailing_zeros() / 8) as usize, pos);
                 }
+            }
+        }
+    }
+
+    /// Characters straddling run boundaries at every offset: the scan agrees with counting
+    /// character by character.
+    #[test]
+    fn scan_matches_char_by_char() {
+        let pool = ['a', 'é', '€', '{', 'Ω', 'ü', '\n', 'ł', '😀', '`', 'Ж', '北', 'ç', '\u{301}', ' '];
+        let mut rng = fastrand::Rng::with_seed(3);
+        for _ in 0..20_000 {
+            let len = rng.usize(0..90);
+            let gsm_only = rng.bool();
+            let text: String = (0..len)
+                .map(|_| if gsm_only { pool[rng.usize(0..7)] } else { pool[rng.usize(..pool.len())] })
+                .collect();
+            let s = scan(&text);
+            let septets =
+                text.chars().try_fold(0, |a, c| (gsm7::cost(c) != 0).then(|| a + usize::from(gsm7::cost(c))));
+            assert_eq!(s.septets, septets, "{text:?}");
+            if septets.is_none() {
+                assert_eq!(s.utf16, Some(text.encode_utf16().count()), "{text:?}");
+                assert_eq!(s.maybe_not_nfc, text.contains('\u{301}'), "{text:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn class_tables_match_predicates() {
+        for b in 0..=255u8 {
+            let g = GSM_CLASS[usize::from(b)];
+            let gsm_lead = matches!(b, 0xC2 | 0xC3 | 0xCE | 0xE2);
+            assert_eq!(g >= GSM_BAD, (b < 0x80 && gsm7::ascii_bad(b)) || (b >= 0xC0 && !gsm_lead), "{b:#x}");
+            if g < GSM_BAD {
+                assert_eq!(g & 0xFF, u32::from(gsm7::septets_of_byte(b)), "{b:#x}");
+                assert_eq!(g >= GSM_CHECK, gsm_lead, "{b:#x}");
             }
         }
     }

@@ -11,7 +11,7 @@
 use unicode_segmentation::GraphemeCursor;
 
 use super::gsm7;
-use super::scan::{BLOCK, block_at, block_sum, byte_sum, utf16_units};
+use super::scan::{BLOCK, block_at, block_sum, byte_sum, utf16_block, utf16_units};
 use super::shift::ShiftTables;
 use super::{ConcatRef, Part, SplitMode};
 
@@ -78,7 +78,12 @@ pub(crate) fn split_gsm7(
 /// byte costs 1 (2 for the extension table), a lead byte 1, except 0xE2 (only `€` among GSM-7
 /// characters has a 3-byte encoding) which costs 2, and continuation bytes 0.
 #[inline]
-pub(crate) fn split_gsm7_default(text: &str, total: usize, cap: Capacity, mut emit: impl FnMut(usize, usize)) {
+pub(crate) fn split_gsm7_default(
+    text: &str,
+    total: usize,
+    cap: Capacity,
+    mut emit: impl FnMut(usize, usize),
+) {
     if total <= cap.single || (total == text.len() && text.is_ascii()) {
         return split_gsm7(text, total, cap, gsm7::cost, emit);
     }
@@ -144,7 +149,7 @@ pub(crate) fn split_ucs2(
         let mut i = start;
         'fill: while i < bytes.len() {
             if let Some(block) = block_at(bytes, i) {
-                let u = block_sum(block, utf16_units);
+                let u = utf16_block(block);
                 if used + u <= cap.multi {
                     used += u;
                     i += BLOCK;

@@ -208,8 +208,8 @@ impl SmsapiGateway {
 
     /// Interprets an `sms.do` answer. An `error` code in a JSON body is an API error whatever the
     /// HTTP status; otherwise non-2xx is classified by status; a 2xx without `list` is undecodable.
-    fn interpret_sms<'a>(&self, a: &'a Answer) -> Result<SmsOutcome<'a>, Error> {
-        match decode_sms(&a.body) {
+    fn interpret_sms<'a>(&self, a: &'a Answer, list_hint: usize) -> Result<SmsOutcome<'a>, Error> {
+        match decode_sms(&a.body, list_hint) {
             Ok(r) => match r.error.as_ref().and_then(wire::ErrorField::value) {
                 Some(ErrorValue::Code(DUPLICATE_IDX)) => Ok(SmsOutcome::Duplicate),
                 Some(ErrorValue::Code(code)) => {
@@ -389,7 +389,7 @@ impl SmsapiGateway {
             "sending SMS request"
         );
         let answer = self.post_form("sms.do", &form).await?;
-        match self.interpret_sms(&answer)? {
+        match self.interpret_sms(&answer, chunk.len())? {
             SmsOutcome::Duplicate => Ok(ChunkOutcome::Duplicate),
             SmsOutcome::Answer(r) => {
                 Ok(ChunkOutcome::Reports(self.recipient_reports(message, chunk, r, answer.status)))
@@ -663,12 +663,16 @@ fn push_form_encoded(out: &mut Vec<u8>, s: &str) {
     }
 }
 
-/// Decodes an `sms.do` answer. A UTF-8 body (every answer of a working server) is read as `str`,
-/// which spares serde_json a UTF-8 check per string; any other body as bytes, with the same result
-/// as always reading bytes.
-fn decode_sms(body: &[u8]) -> serde_json::Result<SmsResponse<'_>> {
+/// Decodes an `sms.do` answer. A UTF-8 body (every answer of a working server) is read as `str`:
+/// by [`wire_fast`](crate::wire_fast) when it has the usual shape, else by serde_json (which then
+/// needs no UTF-8 check per string); any other body as bytes, with the same result as always
+/// reading bytes. `list_hint`: the entries expected.
+fn decode_sms(body: &[u8], list_hint: usize) -> serde_json::Result<SmsResponse<'_>> {
     match std::str::from_utf8(body) {
-        Ok(text) => serde_json::from_str(text),
+        Ok(text) => match crate::wire_fast::sms_response(text, list_hint) {
+            Some(r) => Ok(r),
+            None => serde_json::from_str(text),
+        },
         Err(_) => serde_json::from_slice(body),
     }
 }
@@ -810,7 +814,7 @@ impl Gateway for SmsapiGateway {
         let id = check_id(message_id)?;
         let answer =
             self.post_form("sms.do", &[("status", id.to_owned()), ("format", "json".into())]).await?;
-        let resp = match self.interpret_sms(&answer)? {
+        let resp = match self.interpret_sms(&answer, 1)? {
             SmsOutcome::Answer(r) => r,
             SmsOutcome::Duplicate => return Err(api_error(DUPLICATE_IDX, None, Some(answer.status))),
         };
@@ -838,7 +842,7 @@ impl Gateway for SmsapiGateway {
         let id = check_id(id)?;
         let answer =
             self.post_form("sms.do", &[("sch_del", id.to_owned()), ("format", "json".into())]).await?;
-        match self.interpret_sms(&answer)? {
+        match self.interpret_sms(&answer, 1)? {
             SmsOutcome::Duplicate => Err(api_error(DUPLICATE_IDX, None, Some(answer.status))),
             SmsOutcome::Answer(r)
                 if r.list.as_ref().is_some_and(|l| !l.is_empty()) || r.count.unwrap_or(0) > 0 =>

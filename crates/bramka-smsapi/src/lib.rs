@@ -80,6 +80,7 @@ mod gateway;
 mod status;
 mod webhook;
 mod wire;
+mod wire_fast;
 
 pub use account::{SenderName, SenderNameStatus};
 pub use config::{ConfigError, MessageType, Platform, SMSAPI_MAX_PARTS, SmsapiConfig, SmsapiConfigBuilder};

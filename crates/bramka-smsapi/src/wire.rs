@@ -63,6 +63,11 @@ impl<'a> Text<'a> {
         self.0.into_owned()
     }
 
+    /// A text borrowed from the answer.
+    pub(crate) fn borrowed(s: &'a str) -> Text<'a> {
+        Text(Cow::Borrowed(s))
+    }
+
     /// A text made in a test.
     #[cfg(test)]
     pub(crate) fn owned(s: String) -> Text<'static> {
@@ -115,6 +120,11 @@ impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
 pub(crate) struct Str<'a>(Cow<'a, str>);
 
 impl<'a> Str<'a> {
+    /// A string borrowed from the answer.
+    pub(crate) fn borrowed(s: &'a str) -> Str<'a> {
+        Str(Cow::Borrowed(s))
+    }
+
     /// The text.
     pub(crate) fn as_str(&self) -> &str {
         &self.0

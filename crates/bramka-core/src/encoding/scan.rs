@@ -68,27 +68,49 @@ pub(crate) const fn suspect_lead(b: u8) -> bool {
 
 const HIGH: u64 = 0x8080_8080_8080_8080;
 
-/// UTF-16 units of the UTF-8 bytes of `block` (as [`utf16_units`] summed; a character counts
-/// where its lead byte is), eight bytes at a time: continuation bytes (`10xxxxxx`) count 0, lead
-/// bytes of 4-byte characters (`11110xxx` and up) 2, every other byte 1.
+/// The first 8 `bytes` as a little-endian word.
 #[inline(always)]
-pub(crate) fn utf16_block(block: &[u8; BLOCK]) -> usize {
-    let mut lanes = 0u64;
-    for bytes in block.chunks_exact(8) {
-        let w = word(bytes);
-        // Bit 7 of `w << k` in a byte is bit `7 - k` of the same byte: no carry between bytes.
-        let continuation = w & !(w << 1) & HIGH;
-        let four_byte = w & (w << 1) & (w << 2) & (w << 3) & HIGH;
-        lanes += ((HIGH ^ continuation) >> 7) + (four_byte >> 7);
-    }
-    // Each byte lane holds at most 4 * 2, their sum at most 64: it fits the top byte.
-    (lanes.wrapping_mul(0x0101_0101_0101_0101) >> 56) as usize
-}
-
 fn word(bytes: &[u8]) -> u64 {
     let mut w = [0u8; 8];
     w.copy_from_slice(&bytes[..8]);
     u64::from_le_bytes(w)
+}
+
+/// UTF-16 units of the 8 UTF-8 `bytes`, in byte lanes (at most 2 each): continuation bytes
+/// (`10xxxxxx`) count 0, lead bytes of 4-byte characters (`11110xxx` and up) 2, other bytes 1.
+#[inline(always)]
+fn utf16_lanes(bytes: &[u8]) -> u64 {
+    let w = word(bytes);
+    // Bit 7 of `w << k` in a byte is bit `7 - k` of the same byte: no carry between bytes.
+    let continuation = w & !(w << 1) & HIGH;
+    let four_byte = w & (w << 1) & (w << 2) & (w << 3) & HIGH;
+    ((HIGH ^ continuation) >> 7) + (four_byte >> 7)
+}
+
+/// Sum of the byte lanes of `lanes` when it is below 256.
+#[inline(always)]
+fn lane_sum(lanes: u64) -> usize {
+    (lanes.wrapping_mul(0x0101_0101_0101_0101) >> 56) as usize
+}
+
+/// UTF-16 units of the UTF-8 bytes of `block` (as [`utf16_units`] summed; a character counts
+/// where its lead byte is), eight bytes at a time.
+#[inline(always)]
+pub(crate) fn utf16_block(block: &[u8; BLOCK]) -> usize {
+    // Each byte lane holds at most 4 * 2, their sum at most 64.
+    lane_sum(block.chunks_exact(8).map(utf16_lanes).sum())
+}
+
+/// UTF-16 units of the 8 UTF-8 `bytes` (as [`utf16_units`] summed).
+#[inline(always)]
+pub(crate) fn utf16_word(bytes: &[u8]) -> usize {
+    lane_sum(utf16_lanes(bytes))
+}
+
+/// Septets of the 8 bytes of GSM-7 text `bytes` (as [`gsm7::septets_of_byte`] summed).
+#[inline(always)]
+pub(crate) fn gsm7_word_septets(bytes: &[u8]) -> usize {
+    (bytes.iter().fold(0u32, |a, &b| a + GSM_CLASS[usize::from(b)]) & 0xFF) as usize
 }
 
 /// Bit 7 set in each byte of the 8-byte `bytes` that is a UTF-8 lead byte (0xC0 and up).
@@ -307,6 +329,9 @@ mod tests {
         }
         assert_eq!(utf16_block(&[0xFF; BLOCK]), 64);
         assert_eq!(utf16_block(&[0x80; BLOCK]), 0);
+        let w: [u8; 8] = std::array::from_fn(|i| [b'a', 0xC5, 0x82, 0xF0, 0x9F, 0x98, 0x80, 0xE2][i]);
+        assert_eq!(utf16_word(&w), 1 + 1 + 2 + 1);
+        assert_eq!(gsm7_word_septets(b"ab{\xC3\xA9\xE2\x82\xAC"), 1 + 1 + 2 + 1 + 2);
     }
 
     #[test]

@@ -11,7 +11,9 @@
 use unicode_segmentation::GraphemeCursor;
 
 use super::gsm7;
-use super::scan::{BLOCK, block_at, block_sum, byte_sum, utf16_block, utf16_units};
+use super::scan::{
+    BLOCK, block_at, block_sum, byte_sum, gsm7_word_septets, utf16_block, utf16_units, utf16_word,
+};
 use super::shift::ShiftTables;
 use super::{ConcatRef, Part, SplitMode};
 
@@ -100,16 +102,27 @@ pub(crate) fn split_gsm7_default(
                 continue;
             }
         }
-        // The part ends in this block: byte by byte to its end.
+        // The part ends in this block: word by word, then byte by byte.
         let end = (i + BLOCK).min(bytes.len());
         while i < end {
-            let k = usize::from(septets(bytes[i]));
-            if k > 0 && used + k > cap.multi {
-                emit(i, used);
-                used = 0;
+            if i + 8 <= end {
+                let k = gsm7_word_septets(&bytes[i..i + 8]);
+                if used + k <= cap.multi {
+                    used += k;
+                    i += 8;
+                    continue;
+                }
             }
-            used += k;
-            i += 1;
+            let stop = (i + 8).min(end);
+            while i < stop {
+                let k = usize::from(septets(bytes[i]));
+                if k > 0 && used + k > cap.multi {
+                    emit(i, used);
+                    used = 0;
+                }
+                used += k;
+                i += 1;
+            }
         }
     }
     emit(text.len(), used);
@@ -156,8 +169,17 @@ pub(crate) fn split_ucs2(
                     continue;
                 }
             }
-            // The part ends in this block: byte by byte.
-            let stop = (i + BLOCK).min(bytes.len());
+            // The part ends in this block: word by word, then byte by byte.
+            let block_end = (i + BLOCK).min(bytes.len());
+            while i + 8 <= block_end {
+                let u = utf16_word(&bytes[i..i + 8]);
+                if used + u > cap.multi {
+                    break;
+                }
+                used += u;
+                i += 8;
+            }
+            let stop = (i + 8).min(block_end);
             while i < stop {
                 let u = usize::from(utf16_units(bytes[i]));
                 if u > 0 && used + u > cap.multi {

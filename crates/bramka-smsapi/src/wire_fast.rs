@@ -121,6 +121,25 @@ impl<'a> Reader<'a> {
         value(self).map(Some)
     }
 
+    /// A numeric `points` value. Plain decimals of at most 15 digits (`0.16`) are computed here as
+    /// `digits / 10^fraction_digits`: both operands are exact doubles, so the one IEEE division
+    /// is the correctly rounded value, which is also what serde_json gives for them (with or
+    /// without its `float_roundtrip` feature). Any other token is read by serde_json.
+    fn points_number(&mut self) -> Option<Points> {
+        const POW10: [f64; 16] =
+            [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+        let token = self.number_token()?;
+        let (int, frac) = token.split_once('.').unwrap_or((token, ""));
+        let plain = |d: &str| d.bytes().all(|b| b.is_ascii_digit());
+        let canonical_int = !int.is_empty() && (int == "0" || !int.starts_with('0'));
+        let digits = int.len() + frac.len();
+        if canonical_int && plain(int) && plain(frac) && digits <= 15 && !token.ends_with('.') {
+            let n = int.bytes().chain(frac.bytes()).fold(0u64, |v, d| v * 10 + u64::from(d - b'0'));
+            return Some(Points::Num(n as f64 / POW10[frac.len()]));
+        }
+        serde_json::from_str(token).ok()
+    }
+
     /// A string or a number ([`Text`]).
     fn text_value(&mut self) -> Option<Text<'a>> {
         if self.peek()? == b'"' { self.string().map(Text::borrowed) } else { self.number() }
@@ -231,7 +250,7 @@ impl<'a> Reader<'a> {
                         if p.peek()? == b'"' {
                             p.string().map(|s| Points::Str(s.to_owned()))
                         } else {
-                            p.number()
+                            p.points_number()
                         }
                     })?
                 }
@@ -323,6 +342,19 @@ mod tests {
         ) {
             let naive = s.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20).filter(|&i| s[i] == b'"');
             prop_assert_eq!(string_len(&s), naive);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        /// Decimal `points` are the double serde_json reads, bit for bit.
+        #[test]
+        fn points_are_serdes_double(token in "(0|[1-9][0-9]{0,9}|0[0-9])(\\.[0-9]{0,12})?") {
+            let mut r = Reader { text: &token, s: token.as_bytes(), i: 0 };
+            let fast = r.points_number().map(|p| format!("{p:?}"));
+            let serde = serde_json::from_str::<Points>(&token).ok().map(|p| format!("{p:?}"));
+            prop_assert_eq!(fast, serde, "{}", token);
         }
     }
 

@@ -259,7 +259,10 @@ fn scan_ucs2(text: &str) -> Scan {
             // A byte from 0xCC is a lead byte, so `i + j` is a character boundary.
             each_marked(&block, swar_at_least_cc, |j| {
                 let j = i + j;
-                suspect |= suspect_lead(bytes[j])
+                // Emoji first: the most common suspect lead in UCS-2 SMS.
+                let emoji = bytes[j] == 0xF0 && matches!(bytes.get(j + 1..j + 3), Some(&[0x9F, 0x80..=0xAB]));
+                suspect |= !emoji
+                    && suspect_lead(bytes[j])
                     && !stable_by_bytes(bytes, j)
                     && text.get(j..).and_then(|t| t.chars().next()).is_some_and(|c| !nfc::trivially_nfc(c));
             });

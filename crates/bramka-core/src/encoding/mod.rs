@@ -194,7 +194,9 @@ impl Analysis {
     }
     /// The parts, in order; their texts concatenate to [`text`](Self::text).
     pub fn parts(&self) -> &[Part] {
-        self.parts.0.get_or_init(|| segment::collect_parts(&self.text, |emit| self.split(emit)))
+        self.parts
+            .0
+            .get_or_init(|| segment::collect_parts(&self.text, self.segments, |emit| self.split(emit)))
     }
     /// Number of parts (segments); an empty text is one part.
     pub fn segments(&self) -> usize {

@@ -203,9 +203,13 @@ pub(crate) fn split_ucs2(
     }
 }
 
-/// The parts `split` emits, with their texts.
-pub(crate) fn collect_parts(text: &str, split: impl FnOnce(&mut dyn FnMut(usize, usize))) -> Vec<Part> {
-    let mut parts = Vec::new();
+/// The `segments` parts `split` emits, with their texts.
+pub(crate) fn collect_parts(
+    text: &str,
+    segments: usize,
+    split: impl FnOnce(&mut dyn FnMut(usize, usize)),
+) -> Vec<Part> {
+    let mut parts = Vec::with_capacity(segments);
     let mut start = 0;
     split(&mut |end, units| {
         parts.push(Part { text: text[start..end].to_owned(), units });

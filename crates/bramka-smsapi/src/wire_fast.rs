@@ -145,17 +145,43 @@ impl<'a> Reader<'a> {
         if self.peek()? == b'"' { self.string().map(Text::borrowed) } else { self.number() }
     }
 
-    /// The members of an object: `member` reads each value (after its key and colon).
-    fn object(&mut self, mut member: impl FnMut(&mut Self, &'a str) -> Option<()>) -> Option<()> {
+    /// A key of `keys` (each with its closing quote): its bit, `1 << index`. The key is compared
+    /// in place, so no scan for its end is needed; another key is `None`.
+    #[inline(always)]
+    fn key<const N: usize>(&mut self, keys: &[&[u8]; N]) -> Option<u16> {
+        self.eat(b'"')?;
+        let rest = &self.s[self.i..];
+        let first = *rest.first()?;
+        for (n, k) in keys.iter().enumerate() {
+            if k[0] == first && rest.get(..k.len()) == Some(k) {
+                self.i += k.len();
+                return Some(1 << n);
+            }
+        }
+        None
+    }
+
+    /// The members of an object whose keys are among `keys`: `member` reads each value (after its
+    /// key and colon), given the key's bit; a repeated key is `None`.
+    fn object<const N: usize>(
+        &mut self,
+        keys: &[&[u8]; N],
+        mut member: impl FnMut(&mut Self, u16) -> Option<()>,
+    ) -> Option<()> {
         self.eat(b'{')?;
         if self.peek()? == b'}' {
             self.i += 1;
             return Some(());
         }
+        let mut seen = 0u16;
         loop {
-            let key = self.string()?;
+            let bit = self.key(keys)?;
+            if seen & bit != 0 {
+                return None;
+            }
+            seen |= bit;
             self.eat(b':')?;
-            member(self, key)?;
+            member(self, bit)?;
             match self.peek()? {
                 b',' => self.i += 1,
                 b'}' => {
@@ -169,20 +195,8 @@ impl<'a> Reader<'a> {
 
     fn response(&mut self, list_hint: usize) -> Option<SmsResponse<'a>> {
         let mut r = SmsResponse::default();
-        let mut seen = 0u8;
-        self.object(|p, key| {
-            let bit = match key {
-                "count" => 1,
-                "list" => 2,
-                "message" => 4,
-                "parts" => 8,
-                "error" => 16,
-                _ => return None,
-            };
-            if seen & bit != 0 {
-                return None;
-            }
-            seen |= bit;
+        const KEYS: &[&[u8]; 5] = &[b"count\"", b"list\"", b"message\"", b"parts\"", b"error\""];
+        self.object(KEYS, |p, bit| {
             match bit {
                 1 => r.count = p.optional(Self::integer)?,
                 2 => r.list = p.optional(|p| p.list(list_hint))?,
@@ -225,24 +239,18 @@ impl<'a> Reader<'a> {
 
     fn item(&mut self) -> Option<SmsItem<'a>> {
         let mut it = SmsItem::default();
-        let mut seen = 0u16;
-        self.object(|p, key| {
-            let bit: u16 = match key {
-                "id" => 1,
-                "points" => 2,
-                "number" => 4,
-                "submitted_number" => 8,
-                "date_sent" => 16,
-                "status" => 32,
-                "error" => 64,
-                "idx" => 128,
-                "parts" => 256,
-                _ => return None,
-            };
-            if seen & bit != 0 {
-                return None;
-            }
-            seen |= bit;
+        const KEYS: &[&[u8]; 9] = &[
+            b"id\"",
+            b"points\"",
+            b"number\"",
+            b"submitted_number\"",
+            b"date_sent\"",
+            b"status\"",
+            b"error\"",
+            b"idx\"",
+            b"parts\"",
+        ];
+        self.object(KEYS, |p, bit| {
             match bit {
                 1 => it.id = p.optional(Self::text_value)?,
                 2 => {

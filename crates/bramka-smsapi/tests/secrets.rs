@@ -3,7 +3,6 @@
 
 mod common;
 
-use std::fmt;
 use std::time::Duration;
 
 use bramka_core::testing::LogCapture;

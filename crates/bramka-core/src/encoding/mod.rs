@@ -108,6 +108,8 @@ pub struct Analysis {
     units: usize,
     /// Number of parts; their texts are computed on first use of [`Analysis::parts`].
     segments: usize,
+    /// Where the first parts end and their units, so `parts()` need not split again.
+    bounds: Bounds,
     parts: Lazy<Vec<Part>>,
     max_parts: u8,
     part_capacity: usize,
@@ -120,6 +122,28 @@ pub struct Analysis {
     language: Option<NationalLanguage>,
     /// Computed on first use: not needed to count or split.
     ucs2_chars: Lazy<Vec<char>>,
+}
+
+/// Parts whose ends are kept by [`analyze`] (the default cap); longer texts split again.
+const KEPT_PARTS: usize = 7;
+
+/// The ends (byte offsets) and units of the first [`KEPT_PARTS`] parts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Bounds {
+    ends: [u32; KEPT_PARTS],
+    units: [u8; KEPT_PARTS],
+}
+
+impl Bounds {
+    /// Records part `n` when it is one of the first [`KEPT_PARTS`] (they end within the first
+    /// few kilobytes, so the offset fits `u32`; a part holds at most 160 units).
+    #[inline(always)]
+    fn record(&mut self, n: usize, end: usize, units: usize) {
+        if n < KEPT_PARTS {
+            self.ends[n] = u32::try_from(end).unwrap_or(u32::MAX);
+            self.units[n] = u8::try_from(units).unwrap_or(u8::MAX);
+        }
+    }
 }
 
 /// A lazily computed value; equal to any other (it is a function of the analysis' other fields).
@@ -194,9 +218,23 @@ impl Analysis {
     }
     /// The parts, in order; their texts concatenate to [`text`](Self::text).
     pub fn parts(&self) -> &[Part] {
-        self.parts
-            .0
-            .get_or_init(|| segment::collect_parts(&self.text, self.segments, |emit| self.split(emit)))
+        self.parts.0.get_or_init(|| {
+            if self.segments <= KEPT_PARTS {
+                let mut start = 0;
+                let b = &self.bounds;
+                (0..self.segments)
+                    .map(|n| {
+                        let end = b.ends[n] as usize;
+                        let part =
+                            Part { text: self.text[start..end].to_owned(), units: usize::from(b.units[n]) };
+                        start = end;
+                        part
+                    })
+                    .collect()
+            } else {
+                segment::collect_parts(&self.text, self.segments, |emit| self.split(emit))
+            }
+        })
     }
     /// Number of parts (segments); an empty text is one part.
     pub fn segments(&self) -> usize {
@@ -451,13 +489,18 @@ pub fn analyze(text: &str, policy: &Policy) -> Analysis {
         }
     };
     let mut segments = 0;
-    split(&text, encoding, units, tables, policy.split_mode, cap, |_, _| segments += 1);
+    let mut bounds = Bounds::default();
+    split(&text, encoding, units, tables, policy.split_mode, cap, |end, units| {
+        bounds.record(segments, end, units);
+        segments += 1;
+    });
     Analysis {
         part_capacity: if segments == 1 { cap.single } else { cap.multi },
         text: text.into_owned(),
         encoding,
         units,
         segments,
+        bounds,
         parts: Lazy::default(),
         max_parts: policy.max_parts,
         single_capacity: cap.single,
@@ -488,5 +531,31 @@ fn split(
         }
         Encoding::Gsm7 => segment::split_gsm7(text, units, cap, |c| tables.cost(c), emit),
         Encoding::Ucs2 => segment::split_ucs2(text, units, mode, cap, emit),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `parts()` from the kept bounds (up to 7 parts) and from splitting again (8 and more) are
+    /// the same parts, and they concatenate to the text.
+    #[test]
+    fn kept_bounds_match_splitting_again() {
+        for (unit, encoding) in [("a{é", Encoding::Gsm7), ("ał😀€", Encoding::Ucs2)] {
+            for n in 1..=400 {
+                let text = unit.repeat(n);
+                let a = analyze(&text, &Policy::default().with_max_parts(255));
+                assert_eq!(a.encoding(), encoding);
+                let cap = Capacity { single: a.single_capacity, multi: a.multi_capacity };
+                let again = segment::collect_parts(&a.text, a.segments, |emit| {
+                    split(&a.text, a.encoding, a.units, a.shift_tables, a.split_mode, cap, emit)
+                });
+                assert_eq!(a.parts(), again, "{n} x {unit:?}");
+                assert_eq!(a.parts().len(), a.segments());
+                assert_eq!(a.parts().iter().map(|p| p.text.as_str()).collect::<String>(), text);
+                assert_eq!(a.parts().iter().map(|p| p.units).sum::<usize>(), a.units());
+            }
+        }
     }
 }

@@ -509,16 +509,13 @@ impl SmsapiGateway {
             }
             (None, true) => SendState::Accepted,
         };
+        // Fields set in place (the `with_*` builders move the whole report at each step).
         let mut r = RecipientReport::new(n.clone(), state);
         if has_id && let Some(id) = item.id {
-            r = r.with_message_id(id.into_string());
+            r.message_id = Some(id.into_string());
         }
-        if let Some(p) = item.parts.or(resp_parts) {
-            r = r.with_parts(p);
-        }
-        if let Some(v) = item.points.as_ref().and_then(wire::Points::value) {
-            r = r.with_price(Price::new(v, "points"));
-        }
+        r.parts = item.parts.or(resp_parts);
+        r.price = item.points.as_ref().and_then(wire::Points::value).map(|v| Price::new(v, "points"));
         r
     }
 }

@@ -367,6 +367,18 @@ impl Dsn {
     pub fn is_default_host(&self) -> bool {
         self.host == "default"
     }
+    /// Whether the host is loopback (`127.0.0.1`, `localhost`, `[::1]`): operator factories then
+    /// use plain http, for mock servers in tests.
+    ///
+    /// ```
+    /// use bramka_core::Dsn;
+    /// assert!(Dsn::parse("smsapi://t@127.0.0.1:8080").unwrap().is_loopback_host());
+    /// assert!(Dsn::parse("smsapi://t@[::1]:8080").unwrap().is_loopback_host());
+    /// assert!(!Dsn::parse("smsapi://t@api.smsapi.pl").unwrap().is_loopback_host());
+    /// ```
+    pub fn is_loopback_host(&self) -> bool {
+        matches!(self.host.as_str(), "127.0.0.1" | "localhost" | "[::1]")
+    }
     /// The port.
     pub fn port(&self) -> Option<u16> {
         self.port

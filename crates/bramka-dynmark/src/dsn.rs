@@ -42,8 +42,7 @@ impl DynmarkFactory {
         let mut b = DynmarkConfig::builder(user, password);
         if dsn.host() != "default" {
             // Loopback hosts default to plain http (mock servers), as in the other operator crates.
-            let loopback = matches!(dsn.host(), "127.0.0.1" | "localhost" | "[::1]");
-            let tls = dsn.bool_option("tls")?.unwrap_or(!loopback);
+            let tls = dsn.bool_option("tls")?.unwrap_or(!dsn.is_loopback_host());
             let port = dsn.port().map(|p| format!(":{p}")).unwrap_or_default();
             let path = if dsn.path().is_empty() { "/webapi/" } else { dsn.path() };
             b = b.base_url(format!("{}://{}{port}{path}", if tls { "https" } else { "http" }, dsn.host()));

@@ -83,9 +83,8 @@ impl SmsapiConfig {
                 }
                 .into());
             }
-            (host, port, path) => {
-                let loopback = matches!(host, "localhost" | "127.0.0.1" | "[::1]");
-                let scheme = if loopback { "http" } else { "https" };
+            (_, port, path) => {
+                let scheme = if dsn.is_loopback_host() { "http" } else { "https" };
                 let port = port.map(|p| format!(":{p}")).unwrap_or_default();
                 b = b.base_url(format!("{scheme}://{}{port}{path}", dsn.host()));
             }

@@ -92,7 +92,7 @@ impl TwilioFactory {
         if !host.is_empty() && host != "default" {
             let port = dsn.port().map(|p| format!(":{p}")).unwrap_or_default();
             // Loopback hosts mean a mock server: plain http, as in the other operator crates.
-            let scheme = if matches!(host, "127.0.0.1" | "localhost" | "[::1]") { "http" } else { "https" };
+            let scheme = if dsn.is_loopback_host() { "http" } else { "https" };
             b = b.base_url(format!("{scheme}://{host}{port}"));
         }
         match (dsn.option("edge"), dsn.option("region")) {

@@ -57,6 +57,8 @@ pub enum ErrorKind {
     NotFound,
     /// The operation is not allowed in the resource's current state (e.g. resuming a canceled bulk).
     InvalidState,
+    /// The recipient is on a suppression (opt-out) list and was not texted.
+    Suppressed,
     /// Anything else; the operator code is kept.
     Other,
 }
@@ -80,6 +82,7 @@ impl ErrorKind {
             ErrorKind::Message => "message",
             ErrorKind::NotFound => "not_found",
             ErrorKind::InvalidState => "invalid_state",
+            ErrorKind::Suppressed => "suppressed",
             ErrorKind::Other => "other",
         }
     }

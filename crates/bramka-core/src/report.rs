@@ -26,12 +26,20 @@ pub enum SendState {
     AlreadyAccepted,
     /// Not accepted; the error says why and whether it may have gone out anyway.
     Rejected(Error),
+    /// Never sent to the operator: an earlier request of the same message failed and the
+    /// gateway stopped before this recipient's request. Certainly not sent, safe to send again,
+    /// and carrying no other request's error.
+    NotAttempted,
 }
 
 impl SendState {
     /// Accepted, queued, scheduled or already accepted: stage one of the two an ERP shows.
     pub fn is_accepted(&self) -> bool {
-        !matches!(self, SendState::Rejected(_))
+        !matches!(self, SendState::Rejected(_) | SendState::NotAttempted)
+    }
+    /// Whether the recipient was never sent to the operator ([`SendState::NotAttempted`]).
+    pub fn is_not_attempted(&self) -> bool {
+        matches!(self, SendState::NotAttempted)
     }
     /// The error of a rejected recipient.
     pub fn error(&self) -> Option<&Error> {
@@ -48,6 +56,7 @@ impl SendState {
             SendState::Scheduled => "scheduled",
             SendState::AlreadyAccepted => "already_accepted",
             SendState::Rejected(_) => "rejected",
+            SendState::NotAttempted => "not_attempted",
         }
     }
 }
@@ -318,5 +327,22 @@ impl Balance {
 impl fmt::Display for Balance {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {}", self.amount, self.unit)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::{Certainty, ErrorKind};
+
+    #[test]
+    fn not_attempted_is_neither_accepted_nor_an_error() {
+        let s = SendState::NotAttempted;
+        assert!(!s.is_accepted());
+        assert!(s.is_not_attempted());
+        assert!(s.error().is_none(), "a skipped recipient carries no other request's error");
+        assert_eq!(s.to_string(), "not_attempted");
+        let rejected = SendState::Rejected(Error::new(ErrorKind::Network, Certainty::NotSent, "x"));
+        assert!(!rejected.is_not_attempted());
     }
 }

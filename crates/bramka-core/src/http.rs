@@ -6,6 +6,9 @@ use std::time::Duration;
 
 use crate::error::{Certainty, Error, ErrorKind};
 
+mod body;
+pub use body::{BodyError, DEFAULT_BODY_LIMIT, read_limited};
+
 /// Default connect timeout.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default per-request timeout.

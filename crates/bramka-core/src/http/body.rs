@@ -52,10 +52,10 @@ impl BodyError {
 /// chunk by chunk and reading stops as soon as the cap is passed, so at most `limit` bytes plus
 /// one chunk are ever held.
 pub async fn read_limited(mut response: reqwest::Response, limit: usize) -> Result<Vec<u8>, BodyError> {
-    if let Some(len) = response.content_length() {
-        if len > limit as u64 {
-            return Err(BodyError::TooLarge { limit });
-        }
+    if let Some(len) = response.content_length()
+        && len > limit as u64
+    {
+        return Err(BodyError::TooLarge { limit });
     }
     let mut body = Vec::with_capacity(response.content_length().map_or(0, |n| n as usize).min(limit));
     while let Some(chunk) = response.chunk().await.map_err(BodyError::Transport)? {

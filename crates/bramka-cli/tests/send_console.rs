@@ -96,6 +96,19 @@ fn bad_at_is_usage_error_with_the_accepted_forms() {
 }
 
 #[test]
+fn a_national_number_without_a_default_prefix_is_refused_not_sent_abroad() {
+    let run = bramka(&["send", "--to", "600100200", "hi"]);
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(run.stderr.contains("no default prefix"), "{}", run.stderr);
+    assert!(run.stderr.contains("--default-prefix") || run.stderr.contains("'+'"), "{}", run.stderr);
+    assert!(!run.stdout.contains("+600100200"), "sent to Malaysia: {}", run.stdout);
+    // With the prefix it is Polish.
+    let run = bramka(&["send", "--to", "600100200", "--default-prefix", "48", "hi"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(run.stdout.contains("+48600100200"), "{}", run.stdout);
+}
+
+#[test]
 fn bad_usage_exits_2_with_one_error_line() {
     let cases: &[&[&str]] = &[
         &["send", "hi"],                                            // no --to

@@ -21,6 +21,9 @@
 //! 5. A number of at most [`national_max_len`](PhonePolicy::national_max_len) digits (9 by default
 //!    when a prefix is set: Polish national numbers) gets the policy's default country code.
 //! 6. Anything else is taken as international written without `+`: `48600100200`.
+//!    A number of 9 digits or fewer without `+`, `00` or a default prefix is refused
+//!    ([`PhoneError::NationalWithoutPrefix`]): `600100200` is a Polish number written nationally,
+//!    not +60 (Malaysia).
 //! 7. The result must have 8 to 15 digits and its country code cannot start with `0`.
 //!
 //! ```
@@ -88,7 +91,7 @@ pub struct PhoneNumber {
 ///
 /// The default policy has no default prefix: every number must be international (with or without
 /// `+`). Build one with [`PhonePolicy::with_default_prefix`] and the `with_*` methods.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct PhonePolicy {
     /// Country calling code (digits, e.g. `"48"`) given to numbers of `national_max_len` digits or fewer.
@@ -97,6 +100,13 @@ pub struct PhonePolicy {
     pub national_max_len: usize,
     /// Strip one national trunk `0` before adding the prefix (UK `07700 900123`).
     pub trunk_zero: bool,
+}
+
+impl Default for PhonePolicy {
+    /// No default prefix; numbers of 9 digits or fewer without `+` are national and refused.
+    fn default() -> Self {
+        PhonePolicy { default_prefix: None, national_max_len: 9, trunk_zero: false }
+    }
 }
 
 impl PhonePolicy {
@@ -202,6 +212,16 @@ pub enum PhoneError {
         /// The input.
         input: String,
     },
+    /// A national number (no `+`, no `00`, at most 9 digits) while no default prefix is configured.
+    #[error(
+        "phone number {input:?} has {digits} digits and no country code, and no default prefix is configured; write it with '+' and the country code (+48 600 100 200) or set a default prefix (e.g. 48)"
+    )]
+    NationalWithoutPrefix {
+        /// The input.
+        input: String,
+        /// Digits counted.
+        digits: usize,
+    },
     /// The policy's default prefix is not a country calling code.
     #[error(
         "invalid default prefix {prefix:?}: a country calling code of 1 to 3 digits not starting with 0 is accepted (\"48\", \"+44\"), and the trunk-zero rule needs one"
@@ -222,7 +242,8 @@ impl PhoneError {
             | PhoneError::MisplacedPlus { input }
             | PhoneError::MultiplePlus { input }
             | PhoneError::InvalidCountryCode { input }
-            | PhoneError::TrunkZero { input } => Some(input),
+            | PhoneError::TrunkZero { input }
+            | PhoneError::NationalWithoutPrefix { input, .. } => Some(input),
             PhoneError::Empty | PhoneError::InvalidDefaultPrefix { .. } => None,
         }
     }
@@ -307,6 +328,11 @@ impl PhoneNumber {
         } else {
             match prefix {
                 Some(p) if digits.len() <= policy.national_max_len => format!("{p}{digits}"),
+                // A short number without a country code is national; sending it as it is would
+                // send `600100200` to +60 (Malaysia).
+                None if digits.len() <= policy.national_max_len => {
+                    return Err(PhoneError::NationalWithoutPrefix { input: owned(), digits: digits.len() });
+                }
                 _ => digits,
             }
         };

@@ -71,8 +71,15 @@ fn refused_forms_table() {
         (
             "12345",
             PhonePolicy::default(),
-            |e| matches!(e, PhoneError::InvalidLength { digits: 5, .. }),
-            "8 to 15",
+            |e| matches!(e, PhoneError::NationalWithoutPrefix { digits: 5, .. }),
+            "no default prefix",
+        ),
+        // Without a default prefix a 9-digit number is national, not +60 (Malaysia).
+        (
+            "600 100 200",
+            PhonePolicy::default(),
+            |e| matches!(e, PhoneError::NationalWithoutPrefix { digits: 9, .. }),
+            "write it with '+' and the country code",
         ),
         ("+1234567890123456", pl(), |e| matches!(e, PhoneError::InvalidLength { digits: 16, .. }), "8 to 15"),
         ("1234", pl(), |e| matches!(e, PhoneError::InvalidLength { digits: 6, .. }), "8 to 15"),
@@ -198,6 +205,14 @@ fn separator() -> impl Strategy<Value = &'static str> {
 
 proptest! {
     #[test]
+    fn short_numbers_without_plus_need_a_prefix(national in "[1-9][0-9]{0,8}", long in "[1-9][0-9]{9,14}") {
+        let e = PhoneNumber::parse(&national).unwrap_err();
+        prop_assert!(matches!(e, PhoneError::NationalWithoutPrefix { .. }), "{}: {:?}", national, e);
+        let n = PhoneNumber::parse(&long).unwrap();
+        prop_assert_eq!(n.digits(), long.as_str());
+    }
+
+    #[test]
     fn polish_national_numbers_get_48(national in "[1-9][0-9]{8}") {
         let n = PhoneNumber::parse_with(&national, &pl()).unwrap();
         prop_assert_eq!(n.digits().len(), 11);
@@ -238,7 +253,14 @@ proptest! {
         let n = PhoneNumber::parse_with(&format!("+{digits}"), &policy).unwrap();
         prop_assert_eq!(PhoneNumber::parse_with(&n.e164(), &policy).unwrap(), n.clone());
         prop_assert_eq!(PhoneNumber::parse(&n.to_string()).unwrap(), n.clone());
-        prop_assert_eq!(PhoneNumber::parse(n.digits()).unwrap(), n.clone());
+        // Digits without `+` are international only from 10 digits on; shorter ones are national.
+        match PhoneNumber::parse(n.digits()) {
+            Ok(m) => prop_assert_eq!(m, n.clone()),
+            Err(e) => {
+                prop_assert!(n.digits().len() <= 9, "{}: {}", n, e);
+                prop_assert!(matches!(e, PhoneError::NationalWithoutPrefix { .. }), "{}: {:?}", n, e);
+            }
+        }
         let json = serde_json::to_string(&n).unwrap();
         prop_assert_eq!(serde_json::from_str::<PhoneNumber>(&json).unwrap(), n);
     }

@@ -17,6 +17,7 @@
 //! assert!(report.all_accepted());
 //! # Ok(()) }
 //! ```
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod accounts;
 pub mod consent;

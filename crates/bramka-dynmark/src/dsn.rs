@@ -14,7 +14,7 @@ pub const OPTIONS: &[&str] = &["from", "timeout", "connect_timeout", "tls"];
 /// | part | meaning |
 /// |---|---|
 /// | user, password | account credentials (percent-encode `@ : / ?`) |
-/// | host | `default` (services.dynmark.com) or another host[:port] |
+/// | host | `default` (services.dynmark.com) or another `host[:port]` |
 /// | path | REST base path, default `/webapi/` |
 /// | `from` | sender names, comma-separated; the first is the default (2 to 11 characters) |
 /// | `timeout`, `connect_timeout` | `130s`, `500ms`, … |

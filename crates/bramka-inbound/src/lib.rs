@@ -77,6 +77,7 @@
 //! | `email-tls` | no | `SmtpEmailSender::starttls` / `tls` for public SMTP servers (rustls, ring, webpki roots) |
 //!
 //! [`InboundMessage`]: bramka_core::InboundMessage
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod config;
 pub mod email;

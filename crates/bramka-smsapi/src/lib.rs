@@ -70,6 +70,7 @@
 //! println!("balance: {}", gateway.balance().await?);
 //! # Ok(()) }
 //! ```
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod account;
 mod assumptions;

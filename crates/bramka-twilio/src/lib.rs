@@ -90,6 +90,7 @@
 //!
 //! Test your own handlers with [`signature::signed_request_for_test`]. Skipping verification
 //! takes [`TwilioWebhooks::insecure_without_signature_check`], named so it shows in review.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod config;
 mod dsn;

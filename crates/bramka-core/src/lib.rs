@@ -15,6 +15,7 @@
 //! ```
 
 pub mod capabilities;
+pub mod chunked;
 pub mod clock;
 pub mod compose;
 pub mod dsn;
@@ -25,6 +26,7 @@ pub mod gateway;
 pub mod http;
 pub mod message;
 pub mod phone;
+pub mod preflight;
 #[cfg(feature = "rate-limit")]
 pub mod ratelimit;
 pub mod registry;
@@ -34,7 +36,7 @@ pub mod secret;
 pub mod testing;
 pub mod webhook;
 
-pub use capabilities::{Capabilities, Capability, Idempotency};
+pub use capabilities::{Capabilities, Capability, CapabilitySet, Idempotency};
 pub use compose::{Failover, RoundRobin};
 pub use dsn::{Dsn, DsnError, GatewayFactory};
 pub use encoding::{Analysis, Encoding, Policy};

@@ -29,11 +29,17 @@ pub enum Capability {
     TestMode,
     /// The operator shortens links in the text itself (Infobip tracking, Twilio `ShortenUrls`).
     LinkShortening,
+    /// Webhooks are signed and verified.
+    SignedWebhooks,
+    /// Flash SMS (class 0, shown at once and not stored).
+    Flash,
+    /// A validity period (how long the network keeps trying).
+    Validity,
 }
 
 impl Capability {
     /// Every capability.
-    pub const ALL: [Capability; 11] = [
+    pub const ALL: [Capability; 14] = [
         Capability::MultiRecipient,
         Capability::Schedule,
         Capability::Cancel,
@@ -45,6 +51,9 @@ impl Capability {
         Capability::InboundWebhook,
         Capability::TestMode,
         Capability::LinkShortening,
+        Capability::SignedWebhooks,
+        Capability::Flash,
+        Capability::Validity,
     ];
 
     /// The capability's name (`"balance"`).
@@ -61,6 +70,9 @@ impl Capability {
             Capability::InboundWebhook => "inbound_webhook",
             Capability::TestMode => "test_mode",
             Capability::LinkShortening => "link_shortening",
+            Capability::SignedWebhooks => "signed_webhooks",
+            Capability::Flash => "flash",
+            Capability::Validity => "validity",
         }
     }
 }
@@ -86,8 +98,44 @@ pub enum Idempotency {
     ServerDedupe,
 }
 
-/// What a gateway supports. Read the fields; build with [`Capabilities::new`] and the `with_*`
-/// methods.
+/// A set of [`Capability`] flags. Kept as a set so that every operation on capabilities
+/// (intersection, listing) covers every flag, including ones added later.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct CapabilitySet(u32);
+
+impl CapabilitySet {
+    /// The empty set.
+    pub const fn empty() -> Self {
+        CapabilitySet(0)
+    }
+    const fn bit(c: Capability) -> u32 {
+        1 << (c as u32)
+    }
+    /// Whether `c` is in the set.
+    pub fn contains(self, c: Capability) -> bool {
+        self.0 & Self::bit(c) != 0
+    }
+    /// Adds or removes `c`.
+    pub fn set(&mut self, c: Capability, on: bool) {
+        if on {
+            self.0 |= Self::bit(c);
+        } else {
+            self.0 &= !Self::bit(c);
+        }
+    }
+    /// The flags in both sets.
+    pub fn intersection(self, other: CapabilitySet) -> CapabilitySet {
+        CapabilitySet(self.0 & other.0)
+    }
+    /// The flags, in [`Capability::ALL`] order.
+    pub fn iter(self) -> impl Iterator<Item = Capability> {
+        Capability::ALL.into_iter().filter(move |c| self.contains(*c))
+    }
+}
+
+/// What a gateway supports: a [`CapabilitySet`] of optional operations and features, plus the
+/// batch size, the part cap and the duplicate protection. Build with [`Capabilities::new`] and the
+/// `with_*` methods; ask with [`supports`](Capabilities::supports).
 ///
 /// ```
 /// use bramka_core::{Capabilities, Capability, Idempotency};
@@ -99,33 +147,14 @@ pub enum Idempotency {
 /// assert!(caps.supports(Capability::Schedule));
 /// assert!(!caps.supports(Capability::Balance));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Capabilities {
-    /// Maximum recipients per request; 1 means one request per recipient.
+    /// Maximum recipients per request; 1 means one request per recipient. Sends of more
+    /// recipients are chunked by the gateway ([`crate::chunked`]).
     pub batch_size: usize,
-    /// Sending at a later time.
-    pub schedule: bool,
-    /// Canceling a scheduled message or bulk.
-    pub cancel: bool,
-    /// Rescheduling.
-    pub reschedule: bool,
-    /// Pausing and resuming a scheduled bulk.
-    pub pause: bool,
-    /// Delivery status query.
-    pub status: bool,
-    /// Account balance.
-    pub balance: bool,
-    /// Delivery-report webhooks can be parsed.
-    pub delivery_webhook: bool,
-    /// Inbound-message webhooks can be parsed.
-    pub inbound_webhook: bool,
-    /// Webhooks are signed and verified.
-    pub signed_webhooks: bool,
-    /// A test mode that validates without sending.
-    pub test_mode: bool,
-    /// The operator shortens links when a message asks for it ([`crate::Message::shorten_links`]).
-    pub link_shortening: bool,
+    /// The optional operations and features ([`Capability::MultiRecipient`] follows `batch_size`).
+    pub flags: CapabilitySet,
     /// Largest number of parts the operator accepts for one message.
     pub max_parts: u8,
     /// Duplicate protection.
@@ -138,22 +167,28 @@ impl Default for Capabilities {
     }
 }
 
+impl serde::Serialize for Capabilities {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("batch_size", &self.batch_size)?;
+        for c in Capability::ALL {
+            if c != Capability::MultiRecipient {
+                m.serialize_entry(c.as_str(), &self.supports(c))?;
+            }
+        }
+        m.serialize_entry("max_parts", &self.max_parts)?;
+        m.serialize_entry("idempotency", &self.idempotency)?;
+        m.end()
+    }
+}
+
 impl Capabilities {
     /// Nothing optional: one recipient per request, 7 parts, no idempotency.
     pub fn new() -> Self {
         Capabilities {
             batch_size: 1,
-            schedule: false,
-            cancel: false,
-            reschedule: false,
-            pause: false,
-            status: false,
-            balance: false,
-            delivery_webhook: false,
-            inbound_webhook: false,
-            signed_webhooks: false,
-            test_mode: false,
-            link_shortening: false,
+            flags: CapabilitySet::empty(),
             max_parts: 7,
             idempotency: Idempotency::None,
         }
@@ -161,20 +196,17 @@ impl Capabilities {
 
     /// Turns a capability on (for [`Capability::MultiRecipient`] use [`with_batch_size`](Self::with_batch_size)).
     pub fn with(mut self, c: Capability) -> Self {
-        match c {
-            Capability::MultiRecipient => self.batch_size = self.batch_size.max(2),
-            Capability::Schedule => self.schedule = true,
-            Capability::Cancel => self.cancel = true,
-            Capability::Reschedule => self.reschedule = true,
-            Capability::Pause => self.pause = true,
-            Capability::Status => self.status = true,
-            Capability::Balance => self.balance = true,
-            Capability::DeliveryWebhook => self.delivery_webhook = true,
-            Capability::InboundWebhook => self.inbound_webhook = true,
-            Capability::TestMode => self.test_mode = true,
-            Capability::LinkShortening => self.link_shortening = true,
-        }
+        self.set(c, true);
         self
+    }
+
+    /// Turns a capability on or off.
+    pub fn set(&mut self, c: Capability, on: bool) {
+        if c == Capability::MultiRecipient {
+            self.batch_size = if on { self.batch_size.max(2) } else { 1 };
+        } else {
+            self.flags.set(c, on);
+        }
     }
 
     /// Sets the maximum recipients per request (at least 1).
@@ -195,26 +227,16 @@ impl Capabilities {
         self
     }
 
-    /// Marks webhooks as signed.
-    pub fn with_signed_webhooks(mut self) -> Self {
-        self.signed_webhooks = true;
-        self
+    /// Marks webhooks as signed ([`Capability::SignedWebhooks`]).
+    pub fn with_signed_webhooks(self) -> Self {
+        self.with(Capability::SignedWebhooks)
     }
 
     /// Whether `c` is supported.
     pub fn supports(&self, c: Capability) -> bool {
         match c {
             Capability::MultiRecipient => self.batch_size > 1,
-            Capability::Schedule => self.schedule,
-            Capability::Cancel => self.cancel,
-            Capability::Reschedule => self.reschedule,
-            Capability::Pause => self.pause,
-            Capability::Status => self.status,
-            Capability::Balance => self.balance,
-            Capability::DeliveryWebhook => self.delivery_webhook,
-            Capability::InboundWebhook => self.inbound_webhook,
-            Capability::TestMode => self.test_mode,
-            Capability::LinkShortening => self.link_shortening,
+            other => self.flags.contains(other),
         }
     }
 
@@ -227,6 +249,16 @@ impl Capabilities {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_capability_has_its_own_bit() {
+        let mut seen = CapabilitySet::empty();
+        for c in Capability::ALL {
+            assert!(!seen.contains(c), "{c} shares a bit");
+            seen.set(c, true);
+        }
+        assert_eq!(seen.iter().count(), Capability::ALL.len());
+    }
 
     #[test]
     fn with_and_supports_agree_for_every_capability() {

@@ -46,7 +46,7 @@ impl Capabilities {
     ///     .with_idempotency(Idempotency::ServerDedupe);
     /// let both = a.intersect(&b);
     /// assert_eq!(both.batch_size, 10);
-    /// assert!(both.status && !both.balance);
+    /// assert!(both.supports(Capability::Status) && !both.supports(Capability::Balance));
     /// assert_eq!(both.idempotency, Idempotency::None);
     /// ```
     pub fn intersect(&self, other: &Capabilities) -> Capabilities {
@@ -55,19 +55,10 @@ impl Capabilities {
             Idempotency::ClientReference => 1,
             _ => 0,
         };
-        // Start from a clone so fields added later keep compiling (and stay `self`'s).
         let mut c = self.clone();
         c.batch_size = self.batch_size.min(other.batch_size);
-        c.schedule &= other.schedule;
-        c.cancel &= other.cancel;
-        c.reschedule &= other.reschedule;
-        c.pause &= other.pause;
-        c.status &= other.status;
-        c.balance &= other.balance;
-        c.delivery_webhook &= other.delivery_webhook;
-        c.inbound_webhook &= other.inbound_webhook;
-        c.signed_webhooks &= other.signed_webhooks;
-        c.test_mode &= other.test_mode;
+        // A set: every flag, present and future, is intersected.
+        c.flags = self.flags.intersection(other.flags);
         c.max_parts = self.max_parts.min(other.max_parts);
         if rank(other.idempotency) < rank(self.idempotency) {
             c.idempotency = other.idempotency;

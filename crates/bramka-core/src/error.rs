@@ -314,6 +314,58 @@ impl StdError for Error {
     }
 }
 
+/// One row of an operator's error table: an operator code (or HTTP status) and what it means.
+///
+/// Every operator crate keeps its table as a `&[ErrorRow]` in its `errors.rs`, so the table is the
+/// documentation, the mapping and the test at once
+/// ([`testing::conformance::check_error_rows`](crate::testing) checks every row the same way).
+///
+/// ```
+/// use bramka_core::{Certainty, ErrorKind, error::ErrorRow};
+/// const TABLE: &[ErrorRow] = &[
+///     ErrorRow::new("101", ErrorKind::Auth, Certainty::NotSent, "documented: bad credentials"),
+///     ErrorRow::new("8", ErrorKind::Unavailable, Certainty::MaybeSent, "documented: server error"),
+/// ];
+/// let row = ErrorRow::find(TABLE, "101").unwrap();
+/// assert_eq!(row.kind, ErrorKind::Auth);
+/// let e = row.error("smsapi", "Authorization failed");
+/// assert_eq!(e.operator_code(), Some("101"));
+/// assert!(ErrorRow::find(TABLE, "999").is_none());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ErrorRow {
+    /// The operator's code or the HTTP status, as text.
+    pub code: &'static str,
+    /// The normalised kind.
+    pub kind: ErrorKind,
+    /// Whether a send failing so may have gone out.
+    pub certainty: Certainty,
+    /// Where the meaning comes from (the operator's documentation, an observed answer, a guess
+    /// marked as such).
+    pub evidence: &'static str,
+}
+
+impl ErrorRow {
+    /// A row.
+    pub const fn new(
+        code: &'static str,
+        kind: ErrorKind,
+        certainty: Certainty,
+        evidence: &'static str,
+    ) -> Self {
+        ErrorRow { code, kind, certainty, evidence }
+    }
+    /// The row for `code` (compared ignoring ASCII case).
+    pub fn find<'t>(table: &'t [ErrorRow], code: &str) -> Option<&'t ErrorRow> {
+        table.iter().find(|r| r.code.eq_ignore_ascii_case(code))
+    }
+    /// The error this row describes, with `message` (already scrubbed of secrets) and the code.
+    pub fn error(&self, gateway: &'static str, message: impl Into<String>) -> Error {
+        Error::new(self.kind, self.certainty, message).with_gateway(gateway).with_code(self.code)
+    }
+}
+
 impl From<crate::message::MessageError> for Error {
     fn from(e: crate::message::MessageError) -> Self {
         Error::new(ErrorKind::Message, Certainty::NotSent, e.to_string()).with_source(e)

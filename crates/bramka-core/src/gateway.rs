@@ -41,43 +41,91 @@ pub trait Gateway: Send + Sync + fmt::Debug {
 
     /// Sends a message to all its recipients.
     ///
-    /// `Ok` when the operator answered for the recipients (some may be rejected: see
-    /// [`SendReport::rejected`]); `Err` when the request as a whole failed, with a certainty.
+    /// # The send contract
+    ///
+    /// Every gateway keeps it; operator crates get it by sending through
+    /// [`chunked::send_in_chunks`](crate::chunked::send_in_chunks), which enforces it once.
+    ///
+    /// - **Chunking.** More recipients than one request takes
+    ///   ([`Capabilities::batch_size`]) are sent in several requests, in the message's order.
+    /// - **`Err` only when nothing reached the operator** (the first request failed
+    ///   [`Certainty::NotSent`](crate::Certainty::NotSent), so no recipient can have been sent), **or
+    ///   every request failed the same way** (the message needed one request and it failed). The
+    ///   error then holds for every recipient.
+    /// - **Otherwise `Ok`, with exactly one entry per recipient**, in the message's order, each in
+    ///   one of three honest states: accepted ([`SendState::is_accepted`]); rejected with an error
+    ///   whose certainty says whether it may have gone out ([`SendState::Rejected`]); or
+    ///   [`SendState::NotAttempted`]: its request was never made because an earlier request of the
+    ///   same message failed. A not-attempted recipient is certainly not sent, safe to send again,
+    ///   and carries no other request's error.
+    ///
+    /// [`RetryGateway`](crate::RetryGateway) relies on this: it re-sends exactly the recipients
+    /// that are not attempted or rejected `NotSent` transiently (and, where the operator
+    /// de-duplicates, the `MaybeSent` ones).
+    ///
+    /// [`SendState::is_accepted`]: crate::SendState::is_accepted
+    /// [`SendState::Rejected`]: crate::SendState::Rejected
+    /// [`SendState::NotAttempted`]: crate::SendState::NotAttempted
     async fn send(&self, message: &Message) -> Result<SendReport, Error>;
+
+    /// The gateway this one wraps, for wrappers (retry, rate limit, …) that add behaviour to
+    /// [`send`](Gateway::send) only.
+    ///
+    /// The default optional operations forward to it, so a wrapper that returns `Some(inner)`
+    /// here answers every operation its inner gateway advertises, including ones added to this
+    /// trait later, without writing a forwarding method for each. Operator gateways keep the
+    /// default (`None`): their unimplemented operations answer
+    /// [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported).
+    fn delegate(&self) -> Option<&dyn Gateway> {
+        None
+    }
 
     /// The delivery status of a sent message, by the operator's message id.
     async fn status(&self, message_id: &str) -> Result<DeliveryReport, Error> {
-        let _ = message_id;
-        Err(Error::unsupported(self.id().to_owned(), Capability::Status))
+        match self.delegate() {
+            Some(inner) => inner.status(message_id).await,
+            None => Err(Error::unsupported(self.id().to_owned(), Capability::Status)),
+        }
     }
 
     /// Cancels a scheduled message or bulk.
     async fn cancel(&self, id: &str) -> Result<(), Error> {
-        let _ = id;
-        Err(Error::unsupported(self.id().to_owned(), Capability::Cancel))
+        match self.delegate() {
+            Some(inner) => inner.cancel(id).await,
+            None => Err(Error::unsupported(self.id().to_owned(), Capability::Cancel)),
+        }
     }
 
     /// Moves a scheduled message or bulk to another time.
     async fn reschedule(&self, id: &str, at: DateTime<Utc>) -> Result<(), Error> {
-        let _ = (id, at);
-        Err(Error::unsupported(self.id().to_owned(), Capability::Reschedule))
+        match self.delegate() {
+            Some(inner) => inner.reschedule(id, at).await,
+            None => Err(Error::unsupported(self.id().to_owned(), Capability::Reschedule)),
+        }
     }
 
     /// Pauses a scheduled bulk.
     async fn pause(&self, id: &str) -> Result<(), Error> {
-        let _ = id;
-        Err(Error::unsupported(self.id().to_owned(), Capability::Pause))
+        match self.delegate() {
+            Some(inner) => inner.pause(id).await,
+            None => Err(Error::unsupported(self.id().to_owned(), Capability::Pause)),
+        }
     }
 
     /// Resumes a paused bulk.
     async fn resume(&self, id: &str) -> Result<(), Error> {
-        let _ = id;
-        Err(Error::unsupported(self.id().to_owned(), Capability::Pause))
+        match self.delegate() {
+            Some(inner) => inner.resume(id).await,
+            None => Err(Error::unsupported(self.id().to_owned(), Capability::Pause)),
+        }
     }
 
     /// The account balance.
     async fn balance(&self) -> Result<Balance, Error> {
-        Err(Error::unsupported(self.id().to_owned(), Capability::Balance))
+        match self.delegate() {
+            Some(inner) => inner.balance().await,
+            None => Err(Error::unsupported(self.id().to_owned(), Capability::Balance)),
+        }
     }
 }
 
@@ -93,6 +141,9 @@ macro_rules! forward_gateway {
             }
             async fn send(&self, message: &Message) -> Result<SendReport, Error> {
                 (**self).send(message).await
+            }
+            fn delegate(&self) -> Option<&dyn Gateway> {
+                (**self).delegate()
             }
             async fn status(&self, message_id: &str) -> Result<DeliveryReport, Error> {
                 (**self).status(message_id).await

@@ -6,8 +6,16 @@ use std::time::Duration;
 
 use crate::error::{Certainty, Error, ErrorKind};
 
+mod answer;
+mod base_url;
 mod body;
+mod scrub;
+mod settings;
+pub use answer::{Answer, Call};
+pub use base_url::BaseUrl;
 pub use body::{BodyError, DEFAULT_BODY_LIMIT, read_limited};
+pub use scrub::Scrubber;
+pub use settings::{HTTP_DSN_OPTIONS, HttpSettings, base_url_from_dsn};
 
 /// Default connect timeout.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -30,7 +38,9 @@ impl Default for Timeouts {
     }
 }
 
-/// Builds a reqwest client with rustls (ring provider), the given timeouts and a bramka user agent.
+/// Builds a reqwest client with rustls (ring provider), the given timeouts, a bramka user agent,
+/// and redirects followed only within the same origin (at most 5): a redirect to another host
+/// would hand it the request's credentials.
 pub fn client(timeouts: Timeouts) -> Result<reqwest::Client, Error> {
     // Installing fails harmlessly when the application already chose a provider.
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -38,8 +48,23 @@ pub fn client(timeouts: Timeouts) -> Result<reqwest::Client, Error> {
         .connect_timeout(timeouts.connect)
         .timeout(timeouts.request)
         .user_agent(concat!("bramka/", env!("CARGO_PKG_VERSION")))
+        .redirect(same_origin_redirects())
         .build()
         .map_err(|e| Error::config(format!("cannot build HTTP client: {}", strip_url(&e))))
+}
+
+/// Follows a redirect only to the origin (scheme, host, port) of the original request.
+fn same_origin_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let Some(first) = attempt.previous().first() else { return attempt.stop() };
+        if attempt.previous().len() > 5 {
+            attempt.stop()
+        } else if attempt.url().origin() == first.origin() {
+            attempt.follow()
+        } else {
+            attempt.stop()
+        }
+    })
 }
 
 fn strip_url(e: &reqwest::Error) -> String {

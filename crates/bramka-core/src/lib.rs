@@ -16,6 +16,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod capabilities;
+pub mod chunked;
 pub mod clock;
 pub mod compose;
 pub mod dsn;
@@ -26,6 +27,7 @@ pub mod gateway;
 pub mod http;
 pub mod message;
 pub mod phone;
+pub mod preflight;
 #[cfg(feature = "rate-limit")]
 pub mod ratelimit;
 pub mod registry;
@@ -35,7 +37,7 @@ pub mod secret;
 pub mod testing;
 pub mod webhook;
 
-pub use capabilities::{Capabilities, Capability, Idempotency};
+pub use capabilities::{Capabilities, Capability, CapabilitySet, Idempotency};
 pub use compose::{Failover, RoundRobin};
 pub use dsn::{Dsn, DsnError, GatewayFactory};
 pub use encoding::{Analysis, Encoding, Policy};

@@ -14,7 +14,6 @@ use std::num::NonZeroU32;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 use governor::clock::Clock as _;
 use governor::middleware::NoOpMiddleware;
 use governor::state::{InMemoryState, NotKeyed};
@@ -24,7 +23,7 @@ use crate::capabilities::Capabilities;
 use crate::error::Error;
 use crate::gateway::Gateway;
 use crate::message::Message;
-use crate::report::{Balance, DeliveryReport, SendReport};
+use crate::report::SendReport;
 
 /// What one unit of the quota is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -173,23 +172,8 @@ impl<G: Gateway> Gateway for RateLimitedGateway<G> {
         self.acquire(self.cost.of(message)).await;
         self.inner.send(message).await
     }
-    async fn status(&self, message_id: &str) -> Result<DeliveryReport, Error> {
-        self.inner.status(message_id).await
-    }
-    async fn cancel(&self, id: &str) -> Result<(), Error> {
-        self.inner.cancel(id).await
-    }
-    async fn reschedule(&self, id: &str, at: DateTime<Utc>) -> Result<(), Error> {
-        self.inner.reschedule(id, at).await
-    }
-    async fn pause(&self, id: &str) -> Result<(), Error> {
-        self.inner.pause(id).await
-    }
-    async fn resume(&self, id: &str) -> Result<(), Error> {
-        self.inner.resume(id).await
-    }
-    async fn balance(&self) -> Result<Balance, Error> {
-        self.inner.balance().await
+    fn delegate(&self) -> Option<&dyn Gateway> {
+        Some(&self.inner)
     }
 }
 

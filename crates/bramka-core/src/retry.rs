@@ -20,13 +20,28 @@
 //! Waits go through an injectable [`Clock`], so tests use [`ManualClock`](crate::clock::ManualClock)
 //! and never sleep. No wait starts that would end after the overall deadline.
 //!
-//! In a multi-recipient send whose [`SendReport`] rejects some recipients with a transient
-//! `NotSent` error, only those recipients are sent again (`message.with_recipients(subset)`), and their new entries
-//! replace the old ones in the report. Accepted recipients are never sent again.
+//! An undecodable answer (`Decode`, `MaybeSent`: the operator answered 2xx but bramka could not
+//! read it) counts as transient where the operator de-duplicates: sending the same keys again
+//! yields a readable answer and cannot send twice.
 //!
-//! Certainty is kept across attempts: once an attempt may have gone out, a later `NotSent`
-//! failure only means "not sent this time", so the error (or the recipient's rejection) returned
-//! is [`Certainty::MaybeSent`].
+//! # Per recipient
+//!
+//! A send is retried recipient by recipient, relying on the [send contract](Gateway::send). After
+//! each attempt, exactly these recipients are sent again, in a sub-message made by
+//! [`Message::with_recipients`] (same client key, same analysed text):
+//! - [`SendState::NotAttempted`] ones (their request was never made);
+//! - ones rejected `NotSent` with a transient error;
+//! - where the gateway de-duplicates ([`Idempotency::ServerDedupe`]), ones rejected `MaybeSent`
+//!   with a transient or decode error (a single recipient's `MaybeSent` inside a batch included).
+//!
+//! Accepted recipients are never sent again, nor, without de-duplication, any recipient that may
+//! have gone out. Their new entries replace the old ones; the report keeps the message's order.
+//!
+//! The certainty of a recipient is its own history: once one of *its* attempts may have gone
+//! out, a later "not sent" (or "not attempted") only means "not sent this time", so its final
+//! entry is a [`Certainty::MaybeSent`] rejection. Other recipients of the message are not
+//! affected. When every attempt failed as a whole (no per-recipient answer ever came), the last
+//! error is returned, `MaybeSent` if any attempt may have gone out.
 
 use std::fmt;
 use std::sync::{Arc, Mutex};
@@ -37,11 +52,10 @@ use chrono::{DateTime, Utc};
 
 use crate::capabilities::{Capabilities, Idempotency};
 use crate::clock::{Clock, SystemClock};
-use crate::error::{Certainty, Error};
+use crate::error::{Certainty, Error, ErrorKind};
 use crate::gateway::Gateway;
 use crate::message::Message;
-use crate::phone::PhoneNumber;
-use crate::report::{Balance, DeliveryReport, SendReport, SendState};
+use crate::report::{RecipientReport, SendReport, SendState};
 
 /// What [`RetryPolicy::decide`] says about a failed attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -164,7 +178,8 @@ impl RetryPolicy {
     /// assert_eq!(p.decide(&timeout, 3, &dedupe, true), Decision::GiveUp(GiveUp::AttemptsExhausted));
     /// ```
     pub fn decide(&self, error: &Error, attempt: u32, caps: &Capabilities, has_key: bool) -> Decision {
-        if !error.is_transient() {
+        let undecodable = error.kind() == ErrorKind::Decode && error.may_have_been_sent();
+        if !error.is_transient() && !undecodable {
             return Decision::GiveUp(GiveUp::NotTransient);
         }
         match error.certainty() {
@@ -269,52 +284,65 @@ impl<G: Gateway> RetryGateway<G> {
         &self.inner
     }
 
-    /// The wait before the next attempt, or why not to make one.
-    fn next_wait(
+    /// The wait before attempt `attempt + 1`, or why not to make one. `errors` are the errors
+    /// of the recipients to send again (empty when they were all not attempted).
+    fn next_wait<'e>(
         &self,
-        error: &Error,
+        errors: impl Iterator<Item = &'e Error>,
         attempt: u32,
         started: DateTime<Utc>,
-        retry_after: Option<Duration>,
     ) -> Result<Duration, GiveUp> {
-        match self.policy.decide(error, attempt, self.inner.capabilities(), true) {
-            Decision::GiveUp(g) => Err(g),
-            Decision::Retry => {
-                let jitter = self.rng.lock().unwrap_or_else(|p| p.into_inner()).f64();
-                let wait = self.policy.delay(attempt, retry_after.or(error.retry_after()), jitter);
-                if let Some(deadline) = self.policy.deadline {
-                    let elapsed = (self.clock.now() - started).to_std().unwrap_or_default();
-                    if elapsed.saturating_add(wait) > deadline {
-                        return Err(GiveUp::Deadline);
-                    }
-                }
-                Ok(wait)
+        if attempt >= self.policy.max_attempts {
+            return Err(GiveUp::AttemptsExhausted);
+        }
+        let mut retry_after: Option<Duration> = None;
+        for e in errors {
+            if let Decision::GiveUp(g) = self.policy.decide(e, attempt, self.inner.capabilities(), true) {
+                return Err(g);
+            }
+            retry_after = retry_after.max(e.retry_after());
+        }
+        let jitter = self.rng.lock().unwrap_or_else(|p| p.into_inner()).f64();
+        let wait = self.policy.delay(attempt, retry_after, jitter);
+        if let Some(deadline) = self.policy.deadline {
+            let elapsed = (self.clock.now() - started).to_std().unwrap_or_default();
+            if elapsed.saturating_add(wait) > deadline {
+                return Err(GiveUp::Deadline);
             }
         }
+        Ok(wait)
     }
 
-    /// Whether a rejected recipient is sent again: only when it certainly was not sent (even
-    /// where the operator de-duplicates, a per-recipient rejection that may have gone out is left
-    /// to reconciliation), and the decision says retry.
-    fn recipient_retryable(&self, error: &Error, attempt: u32) -> bool {
-        !error.may_have_been_sent()
-            && self.policy.decide(error, attempt, self.inner.capabilities(), true) == Decision::Retry
+    /// Whether a recipient in `state`, with `maybe_out` telling whether one of its attempts may
+    /// have gone out, is sent again (see the [module docs](self)).
+    fn retryable(&self, state: &SendState, maybe_out: bool) -> bool {
+        let dedupe = self.inner.capabilities().idempotency == Idempotency::ServerDedupe;
+        if maybe_out && !dedupe {
+            return false;
+        }
+        match state {
+            SendState::NotAttempted => true,
+            SendState::Rejected(e) => match e.certainty() {
+                Certainty::NotSent => e.is_transient(),
+                _ => dedupe && (e.is_transient() || e.kind() == ErrorKind::Decode),
+            },
+            _ => false,
+        }
     }
 }
 
-/// Replaces the entries of `report` for the recipients of `again` with `again`'s entries.
-fn merge(report: &mut SendReport, again: SendReport) {
-    for new in again.recipients {
-        if let Some(old) = report.recipients.iter_mut().find(|r| r.to == new.to) {
-            *old = new;
-        } else {
-            report.recipients.push(new);
-        }
+/// Finds the entry for `to` in `answer`, preferring position `k`.
+fn take_entry(
+    answer: &mut [Option<RecipientReport>],
+    k: usize,
+    to: &crate::phone::PhoneNumber,
+) -> Option<RecipientReport> {
+    if let Some(slot) = answer.get_mut(k)
+        && slot.as_ref().is_some_and(|r| &r.to == to)
+    {
+        return slot.take();
     }
-    if report.batch_id.is_none() {
-        report.batch_id = again.batch_id;
-    }
-    report.notes.extend(again.notes);
+    answer.iter_mut().find(|r| r.as_ref().is_some_and(|r| &r.to == to)).and_then(Option::take)
 }
 
 #[async_trait]
@@ -325,104 +353,119 @@ impl<G: Gateway> Gateway for RetryGateway<G> {
     fn capabilities(&self) -> &Capabilities {
         self.inner.capabilities()
     }
+    fn delegate(&self) -> Option<&dyn Gateway> {
+        Some(&self.inner)
+    }
 
     async fn send(&self, message: &Message) -> Result<SendReport, Error> {
         let started = self.clock.now();
+        let all = message.recipients();
+        let mut entries: Vec<RecipientReport> =
+            all.iter().map(|n| RecipientReport::new(n.clone(), SendState::NotAttempted)).collect();
+        // The last error of each recipient that may have gone out: its own history.
+        let mut maybe_out: Vec<Option<Error>> = vec![None; all.len()];
+        let mut pending: Vec<usize> = (0..all.len()).collect();
+        let mut report: Option<SendReport> = None;
         let mut attempt = 1u32;
-        // Once an attempt may have gone out, every later "not sent" is only "not sent this
-        // time": the outcome stays MaybeSent.
-        let mut maybe_sent = false;
-        let upgrade = |e: Error, maybe: bool| if maybe { e.with_certainty(Certainty::MaybeSent) } else { e };
-        // Whole-request failures: the same message (same client key) again.
-        let mut report = loop {
-            match self.inner.send(message).await {
-                Ok(r) => break r,
-                Err(e) => {
-                    maybe_sent |= e.may_have_been_sent();
-                    match self.next_wait(&e, attempt, started, None) {
-                        Ok(wait) => {
-                            tracing::debug!(gateway = self.inner.id(), attempt, ?wait, error = %e, "sms.send retry");
-                            self.clock.sleep(wait).await;
-                            attempt += 1;
-                        }
-                        Err(why) => {
-                            tracing::debug!(gateway = self.inner.id(), attempt, ?why, "sms.send gives up");
-                            return Err(upgrade(e, maybe_sent));
-                        }
-                    }
-                }
-            }
-        };
-        // Recipients that may have gone out on some attempt (all of them after a MaybeSent
-        // whole-request failure).
-        let mut maybe_out: Vec<PhoneNumber> =
-            if maybe_sent { message.recipients().to_vec() } else { Vec::new() };
-        // Per-recipient failures: only the recipients certainly worth sending again.
         loop {
-            for r in &mut report.recipients {
-                if let SendState::Rejected(e) = &mut r.state {
-                    if e.may_have_been_sent() {
-                        if !maybe_out.contains(&r.to) {
-                            maybe_out.push(r.to.clone());
-                        }
-                    } else if maybe_out.contains(&r.to) {
-                        *e = e.clone().with_certainty(Certainty::MaybeSent);
-                    }
-                }
-            }
-            let mut subset: Vec<PhoneNumber> = Vec::new();
-            let mut first_error: Option<Error> = None;
-            let mut retry_after: Option<Duration> = None;
-            for r in &report.recipients {
-                if let SendState::Rejected(e) = &r.state
-                    && self.recipient_retryable(e, attempt)
-                {
-                    subset.push(r.to.clone());
-                    retry_after = retry_after.max(e.retry_after());
-                    first_error.get_or_insert_with(|| e.clone());
-                }
-            }
-            let Some(error) = first_error else { return Ok(report) };
-            let wait = match self.next_wait(&error, attempt, started, retry_after) {
-                Ok(w) => w,
-                Err(_) => return Ok(report),
+            let subset;
+            let sub: &Message = if pending.len() == all.len() {
+                message
+            } else {
+                subset = message.with_recipients(pending.iter().map(|&i| all[i].clone()).collect());
+                &subset
             };
-            tracing::debug!(
-                gateway = self.inner.id(),
-                attempt,
-                recipients = subset.len(),
-                ?wait,
-                "sms.send retry of rejected recipients"
-            );
-            self.clock.sleep(wait).await;
-            attempt += 1;
-            match self.inner.send(&message.with_recipients(subset.clone())).await {
-                Ok(again) => merge(&mut report, again),
-                Err(e) => {
-                    for r in report.recipients.iter_mut().filter(|r| subset.contains(&r.to)) {
-                        r.state = SendState::Rejected(e.clone());
+            match self.inner.send(sub).await {
+                Ok(mut r) => {
+                    let mut answer: Vec<Option<RecipientReport>> =
+                        std::mem::take(&mut r.recipients).into_iter().map(Some).collect();
+                    for (k, &i) in pending.iter().enumerate() {
+                        entries[i] = take_entry(&mut answer, k, &all[i]).unwrap_or_else(|| {
+                            RecipientReport::new(
+                                all[i].clone(),
+                                SendState::Rejected(
+                                    Error::new(
+                                        ErrorKind::Decode,
+                                        Certainty::MaybeSent,
+                                        "the gateway's report has no entry for this recipient",
+                                    )
+                                    .with_gateway(self.inner.id().to_owned()),
+                                ),
+                            )
+                        });
                     }
+                    match &mut report {
+                        None => report = Some(r),
+                        Some(base) => {
+                            if base.batch_id.is_none() {
+                                base.batch_id = r.batch_id;
+                            }
+                            base.notes.extend(r.notes);
+                        }
+                    }
+                }
+                Err(e) => {
+                    for &i in &pending {
+                        entries[i].state = SendState::Rejected(e.clone());
+                    }
+                }
+            }
+            for &i in &pending {
+                if let SendState::Rejected(e) = &entries[i].state
+                    && e.may_have_been_sent()
+                {
+                    maybe_out[i] = Some(e.clone());
+                }
+            }
+            pending = (0..all.len())
+                .filter(|&i| self.retryable(&entries[i].state, maybe_out[i].is_some()))
+                .collect();
+            if pending.is_empty() {
+                break;
+            }
+            let errors = pending.iter().filter_map(|&i| entries[i].state.error());
+            match self.next_wait(errors, attempt, started) {
+                Ok(wait) => {
+                    tracing::debug!(
+                        gateway = self.inner.id(),
+                        attempt,
+                        recipients = pending.len(),
+                        ?wait,
+                        "sms.send retry"
+                    );
+                    self.clock.sleep(wait).await;
+                    attempt += 1;
+                }
+                Err(why) => {
+                    tracing::debug!(gateway = self.inner.id(), attempt, ?why, "sms.send gives up");
+                    break;
                 }
             }
         }
-    }
-
-    async fn status(&self, message_id: &str) -> Result<DeliveryReport, Error> {
-        self.inner.status(message_id).await
-    }
-    async fn cancel(&self, id: &str) -> Result<(), Error> {
-        self.inner.cancel(id).await
-    }
-    async fn reschedule(&self, id: &str, at: DateTime<Utc>) -> Result<(), Error> {
-        self.inner.reschedule(id, at).await
-    }
-    async fn pause(&self, id: &str) -> Result<(), Error> {
-        self.inner.pause(id).await
-    }
-    async fn resume(&self, id: &str) -> Result<(), Error> {
-        self.inner.resume(id).await
-    }
-    async fn balance(&self) -> Result<Balance, Error> {
-        self.inner.balance().await
+        // A recipient that may have gone out on one of its attempts is reported so.
+        for (entry, maybe) in entries.iter_mut().zip(maybe_out) {
+            let Some(maybe) = maybe else { continue };
+            match &mut entry.state {
+                SendState::Rejected(e) if !e.may_have_been_sent() => {
+                    *e = e.clone().with_certainty(Certainty::MaybeSent);
+                }
+                SendState::NotAttempted => entry.state = SendState::Rejected(maybe),
+                _ => {}
+            }
+        }
+        match report {
+            None => {
+                // Every attempt failed as a whole: the entries all carry the last error.
+                let e = entries.into_iter().find_map(|r| match r.state {
+                    SendState::Rejected(e) => Some(e),
+                    _ => None,
+                });
+                Err(e.unwrap_or_else(|| Error::config("no attempt was made")))
+            }
+            Some(mut r) => {
+                r.recipients = entries;
+                Ok(r)
+            }
+        }
     }
 }

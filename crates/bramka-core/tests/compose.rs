@@ -137,11 +137,26 @@ fn capabilities_are_the_intersection_and_dedupe_is_downgraded() {
     let c = gw.capabilities();
     assert_eq!(c.batch_size, 100);
     assert_eq!(c.max_parts, 6);
-    assert!(c.status && c.schedule && !c.balance);
+    assert!(
+        c.supports(Capability::Status)
+            && c.supports(Capability::Schedule)
+            && !c.supports(Capability::Balance)
+    );
     assert_eq!(c.idempotency, Idempotency::ClientReference);
     // A single gateway keeps its de-duplication.
     let one = RoundRobin::new(vec![Arc::new(a)]).unwrap();
     assert_eq!(one.capabilities().idempotency, Idempotency::ServerDedupe);
+}
+
+#[test]
+fn intersection_keeps_every_capability_both_have_and_is_order_independent() {
+    for c in Capability::ALL {
+        let with = Capabilities::new().with(c);
+        let without = Capabilities::new();
+        assert!(with.intersect(&with).supports(c), "{c} dropped when both have it");
+        assert!(!with.intersect(&without).supports(c), "{c}");
+        assert_eq!(with.intersect(&without), without.intersect(&with), "{c}: order matters");
+    }
 }
 
 #[tokio::test]

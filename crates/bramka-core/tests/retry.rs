@@ -60,7 +60,10 @@ fn decision_table() {
         (InvalidRecipient, NotSent, &none, true, 1, give(GiveUp::NotTransient)),
         (ContentRejected, NotSent, &none, true, 1, give(GiveUp::NotTransient)),
         (InsufficientFunds, NotSent, &none, true, 1, give(GiveUp::NotTransient)),
-        (Decode, MaybeSent, &dedupe, true, 1, give(GiveUp::NotTransient)),
+        // An undecodable 2xx: safe to send the same keys again only where the server de-duplicates.
+        (Decode, MaybeSent, &dedupe, true, 1, retry),
+        (Decode, MaybeSent, &none, true, 1, give(GiveUp::MaybeSent)),
+        (Decode, NotSent, &dedupe, true, 1, give(GiveUp::NotTransient)),
         (Config, NotSent, &none, true, 1, give(GiveUp::NotTransient)),
         (Other, NotSent, &none, true, 1, give(GiveUp::NotTransient)),
     ];
@@ -263,15 +266,65 @@ async fn only_rejected_recipients_that_were_not_sent_are_sent_again() {
 }
 
 #[tokio::test]
-async fn a_recipient_that_may_have_gone_out_is_not_sent_again_even_with_dedupe() {
+async fn a_recipient_that_may_have_gone_out_inside_a_batch_is_sent_again_where_the_server_dedupes() {
     let mock = MockGateway::new().with_server_dedupe();
     let a = "+48600100201";
     let b = "+48600100202";
     mock.push_result(MockResult::reject([b], err(ErrorKind::Timeout, Certainty::MaybeSent)));
     let clock = clock();
-    let report = retrying(&mock, &clock).send(&msg(&[a, b])).await.unwrap();
+    let m = msg(&[a, b]);
+    let report = retrying(&mock, &clock).send(&m).await.unwrap();
+    assert!(report.all_accepted(), "{:?}", report.recipients);
+    let calls = mock.calls();
+    assert_eq!(calls.len(), 2);
+    let resent: Vec<String> = calls[1].message().unwrap().recipients().iter().map(|n| n.e164()).collect();
+    assert_eq!(resent, vec![b.to_owned()]);
+    assert_eq!(calls[1].message().unwrap().client_ref(), m.client_ref());
+}
+
+#[tokio::test]
+async fn a_recipient_that_may_have_gone_out_is_not_sent_again_without_dedupe() {
+    let mock = MockGateway::new();
+    let a = "+48600100201";
+    let b = "+48600100202";
+    let c = "+48600100203";
+    mock.push_result(MockResult::Reject(vec![
+        (PhoneNumber::parse(b).unwrap(), err(ErrorKind::Timeout, Certainty::MaybeSent)),
+        (PhoneNumber::parse(c).unwrap(), err(ErrorKind::Unavailable, Certainty::NotSent)),
+    ]));
+    mock.push_result(MockResult::Fail(err(ErrorKind::Unavailable, Certainty::NotSent)));
+    mock.push_result(MockResult::Fail(err(ErrorKind::Unavailable, Certainty::NotSent)));
+    let clock = clock();
+    let report = retrying(&mock, &clock).send(&msg(&[a, b, c])).await.unwrap();
+    // b may be out: never re-sent. c is re-sent alone; its own history has no MaybeSent, so its
+    // final rejection stays NotSent (b's ambiguity is not c's).
     assert!(report.recipients[1].state.error().unwrap().may_have_been_sent());
-    assert_eq!(mock.calls().len(), 1);
+    let ce = report.recipients[2].state.error().unwrap();
+    assert!(!ce.may_have_been_sent(), "{ce}");
+    let calls = mock.calls();
+    assert_eq!(calls.len(), 3);
+    for call in &calls[1..] {
+        let resent: Vec<String> = call.message().unwrap().recipients().iter().map(|n| n.e164()).collect();
+        assert_eq!(resent, vec![c.to_owned()]);
+    }
+}
+
+#[tokio::test]
+async fn an_undecodable_answer_for_one_recipient_is_sent_again_where_the_server_dedupes() {
+    let mock = MockGateway::new().with_server_dedupe();
+    let a = "+48600100201";
+    let b = "+48600100202";
+    let c = "+48600100203";
+    mock.push_result(MockResult::Reject(vec![(
+        PhoneNumber::parse(b).unwrap(),
+        err(ErrorKind::Decode, Certainty::MaybeSent),
+    )]));
+    let clock = clock();
+    let m = msg(&[a, b, c]);
+    let report = retrying(&mock, &clock).send(&m).await.unwrap();
+    assert!(report.all_accepted());
+    assert_eq!(mock.calls().len(), 2);
+    assert_eq!(mock.sent_count(&m, &PhoneNumber::parse(b).unwrap()), 1);
 }
 
 #[tokio::test]

@@ -334,3 +334,58 @@ async fn conformance_run_panics_with_every_failure_listed() {
     assert!(text.starts_with("gateway \"leaky\" fails 7 conformance check(s):"), "{text}");
     assert!(text.contains("Debug of the gateway") && text.contains("balance()"), "{text}");
 }
+
+mod advertised_operations {
+    use bramka_core::testing::MockGateway;
+    use bramka_core::testing::conformance::Conformance;
+    use bramka_core::{Capabilities, Capability, Error, Gateway, Message, SendReport, async_trait};
+    use std::sync::Arc;
+
+    fn all_ops() -> Capabilities {
+        [
+            Capability::Status,
+            Capability::Cancel,
+            Capability::Reschedule,
+            Capability::Pause,
+            Capability::Balance,
+        ]
+        .into_iter()
+        .fold(Capabilities::new(), Capabilities::with)
+    }
+
+    /// A wrapper written before `delegate`: forwards `send` only.
+    #[derive(Debug)]
+    struct Forgetful(MockGateway);
+
+    #[async_trait]
+    impl Gateway for Forgetful {
+        fn id(&self) -> &str {
+            "forgetful"
+        }
+        fn capabilities(&self) -> &Capabilities {
+            self.0.capabilities()
+        }
+        async fn send(&self, m: &Message) -> Result<SendReport, Error> {
+            self.0.send(m).await
+        }
+    }
+
+    #[tokio::test]
+    async fn every_advertised_operation_answers_through_every_wrapper() {
+        let mock = MockGateway::new().with_capabilities(all_ops());
+        let m = Message::builder().to("+48600100200").text("Hi").build().unwrap();
+        let id = mock.send(&m).await.unwrap().recipients[0].message_id.clone().unwrap();
+        let failures = Conformance::new(Arc::new(mock)).advertised_id(id).check().await;
+        assert!(failures.is_empty(), "{failures:#?}");
+    }
+
+    #[tokio::test]
+    async fn a_wrapper_that_drops_an_advertised_operation_is_caught() {
+        let mock = MockGateway::new().with_capabilities(all_ops());
+        let failures = Conformance::new(Arc::new(Forgetful(mock))).advertised_id("mock-1").check().await;
+        assert!(
+            failures.iter().any(|f| f.contains("balance()") && f.contains("answered Unsupported")),
+            "{failures:#?}"
+        );
+    }
+}

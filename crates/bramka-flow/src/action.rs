@@ -246,7 +246,7 @@ impl SmsAction {
 
         let delay = config.delay();
         let schedule = !delay.is_zero()
-            && inner.gateway.capabilities().schedule
+            && inner.gateway.capabilities().supports(bramka_core::Capability::Schedule)
             && config.schedule_threshold().is_some_and(|t| delay >= t);
         let send_at = schedule.then(|| add(inner.clock.now(), delay));
 

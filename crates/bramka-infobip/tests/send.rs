@@ -384,9 +384,20 @@ async fn capabilities_are_honest() {
     let c = h.gw.capabilities();
     assert_eq!(h.gw.id(), "infobip");
     assert_eq!(c.batch_size, 1000);
-    assert!(c.schedule && c.cancel && c.reschedule && c.pause && c.status && c.balance);
-    assert!(c.delivery_webhook && c.inbound_webhook);
-    assert!(!c.signed_webhooks && !c.test_mode);
+    use bramka_core::Capability as C;
+    for on in [
+        C::Schedule,
+        C::Cancel,
+        C::Reschedule,
+        C::Pause,
+        C::Status,
+        C::Balance,
+        C::DeliveryWebhook,
+        C::InboundWebhook,
+    ] {
+        assert!(c.supports(on), "{on}");
+    }
+    assert!(!c.supports(C::SignedWebhooks) && !c.supports(C::TestMode));
     assert_eq!(c.max_parts, 25);
     assert_eq!(c.idempotency, bramka_core::Idempotency::ClientReference);
 }
@@ -484,7 +495,7 @@ async fn batch_refusals_before_any_request() {
 #[tokio::test]
 async fn link_shortening_uses_infobips_url_options() {
     let h = harness_with(|b| b.sender("InfoSMS")).await;
-    assert!(h.gw.capabilities().link_shortening);
+    assert!(h.gw.capabilities().supports(bramka_core::Capability::LinkShortening));
     let msg = Message::builder()
         .to("+41793026727")
         .text("Order: https://shop.example.com/orders/123")

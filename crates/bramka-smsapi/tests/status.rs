@@ -242,7 +242,7 @@ async fn capabilities_are_advertised() {
     }
     assert!(!caps.supports(Capability::Reschedule));
     assert!(!caps.supports(Capability::Pause));
-    assert!(!caps.signed_webhooks);
+    assert!(!caps.supports(bramka_core::Capability::SignedWebhooks));
     let e = gw.reschedule("1", chrono::Utc::now()).await.unwrap_err();
     assert_eq!((e.kind(), e.capability()), (ErrorKind::Unsupported, Some(Capability::Reschedule)));
 }

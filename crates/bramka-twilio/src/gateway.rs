@@ -142,7 +142,7 @@ impl TwilioGateway {
             .with_max_parts(MAX_PARTS)
             .with_idempotency(Idempotency::None);
         // Twilio shortens links only through a Messaging Service.
-        caps.link_shortening = config.messaging_service_sid.is_some();
+        caps.set(Capability::LinkShortening, config.messaging_service_sid.is_some());
         Ok(TwilioGateway { config, http, caps, base })
     }
 

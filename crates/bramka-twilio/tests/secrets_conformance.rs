@@ -9,7 +9,7 @@ use std::time::Duration;
 use bramka_core::http::Timeouts;
 use bramka_core::testing::LogCapture;
 use bramka_core::testing::conformance::Conformance;
-use bramka_core::{Dsn, Gateway, GatewayFactory, Message, WebhookParser};
+use bramka_core::{Capability, Dsn, Gateway, GatewayFactory, Message, WebhookParser};
 use bramka_twilio::{TwilioConfig, TwilioFactory, TwilioGateway, TwilioWebhooks, signature};
 use common::*;
 use wiremock::matchers::{any, method, path};
@@ -124,9 +124,17 @@ async fn conformance_kit_passes_without_any_request() {
     let gw = gateway(builder(&server).messaging_service_sid(MG));
     let caps = gw.capabilities().clone();
     assert_eq!(caps.batch_size, 1);
-    assert!(caps.schedule && caps.cancel && caps.status && caps.signed_webhooks);
-    assert!(caps.delivery_webhook && caps.inbound_webhook);
-    assert!(!caps.reschedule && !caps.pause && !caps.balance && !caps.test_mode);
+    assert!(
+        [Capability::Schedule, Capability::Cancel, Capability::Status, Capability::SignedWebhooks]
+            .iter()
+            .all(|c| caps.supports(*c))
+    );
+    assert!(caps.supports(Capability::DeliveryWebhook) && caps.supports(Capability::InboundWebhook));
+    assert!(
+        [Capability::Reschedule, Capability::Pause, Capability::Balance, Capability::TestMode]
+            .iter()
+            .all(|c| !caps.supports(*c))
+    );
     let config_debug = format!("{:?}", gw.config());
     Conformance::new(Arc::new(gw)).secret(TOKEN).scan("config Debug", config_debug).run().await;
     assert_eq!(TwilioWebhooks::new(TOKEN).provider(), "twilio");

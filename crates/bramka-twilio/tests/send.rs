@@ -561,7 +561,7 @@ async fn message_asking_for_link_shortening() {
     let server = MockServer::start().await;
     no_requests(&server).await;
     let gw = gateway(builder(&server).from("+15005550006"));
-    assert!(!gw.capabilities().link_shortening);
+    assert!(!gw.capabilities().supports(bramka_core::Capability::LinkShortening));
     let msg = Message::builder()
         .to("+14155552671")
         .text("See https://example.com/a")
@@ -587,6 +587,6 @@ async fn message_asking_for_link_shortening() {
         .mount(&server)
         .await;
     let gw = gateway(builder(&server).messaging_service_sid(MG));
-    assert!(gw.capabilities().link_shortening);
+    assert!(gw.capabilities().supports(bramka_core::Capability::LinkShortening));
     gw.send(&msg).await.unwrap();
 }

@@ -8,10 +8,16 @@
 //!   is not advertised returns [`ErrorKind::Unsupported`] naming that capability (the kit calls
 //!   them with a dummy id, so a gateway that does not short-circuit would make a request: point it
 //!   at a wiremock server);
+//! - with [`Conformance::advertised_id`] (the operator's wiremock server answering for that id),
+//!   every **advertised** optional operation answers `Ok`, directly and through every wrapper of
+//!   bramka-core (retry, failover, round robin, recording), so no wrapper silently answers
+//!   `Unsupported` for an advertised operation;
 //! - the capabilities are consistent (`max_parts >= 1`, `batch_size >= 1`, a non-empty id).
 //!
-//! Send paths, error mapping and advertised operations are operator-specific: test them with
-//! wiremock in the operator crate.
+//! [`check_error_rows`] checks an operator's error table row by row. The behaviour suites over
+//! HTTP (status mapping with certainty, partial batches, chunking, DSN round trip, no retry
+//! without de-duplication) live in the workspace's test-support crate, run by each operator test
+//! against its own wiremock server.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() {
@@ -32,14 +38,18 @@ use std::sync::Arc;
 use chrono::{TimeZone, Utc};
 
 use crate::capabilities::Capability;
-use crate::error::{Error, ErrorKind};
+use crate::compose::{Failover, RoundRobin};
+use crate::error::{Error, ErrorKind, ErrorRow};
 use crate::gateway::Gateway;
+use crate::retry::{RetryGateway, RetryPolicy};
+use crate::testing::RecordingGateway;
 
 /// A conformance run over one gateway; see the [module docs](self).
 pub struct Conformance {
     gateway: Arc<dyn Gateway>,
     secrets: Vec<String>,
     texts: Vec<(String, String)>,
+    advertised_id: Option<String>,
 }
 
 impl std::fmt::Debug for Conformance {
@@ -57,7 +67,7 @@ const DUMMY_ID: &str = "bramka-conformance-0";
 impl Conformance {
     /// A run over `gateway`.
     pub fn new(gateway: Arc<dyn Gateway>) -> Self {
-        Conformance { gateway, secrets: Vec::new(), texts: Vec::new() }
+        Conformance { gateway, secrets: Vec::new(), texts: Vec::new(), advertised_id: None }
     }
 
     /// A secret that must never appear in any text checked (empty strings are ignored).
@@ -76,9 +86,17 @@ impl Conformance {
         self
     }
 
+    /// Calls every advertised optional operation with `id` and requires `Ok` (mount the
+    /// operator's answers for it on the wiremock server the gateway points at first).
+    pub fn advertised_id(mut self, id: impl Into<String>) -> Self {
+        self.advertised_id = Some(id.into());
+        self
+    }
+
     /// Runs every check and returns the failures (empty when the gateway conforms).
     pub async fn check(self) -> Vec<String> {
         let gw = &self.gateway;
+        let at = Utc.with_ymd_and_hms(2030, 1, 1, 12, 0, 0).single().unwrap_or_else(Utc::now);
         let mut failures = Vec::new();
         let mut texts = self.texts;
         texts.push(("Debug of the gateway".into(), format!("{gw:?}")));
@@ -95,7 +113,6 @@ impl Conformance {
             failures.push(format!("capabilities: batch_size is {}, expected at least 1", caps.batch_size));
         }
 
-        let at = Utc.with_ymd_and_hms(2030, 1, 1, 12, 0, 0).single().unwrap_or_else(Utc::now);
         let ops: [(&str, Capability); 6] = [
             ("status", Capability::Status),
             ("cancel", Capability::Cancel),
@@ -104,18 +121,36 @@ impl Conformance {
             ("resume", Capability::Pause),
             ("balance", Capability::Balance),
         ];
+        let wrapped: Vec<(&str, Arc<dyn Gateway>)> = vec![
+            ("the gateway", gw.clone()),
+            (
+                "RetryGateway",
+                Arc::new(RetryGateway::new(gw.clone(), RetryPolicy::new().with_max_attempts(1))),
+            ),
+            ("RecordingGateway", Arc::new(RecordingGateway::new(gw.clone()))),
+            ("Failover", Arc::new(Failover::new(vec![gw.clone()]).expect("one gateway"))),
+            ("RoundRobin", Arc::new(RoundRobin::new(vec![gw.clone()]).expect("one gateway"))),
+        ];
         for (op, cap) in ops {
             if caps.supports(cap) {
+                // Advertised operations make requests: only where the test asked for it (its
+                // wiremock server answers them).
+                let Some(id) = self.advertised_id.as_deref() else { continue };
+                for (via, g) in &wrapped {
+                    let result = call(g.as_ref(), op, id, at).await;
+                    match result {
+                        Err(e) if e.kind() == ErrorKind::Unsupported => failures.push(format!(
+                            "{op}() through {via}: capability {cap} is advertised, but the call answered Unsupported: {e}"
+                        )),
+                        Err(e) => {
+                            failures.push(format!("{op}({id:?}) through {via}: advertised, expected Ok, got {e}"))
+                        }
+                        Ok(()) => {}
+                    }
+                }
                 continue;
             }
-            let result: Result<(), Error> = match op {
-                "status" => gw.status(DUMMY_ID).await.map(drop),
-                "cancel" => gw.cancel(DUMMY_ID).await,
-                "reschedule" => gw.reschedule(DUMMY_ID, at).await,
-                "pause" => gw.pause(DUMMY_ID).await,
-                "resume" => gw.resume(DUMMY_ID).await,
-                _ => gw.balance().await.map(drop),
-            };
+            let result = call(gw.as_ref(), op, DUMMY_ID, at).await;
             match result {
                 Ok(()) => failures.push(format!(
                     "{op}(): capability {cap} is not advertised, but the call succeeded (expected ErrorKind::Unsupported)"
@@ -167,4 +202,55 @@ impl Conformance {
             );
         }
     }
+}
+
+async fn call(gw: &dyn Gateway, op: &str, id: &str, at: chrono::DateTime<Utc>) -> Result<(), Error> {
+    match op {
+        "status" => gw.status(id).await.map(drop),
+        "cancel" => gw.cancel(id).await,
+        "reschedule" => gw.reschedule(id, at).await,
+        "pause" => gw.pause(id).await,
+        "resume" => gw.resume(id).await,
+        _ => gw.balance().await.map(drop),
+    }
+}
+
+/// Checks an operator's error table: for every row, `map(code)` (the operator's real mapping of
+/// that code, e.g. by building the answer that carries it) must give the row's kind and certainty
+/// and keep the code.
+///
+/// # Panics
+/// With one message listing every row that does not hold.
+///
+/// ```
+/// use bramka_core::testing::conformance::check_error_rows;
+/// use bramka_core::{Certainty, ErrorKind, error::ErrorRow};
+/// const TABLE: &[ErrorRow] = &[ErrorRow::new("101", ErrorKind::Auth, Certainty::NotSent, "documented")];
+/// check_error_rows(TABLE, |code| ErrorRow::find(TABLE, code).unwrap().error("demo", "x"));
+/// ```
+pub fn check_error_rows(table: &[ErrorRow], map: impl Fn(&str) -> Error) {
+    let mut failures = Vec::new();
+    for row in table {
+        let e = map(row.code);
+        if (e.kind(), e.certainty()) != (row.kind, row.certainty) {
+            failures.push(format!(
+                "code {}: expected {:?}/{:?}, got {:?}/{:?} ({e})",
+                row.code,
+                row.kind,
+                row.certainty,
+                e.kind(),
+                e.certainty()
+            ));
+        } else if e.operator_code() != Some(row.code)
+            && e.http_status().map(|s| s.to_string()).as_deref() != Some(row.code)
+        {
+            failures.push(format!("code {}: the error does not keep the code ({e})", row.code));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} error-table row(s) fail:\n  - {}",
+        failures.len(),
+        failures.join("\n  - ")
+    );
 }

@@ -1,0 +1,129 @@
+//! [`Answer`]: an operator's HTTP answer read whole (status, `Retry-After`, a bounded body), and
+//! the errors made from it with the right certainty.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+
+use super::{read_limited, retry_after, transport_error};
+use crate::error::{Certainty, Error, ErrorKind};
+
+/// What a failed or ambiguous request means for the message: a send that may have reached the
+/// operator is [`Certainty::MaybeSent`]; a read-only call (status, balance) changes nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Call {
+    /// A request that sends (changes state at the operator).
+    Send,
+    /// A read-only or management request.
+    Read,
+}
+
+impl Call {
+    /// The certainty of an ambiguous failure of this call.
+    pub fn ambiguous(self) -> Certainty {
+        match self {
+            Call::Send => Certainty::MaybeSent,
+            Call::Read => Certainty::NotSent,
+        }
+    }
+}
+
+/// An HTTP answer, read whole.
+#[derive(Clone)]
+pub struct Answer {
+    /// The HTTP status.
+    pub status: u16,
+    /// The `Retry-After` the operator asked for.
+    pub retry_after: Option<Duration>,
+    /// The body (at most the cap it was read with).
+    pub body: Vec<u8>,
+}
+
+impl fmt::Debug for Answer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Answer")
+            .field("status", &self.status)
+            .field("retry_after", &self.retry_after)
+            .field("body_len", &self.body.len())
+            .finish()
+    }
+}
+
+impl Answer {
+    /// Sends `request` and reads the answer, refusing a body over `limit` bytes. Transport
+    /// failures are mapped by [`transport_error`] (connect failures `NotSent`, later ones
+    /// `MaybeSent` for a [`Call::Send`]); a body that cannot be read whole is
+    /// [`ErrorKind::Decode`] or [`ErrorKind::Network`] with `call`'s ambiguous certainty.
+    pub async fn fetch(
+        request: reqwest::RequestBuilder,
+        gateway: &'static str,
+        call: Call,
+        limit: usize,
+    ) -> Result<Answer, Error> {
+        let resp = request.send().await.map_err(|e| {
+            let err = transport_error(gateway, &e);
+            if call == Call::Read { err.with_certainty(Certainty::NotSent) } else { err }
+        })?;
+        Answer::read(resp, gateway, call, limit).await
+    }
+
+    /// Reads `resp` whole (see [`fetch`](Answer::fetch)).
+    pub async fn read(
+        resp: reqwest::Response,
+        gateway: &'static str,
+        call: Call,
+        limit: usize,
+    ) -> Result<Answer, Error> {
+        let status = resp.status().as_u16();
+        let retry_after = retry_after(resp.headers());
+        let body = read_limited(resp, limit)
+            .await
+            .map_err(|e| e.into_error(gateway, call.ambiguous()).with_http_status(status))?;
+        Ok(Answer { status, retry_after, body })
+    }
+
+    /// Whether the status is 2xx.
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    /// The error for a non-2xx answer: `kind` and `certainty` from the operator's table,
+    /// `message` already scrubbed; the HTTP status and `Retry-After` are attached.
+    pub fn error(
+        &self,
+        gateway: &'static str,
+        kind: ErrorKind,
+        certainty: Certainty,
+        message: impl Into<String>,
+    ) -> Error {
+        let mut e = Error::new(kind, certainty, message).with_gateway(gateway).with_http_status(self.status);
+        if let Some(d) = self.retry_after {
+            e = e.with_retry_after(d);
+        }
+        e
+    }
+
+    /// The error for an answer that could not be decoded. A 2xx answer to a send is
+    /// [`Certainty::MaybeSent`] (the operator accepted something); otherwise it follows the status
+    /// (4xx `NotSent`) or the call.
+    pub fn decode_error(&self, gateway: &'static str, call: Call, what: impl fmt::Display) -> Error {
+        let certainty = if self.is_success() || !(400..500).contains(&self.status) {
+            call.ambiguous()
+        } else {
+            Certainty::NotSent
+        };
+        self.error(
+            gateway,
+            ErrorKind::Decode,
+            certainty,
+            format!("cannot decode the answer (HTTP {}): {what}", self.status),
+        )
+    }
+
+    /// Decodes the body as JSON, or the [`decode_error`](Answer::decode_error).
+    pub fn json<T: DeserializeOwned>(&self, gateway: &'static str, call: Call) -> Result<T, Error> {
+        serde_json::from_slice(&self.body).map_err(|e| self.decode_error(gateway, call, e))
+    }
+}

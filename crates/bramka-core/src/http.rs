@@ -67,9 +67,21 @@ fn same_origin_redirects() -> reqwest::redirect::Policy {
     })
 }
 
+/// The error with its causes (`… : tcp connect error: Connection refused`), without the URL.
 fn strip_url(e: &reqwest::Error) -> String {
-    // Operators may carry credentials in URLs; never print them.
     let mut s = e.to_string();
+    // reqwest's own text is only "error sending request for url (…)": the reason (refused, DNS,
+    // TLS, reset) is in the chain of sources.
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !s.contains(&text) {
+            s.push_str(": ");
+            s.push_str(&text);
+        }
+        source = cause.source();
+    }
+    // Operators may carry credentials in URLs; never print them.
     if let Some(u) = e.url() {
         s = s.replace(u.as_str(), "<url>");
     }
@@ -161,6 +173,9 @@ mod tests {
         let e = c.post("http://127.0.0.1:9/x").send().await.unwrap_err();
         let err = transport_error("test", &e);
         assert_eq!(err.certainty(), Certainty::NotSent, "{err}");
+        // The cause is shown, not only "error sending request".
+        assert!(err.to_string().to_lowercase().contains("connection refused"), "{err}");
+        assert!(!err.to_string().contains("127.0.0.1:9/x"), "the URL is never shown: {err}");
         assert_eq!(err.kind(), ErrorKind::Network);
     }
 }

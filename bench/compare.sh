@@ -5,7 +5,7 @@
 #   bench/compare.sh --quick    tiny sizes, under a minute after builds (CI)
 #   options: --concurrency N (default 16), --help
 #
-# 1. Segmentation: bench/corpus.txt through bramka_core::encoding::analyze and the npm packages
+# 1. Segmentation: bench/corpus.jsonl through bramka_core::encoding::analyze and the npm packages
 #    split-sms and sms-segments-calculator, messages/s, one thread.
 # 2. Sending: a fast mock of the SMSAPI, Infobip and Twilio send endpoints (bench/rust, axum on
 #    127.0.0.1) and N recipients through bramka's gateways and through the official Python SDKs
@@ -173,10 +173,10 @@ unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
 export NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost
 
 # --- 1. segmentation --------------------------------------------------------------------------
-say "== 1. segmentation (corpus: bench/corpus.txt, $SEG_ROUNDS alternating rounds of ${SEG_SECS}s per tool; the best round counts)"
+say "== 1. segmentation (corpus: bench/corpus.jsonl, $SEG_ROUNDS alternating rounds of ${SEG_SECS}s per tool; the best round counts)"
 for round in $(seq 1 "$SEG_ROUNDS"); do
-    run_json segmentation "round $round: bramka-core analyze" -- "$BENCH" seg "$HERE/corpus.txt" "$SEG_SECS"
-    run_json segmentation "round $round: npm packages" -- env NODE_PATH="$WORK/node/node_modules" node "$HERE/node/seg.js" "$HERE/corpus.txt" "$SEG_SECS"
+    run_json segmentation "round $round: bramka-core analyze" -- "$BENCH" seg "$HERE/corpus.jsonl" "$SEG_SECS"
+    run_json segmentation "round $round: npm packages" -- env NODE_PATH="$WORK/node/node_modules" node "$HERE/node/seg.js" "$HERE/corpus.jsonl" "$SEG_SECS"
 done
 
 # --- 2. sending ------------------------------------------------------------------------------

@@ -171,21 +171,7 @@ fn stable_by_bytes(bytes: &[u8], j: usize) -> bool {
     }
 }
 
-/// The `BLOCK` bytes at `i`, or the bytes left padded with spaces and how many are real.
-#[inline(always)]
-fn block_or_tail(bytes: &[u8], i: usize) -> ([u8; BLOCK], usize) {
-    match block_at(bytes, i) {
-        Some(block) => (*block, BLOCK),
-        None => {
-            let rest = &bytes[i..];
-            let mut padded = [b' '; BLOCK];
-            padded[..rest.len()].copy_from_slice(rest);
-            (padded, rest.len())
-        }
-    }
-}
-
-/// Per-byte classes for [`scan`], summed over runs of [`BLOCK`] bytes: septets the byte adds
+/// Per-byte classes for [`gsm7_word_septets`] (and the reference for [`gsm_bad`], [`gsm_check`]): septets the byte adds
 /// (bits 0..8, as [`gsm7::septets_of_byte`]), a lead byte of a character that may be GSM-7
 /// (bits 8..16: 0xC2, 0xC3, 0xCE, 0xE2, checked one by one), a byte that is not GSM-7 (from
 /// bit 16: ASCII GSM-7 lacks, other lead bytes, bytes that are never in UTF-8).
@@ -218,47 +204,82 @@ const GSM_CLASS: [u32; 256] = {
 const GSM_CHECK: u32 = 1 << 8;
 const GSM_BAD: u32 = 1 << 16;
 
-/// Scans `text` run by run with [`GSM_CLASS`]: for GSM-7 text one pass (septets, checking each
-/// multi-byte character that may be GSM-7); at the first character GSM-7 lacks, [`scan_ucs2`].
+/// A byte that rules a text out of GSM-7 (default tables): ASCII GSM-7 lacks, a lead byte other
+/// than 0xC2, 0xC3, 0xCE, 0xE2, or a byte never in UTF-8. Compares only, so loops vectorise.
+#[inline(always)]
+const fn gsm_bad(b: u8) -> bool {
+    (b < 0x20 && b != b'\n' && b != b'\r' && b != 0x0C)
+        || b == b'`'
+        || b == 0x7F
+        || (b >= 0xC0 && b != 0xC2 && b != 0xC3 && b != 0xCE && b != 0xE2)
+}
+
+/// A lead byte of a multi-byte character that may be GSM-7 (checked one by one).
+#[inline(always)]
+const fn gsm_check(b: u8) -> bool {
+    b == 0xC2 || b == 0xC3 || b == 0xCE || b == 0xE2
+}
+
+/// Bytes per run of the vectorised loops: byte-lane sums of at most 2 per byte stay below 256.
+const RUN: usize = 127;
+
+/// Scans `text` run by run: for GSM-7 text one vectorised pass (septets, and whether a byte rules
+/// GSM-7 out or starts a multi-byte character to check one by one); at the first run that rules
+/// it out, [`scan_ucs2`].
 #[inline]
 pub(crate) fn scan(text: &str) -> Scan {
     let bytes = text.as_bytes();
     let mut septets = 0;
-    for (n, run) in bytes.chunks(BLOCK).enumerate() {
-        let sum = run.iter().fold(0u32, |a, &b| a + GSM_CLASS[usize::from(b)]);
-        if sum >= GSM_BAD {
+    for (n, run) in bytes.chunks(RUN).enumerate() {
+        let (mut sum, mut bad, mut check) = (0u8, 0u8, 0u8);
+        for &b in run {
+            sum = sum.wrapping_add(gsm7::septets_of_byte(b));
+            bad |= u8::from(gsm_bad(b));
+            check |= u8::from(gsm_check(b));
+        }
+        if bad != 0 {
             return scan_ucs2(text);
         }
-        if sum >= GSM_CHECK {
+        if check != 0 {
             // Continuation bytes may be in the next run: `multibyte_cost` reads the text.
-            let base = n * BLOCK;
+            let base = n * RUN;
             let mut bad = false;
             each_marked(run, swar_lead, |j| bad |= gsm7::multibyte_cost(bytes, base + j).0 == 0);
             if bad {
                 return scan_ucs2(text);
             }
         }
-        septets += (sum & 0xFF) as usize;
+        septets += usize::from(sum);
     }
     // GSM-7 characters are all NFC-stable (none is a combining mark or a singleton).
     Scan { septets: Some(septets), utf16: None, maybe_not_nfc: false }
 }
 
-/// Scans text that is not GSM-7 (default tables): UTF-16 length and, from lead bytes of ranges
-/// that are not NFC-stable, whether NFC composition might change it.
+/// A byte from 0xCC up, except 0xD0 and 0xD1 (Cyrillic U+0400..=U+047F, all NFC-stable): the lead
+/// bytes [`scan_ucs2`] looks at.
+#[inline(always)]
+const fn nfc_candidate(b: u8) -> bool {
+    b >= 0xCC && b != 0xD0 && b != 0xD1
+}
+
+/// Scans text that is not GSM-7 (default tables): UTF-16 length (one vectorised pass in runs) and,
+/// from lead bytes of ranges that are not NFC-stable, whether NFC composition might change it.
 fn scan_ucs2(text: &str) -> Scan {
     let bytes = text.as_bytes();
     let mut utf16 = 0;
     let mut suspect = false;
-    let mut i = 0;
-    while i < bytes.len() {
-        let (block, real) = block_or_tail(bytes, i);
-        // Padding spaces count one unit each.
-        utf16 += utf16_block(&block) - (BLOCK - real);
-        if !suspect {
-            // A byte from 0xCC is a lead byte, so `i + j` is a character boundary.
-            each_marked(&block, swar_at_least_cc, |j| {
-                let j = i + j;
+    for (n, run) in bytes.chunks(RUN).enumerate() {
+        let (mut units, mut candidates) = (0u8, 0u8);
+        for &b in run {
+            units = units.wrapping_add(utf16_units(b));
+            candidates |= u8::from(nfc_candidate(b));
+        }
+        utf16 += usize::from(units);
+        if candidates != 0 && !suspect {
+            let base = n * RUN;
+            // A byte from 0xCC is a lead byte, so `base + j` is a character boundary.
+            each_marked(run, swar_at_least_cc, |j| {
+                let j = base + j;
                 // Emoji first: the most common suspect lead in UCS-2 SMS.
                 let emoji = bytes[j] == 0xF0 && matches!(bytes.get(j + 1..j + 3), Some(&[0x9F, 0x80..=0xAB]));
                 suspect |= !emoji
@@ -267,7 +288,6 @@ fn scan_ucs2(text: &str) -> Scan {
                     && text.get(j..).and_then(|t| t.chars().next()).is_some_and(|c| !nfc::trivially_nfc(c));
             });
         }
-        i += BLOCK;
     }
     Scan { septets: None, utf16: Some(utf16), maybe_not_nfc: suspect }
 }
@@ -383,6 +403,9 @@ mod tests {
             let g = GSM_CLASS[usize::from(b)];
             let gsm_lead = matches!(b, 0xC2 | 0xC3 | 0xCE | 0xE2);
             assert_eq!(g >= GSM_BAD, (b < 0x80 && gsm7::ascii_bad(b)) || (b >= 0xC0 && !gsm_lead), "{b:#x}");
+            assert_eq!(gsm_bad(b), g >= GSM_BAD, "{b:#x}");
+            assert_eq!(gsm_check(b), gsm_lead, "{b:#x}");
+            assert_eq!(nfc_candidate(b), b >= 0xCC && b != 0xD0 && b != 0xD1, "{b:#x}");
             if g < GSM_BAD {
                 assert_eq!(g & 0xFF, u32::from(gsm7::septets_of_byte(b)), "{b:#x}");
                 assert_eq!(g >= GSM_CHECK, gsm_lead, "{b:#x}");

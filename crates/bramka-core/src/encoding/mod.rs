@@ -62,7 +62,7 @@ mod shift;
 mod translit;
 
 pub use gsm7::is_gsm7;
-pub use policy::{ConcatRef, Policy, SplitMode, Transliteration};
+pub use policy::{ConcatRef, EmojiText, Policy, SplitMode, Transliteration};
 pub use shift::{NationalLanguage, ShiftTables};
 pub use translit::Replacement;
 
@@ -496,7 +496,8 @@ pub fn analyze(text: &str, policy: &Policy) -> Analysis {
         Transliteration::Keep => None,
         Transliteration::Gsm7Safe if scanned.septets.is_some() => None,
         Transliteration::Ascii if scanned.septets.is_some() && text.is_ascii() => None,
-        mode => translit::transliterate(&text, mode, policy.language),
+        Transliteration::NoDiacritics if text.is_ascii() => None,
+        mode => translit::transliterate(&text, mode, policy.language, policy.emoji),
     };
     let mut replacements = Vec::new();
     let mut blocked = None;
@@ -505,13 +506,15 @@ pub fn analyze(text: &str, policy: &Policy) -> Analysis {
         Some((candidate, replaced)) => {
             let candidate_scan = scan::scan(&candidate);
             match choose_gsm7(&candidate, &candidate_scan, policy) {
-                Some(choice) => {
+                choice if choice.is_some() || policy.transliteration == Transliteration::NoDiacritics => {
+                    // Applied whatever the encoding for NoDiacritics, only when it gives GSM-7
+                    // for the others.
                     scanned = candidate_scan;
                     text = Cow::Owned(candidate);
                     replacements = replaced;
-                    Some(choice)
+                    choice
                 }
-                None => {
+                _ => {
                     // All or nothing: the text stays as it was; report what blocked GSM-7.
                     blocked = Some(ucs2_chars(&candidate, policy.language));
                     None

@@ -4,27 +4,65 @@ use std::borrow::Cow;
 
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
-/// Characters that are NFC_Quick_Check=Yes with canonical combining class 0, so any sequence of
-/// them is already NFC and none composes with its neighbour. Verified against
-/// `unicode-normalization` for every code point in the ranges by the test below.
+/// Ranges of characters that are NFC_Quick_Check=Yes with canonical combining class 0, so any
+/// sequence of them is already NFC and none composes with its neighbour. Verified against
+/// `unicode-normalization` for every code point by the tests below.
+const TRIVIAL: &[(u32, u32)] = &[
+    (0, 0x2FF), // Latin, Latin-1, Latin Extended-A/B, IPA, spacing modifiers
+    (0x370, 0x373), // Greek (not the singletons)
+    (0x375, 0x37D),
+    (0x37F, 0x386),
+    (0x388, 0x3FF),
+    (0x400, 0x482), // Cyrillic letters (not the combining 0x483..=0x489)
+    (0x48A, 0x52F),
+    (0x620, 0x64A), // Arabic letters (not the harakat)
+    (0x671, 0x6D3),
+    (0x904, 0x939), // Devanagari (not nukta, virama, stress signs, 0x958..=0x95F)
+    (0x93D, 0x94C),
+    (0x94E, 0x950),
+    (0x955, 0x957),
+    (0x960, 0x97F),
+    (0x200B, 0x2027), // general punctuation (not the space singletons)
+    (0x2030, 0x205E),
+    (0x20A0, 0x20C0), // currency symbols
+    (0x20E3, 0x20E3), // combining enclosing keycap (class 0)
+    (0x2190, 0x2328), // arrows, symbols, dingbats (not the angle brackets, U+2ADC)
+    (0x232B, 0x2ADB),
+    (0x2ADD, 0x2BFF),
+    (0x3041, 0x3096), // kana (not the combining voiced marks)
+    (0x309B, 0x30FF),
+    (0x4E00, 0x9FFF), // CJK unified ideographs
+    (0xAC00, 0xD7A3), // Hangul syllables
+    (0xFE00, 0xFE0F), // variation selectors
+    (0x1F000, 0x1FAFF), // emoji and pictographs
+    (0xE0020, 0xE007F), // tags (subdivision flags)
+];
+
+/// [`TRIVIAL`] for the BMP as a bitmap (one bit per code point, 8 KiB), built at compile time.
+static BMP: [u64; 1024] = {
+    let mut t = [0u64; 1024];
+    let mut r = 0;
+    while r < TRIVIAL.len() {
+        let (first, last) = TRIVIAL[r];
+        let mut u = first;
+        while u <= last && u < 0x10000 {
+            t[(u >> 6) as usize] |= 1 << (u & 63);
+            u += 1;
+        }
+        r += 1;
+    }
+    t
+};
+
+/// Whether `c` is in [`TRIVIAL`]: one bit lookup in the BMP.
 #[inline]
 pub(crate) fn trivially_nfc(c: char) -> bool {
-    matches!(c as u32,
-        0..=0x2FF                // Latin, Latin-1, Latin Extended-A/B, IPA, spacing modifiers
-        | 0x370..=0x373 | 0x375..=0x37D | 0x37F..=0x386 | 0x388..=0x3FF // Greek (not the singletons)
-        | 0x400..=0x482 | 0x48A..=0x52F // Cyrillic letters (not the combining 0x483..=0x489)
-        | 0x620..=0x64A | 0x671..=0x6D3 // Arabic letters (not the harakat)
-        | 0x904..=0x939 | 0x93D..=0x94C | 0x94E..=0x950 | 0x955..=0x957 | 0x960..=0x97F // Devanagari (not nukta, virama, stress signs, 0x958..=0x95F)
-        | 0x200B..=0x2027 | 0x2030..=0x205E // general punctuation (not the space singletons)
-        | 0x20A0..=0x20C0        // currency symbols
-        | 0x20E3                 // combining enclosing keycap (class 0)
-        | 0x2190..=0x2328 | 0x232B..=0x2ADB | 0x2ADD..=0x2BFF // arrows, symbols, dingbats (not the angle brackets, U+2ADC)
-        | 0x3041..=0x3096 | 0x309B..=0x30FF // kana (not the combining voiced marks)
-        | 0x4E00..=0x9FFF        // CJK unified ideographs
-        | 0xAC00..=0xD7A3        // Hangul syllables
-        | 0xFE00..=0xFE0F        // variation selectors
-        | 0x1F000..=0x1FAFF      // emoji and pictographs
-        | 0xE0020..=0xE007F) // tags (subdivision flags)
+    let u = c as u32;
+    if u < 0x10000 {
+        BMP[(u >> 6) as usize] >> (u & 63) & 1 != 0
+    } else {
+        matches!(u, 0x1F000..=0x1FAFF | 0xE0020..=0xE007F)
+    }
 }
 
 /// `text` in Unicode Normalization Form C, borrowed when it already is.
@@ -92,6 +130,15 @@ fn runs(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bitmap_matches_ranges() {
+        for u in 0..=0x10FFFFu32 {
+            let Some(c) = char::from_u32(u) else { continue };
+            let want = TRIVIAL.iter().any(|&(a, b)| a <= u && u <= b);
+            assert_eq!(trivially_nfc(c), want, "U+{u:04X}");
+        }
+    }
 
     #[test]
     fn trivially_nfc_ranges_are_right() {

@@ -157,13 +157,15 @@ fn each_marked(bytes: &[u8], mask: impl Fn(&[u8]) -> u64, mut f: impl FnMut(usiz
 }
 
 /// Common NFC-stable characters recognised from their bytes without decoding: Greek
-/// U+0380..=U+03BF except U+0387, emoji U+1F000..=U+1FAFF, typographic punctuation U+2010..=U+2027 and U+2030..=U+205E, currency
-/// signs U+20A0..=U+20BF (all inside `trivially_nfc`).
+/// U+0380..=U+03BF except U+0387, emoji U+1F000..=U+1FAFF, zero-width joiners and typographic
+/// punctuation U+200B..=U+2027 and U+2030..=U+205E, currency signs U+20A0..=U+20BF, variation
+/// selectors U+FE00..=U+FE0F (all inside `trivially_nfc`).
 #[inline(always)]
 fn stable_by_bytes(bytes: &[u8], j: usize) -> bool {
     match (bytes[j], bytes.get(j + 1), bytes.get(j + 2)) {
         (0xF0, Some(0x9F), Some(&b)) => (0x80..=0xAB).contains(&b),
-        (0xE2, Some(0x80), Some(&b)) => (0x90..=0xA7).contains(&b) || b >= 0xB0,
+        (0xE2, Some(0x80), Some(&b)) => (0x8B..=0xA7).contains(&b) || b >= 0xB0,
+        (0xEF, Some(0xB8), Some(&b)) => b <= 0x8F,
         (0xE2, Some(0x81), Some(&b)) => b <= 0x9E,
         (0xE2, Some(0x82), Some(&b)) => b >= 0xA0,
         (0xCE, Some(&b), _) => b != 0x87,

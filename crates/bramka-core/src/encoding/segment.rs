@@ -274,6 +274,7 @@ enum Cluster {
 /// a cluster reaching beyond them is longer than `cap` units, so a part end costs `O(cap)`
 /// whatever the cluster's length (a cluster of a million combining marks included). `Unknown`
 /// when a rule needs context beyond the window (the parity of a long run of regional indicators).
+/// Most clusters are short: a window of [`NEAR`] characters is tried first.
 fn cluster_at(text: &str, at: usize, cap: usize) -> Cluster {
     let (Some(prev), Some(next)) = (text[..at].chars().next_back(), text[at..].chars().next()) else {
         return Cluster::Boundary;
@@ -281,27 +282,40 @@ fn cluster_at(text: &str, at: usize, cap: usize) -> Cluster {
     if plain(prev) && plain(next) && !(prev == '\r' && next == '\n') {
         return Cluster::Boundary; // UAX #29 GB999: a boundary between two characters of category Any/Control.
     }
-    let lo = text[..at].char_indices().rev().nth(cap).map_or(0, |(i, _)| i);
-    let hi = text[at..].char_indices().nth(cap + 1).map_or(text.len(), |(i, _)| at + i);
+    if NEAR < cap + 1
+        && let Some(found) = cluster_in_window(text, at, cap, NEAR)
+    {
+        return found;
+    }
+    cluster_in_window(text, at, cap, cap + 1).unwrap_or(Cluster::Unknown)
+}
+
+/// Characters either side of a part end looked at first by [`cluster_at`].
+const NEAR: usize = 12;
+
+/// [`cluster_at`] with a window of `chars` characters either side of `at`; `None` when the window
+/// is too small to decide.
+fn cluster_in_window(text: &str, at: usize, cap: usize, chars: usize) -> Option<Cluster> {
+    let full = chars > cap; // a cluster reaching beyond `cap + 1` characters is too long
+    let lo = text[..at].char_indices().rev().nth(chars - 1).map_or(0, |(i, _)| i);
+    let hi = text[at..].char_indices().nth(chars).map_or(text.len(), |(i, _)| at + i);
     let window = &text[lo..hi];
     let mut cursor = GraphemeCursor::new(at, text.len(), true);
-    match cursor.is_boundary(window, lo) {
-        Ok(true) => return Cluster::Boundary,
-        Ok(false) => {}
-        Err(_) => return Cluster::Unknown,
+    if cursor.is_boundary(window, lo).ok()? {
+        return Some(Cluster::Boundary);
     }
     let start = match cursor.prev_boundary(window, lo) {
         Ok(start) => start.unwrap_or(0),
-        Err(GraphemeIncomplete::PrevChunk) => return Cluster::TooLong,
-        Err(_) => return Cluster::Unknown,
+        Err(GraphemeIncomplete::PrevChunk) if full => return Some(Cluster::TooLong),
+        Err(_) => return None,
     };
     let mut cursor = GraphemeCursor::new(at, text.len(), true);
     let end = match cursor.next_boundary(window, lo) {
         Ok(end) => end.unwrap_or(text.len()),
-        Err(GraphemeIncomplete::NextChunk) => return Cluster::TooLong,
-        Err(_) => return Cluster::Unknown,
+        Err(GraphemeIncomplete::NextChunk) if full => return Some(Cluster::TooLong),
+        Err(_) => return None,
     };
-    if utf16_len(&text[start..end]) <= cap { Cluster::StartsAt(start) } else { Cluster::TooLong }
+    Some(if utf16_len(&text[start..end]) <= cap { Cluster::StartsAt(start) } else { Cluster::TooLong })
 }
 
 /// Characters whose grapheme break property is Other ("Any") or Control/CR/LF, and that are

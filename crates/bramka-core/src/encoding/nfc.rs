@@ -58,11 +58,13 @@ static BMP: [u64; 1024] = {
 #[inline]
 pub(crate) fn trivially_nfc(c: char) -> bool {
     let u = c as u32;
-    if u < 0x10000 {
-        BMP[(u >> 6) as usize] >> (u & 63) & 1 != 0
-    } else {
-        matches!(u, 0x1F000..=0x1FAFF | 0xE0020..=0xE007F)
-    }
+    if u < 0x10000 { trivially_nfc_bmp(u) } else { matches!(u, 0x1F000..=0x1FAFF | 0xE0020..=0xE007F) }
+}
+
+/// [`trivially_nfc`] for a BMP code point `u` (below 0x10000).
+#[inline(always)]
+pub(crate) fn trivially_nfc_bmp(u: u32) -> bool {
+    BMP[(u >> 6) as usize & 1023] >> (u & 63) & 1 != 0
 }
 
 /// `text` in Unicode Normalization Form C, borrowed when it already is.

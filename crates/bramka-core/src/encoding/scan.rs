@@ -56,16 +56,6 @@ pub(crate) const fn utf16_units(b: u8) -> u8 {
     ((b as i8) >= -64) as u8 + (b >= 0xF0) as u8
 }
 
-/// A UTF-8 lead byte of a 64-code-point (2-byte) or 4096-code-point (3-byte) range that is not
-/// entirely NFC-stable: U+0300..=U+037F (combining marks), U+0380..=U+03BF (U+0387), U+0480..=U+04BF
-/// (combining Cyrillic), U+0500 up to U+3FFF, U+A000..=U+AFFF, U+D000..=U+DFFF, U+F000 and up
-/// (4-byte characters, emoji included, are checked one by one). The test
-/// `safe_leads_are_nfc_stable` checks the ranges left out.
-#[inline(always)]
-pub(crate) const fn suspect_lead(b: u8) -> bool {
-    matches!(b, 0xCC..=0xCE | 0xD2 | 0xD4..=0xE3 | 0xEA | 0xED | 0xEF..=0xFF)
-}
-
 const HIGH: u64 = 0x8080_8080_8080_8080;
 
 /// The first 8 `bytes` as a little-endian word.
@@ -153,23 +143,6 @@ fn each_marked(bytes: &[u8], mask: impl Fn(&[u8]) -> u64, mut f: impl FnMut(usiz
         let mut padded = [b' '; 8];
         padded[..rest.len()].copy_from_slice(rest);
         visit(mask(&padded), base);
-    }
-}
-
-/// Common NFC-stable characters recognised from their bytes without decoding: Greek
-/// U+0380..=U+03BF except U+0387, emoji U+1F000..=U+1FAFF, zero-width joiners and typographic
-/// punctuation U+200B..=U+2027 and U+2030..=U+205E, currency signs U+20A0..=U+20BF, variation
-/// selectors U+FE00..=U+FE0F (all inside `trivially_nfc`).
-#[inline(always)]
-fn stable_by_bytes(bytes: &[u8], j: usize) -> bool {
-    match (bytes[j], bytes.get(j + 1), bytes.get(j + 2)) {
-        (0xF0, Some(0x9F), Some(&b)) => (0x80..=0xAB).contains(&b),
-        (0xE2, Some(0x80), Some(&b)) => (0x8B..=0xA7).contains(&b) || b >= 0xB0,
-        (0xEF, Some(0xB8), Some(&b)) => b <= 0x8F,
-        (0xE2, Some(0x81), Some(&b)) => b <= 0x9E,
-        (0xE2, Some(0x82), Some(&b)) => b >= 0xA0,
-        (0xCE, Some(&b), _) => b != 0x87,
-        _ => false,
     }
 }
 
@@ -264,6 +237,24 @@ const fn nfc_candidate(b: u8) -> bool {
     b >= 0xCC && b != 0xD0 && b != 0xD1
 }
 
+/// Whether the character starting at byte `j` (a lead byte from 0xCC) may change in NFC: BMP
+/// characters by one bit of the trivially-NFC bitmap, the code point assembled from the bytes;
+/// emoji from their bytes; other 4-byte characters decoded.
+#[inline(always)]
+fn may_change_in_nfc(text: &str, j: usize) -> bool {
+    let bytes = text.as_bytes();
+    let lead = u32::from(bytes[j]);
+    let cont = |k: usize| u32::from(bytes.get(j + k).copied().unwrap_or(0) & 0x3F);
+    let cp = match lead {
+        0xC0..=0xDF => ((lead & 0x1F) << 6) | cont(1),
+        0xE0..=0xEF => ((lead & 0x0F) << 12) | (cont(1) << 6) | cont(2),
+        // Emoji first: the most common 4-byte characters in SMS.
+        _ if matches!(bytes.get(j..j + 3), Some(&[0xF0, 0x9F, 0x80..=0xAB])) => return false,
+        _ => return text.get(j..).and_then(|t| t.chars().next()).is_some_and(|c| !nfc::trivially_nfc(c)),
+    };
+    !nfc::trivially_nfc_bmp(cp)
+}
+
 /// Scans text that is not GSM-7 (default tables): UTF-16 length (one vectorised pass in runs) and,
 /// from lead bytes of ranges that are not NFC-stable, whether NFC composition might change it.
 fn scan_ucs2(text: &str) -> Scan {
@@ -280,15 +271,7 @@ fn scan_ucs2(text: &str) -> Scan {
         if candidates != 0 && !suspect {
             let base = n * RUN;
             // A byte from 0xCC is a lead byte, so `base + j` is a character boundary.
-            each_marked(run, swar_at_least_cc, |j| {
-                let j = base + j;
-                // Emoji first: the most common suspect lead in UCS-2 SMS.
-                let emoji = bytes[j] == 0xF0 && matches!(bytes.get(j + 1..j + 3), Some(&[0x9F, 0x80..=0xAB]));
-                suspect |= !emoji
-                    && suspect_lead(bytes[j])
-                    && !stable_by_bytes(bytes, j)
-                    && text.get(j..).and_then(|t| t.chars().next()).is_some_and(|c| !nfc::trivially_nfc(c));
-            });
+            each_marked(run, swar_at_least_cc, |j| suspect |= may_change_in_nfc(text, base + j));
         }
     }
     Scan { septets: None, utf16: Some(utf16), maybe_not_nfc: suspect }
@@ -298,37 +281,17 @@ fn scan_ucs2(text: &str) -> Scan {
 mod tests {
     use super::*;
 
+    /// From the bytes, exactly the characters that are not trivially NFC (every code point).
     #[test]
-    fn safe_leads_are_nfc_stable() {
-        for u in 0x80..0x10000u32 {
+    fn may_change_in_nfc_matches_trivially_nfc() {
+        for u in 0xC0..=0x10FFFFu32 {
             let Some(c) = char::from_u32(u) else { continue };
             let mut buf = [0u8; 4];
-            let lead = c.encode_utf8(&mut buf).as_bytes()[0];
-            if !suspect_lead(lead) {
-                assert!(nfc::trivially_nfc(c) || !is_assigned_unsafe(c), "U+{u:04X}");
+            let s = format!("{}a", c.encode_utf8(&mut buf));
+            if s.as_bytes()[0] >= 0xCC {
+                assert_eq!(may_change_in_nfc(&s, 0), !nfc::trivially_nfc(c), "U+{u:04X}");
             }
         }
-    }
-
-    /// Whether `c` could make a text non-NFC (QC not Yes, or a non-zero combining class).
-    fn is_assigned_unsafe(c: char) -> bool {
-        use unicode_normalization::{IsNormalized, is_nfc_quick};
-        let mut buf = [0u8; 4];
-        is_nfc_quick(c.encode_utf8(&mut buf).chars()) != IsNormalized::Yes
-            || unicode_normalization::char::canonical_combining_class(c) != 0
-    }
-
-    #[test]
-    fn stable_by_bytes_is_right() {
-        for u in 0x80..=0x10FFFFu32 {
-            let Some(c) = char::from_u32(u) else { continue };
-            let mut buf = [0u8; 4];
-            if stable_by_bytes(c.encode_utf8(&mut buf).as_bytes(), 0) {
-                assert!(nfc::trivially_nfc(c), "U+{u:04X}");
-            }
-        }
-        assert!(stable_by_bytes("😀".as_bytes(), 0) && stable_by_bytes("“".as_bytes(), 0));
-        assert!(stable_by_bytes("€".as_bytes(), 0));
     }
 
     #[test]

@@ -34,7 +34,7 @@ const TRIVIAL: &[(u32, u32)] = &[
     (0x4E00, 0x9FFF), // CJK unified ideographs
     (0xAC00, 0xD7A3), // Hangul syllables
     (0xFE00, 0xFE0F), // variation selectors
-    (0x1F000, 0x1FAFF), // emoji and pictographs
+    (0x1F000, 0x1FFFF), // emoji, pictographs, legacy computing symbols
     (0xE0020, 0xE007F), // tags (subdivision flags)
 ];
 
@@ -58,7 +58,7 @@ static BMP: [u64; 1024] = {
 #[inline]
 pub(crate) fn trivially_nfc(c: char) -> bool {
     let u = c as u32;
-    if u < 0x10000 { trivially_nfc_bmp(u) } else { matches!(u, 0x1F000..=0x1FAFF | 0xE0020..=0xE007F) }
+    if u < 0x10000 { trivially_nfc_bmp(u) } else { matches!(u, 0x1F000..=0x1FFFF | 0xE0020..=0xE007F) }
 }
 
 /// [`trivially_nfc`] for a BMP code point `u` (below 0x10000).

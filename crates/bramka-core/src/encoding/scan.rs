@@ -230,11 +230,12 @@ pub(crate) fn scan(text: &str) -> Scan {
     Scan { septets: Some(septets), utf16: None, maybe_not_nfc: false }
 }
 
-/// A byte from 0xCC up, except 0xD0 and 0xD1 (Cyrillic U+0400..=U+047F, all NFC-stable): the lead
-/// bytes [`scan_ucs2`] looks at.
+/// A byte from 0xCC up, except 0xD0 and 0xD1 (Cyrillic U+0400..=U+047F, all NFC-stable) and 0xF0
+/// (looked at in pairs: only U+1F000..=U+1FFFF, lead 0xF0 then 0x9F, is skipped): the lead bytes
+/// [`scan_ucs2`] looks at one by one.
 #[inline(always)]
 const fn nfc_candidate(b: u8) -> bool {
-    b >= 0xCC && b != 0xD0 && b != 0xD1
+    b >= 0xCC && b != 0xD0 && b != 0xD1 && b != 0xF0
 }
 
 /// Whether the character starting at byte `j` (a lead byte from 0xCC) may change in NFC: BMP
@@ -249,7 +250,7 @@ fn may_change_in_nfc(text: &str, j: usize) -> bool {
         0xC0..=0xDF => ((lead & 0x1F) << 6) | cont(1),
         0xE0..=0xEF => ((lead & 0x0F) << 12) | (cont(1) << 6) | cont(2),
         // Emoji first: the most common 4-byte characters in SMS.
-        _ if matches!(bytes.get(j..j + 3), Some(&[0xF0, 0x9F, 0x80..=0xAB])) => return false,
+        _ if bytes.get(j..j + 2) == Some(&[0xF0, 0x9F]) => return false,
         _ => return text.get(j..).and_then(|t| t.chars().next()).is_some_and(|c| !nfc::trivially_nfc(c)),
     };
     !nfc::trivially_nfc_bmp(cp)
@@ -268,10 +269,24 @@ fn scan_ucs2(text: &str) -> Scan {
             candidates |= u8::from(nfc_candidate(b));
         }
         utf16 += usize::from(units);
-        if candidates != 0 && !suspect {
-            let base = n * RUN;
+        if suspect {
+            continue;
+        }
+        let base = n * RUN;
+        if candidates != 0 {
             // A byte from 0xCC is a lead byte, so `base + j` is a character boundary.
             each_marked(run, swar_at_least_cc, |j| suspect |= may_change_in_nfc(text, base + j));
+        }
+        // 4-byte characters outside U+1F000..=U+1FFFF (emoji and pictographs, all trivially NFC):
+        // lead 0xF0 not followed by 0x9F (checked in pairs that may cross into the next run).
+        let pairs = &bytes[base..(base + run.len() + 1).min(bytes.len())];
+        let other = pairs.windows(2).fold(0u8, |a, w| a | u8::from(w[0] == 0xF0 && w[1] != 0x9F));
+        if other != 0 {
+            for (j, w) in pairs.windows(2).enumerate() {
+                if w[0] == 0xF0 && w[1] != 0x9F {
+                    suspect |= may_change_in_nfc(text, base + j);
+                }
+            }
         }
     }
     Scan { septets: None, utf16: Some(utf16), maybe_not_nfc: suspect }
@@ -370,7 +385,7 @@ mod tests {
             assert_eq!(g >= GSM_BAD, (b < 0x80 && gsm7::ascii_bad(b)) || (b >= 0xC0 && !gsm_lead), "{b:#x}");
             assert_eq!(gsm_bad(b), g >= GSM_BAD, "{b:#x}");
             assert_eq!(gsm_check(b), gsm_lead, "{b:#x}");
-            assert_eq!(nfc_candidate(b), b >= 0xCC && b != 0xD0 && b != 0xD1, "{b:#x}");
+            assert_eq!(nfc_candidate(b), b >= 0xCC && b != 0xD0 && b != 0xD1 && b != 0xF0, "{b:#x}");
             if g < GSM_BAD {
                 assert_eq!(g & 0xFF, u32::from(gsm7::septets_of_byte(b)), "{b:#x}");
                 assert_eq!(g >= GSM_CHECK, gsm_lead, "{b:#x}");
@@ -388,6 +403,13 @@ mod tests {
         assert_eq!((s.septets, s.utf16, s.maybe_not_nfc), (None, Some(5), true));
         assert!(!scan("ł😀 “x” €").maybe_not_nfc);
         assert!(scan("ł\u{2126}").maybe_not_nfc);
+        // A 4-byte character NFC changes (U+1D15E, a composition exclusion) at every offset
+        // around the run boundary, its lead byte 0xF0 checked in pairs.
+        for k in 120..130 {
+            let s = format!("ł{}\u{1D15E}", "a".repeat(k));
+            assert!(scan(&s).maybe_not_nfc, "{k}");
+            assert!(!scan(&format!("ł{}😀", "a".repeat(k))).maybe_not_nfc, "{k}");
+        }
         assert_eq!(scan("^~|[]\\{}\u{c}").septets, Some(18));
         assert_eq!(scan("").septets, Some(0));
     }

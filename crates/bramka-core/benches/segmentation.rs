@@ -31,16 +31,8 @@ fn main() {
 
 const CORPUS: &str = include_str!("../tests/fixtures/corpus.jsonl");
 
-const CATEGORIES: &[&str] = &[
-    "common",
-    "random_unicode",
-    "scripts",
-    "flags_zwj",
-    "smart_punct",
-    "boundary",
-    "seven_parts",
-    "crlf",
-];
+const CATEGORIES: &[&str] =
+    &["common", "random_unicode", "scripts", "flags_zwj", "smart_punct", "boundary", "seven_parts", "crlf"];
 
 /// The messages of one corpus category.
 fn messages(category: &str) -> Vec<String> {
@@ -161,7 +153,9 @@ fn repeat_to(unit: &str, n: usize) -> String {
 
 fn growth(bencher: Bencher, text: String) {
     let policy = Policy::default().with_max_parts(255);
-    bencher.counter(BytesCount::new(text.len())).bench(|| encoding::analyze(black_box(&text), &policy).segments());
+    bencher
+        .counter(BytesCount::new(text.len()))
+        .bench(|| encoding::analyze(black_box(&text), &policy).segments());
 }
 
 /// One grapheme cluster of N bytes: a letter and combining marks (quadratic before the window).

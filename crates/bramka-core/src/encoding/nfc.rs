@@ -8,7 +8,7 @@ use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 /// sequence of them is already NFC and none composes with its neighbour. Verified against
 /// `unicode-normalization` for every code point by the tests below.
 const TRIVIAL: &[(u32, u32)] = &[
-    (0, 0x2FF), // Latin, Latin-1, Latin Extended-A/B, IPA, spacing modifiers
+    (0, 0x2FF),     // Latin, Latin-1, Latin Extended-A/B, IPA, spacing modifiers
     (0x370, 0x373), // Greek (not the singletons)
     (0x375, 0x37D),
     (0x37F, 0x386),
@@ -31,9 +31,9 @@ const TRIVIAL: &[(u32, u32)] = &[
     (0x2ADD, 0x2BFF),
     (0x3041, 0x3096), // kana (not the combining voiced marks)
     (0x309B, 0x30FF),
-    (0x4E00, 0x9FFF), // CJK unified ideographs
-    (0xAC00, 0xD7A3), // Hangul syllables
-    (0xFE00, 0xFE0F), // variation selectors
+    (0x4E00, 0x9FFF),   // CJK unified ideographs
+    (0xAC00, 0xD7A3),   // Hangul syllables
+    (0xFE00, 0xFE0F),   // variation selectors
     (0x1F000, 0x1FFFF), // emoji, pictographs, legacy computing symbols
     (0xE0020, 0xE007F), // tags (subdivision flags)
 ];
@@ -158,9 +158,10 @@ mod tests {
     #[test]
     fn run_by_run_equals_whole_text() {
         let pool = [
-            "a", "e", "é", " ", "\u{301}", "\u{323}", "\u{308}", "\u{2126}", "\u{1100}", "\u{1161}", "\u{11A8}", "가",
-            "\u{0915}", "\u{093C}", "\u{094D}", "\u{09C7}", "\u{09BE}", "ł", "😀", "\u{200D}", "\u{FE0F}", "\u{0958}",
-            "Å", "\u{212B}", "\u{0627}", "\u{0653}", "\u{1E0A}", "\u{0F73}", "\u{0345}",
+            "a", "e", "é", " ", "\u{301}", "\u{323}", "\u{308}", "\u{2126}", "\u{1100}", "\u{1161}",
+            "\u{11A8}", "가", "\u{0915}", "\u{093C}", "\u{094D}", "\u{09C7}", "\u{09BE}", "ł", "😀",
+            "\u{200D}", "\u{FE0F}", "\u{0958}", "Å", "\u{212B}", "\u{0627}", "\u{0653}", "\u{1E0A}",
+            "\u{0F73}", "\u{0345}",
         ];
         let mut rng = fastrand::Rng::with_seed(17);
         for _ in 0..50_000 {

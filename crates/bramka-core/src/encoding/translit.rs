@@ -272,7 +272,9 @@ fn emoji_name(c: char) -> Cow<'static, str> {
         return Cow::Borrowed(deunicode::deunicode_char(c).unwrap_or(""));
     }
     match deunicode::deunicode_char(c).map(str::trim) {
-        Some(name) if !name.is_empty() && name.is_ascii() => Cow::Owned(format!(":{}:", name.replace(' ', "_"))),
+        Some(name) if !name.is_empty() && name.is_ascii() => {
+            Cow::Owned(format!(":{}:", name.replace(' ', "_")))
+        }
         _ => Cow::Borrowed(""),
     }
 }

@@ -114,7 +114,8 @@ pub fn run(corpus: &str, min_secs: &str) -> Result<String, String> {
         // Alternating slices, the best of each: load from other processes hits both alike.
         let (mut ours_rate, mut floor_rate) = (0f64, 0f64);
         for _ in 0..SLICES {
-            ours_rate = ours_rate.max(time(texts, min_secs / SLICES as f64, |m| analyze(m, &policy).segments()));
+            ours_rate =
+                ours_rate.max(time(texts, min_secs / SLICES as f64, |m| analyze(m, &policy).segments()));
             floor_rate = floor_rate.max(time(texts, min_secs / SLICES as f64, |m| {
                 let (chars, ascii) = floor(m);
                 chars + usize::from(ascii)
@@ -136,7 +137,10 @@ pub fn run(corpus: &str, min_secs: &str) -> Result<String, String> {
                 "allocs_per_message_with_parts": allocs_parts,
             }),
         );
-        floors.insert(cat.name.clone(), serde_json::json!({ "messages": texts.len(), "msgs_per_sec": floor_rate }));
+        floors.insert(
+            cat.name.clone(),
+            serde_json::json!({ "messages": texts.len(), "msgs_per_sec": floor_rate }),
+        );
     }
     // Whole corpus: every message once, at each category's rate.
     let line = |tool: &str, secs: f64, cats: serde_json::Map<String, serde_json::Value>| {

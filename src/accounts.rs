@@ -25,7 +25,7 @@ use std::fmt;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use bramka_core::encoding::{Policy, Transliteration};
+use bramka_core::encoding::{EmojiText, Policy, Transliteration};
 use bramka_core::{
     Capability, Certainty, Dsn, Error, ErrorKind, Gateway, Message, PhoneNumber, Secret, SendReport,
 };
@@ -48,9 +48,15 @@ pub struct AccountPolicy {
     /// Country code given to numbers of 9 digits or fewer (`"48"`).
     #[serde(default)]
     pub default_prefix: Option<String>,
-    /// Keep diacritics (UCS-2 when needed); when false, GSM-7-safe transliteration.
+    /// Keep diacritics (UCS-2 when needed). When false, the sent text has no letter with a
+    /// diacritic and no emoji: letters are folded to their base (`ä` -> `a`, `ß` -> `ss`) and emoji
+    /// removed or named as [`emoji`](Self::emoji) says
+    /// ([`Transliteration::NoDiacritics`]; every change is in the message's analysis).
     #[serde(default = "yes")]
     pub allow_diacritics: bool,
+    /// With `allow_diacritics` off: emoji removed (default) or written as `:name:`.
+    #[serde(default)]
+    pub emoji: EmojiText,
     /// Shorten links: by the operator where it can, else by the configured [`LinkShortener`].
     #[serde(default)]
     pub shorten_links: bool,
@@ -75,6 +81,7 @@ impl Default for AccountPolicy {
             senders: Vec::new(),
             default_prefix: None,
             allow_diacritics: true,
+            emoji: EmojiText::Remove,
             shorten_links: false,
             max_parts: 7,
             active: true,
@@ -484,11 +491,16 @@ impl Accounts {
             }
         }
         let translit =
-            if policy.allow_diacritics { Transliteration::Keep } else { Transliteration::Gsm7Safe };
+            if policy.allow_diacritics { Transliteration::Keep } else { Transliteration::NoDiacritics };
         let mut b = Message::builder()
             .to(out.to)
             .text(text)
-            .policy(Policy::default().with_max_parts(policy.max_parts).with_transliteration(translit))
+            .policy(
+                Policy::default()
+                    .with_max_parts(policy.max_parts)
+                    .with_transliteration(translit)
+                    .with_emoji(policy.emoji),
+            )
             .shorten_links(operator_shortens);
         if let Some(p) = &policy.default_prefix {
             b = b.default_prefix(p);
@@ -609,6 +621,8 @@ struct FileAccount {
     #[serde(default = "yes")]
     allow_diacritics: bool,
     #[serde(default)]
+    emoji: EmojiText,
+    #[serde(default)]
     shorten_links: bool,
     #[serde(default = "seven")]
     max_parts: u8,
@@ -623,6 +637,7 @@ impl FileAccount {
             senders: p.senders,
             default_prefix: p.default_prefix,
             allow_diacritics: p.allow_diacritics,
+            emoji: p.emoji,
             shorten_links: p.shorten_links,
             max_parts: p.max_parts,
             active: p.active,
@@ -634,6 +649,7 @@ impl FileAccount {
             senders: self.senders.clone(),
             default_prefix: self.default_prefix.clone(),
             allow_diacritics: self.allow_diacritics,
+            emoji: self.emoji,
             shorten_links: self.shorten_links,
             max_parts: self.max_parts,
             active: self.active,

@@ -58,6 +58,28 @@ async fn policy_is_applied_before_sending() {
     assert!(e.to_string().contains("3"), "{e}");
 }
 
+/// Seed 001: "allow diacritics" off covers letters such as ę, ż, ä, ü, ß and emoticons: none
+/// reaches the operator, every change is in the analysis, and emoji can be named instead.
+#[tokio::test]
+async fn diacritics_off_folds_letters_and_removes_emoji() {
+    let mock = MockGateway::new();
+    let mut accounts = registry(&mock);
+    accounts.add(shop()).unwrap();
+    accounts.send("shop", Outgoing::new("600100200", "Dzięki 😀 Müller, Straße, café")).await.unwrap();
+    let m = &mock.sent()[0];
+    assert_eq!(m.text(), "Dzieki  Muller, Strasse, cafe");
+    assert_eq!(m.analysis().encoding(), Encoding::Gsm7);
+    let from: Vec<char> = m.analysis().replacements().iter().map(|r| r.from).collect();
+    assert_eq!(from, ['ę', '😀', 'ü', 'ß', 'é']);
+
+    let mut named = shop();
+    named.policy.emoji = bramka::encoding::EmojiText::Name;
+    let mut accounts = registry(&mock);
+    accounts.add(named).unwrap();
+    accounts.send("shop", Outgoing::new("600100200", "Sto lat 🎉")).await.unwrap();
+    assert_eq!(mock.sent()[1].text(), "Sto lat :tada:");
+}
+
 #[tokio::test]
 async fn diacritics_kept_when_allowed() {
     let mock = MockGateway::new();

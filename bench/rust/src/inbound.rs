@@ -43,17 +43,28 @@ pub fn run(store: &str, polls: &str, n: &str, dup_pct: &str, dir: &str) -> Resul
     let st: Arc<dyn Store> = match store {
         "memory" => Arc::new(MemoryStore::new()),
         "sqlite" => {
-            let path = std::path::Path::new(dir).join(format!("inbound-{}-{polls}-{dup_pct}.sqlite", std::process::id()));
+            let path = std::path::Path::new(dir)
+                .join(format!("inbound-{}-{polls}-{dup_pct}.sqlite", std::process::id()));
             for suffix in ["", "-wal", "-shm"] {
                 let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
             }
-            Arc::new(bramka_inbound::SqliteStore::open(&path).map_err(|e| format!("cannot open {}: {e}", path.display()))?)
+            Arc::new(
+                bramka_inbound::SqliteStore::open(&path)
+                    .map_err(|e| format!("cannot open {}: {e}", path.display()))?,
+            )
         }
         other => return Err(format!("STORE must be memory or sqlite, got {other:?}")),
     };
     let inbound = Inbound::new(config(polls)?, st);
     let at: chrono::DateTime<chrono::Utc> = "2026-05-01T10:00:00Z".parse().expect("fixed time");
-    let texts = ["GŁOSUJĘ 5", "glosuje: piec", "głosuję 3", "GLOSUJE-1", "głosuję cztery", "Dzień dobry, kiedy otwieracie?"];
+    let texts = [
+        "GŁOSUJĘ 5",
+        "glosuje: piec",
+        "głosuję 3",
+        "GLOSUJE-1",
+        "głosuję cztery",
+        "Dzień dobry, kiedy otwieracie?",
+    ];
     let message = |i: u64| {
         let from = format!("48600{:06}", i % 1_000_000);
         InboundMessage::new("smsapi", format!("m{i}"), &from, &NUMBER[1..], texts[(i % 6) as usize], at)

@@ -2,7 +2,7 @@
 //! line on stdout (the script collects them into the table).
 //!
 //! ```text
-//! bramka-bench seg CORPUS MIN_SECS                 segmentation, messages/s, one thread
+//! bramka-bench seg CORPUS MIN_SECS                 segmentation per category and the floor, one thread
 //! bramka-bench mock                                fast mock of the three send endpoints (prints "PORT n")
 //! bramka-bench send GATEWAY BASE_URL N CONCURRENCY sends to N recipients through a gateway
 //! bramka-bench inbound STORE POLLS N DUP_PCT DIR   ingestion through bramka-inbound
@@ -10,6 +10,7 @@
 //!
 //! Every address is 127.0.0.1: `send` refuses any other base URL.
 
+mod alloc;
 mod inbound;
 mod measure;
 mod mock;

@@ -26,16 +26,22 @@ fn gateway(name: &str, base: &str) -> Result<(Arc<dyn Gateway>, usize), String> 
             (Arc::new(bramka_smsapi::SmsapiGateway::new(cfg).map_err(|x| e(&x))?), 100)
         }
         "infobip" => {
-            let cfg =
-                bramka_infobip::InfobipConfig::builder(base, "bench-key").sender("Shop").build().map_err(|x| e(&x))?;
-            (Arc::new(bramka_infobip::InfobipGateway::new(cfg).map_err(|x| e(&x))?), bramka_infobip::MAX_RECIPIENTS)
-        }
-        "twilio" => {
-            let cfg = bramka_twilio::TwilioConfig::builder("AC0123456789abcdef0123456789abcdef", "bench-token")
-                .from("+15005550006")
-                .base_url(base)
+            let cfg = bramka_infobip::InfobipConfig::builder(base, "bench-key")
+                .sender("Shop")
                 .build()
                 .map_err(|x| e(&x))?;
+            (
+                Arc::new(bramka_infobip::InfobipGateway::new(cfg).map_err(|x| e(&x))?),
+                bramka_infobip::MAX_RECIPIENTS,
+            )
+        }
+        "twilio" => {
+            let cfg =
+                bramka_twilio::TwilioConfig::builder("AC0123456789abcdef0123456789abcdef", "bench-token")
+                    .from("+15005550006")
+                    .base_url(base)
+                    .build()
+                    .map_err(|x| e(&x))?;
             (Arc::new(bramka_twilio::TwilioGateway::new(cfg).map_err(|x| e(&x))?), 1)
         }
         other => return Err(format!("unknown gateway {other:?}; use smsapi, infobip or twilio")),
@@ -80,7 +86,11 @@ pub fn run(name: &str, base: &str, n: &str, concurrency: &str) -> Result<String,
                     match gw.send(&msg).await {
                         Ok(r) => {
                             let ok = r.recipients.iter().filter(|x| x.state.is_accepted()).count() as u64;
-                            let bad = r.recipients.iter().find(|x| !x.state.is_accepted()).map(|x| format!("{:?}", x.state));
+                            let bad = r
+                                .recipients
+                                .iter()
+                                .find(|x| !x.state.is_accepted())
+                                .map(|x| format!("{:?}", x.state));
                             (ok, msg.recipients().len() as u64 - ok, bad)
                         }
                         Err(e) => (0, msg.recipients().len() as u64, Some(e.to_string())),

@@ -433,7 +433,7 @@ impl MessageBuilder {
         if self.validity == Some(Duration::ZERO) {
             return Err(MessageError::ZeroValidity);
         }
-        let analysis = encoding::analyze(&text, &self.policy);
+        let analysis = encoding::try_analyze(&text, &self.policy)?;
         analysis.ensure_fits()?;
         Ok(Message {
             recipients,

@@ -1,6 +1,6 @@
 //! Transliteration tests: spec sections 10 and 11, the all-or-nothing rule, what is reported.
 
-use bramka_core::encoding::{self, Encoding, NationalLanguage, Policy, Transliteration};
+use bramka_core::encoding::{self, EmojiText, Encoding, NationalLanguage, Policy, Transliteration};
 
 fn safe() -> Policy {
     Policy::default().with_transliteration(Transliteration::Gsm7Safe)
@@ -98,7 +98,7 @@ fn polish_anchor() {
         ['ż', 'ó', 'ł', 'ć', 'ę', 'ś', 'ą', 'ź', 'ń', 'Ą', 'Ć', 'Ę', 'Ł', 'Ń', 'Ó', 'Ś', 'Ź', 'Ż']
     );
     let z = &a.replacements()[0];
-    assert_eq!((z.from, z.to, z.count), ('ż', "z", 1));
+    assert_eq!((z.from, z.to.as_ref(), z.count), ('ż', "z", 1));
     assert!(a.ucs2_chars().is_empty());
 }
 
@@ -130,7 +130,7 @@ fn quotes_dashes_ellipsis_and_spaces() {
     let nbsp = a.replacements().iter().find(|r| r.from == '\u{A0}').unwrap();
     assert_eq!(nbsp.to, " ");
     let dq = a.replacements().iter().find(|r| r.from == '“').unwrap();
-    assert_eq!((dq.to, dq.count), ("\"", 1));
+    assert_eq!((dq.to.as_ref(), dq.count), ("\"", 1));
     let zwsp = a.replacements().iter().find(|r| r.from == '\u{200B}').unwrap();
     assert_eq!(zwsp.to, "");
 }
@@ -217,4 +217,59 @@ fn keep_mode_changes_nothing() {
     assert_eq!(a.text(), "“x” ł\u{A0}");
     assert!(a.replacements().is_empty());
     assert_eq!(a.ucs2_chars(), ['“', '”', 'ł', '\u{A0}']);
+}
+
+/// "Allow diacritics" off: no letter with a diacritic and no emoji is left, GSM-7 letters with
+/// diacritics included, and every change is reported.
+#[test]
+fn no_diacritics_folds_every_letter_and_removes_emoji() {
+    let p = Policy::default().with_transliteration(Transliteration::NoDiacritics);
+    let a = encoding::analyze("Zażółć gęślą jaźń! Müller, Straße, Øre, Ænima, café 😀👍🏽 „ok”", &p);
+    assert_eq!(a.text(), "Zazolc gesla jazn! Muller, Strasse, Ore, AEnima, cafe  \"ok\"");
+    assert_eq!(a.encoding(), Encoding::Gsm7);
+    let changes: Vec<(char, &str, usize)> =
+        a.replacements().iter().map(|r| (r.from, r.to.as_ref(), r.count)).collect();
+    for want in [
+        ('ż', "z", 1),
+        ('ó', "o", 1),
+        ('ł', "l", 1),
+        ('ü', "u", 1),
+        ('ß', "ss", 1),
+        ('Ø', "O", 1),
+        ('Æ', "AE", 1),
+        ('é', "e", 1),
+        ('😀', "", 1),
+        ('👍', "", 1),
+        ('\u{1F3FD}', "", 1),
+        ('„', "\"", 1),
+    ] {
+        assert!(changes.contains(&want), "{want:?} missing from {changes:?}");
+    }
+    assert!(a.text().is_ascii(), "{}", a.text());
+}
+
+/// Emoji written by name when configured; ZWJ sequences lose their joiners, flags become letters.
+#[test]
+fn no_diacritics_can_name_emoji() {
+    let p = Policy::default().with_transliteration(Transliteration::NoDiacritics).with_emoji(EmojiText::Name);
+    let a = encoding::analyze("Sto lat 🎉 🇵🇱 pizza 🍕, rodzina 👨‍👩‍👧", &p);
+    assert_eq!(a.text(), "Sto lat :tada: PL pizza :pizza:, rodzina :man::woman::girl:");
+    assert_eq!(a.encoding(), Encoding::Gsm7);
+    assert!(a.replacements().iter().any(|r| r.from == '🍕' && r.to == ":pizza:"));
+}
+
+/// Other scripts stay (the text stays UCS-2), but without diacritics and emoji: unlike the
+/// GSM-7-safe mode, which is all or nothing and would keep the whole text.
+#[test]
+fn no_diacritics_applies_even_when_the_text_stays_ucs2() {
+    let text = "Привет из Zürich 😀";
+    let p = Policy::default().with_transliteration(Transliteration::NoDiacritics);
+    let a = encoding::analyze(text, &p);
+    assert_eq!(a.text(), "Привет из Zurich ");
+    assert_eq!(a.encoding(), Encoding::Ucs2);
+    assert_eq!(a.replacements().len(), 2);
+    let safe = encoding::analyze(text, &Policy::default().with_transliteration(Transliteration::Gsm7Safe));
+    assert_eq!(safe.text(), text, "GSM-7-safe stays its own policy: all or nothing");
+    // Plain ASCII is left alone.
+    assert!(encoding::analyze("Hi {there}", &p).replacements().is_empty());
 }

@@ -53,6 +53,8 @@ use serde::Serialize;
 
 mod gsm7;
 mod nfc;
+#[cfg(test)]
+mod plain;
 mod policy;
 mod scan;
 mod segment;
@@ -60,7 +62,7 @@ mod shift;
 mod translit;
 
 pub use gsm7::is_gsm7;
-pub use policy::{ConcatRef, Policy, SplitMode, Transliteration};
+pub use policy::{ConcatRef, EmojiText, Policy, SplitMode, Transliteration};
 pub use shift::{NationalLanguage, ShiftTables};
 pub use translit::Replacement;
 
@@ -343,6 +345,44 @@ pub enum EncodingError {
         /// The cap given.
         max_parts: u8,
     },
+    /// The text is longer than [`MAX_TEXT_BYTES`] (refused by [`try_analyze`] before analysis).
+    #[error(
+        "text of {bytes} bytes is too long to analyse: at most {max_bytes} bytes are accepted (255 parts hold at most 40,800 GSM-7 characters)"
+    )]
+    TextTooLong {
+        /// The text's length in UTF-8 bytes.
+        bytes: usize,
+        /// The limit, [`MAX_TEXT_BYTES`].
+        max_bytes: usize,
+    },
+}
+
+/// The longest text (in UTF-8 bytes) [`try_analyze`] accepts: 1 MiB, far above what 255 parts
+/// can carry (40,800 septets of at most 2 bytes each, 17,850 UCS-2 units of at most 3 bytes each;
+/// even fully decomposed Hangul, 9 bytes per unit before NFC, stays under 161,000 bytes).
+/// [`analyze`] itself takes time linear in the text, whatever its length.
+pub const MAX_TEXT_BYTES: usize = 1024 * 1024;
+
+/// [`analyze`] for text from outside (inbound messages, templates filled with user input): a text
+/// longer than [`MAX_TEXT_BYTES`] is refused with [`EncodingError::TextTooLong`] before any
+/// analysis; anything else is analysed (check [`Analysis::ensure_fits`] for the part cap).
+///
+/// ```
+/// use bramka_core::encoding::{self, EncodingError, Policy};
+///
+/// let a = encoding::try_analyze("Hello", &Policy::default()).unwrap();
+/// assert_eq!(a.segments(), 1);
+/// let huge = "a".repeat(encoding::MAX_TEXT_BYTES + 1);
+/// assert!(matches!(
+///     encoding::try_analyze(&huge, &Policy::default()),
+///     Err(EncodingError::TextTooLong { bytes, max_bytes }) if bytes == huge.len() && max_bytes == encoding::MAX_TEXT_BYTES
+/// ));
+/// ```
+pub fn try_analyze(text: &str, policy: &Policy) -> Result<Analysis, EncodingError> {
+    if text.len() > MAX_TEXT_BYTES {
+        return Err(EncodingError::TextTooLong { bytes: text.len(), max_bytes: MAX_TEXT_BYTES });
+    }
+    Ok(analyze(text, policy))
 }
 
 /// The GSM-7 choice for a text: tables and total septets.
@@ -440,7 +480,8 @@ fn distinct(chars: impl Iterator<Item = char>) -> Vec<char> {
 }
 
 /// Analyses `text` under `policy`. Never fails: check [`Analysis::fits`] or
-/// [`Analysis::ensure_fits`].
+/// [`Analysis::ensure_fits`]. Time is linear in the text's length; for text from outside, use
+/// [`try_analyze`], which refuses texts longer than [`MAX_TEXT_BYTES`] first.
 pub fn analyze(text: &str, policy: &Policy) -> Analysis {
     let mut scanned = scan::scan(text);
     let mut text = Cow::Borrowed(text);
@@ -455,7 +496,8 @@ pub fn analyze(text: &str, policy: &Policy) -> Analysis {
         Transliteration::Keep => None,
         Transliteration::Gsm7Safe if scanned.septets.is_some() => None,
         Transliteration::Ascii if scanned.septets.is_some() && text.is_ascii() => None,
-        mode => translit::transliterate(&text, mode, policy.language),
+        Transliteration::NoDiacritics if text.is_ascii() => None,
+        mode => translit::transliterate(&text, mode, policy.language, policy.emoji),
     };
     let mut replacements = Vec::new();
     let mut blocked = None;
@@ -464,13 +506,15 @@ pub fn analyze(text: &str, policy: &Policy) -> Analysis {
         Some((candidate, replaced)) => {
             let candidate_scan = scan::scan(&candidate);
             match choose_gsm7(&candidate, &candidate_scan, policy) {
-                Some(choice) => {
+                choice if choice.is_some() || policy.transliteration == Transliteration::NoDiacritics => {
+                    // Applied whatever the encoding for NoDiacritics, only when it gives GSM-7
+                    // for the others.
                     scanned = candidate_scan;
                     text = Cow::Owned(candidate);
                     replacements = replaced;
-                    Some(choice)
+                    choice
                 }
-                None => {
+                _ => {
                     // All or nothing: the text stays as it was; report what blocked GSM-7.
                     blocked = Some(ucs2_chars(&candidate, policy.language));
                     None
@@ -537,6 +581,105 @@ fn split(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The tuned path as the plain path reports it.
+    fn tuned(text: &str, policy: &Policy) -> plain::Plain {
+        let a = analyze(text, policy);
+        let mut end = 0;
+        let parts = a
+            .parts()
+            .iter()
+            .map(|p| {
+                end += p.text.len();
+                (end, p.units)
+            })
+            .collect();
+        plain::Plain { text: a.text().to_owned(), encoding: a.encoding(), units: a.units(), parts }
+    }
+
+    fn policies() -> [Policy; 4] {
+        [
+            Policy::default(),
+            Policy::default().with_split_mode(SplitMode::CodePoints),
+            Policy::default().with_concat_ref(ConcatRef::SixteenBit).with_nfc(false),
+            Policy::default().with_max_parts(255),
+        ]
+    }
+
+    /// Every message of the benchmark corpus (a copy in `tests/fixtures/corpus.jsonl`): the tuned
+    /// path and the plain path agree on text, encoding, units and every part.
+    #[test]
+    fn tuned_path_agrees_with_plain_path_on_corpus() {
+        let corpus = include_str!("../../tests/fixtures/corpus.jsonl");
+        let mut n = 0;
+        for line in corpus.lines() {
+            let row: serde_json::Value = serde_json::from_str(line).unwrap();
+            let text = row["text"].as_str().unwrap();
+            for p in policies() {
+                assert_eq!(tuned(text, &p), plain::analyze(text, &p), "{} {text:?} {p:?}", row["category"]);
+            }
+            n += 1;
+        }
+        assert_eq!(n, 1000);
+    }
+
+    /// Texts made of pieces that stress every path: part boundaries inside clusters of every
+    /// kind, long runs of regional indicators (the windowed cluster check gives up and the forward
+    /// pass takes over), clusters longer than a part, CR LF.
+    fn stress_text() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        const PIECES: &[&str] = &[
+            "a",
+            " ",
+            "ł",
+            "€",
+            "{",
+            "é",
+            "e\u{301}",
+            "\u{301}",
+            "\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}",
+            "😀",
+            "👍🏽",
+            "🇵🇱",
+            "\u{1F1F5}",
+            "👨‍👩‍👧‍👦",
+            "\u{200D}",
+            "\u{FE0F}",
+            "1\u{FE0F}\u{20E3}",
+            "\r\n",
+            "\r",
+            "\n",
+            "नमस्ते",
+            "क्ष",
+            "Ж",
+            "北",
+            "\u{1100}\u{1161}\u{11A8}",
+            "“",
+            "—",
+            "\u{A0}",
+            "𝐀",
+        ];
+        prop::collection::vec(
+            prop_oneof![
+                8 => prop::sample::select(PIECES).prop_map(str::to_owned),
+                1 => (1usize..300).prop_map(|n| "\u{1F1F5}".repeat(n)),
+                1 => (60usize..200).prop_map(|n| format!("x{}", "\u{301}".repeat(n))),
+                1 => (1usize..40).prop_map(|n| "👨‍👩‍👧‍👦".repeat(n)),
+            ],
+            0..120,
+        )
+        .prop_map(|v| v.concat())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1024))]
+
+        #[test]
+        fn tuned_path_agrees_with_plain_path(text in stress_text(), k in 0usize..4) {
+            let p = policies()[k].clone();
+            proptest::prop_assert_eq!(tuned(&text, &p), plain::analyze(&text, &p));
+        }
+    }
 
     /// `parts()` from the kept bounds (up to 7 parts) and from splitting again (8 and more) are
     /// the same parts, and they concatenate to the text.

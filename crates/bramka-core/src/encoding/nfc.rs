@@ -4,43 +4,143 @@ use std::borrow::Cow;
 
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
-/// Characters that are NFC_Quick_Check=Yes with canonical combining class 0, so any sequence of
-/// them is already NFC and none composes with its neighbour. Verified against
-/// `unicode-normalization` for every code point in the ranges by the test below.
+/// Ranges of characters that are NFC_Quick_Check=Yes with canonical combining class 0, so any
+/// sequence of them is already NFC and none composes with its neighbour. Verified against
+/// `unicode-normalization` for every code point by the tests below.
+const TRIVIAL: &[(u32, u32)] = &[
+    (0, 0x2FF),     // Latin, Latin-1, Latin Extended-A/B, IPA, spacing modifiers
+    (0x370, 0x373), // Greek (not the singletons)
+    (0x375, 0x37D),
+    (0x37F, 0x386),
+    (0x388, 0x3FF),
+    (0x400, 0x482), // Cyrillic letters (not the combining 0x483..=0x489)
+    (0x48A, 0x52F),
+    (0x620, 0x64A), // Arabic letters (not the harakat)
+    (0x671, 0x6D3),
+    (0x904, 0x939), // Devanagari (not nukta, virama, stress signs, 0x958..=0x95F)
+    (0x93D, 0x94C),
+    (0x94E, 0x950),
+    (0x955, 0x957),
+    (0x960, 0x97F),
+    (0x200B, 0x2027), // general punctuation (not the space singletons)
+    (0x2030, 0x205E),
+    (0x20A0, 0x20C0), // currency symbols
+    (0x20E3, 0x20E3), // combining enclosing keycap (class 0)
+    (0x2190, 0x2328), // arrows, symbols, dingbats (not the angle brackets, U+2ADC)
+    (0x232B, 0x2ADB),
+    (0x2ADD, 0x2BFF),
+    (0x3041, 0x3096), // kana (not the combining voiced marks)
+    (0x309B, 0x30FF),
+    (0x4E00, 0x9FFF),   // CJK unified ideographs
+    (0xAC00, 0xD7A3),   // Hangul syllables
+    (0xFE00, 0xFE0F),   // variation selectors
+    (0x1F000, 0x1FFFF), // emoji, pictographs, legacy computing symbols
+    (0xE0020, 0xE007F), // tags (subdivision flags)
+];
+
+/// [`TRIVIAL`] for the BMP as a bitmap (one bit per code point, 8 KiB), built at compile time.
+static BMP: [u64; 1024] = {
+    let mut t = [0u64; 1024];
+    let mut r = 0;
+    while r < TRIVIAL.len() {
+        let (first, last) = TRIVIAL[r];
+        let mut u = first;
+        while u <= last && u < 0x10000 {
+            t[(u >> 6) as usize] |= 1 << (u & 63);
+            u += 1;
+        }
+        r += 1;
+    }
+    t
+};
+
+/// Whether `c` is in [`TRIVIAL`]: one bit lookup in the BMP.
 #[inline]
 pub(crate) fn trivially_nfc(c: char) -> bool {
-    matches!(c as u32,
-        0..=0x2FF                // Latin, Latin-1, Latin Extended-A/B, IPA, spacing modifiers
-        | 0x370..=0x373 | 0x375..=0x37D | 0x37F..=0x386 | 0x388..=0x3FF // Greek (not the singletons)
-        | 0x400..=0x482 | 0x48A..=0x52F // Cyrillic letters (not the combining 0x483..=0x489)
-        | 0x2010..=0x2027 | 0x2030..=0x205E // general punctuation (not the space singletons)
-        | 0x20A0..=0x20C0        // currency symbols
-        | 0x4E00..=0x9FFF        // CJK unified ideographs
-        | 0xFE0F | 0x200D        // emoji presentation selector, ZWJ
-        | 0x1F000..=0x1FAFF) // emoji and pictographs
+    let u = c as u32;
+    if u < 0x10000 { trivially_nfc_bmp(u) } else { matches!(u, 0x1F000..=0x1FFFF | 0xE0020..=0xE007F) }
+}
+
+/// [`trivially_nfc`] for a BMP code point `u` (below 0x10000).
+#[inline(always)]
+pub(crate) fn trivially_nfc_bmp(u: u32) -> bool {
+    BMP[(u >> 6) as usize & 1023] >> (u & 63) & 1 != 0
 }
 
 /// `text` in Unicode Normalization Form C, borrowed when it already is.
+///
+/// A [`trivially_nfc`] character is a starter (combining class 0) that nothing before it composes
+/// with (Quick_Check Yes) and that stops reordering, so NFC works on the runs of other characters
+/// separately, each with the character before it (which may take part in a composition): the runs
+/// are quick-checked one by one and only a run that may change is normalised; the rest is copied.
 pub(crate) fn to_nfc(text: &str) -> Cow<'_, str> {
     // Every byte below 0xCC means every character is below U+0300: NFC by construction.
     if text.bytes().all(|b| b < 0xCC) {
         return Cow::Borrowed(text);
     }
-    let Some(pos) = text.char_indices().find(|&(_, c)| !trivially_nfc(c)).map(|(i, _)| i) else {
-        return Cow::Borrowed(text);
-    };
-    // Start the check at a safe character before `pos` so composition with it is seen.
-    let from = text[..pos].char_indices().next_back().map_or(0, |(i, _)| i);
-    if is_nfc_quick(text[from..].chars()) == IsNormalized::Yes {
-        Cow::Borrowed(text)
-    } else {
-        Cow::Owned(text.nfc().collect())
+    let mut out: Option<String> = None;
+    let mut copied = 0; // bytes of `text` already in `out`
+    for (from, to) in runs(text) {
+        let segment = &text[from..to];
+        if is_nfc_quick(segment.chars()) == IsNormalized::Yes {
+            continue;
+        }
+        let composed: String = segment.nfc().collect();
+        if composed == segment {
+            continue;
+        }
+        let out = out.get_or_insert_with(|| String::with_capacity(text.len()));
+        out.push_str(&text[copied..from]);
+        out.push_str(&composed);
+        copied = to;
     }
+    match out {
+        None => Cow::Borrowed(text),
+        Some(mut out) => {
+            out.push_str(&text[copied..]);
+            Cow::Owned(out)
+        }
+    }
+}
+
+/// The segments NFC works on: each maximal run of characters that are not [`trivially_nfc`],
+/// with the character before it (if any), as byte ranges `(from, to)`.
+fn runs(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut chars = text.char_indices().peekable();
+    let mut prev = 0; // start of the last trivially NFC character
+    std::iter::from_fn(move || {
+        loop {
+            let (i, c) = chars.next()?;
+            if trivially_nfc(c) {
+                prev = i;
+                continue;
+            }
+            let from = if i == 0 { 0 } else { prev };
+            let mut to = text.len();
+            while let Some(&(j, d)) = chars.peek() {
+                if trivially_nfc(d) {
+                    to = j;
+                    break;
+                }
+                chars.next();
+            }
+            return Some((from, to));
+        }
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bitmap_matches_ranges() {
+        for u in 0..=0x10FFFFu32 {
+            let Some(c) = char::from_u32(u) else { continue };
+            let want = TRIVIAL.iter().any(|&(a, b)| a <= u && u <= b);
+            assert_eq!(trivially_nfc(c), want, "U+{u:04X}");
+        }
+    }
 
     #[test]
     fn trivially_nfc_ranges_are_right() {
@@ -51,6 +151,23 @@ mod tests {
                 assert_eq!(is_nfc_quick(c.encode_utf8(&mut buf).chars()), IsNormalized::Yes, "U+{u:04X}");
                 assert_eq!(unicode_normalization::char::canonical_combining_class(c), 0, "U+{u:04X}");
             }
+        }
+    }
+
+    /// Run by run equals normalising the whole text.
+    #[test]
+    fn run_by_run_equals_whole_text() {
+        let pool = [
+            "a", "e", "é", " ", "\u{301}", "\u{323}", "\u{308}", "\u{2126}", "\u{1100}", "\u{1161}",
+            "\u{11A8}", "가", "\u{0915}", "\u{093C}", "\u{094D}", "\u{09C7}", "\u{09BE}", "ł", "😀",
+            "\u{200D}", "\u{FE0F}", "\u{0958}", "Å", "\u{212B}", "\u{0627}", "\u{0653}", "\u{1E0A}",
+            "\u{0F73}", "\u{0345}",
+        ];
+        let mut rng = fastrand::Rng::with_seed(17);
+        for _ in 0..50_000 {
+            let text: String = (0..rng.usize(0..24)).map(|_| pool[rng.usize(..pool.len())]).collect();
+            let whole: String = text.nfc().collect();
+            assert_eq!(to_nfc(&text), whole, "{text:?}");
         }
     }
 

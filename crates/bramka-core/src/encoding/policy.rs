@@ -20,6 +20,28 @@ pub enum Transliteration {
     /// Replace everything outside ASCII (`é` -> `e`, `ß` -> `ss`, Cyrillic and CJK romanised with
     /// `deunicode`). Emoji are never spelled out, so a text with emoji stays unchanged (UCS-2).
     Ascii,
+    /// "Allow diacritics" off: every Latin letter with a diacritic is folded to its base, those
+    /// GSM-7 has included (`ä` -> `a`, `é` -> `e`, `ł` -> `l`, `ß` -> `ss`, `Ø` -> `O`, `æ` -> `ae`),
+    /// stray combining marks are removed, typographic punctuation is replaced as in
+    /// [`Gsm7Safe`](Self::Gsm7Safe), and emoji (with their joiners, modifiers and selectors) are
+    /// removed or written as [`Policy::emoji`] says. Always applied: letters of other scripts
+    /// (Cyrillic, Greek, CJK) are kept, so such a text is still sent as UCS-2, without diacritics
+    /// or emoji. Every change is in [`Analysis::replacements`](super::Analysis::replacements).
+    NoDiacritics,
+}
+
+/// What [`Transliteration::NoDiacritics`] writes for an emoji.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum EmojiText {
+    /// Remove it (default).
+    #[default]
+    Remove,
+    /// Its name between colons (`😀` -> `:grinning:`, `🍕` -> `:pizza:`); a flag's regional
+    /// indicators become their letters (`🇵🇱` -> `PL`); joiners, skin tones and selectors are
+    /// removed.
+    Name,
 }
 
 /// Which concatenation information element the parts carry (spec section 6).
@@ -88,6 +110,8 @@ pub struct Policy {
     pub split_mode: SplitMode,
     /// National language shift tables to consider for GSM-7 (none by default).
     pub language: Option<NationalLanguage>,
+    /// What [`Transliteration::NoDiacritics`] writes for an emoji (removed by default).
+    pub emoji: EmojiText,
 }
 
 impl Default for Policy {
@@ -99,6 +123,7 @@ impl Default for Policy {
             concat_ref: ConcatRef::EightBit,
             split_mode: SplitMode::Graphemes,
             language: None,
+            emoji: EmojiText::Remove,
         }
     }
 }
@@ -127,6 +152,11 @@ impl Policy {
     /// Sets where UCS-2 text may be split.
     pub fn with_split_mode(mut self, m: SplitMode) -> Self {
         self.split_mode = m;
+        self
+    }
+    /// Sets what [`Transliteration::NoDiacritics`] writes for an emoji.
+    pub fn with_emoji(mut self, emoji: EmojiText) -> Self {
+        self.emoji = emoji;
         self
     }
     /// Enables (or, with `None`, disables) a national language's shift tables. The tables are

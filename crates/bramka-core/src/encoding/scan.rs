@@ -56,16 +56,6 @@ pub(crate) const fn utf16_units(b: u8) -> u8 {
     ((b as i8) >= -64) as u8 + (b >= 0xF0) as u8
 }
 
-/// A UTF-8 lead byte of a 64-code-point (2-byte) or 4096-code-point (3-byte) range that is not
-/// entirely NFC-stable: U+0300..=U+037F (combining marks), U+0380..=U+03BF (U+0387), U+0480..=U+04BF
-/// (combining Cyrillic), U+0500 up to U+3FFF, U+A000..=U+AFFF, U+D000..=U+DFFF, U+F000 and up
-/// (4-byte characters, emoji included, are checked one by one). The test
-/// `safe_leads_are_nfc_stable` checks the ranges left out.
-#[inline(always)]
-pub(crate) const fn suspect_lead(b: u8) -> bool {
-    matches!(b, 0xCC..=0xCE | 0xD2 | 0xD4..=0xE3 | 0xEA | 0xED | 0xEF..=0xFF)
-}
-
 const HIGH: u64 = 0x8080_8080_8080_8080;
 
 /// The first 8 `bytes` as a little-endian word.
@@ -156,36 +146,7 @@ fn each_marked(bytes: &[u8], mask: impl Fn(&[u8]) -> u64, mut f: impl FnMut(usiz
     }
 }
 
-/// Common NFC-stable characters recognised from their bytes without decoding: Greek
-/// U+0380..=U+03BF except U+0387, emoji U+1F000..=U+1FAFF, typographic punctuation U+2010..=U+2027 and U+2030..=U+205E, currency
-/// signs U+20A0..=U+20BF (all inside `trivially_nfc`).
-#[inline(always)]
-fn stable_by_bytes(bytes: &[u8], j: usize) -> bool {
-    match (bytes[j], bytes.get(j + 1), bytes.get(j + 2)) {
-        (0xF0, Some(0x9F), Some(&b)) => (0x80..=0xAB).contains(&b),
-        (0xE2, Some(0x80), Some(&b)) => (0x90..=0xA7).contains(&b) || b >= 0xB0,
-        (0xE2, Some(0x81), Some(&b)) => b <= 0x9E,
-        (0xE2, Some(0x82), Some(&b)) => b >= 0xA0,
-        (0xCE, Some(&b), _) => b != 0x87,
-        _ => false,
-    }
-}
-
-/// The `BLOCK` bytes at `i`, or the bytes left padded with spaces and how many are real.
-#[inline(always)]
-fn block_or_tail(bytes: &[u8], i: usize) -> ([u8; BLOCK], usize) {
-    match block_at(bytes, i) {
-        Some(block) => (*block, BLOCK),
-        None => {
-            let rest = &bytes[i..];
-            let mut padded = [b' '; BLOCK];
-            padded[..rest.len()].copy_from_slice(rest);
-            (padded, rest.len())
-        }
-    }
-}
-
-/// Per-byte classes for [`scan`], summed over runs of [`BLOCK`] bytes: septets the byte adds
+/// Per-byte classes for [`gsm7_word_septets`] (and the reference for [`gsm_bad`], [`gsm_check`]): septets the byte adds
 /// (bits 0..8, as [`gsm7::septets_of_byte`]), a lead byte of a character that may be GSM-7
 /// (bits 8..16: 0xC2, 0xC3, 0xCE, 0xE2, checked one by one), a byte that is not GSM-7 (from
 /// bit 16: ASCII GSM-7 lacks, other lead bytes, bytes that are never in UTF-8).
@@ -218,56 +179,115 @@ const GSM_CLASS: [u32; 256] = {
 const GSM_CHECK: u32 = 1 << 8;
 const GSM_BAD: u32 = 1 << 16;
 
-/// Scans `text` run by run with [`GSM_CLASS`]: for GSM-7 text one pass (septets, checking each
-/// multi-byte character that may be GSM-7); at the first character GSM-7 lacks, [`scan_ucs2`].
+/// A byte that rules a text out of GSM-7 (default tables): ASCII GSM-7 lacks, a lead byte other
+/// than 0xC2, 0xC3, 0xCE, 0xE2, or a byte never in UTF-8. Compares only, so loops vectorise.
+#[inline(always)]
+const fn gsm_bad(b: u8) -> bool {
+    (b < 0x20 && b != b'\n' && b != b'\r' && b != 0x0C)
+        || b == b'`'
+        || b == 0x7F
+        || (b >= 0xC0 && b != 0xC2 && b != 0xC3 && b != 0xCE && b != 0xE2)
+}
+
+/// A lead byte of a multi-byte character that may be GSM-7 (checked one by one).
+#[inline(always)]
+const fn gsm_check(b: u8) -> bool {
+    b == 0xC2 || b == 0xC3 || b == 0xCE || b == 0xE2
+}
+
+/// Bytes per run of the vectorised loops: byte-lane sums of at most 2 per byte stay below 256.
+const RUN: usize = 127;
+
+/// Scans `text` run by run: for GSM-7 text one vectorised pass (septets, and whether a byte rules
+/// GSM-7 out or starts a multi-byte character to check one by one); at the first run that rules
+/// it out, [`scan_ucs2`].
 #[inline]
 pub(crate) fn scan(text: &str) -> Scan {
     let bytes = text.as_bytes();
     let mut septets = 0;
-    for (n, run) in bytes.chunks(BLOCK).enumerate() {
-        let sum = run.iter().fold(0u32, |a, &b| a + GSM_CLASS[usize::from(b)]);
-        if sum >= GSM_BAD {
+    for (n, run) in bytes.chunks(RUN).enumerate() {
+        let (mut sum, mut bad, mut check) = (0u8, 0u8, 0u8);
+        for &b in run {
+            sum = sum.wrapping_add(gsm7::septets_of_byte(b));
+            bad |= u8::from(gsm_bad(b));
+            check |= u8::from(gsm_check(b));
+        }
+        if bad != 0 {
             return scan_ucs2(text);
         }
-        if sum >= GSM_CHECK {
+        if check != 0 {
             // Continuation bytes may be in the next run: `multibyte_cost` reads the text.
-            let base = n * BLOCK;
+            let base = n * RUN;
             let mut bad = false;
             each_marked(run, swar_lead, |j| bad |= gsm7::multibyte_cost(bytes, base + j).0 == 0);
             if bad {
                 return scan_ucs2(text);
             }
         }
-        septets += (sum & 0xFF) as usize;
+        septets += usize::from(sum);
     }
     // GSM-7 characters are all NFC-stable (none is a combining mark or a singleton).
     Scan { septets: Some(septets), utf16: None, maybe_not_nfc: false }
 }
 
-/// Scans text that is not GSM-7 (default tables): UTF-16 length and, from lead bytes of ranges
-/// that are not NFC-stable, whether NFC composition might change it.
+/// A byte from 0xCC up, except 0xD0 and 0xD1 (Cyrillic U+0400..=U+047F, all NFC-stable) and 0xF0
+/// (looked at in pairs: only U+1F000..=U+1FFFF, lead 0xF0 then 0x9F, is skipped): the lead bytes
+/// [`scan_ucs2`] looks at one by one.
+#[inline(always)]
+const fn nfc_candidate(b: u8) -> bool {
+    b >= 0xCC && b != 0xD0 && b != 0xD1 && b != 0xF0
+}
+
+/// Whether the character starting at byte `j` (a lead byte from 0xCC) may change in NFC: BMP
+/// characters by one bit of the trivially-NFC bitmap, the code point assembled from the bytes;
+/// emoji from their bytes; other 4-byte characters decoded.
+#[inline(always)]
+fn may_change_in_nfc(text: &str, j: usize) -> bool {
+    let bytes = text.as_bytes();
+    let lead = u32::from(bytes[j]);
+    let cont = |k: usize| u32::from(bytes.get(j + k).copied().unwrap_or(0) & 0x3F);
+    let cp = match lead {
+        0xC0..=0xDF => ((lead & 0x1F) << 6) | cont(1),
+        0xE0..=0xEF => ((lead & 0x0F) << 12) | (cont(1) << 6) | cont(2),
+        // Emoji first: the most common 4-byte characters in SMS.
+        _ if bytes.get(j..j + 2) == Some(&[0xF0, 0x9F]) => return false,
+        _ => return text.get(j..).and_then(|t| t.chars().next()).is_some_and(|c| !nfc::trivially_nfc(c)),
+    };
+    !nfc::trivially_nfc_bmp(cp)
+}
+
+/// Scans text that is not GSM-7 (default tables): UTF-16 length (one vectorised pass in runs) and,
+/// from lead bytes of ranges that are not NFC-stable, whether NFC composition might change it.
 fn scan_ucs2(text: &str) -> Scan {
     let bytes = text.as_bytes();
     let mut utf16 = 0;
     let mut suspect = false;
-    let mut i = 0;
-    while i < bytes.len() {
-        let (block, real) = block_or_tail(bytes, i);
-        // Padding spaces count one unit each.
-        utf16 += utf16_block(&block) - (BLOCK - real);
-        if !suspect {
-            // A byte from 0xCC is a lead byte, so `i + j` is a character boundary.
-            each_marked(&block, swar_at_least_cc, |j| {
-                let j = i + j;
-                // Emoji first: the most common suspect lead in UCS-2 SMS.
-                let emoji = bytes[j] == 0xF0 && matches!(bytes.get(j + 1..j + 3), Some(&[0x9F, 0x80..=0xAB]));
-                suspect |= !emoji
-                    && suspect_lead(bytes[j])
-                    && !stable_by_bytes(bytes, j)
-                    && text.get(j..).and_then(|t| t.chars().next()).is_some_and(|c| !nfc::trivially_nfc(c));
-            });
+    for (n, run) in bytes.chunks(RUN).enumerate() {
+        let (mut units, mut candidates) = (0u8, 0u8);
+        for &b in run {
+            units = units.wrapping_add(utf16_units(b));
+            candidates |= u8::from(nfc_candidate(b));
         }
-        i += BLOCK;
+        utf16 += usize::from(units);
+        if suspect {
+            continue;
+        }
+        let base = n * RUN;
+        if candidates != 0 {
+            // A byte from 0xCC is a lead byte, so `base + j` is a character boundary.
+            each_marked(run, swar_at_least_cc, |j| suspect |= may_change_in_nfc(text, base + j));
+        }
+        // 4-byte characters outside U+1F000..=U+1FFFF (emoji and pictographs, all trivially NFC):
+        // lead 0xF0 not followed by 0x9F (checked in pairs that may cross into the next run).
+        let pairs = &bytes[base..(base + run.len() + 1).min(bytes.len())];
+        let other = pairs.windows(2).fold(0u8, |a, w| a | u8::from(w[0] == 0xF0 && w[1] != 0x9F));
+        if other != 0 {
+            for (j, w) in pairs.windows(2).enumerate() {
+                if w[0] == 0xF0 && w[1] != 0x9F {
+                    suspect |= may_change_in_nfc(text, base + j);
+                }
+            }
+        }
     }
     Scan { septets: None, utf16: Some(utf16), maybe_not_nfc: suspect }
 }
@@ -276,37 +296,17 @@ fn scan_ucs2(text: &str) -> Scan {
 mod tests {
     use super::*;
 
+    /// From the bytes, exactly the characters that are not trivially NFC (every code point).
     #[test]
-    fn safe_leads_are_nfc_stable() {
-        for u in 0x80..0x10000u32 {
+    fn may_change_in_nfc_matches_trivially_nfc() {
+        for u in 0xC0..=0x10FFFFu32 {
             let Some(c) = char::from_u32(u) else { continue };
             let mut buf = [0u8; 4];
-            let lead = c.encode_utf8(&mut buf).as_bytes()[0];
-            if !suspect_lead(lead) {
-                assert!(nfc::trivially_nfc(c) || !is_assigned_unsafe(c), "U+{u:04X}");
+            let s = format!("{}a", c.encode_utf8(&mut buf));
+            if s.as_bytes()[0] >= 0xCC {
+                assert_eq!(may_change_in_nfc(&s, 0), !nfc::trivially_nfc(c), "U+{u:04X}");
             }
         }
-    }
-
-    /// Whether `c` could make a text non-NFC (QC not Yes, or a non-zero combining class).
-    fn is_assigned_unsafe(c: char) -> bool {
-        use unicode_normalization::{IsNormalized, is_nfc_quick};
-        let mut buf = [0u8; 4];
-        is_nfc_quick(c.encode_utf8(&mut buf).chars()) != IsNormalized::Yes
-            || unicode_normalization::char::canonical_combining_class(c) != 0
-    }
-
-    #[test]
-    fn stable_by_bytes_is_right() {
-        for u in 0x80..=0x10FFFFu32 {
-            let Some(c) = char::from_u32(u) else { continue };
-            let mut buf = [0u8; 4];
-            if stable_by_bytes(c.encode_utf8(&mut buf).as_bytes(), 0) {
-                assert!(nfc::trivially_nfc(c), "U+{u:04X}");
-            }
-        }
-        assert!(stable_by_bytes("😀".as_bytes(), 0) && stable_by_bytes("“".as_bytes(), 0));
-        assert!(stable_by_bytes("€".as_bytes(), 0));
     }
 
     #[test]
@@ -383,6 +383,9 @@ mod tests {
             let g = GSM_CLASS[usize::from(b)];
             let gsm_lead = matches!(b, 0xC2 | 0xC3 | 0xCE | 0xE2);
             assert_eq!(g >= GSM_BAD, (b < 0x80 && gsm7::ascii_bad(b)) || (b >= 0xC0 && !gsm_lead), "{b:#x}");
+            assert_eq!(gsm_bad(b), g >= GSM_BAD, "{b:#x}");
+            assert_eq!(gsm_check(b), gsm_lead, "{b:#x}");
+            assert_eq!(nfc_candidate(b), b >= 0xCC && b != 0xD0 && b != 0xD1 && b != 0xF0, "{b:#x}");
             if g < GSM_BAD {
                 assert_eq!(g & 0xFF, u32::from(gsm7::septets_of_byte(b)), "{b:#x}");
                 assert_eq!(g >= GSM_CHECK, gsm_lead, "{b:#x}");
@@ -400,6 +403,13 @@ mod tests {
         assert_eq!((s.septets, s.utf16, s.maybe_not_nfc), (None, Some(5), true));
         assert!(!scan("ł😀 “x” €").maybe_not_nfc);
         assert!(scan("ł\u{2126}").maybe_not_nfc);
+        // A 4-byte character NFC changes (U+1D15E, a composition exclusion) at every offset
+        // around the run boundary, its lead byte 0xF0 checked in pairs.
+        for k in 120..130 {
+            let s = format!("ł{}\u{1D15E}", "a".repeat(k));
+            assert!(scan(&s).maybe_not_nfc, "{k}");
+            assert!(!scan(&format!("ł{}😀", "a".repeat(k))).maybe_not_nfc, "{k}");
+        }
         assert_eq!(scan("^~|[]\\{}\u{c}").septets, Some(18));
         assert_eq!(scan("").septets, Some(0));
     }

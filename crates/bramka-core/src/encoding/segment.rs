@@ -8,7 +8,7 @@
 //!   extended grapheme cluster that fits in one part is never split either; a cluster longer than
 //!   a part is split by code points. Grapheme boundaries are only computed where a part would end.
 
-use unicode_segmentation::GraphemeCursor;
+use unicode_segmentation::{GraphemeCursor, GraphemeIncomplete, UnicodeSegmentation};
 
 use super::gsm7;
 use super::scan::{
@@ -190,17 +190,56 @@ pub(crate) fn split_ucs2(
                 i += 1;
             }
         }
-        if end < text.len()
-            && mode == SplitMode::Graphemes
-            && let Some(p) = cluster_start_if_fits(text, end, cap.multi)
-            && p > start
-        {
-            used -= utf16_len(&text[p..end]);
-            end = p;
+        if end < text.len() && mode == SplitMode::Graphemes {
+            match cluster_at(text, end, cap.multi) {
+                Cluster::Boundary | Cluster::TooLong => {}
+                Cluster::StartsAt(p) if p > start => {
+                    used -= utf16_len(&text[p..end]);
+                    end = p;
+                }
+                Cluster::StartsAt(_) => {}
+                Cluster::Unknown => {
+                    // Deciding needs context further back (a long run of regional indicators or
+                    // an emoji sequence): the rest by one forward pass over the clusters.
+                    return split_ucs2_by_clusters(text, cap, start, emit);
+                }
+            }
         }
         emit(end, used);
         start = end;
     }
+}
+
+/// [`split_ucs2`] in [`SplitMode::Graphemes`] by one forward pass over the grapheme clusters,
+/// emitting only the parts that end after `emitted` (where the caller's parts stopped; both ways
+/// give the same parts, so the first part emitted here starts at `emitted`). Linear in the text.
+fn split_ucs2_by_clusters(text: &str, cap: Capacity, emitted: usize, mut emit: impl FnMut(usize, usize)) {
+    let mut used = 0;
+    let mut close = |end: usize, used: &mut usize| {
+        if end > emitted {
+            emit(end, *used);
+        }
+        *used = 0;
+    };
+    for (i, cluster) in text.grapheme_indices(true) {
+        let u = utf16_len(cluster);
+        if u <= cap.multi {
+            if used + u > cap.multi {
+                close(i, &mut used);
+            }
+            used += u;
+            continue;
+        }
+        // Longer than a part: split by code points.
+        for (j, c) in cluster.char_indices() {
+            let u = c.len_utf16();
+            if used + u > cap.multi {
+                close(i + j, &mut used);
+            }
+            used += u;
+        }
+    }
+    close(text.len(), &mut used);
 }
 
 /// The `segments` parts `split` emits, with their texts.
@@ -218,21 +257,65 @@ pub(crate) fn collect_parts(
     parts
 }
 
-/// When `at` is inside a grapheme cluster of at most `cap` units, the cluster's start.
-fn cluster_start_if_fits(text: &str, at: usize, cap: usize) -> Option<usize> {
-    let prev = text[..at].chars().next_back()?;
-    let next = text[at..].chars().next()?;
+/// What [`cluster_at`] found at a part end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cluster {
+    /// A grapheme cluster boundary: the part may end here.
+    Boundary,
+    /// Inside a cluster of at most a part's units, which starts here.
+    StartsAt(usize),
+    /// Inside a cluster longer than a part: it is split by code points.
+    TooLong,
+    /// Deciding needs more than the window (see [`cluster_at`]).
+    Unknown,
+}
+
+/// Where `at` stands among grapheme clusters, looking only at `cap + 1` characters either side:
+/// a cluster reaching beyond them is longer than `cap` units, so a part end costs `O(cap)`
+/// whatever the cluster's length (a cluster of a million combining marks included). `Unknown`
+/// when a rule needs context beyond the window (the parity of a long run of regional indicators).
+/// Most clusters are short: a window of [`NEAR`] characters is tried first.
+fn cluster_at(text: &str, at: usize, cap: usize) -> Cluster {
+    let (Some(prev), Some(next)) = (text[..at].chars().next_back(), text[at..].chars().next()) else {
+        return Cluster::Boundary;
+    };
     if plain(prev) && plain(next) && !(prev == '\r' && next == '\n') {
-        return None; // UAX #29 GB999: a boundary between two characters of category Any/Control.
+        return Cluster::Boundary; // UAX #29 GB999: a boundary between two characters of category Any/Control.
     }
-    let mut cursor = GraphemeCursor::new(at, text.len(), true);
-    if cursor.is_boundary(text, 0).ok()? {
-        return None;
+    if NEAR < cap + 1
+        && let Some(found) = cluster_in_window(text, at, cap, NEAR)
+    {
+        return found;
     }
-    let start = cursor.prev_boundary(text, 0).ok()??;
+    cluster_in_window(text, at, cap, cap + 1).unwrap_or(Cluster::Unknown)
+}
+
+/// Characters either side of a part end looked at first by [`cluster_at`].
+const NEAR: usize = 12;
+
+/// [`cluster_at`] with a window of `chars` characters either side of `at`; `None` when the window
+/// is too small to decide.
+fn cluster_in_window(text: &str, at: usize, cap: usize, chars: usize) -> Option<Cluster> {
+    let full = chars > cap; // a cluster reaching beyond `cap + 1` characters is too long
+    let lo = text[..at].char_indices().rev().nth(chars - 1).map_or(0, |(i, _)| i);
+    let hi = text[at..].char_indices().nth(chars).map_or(text.len(), |(i, _)| at + i);
+    let window = &text[lo..hi];
     let mut cursor = GraphemeCursor::new(at, text.len(), true);
-    let end = cursor.next_boundary(text, 0).ok()?.unwrap_or(text.len());
-    (utf16_len(&text[start..end]) <= cap).then_some(start)
+    if cursor.is_boundary(window, lo).ok()? {
+        return Some(Cluster::Boundary);
+    }
+    let start = match cursor.prev_boundary(window, lo) {
+        Ok(start) => start.unwrap_or(0),
+        Err(GraphemeIncomplete::PrevChunk) if full => return Some(Cluster::TooLong),
+        Err(_) => return None,
+    };
+    let mut cursor = GraphemeCursor::new(at, text.len(), true);
+    let end = match cursor.next_boundary(window, lo) {
+        Ok(end) => end.unwrap_or(text.len()),
+        Err(GraphemeIncomplete::NextChunk) if full => return Some(Cluster::TooLong),
+        Err(_) => return None,
+    };
+    Some(if utf16_len(&text[start..end]) <= cap { Cluster::StartsAt(start) } else { Cluster::TooLong })
 }
 
 /// Characters whose grapheme break property is Other ("Any") or Control/CR/LF, and that are
@@ -269,6 +352,45 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The windowed check decides a part end inside a cluster of any length by looking at most a
+    /// part's characters either side, and says `Unknown` only when the rules need more context.
+    #[test]
+    fn cluster_at_looks_only_at_a_window() {
+        let cap = 67;
+        // One cluster of a million combining marks: too long, decided from the window.
+        let long = format!("x{}", "\u{301}".repeat(1_000_000));
+        let at = 1 + 2 * 500_000;
+        assert_eq!(cluster_at(&long, at, cap), Cluster::TooLong);
+        // A cluster of exactly `cap` units is kept whole; one more unit and it is split.
+        let fits = format!("ab{}cd", format_args!("x{}", "\u{301}".repeat(cap - 1)));
+        assert_eq!(cluster_at(&fits, 2 + 1 + 2 * 30, cap), Cluster::StartsAt(2));
+        let over = format!("ab{}cd", format_args!("x{}", "\u{301}".repeat(cap)));
+        assert_eq!(cluster_at(&over, 2 + 1 + 2 * 30, cap), Cluster::TooLong);
+        // Inside a flag after a short run of regional indicators: decided in the window.
+        let flags = format!("a{}", "🇵🇱".repeat(5));
+        assert_eq!(cluster_at(&flags, 1 + 4 * 3, cap), Cluster::StartsAt(1 + 4 * 2));
+        assert_eq!(cluster_at(&flags, 1 + 4 * 2, cap), Cluster::Boundary);
+        // Deep in a long run, the pairing depends on the run's start, outside the window.
+        let run = format!("a{}", "\u{1F1F5}".repeat(501));
+        assert_eq!(cluster_at(&run, 1 + 4 * 301, cap), Cluster::Unknown);
+        assert_eq!(cluster_at("ab", 1, cap), Cluster::Boundary);
+    }
+
+    /// A long run of regional indicators makes the split fall back to one forward pass over the
+    /// clusters mid-way; the parts are the pairs packed greedily (66 units, 16 flags each).
+    #[test]
+    fn long_regional_indicator_run_splits_by_pairs() {
+        let text = format!("a{}", "\u{1F1F5}".repeat(601));
+        let cap = Capacity::ucs2(ConcatRef::EightBit);
+        let mut parts = Vec::new();
+        split_ucs2(&text, utf16_len(&text), SplitMode::Graphemes, cap, |end, units| parts.push((end, units)));
+        // "a" + 16 flags (65 units), then 16 flags (64) per part, a lone indicator at the end.
+        assert_eq!(parts[0], (1 + 16 * 8, 65));
+        assert!(parts[1..parts.len() - 1].windows(2).all(|w| w[1].0 - w[0].0 == 16 * 8 && w[1].1 == 64));
+        assert_eq!(parts.last().unwrap().0, text.len());
+        assert_eq!(parts.iter().map(|p| p.1).sum::<usize>(), 1 + 601 * 2);
     }
 
     #[test]

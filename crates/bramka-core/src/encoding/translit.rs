@@ -15,11 +15,13 @@
 //! Anything else is left as it is. The caller applies the result only if the *whole* text then
 //! fits the target (spec section 10 recommendation); otherwise the original is sent as UCS-2.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 use unicode_normalization::char::{decompose_canonical, is_combining_mark};
 
 use super::shift::{NationalLanguage, ShiftTables};
-use super::{Transliteration, gsm7};
+use super::{EmojiText, Transliteration, gsm7};
 
 /// One kind of replacement made by transliteration: every `from` became `to`, `count` times.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
@@ -27,8 +29,9 @@ use super::{Transliteration, gsm7};
 pub struct Replacement {
     /// The character that was replaced.
     pub from: char,
-    /// What replaced it (may be empty: the character was removed, or longer: `…` -> `...`).
-    pub to: &'static str,
+    /// What replaced it (may be empty: the character was removed, or longer: `…` -> `...`,
+    /// `😀` -> `:grinning:`).
+    pub to: Cow<'static, str>,
     /// How many times.
     pub count: usize,
 }
@@ -46,6 +49,7 @@ fn ascii_str(b: u8) -> &'static str {
 fn keeps(c: char, mode: Transliteration, language: Option<NationalLanguage>) -> bool {
     match mode {
         Transliteration::Ascii => c.is_ascii() && gsm7::cost(c) != 0,
+        Transliteration::NoDiacritics => c.is_ascii(),
         _ => {
             gsm7::cost(c) != 0 || language.is_some_and(|l| ShiftTables::candidates(l).any(|t| t.cost(c) != 0))
         }
@@ -241,11 +245,46 @@ fn replacement(c: char, mode: Transliteration) -> Option<&'static str> {
     }
 }
 
+/// What [`Transliteration::NoDiacritics`] puts for `c` (not ASCII); `None` keeps it.
+fn fold(c: char, emoji: EmojiText) -> Option<Cow<'static, str>> {
+    if is_emoji_like(c) {
+        return Some(match emoji {
+            EmojiText::Remove => Cow::Borrowed(""),
+            EmojiText::Name => emoji_name(c),
+        });
+    }
+    if let Some(r) = override_for(c) {
+        return Some(Cow::Borrowed(r));
+    }
+    if is_combining_mark(c) {
+        return Some(Cow::Borrowed(""));
+    }
+    if c.is_control() {
+        return Some(Cow::Borrowed(if c == '\t' { " " } else { "" }));
+    }
+    strip_latin(c).map(Cow::Borrowed)
+}
+
+/// `:name:` of an emoji from `deunicode` (`😀` -> `:grinning:`); a regional indicator's letter;
+/// nothing for joiners, modifiers, selectors, tags and symbols without a name.
+fn emoji_name(c: char) -> Cow<'static, str> {
+    if ('\u{1F1E6}'..='\u{1F1FF}').contains(&c) {
+        return Cow::Borrowed(deunicode::deunicode_char(c).unwrap_or(""));
+    }
+    match deunicode::deunicode_char(c).map(str::trim) {
+        Some(name) if !name.is_empty() && name.is_ascii() => {
+            Cow::Owned(format!(":{}:", name.replace(' ', "_")))
+        }
+        _ => Cow::Borrowed(""),
+    }
+}
+
 /// Transliterates `text` for `mode`. `None` when nothing had to change.
 pub(crate) fn transliterate(
     text: &str,
     mode: Transliteration,
     language: Option<NationalLanguage>,
+    emoji: EmojiText,
 ) -> Option<(String, Vec<Replacement>)> {
     if mode == Transliteration::Keep {
         return None;
@@ -259,9 +298,13 @@ pub(crate) fn transliterate(
             out.push(c);
             continue;
         }
-        match replacement(c, mode) {
+        let to = match mode {
+            Transliteration::NoDiacritics => fold(c, emoji),
+            _ => replacement(c, mode).map(Cow::Borrowed),
+        };
+        match to {
             Some(to) => {
-                out.push_str(to);
+                out.push_str(&to);
                 match replaced.iter_mut().find(|r| r.from == c) {
                     Some(r) => r.count += 1,
                     None => replaced.push(Replacement { from: c, to, count: 1 }),

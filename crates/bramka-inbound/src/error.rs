@@ -160,6 +160,25 @@ pub enum StoreError {
         /// Its id.
         id: String,
     },
+    /// The database's schema was written by a newer version of this crate.
+    #[error(
+        "the database schema is version {found}, newer than this version of bramka-inbound supports \
+         ({supported}); upgrade bramka-inbound (never downgrade a shared database)"
+    )]
+    SchemaTooNew {
+        /// The version found in the database.
+        found: i64,
+        /// The newest version this code knows.
+        supported: i64,
+    },
+    /// A database URL could not be used (its password is masked).
+    #[error("invalid database URL {url}: {reason}")]
+    InvalidUrl {
+        /// The URL, password replaced by `***`.
+        url: String,
+        /// What is wrong and what would be accepted.
+        reason: String,
+    },
 }
 
 #[cfg(feature = "sqlite")]

@@ -75,6 +75,7 @@
 //! | `sqlite` | yes | [`SqliteStore`]: one SQLite file in WAL mode (rusqlite, bundled SQLite) |
 //! | `email` | no | `SmtpEmailSender`: forwarded copies by SMTP through lettre, to a local or trusted relay |
 //! | `email-tls` | no | `SmtpEmailSender::starttls` / `tls` for public SMTP servers (rustls, ring, webpki roots) |
+//! | `postgres` | no | `PostgresStore`: several instances on one PostgreSQL database (tokio-postgres, deadpool, rustls) |
 //!
 //! [`InboundMessage`]: bramka_core::InboundMessage
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -105,4 +106,6 @@ pub use poll::{Limit, LimitPeriod, Poll, PollBuilder, PollOption, PollReplies};
 pub use stats::{OptionStat, Statistics};
 #[cfg(feature = "sqlite")]
 pub use store::SqliteStore;
+#[cfg(feature = "postgres")]
+pub use store::{PostgresStore, PostgresUrl};
 pub use store::{MemoryStore, SendResult, Store};

@@ -1,5 +1,6 @@
-//! The shared behaviour suite: every test runs against MemoryStore, SqliteStore in memory and
-//! SqliteStore on a WAL file.
+//! The shared behaviour suite: every test runs against MemoryStore, SqliteStore in memory,
+//! SqliteStore on a WAL file and (feature `postgres`) PostgresStore on a real server that the
+//! tests start themselves (see the bramka-pgtest crate).
 
 mod common;
 
@@ -41,21 +42,43 @@ impl Drop for TempDb {
 struct Fixture {
     store: Arc<dyn Store>,
     _tmp: Option<TempDb>,
+    #[cfg(feature = "postgres")]
+    _pg: Option<bramka_pgtest::TestDb<'static>>,
+}
+
+impl Fixture {
+    fn new(store: Arc<dyn Store>, tmp: Option<TempDb>) -> Self {
+        Fixture {
+            store,
+            _tmp: tmp,
+            #[cfg(feature = "postgres")]
+            _pg: None,
+        }
+    }
 }
 
 fn memory() -> Fixture {
-    Fixture { store: Arc::new(MemoryStore::new()), _tmp: None }
+    Fixture::new(Arc::new(MemoryStore::new()), None)
 }
 
 #[cfg(feature = "sqlite")]
 fn sqlite_mem() -> Fixture {
-    Fixture { store: Arc::new(SqliteStore::open_in_memory().unwrap()), _tmp: None }
+    Fixture::new(Arc::new(SqliteStore::open_in_memory().unwrap()), None)
 }
 
 #[cfg(feature = "sqlite")]
 fn sqlite_file() -> Fixture {
     let tmp = TempDb::new();
-    Fixture { store: Arc::new(SqliteStore::open(&tmp.0).unwrap()), _tmp: Some(tmp) }
+    Fixture::new(Arc::new(SqliteStore::open(&tmp.0).unwrap()), Some(tmp))
+}
+
+/// A fresh database on the test cluster (started on first use; fails with install instructions
+/// when the PostgreSQL binaries are missing).
+#[cfg(feature = "postgres")]
+async fn postgres() -> Fixture {
+    let db = bramka_pgtest::database();
+    let store = bramka_inbound::PostgresStore::connect_with_pool_size(db.url(), 8).await.unwrap();
+    Fixture { store: Arc::new(store), _tmp: None, _pg: Some(db) }
 }
 
 fn poll_config(limit: Limit, codes: bool) -> Config {
@@ -336,6 +359,8 @@ store_suite!(memory_store, memory());
 store_suite!(sqlite_memory, sqlite_mem());
 #[cfg(feature = "sqlite")]
 store_suite!(sqlite_wal_file, sqlite_file());
+#[cfg(feature = "postgres")]
+store_suite!(postgres, postgres().await);
 
 // ---------------------------------------------------------------------------------------------
 // SQLite only: the file survives a crash between commit and send.

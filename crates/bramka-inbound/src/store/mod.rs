@@ -1,8 +1,9 @@
-//! Storage behind one async trait: [`MemoryStore`] and [`SqliteStore`] (feature `sqlite`).
+//! Storage behind one async trait: [`MemoryStore`], `SqliteStore` (feature `sqlite`) and
+//! `PostgresStore` (feature `postgres`).
 //!
 //! Both run the same [`apply`](crate::ingest::apply) inside one transaction, so the rules
 //! (dedupe, limit, code, outbox) are written once; the shared behaviour suite in
-//! `tests/store_suite.rs` runs against both.
+//! `tests/store_suite.rs` runs against each.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -14,10 +15,14 @@ use crate::ingest::IngestPlan;
 use crate::model::{Channel, Ingested, MessageQuery, OutboxEntry, OutboxState, StoredMessage};
 
 mod memory;
+#[cfg(feature = "postgres")]
+mod postgres;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 
 pub use memory::MemoryStore;
+#[cfg(feature = "postgres")]
+pub use postgres::{MAX_RETRIES, PostgresStore, PostgresUrl, SCHEMA_VERSION};
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
 

@@ -324,6 +324,14 @@ impl Cluster {
         std::fs::read_to_string(self.dir.join("log")).unwrap_or_default()
     }
 
+    /// A `psql` command running `sql` on database `db` as the superuser (for tests that need to
+    /// change something behind the code's back).
+    pub fn psql_command(&self, db: &str, sql: &str) -> Command {
+        let mut c = Command::new(self.bin.join("psql"));
+        c.args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", &self.url(db), "-c", sql]).stdin(Stdio::null());
+        c
+    }
+
     fn psql(&self, sql: &str) -> Result<(), SetupError> {
         output(
             Command::new(self.bin.join("psql"))

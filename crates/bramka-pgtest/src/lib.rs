@@ -36,7 +36,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// How to install the server binaries; part of every "not found" message.
 pub const INSTALL_HINT: &str = "install the PostgreSQL server binaries: `apt-get install postgresql-15` \
      (Debian/Ubuntu; any version from 13 on works), `brew install postgresql@15` (macOS), or point \
-     BRAMKA_PG_BIN at a directory holding initdb and pg_ctl";
+     BRAMKA_PG_BIN at a directory holding initdb, pg_ctl and psql";
 
 /// The superuser the clusters are created with.
 pub const SUPERUSER: &str = "bramka";
@@ -64,7 +64,7 @@ impl fmt::Display for SetupError {
         match self {
             SetupError::BinariesNotFound { searched } => write!(
                 f,
-                "PostgreSQL server binaries (initdb, pg_ctl) not found (searched {searched}); \
+                "PostgreSQL server binaries (initdb, pg_ctl, psql) not found (searched {searched}); \
                  the PostgreSQL tests need a real server: {INSTALL_HINT}"
             ),
             SetupError::Step { step, detail } => {
@@ -120,7 +120,7 @@ fn find_bin() -> Result<PathBuf, SetupError> {
 }
 
 fn find_bin_in(configured: Option<std::ffi::OsString>) -> Result<PathBuf, SetupError> {
-    let has = |d: &Path| d.join("initdb").is_file() && d.join("pg_ctl").is_file();
+    let has = |d: &Path| ["initdb", "pg_ctl", "psql"].iter().all(|b| d.join(b).is_file());
     if let Some(d) = configured {
         let d = PathBuf::from(d);
         return if has(&d) {
@@ -307,6 +307,28 @@ impl Cluster {
             Some(u) => format!("[ -d '{}' ] && runuser -u {u} -- {base}", data.display()),
             None => format!("[ -d '{}' ] && {base}", data.display()),
         }
+    }
+
+    /// The server's process ids (the postmaster and its current children), to measure the CPU time
+    /// the server spends (Linux: from `/proc`).
+    pub fn server_pids(&self) -> Vec<u32> {
+        let Some(main) = std::fs::read_to_string(self.dir.join("data/postmaster.pid"))
+            .ok()
+            .and_then(|s| s.lines().next()?.trim().parse::<u32>().ok())
+        else {
+            return Vec::new();
+        };
+        let mut pids = vec![main];
+        for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+            let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else { continue };
+            let parent = std::fs::read_to_string(e.path().join("stat"))
+                .ok()
+                .and_then(|s| s.rsplit_once(')')?.1.split_whitespace().nth(1)?.parse::<u32>().ok());
+            if parent == Some(main) {
+                pids.push(pid);
+            }
+        }
+        pids
     }
 
     /// The TCP port on 127.0.0.1.

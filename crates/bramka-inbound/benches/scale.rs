@@ -112,22 +112,29 @@ fn main() {
     println!(
         "| store | writers | messages/s | vs 1 writer | client CPU ms/msg | server CPU ms/msg |\n|---|---|---|---|---|---|"
     );
-    for (name, durability) in
-        [("PostgreSQL, durable commit", Durability::Durable), ("PostgreSQL, synchronous_commit=off", Durability::AsyncCommit)]
-    {
+    for (name, durability) in [
+        ("PostgreSQL, durable commit", Durability::Durable),
+        ("PostgreSQL, synchronous_commit=off", Durability::AsyncCommit),
+    ] {
         let cluster = Cluster::start(durability).unwrap_or_else(|e| panic!("{e}"));
         let mut rows = Vec::new();
         for writers in [1, 2, 4] {
             let db = cluster.create_database().unwrap_or_else(|e| panic!("{e}"));
             let store = rt.block_on(PostgresStore::connect_with_pool_size(db.url(), writers)).unwrap();
-            rows.push(rt.block_on(measure(Arc::new(store), Some(&cluster), writers, per_writer_total / writers)));
-            rt.block_on(tokio::time::sleep(Duration::from_millis(200)));
+            rows.push(rt.block_on(measure(
+                Arc::new(store),
+                Some(&cluster),
+                writers,
+                per_writer_total / writers,
+            )));
+            std::thread::sleep(Duration::from_millis(200));
         }
         print(name, &rows);
     }
     let mut rows = Vec::new();
     for writers in [1, 2, 4] {
-        let path = std::env::temp_dir().join(format!("bramka-scale-bench-{}-{writers}.db", std::process::id()));
+        let path =
+            std::env::temp_dir().join(format!("bramka-scale-bench-{}-{writers}.db", std::process::id()));
         let store = SqliteStore::open(&path).unwrap();
         rows.push(rt.block_on(measure(Arc::new(store), None, writers, per_writer_total / writers)));
         for ext in ["", "-wal", "-shm"] {

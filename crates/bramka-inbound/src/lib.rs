@@ -106,6 +106,6 @@ pub use poll::{Limit, LimitPeriod, Poll, PollBuilder, PollOption, PollReplies};
 pub use stats::{OptionStat, Statistics};
 #[cfg(feature = "sqlite")]
 pub use store::SqliteStore;
+pub use store::{MemoryStore, SendResult, Store};
 #[cfg(feature = "postgres")]
 pub use store::{PostgresStore, PostgresUrl};
-pub use store::{MemoryStore, SendResult, Store};

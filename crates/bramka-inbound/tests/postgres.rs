@@ -73,7 +73,8 @@ async fn three_instances_one_database_nothing_twice() {
     let db = bramka_pgtest::database();
     let mut engines = Vec::new();
     for _ in 0..3 {
-        let store: Arc<dyn Store> = Arc::new(PostgresStore::connect_with_pool_size(db.url(), 6).await.unwrap());
+        let store: Arc<dyn Store> =
+            Arc::new(PostgresStore::connect_with_pool_size(db.url(), 6).await.unwrap());
         engines.push(Arc::new(Inbound::new(poll_config(), store)));
     }
     let store = engines[0].store().clone();
@@ -190,7 +191,8 @@ async fn three_instances_one_database_nothing_twice() {
     assert_eq!(issued.iter().map(|c| &c.1).collect::<BTreeSet<_>>().len(), CODES);
     assert_eq!(store.codes_left("p").await.unwrap(), 0);
     let exhausted =
-        first.values().filter(|r| matches!(vote(r), VoteOutcome::AcceptedPoolExhausted { .. })).count() as u64;
+        first.values().filter(|r| matches!(vote(r), VoteOutcome::AcceptedPoolExhausted { .. })).count()
+            as u64;
     assert_eq!(exhausted, SENDERS - CODES as u64);
 
     // Replies: one per distinct message, each sent exactly once, all marked sent.
@@ -235,13 +237,17 @@ impl Gateway for Hanging {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_dispatcher_killed_mid_send_leaves_its_batch_in_flight() {
     let db = bramka_pgtest::database();
-    let doomed_store: Arc<dyn Store> = Arc::new(PostgresStore::connect_with_pool_size(db.url(), 2).await.unwrap());
+    let doomed_store: Arc<dyn Store> =
+        Arc::new(PostgresStore::connect_with_pool_size(db.url(), 2).await.unwrap());
     let doomed = Arc::new(Inbound::new(poll_config(), doomed_store));
     let store: Arc<dyn Store> = Arc::new(PostgresStore::connect_with_pool_size(db.url(), 4).await.unwrap());
     let survivor = Arc::new(Inbound::new(poll_config(), store.clone()));
     for i in 0..150 {
         let from = format!("+48600{i:06}");
-        survivor.ingest(&inbound(&format!("k{i}"), &from, NUM, "vote a", "2026-05-01T20:00:00Z")).await.unwrap();
+        survivor
+            .ingest(&inbound(&format!("k{i}"), &from, NUM, "vote a", "2026-05-01T20:00:00Z"))
+            .await
+            .unwrap();
     }
     let hanging = Arc::new(Hanging::default());
     let entered = hanging.entered.notified();
@@ -269,8 +275,11 @@ async fn a_dispatcher_killed_mid_send_leaves_its_batch_in_flight() {
     }
     assert_eq!(sent, 50);
     assert_eq!(gateway.sent().len(), 50);
-    let resent: Vec<_> =
-        gateway.sent().into_iter().filter(|s| in_flight.iter().any(|id| s.client_ref == format!("bramkaob{id}"))).collect();
+    let resent: Vec<_> = gateway
+        .sent()
+        .into_iter()
+        .filter(|s| in_flight.iter().any(|id| s.client_ref == format!("bramkaob{id}")))
+        .collect();
     assert!(resent.is_empty(), "resent: {resent:?}");
     // Later rounds do not pick them up either; they stay for an operator to look at.
     assert_eq!(survivor.dispatch_pending(&*gateway).await.unwrap().sent.len(), 0);
@@ -298,8 +307,10 @@ async fn migrations_run_once_for_instances_starting_together_and_a_newer_schema_
     assert_eq!(s.codes_left("p").await.unwrap(), 1);
 
     // A database migrated by a newer bramka is refused, clearly.
-    let psql = db.cluster().psql_command(db.name(), "UPDATE bramka_schema SET version = 99 WHERE component = 'inbound'");
-    assert!(std::process::Command::from(psql).status().unwrap().success());
+    let mut psql = db
+        .cluster()
+        .psql_command(db.name(), "UPDATE bramka_schema SET version = 99 WHERE component = 'inbound'");
+    assert!(psql.status().unwrap().success());
     let err = PostgresStore::connect(db.url()).await.unwrap_err();
     assert!(matches!(err, StoreError::SchemaTooNew { found: 99, supported: 1 }), "{err:?}");
     assert!(err.to_string().contains("newer than this version of bramka-inbound supports"), "{err}");

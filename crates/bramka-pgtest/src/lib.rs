@@ -356,8 +356,16 @@ impl Cluster {
 
     fn psql(&self, sql: &str) -> Result<(), SetupError> {
         output(
-            Command::new(self.bin.join("psql"))
-                .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", &self.url("postgres"), "-c", sql]),
+            Command::new(self.bin.join("psql")).args([
+                "-X",
+                "-q",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-d",
+                &self.url("postgres"),
+                "-c",
+                sql,
+            ]),
             "psql",
         )
         .map(drop)
@@ -452,7 +460,9 @@ mod tests {
         assert!(s.contains("apt-get install postgresql-15"), "{s}");
         assert!(s.contains("BRAMKA_PG_BIN"), "{s}");
         let e = find_bin_in(Some("/nonexistent/pg/bin".into())).unwrap_err();
-        assert!(matches!(&e, SetupError::BinariesNotFound { searched } if searched.contains("/nonexistent/pg/bin")));
+        assert!(
+            matches!(&e, SetupError::BinariesNotFound { searched } if searched.contains("/nonexistent/pg/bin"))
+        );
         assert!(e.to_string().contains("apt-get install postgresql-15"), "{e}");
     }
 
@@ -464,23 +474,27 @@ mod tests {
         let cluster = db.cluster();
         let list = || {
             output(
-                Command::new(cluster.bin.join("psql")).args(["-X", "-A", "-t", "-d", &cluster.url("postgres")]).args(
-                    ["-c", "SELECT datname FROM pg_database ORDER BY 1"],
-                ),
+                Command::new(cluster.bin.join("psql"))
+                    .args(["-X", "-A", "-t", "-d", &cluster.url("postgres")])
+                    .args(["-c", "SELECT datname FROM pg_database ORDER BY 1"]),
                 "psql",
             )
             .unwrap()
         };
-        let out = output(Command::new(cluster.bin.join("psql")).args(["-X", "-A", "-t", "-d", &url, "-c", "SELECT 40+2"]), "psql")
-            .unwrap();
+        let out = output(
+            Command::new(cluster.bin.join("psql")).args(["-X", "-A", "-t", "-d", &url, "-c", "SELECT 40+2"]),
+            "psql",
+        )
+        .unwrap();
         assert_eq!(out.trim(), "42");
         assert!(list().lines().any(|l| l == name));
         drop(db);
         assert!(!list().lines().any(|l| l == name), "dropped");
         // A wrong password is refused: the server really checks it.
         let bad = url.replace(&cluster.password, "wrong");
-        let err = output(Command::new(cluster.bin.join("psql")).args(["-X", "-d", &bad, "-c", "SELECT 1"]), "psql")
-            .unwrap_err();
+        let err =
+            output(Command::new(cluster.bin.join("psql")).args(["-X", "-d", &bad, "-c", "SELECT 1"]), "psql")
+                .unwrap_err();
         assert!(err.to_string().contains("password authentication failed"), "{err}");
     }
 

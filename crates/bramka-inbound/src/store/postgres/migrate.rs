@@ -44,7 +44,11 @@ pub(crate) async fn migrate(
     }
     for m in migrations.iter().filter(|m| m.version > found) {
         tx.batch_execute(m.sql).await.map_err(|e| {
-            StoreError::Backend(format!("migration {} of {component} failed: {}", m.version, super::describe(&e)))
+            StoreError::Backend(format!(
+                "migration {} of {component} failed: {}",
+                m.version,
+                super::describe(&e)
+            ))
         })?;
     }
     tx.execute(

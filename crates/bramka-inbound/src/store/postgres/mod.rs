@@ -265,19 +265,27 @@ impl PostgresStore {
         let result = drive::<TxError, _, _>(plan, |op| async move {
             Ok(match op {
                 Op::Find(key) => {
-                    let st = tx.prepare_cached("SELECT \"row\", outcome FROM messages WHERE dedupe_key = $1").await?;
+                    let st = tx
+                        .prepare_cached("SELECT \"row\", outcome FROM messages WHERE dedupe_key = $1")
+                        .await?;
                     match tx.query_opt(&st, &[&key]).await? {
-                        Some(r) => Answer::Found(Some((r.get(0), serde_json::from_str(r.get(1)).map_err(StoreError::from)?))),
+                        Some(r) => Answer::Found(Some((
+                            r.get(0),
+                            serde_json::from_str(r.get(1)).map_err(StoreError::from)?,
+                        ))),
                         None => Answer::Found(None),
                     }
                 }
                 Op::CountVotes { poll, sender, bucket } => {
                     let key = format!("{poll}\u{1f}{sender}\u{1f}{bucket}");
-                    let lock = tx.prepare_cached("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))").await?;
+                    let lock =
+                        tx.prepare_cached("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))").await?;
                     tx.execute(&lock, &[&key]).await?;
                     // A new statement, so a new snapshot: it sees votes committed while we waited.
                     let st = tx
-                        .prepare_cached("SELECT COUNT(*) FROM votes WHERE poll = $1 AND sender = $2 AND bucket = $3")
+                        .prepare_cached(
+                            "SELECT COUNT(*) FROM votes WHERE poll = $1 AND sender = $2 AND bucket = $3",
+                        )
                         .await?;
                     let n: i64 = tx.query_one(&st, &[&poll, &sender, &bucket]).await?.get(0);
                     Answer::Count(u32::try_from(n).unwrap_or(u32::MAX))
@@ -365,8 +373,9 @@ async fn claim_code(
              AND issued_to IS NULL ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING code",
         )
         .await?;
-    let any_free =
-        tx.prepare_cached("SELECT EXISTS (SELECT 1 FROM codes WHERE poll = $1 AND issued_to IS NULL)").await?;
+    let any_free = tx
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM codes WHERE poll = $1 AND issued_to IS NULL)")
+        .await?;
     let wait = tx
         .prepare_cached(
             "UPDATE codes SET issued_to = $2 WHERE seq = (SELECT seq FROM codes WHERE poll = $1 \

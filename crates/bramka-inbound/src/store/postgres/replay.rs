@@ -136,7 +136,8 @@ mod tests {
 
     fn plan(max: u32) -> IngestPlan {
         let at = "2026-05-01T10:00:00Z".parse().unwrap();
-        let m = bramka_core::InboundMessage::new("smsapi", "m1", "+48600100200", "+48790100200", "vote a", at);
+        let m =
+            bramka_core::InboundMessage::new("smsapi", "m1", "+48600100200", "+48790100200", "vote a", at);
         let mut plan = crate::ingest::plan(&crate::Config::new(), &m, at);
         plan.routing = Routing::PollCandidate(VoteCandidate {
             poll: "p".into(),
@@ -192,7 +193,10 @@ mod tests {
             assert_eq!(replayed, expected);
             let over = max > 0 && votes_before >= max;
             if over {
-                assert!(matches!(&replayed.outcome, crate::Outcome::Poll { vote: VoteOutcome::OverLimit { .. }, .. }));
+                assert!(matches!(
+                    &replayed.outcome,
+                    crate::Outcome::Poll { vote: VoteOutcome::OverLimit { .. }, .. }
+                ));
                 assert_eq!(ops, ["Find", "CountVotes", "InsertMessage", "PushOutbox", "PushOutbox"]);
             } else {
                 assert_eq!(replayed.outbox.len(), 2);
@@ -226,7 +230,13 @@ mod tests {
             self.ids += 1;
             Ok(self.ids)
         }
-        fn insert_vote(&mut self, _: i64, _: &VoteCandidate, _: &str, _: Option<&str>) -> Result<(), StoreError> {
+        fn insert_vote(
+            &mut self,
+            _: i64,
+            _: &VoteCandidate,
+            _: &str,
+            _: Option<&str>,
+        ) -> Result<(), StoreError> {
             *self.calls.entry("vote").or_default() += 1;
             Ok(())
         }

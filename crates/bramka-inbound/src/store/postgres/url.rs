@@ -90,11 +90,12 @@ impl fmt::Debug for PostgresUrl {
 /// The rustls connector (ring provider, webpki roots; no process-wide provider is installed).
 pub(crate) fn tls() -> Result<tokio_postgres_rustls::MakeRustlsConnect, StoreError> {
     let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .map_err(|e| StoreError::Backend(format!("TLS setup: {e}")))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+    let config =
+        rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .map_err(|e| StoreError::Backend(format!("TLS setup: {e}")))?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
     Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
 }
 
@@ -111,7 +112,10 @@ mod tests {
         }
         assert_eq!(u.config().get_password(), Some(&b"s3cr!t"[..]));
         assert_eq!(u.config().get_ssl_mode(), tokio_postgres::config::SslMode::Require);
-        assert_eq!(mask("postgres://h/db?user=a&password=hunter2&x=1"), "postgres://h/db?user=a&password=***&x=1");
+        assert_eq!(
+            mask("postgres://h/db?user=a&password=hunter2&x=1"),
+            "postgres://h/db?user=a&password=***&x=1"
+        );
         assert_eq!(mask("postgres://a@h/db"), "postgres://a@h/db");
         assert_eq!(mask("postgres://a:p@ss@h/db"), "postgres://a:***@h/db");
     }

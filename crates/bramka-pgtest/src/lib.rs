@@ -181,6 +181,17 @@ fn server_user() -> Result<Option<(String, u32, u32)>, SetupError> {
     ))
 }
 
+/// The temporary directory, or `/tmp` when the server runs as another user who could not reach
+/// it (a `TMPDIR` inside root's home, say).
+fn base_dir(other_user: bool) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = std::env::temp_dir();
+    let reachable = tmp
+        .ancestors()
+        .all(|d| std::fs::metadata(d).map(|m| m.permissions().mode() & 0o001 != 0).unwrap_or(false));
+    if other_user && !reachable { PathBuf::from("/tmp") } else { tmp }
+}
+
 fn free_port() -> Result<u16, SetupError> {
     let l = TcpListener::bind("127.0.0.1:0").map_err(|e| step("finding a free port", e))?;
     l.local_addr().map(|a| a.port()).map_err(|e| step("finding a free port", e))
@@ -198,7 +209,7 @@ impl Cluster {
     pub fn start(durability: Durability) -> Result<Cluster, SetupError> {
         let bin = find_bin()?;
         let user = server_user()?;
-        let dir = std::env::temp_dir().join(format!("bramka-pgtest-{}", unique()));
+        let dir = base_dir(user.is_some()).join(format!("bramka-pgtest-{}", unique()));
         std::fs::create_dir_all(&dir).map_err(|e| step(format!("creating {}", dir.display()), e))?;
         let mut c = Cluster {
             dir,

@@ -211,6 +211,49 @@ async fn three_instances_one_database_nothing_twice() {
     assert_eq!(texts_with_code, CODES);
 }
 
+/// Two instances receive the same webhook at the same moment, and two different answers of one
+/// number at the same moment: each webhook is stored once (the other delivery reports the same
+/// row and outcome), each number is counted once, each code goes out once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_instances_racing_on_the_same_webhook_and_the_same_number() {
+    let db = bramka_pgtest::database();
+    let a: Arc<dyn Store> = Arc::new(PostgresStore::connect_with_pool_size(db.url(), 8).await.unwrap());
+    let b: Arc<dyn Store> = Arc::new(PostgresStore::connect_with_pool_size(db.url(), 8).await.unwrap());
+    a.add_codes("p", (0..150).map(|i| format!("K{i:03}")).collect()).await.unwrap();
+    let (ea, eb) =
+        (Arc::new(Inbound::new(poll_config(), a.clone())), Arc::new(Inbound::new(poll_config(), b)));
+    let mut tasks = Vec::new();
+    for i in 0..100 {
+        let (ea, eb) = (ea.clone(), eb.clone());
+        tasks.push(tokio::spawn(async move {
+            let from = format!("+48600{i:06}");
+            let same = inbound(&format!("s{i}"), &from, NUM, "vote a", "2026-05-01T20:00:00Z");
+            let other = inbound(&format!("o{i}"), &from, NUM, "vote b", "2026-05-01T20:00:00Z");
+            // Both instances at once: the same webhook, and the number's second answer.
+            let (x, y, z) = tokio::join!(ea.ingest(&same), eb.ingest(&same), eb.ingest(&other));
+            (x.unwrap(), y.unwrap(), z.unwrap())
+        }));
+    }
+    let mut accepted = 0;
+    for t in tasks {
+        let (x, y, z) = t.await.unwrap();
+        assert_eq!(u8::from(x.duplicate) + u8::from(y.duplicate), 1, "{x:?} / {y:?}");
+        assert_eq!((x.row, &x.outcome), (y.row, &y.outcome));
+        assert!(!z.duplicate);
+        let counted = [vote(&x), vote(&z)].iter().filter(|v| v.is_accepted()).count();
+        assert_eq!(counted, 1, "one answer per number: {x:?} / {z:?}");
+        accepted += counted;
+    }
+    assert_eq!(accepted, 100);
+    assert_eq!(a.messages_page(&MessageQuery::all(), 0, 1000).await.unwrap().len(), 200);
+    assert_eq!(a.vote_counts("p").await.unwrap().values().sum::<u64>(), 100);
+    let issued = a.issued_codes("p").await.unwrap();
+    assert_eq!(issued.len(), 100);
+    assert_eq!(issued.iter().map(|c| &c.0).collect::<BTreeSet<_>>().len(), 100);
+    assert_eq!(a.codes_left("p").await.unwrap(), 50);
+    assert_eq!(a.outbox(None).await.unwrap().len(), 200, "one reply per stored message");
+}
+
 /// A gateway that never answers: the dispatcher holding it is killed while "sending".
 #[derive(Debug, Default)]
 struct Hanging {

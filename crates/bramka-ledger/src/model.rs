@@ -89,8 +89,10 @@ impl fmt::Display for State {
 }
 
 /// One recipient of one recorded message.
+///
+/// Not `non_exhaustive`, like [`MessageRecord`] and [`Campaign`]: store backends in other
+/// crates build them from their rows.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[non_exhaustive]
 pub struct Entry {
     /// The ledger's id (increasing in insertion order).
     pub id: i64,
@@ -136,7 +138,6 @@ pub struct Entry {
 
 /// A recorded message (shared by its recipients' entries).
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[non_exhaustive]
 pub struct MessageRecord {
     /// The id.
     pub id: i64,
@@ -388,7 +389,6 @@ impl Consent {
 
 /// A campaign: a named bulk send whose rows are all written before the first request.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[non_exhaustive]
 pub struct Campaign {
     /// The unique name.
     pub name: String,

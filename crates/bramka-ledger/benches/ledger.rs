@@ -48,7 +48,7 @@ async fn sms_do(body: Bytes) -> ([(&'static str, &'static str); 1], String) {
 
 struct Bench {
     rt: tokio::runtime::Runtime,
-    gw: SmsapiGateway,
+    gw: Arc<SmsapiGateway>,
 }
 
 fn setup() -> Bench {
@@ -60,7 +60,7 @@ fn setup() -> Bench {
         addr
     });
     let cfg = SmsapiConfig::builder("t0ken").base_url(format!("http://{addr}")).sender("Sklep").build().unwrap();
-    Bench { rt, gw: SmsapiGateway::new(cfg).unwrap() }
+    Bench { rt, gw: Arc::new(SmsapiGateway::new(cfg).unwrap()) }
 }
 
 fn message(n: u64) -> Message {
@@ -93,7 +93,7 @@ fn tmp_db(name: &str) -> std::path::PathBuf {
 #[divan::bench(sample_count = 300)]
 fn send_plain(bencher: Bencher) {
     let b = setup();
-    run(bencher, &b, &b.gw);
+    run(bencher, &b, b.gw.as_ref());
 }
 
 #[divan::bench(sample_count = 300)]

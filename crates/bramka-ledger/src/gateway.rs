@@ -101,9 +101,12 @@ pub(crate) async fn send_and_record(
     let sent = gw.send(msg).await;
     let at = ledger.now();
     let outcomes: Vec<Outcome> = match &sent {
-        Ok(report) => entries
+        Ok(report) => {
+            let by_number: std::collections::HashMap<String, &RecipientReport> =
+                report.recipients.iter().map(|r| (r.to.e164(), r)).collect();
+            entries
             .iter()
-            .map(|e| match report.recipients.iter().find(|r| r.to.e164() == e.to) {
+            .map(|e| match by_number.get(&e.to).copied() {
                 Some(r) => outcome_of_recipient(e.id, &report.gateway, r, at),
                 None => {
                     let err = Error::new(
@@ -115,7 +118,8 @@ pub(crate) async fn send_and_record(
                     outcome_of_error(e.id, &err, at)
                 }
             })
-            .collect(),
+            .collect()
+        }
         Err(err) => entries.iter().map(|e| outcome_of_error(e.id, err, at)).collect(),
     };
     if let Err(e) = ledger.store().record_outcomes(outcomes).await {

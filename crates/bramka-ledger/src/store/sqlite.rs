@@ -16,7 +16,7 @@ use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params, 
 use super::Store;
 use crate::error::StoreError;
 use crate::model::{Applied, Campaign, Consent, Delivery, Entry, Intent, MessageRecord, Outcome, Query, Scope, State, Suppression};
-use crate::rules::{after_delivery, after_outcome};
+use crate::rules::after_delivery;
 
 /// The schema migrations, version `i + 1` at index `i`. Plain SQL that PostgreSQL also accepts
 /// apart from the `INTEGER PRIMARY KEY` row ids.
@@ -360,41 +360,46 @@ impl Store for SqliteStore {
     async fn record_outcomes(&self, outcomes: Vec<Outcome>) -> Result<Vec<Entry>, StoreError> {
         self.tx(move |tx| {
             let mut out = Vec::with_capacity(outcomes.len());
-            let mut cur = tx.prepare_cached("SELECT state, gateway FROM entries WHERE id = ?1")?;
-            let mut upd = tx.prepare_cached(
-                "UPDATE entries SET state = ?2, gateway = ?3, operator_id = ?4, error_kind = ?5, error_code = ?6,
-                 error_message = ?7, certainty = ?8, parts = ?9, price = ?10, currency = ?11, updated_at = ?12
-                 WHERE id = ?1",
-            )?;
+            // Only a pending entry takes an outcome (rules::after_outcome), checked in the UPDATE.
+            let mut upd = tx.prepare_cached(&format!(
+                "UPDATE entries SET state = ?2, gateway = COALESCE(?3, gateway), operator_id = ?4, error_kind = ?5,
+                 error_code = ?6, error_message = ?7, certainty = ?8, parts = ?9, price = ?10, currency = ?11,
+                 updated_at = ?12
+                 WHERE id = ?1 AND state = 'pending' AND ?2 <> 'pending' RETURNING {ENTRY_COLS}"
+            ))?;
+            let any_orphans: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM orphans)", [], |r| r.get(0))?;
             let mut orphans = tx.prepare_cached(&format!(
                 "SELECT {ORPHAN_COLS}, seq FROM orphans WHERE gateway = ?1 AND operator_id = ?2 ORDER BY seq"
             ))?;
             for o in outcomes {
-                let (now, gw): (String, String) = cur
-                    .query_row([o.entry], |r| Ok((r.get(0)?, r.get(1)?)))
-                    .optional()?
-                    .ok_or_else(|| StoreError::Corrupt(format!("outcome for unknown entry {}", o.entry)))?;
-                let now = State::parse(&now).ok_or_else(|| StoreError::Corrupt(format!("state {now:?}")))?;
-                let Some(next) = after_outcome(now, o.state) else { continue };
-                let gw = o.gateway.unwrap_or(gw);
-                upd.execute(params![
-                    o.entry,
-                    next.as_str(),
-                    gw,
-                    o.operator_id,
-                    o.error_kind,
-                    o.error_code,
-                    o.error_message,
-                    o.certainty,
-                    o.parts,
-                    o.price,
-                    o.currency,
-                    micros(o.at)
-                ])?;
-                let mut e = get_entry(tx, o.entry)?;
-                if let Some(id) = &o.operator_id {
+                let updated = upd
+                    .query_row(
+                        params![
+                            o.entry,
+                            o.state.as_str(),
+                            o.gateway,
+                            o.operator_id,
+                            o.error_kind,
+                            o.error_code,
+                            o.error_message,
+                            o.certainty,
+                            o.parts,
+                            o.price,
+                            o.currency,
+                            micros(o.at)
+                        ],
+                        entry,
+                    )
+                    .optional()?;
+                let Some(mut e) = updated else {
+                    if get_entry(tx, o.entry).is_err() {
+                        return Err(StoreError::Corrupt(format!("outcome for unknown entry {}", o.entry)));
+                    }
+                    continue;
+                };
+                if let (true, Some(id)) = (any_orphans, e.operator_id.clone()) {
                     let waiting: Vec<(Delivery, i64)> = orphans
-                        .query_map(params![gw, id], |r| Ok((delivery(r)?, r.get(9)?)))?
+                        .query_map(params![e.gateway, id], |r| Ok((delivery(r)?, r.get(9)?)))?
                         .collect::<rusqlite::Result<_>>()?;
                     for (d, seq) in waiting {
                         if let Some(next) = write_delivery(tx, &e, &d)? {
@@ -576,13 +581,16 @@ impl Store for SqliteStore {
         let numbers = numbers.to_vec();
         self.run(move |c| {
             let mut out = Vec::new();
-            let mut stmt = c.prepare_cached(
-                "SELECT scope, number, reason, at FROM suppressions WHERE number = ?1 AND (scope = '' OR scope = ?2)
-                 ORDER BY scope",
-            )?;
-            for n in &numbers {
-                let rows = stmt.query_map(params![n, scope], suppression)?;
-                for r in rows {
+            // One query per 500 numbers (well under SQLite's parameter limit).
+            for part in numbers.chunks(500) {
+                let sql = format!(
+                    "SELECT scope, number, reason, at FROM suppressions WHERE (scope = '' OR scope = ?1)
+                     AND number IN ({}) ORDER BY number, scope",
+                    in_list(part.len(), 2)
+                );
+                let mut stmt = c.prepare_cached(&sql)?;
+                let args = std::iter::once(&scope).chain(part.iter());
+                for r in stmt.query_map(params_from_iter(args), suppression)? {
                     out.push(r?);
                 }
             }

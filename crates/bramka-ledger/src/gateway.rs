@@ -175,7 +175,11 @@ impl<G: Gateway> Gateway for LedgerGateway<G> {
         );
         let entries = self.ledger.store().record_intent(intent).await?;
         let reason = |n: &str| suppressed.iter().find(|s| s.number == n).map(|s| s.reason.clone());
-        let (refused, allowed): (Vec<&Entry>, Vec<&Entry>) = entries.iter().partition(|e| reason(&e.to).is_some());
+        let (refused, allowed): (Vec<&Entry>, Vec<&Entry>) = if suppressed.is_empty() {
+            (Vec::new(), entries.iter().collect())
+        } else {
+            entries.iter().partition(|e| reason(&e.to).is_some())
+        };
         let mut refusals = Vec::new();
         if !refused.is_empty() {
             let outcomes = refused
@@ -203,9 +207,12 @@ impl<G: Gateway> Gateway for LedgerGateway<G> {
             )
             .with_gateway("ledger"));
         }
-        let recipients: Vec<PhoneNumber> =
-            message.recipients().iter().filter(|n| allowed.iter().any(|e| e.to == n.e164())).cloned().collect();
-        let sub = if refused.is_empty() { message.clone() } else { message.with_recipients(recipients) };
+        let sub = if refused.is_empty() {
+            message.clone()
+        } else {
+            let keep: std::collections::HashSet<&str> = allowed.iter().map(|e| e.to.as_str()).collect();
+            message.with_recipients(message.recipients().iter().filter(|n| keep.contains(n.e164().as_str())).cloned().collect())
+        };
         let allowed: Vec<Entry> = allowed.into_iter().cloned().collect();
         let mut report = send_and_record(&self.ledger, &self.inner, &scope, &sub, &allowed).await?;
         if !refusals.is_empty() {

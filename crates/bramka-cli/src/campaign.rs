@@ -48,17 +48,13 @@ pub(crate) fn run(
         ledger.run_campaign(name, gw.as_ref()).await
     });
     let report = report.map_err(|e| match e {
-        StoreError::CampaignMismatch { .. } => {
-            Failure::usage(e.to_string()).hint("a campaign name stands for one text and one list of recipients")
-        }
+        StoreError::CampaignMismatch { .. } => Failure::usage(e.to_string())
+            .hint("a campaign name stands for one text and one list of recipients"),
         other => Failure::failed(format!("ledger: {other}")),
     })?;
     let mut out = std::io::stdout().lock();
-    let printed = if as_json {
-        writeln!(out, "{}", to_json(&report))
-    } else {
-        write!(out, "{}", summary(&report))
-    };
+    let printed =
+        if as_json { writeln!(out, "{}", to_json(&report)) } else { write!(out, "{}", summary(&report)) };
     let _ = printed.and_then(|()| out.flush());
     drop(out);
     if let Some(e) = &report.stopped {
@@ -109,7 +105,11 @@ fn summary(r: &CampaignReport) -> String {
         r.campaign.name, r.campaign.recipients, r.sent, r.suppressed
     );
     if !r.recovered.is_empty() {
-        let _ = writeln!(s, "an earlier run was interrupted: {} recipient(s) may have been sent", r.recovered.len());
+        let _ = writeln!(
+            s,
+            "an earlier run was interrupted: {} recipient(s) may have been sent",
+            r.recovered.len()
+        );
     }
     for e in r.uncertain.iter().take(LIST_UP_TO) {
         let _ = writeln!(s, "  {}  uncertain  {}", e.to, e.error_message.as_deref().unwrap_or(""));
@@ -125,11 +125,8 @@ fn summary(r: &CampaignReport) -> String {
              operator's delivery reports"
         );
     }
-    let parts: Vec<String> = ORDER
-        .iter()
-        .filter_map(|st| r.states.get(st).map(|n| format!("{st}: {n}")))
-        .collect();
+    let parts: Vec<String> =
+        ORDER.iter().filter_map(|st| r.states.get(st).map(|n| format!("{st}: {n}"))).collect();
     let _ = writeln!(s, "{}", parts.join(", "));
     s
 }
-

@@ -130,7 +130,8 @@ fn run_inner(args: &SendArgs) -> Result<ExitCode, Failure> {
         (None, Some(_)) => Some(open_ledger(std::path::Path::new(crate::campaign::DEFAULT_LEDGER))?),
         (None, None) => None,
     };
-    let account = target.account.as_ref().map(|(_, n)| n.clone()).unwrap_or_else(|| target.gateway.id().to_owned());
+    let account =
+        target.account.as_ref().map(|(_, n)| n.clone()).unwrap_or_else(|| target.gateway.id().to_owned());
     if let (Some(ledger), Some(name)) = (&ledger, &args.campaign) {
         let chunk = (args.chunk_size as usize).min(target.gateway.capabilities().batch_size.max(1));
         let runtime = runtime()?;

@@ -31,7 +31,9 @@ impl Respond for Smsapi {
         let mut reqs = self.requests.lock().unwrap();
         reqs.push(f["to"].clone());
         let mut acc = self.accepted.lock().unwrap();
-        let json = |b: String| ResponseTemplate::new(200).insert_header("content-type", "application/json").set_body_string(b);
+        let json = |b: String| {
+            ResponseTemplate::new(200).insert_header("content-type", "application/json").set_body_string(b)
+        };
         if idx.iter().any(|i| acc.contains_key(*i)) {
             return json(r#"{"error":53,"message":"Non-unique idx"}"#.into());
         }
@@ -61,8 +63,20 @@ async fn campaign_interrupted_then_rerun_accepts_everyone_once() {
     std::fs::write(dir.join("n.csv"), format!("phone\n{}\n", numbers.join("\n"))).unwrap();
     let dsn = format!("smsapi://{TOKEN}@127.0.0.1:{}", server.address().port());
     let args = [
-        "send", "--gateway", &dsn, "--from", "Shop", "--to-file", "n.csv", "--chunk-size", "2", "--campaign", "spring",
-        "--ledger", "l.db", "Sale today",
+        "send",
+        "--gateway",
+        &dsn,
+        "--from",
+        "Shop",
+        "--to-file",
+        "n.csv",
+        "--chunk-size",
+        "2",
+        "--campaign",
+        "spring",
+        "--ledger",
+        "l.db",
+        "Sale today",
     ];
 
     let first = bramka_in(&dir, &args, "", &[]);

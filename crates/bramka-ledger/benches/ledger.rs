@@ -56,10 +56,13 @@ fn setup() -> Bench {
     let addr = rt.block_on(async {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, Router::new().route("/sms.do", post(sms_do))).await });
+        tokio::spawn(
+            async move { axum::serve(listener, Router::new().route("/sms.do", post(sms_do))).await },
+        );
         addr
     });
-    let cfg = SmsapiConfig::builder("t0ken").base_url(format!("http://{addr}")).sender("Sklep").build().unwrap();
+    let cfg =
+        SmsapiConfig::builder("t0ken").base_url(format!("http://{addr}")).sender("Sklep").build().unwrap();
     Bench { rt, gw: Arc::new(SmsapiGateway::new(cfg).unwrap()) }
 }
 

@@ -99,12 +99,24 @@ impl Ledger {
             .map(|(i, p)| (p.e164(), chunk_ref(base, i / chunk_size + 1, chunks)))
             .collect();
         let at = self.now();
-        let intent = Intent::new(message_record(message, account, gateway_id, Some(name), at), recipients, State::NotAttempted);
+        let intent = Intent::new(
+            message_record(message, account, gateway_id, Some(name), at),
+            recipients,
+            State::NotAttempted,
+        );
         if let Some(c) = self.store().create_campaign(name, chunk_size as u32, intent).await? {
             return Ok(c);
         }
-        let c = self.store().campaign(name).await?.ok_or_else(|| StoreError::UnknownCampaign { name: name.into() })?;
-        let m = self.store().message(c.message).await?.ok_or_else(|| StoreError::Corrupt(format!("campaign {name} without its message")))?;
+        let c = self
+            .store()
+            .campaign(name)
+            .await?
+            .ok_or_else(|| StoreError::UnknownCampaign { name: name.into() })?;
+        let m = self
+            .store()
+            .message(c.message)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt(format!("campaign {name} without its message")))?;
         let mismatch = |what: String| StoreError::CampaignMismatch { name: name.to_owned(), what };
         if m.text != message.text() {
             return Err(mismatch(format!("another text ({:?})", m.text)));
@@ -120,9 +132,16 @@ impl Ledger {
     /// left `pending` become `uncertain`; they are resent with their original client key only
     /// to gateways that de-duplicate ([`Idempotency::ServerDedupe`]), else listed in
     /// [`CampaignReport::uncertain`]. No recipient is sent twice.
-    pub async fn run_campaign(&self, name: &str, gateway: &dyn Gateway) -> Result<CampaignReport, StoreError> {
-        let campaign =
-            self.store().campaign(name).await?.ok_or_else(|| StoreError::UnknownCampaign { name: name.into() })?;
+    pub async fn run_campaign(
+        &self,
+        name: &str,
+        gateway: &dyn Gateway,
+    ) -> Result<CampaignReport, StoreError> {
+        let campaign = self
+            .store()
+            .campaign(name)
+            .await?
+            .ok_or_else(|| StoreError::UnknownCampaign { name: name.into() })?;
         let record = self
             .store()
             .message(campaign.message)
@@ -166,7 +185,11 @@ impl Ledger {
                     let outcomes: Vec<Outcome> = refused
                         .iter()
                         .map(|e| {
-                            let why = supp.iter().find(|s| s.number == e.to).map(|s| s.reason.as_str()).unwrap_or("");
+                            let why = supp
+                                .iter()
+                                .find(|s| s.number == e.to)
+                                .map(|s| s.reason.as_str())
+                                .unwrap_or("");
                             outcome_of_error(e.id, &suppressed_error(&e.to, why), at)
                         })
                         .collect();
@@ -176,16 +199,17 @@ impl Ledger {
                 if allowed.is_empty() {
                     continue;
                 }
-                let msg = match chunk_message(&record.text, record.sender.as_deref(), record.send_at, &allowed) {
-                    Ok(m) => m,
-                    Err(e) => {
-                        let at = self.now();
-                        let outcomes = allowed.iter().map(|x| outcome_of_error(x.id, &e, at)).collect();
-                        self.store().record_outcomes(outcomes).await?;
-                        stopped = Some(e);
-                        break 'pages;
-                    }
-                };
+                let msg =
+                    match chunk_message(&record.text, record.sender.as_deref(), record.send_at, &allowed) {
+                        Ok(m) => m,
+                        Err(e) => {
+                            let at = self.now();
+                            let outcomes = allowed.iter().map(|x| outcome_of_error(x.id, &e, at)).collect();
+                            self.store().record_outcomes(outcomes).await?;
+                            stopped = Some(e);
+                            break 'pages;
+                        }
+                    };
                 sent += allowed.len() as u64;
                 if let Err(e) = send_and_record(self, gateway, &scope, &msg, &allowed).await
                     && stops_the_run(&e)
@@ -208,7 +232,11 @@ impl Ledger {
     }
 
     /// The same as [`Ledger::run_campaign`]: a campaign resumes by running it again.
-    pub async fn resume_campaign(&self, name: &str, gateway: &dyn Gateway) -> Result<CampaignReport, StoreError> {
+    pub async fn resume_campaign(
+        &self,
+        name: &str,
+        gateway: &dyn Gateway,
+    ) -> Result<CampaignReport, StoreError> {
         self.run_campaign(name, gateway).await
     }
 }

@@ -85,8 +85,12 @@ pub(crate) fn message_record(
 
 /// The `Suppressed` error of one recipient.
 pub(crate) fn suppressed_error(number: &str, reason: &str) -> Error {
-    Error::new(ErrorKind::Suppressed, Certainty::NotSent, format!("{number} is suppressed ({reason}); not sent"))
-        .with_gateway("ledger")
+    Error::new(
+        ErrorKind::Suppressed,
+        Certainty::NotSent,
+        format!("{number} is suppressed ({reason}); not sent"),
+    )
+    .with_gateway("ledger")
 }
 
 /// Sends `msg` to the `pending` `entries` (one per recipient, in order) and records the
@@ -105,20 +109,20 @@ pub(crate) async fn send_and_record(
             let by_number: std::collections::HashMap<String, &RecipientReport> =
                 report.recipients.iter().map(|r| (r.to.e164(), r)).collect();
             entries
-            .iter()
-            .map(|e| match by_number.get(&e.to).copied() {
-                Some(r) => outcome_of_recipient(e.id, &report.gateway, r, at),
-                None => {
-                    let err = Error::new(
-                        ErrorKind::Other,
-                        Certainty::MaybeSent,
-                        "the gateway's answer does not mention this recipient",
-                    )
-                    .with_gateway(report.gateway.clone());
-                    outcome_of_error(e.id, &err, at)
-                }
-            })
-            .collect()
+                .iter()
+                .map(|e| match by_number.get(&e.to).copied() {
+                    Some(r) => outcome_of_recipient(e.id, &report.gateway, r, at),
+                    None => {
+                        let err = Error::new(
+                            ErrorKind::Other,
+                            Certainty::MaybeSent,
+                            "the gateway's answer does not mention this recipient",
+                        )
+                        .with_gateway(report.gateway.clone());
+                        outcome_of_error(e.id, &err, at)
+                    }
+                })
+                .collect()
         }
         Err(err) => entries.iter().map(|e| outcome_of_error(e.id, err, at)).collect(),
     };
@@ -211,7 +215,9 @@ impl<G: Gateway> Gateway for LedgerGateway<G> {
             message.clone()
         } else {
             let keep: std::collections::HashSet<&str> = allowed.iter().map(|e| e.to.as_str()).collect();
-            message.with_recipients(message.recipients().iter().filter(|n| keep.contains(n.e164().as_str())).cloned().collect())
+            message.with_recipients(
+                message.recipients().iter().filter(|n| keep.contains(n.e164().as_str())).cloned().collect(),
+            )
         };
         let allowed: Vec<Entry> = allowed.into_iter().cloned().collect();
         let mut report = send_and_record(&self.ledger, &self.inner, &scope, &sub, &allowed).await?;

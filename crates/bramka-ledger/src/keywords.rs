@@ -43,7 +43,10 @@ impl Default for Keywords {
 
 impl Keywords {
     /// Custom lists (each keyword may be several words).
-    pub fn new<'a>(stop: impl IntoIterator<Item = &'a str>, start: impl IntoIterator<Item = &'a str>) -> Self {
+    pub fn new<'a>(
+        stop: impl IntoIterator<Item = &'a str>,
+        start: impl IntoIterator<Item = &'a str>,
+    ) -> Self {
         let fold = |v: &str| tokens(v);
         Keywords {
             stop: stop.into_iter().map(fold).filter(|t| !t.is_empty()).collect(),

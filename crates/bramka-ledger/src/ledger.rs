@@ -98,7 +98,11 @@ impl Ledger {
 
     /// Handles a received message: an opt-out keyword alone (`STOP`) suppresses the sender in
     /// `scope`, an opt-in keyword (`START`) lifts it; anything else changes nothing.
-    pub async fn ingest_inbound(&self, m: &InboundMessage, scope: &Scope) -> Result<KeywordAction, StoreError> {
+    pub async fn ingest_inbound(
+        &self,
+        m: &InboundMessage,
+        scope: &Scope,
+    ) -> Result<KeywordAction, StoreError> {
         let action = self.keywords.classify(&m.text);
         match action {
             KeywordAction::Stop => {
@@ -113,12 +117,22 @@ impl Ledger {
         Ok(action)
     }
 
-    pub(crate) async fn suppress_number(&self, number: &str, scope: Scope, reason: &str) -> Result<bool, StoreError> {
+    pub(crate) async fn suppress_number(
+        &self,
+        number: &str,
+        scope: Scope,
+        reason: &str,
+    ) -> Result<bool, StoreError> {
         self.store.suppress(Suppression::new(number, scope, reason, self.now())).await
     }
 
     /// Suppresses a number by hand. `false` when it already was.
-    pub async fn suppress(&self, number: &PhoneNumber, scope: Scope, reason: &str) -> Result<bool, StoreError> {
+    pub async fn suppress(
+        &self,
+        number: &PhoneNumber,
+        scope: Scope,
+        reason: &str,
+    ) -> Result<bool, StoreError> {
         self.suppress_number(&number.e164(), scope, reason).await
     }
 
@@ -133,19 +147,33 @@ impl Ledger {
     }
 
     /// Records a consent.
-    pub async fn grant_consent(&self, number: &PhoneNumber, scope: Scope, source: &str) -> Result<(), StoreError> {
+    pub async fn grant_consent(
+        &self,
+        number: &PhoneNumber,
+        scope: Scope,
+        source: &str,
+    ) -> Result<(), StoreError> {
         self.store.put_consents(vec![Consent::new(number.e164(), scope, source, self.now())]).await.map(drop)
     }
 
     /// Withdraws a consent (kept, with the time of withdrawal).
-    pub async fn withdraw_consent(&self, number: &PhoneNumber, scope: Scope, source: &str) -> Result<(), StoreError> {
+    pub async fn withdraw_consent(
+        &self,
+        number: &PhoneNumber,
+        scope: Scope,
+        source: &str,
+    ) -> Result<(), StoreError> {
         let mut c = Consent::new(number.e164(), scope, source, self.now());
         c.withdrawn_at = Some(self.now());
         self.store.put_consents(vec![c]).await.map(drop)
     }
 
     /// The numbers of `numbers` without a consent in force for `account` (or global), in order.
-    pub async fn missing_consent(&self, account: &str, numbers: &[PhoneNumber]) -> Result<Vec<PhoneNumber>, StoreError> {
+    pub async fn missing_consent(
+        &self,
+        account: &str,
+        numbers: &[PhoneNumber],
+    ) -> Result<Vec<PhoneNumber>, StoreError> {
         let e164: Vec<String> = numbers.iter().map(PhoneNumber::e164).collect();
         let found = self.store.consents_among(&Scope::account(account), &e164).await?;
         Ok(numbers
@@ -191,9 +219,9 @@ impl Ledger {
             let time = |c: Option<usize>, what: &str| -> Result<Option<DateTime<Utc>>, String> {
                 get(c)
                     .map(|v| {
-                        DateTime::parse_from_rfc3339(v)
-                            .map(|t| t.with_timezone(&Utc))
-                            .map_err(|_| format!("{what} {v:?} is not an RFC 3339 time (2026-05-04T09:30:00+02:00)"))
+                        DateTime::parse_from_rfc3339(v).map(|t| t.with_timezone(&Utc)).map_err(|_| {
+                            format!("{what} {v:?} is not an RFC 3339 time (2026-05-04T09:30:00+02:00)")
+                        })
                     })
                     .transpose()
             };
@@ -215,7 +243,12 @@ impl Ledger {
                 Some(s) => Scope::account(s),
                 None => default_scope.clone(),
             };
-            let mut c = Consent::new(number.e164(), scope, get(source_col).unwrap_or(default_source), at.unwrap_or(now));
+            let mut c = Consent::new(
+                number.e164(),
+                scope,
+                get(source_col).unwrap_or(default_source),
+                at.unwrap_or(now),
+            );
             c.withdrawn_at = wd;
             out.push(c);
         }

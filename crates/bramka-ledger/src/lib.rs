@@ -65,8 +65,11 @@ pub use error::{CsvError, StoreError};
 pub use gateway::LedgerGateway;
 pub use keywords::{KeywordAction, Keywords};
 pub use ledger::Ledger;
-pub use model::{Applied, Campaign, Consent, Delivery, Entry, Intent, MessageRecord, Outcome, Query, Scope, State, Suppression};
-pub use query::{CostTotal, DayCount, DEFAULT_TZ};
+pub use model::{
+    Applied, Campaign, Consent, Delivery, Entry, Intent, MessageRecord, Outcome, Query, Scope, State,
+    Suppression,
+};
+pub use query::{CostTotal, DEFAULT_TZ, DayCount};
 #[cfg(feature = "sqlite")]
 pub use store::SqliteStore;
 pub use store::{MemoryStore, Store};

@@ -355,7 +355,12 @@ pub struct Suppression {
 
 impl Suppression {
     /// A suppression.
-    pub fn new(number: impl Into<String>, scope: Scope, reason: impl Into<String>, at: DateTime<Utc>) -> Self {
+    pub fn new(
+        number: impl Into<String>,
+        scope: Scope,
+        reason: impl Into<String>,
+        at: DateTime<Utc>,
+    ) -> Self {
         Suppression { number: number.into(), scope, reason: reason.into(), at }
     }
 }
@@ -378,7 +383,12 @@ pub struct Consent {
 
 impl Consent {
     /// A consent given at `at`, not withdrawn.
-    pub fn new(number: impl Into<String>, scope: Scope, source: impl Into<String>, at: DateTime<Utc>) -> Self {
+    pub fn new(
+        number: impl Into<String>,
+        scope: Scope,
+        source: impl Into<String>,
+        at: DateTime<Utc>,
+    ) -> Self {
         Consent { number: number.into(), scope, source: source.into(), at, withdrawn_at: None }
     }
     /// Whether the consent is in force.

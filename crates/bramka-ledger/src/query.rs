@@ -49,7 +49,11 @@ pub struct CostTotal {
 }
 
 impl Ledger {
-    async fn for_each(&self, query: &Query, mut f: impl FnMut(&Entry) -> Result<(), CsvError>) -> Result<u64, CsvError> {
+    async fn for_each(
+        &self,
+        query: &Query,
+        mut f: impl FnMut(&Entry) -> Result<(), CsvError>,
+    ) -> Result<u64, CsvError> {
         let mut after = 0;
         let mut n = 0;
         loop {

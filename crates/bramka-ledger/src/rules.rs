@@ -52,7 +52,8 @@ pub fn delivery_state(s: DeliveryState) -> State {
 
 /// A core delivery report as the store applies it.
 pub fn delivery(r: &DeliveryReport, at: chrono::DateTime<chrono::Utc>) -> Delivery {
-    let mut d = Delivery::new(&r.gateway, &r.message_id, delivery_state(r.state), &r.raw_status, r.at.unwrap_or(at));
+    let mut d =
+        Delivery::new(&r.gateway, &r.message_id, delivery_state(r.state), &r.raw_status, r.at.unwrap_or(at));
     d.error_code = r.error_code.clone();
     d.to = r.to.as_ref().map(|n| n.e164());
     d.price = r.price.as_ref().map(|p| p.amount);

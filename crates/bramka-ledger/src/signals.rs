@@ -31,7 +31,9 @@ const TABLE: &[(&str, Field, &str)] = &[
 ];
 
 fn matches(gateway: &str, field: Field, value: &str) -> bool {
-    TABLE.iter().any(|(g, f, v)| g.eq_ignore_ascii_case(gateway) && *f == field && v.eq_ignore_ascii_case(value))
+    TABLE
+        .iter()
+        .any(|(g, f, v)| g.eq_ignore_ascii_case(gateway) && *f == field && v.eq_ignore_ascii_case(value))
 }
 
 /// The reason to record when a send error is an opt-out signal (`"operator twilio 21610"`).
@@ -61,14 +63,17 @@ mod tests {
             .with_gateway("twilio")
             .with_code("21610");
         assert_eq!(of_error("acct", &e).as_deref(), Some("operator twilio 21610"));
-        let other = Error::new(ErrorKind::InvalidRecipient, Certainty::NotSent, "x").with_gateway("twilio").with_code("21211");
+        let other = Error::new(ErrorKind::InvalidRecipient, Certainty::NotSent, "x")
+            .with_gateway("twilio")
+            .with_code("21211");
         assert_eq!(of_error("acct", &other), None);
         let t = chrono::Utc::now();
         let d = Delivery::new("smsapi", "1", crate::State::Canceled, "STOP", t);
         assert!(of_delivery(&d).is_some());
         let d = Delivery::new("smsapi", "1", crate::State::Delivered, "DELIVERED", t);
         assert!(of_delivery(&d).is_none());
-        let d = Delivery::new("infobip", "1", crate::State::Undelivered, "REJECTED_DESTINATION_BLOCKLISTED", t);
+        let d =
+            Delivery::new("infobip", "1", crate::State::Undelivered, "REJECTED_DESTINATION_BLOCKLISTED", t);
         assert!(of_delivery(&d).is_some());
     }
 }

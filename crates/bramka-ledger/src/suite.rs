@@ -14,7 +14,9 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
-use crate::model::{Applied, Consent, Delivery, Intent, MessageRecord, Outcome, Query, Scope, State, Suppression};
+use crate::model::{
+    Applied, Consent, Delivery, Intent, MessageRecord, Outcome, Query, Scope, State, Suppression,
+};
 use crate::store::Store;
 
 /// The names of the suite's tests, each a function of this module taking the store.
@@ -91,7 +93,10 @@ async fn state_of(store: &Arc<dyn Store>, id: i64) -> State {
 
 /// An intent writes pending rows; an outcome applies once; a second outcome changes nothing.
 pub async fn intent_then_outcome_once(store: Arc<dyn Store>) {
-    let e = store.record_intent(intent("shop", Some("Shop"), &["+48600100200"], State::Pending, t(0))).await.unwrap();
+    let e = store
+        .record_intent(intent("shop", Some("Shop"), &["+48600100200"], State::Pending, t(0)))
+        .await
+        .unwrap();
     assert_eq!(e.len(), 1);
     assert_eq!(e[0].state, State::Pending);
     assert_eq!(e[0].client_ref, "ref148600100200");
@@ -140,7 +145,10 @@ pub async fn outcomes_are_batched_and_keep_order(store: Arc<dyn Store>) {
 
 /// `recover` turns pending entries uncertain (once), and a late outcome no longer applies.
 pub async fn recover_turns_pending_uncertain(store: Arc<dyn Store>) {
-    let e = store.record_intent(intent("shop", None, &["+48600100200", "+48600100201"], State::Pending, t(0))).await.unwrap();
+    let e = store
+        .record_intent(intent("shop", None, &["+48600100200", "+48600100201"], State::Pending, t(0)))
+        .await
+        .unwrap();
     store.record_outcomes(vec![accepted(e[0].id, "A1", t(1))]).await.unwrap();
     let rec = store.recover(None, t(5)).await.unwrap();
     assert_eq!(rec.iter().map(|x| x.id).collect::<Vec<_>>(), vec![e[1].id]);
@@ -151,7 +159,8 @@ pub async fn recover_turns_pending_uncertain(store: Arc<dyn Store>) {
     assert_eq!(state_of(&store, e[1].id).await, State::Uncertain);
     assert_eq!(state_of(&store, e[0].id).await, State::Accepted);
     // Only the named campaign's entries are recovered.
-    let other = store.record_intent(intent("shop", None, &["+48600100202"], State::Pending, t(8))).await.unwrap();
+    let other =
+        store.record_intent(intent("shop", None, &["+48600100202"], State::Pending, t(8))).await.unwrap();
     assert!(store.recover(Some("nope"), t(9)).await.unwrap().is_empty());
     assert_eq!(state_of(&store, other[0].id).await, State::Pending);
 }
@@ -168,7 +177,12 @@ pub async fn delivery_never_moves_back(store: Arc<dyn Store>) {
         }
         other => panic!("expected an update, got {other:?}"),
     }
-    for (s, raw) in [(State::Accepted, "ENROUTE"), (State::Delivered, "DELIVERED"), (State::Undelivered, "UNDELIV"), (State::Unknown, "??")] {
+    for (s, raw) in [
+        (State::Accepted, "ENROUTE"),
+        (State::Delivered, "DELIVERED"),
+        (State::Undelivered, "UNDELIV"),
+        (State::Unknown, "??"),
+    ] {
         match store.apply_delivery(d(s, raw, 4)).await.unwrap() {
             Applied::Unchanged { entry } => {
                 assert_eq!(entry.state, State::Delivered);
@@ -198,7 +212,10 @@ pub async fn orphan_report_is_joined_later(store: Arc<dyn Store>) {
 /// Reports match by gateway and operator id together.
 pub async fn orphan_of_another_gateway_stays(store: Arc<dyn Store>) {
     let e = store.record_intent(intent("shop", None, &["+48600100200"], State::Pending, t(0))).await.unwrap();
-    store.apply_delivery(Delivery::new("infobip", "A1", State::Delivered, "DELIVERED_TO_HANDSET", t(1))).await.unwrap();
+    store
+        .apply_delivery(Delivery::new("infobip", "A1", State::Delivered, "DELIVERED_TO_HANDSET", t(1)))
+        .await
+        .unwrap();
     let after = store.record_outcomes(vec![accepted(e[0].id, "A1", t(2))]).await.unwrap();
     assert_eq!(after[0].state, State::Accepted);
     let orphans = store.orphans().await.unwrap();
@@ -208,7 +225,10 @@ pub async fn orphan_of_another_gateway_stays(store: Arc<dyn Store>) {
 
 /// An entry is claimed once: two runners never both send it.
 pub async fn claim_is_exclusive(store: Arc<dyn Store>) {
-    let e = store.record_intent(intent("shop", None, &["+48600100200", "+48600100201"], State::NotAttempted, t(0))).await.unwrap();
+    let e = store
+        .record_intent(intent("shop", None, &["+48600100200", "+48600100201"], State::NotAttempted, t(0)))
+        .await
+        .unwrap();
     let ids: Vec<i64> = e.iter().map(|x| x.id).collect();
     let first = store.claim(&ids, &[State::NotAttempted], t(1)).await.unwrap();
     assert_eq!(first.len(), 2);
@@ -222,7 +242,9 @@ pub async fn claim_is_exclusive(store: Arc<dyn Store>) {
 pub async fn suppression_scopes(store: Arc<dyn Store>) {
     let shop = Scope::account("shop");
     assert!(store.suppress(Suppression::new("+48600100200", Scope::Global, "manual", t(0))).await.unwrap());
-    assert!(store.suppress(Suppression::new("+48600100201", shop.clone(), "inbound STOP", t(1))).await.unwrap());
+    assert!(
+        store.suppress(Suppression::new("+48600100201", shop.clone(), "inbound STOP", t(1))).await.unwrap()
+    );
     assert!(!store.suppress(Suppression::new("+48600100201", shop.clone(), "again", t(2))).await.unwrap());
     let nums: Vec<String> = ["+48600100200", "+48600100201", "+48600100202"].map(String::from).to_vec();
     let mut s = store.suppressed_among(&shop, &nums).await.unwrap();
@@ -258,7 +280,8 @@ pub async fn consents_replace_and_withdraw(store: Arc<dyn Store>) {
 
 /// A campaign's rows are written with it, in one step; creating it again writes nothing.
 pub async fn campaign_is_created_once(store: Arc<dyn Store>) {
-    let mut i = intent("shop", None, &["+48600100200", "+48600100201", "+48600100202"], State::NotAttempted, t(0));
+    let mut i =
+        intent("shop", None, &["+48600100200", "+48600100201", "+48600100202"], State::NotAttempted, t(0));
     i.message.campaign = Some("spring".into());
     let c = store.create_campaign("spring", 2, i.clone()).await.unwrap().expect("created");
     assert_eq!((c.name.as_str(), c.chunk_size, c.recipients), ("spring", 2, 3));
@@ -272,9 +295,18 @@ pub async fn campaign_is_created_once(store: Arc<dyn Store>) {
 
 /// Every query field filters; pages follow ids.
 pub async fn queries_filter_and_page(store: Arc<dyn Store>) {
-    let a = store.record_intent(intent("shop", Some("Shop"), &["+48600100200", "+48600100201"], State::Pending, t(0))).await.unwrap();
-    let b = store.record_intent(intent("erp", Some("Erp"), &["+48600100200"], State::Pending, t(3600))).await.unwrap();
-    store.record_outcomes(vec![accepted(a[0].id, "X1", t(1)), accepted(b[0].id, "X2", t(3601))]).await.unwrap();
+    let a = store
+        .record_intent(intent("shop", Some("Shop"), &["+48600100200", "+48600100201"], State::Pending, t(0)))
+        .await
+        .unwrap();
+    let b = store
+        .record_intent(intent("erp", Some("Erp"), &["+48600100200"], State::Pending, t(3600)))
+        .await
+        .unwrap();
+    store
+        .record_outcomes(vec![accepted(a[0].id, "X1", t(1)), accepted(b[0].id, "X2", t(3601))])
+        .await
+        .unwrap();
     let ids = |v: Vec<crate::Entry>| v.into_iter().map(|e| e.id).collect::<Vec<_>>();
     let q = |q: Query| {
         let store = store.clone();

@@ -55,7 +55,9 @@ impl Respond for DedupingSmsapi {
         for (n, i) in to.iter().zip(&idx) {
             let id = format!("ID{}", acc.len() + 1);
             acc.insert((*i).to_owned(), (id.clone(), 1));
-            list.push(format!(r#"{{"id":"{id}","points":0.16,"number":"{n}","status":"QUEUE","idx":"{i}"}}"#));
+            list.push(format!(
+                r#"{{"id":"{id}","points":0.16,"number":"{n}","status":"QUEUE","idx":"{i}"}}"#
+            ));
         }
         json(format!(r#"{{"count":{},"list":[{}]}}"#, to.len(), list.join(","))).set_delay(delay)
     }
@@ -66,8 +68,10 @@ fn numbers() -> Vec<String> {
 }
 
 fn gateway(url: &str) -> SmsapiGateway {
-    SmsapiGateway::new(SmsapiConfig::builder("t0ken").base_url(url).sender("Sklep").batch_size(CHUNK).build().unwrap())
-        .unwrap()
+    SmsapiGateway::new(
+        SmsapiConfig::builder("t0ken").base_url(url).sender("Sklep").batch_size(CHUNK).build().unwrap(),
+    )
+    .unwrap()
 }
 
 async fn run_campaign(db: &Path, url: &str) -> bramka_ledger::CampaignReport {

@@ -7,7 +7,8 @@ use bramka_core::clock::ManualClock;
 use bramka_core::testing::{MockGateway, MockResult};
 use bramka_core::{Certainty, Error, ErrorKind, Gateway, Message, PhoneNumber, PhonePolicy};
 use bramka_ledger::{
-    Consent, CsvError, Intent, Ledger, MemoryStore, MessageRecord, Outcome, Query, Scope, State, Store, StoreError,
+    Consent, CsvError, Intent, Ledger, MemoryStore, MessageRecord, Outcome, Query, Scope, State, Store,
+    StoreError,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -80,9 +81,13 @@ async fn campaign_resume_never_sends_twice() {
         mock.push_results([MockResult::Accept, MockResult::TimeoutAfterSending]);
         let first = ledger.run_campaign("spring", &mock).await.unwrap();
         assert!(first.stopped.as_ref().is_some_and(|e| e.may_have_been_sent()));
-        assert_eq!((first.count(State::Accepted), first.count(State::Uncertain), first.count(State::NotAttempted)), (10, 10, 5));
+        assert_eq!(
+            (first.count(State::Accepted), first.count(State::Uncertain), first.count(State::NotAttempted)),
+            (10, 10, 5)
+        );
 
-        let again = ledger.create_campaign("spring", "shop", mock.id(), &message(&to, "other"), 10).await.unwrap();
+        let again =
+            ledger.create_campaign("spring", "shop", mock.id(), &message(&to, "other"), 10).await.unwrap();
         assert_eq!(again, c, "a rerun finds the campaign");
         let resumed = ledger.resume_campaign("spring", &mock).await.unwrap();
         assert!(resumed.is_complete());
@@ -136,12 +141,18 @@ async fn daily_counts_follow_the_time_zone_and_costs_add_up() {
     let gw = ledger.gateway(mock.clone()).account("shop");
     gw.send(&message(&numbers(2), "d1")).await.unwrap();
     clock.set(at("2026-05-04T22:30:00Z")); // 00:30 on 5 May in Warsaw, still 4 May in UTC
-    mock.push_result(MockResult::reject(["+48600100000"], Error::new(ErrorKind::InvalidRecipient, Certainty::NotSent, "x")));
+    mock.push_result(MockResult::reject(
+        ["+48600100000"],
+        Error::new(ErrorKind::InvalidRecipient, Certainty::NotSent, "x"),
+    ));
     gw.send(&message(&numbers(3), "d2")).await.unwrap();
 
     let warsaw = ledger.daily_counts(&Query::all(), bramka_ledger::DEFAULT_TZ).await.unwrap();
     let d = |s: &str| s.parse::<NaiveDate>().unwrap();
-    assert_eq!(warsaw.iter().map(|c| (c.date, c.total)).collect::<Vec<_>>(), [(d("2026-05-04"), 2), (d("2026-05-05"), 3)]);
+    assert_eq!(
+        warsaw.iter().map(|c| (c.date, c.total)).collect::<Vec<_>>(),
+        [(d("2026-05-04"), 2), (d("2026-05-05"), 3)]
+    );
     assert_eq!(warsaw[1].states.get(&State::Rejected), Some(&1));
     let utc = ledger.daily_counts(&Query::all(), chrono_tz::UTC).await.unwrap();
     assert_eq!(utc.iter().map(|c| (c.date, c.total)).collect::<Vec<_>>(), [(d("2026-05-04"), 5)]);
@@ -162,18 +173,35 @@ async fn daily_counts_follow_the_time_zone_and_costs_add_up() {
         campaign: None,
         created_at: at("2026-05-04T10:00:00Z"),
     };
-    let e = store.record_intent(Intent::new(rec("shop"), numbers(3).into_iter().map(|n| (n, "p".into())).collect(), State::Pending)).await.unwrap();
+    let e = store
+        .record_intent(Intent::new(
+            rec("shop"),
+            numbers(3).into_iter().map(|n| (n, "p".into())).collect(),
+            State::Pending,
+        ))
+        .await
+        .unwrap();
     let priced = |i: usize, p: f64| {
         let mut o = Outcome::new(e[i].id, State::Accepted, at("2026-05-04T10:00:01Z"));
         o.price = Some(p);
         o.currency = Some("PLN".into());
         o
     };
-    store.record_outcomes(vec![priced(0, 0.16), priced(1, 0.32), Outcome::new(e[2].id, State::Accepted, at("2026-05-04T10:00:01Z"))]).await.unwrap();
+    store
+        .record_outcomes(vec![
+            priced(0, 0.16),
+            priced(1, 0.32),
+            Outcome::new(e[2].id, State::Accepted, at("2026-05-04T10:00:01Z")),
+        ])
+        .await
+        .unwrap();
     let costs = l2.cost_totals(&Query::all(), bramka_ledger::DEFAULT_TZ).await.unwrap();
     assert_eq!(costs.len(), 1);
     assert!((costs[0].amount - 0.48).abs() < 1e-9);
-    assert_eq!((costs[0].account.as_str(), costs[0].currency.as_str(), costs[0].priced, costs[0].unpriced), ("shop", "PLN", 2, 1));
+    assert_eq!(
+        (costs[0].account.as_str(), costs[0].currency.as_str(), costs[0].priced, costs[0].unpriced),
+        ("shop", "PLN", 2, 1)
+    );
 }
 
 #[tokio::test]
@@ -196,7 +224,10 @@ async fn csv_export_streams_pages_and_neutralises_formulas() {
     let many: Vec<(String, String)> = (0..2500).map(|i| (format!("+48600{i:06}"), "x".to_owned())).collect();
     store.record_intent(Intent::new(rec.clone(), many, State::NotAttempted)).await.unwrap();
     rec.account = "shop".into();
-    store.record_intent(Intent::new(rec, vec![("+48600100200".into(), "x".into())], State::NotAttempted)).await.unwrap();
+    store
+        .record_intent(Intent::new(rec, vec![("+48600100200".into(), "x".into())], State::NotAttempted))
+        .await
+        .unwrap();
     let mut out = Vec::new();
     let n = ledger.export_csv(&Query::all(), bramka_ledger::DEFAULT_TZ, &mut out).await.unwrap();
     assert_eq!(n, 2501);
@@ -223,15 +254,20 @@ async fn consent_import_lists_every_bad_row_and_writes_nothing_then_imports() {
         other => panic!("{other}"),
     }
     assert!(err.to_string().contains("yesterday"), "{err}");
-    let n: Vec<PhoneNumber> = ["+48600100200", "+48600100201", "+48600100202"].iter().map(|s| s.parse().unwrap()).collect();
+    let n: Vec<PhoneNumber> =
+        ["+48600100200", "+48600100201", "+48600100202"].iter().map(|s| s.parse().unwrap()).collect();
     assert_eq!(ledger.missing_consent("shop", &n).await.unwrap().len(), 3, "nothing was imported");
 
     let good = "Phone,scope,source,withdrawn_at\n600100200,shop,web,\n+48 600 100 201,,paper,\n600100202,,web,2026-05-02T00:00:00Z\n";
-    assert_eq!(ledger.import_consents_csv(good.as_bytes(), Scope::Global, "import", &policy).await.unwrap(), 3);
+    assert_eq!(
+        ledger.import_consents_csv(good.as_bytes(), Scope::Global, "import", &policy).await.unwrap(),
+        3
+    );
     let missing = ledger.missing_consent("shop", &n).await.unwrap();
     assert_eq!(missing, vec![n[2].clone()], "withdrawn consent is not consent");
     assert_eq!(ledger.missing_consent("erp", &n).await.unwrap(), vec![n[0].clone(), n[2].clone()]);
-    let no_col = ledger.import_consents_csv("tel\n1\n".as_bytes(), Scope::Global, "x", &policy).await.unwrap_err();
+    let no_col =
+        ledger.import_consents_csv("tel\n1\n".as_bytes(), Scope::Global, "x", &policy).await.unwrap_err();
     assert!(matches!(no_col, CsvError::NoNumberColumn { .. }), "{no_col}");
     let _ = Consent::new("+48600100200", Scope::Global, "x", at("2026-05-01T00:00:00Z"));
 }

@@ -69,7 +69,10 @@ async fn run(store: Arc<dyn Store>, truths: &[Truth], events: &[Event]) -> Vec<S
                 store.record_outcomes(vec![o]).await.unwrap();
             }
             Event::Report(i, s) => {
-                store.apply_delivery(Delivery::new("smsapi", format!("M{i}"), s, s.as_str(), at())).await.unwrap();
+                store
+                    .apply_delivery(Delivery::new("smsapi", format!("M{i}"), s, s.as_str(), at()))
+                    .await
+                    .unwrap();
             }
         }
     }

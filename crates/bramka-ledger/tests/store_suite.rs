@@ -3,7 +3,9 @@
 
 mod memory {
     use std::sync::Arc;
-    bramka_ledger::store_suite!(async { Arc::new(bramka_ledger::MemoryStore::new()) as Arc<dyn bramka_ledger::Store> });
+    bramka_ledger::store_suite!(async {
+        Arc::new(bramka_ledger::MemoryStore::new()) as Arc<dyn bramka_ledger::Store>
+    });
 }
 
 #[cfg(feature = "sqlite")]

@@ -1,7 +1,6 @@
 //! Suppression end to end, through real HTTP to a wiremock Twilio: STOP by an inbound
 //! webhook, by the operator's error 21610, START lifting it, and refusal before any request.
 
-
 use bramka_core::{
     Certainty, DeliveryReport, DeliveryState, ErrorKind, Gateway, Message, SendState, WebhookEvent,
     WebhookParser, WebhookRequest,
@@ -28,7 +27,11 @@ fn created(to: &str, sid: &str) -> ResponseTemplate {
 }
 
 fn gateway(server: &MockServer, ledger: &Ledger) -> LedgerGateway<TwilioGateway> {
-    let cfg = TwilioConfig::builder(AC, "tok3n-Secret").base_url(server.uri()).from("+15005550006").build().unwrap();
+    let cfg = TwilioConfig::builder(AC, "tok3n-Secret")
+        .base_url(server.uri())
+        .from("+15005550006")
+        .build()
+        .unwrap();
     ledger.gateway(TwilioGateway::new(cfg).unwrap()).account("shop")
 }
 
@@ -66,7 +69,11 @@ async fn inbound_stop_refuses_before_any_request_and_start_lifts_it() {
     let ledger = Ledger::in_memory();
     let gw = gateway(&server, &ledger);
 
-    assert_eq!(inbound(&ledger, STOPPER, "vote stop", "SMa").await, KeywordAction::None, "a poll answer is not an opt-out");
+    assert_eq!(
+        inbound(&ledger, STOPPER, "vote stop", "SMa").await,
+        KeywordAction::None,
+        "a poll answer is not an opt-out"
+    );
     assert_eq!(inbound(&ledger, STOPPER, " Stop ", "SMb").await, KeywordAction::Stop);
     let s = ledger.suppressions().await.unwrap();
     assert_eq!(s.len(), 1);

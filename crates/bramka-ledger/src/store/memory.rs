@@ -8,7 +8,10 @@ use chrono::{DateTime, Utc};
 
 use super::Store;
 use crate::error::StoreError;
-use crate::model::{Applied, Campaign, Consent, Delivery, Entry, Intent, MessageRecord, Outcome, Query, Scope, State, Suppression};
+use crate::model::{
+    Applied, Campaign, Consent, Delivery, Entry, Intent, MessageRecord, Outcome, Query, Scope, State,
+    Suppression,
+};
 use crate::rules::{after_delivery, after_outcome};
 
 /// An in-memory store.
@@ -97,7 +100,12 @@ impl Store for MemoryStore {
         Ok(self.lock().insert_intent(intent))
     }
 
-    async fn claim(&self, entries: &[i64], from: &[State], at: DateTime<Utc>) -> Result<Vec<Entry>, StoreError> {
+    async fn claim(
+        &self,
+        entries: &[i64],
+        from: &[State],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<Entry>, StoreError> {
         let mut g = self.lock();
         let mut out = Vec::new();
         for id in entries {
@@ -186,7 +194,13 @@ impl Store for MemoryStore {
 
     async fn entries_page(&self, query: &Query, after: i64, limit: usize) -> Result<Vec<Entry>, StoreError> {
         let g = self.lock();
-        Ok(g.entries.range(after + 1..).map(|(_, e)| e).filter(|e| query.matches(e)).take(limit).cloned().collect())
+        Ok(g.entries
+            .range(after + 1..)
+            .map(|(_, e)| e)
+            .filter(|e| query.matches(e))
+            .take(limit)
+            .cloned()
+            .collect())
     }
 
     async fn message(&self, id: i64) -> Result<Option<MessageRecord>, StoreError> {
@@ -211,10 +225,13 @@ impl Store for MemoryStore {
         Ok(self.lock().suppressions.remove(&(scope.key().to_owned(), number.to_owned())).is_some())
     }
 
-    async fn suppressed_among(&self, scope: &Scope, numbers: &[String]) -> Result<Vec<Suppression>, StoreError> {
+    async fn suppressed_among(
+        &self,
+        scope: &Scope,
+        numbers: &[String],
+    ) -> Result<Vec<Suppression>, StoreError> {
         let g = self.lock();
-        Ok(g
-            .suppressions
+        Ok(g.suppressions
             .values()
             .filter(|s| (s.scope == Scope::Global || &s.scope == scope) && numbers.contains(&s.number))
             .cloned()
@@ -238,15 +255,19 @@ impl Store for MemoryStore {
 
     async fn consents_among(&self, scope: &Scope, numbers: &[String]) -> Result<Vec<Consent>, StoreError> {
         let g = self.lock();
-        Ok(g
-            .consents
+        Ok(g.consents
             .values()
             .filter(|c| (c.scope == Scope::Global || &c.scope == scope) && numbers.contains(&c.number))
             .cloned()
             .collect())
     }
 
-    async fn create_campaign(&self, name: &str, chunk_size: u32, intent: Intent) -> Result<Option<Campaign>, StoreError> {
+    async fn create_campaign(
+        &self,
+        name: &str,
+        chunk_size: u32,
+        intent: Intent,
+    ) -> Result<Option<Campaign>, StoreError> {
         let mut g = self.lock();
         if g.campaigns.contains_key(name) {
             return Ok(None);

@@ -11,7 +11,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::error::StoreError;
-use crate::model::{Applied, Campaign, Consent, Delivery, Entry, Intent, MessageRecord, Outcome, Query, Scope, State, Suppression};
+use crate::model::{
+    Applied, Campaign, Consent, Delivery, Entry, Intent, MessageRecord, Outcome, Query, Scope, State,
+    Suppression,
+};
 
 mod memory;
 #[cfg(feature = "sqlite")]
@@ -30,7 +33,12 @@ pub trait Store: Send + Sync + fmt::Debug {
 
     /// Moves the listed entries that are in one of `from` to `pending` (one transaction) and
     /// returns those moved: two runners can never both claim an entry.
-    async fn claim(&self, entries: &[i64], from: &[State], at: DateTime<Utc>) -> Result<Vec<Entry>, StoreError>;
+    async fn claim(
+        &self,
+        entries: &[i64],
+        from: &[State],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<Entry>, StoreError>;
 
     /// Records send outcomes (one transaction for the whole request), each only if its entry is
     /// still `pending` ([`crate::rules::after_outcome`]); an outcome with an operator id joins the
@@ -63,7 +71,11 @@ pub trait Store: Send + Sync + fmt::Debug {
     async fn lift(&self, scope: &Scope, number: &str) -> Result<bool, StoreError>;
 
     /// The suppressions, global or of `scope`, of any of `numbers`.
-    async fn suppressed_among(&self, scope: &Scope, numbers: &[String]) -> Result<Vec<Suppression>, StoreError>;
+    async fn suppressed_among(
+        &self,
+        scope: &Scope,
+        numbers: &[String],
+    ) -> Result<Vec<Suppression>, StoreError>;
 
     /// Every suppression, by number.
     async fn suppressions(&self) -> Result<Vec<Suppression>, StoreError>;
@@ -77,7 +89,12 @@ pub trait Store: Send + Sync + fmt::Debug {
 
     /// Creates a campaign with its message and every entry in `not_attempted` (one
     /// transaction). Returns `None` (and writes nothing) when a campaign of that name exists.
-    async fn create_campaign(&self, name: &str, chunk_size: u32, intent: Intent) -> Result<Option<Campaign>, StoreError>;
+    async fn create_campaign(
+        &self,
+        name: &str,
+        chunk_size: u32,
+        intent: Intent,
+    ) -> Result<Option<Campaign>, StoreError>;
 
     /// A campaign by name.
     async fn campaign(&self, name: &str) -> Result<Option<Campaign>, StoreError>;

@@ -15,7 +15,10 @@ use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params, 
 
 use super::Store;
 use crate::error::StoreError;
-use crate::model::{Applied, Campaign, Consent, Delivery, Entry, Intent, MessageRecord, Outcome, Query, Scope, State, Suppression};
+use crate::model::{
+    Applied, Campaign, Consent, Delivery, Entry, Intent, MessageRecord, Outcome, Query, Scope, State,
+    Suppression,
+};
 use crate::rules::after_delivery;
 
 /// The schema migrations, version `i + 1` at index `i`. Plain SQL that PostgreSQL also accepts
@@ -114,13 +117,21 @@ fn micros(t: DateTime<Utc>) -> i64 {
 
 fn time(v: i64) -> rusqlite::Result<DateTime<Utc>> {
     DateTime::from_timestamp_micros(v).ok_or_else(|| {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Integer, format!("timestamp {v}").into())
+        rusqlite::Error::FromSqlConversionFailure(
+            0,
+            rusqlite::types::Type::Integer,
+            format!("timestamp {v}").into(),
+        )
     })
 }
 
 fn state(s: String) -> rusqlite::Result<State> {
     State::parse(&s).ok_or_else(|| {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, format!("state {s:?}").into())
+        rusqlite::Error::FromSqlConversionFailure(
+            0,
+            rusqlite::types::Type::Text,
+            format!("state {s:?}").into(),
+        )
     })
 }
 
@@ -164,7 +175,8 @@ fn delivery(r: &Row<'_>) -> rusqlite::Result<Delivery> {
     Ok(d)
 }
 
-const ORPHAN_COLS: &str = "gateway, operator_id, state, raw_status, error_code, recipient, price, currency, at";
+const ORPHAN_COLS: &str =
+    "gateway, operator_id, state, raw_status, error_code, recipient, price, currency, at";
 
 fn get_entry(tx: &Connection, id: i64) -> Result<Entry, StoreError> {
     tx.query_row(&format!("SELECT {ENTRY_COLS} FROM entries WHERE id = ?1"), [id], entry)
@@ -336,13 +348,19 @@ impl Store for SqliteStore {
         self.tx(move |tx| insert_intent(tx, intent)).await
     }
 
-    async fn claim(&self, entries: &[i64], from: &[State], at: DateTime<Utc>) -> Result<Vec<Entry>, StoreError> {
+    async fn claim(
+        &self,
+        entries: &[i64],
+        from: &[State],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<Entry>, StoreError> {
         let entries = entries.to_vec();
         let from: Vec<&'static str> = from.iter().map(|s| s.as_str()).collect();
         self.tx(move |tx| {
             let mut out = Vec::new();
             let mut get = tx.prepare_cached(&format!("SELECT {ENTRY_COLS} FROM entries WHERE id = ?1"))?;
-            let mut upd = tx.prepare_cached("UPDATE entries SET state = 'pending', updated_at = ?2 WHERE id = ?1")?;
+            let mut upd =
+                tx.prepare_cached("UPDATE entries SET state = 'pending', updated_at = ?2 WHERE id = ?1")?;
             for id in entries {
                 let Some(mut e) = get.query_row([id], entry).optional()? else { continue };
                 if from.contains(&e.state.as_str()) {
@@ -515,7 +533,8 @@ impl Store for SqliteStore {
             }
             sql.push_str(&format!(" ORDER BY id LIMIT {limit}"));
             let mut stmt = c.prepare(&sql)?;
-            let rows = stmt.query_map(params_from_iter(args), entry)?.collect::<rusqlite::Result<Vec<_>>>()?;
+            let rows =
+                stmt.query_map(params_from_iter(args), entry)?.collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(rows)
         })
         .await
@@ -571,12 +590,19 @@ impl Store for SqliteStore {
     async fn lift(&self, scope: &Scope, number: &str) -> Result<bool, StoreError> {
         let (scope, number) = (scope.key().to_owned(), number.to_owned());
         self.tx(move |tx| {
-            Ok(tx.execute("DELETE FROM suppressions WHERE scope = ?1 AND number = ?2", params![scope, number])? > 0)
+            Ok(tx.execute(
+                "DELETE FROM suppressions WHERE scope = ?1 AND number = ?2",
+                params![scope, number],
+            )? > 0)
         })
         .await
     }
 
-    async fn suppressed_among(&self, scope: &Scope, numbers: &[String]) -> Result<Vec<Suppression>, StoreError> {
+    async fn suppressed_among(
+        &self,
+        scope: &Scope,
+        numbers: &[String],
+    ) -> Result<Vec<Suppression>, StoreError> {
         let scope = scope.key().to_owned();
         let numbers = numbers.to_vec();
         self.run(move |c| {
@@ -616,7 +642,13 @@ impl Store for SqliteStore {
                  withdrawn_at = excluded.withdrawn_at",
             )?;
             for c in &consents {
-                stmt.execute(params![c.scope.key(), c.number, c.source, micros(c.at), c.withdrawn_at.map(micros)])?;
+                stmt.execute(params![
+                    c.scope.key(),
+                    c.number,
+                    c.source,
+                    micros(c.at),
+                    c.withdrawn_at.map(micros)
+                ])?;
             }
             Ok(consents.len())
         })
@@ -651,7 +683,12 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn create_campaign(&self, name: &str, chunk_size: u32, intent: Intent) -> Result<Option<Campaign>, StoreError> {
+    async fn create_campaign(
+        &self,
+        name: &str,
+        chunk_size: u32,
+        intent: Intent,
+    ) -> Result<Option<Campaign>, StoreError> {
         let name = name.to_owned();
         self.tx(move |tx| {
             let exists: Option<String> =

@@ -45,7 +45,7 @@
 //! | feature | default | what |
 //! |---|---|---|
 //! | `sqlite` | yes | [`SqliteStore`]: one SQLite file, WAL, versioned migrations (rusqlite, bundled) |
-//! | `test-suite` | no | [`suite`]: the behaviour suite, for other store backends to run against themselves |
+//! | `test-suite` | no | `suite` and `store_suite!`: the behaviour suite, for other store backends to run against themselves |
 
 pub mod campaign;
 pub mod error;

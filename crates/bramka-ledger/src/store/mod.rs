@@ -2,7 +2,7 @@
 //!
 //! The trait's operations are coarse (one per ledger step) and each is one transaction, so a
 //! backend on another database (PostgreSQL) implements them natively. The state rules live in
-//! [`crate::rules`], written once; the behaviour suite ([`crate::suite`], feature `test-suite`)
+//! [`crate::rules`], written once; the behaviour suite (`bramka_ledger::suite`, feature `test-suite`)
 //! runs against every backend.
 
 use std::fmt;

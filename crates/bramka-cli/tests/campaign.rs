@@ -110,3 +110,39 @@ async fn campaign_interrupted_then_rerun_accepts_everyone_once() {
     assert_eq!(other.code, 2, "{}", other.all());
     assert!(other.stderr.contains("campaign \"spring\" already exists"), "{}", other.stderr);
 }
+
+/// `--ledger` without `--campaign` records a plain send: intent and outcome per recipient.
+#[tokio::test(flavor = "multi_thread")]
+async fn ledger_alone_records_a_plain_send() {
+    let server = MockServer::start().await;
+    let mock = Smsapi::default();
+    Mock::given(method("POST")).and(path("/sms.do")).respond_with(mock.clone()).mount(&server).await;
+    let dir = temp_dir("ledger-send");
+    let dsn = format!("smsapi://{TOKEN}@127.0.0.1:{}", server.address().port());
+    let run = bramka_in(
+        &dir,
+        &[
+            "send",
+            "--gateway",
+            &dsn,
+            "--from",
+            "Shop",
+            "--to",
+            "+48600100200, +48600100201",
+            "--ledger",
+            "rec.db",
+            "Hi",
+        ],
+        "",
+        &[],
+    );
+    assert_eq!(run.code, 0, "{}", run.all());
+    let ledger = bramka_ledger::Ledger::open(dir.join("rec.db")).unwrap();
+    let rows = ledger.entries(&bramka_ledger::Query::all()).await.unwrap();
+    assert_eq!(
+        rows.iter().map(|r| (r.to.as_str(), r.state)).collect::<Vec<_>>(),
+        [("+48600100200", bramka_ledger::State::Accepted), ("+48600100201", bramka_ledger::State::Accepted)]
+    );
+    assert_eq!(rows[0].operator_id.as_deref(), Some("ID48600100200"));
+    assert_eq!((rows[0].account.as_str(), rows[0].sender.as_deref()), ("smsapi", Some("Shop")));
+}

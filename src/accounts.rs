@@ -514,7 +514,7 @@ impl Accounts {
         let msg = b.build()?;
         if let Some(c) = &self.consent {
             let missing: Vec<String> =
-                msg.recipients().iter().filter(|n| !c.has_consent(n)).map(PhoneNumber::e164).collect();
+                c.missing(name, msg.recipients()).await?.iter().map(PhoneNumber::e164).collect();
             if !missing.is_empty() {
                 return Err(AccountError::NoConsent { numbers: missing }.into());
             }

@@ -1,20 +1,27 @@
 //! Consent to receive SMS (seed 003): only contacts who agreed are sent to.
+//!
+//! [`ConsentList`] keeps consents in memory; with the feature `ledger`, a
+//! [`bramka_ledger::Ledger`] is a [`ConsentCheck`] too, with consents persisted (per account or
+//! global, withdrawable, importable from CSV).
 
 use std::collections::HashSet;
 use std::sync::RwLock;
 
-use bramka_core::PhoneNumber;
+use async_trait::async_trait;
+use bramka_core::{Error, PhoneNumber};
 
-/// Tells whether a recipient consented to receive SMS.
+/// Tells which recipients consented to receive SMS.
+#[async_trait]
 pub trait ConsentCheck: Send + Sync + std::fmt::Debug {
-    /// Whether `number` has a recorded consent.
-    fn has_consent(&self, number: &PhoneNumber) -> bool;
+    /// The numbers of `numbers` without a consent in force for `account`, in order (one
+    /// look-up for the whole message).
+    async fn missing(&self, account: &str, numbers: &[PhoneNumber]) -> Result<Vec<PhoneNumber>, Error>;
 }
 
-/// Consents held in memory.
+/// Consents held in memory, for every account alike.
 ///
 /// ```
-/// use bramka::consent::{ConsentCheck, ConsentList};
+/// use bramka::consent::ConsentList;
 /// use bramka::PhoneNumber;
 /// let list = ConsentList::new();
 /// let n = PhoneNumber::parse("+48600100200").unwrap();
@@ -42,10 +49,24 @@ impl ConsentList {
     pub fn revoke(&self, n: &PhoneNumber) {
         self.numbers.write().unwrap_or_else(|p| p.into_inner()).remove(n);
     }
+    /// Whether `number` has a recorded consent.
+    pub fn has_consent(&self, number: &PhoneNumber) -> bool {
+        self.numbers.read().unwrap_or_else(|p| p.into_inner()).contains(number)
+    }
 }
 
+#[async_trait]
 impl ConsentCheck for ConsentList {
-    fn has_consent(&self, number: &PhoneNumber) -> bool {
-        self.numbers.read().unwrap_or_else(|p| p.into_inner()).contains(number)
+    async fn missing(&self, _account: &str, numbers: &[PhoneNumber]) -> Result<Vec<PhoneNumber>, Error> {
+        Ok(numbers.iter().filter(|n| !self.has_consent(n)).cloned().collect())
+    }
+}
+
+/// Consents persisted in the ledger: a consent for the account or a global one, not withdrawn.
+#[cfg(feature = "ledger")]
+#[async_trait]
+impl ConsentCheck for bramka_ledger::Ledger {
+    async fn missing(&self, account: &str, numbers: &[PhoneNumber]) -> Result<Vec<PhoneNumber>, Error> {
+        Ok(self.missing_consent(account, numbers).await?)
     }
 }

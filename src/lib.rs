@@ -30,6 +30,8 @@ pub use bramka_core::*;
 pub use bramka_dynmark as dynmark;
 #[cfg(feature = "infobip")]
 pub use bramka_infobip as infobip;
+#[cfg(feature = "ledger")]
+pub use bramka_ledger as ledger;
 #[cfg(feature = "smsapi")]
 pub use bramka_smsapi as smsapi;
 #[cfg(feature = "twilio")]

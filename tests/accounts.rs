@@ -234,3 +234,27 @@ fn toml_round_trip_never_writes_secrets_unless_asked() {
     let e = Accounts::from_toml_str("[accounts.x]\ndsn = \"null://\"\nsendrs = []\n").unwrap_err();
     assert!(e.to_string().contains("sendrs"), "{e}");
 }
+
+/// Consents persisted in the ledger: per account or global; a withdrawn one does not count.
+#[cfg(feature = "ledger")]
+#[tokio::test]
+async fn ledger_consents_are_checked_per_account() {
+    use bramka::ledger::{Ledger, Scope};
+    let mock = MockGateway::new();
+    let ledger = Arc::new(Ledger::in_memory());
+    let n = |s: &str| PhoneNumber::parse(s).unwrap();
+    ledger.grant_consent(&n("+48600100200"), Scope::account("shop"), "web form").await.unwrap();
+    ledger.grant_consent(&n("+48600100201"), Scope::Global, "paper").await.unwrap();
+    ledger.grant_consent(&n("+48600100202"), Scope::account("other"), "web form").await.unwrap();
+    let mut accounts = registry(&mock).with_consent(ledger.clone());
+    accounts.add(shop()).unwrap();
+    let e = accounts.send("shop", Outgoing::new("600100200, 600100201, 600100202", "x")).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidRecipient);
+    assert!(e.to_string().contains("no SMS consent recorded for +48600100202 ("), "{e}");
+    assert!(mock.calls().is_empty());
+    accounts.send("shop", Outgoing::new("600100200, 600100201", "x")).await.unwrap();
+    ledger.withdraw_consent(&n("+48600100201"), Scope::Global, "phone call").await.unwrap();
+    let e = accounts.send("shop", Outgoing::new("600100201", "x")).await.unwrap_err();
+    assert!(e.to_string().contains("+48600100201"), "{e}");
+    assert_eq!(mock.calls().len(), 1);
+}

@@ -27,6 +27,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod campaign;
 mod count;
 mod failure;
 mod input;

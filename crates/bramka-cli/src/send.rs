@@ -52,6 +52,15 @@ pub(crate) struct SendArgs {
     /// operators that de-duplicate refuse a second copy. Default: a fresh random one.
     #[arg(long, value_name = "REF")]
     client_ref: Option<String>,
+    /// With --to-file: send as the named campaign, recorded in the ledger (--ledger) before the
+    /// first request. Run the same command again after an interruption (even a kill) to resume:
+    /// recipients never attempted are sent, none twice; those that may have gone out are listed.
+    #[arg(long, value_name = "NAME", requires = "to_file")]
+    campaign: Option<String>,
+    /// The ledger file (SQLite) recording every send, its outcome and campaigns; created if
+    /// missing. Default with --campaign: ./bramka-ledger.db.
+    #[arg(long, value_name = "PATH")]
+    ledger: Option<PathBuf>,
     /// Print the report as one JSON object (the console gateway then prints to stderr).
     #[arg(long)]
     json: bool,
@@ -115,6 +124,23 @@ fn run_inner(args: &SendArgs) -> Result<ExitCode, Failure> {
     };
     let (numbers, skipped_rows) = recipients(args, &phone_policy)?;
     let msg = build(args, &target, text, numbers, send_at)?;
+    let mut target = target;
+    let ledger = match (&args.ledger, &args.campaign) {
+        (Some(p), _) => Some(open_ledger(p)?),
+        (None, Some(_)) => Some(open_ledger(std::path::Path::new(crate::campaign::DEFAULT_LEDGER))?),
+        (None, None) => None,
+    };
+    let account =
+        target.account.as_ref().map(|(_, n)| n.clone()).unwrap_or_else(|| target.gateway.id().to_owned());
+    if let (Some(ledger), Some(name)) = (&ledger, &args.campaign) {
+        let chunk = (args.chunk_size as usize).min(target.gateway.capabilities().batch_size.max(1));
+        let runtime = runtime()?;
+        return crate::campaign::run(&runtime, ledger, name, &account, &target, &msg, chunk, args.json);
+    }
+    if let Some(ledger) = &ledger {
+        let wrapped = ledger.gateway(target.gateway.clone()).account(account);
+        target.gateway = std::sync::Arc::new(wrapped);
+    }
     if target.source == Source::Fallback {
         eprintln!(
             "note: no gateway configured: using {FALLBACK_DSN}, which prints the message instead of \
@@ -157,6 +183,13 @@ fn run_inner(args: &SendArgs) -> Result<ExitCode, Failure> {
         return Ok(ExitCode::from(crate::failure::FAILED));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn open_ledger(path: &std::path::Path) -> Result<bramka_ledger::Ledger, Failure> {
+    bramka_ledger::Ledger::open(path).map_err(|e| {
+        Failure::usage(format!("cannot open the ledger {}: {e}", path.display()))
+            .hint("pass --ledger PATH to a writable SQLite file (created if missing)")
+    })
 }
 
 pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Failure> {

@@ -1,0 +1,137 @@
+//! The ledger's cost: 100-recipient sends through `SmsapiGateway` against a fast loopback
+//! SMSAPI-like mock (axum on 127.0.0.1), with and without `LedgerGateway` (SQLite WAL file, and
+//! memory), and delivery reports applied per second on SQLite. `cargo bench -p bramka-ledger`.
+//!
+//! The ratio `send_plain` / `send_ledger_sqlite_file` (recipients per second) is the ledger's
+//! throughput cost; README "Keeping a record" has the figures.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::routing::post;
+use bramka_core::{DeliveryReport, DeliveryState, Gateway, Message};
+use bramka_ledger::{Ledger, MemoryStore, SqliteStore};
+use bramka_smsapi::{SmsapiConfig, SmsapiGateway};
+use divan::Bencher;
+use divan::counter::ItemsCount;
+
+const RECIPIENTS: usize = 100;
+
+fn main() {
+    divan::main();
+}
+
+/// Answers `POST /sms.do` like SMSAPI: one `QUEUE` entry per recipient.
+async fn sms_do(body: Bytes) -> ([(&'static str, &'static str); 1], String) {
+    static ID: AtomicU64 = AtomicU64::new(0);
+    let mut to = String::new();
+    let mut idx = String::new();
+    for (k, v) in url::form_urlencoded::parse(&body) {
+        match &*k {
+            "to" => to = v.into_owned(),
+            "idx" => idx = v.into_owned(),
+            _ => {}
+        }
+    }
+    let mut list = Vec::new();
+    for (n, i) in to.split(',').zip(idx.split('|')) {
+        let id = ID.fetch_add(1, Ordering::Relaxed);
+        list.push(format!(r#"{{"id":"B{id}","points":0.16,"number":"{n}","status":"QUEUE","idx":"{i}"}}"#));
+    }
+    (
+        [("content-type", "application/json")],
+        format!(r#"{{"count":{},"list":[{}]}}"#, list.len(), list.join(",")),
+    )
+}
+
+struct Bench {
+    rt: tokio::runtime::Runtime,
+    gw: Arc<SmsapiGateway>,
+}
+
+fn setup() -> Bench {
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let addr = rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(
+            async move { axum::serve(listener, Router::new().route("/sms.do", post(sms_do))).await },
+        );
+        addr
+    });
+    let cfg =
+        SmsapiConfig::builder("t0ken").base_url(format!("http://{addr}")).sender("Sklep").build().unwrap();
+    Bench { rt, gw: Arc::new(SmsapiGateway::new(cfg).unwrap()) }
+}
+
+fn message(n: u64) -> Message {
+    let mut b = Message::builder().text("Wiosenna wyprzedaż: -20% na wszystko do niedzieli").sender("Sklep");
+    for i in 0..RECIPIENTS as u64 {
+        b = b.to(format!("+48{:09}", 600_000_000 + (n * RECIPIENTS as u64 + i) % 100_000_000));
+    }
+    b.build().unwrap()
+}
+
+fn run(bencher: Bencher, b: &Bench, gw: &dyn Gateway) {
+    let n = AtomicU64::new(0);
+    bencher
+        .counter(ItemsCount::new(RECIPIENTS))
+        .with_inputs(|| message(n.fetch_add(1, Ordering::Relaxed)))
+        .bench_local_values(|m| {
+            let r = b.rt.block_on(gw.send(&m)).unwrap();
+            assert_eq!(r.recipients.len(), RECIPIENTS);
+        });
+}
+
+fn tmp_db(name: &str) -> std::path::PathBuf {
+    let p = std::env::temp_dir().join(format!("bramka-ledger-bench-{}-{name}.db", std::process::id()));
+    for ext in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{ext}", p.display()));
+    }
+    p
+}
+
+#[divan::bench(sample_count = 300)]
+fn send_plain(bencher: Bencher) {
+    let b = setup();
+    run(bencher, &b, b.gw.as_ref());
+}
+
+#[divan::bench(sample_count = 300)]
+fn send_ledger_memory(bencher: Bencher) {
+    let b = setup();
+    let gw = Ledger::new(Arc::new(MemoryStore::new())).gateway(b.gw.clone());
+    run(bencher, &b, &gw);
+}
+
+#[divan::bench(sample_count = 300)]
+fn send_ledger_sqlite_file(bencher: Bencher) {
+    let b = setup();
+    let gw = Ledger::new(Arc::new(SqliteStore::open(tmp_db("send")).unwrap())).gateway(b.gw.clone());
+    run(bencher, &b, &gw);
+}
+
+/// Delivery reports applied per second on a SQLite WAL file holding 10,000 accepted entries.
+#[divan::bench(sample_count = 2000)]
+fn reports_sqlite_file(bencher: Bencher) {
+    let b = setup();
+    let ledger = Ledger::new(Arc::new(SqliteStore::open(tmp_db("reports")).unwrap()));
+    let gw = ledger.gateway(b.gw.clone());
+    let mut ids = Vec::new();
+    for i in 0..100 {
+        let r = b.rt.block_on(gw.send(&message(i))).unwrap();
+        ids.extend(r.recipients.into_iter().filter_map(|r| r.message_id));
+    }
+    let n = AtomicU64::new(0);
+    let states = [DeliveryState::Sent, DeliveryState::Delivered];
+    bencher
+        .counter(ItemsCount::new(1usize))
+        .with_inputs(|| {
+            let i = n.fetch_add(1, Ordering::Relaxed) as usize;
+            let id = &ids[i % ids.len()];
+            DeliveryReport::new("smsapi", id.clone(), states[(i / ids.len()) % 2], "x")
+        })
+        .bench_local_values(|r| b.rt.block_on(ledger.apply_report(&r)).unwrap());
+}

@@ -1,0 +1,75 @@
+//! # bramka-ledger
+//!
+//! A durable record of every SMS sent, its delivery, opt-outs and consent; composed by
+//! applications, never required by the operator crates.
+//!
+//! * **Sends** — [`LedgerGateway`] wraps any [`Gateway`](bramka_core::Gateway): before any I/O
+//!   it refuses suppressed recipients and writes the intent (message, client reference,
+//!   account, one `pending` entry per recipient); after the answer it writes each recipient's
+//!   outcome: `accepted`, `rejected` (kind, code, certainty), `uncertain` (may have gone out) or
+//!   `not_attempted`. A crash in between leaves `pending` entries that [`Ledger::recover`]
+//!   turns into `uncertain`; nothing is silently resent.
+//! * **Delivery** — [`Ledger::apply_report`] applies webhooks and `status()` answers by
+//!   (gateway, operator message id), exactly once: a final state never moves back, and a report
+//!   that beats the send's answer is kept and joined later ([`rules`]).
+//! * **Suppression** — per account or global; by hand, by inbound keywords
+//!   ([`Ledger::ingest_inbound`], [`Keywords`]), by operator opt-out signals ([`signals`]);
+//!   lifted by `START`.
+//! * **Consent** — persisted, with CSV import ([`Ledger::import_consents_csv`]).
+//! * **Campaigns** — [`Ledger::create_campaign`], [`Ledger::run_campaign`] (also resume).
+//! * **Queries** — [`Query`], [`Ledger::daily_counts`], [`Ledger::cost_totals`],
+//!   [`Ledger::export_csv`].
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")] async fn main() {
+//! use bramka_core::{DeliveryReport, DeliveryState, Gateway, Message, testing::NullGateway};
+//! use bramka_ledger::{Applied, Ledger, Query, State};
+//!
+//! let ledger = Ledger::in_memory();
+//! let gw = ledger.gateway(NullGateway::new());
+//! let msg = Message::builder().to("+48600100200").text("Your order shipped").build().unwrap();
+//! let report = gw.send(&msg).await.unwrap();
+//! let id = report.recipients[0].message_id.clone().unwrap();
+//!
+//! let dlr = DeliveryReport::new(report.gateway.clone(), id.clone(), DeliveryState::Delivered, "DELIVERED");
+//! ledger.apply_report(&dlr).await.unwrap();
+//! let late = DeliveryReport::new(report.gateway.clone(), id, DeliveryState::Sent, "ENROUTE");
+//! assert!(matches!(ledger.apply_report(&late).await.unwrap(), Applied::Unchanged { .. }));
+//! let rows = ledger.entries(&Query::all()).await.unwrap();
+//! assert_eq!(rows[0].state, State::Delivered);
+//! # }
+//! ```
+//!
+//! ## Features
+//!
+//! | feature | default | what |
+//! |---|---|---|
+//! | `sqlite` | yes | [`SqliteStore`]: one SQLite file, WAL, versioned migrations (rusqlite, bundled) |
+//! | `test-suite` | no | `suite` and `store_suite!`: the behaviour suite, for other store backends to run against themselves |
+
+pub mod campaign;
+pub mod error;
+pub mod gateway;
+pub mod keywords;
+pub mod ledger;
+pub mod model;
+pub mod query;
+pub mod rules;
+pub mod signals;
+pub mod store;
+#[cfg(feature = "test-suite")]
+pub mod suite;
+
+pub use campaign::{CampaignReport, chunk_ref};
+pub use error::{CsvError, StoreError};
+pub use gateway::LedgerGateway;
+pub use keywords::{KeywordAction, Keywords};
+pub use ledger::Ledger;
+pub use model::{
+    Applied, Campaign, Consent, Delivery, Entry, Intent, MessageRecord, Outcome, Query, Scope, State,
+    Suppression,
+};
+pub use query::{CostTotal, DEFAULT_TZ, DayCount};
+#[cfg(feature = "sqlite")]
+pub use store::SqliteStore;
+pub use store::{MemoryStore, Store};

@@ -1,0 +1,287 @@
+//! [`MemoryStore`]: everything in one mutex; for tests and short-lived tools.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::Store;
+use crate::error::StoreError;
+use crate::model::{
+    Applied, Campaign, Consent, Delivery, Entry, Intent, MessageRecord, Outcome, Query, Scope, State,
+    Suppression,
+};
+use crate::rules::{after_delivery, after_outcome};
+
+/// An in-memory store.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    messages: Vec<MessageRecord>,
+    entries: BTreeMap<i64, Entry>,
+    next_entry: i64,
+    orphans: Vec<Delivery>,
+    suppressions: BTreeMap<(String, String), Suppression>,
+    consents: BTreeMap<(String, String), Consent>,
+    campaigns: BTreeMap<String, Campaign>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+fn apply_delivery_to(e: &mut Entry, d: &Delivery) -> Option<State> {
+    let next = after_delivery(e.state, d.state)?;
+    let from = e.state;
+    e.state = next;
+    e.delivery_status = Some(d.raw_status.clone());
+    if d.error_code.is_some() {
+        e.error_code = d.error_code.clone();
+    }
+    if d.price.is_some() {
+        e.price = d.price;
+        e.currency = d.currency.clone();
+    }
+    e.updated_at = d.at.max(e.updated_at);
+    Some(from)
+}
+
+impl Inner {
+    fn insert_intent(&mut self, intent: Intent) -> Vec<Entry> {
+        let mut m = intent.message;
+        m.id = self.messages.len() as i64 + 1;
+        let mut out = Vec::with_capacity(intent.recipients.len());
+        for (to, client_ref) in intent.recipients {
+            self.next_entry += 1;
+            let e = Entry {
+                id: self.next_entry,
+                message: m.id,
+                client_ref,
+                account: m.account.clone(),
+                gateway: m.gateway.clone(),
+                sender: m.sender.clone(),
+                campaign: m.campaign.clone(),
+                to,
+                state: intent.initial,
+                operator_id: None,
+                error_kind: None,
+                error_code: None,
+                error_message: None,
+                certainty: None,
+                parts: None,
+                price: None,
+                currency: None,
+                delivery_status: None,
+                created_at: m.created_at,
+                updated_at: m.created_at,
+            };
+            self.entries.insert(e.id, e.clone());
+            out.push(e);
+        }
+        self.messages.push(m);
+        out
+    }
+}
+
+#[async_trait]
+impl Store for MemoryStore {
+    async fn record_intent(&self, intent: Intent) -> Result<Vec<Entry>, StoreError> {
+        Ok(self.lock().insert_intent(intent))
+    }
+
+    async fn claim(
+        &self,
+        entries: &[i64],
+        from: &[State],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<Entry>, StoreError> {
+        let mut g = self.lock();
+        let mut out = Vec::new();
+        for id in entries {
+            if let Some(e) = g.entries.get_mut(id)
+                && from.contains(&e.state)
+            {
+                e.state = State::Pending;
+                e.updated_at = at;
+                out.push(e.clone());
+            }
+        }
+        Ok(out)
+    }
+
+    async fn record_outcomes(&self, outcomes: Vec<Outcome>) -> Result<Vec<Entry>, StoreError> {
+        let mut g = self.lock();
+        let g = &mut *g;
+        let mut out = Vec::new();
+        for o in outcomes {
+            let Some(e) = g.entries.get_mut(&o.entry) else {
+                return Err(StoreError::Corrupt(format!("outcome for unknown entry {}", o.entry)));
+            };
+            let Some(next) = after_outcome(e.state, o.state) else { continue };
+            e.state = next;
+            if let Some(gw) = o.gateway {
+                e.gateway = gw;
+            }
+            e.operator_id = o.operator_id;
+            e.error_kind = o.error_kind;
+            e.error_code = o.error_code;
+            e.error_message = o.error_message;
+            e.certainty = o.certainty;
+            e.parts = o.parts;
+            e.price = o.price;
+            e.currency = o.currency;
+            e.updated_at = o.at;
+            if let Some(id) = e.operator_id.clone() {
+                let gw = e.gateway.clone();
+                let mut keep = Vec::with_capacity(g.orphans.len());
+                for d in g.orphans.drain(..) {
+                    if d.gateway == gw && d.operator_id == id {
+                        apply_delivery_to(e, &d);
+                    } else {
+                        keep.push(d);
+                    }
+                }
+                g.orphans = keep;
+            }
+            out.push(e.clone());
+        }
+        Ok(out)
+    }
+
+    async fn apply_delivery(&self, d: Delivery) -> Result<Applied, StoreError> {
+        let mut g = self.lock();
+        let found = g
+            .entries
+            .values_mut()
+            .find(|e| e.gateway == d.gateway && e.operator_id.as_deref() == Some(d.operator_id.as_str()));
+        match found {
+            Some(e) => Ok(match apply_delivery_to(e, &d) {
+                Some(from) => Applied::Updated { entry: e.clone(), from },
+                None => Applied::Unchanged { entry: e.clone() },
+            }),
+            None => {
+                g.orphans.push(d);
+                Ok(Applied::Orphaned)
+            }
+        }
+    }
+
+    async fn recover(&self, campaign: Option<&str>, at: DateTime<Utc>) -> Result<Vec<Entry>, StoreError> {
+        let mut g = self.lock();
+        let mut out = Vec::new();
+        for e in g.entries.values_mut() {
+            if e.state == State::Pending && campaign.is_none_or(|c| e.campaign.as_deref() == Some(c)) {
+                e.state = State::Uncertain;
+                e.certainty = Some("maybe_sent".into());
+                e.error_message = Some("interrupted between the request and its answer".into());
+                e.updated_at = at;
+                out.push(e.clone());
+            }
+        }
+        Ok(out)
+    }
+
+    async fn entries_page(&self, query: &Query, after: i64, limit: usize) -> Result<Vec<Entry>, StoreError> {
+        let g = self.lock();
+        Ok(g.entries
+            .range(after + 1..)
+            .map(|(_, e)| e)
+            .filter(|e| query.matches(e))
+            .take(limit)
+            .cloned()
+            .collect())
+    }
+
+    async fn message(&self, id: i64) -> Result<Option<MessageRecord>, StoreError> {
+        Ok(self.lock().messages.iter().find(|m| m.id == id).cloned())
+    }
+
+    async fn orphans(&self) -> Result<Vec<Delivery>, StoreError> {
+        Ok(self.lock().orphans.clone())
+    }
+
+    async fn suppress(&self, s: Suppression) -> Result<bool, StoreError> {
+        let mut g = self.lock();
+        let key = (s.scope.key().to_owned(), s.number.clone());
+        if g.suppressions.contains_key(&key) {
+            return Ok(false);
+        }
+        g.suppressions.insert(key, s);
+        Ok(true)
+    }
+
+    async fn lift(&self, scope: &Scope, number: &str) -> Result<bool, StoreError> {
+        Ok(self.lock().suppressions.remove(&(scope.key().to_owned(), number.to_owned())).is_some())
+    }
+
+    async fn suppressed_among(
+        &self,
+        scope: &Scope,
+        numbers: &[String],
+    ) -> Result<Vec<Suppression>, StoreError> {
+        let g = self.lock();
+        Ok(g.suppressions
+            .values()
+            .filter(|s| (s.scope == Scope::Global || &s.scope == scope) && numbers.contains(&s.number))
+            .cloned()
+            .collect())
+    }
+
+    async fn suppressions(&self) -> Result<Vec<Suppression>, StoreError> {
+        let mut v: Vec<Suppression> = self.lock().suppressions.values().cloned().collect();
+        v.sort_by(|a, b| (&a.number, &a.scope).cmp(&(&b.number, &b.scope)));
+        Ok(v)
+    }
+
+    async fn put_consents(&self, consents: Vec<Consent>) -> Result<usize, StoreError> {
+        let mut g = self.lock();
+        let n = consents.len();
+        for c in consents {
+            g.consents.insert((c.scope.key().to_owned(), c.number.clone()), c);
+        }
+        Ok(n)
+    }
+
+    async fn consents_among(&self, scope: &Scope, numbers: &[String]) -> Result<Vec<Consent>, StoreError> {
+        let g = self.lock();
+        Ok(g.consents
+            .values()
+            .filter(|c| (c.scope == Scope::Global || &c.scope == scope) && numbers.contains(&c.number))
+            .cloned()
+            .collect())
+    }
+
+    async fn create_campaign(
+        &self,
+        name: &str,
+        chunk_size: u32,
+        intent: Intent,
+    ) -> Result<Option<Campaign>, StoreError> {
+        let mut g = self.lock();
+        if g.campaigns.contains_key(name) {
+            return Ok(None);
+        }
+        let at = intent.message.created_at;
+        let n = intent.recipients.len() as u64;
+        let entries = g.insert_intent(intent);
+        let message = entries.first().map(|e| e.message).unwrap_or(g.messages.len() as i64);
+        let c = Campaign { name: name.to_owned(), message, chunk_size, recipients: n, created_at: at };
+        g.campaigns.insert(name.to_owned(), c.clone());
+        Ok(Some(c))
+    }
+
+    async fn campaign(&self, name: &str) -> Result<Option<Campaign>, StoreError> {
+        Ok(self.lock().campaigns.get(name).cloned())
+    }
+}

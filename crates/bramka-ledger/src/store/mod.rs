@@ -1,0 +1,104 @@
+//! Storage behind one async trait: [`MemoryStore`] and [`SqliteStore`] (feature `sqlite`).
+//!
+//! The trait's operations are coarse (one per ledger step) and each is one transaction, so a
+//! backend on another database (PostgreSQL) implements them natively. The state rules live in
+//! [`crate::rules`], written once; the behaviour suite (`bramka_ledger::suite`, feature `test-suite`)
+//! runs against every backend.
+
+use std::fmt;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::error::StoreError;
+use crate::model::{
+    Applied, Campaign, Consent, Delivery, Entry, Intent, MessageRecord, Outcome, Query, Scope, State,
+    Suppression,
+};
+
+mod memory;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+
+pub use memory::MemoryStore;
+#[cfg(feature = "sqlite")]
+pub use sqlite::SqliteStore;
+
+/// A ledger store. Every method is one transaction.
+#[async_trait]
+pub trait Store: Send + Sync + fmt::Debug {
+    /// Writes a message and one entry per recipient in `intent.initial` (one transaction),
+    /// returning the entries in recipient order.
+    async fn record_intent(&self, intent: Intent) -> Result<Vec<Entry>, StoreError>;
+
+    /// Moves the listed entries that are in one of `from` to `pending` (one transaction) and
+    /// returns those moved: two runners can never both claim an entry.
+    async fn claim(
+        &self,
+        entries: &[i64],
+        from: &[State],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<Entry>, StoreError>;
+
+    /// Records send outcomes (one transaction for the whole request), each only if its entry is
+    /// still `pending` ([`crate::rules::after_outcome`]); an outcome with an operator id joins the
+    /// orphan reports waiting for it ([`crate::rules::after_delivery`], in arrival order) and
+    /// removes them. Returns the entries after the change.
+    async fn record_outcomes(&self, outcomes: Vec<Outcome>) -> Result<Vec<Entry>, StoreError>;
+
+    /// Applies a delivery report to the entry with its (gateway, operator id), by
+    /// [`crate::rules::after_delivery`]; with no such entry, keeps it as an orphan.
+    async fn apply_delivery(&self, delivery: Delivery) -> Result<Applied, StoreError>;
+
+    /// Moves `pending` entries (of one campaign, or all) to `uncertain` and returns them.
+    async fn recover(&self, campaign: Option<&str>, at: DateTime<Utc>) -> Result<Vec<Entry>, StoreError>;
+
+    /// Up to `limit` entries matching `query` with id greater than `after`, in id order (keyset
+    /// paging, so exports never hold the whole set).
+    async fn entries_page(&self, query: &Query, after: i64, limit: usize) -> Result<Vec<Entry>, StoreError>;
+
+    /// A recorded message.
+    async fn message(&self, id: i64) -> Result<Option<MessageRecord>, StoreError>;
+
+    /// Delivery reports waiting for their send, in arrival order.
+    async fn orphans(&self) -> Result<Vec<Delivery>, StoreError>;
+
+    /// Adds a suppression; `false` when the number was already suppressed in that scope (the
+    /// first reason is kept).
+    async fn suppress(&self, s: Suppression) -> Result<bool, StoreError>;
+
+    /// Lifts a suppression; `false` when there was none.
+    async fn lift(&self, scope: &Scope, number: &str) -> Result<bool, StoreError>;
+
+    /// The suppressions, global or of `scope`, of any of `numbers`.
+    async fn suppressed_among(
+        &self,
+        scope: &Scope,
+        numbers: &[String],
+    ) -> Result<Vec<Suppression>, StoreError>;
+
+    /// Every suppression, by number.
+    async fn suppressions(&self) -> Result<Vec<Suppression>, StoreError>;
+
+    /// Records consents (one transaction), replacing any of the same (number, scope). Returns
+    /// how many were written.
+    async fn put_consents(&self, consents: Vec<Consent>) -> Result<usize, StoreError>;
+
+    /// The consents, global or of `scope`, of any of `numbers` (withdrawn ones included).
+    async fn consents_among(&self, scope: &Scope, numbers: &[String]) -> Result<Vec<Consent>, StoreError>;
+
+    /// Creates a campaign with its message and every entry in `not_attempted` (one
+    /// transaction). Returns `None` (and writes nothing) when a campaign of that name exists.
+    async fn create_campaign(
+        &self,
+        name: &str,
+        chunk_size: u32,
+        intent: Intent,
+    ) -> Result<Option<Campaign>, StoreError>;
+
+    /// A campaign by name.
+    async fn campaign(&self, name: &str) -> Result<Option<Campaign>, StoreError>;
+}
+
+/// The highest schema version of the stores in this crate.
+pub const SCHEMA_VERSION: u32 = 1;

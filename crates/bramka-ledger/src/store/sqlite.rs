@@ -1,0 +1,744 @@
+//! [`SqliteStore`]: the embedded default, one SQLite file in WAL mode.
+//!
+//! One connection behind a mutex, used from `tokio::task::spawn_blocking`. Every trait method
+//! is one `BEGIN IMMEDIATE` transaction. The schema is versioned (`PRAGMA user_version`); the
+//! migrations in [`MIGRATIONS`] are applied on open, each in its own transaction, and a database
+//! newer than this code is refused with [`StoreError::SchemaTooNew`] without being touched.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params, params_from_iter};
+
+use super::Store;
+use crate::error::StoreError;
+use crate::model::{
+    Applied, Campaign, Consent, Delivery, Entry, Intent, MessageRecord, Outcome, Query, Scope, State,
+    Suppression,
+};
+use crate::rules::after_delivery;
+
+/// The schema migrations, version `i + 1` at index `i`. Plain SQL that PostgreSQL also accepts
+/// apart from the `INTEGER PRIMARY KEY` row ids.
+pub const MIGRATIONS: &[&str] = &["
+CREATE TABLE messages (
+    id INTEGER PRIMARY KEY,
+    client_ref TEXT NOT NULL,
+    account TEXT NOT NULL,
+    gateway TEXT NOT NULL,
+    sender TEXT,
+    text TEXT NOT NULL,
+    encoding TEXT NOT NULL,
+    parts INTEGER NOT NULL,
+    send_at INTEGER,
+    campaign TEXT,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE entries (
+    id INTEGER PRIMARY KEY,
+    message INTEGER NOT NULL REFERENCES messages(id),
+    client_ref TEXT NOT NULL,
+    account TEXT NOT NULL,
+    gateway TEXT NOT NULL,
+    sender TEXT,
+    campaign TEXT,
+    recipient TEXT NOT NULL,
+    state TEXT NOT NULL,
+    operator_id TEXT,
+    error_kind TEXT,
+    error_code TEXT,
+    error_message TEXT,
+    certainty TEXT,
+    parts INTEGER,
+    price REAL,
+    currency TEXT,
+    delivery_status TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE INDEX entries_operator ON entries(gateway, operator_id);
+CREATE INDEX entries_campaign ON entries(campaign, state, id);
+CREATE INDEX entries_created ON entries(created_at, id);
+CREATE INDEX entries_recipient ON entries(recipient, id);
+CREATE INDEX entries_state ON entries(state, id);
+CREATE TABLE orphans (
+    seq INTEGER PRIMARY KEY,
+    gateway TEXT NOT NULL,
+    operator_id TEXT NOT NULL,
+    state TEXT NOT NULL,
+    raw_status TEXT NOT NULL,
+    error_code TEXT,
+    recipient TEXT,
+    price REAL,
+    currency TEXT,
+    at INTEGER NOT NULL
+);
+CREATE INDEX orphans_key ON orphans(gateway, operator_id, seq);
+CREATE TABLE suppressions (
+    scope TEXT NOT NULL,
+    number TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    PRIMARY KEY (scope, number)
+);
+CREATE TABLE consents (
+    scope TEXT NOT NULL,
+    number TEXT NOT NULL,
+    source TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    withdrawn_at INTEGER,
+    PRIMARY KEY (scope, number)
+);
+CREATE TABLE campaigns (
+    name TEXT PRIMARY KEY,
+    message INTEGER NOT NULL REFERENCES messages(id),
+    chunk_size INTEGER NOT NULL,
+    recipients INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+);
+"];
+
+const ENTRY_COLS: &str = "id, message, client_ref, account, gateway, sender, campaign, recipient, state, \
+    operator_id, error_kind, error_code, error_message, certainty, parts, price, currency, delivery_status, \
+    created_at, updated_at";
+
+/// A SQLite ledger store (a file in WAL mode, or in memory for tests).
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    conn: Arc<Mutex<Connection>>,
+}
+
+fn micros(t: DateTime<Utc>) -> i64 {
+    t.timestamp_micros()
+}
+
+fn time(v: i64) -> rusqlite::Result<DateTime<Utc>> {
+    DateTime::from_timestamp_micros(v).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            0,
+            rusqlite::types::Type::Integer,
+            format!("timestamp {v}").into(),
+        )
+    })
+}
+
+fn state(s: String) -> rusqlite::Result<State> {
+    State::parse(&s).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            0,
+            rusqlite::types::Type::Text,
+            format!("state {s:?}").into(),
+        )
+    })
+}
+
+fn entry(r: &Row<'_>) -> rusqlite::Result<Entry> {
+    Ok(Entry {
+        id: r.get(0)?,
+        message: r.get(1)?,
+        client_ref: r.get(2)?,
+        account: r.get(3)?,
+        gateway: r.get(4)?,
+        sender: r.get(5)?,
+        campaign: r.get(6)?,
+        to: r.get(7)?,
+        state: state(r.get(8)?)?,
+        operator_id: r.get(9)?,
+        error_kind: r.get(10)?,
+        error_code: r.get(11)?,
+        error_message: r.get(12)?,
+        certainty: r.get(13)?,
+        parts: r.get(14)?,
+        price: r.get(15)?,
+        currency: r.get(16)?,
+        delivery_status: r.get(17)?,
+        created_at: time(r.get(18)?)?,
+        updated_at: time(r.get(19)?)?,
+    })
+}
+
+fn delivery(r: &Row<'_>) -> rusqlite::Result<Delivery> {
+    let mut d = Delivery::new(
+        r.get::<_, String>(0)?,
+        r.get::<_, String>(1)?,
+        state(r.get(2)?)?,
+        r.get::<_, String>(3)?,
+        time(r.get(8)?)?,
+    );
+    d.error_code = r.get(4)?;
+    d.to = r.get(5)?;
+    d.price = r.get(6)?;
+    d.currency = r.get(7)?;
+    Ok(d)
+}
+
+const ORPHAN_COLS: &str =
+    "gateway, operator_id, state, raw_status, error_code, recipient, price, currency, at";
+
+fn get_entry(tx: &Connection, id: i64) -> Result<Entry, StoreError> {
+    tx.query_row(&format!("SELECT {ENTRY_COLS} FROM entries WHERE id = ?1"), [id], entry)
+        .optional()?
+        .ok_or_else(|| StoreError::Corrupt(format!("entry {id} not found")))
+}
+
+fn write_delivery(tx: &Connection, e: &Entry, d: &Delivery) -> Result<Option<Entry>, StoreError> {
+    let Some(next) = after_delivery(e.state, d.state) else { return Ok(None) };
+    tx.execute(
+        "UPDATE entries SET state = ?2, delivery_status = ?3, error_code = COALESCE(?4, error_code),
+         price = COALESCE(?5, price), currency = CASE WHEN ?5 IS NULL THEN currency ELSE ?6 END,
+         updated_at = MAX(updated_at, ?7) WHERE id = ?1",
+        params![e.id, next.as_str(), d.raw_status, d.error_code, d.price, d.currency, micros(d.at)],
+    )?;
+    Ok(Some(get_entry(tx, e.id)?))
+}
+
+fn insert_intent(tx: &Connection, intent: Intent) -> Result<Vec<Entry>, StoreError> {
+    let m = &intent.message;
+    tx.execute(
+        "INSERT INTO messages (client_ref, account, gateway, sender, text, encoding, parts, send_at, campaign, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![
+            m.client_ref,
+            m.account,
+            m.gateway,
+            m.sender,
+            m.text,
+            m.encoding,
+            m.parts,
+            m.send_at.map(micros),
+            m.campaign,
+            micros(m.created_at)
+        ],
+    )?;
+    let message = tx.last_insert_rowid();
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO entries (message, client_ref, account, gateway, sender, campaign, recipient, state, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+    )?;
+    let mut out = Vec::with_capacity(intent.recipients.len());
+    for (to, client_ref) in intent.recipients {
+        stmt.execute(params![
+            message,
+            client_ref,
+            m.account,
+            m.gateway,
+            m.sender,
+            m.campaign,
+            to,
+            intent.initial.as_str(),
+            micros(m.created_at)
+        ])?;
+        out.push(Entry {
+            id: tx.last_insert_rowid(),
+            message,
+            client_ref,
+            account: m.account.clone(),
+            gateway: m.gateway.clone(),
+            sender: m.sender.clone(),
+            campaign: m.campaign.clone(),
+            to,
+            state: intent.initial,
+            operator_id: None,
+            error_kind: None,
+            error_code: None,
+            error_message: None,
+            certainty: None,
+            parts: None,
+            price: None,
+            currency: None,
+            delivery_status: None,
+            created_at: m.created_at,
+            updated_at: m.created_at,
+        });
+    }
+    Ok(out)
+}
+
+impl SqliteStore {
+    /// Opens (or creates) the database file, switches it to WAL and applies pending migrations.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        let conn = Connection::open(path)?;
+        let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::Backend(format!("could not switch to WAL (journal_mode is {mode})")));
+        }
+        Self::init(conn)
+    }
+
+    /// A private in-memory database (tests).
+    pub fn open_in_memory() -> Result<Self, StoreError> {
+        Self::init(Connection::open_in_memory()?)
+    }
+
+    fn init(mut conn: Connection) -> Result<Self, StoreError> {
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.execute_batch("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;")?;
+        migrate(&mut conn)?;
+        Ok(SqliteStore { conn: Arc::new(Mutex::new(conn)) })
+    }
+
+    /// The schema version of the database.
+    pub async fn schema_version(&self) -> Result<u32, StoreError> {
+        self.run(|c| Ok(c.query_row("PRAGMA user_version", [], |r| r.get::<_, u32>(0))?)).await
+    }
+
+    /// The journal mode (`"wal"` for file databases).
+    pub async fn journal_mode(&self) -> Result<String, StoreError> {
+        self.run(|c| Ok(c.query_row("PRAGMA journal_mode", [], |r| r.get::<_, String>(0))?)).await
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let conn = self.conn.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut c = conn.lock().unwrap_or_else(|p| p.into_inner());
+            f(&mut c)
+        })
+        .await
+        .map_err(|e| StoreError::Backend(format!("storage task failed: {e}")))?
+    }
+
+    async fn tx<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        self.run(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let out = f(&tx)?;
+            tx.commit()?;
+            Ok(out)
+        })
+        .await
+    }
+}
+
+/// Applies the migrations the database lacks; refuses a newer database.
+fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let known = MIGRATIONS.len() as u32;
+    let found: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if found > known {
+        return Err(StoreError::SchemaTooNew { found, known });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Another process may have migrated between the check and the lock.
+        let now: u32 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if now > i as u32 {
+            continue;
+        }
+        tx.execute_batch(sql)?;
+        tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+fn in_list(n: usize, start: usize) -> String {
+    (0..n).map(|i| format!("?{}", i + start)).collect::<Vec<_>>().join(", ")
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn record_intent(&self, intent: Intent) -> Result<Vec<Entry>, StoreError> {
+        self.tx(move |tx| insert_intent(tx, intent)).await
+    }
+
+    async fn claim(
+        &self,
+        entries: &[i64],
+        from: &[State],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<Entry>, StoreError> {
+        let entries = entries.to_vec();
+        let from: Vec<&'static str> = from.iter().map(|s| s.as_str()).collect();
+        self.tx(move |tx| {
+            let mut out = Vec::new();
+            let mut get = tx.prepare_cached(&format!("SELECT {ENTRY_COLS} FROM entries WHERE id = ?1"))?;
+            let mut upd =
+                tx.prepare_cached("UPDATE entries SET state = 'pending', updated_at = ?2 WHERE id = ?1")?;
+            for id in entries {
+                let Some(mut e) = get.query_row([id], entry).optional()? else { continue };
+                if from.contains(&e.state.as_str()) {
+                    upd.execute(params![id, micros(at)])?;
+                    e.state = State::Pending;
+                    e.updated_at = at;
+                    out.push(e);
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn record_outcomes(&self, outcomes: Vec<Outcome>) -> Result<Vec<Entry>, StoreError> {
+        self.tx(move |tx| {
+            let mut out = Vec::with_capacity(outcomes.len());
+            // Only a pending entry takes an outcome (rules::after_outcome), checked in the UPDATE.
+            let mut upd = tx.prepare_cached(&format!(
+                "UPDATE entries SET state = ?2, gateway = COALESCE(?3, gateway), operator_id = ?4, error_kind = ?5,
+                 error_code = ?6, error_message = ?7, certainty = ?8, parts = ?9, price = ?10, currency = ?11,
+                 updated_at = ?12
+                 WHERE id = ?1 AND state = 'pending' AND ?2 <> 'pending' RETURNING {ENTRY_COLS}"
+            ))?;
+            let any_orphans: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM orphans)", [], |r| r.get(0))?;
+            let mut orphans = tx.prepare_cached(&format!(
+                "SELECT {ORPHAN_COLS}, seq FROM orphans WHERE gateway = ?1 AND operator_id = ?2 ORDER BY seq"
+            ))?;
+            for o in outcomes {
+                let updated = upd
+                    .query_row(
+                        params![
+                            o.entry,
+                            o.state.as_str(),
+                            o.gateway,
+                            o.operator_id,
+                            o.error_kind,
+                            o.error_code,
+                            o.error_message,
+                            o.certainty,
+                            o.parts,
+                            o.price,
+                            o.currency,
+                            micros(o.at)
+                        ],
+                        entry,
+                    )
+                    .optional()?;
+                let Some(mut e) = updated else {
+                    if get_entry(tx, o.entry).is_err() {
+                        return Err(StoreError::Corrupt(format!("outcome for unknown entry {}", o.entry)));
+                    }
+                    continue;
+                };
+                if let (true, Some(id)) = (any_orphans, e.operator_id.clone()) {
+                    let waiting: Vec<(Delivery, i64)> = orphans
+                        .query_map(params![e.gateway, id], |r| Ok((delivery(r)?, r.get(9)?)))?
+                        .collect::<rusqlite::Result<_>>()?;
+                    for (d, seq) in waiting {
+                        if let Some(next) = write_delivery(tx, &e, &d)? {
+                            e = next;
+                        }
+                        tx.execute("DELETE FROM orphans WHERE seq = ?1", [seq])?;
+                    }
+                }
+                out.push(e);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn apply_delivery(&self, d: Delivery) -> Result<Applied, StoreError> {
+        self.tx(move |tx| {
+            let found = tx
+                .query_row(
+                    &format!("SELECT {ENTRY_COLS} FROM entries WHERE gateway = ?1 AND operator_id = ?2 ORDER BY id LIMIT 1"),
+                    params![d.gateway, d.operator_id],
+                    entry,
+                )
+                .optional()?;
+            match found {
+                Some(e) => Ok(match write_delivery(tx, &e, &d)? {
+                    Some(after) => Applied::Updated { entry: after, from: e.state },
+                    None => Applied::Unchanged { entry: e },
+                }),
+                None => {
+                    tx.execute(
+                        &format!("INSERT INTO orphans ({ORPHAN_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
+                        params![
+                            d.gateway,
+                            d.operator_id,
+                            d.state.as_str(),
+                            d.raw_status,
+                            d.error_code,
+                            d.to,
+                            d.price,
+                            d.currency,
+                            micros(d.at)
+                        ],
+                    )?;
+                    Ok(Applied::Orphaned)
+                }
+            }
+        })
+        .await
+    }
+
+    async fn recover(&self, campaign: Option<&str>, at: DateTime<Utc>) -> Result<Vec<Entry>, StoreError> {
+        let campaign = campaign.map(str::to_owned);
+        self.tx(move |tx| {
+            let sql = format!(
+                "SELECT {ENTRY_COLS} FROM entries WHERE state = 'pending' AND (?1 IS NULL OR campaign = ?1) ORDER BY id"
+            );
+            let rows: Vec<Entry> =
+                tx.prepare(&sql)?.query_map([&campaign], entry)?.collect::<rusqlite::Result<_>>()?;
+            let mut upd = tx.prepare_cached(
+                "UPDATE entries SET state = 'uncertain', certainty = 'maybe_sent', error_message = ?2, updated_at = ?3
+                 WHERE id = ?1",
+            )?;
+            let why = "interrupted between the request and its answer";
+            let mut out = Vec::with_capacity(rows.len());
+            for mut e in rows {
+                upd.execute(params![e.id, why, micros(at)])?;
+                e.state = State::Uncertain;
+                e.certainty = Some("maybe_sent".into());
+                e.error_message = Some(why.into());
+                e.updated_at = at;
+                out.push(e);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn entries_page(&self, query: &Query, after: i64, limit: usize) -> Result<Vec<Entry>, StoreError> {
+        let q = query.clone();
+        self.run(move |c| {
+            let mut sql = format!("SELECT {ENTRY_COLS} FROM entries WHERE id > ?1");
+            let mut args: Vec<Value> = vec![Value::Integer(after)];
+            let mut add = |cond: &str, v: Value| {
+                args.push(v);
+                sql.push_str(&format!(" AND {cond} ?{}", args.len()));
+            };
+            if let Some(t) = q.from {
+                add("created_at >=", Value::Integer(micros(t)));
+            }
+            if let Some(t) = q.until {
+                add("created_at <", Value::Integer(micros(t)));
+            }
+            if let Some(a) = &q.account {
+                add("account =", Value::Text(a.clone()));
+            }
+            if let Some(s) = &q.sender {
+                add("sender =", Value::Text(s.clone()));
+            }
+            if let Some(r) = &q.recipient {
+                add("recipient =", Value::Text(r.clone()));
+            }
+            if let Some(c) = &q.campaign {
+                add("campaign =", Value::Text(c.clone()));
+            }
+            if let Some(o) = &q.operator_id {
+                add("operator_id =", Value::Text(o.clone()));
+            }
+            if !q.states.is_empty() {
+                let start = args.len() + 1;
+                sql.push_str(&format!(" AND state IN ({})", in_list(q.states.len(), start)));
+                args.extend(q.states.iter().map(|s| Value::Text(s.as_str().to_owned())));
+            }
+            sql.push_str(&format!(" ORDER BY id LIMIT {limit}"));
+            let mut stmt = c.prepare(&sql)?;
+            let rows =
+                stmt.query_map(params_from_iter(args), entry)?.collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn message(&self, id: i64) -> Result<Option<MessageRecord>, StoreError> {
+        self.run(move |c| {
+            Ok(c.query_row(
+                "SELECT id, client_ref, account, gateway, sender, text, encoding, parts, send_at, campaign, created_at
+                 FROM messages WHERE id = ?1",
+                [id],
+                |r| {
+                    Ok(MessageRecord {
+                        id: r.get(0)?,
+                        client_ref: r.get(1)?,
+                        account: r.get(2)?,
+                        gateway: r.get(3)?,
+                        sender: r.get(4)?,
+                        text: r.get(5)?,
+                        encoding: r.get(6)?,
+                        parts: r.get(7)?,
+                        send_at: r.get::<_, Option<i64>>(8)?.map(time).transpose()?,
+                        campaign: r.get(9)?,
+                        created_at: time(r.get(10)?)?,
+                    })
+                },
+            )
+            .optional()?)
+        })
+        .await
+    }
+
+    async fn orphans(&self) -> Result<Vec<Delivery>, StoreError> {
+        self.run(|c| {
+            let mut stmt = c.prepare(&format!("SELECT {ORPHAN_COLS} FROM orphans ORDER BY seq"))?;
+            Ok(stmt.query_map([], delivery)?.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
+    async fn suppress(&self, s: Suppression) -> Result<bool, StoreError> {
+        self.tx(move |tx| {
+            let n = tx.execute(
+                "INSERT INTO suppressions (scope, number, reason, at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (scope, number) DO NOTHING",
+                params![s.scope.key(), s.number, s.reason, micros(s.at)],
+            )?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn lift(&self, scope: &Scope, number: &str) -> Result<bool, StoreError> {
+        let (scope, number) = (scope.key().to_owned(), number.to_owned());
+        self.tx(move |tx| {
+            Ok(tx.execute(
+                "DELETE FROM suppressions WHERE scope = ?1 AND number = ?2",
+                params![scope, number],
+            )? > 0)
+        })
+        .await
+    }
+
+    async fn suppressed_among(
+        &self,
+        scope: &Scope,
+        numbers: &[String],
+    ) -> Result<Vec<Suppression>, StoreError> {
+        let scope = scope.key().to_owned();
+        let numbers = numbers.to_vec();
+        self.run(move |c| {
+            let mut out = Vec::new();
+            // One query per 500 numbers (well under SQLite's parameter limit).
+            for part in numbers.chunks(500) {
+                let sql = format!(
+                    "SELECT scope, number, reason, at FROM suppressions WHERE (scope = '' OR scope = ?1)
+                     AND number IN ({}) ORDER BY number, scope",
+                    in_list(part.len(), 2)
+                );
+                let mut stmt = c.prepare_cached(&sql)?;
+                let args = std::iter::once(&scope).chain(part.iter());
+                for r in stmt.query_map(params_from_iter(args), suppression)? {
+                    out.push(r?);
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn suppressions(&self) -> Result<Vec<Suppression>, StoreError> {
+        self.run(|c| {
+            let mut stmt =
+                c.prepare("SELECT scope, number, reason, at FROM suppressions ORDER BY number, scope")?;
+            Ok(stmt.query_map([], suppression)?.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
+    async fn put_consents(&self, consents: Vec<Consent>) -> Result<usize, StoreError> {
+        self.tx(move |tx| {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO consents (scope, number, source, at, withdrawn_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (scope, number) DO UPDATE SET source = excluded.source, at = excluded.at,
+                 withdrawn_at = excluded.withdrawn_at",
+            )?;
+            for c in &consents {
+                stmt.execute(params![
+                    c.scope.key(),
+                    c.number,
+                    c.source,
+                    micros(c.at),
+                    c.withdrawn_at.map(micros)
+                ])?;
+            }
+            Ok(consents.len())
+        })
+        .await
+    }
+
+    async fn consents_among(&self, scope: &Scope, numbers: &[String]) -> Result<Vec<Consent>, StoreError> {
+        let scope = scope.key().to_owned();
+        let numbers = numbers.to_vec();
+        self.run(move |c| {
+            let mut out = Vec::new();
+            let mut stmt = c.prepare_cached(
+                "SELECT scope, number, source, at, withdrawn_at FROM consents
+                 WHERE number = ?1 AND (scope = '' OR scope = ?2) ORDER BY scope",
+            )?;
+            for n in &numbers {
+                let rows = stmt.query_map(params![n, scope], |r| {
+                    Ok(Consent {
+                        scope: Scope::from_key(&r.get::<_, String>(0)?),
+                        number: r.get(1)?,
+                        source: r.get(2)?,
+                        at: time(r.get(3)?)?,
+                        withdrawn_at: r.get::<_, Option<i64>>(4)?.map(time).transpose()?,
+                    })
+                })?;
+                for r in rows {
+                    out.push(r?);
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn create_campaign(
+        &self,
+        name: &str,
+        chunk_size: u32,
+        intent: Intent,
+    ) -> Result<Option<Campaign>, StoreError> {
+        let name = name.to_owned();
+        self.tx(move |tx| {
+            let exists: Option<String> =
+                tx.query_row("SELECT name FROM campaigns WHERE name = ?1", [&name], |r| r.get(0)).optional()?;
+            if exists.is_some() {
+                return Ok(None);
+            }
+            let at = intent.message.created_at;
+            let n = intent.recipients.len() as u64;
+            let entries = insert_intent(tx, intent)?;
+            let message = match entries.first() {
+                Some(e) => e.message,
+                None => tx.last_insert_rowid(),
+            };
+            tx.execute(
+                "INSERT INTO campaigns (name, message, chunk_size, recipients, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![name, message, chunk_size, n as i64, micros(at)],
+            )?;
+            Ok(Some(Campaign { name, message, chunk_size, recipients: n, created_at: at }))
+        })
+        .await
+    }
+
+    async fn campaign(&self, name: &str) -> Result<Option<Campaign>, StoreError> {
+        let name = name.to_owned();
+        self.run(move |c| {
+            Ok(c.query_row(
+                "SELECT name, message, chunk_size, recipients, created_at FROM campaigns WHERE name = ?1",
+                [name],
+                |r| {
+                    Ok(Campaign {
+                        name: r.get(0)?,
+                        message: r.get(1)?,
+                        chunk_size: r.get(2)?,
+                        recipients: r.get::<_, i64>(3)? as u64,
+                        created_at: time(r.get(4)?)?,
+                    })
+                },
+            )
+            .optional()?)
+        })
+        .await
+    }
+}
+
+fn suppression(r: &Row<'_>) -> rusqlite::Result<Suppression> {
+    Ok(Suppression {
+        scope: Scope::from_key(&r.get::<_, String>(0)?),
+        number: r.get(1)?,
+        reason: r.get(2)?,
+        at: time(r.get(3)?)?,
+    })
+}

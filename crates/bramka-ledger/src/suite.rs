@@ -1,0 +1,328 @@
+//! The behaviour suite every [`Store`] must pass (feature `test-suite`).
+//!
+//! A backend runs it against itself with [`store_suite!`](crate::store_suite), giving an
+//! async expression that makes a fresh, empty store:
+//!
+//! ```ignore
+//! bramka_ledger::store_suite!(async { std::sync::Arc::new(MyStore::connect(..).await.unwrap()) as Arc<dyn Store> });
+//! ```
+//!
+//! Each test becomes one `#[tokio::test]` (the calling crate needs tokio with `macros` and
+//! `rt-multi-thread` as a dev-dependency).
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+
+use crate::model::{
+    Applied, Consent, Delivery, Intent, MessageRecord, Outcome, Query, Scope, State, Suppression,
+};
+use crate::store::Store;
+
+/// The names of the suite's tests, each a function of this module taking the store.
+pub const TESTS: &[&str] = &[
+    "intent_then_outcome_once",
+    "outcomes_are_batched_and_keep_order",
+    "recover_turns_pending_uncertain",
+    "delivery_never_moves_back",
+    "orphan_report_is_joined_later",
+    "orphan_of_another_gateway_stays",
+    "claim_is_exclusive",
+    "suppression_scopes",
+    "consents_replace_and_withdraw",
+    "campaign_is_created_once",
+    "queries_filter_and_page",
+];
+
+/// Runs the whole suite, each test on a fresh store from `make`.
+#[macro_export]
+macro_rules! store_suite {
+    ($make:expr) => {
+        $crate::store_suite!(@each $make;
+            intent_then_outcome_once, outcomes_are_batched_and_keep_order, recover_turns_pending_uncertain,
+            delivery_never_moves_back, orphan_report_is_joined_later, orphan_of_another_gateway_stays,
+            claim_is_exclusive, suppression_scopes, consents_replace_and_withdraw, campaign_is_created_once,
+            queries_filter_and_page);
+    };
+    (@each $make:expr; $($name:ident),*) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let store: std::sync::Arc<dyn $crate::Store> = $make.await;
+                $crate::suite::$name(store).await;
+            }
+        )*
+    };
+}
+
+fn t(secs: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 5, 4, 10, 0, 0).unwrap() + Duration::seconds(secs)
+}
+
+fn intent(account: &str, sender: Option<&str>, to: &[&str], initial: State, at: DateTime<Utc>) -> Intent {
+    let message = MessageRecord {
+        id: 0,
+        client_ref: "ref1".into(),
+        account: account.into(),
+        gateway: "smsapi".into(),
+        sender: sender.map(str::to_owned),
+        text: "Zażółć".into(),
+        encoding: "ucs2".into(),
+        parts: 1,
+        send_at: None,
+        campaign: None,
+        created_at: at,
+    };
+    Intent::new(message, to.iter().map(|n| (n.to_string(), format!("ref1{}", &n[1..]))).collect(), initial)
+}
+
+fn accepted(entry: i64, id: &str, at: DateTime<Utc>) -> Outcome {
+    let mut o = Outcome::new(entry, State::Accepted, at);
+    o.gateway = Some("smsapi".into());
+    o.operator_id = Some(id.into());
+    o.price = Some(0.16);
+    o.currency = Some("PLN".into());
+    o
+}
+
+async fn state_of(store: &Arc<dyn Store>, id: i64) -> State {
+    let rows = store.entries_page(&Query::all(), id - 1, 1).await.unwrap();
+    assert_eq!(rows[0].id, id);
+    rows[0].state
+}
+
+/// An intent writes pending rows; an outcome applies once; a second outcome changes nothing.
+pub async fn intent_then_outcome_once(store: Arc<dyn Store>) {
+    let e = store
+        .record_intent(intent("shop", Some("Shop"), &["+48600100200"], State::Pending, t(0)))
+        .await
+        .unwrap();
+    assert_eq!(e.len(), 1);
+    assert_eq!(e[0].state, State::Pending);
+    assert_eq!(e[0].client_ref, "ref148600100200");
+    let m = store.message(e[0].message).await.unwrap().expect("message stored");
+    assert_eq!(m.text, "Zażółć");
+    assert_eq!(m.sender.as_deref(), Some("Shop"));
+    let after = store.record_outcomes(vec![accepted(e[0].id, "A1", t(1))]).await.unwrap();
+    assert_eq!(after[0].state, State::Accepted);
+    assert_eq!(after[0].operator_id.as_deref(), Some("A1"));
+    assert_eq!(after[0].price, Some(0.16));
+    let mut rejected = Outcome::new(e[0].id, State::Rejected, t(2));
+    rejected.error_kind = Some("timeout".into());
+    let again = store.record_outcomes(vec![rejected]).await.unwrap();
+    assert!(again.is_empty(), "an outcome applies only to a pending entry");
+    assert_eq!(state_of(&store, e[0].id).await, State::Accepted);
+}
+
+/// One call records the outcomes of a whole request.
+pub async fn outcomes_are_batched_and_keep_order(store: Arc<dyn Store>) {
+    let numbers: Vec<String> = (0..50).map(|i| format!("+486001002{i:02}")).collect();
+    let refs: Vec<&str> = numbers.iter().map(String::as_str).collect();
+    let e = store.record_intent(intent("shop", None, &refs, State::Pending, t(0))).await.unwrap();
+    assert_eq!(e.iter().map(|x| x.to.as_str()).collect::<Vec<_>>(), refs);
+    let outcomes = e
+        .iter()
+        .enumerate()
+        .map(|(i, x)| {
+            if i % 2 == 0 {
+                accepted(x.id, &format!("M{i}"), t(1))
+            } else {
+                let mut o = Outcome::new(x.id, State::Rejected, t(1));
+                o.error_kind = Some("invalid_recipient".into());
+                o.certainty = Some("not_sent".into());
+                o
+            }
+        })
+        .collect();
+    let after = store.record_outcomes(outcomes).await.unwrap();
+    assert_eq!(after.len(), 50);
+    let acc = store.entries_page(&Query::all().state(State::Accepted), 0, 100).await.unwrap();
+    let rej = store.entries_page(&Query::all().state(State::Rejected), 0, 100).await.unwrap();
+    assert_eq!((acc.len(), rej.len()), (25, 25));
+    assert_eq!(rej[0].error_kind.as_deref(), Some("invalid_recipient"));
+    assert_eq!(rej[0].certainty.as_deref(), Some("not_sent"));
+}
+
+/// `recover` turns pending entries uncertain (once), and a late outcome no longer applies.
+pub async fn recover_turns_pending_uncertain(store: Arc<dyn Store>) {
+    let e = store
+        .record_intent(intent("shop", None, &["+48600100200", "+48600100201"], State::Pending, t(0)))
+        .await
+        .unwrap();
+    store.record_outcomes(vec![accepted(e[0].id, "A1", t(1))]).await.unwrap();
+    let rec = store.recover(None, t(5)).await.unwrap();
+    assert_eq!(rec.iter().map(|x| x.id).collect::<Vec<_>>(), vec![e[1].id]);
+    assert_eq!(rec[0].state, State::Uncertain);
+    assert_eq!(rec[0].certainty.as_deref(), Some("maybe_sent"));
+    assert!(store.recover(None, t(6)).await.unwrap().is_empty(), "recover is idempotent");
+    assert!(store.record_outcomes(vec![accepted(e[1].id, "A2", t(7))]).await.unwrap().is_empty());
+    assert_eq!(state_of(&store, e[1].id).await, State::Uncertain);
+    assert_eq!(state_of(&store, e[0].id).await, State::Accepted);
+    // Only the named campaign's entries are recovered.
+    let other =
+        store.record_intent(intent("shop", None, &["+48600100202"], State::Pending, t(8))).await.unwrap();
+    assert!(store.recover(Some("nope"), t(9)).await.unwrap().is_empty());
+    assert_eq!(state_of(&store, other[0].id).await, State::Pending);
+}
+
+/// Delivered stays delivered when a late "enroute" or another final status arrives.
+pub async fn delivery_never_moves_back(store: Arc<dyn Store>) {
+    let e = store.record_intent(intent("shop", None, &["+48600100200"], State::Pending, t(0))).await.unwrap();
+    store.record_outcomes(vec![accepted(e[0].id, "A1", t(1))]).await.unwrap();
+    let d = |s: State, raw: &str, sec| Delivery::new("smsapi", "A1", s, raw, t(sec));
+    match store.apply_delivery(d(State::Delivered, "DELIVERED", 3)).await.unwrap() {
+        Applied::Updated { entry, from } => {
+            assert_eq!((from, entry.state), (State::Accepted, State::Delivered));
+            assert_eq!(entry.delivery_status.as_deref(), Some("DELIVERED"));
+        }
+        other => panic!("expected an update, got {other:?}"),
+    }
+    for (s, raw) in [
+        (State::Accepted, "ENROUTE"),
+        (State::Delivered, "DELIVERED"),
+        (State::Undelivered, "UNDELIV"),
+        (State::Unknown, "??"),
+    ] {
+        match store.apply_delivery(d(s, raw, 4)).await.unwrap() {
+            Applied::Unchanged { entry } => {
+                assert_eq!(entry.state, State::Delivered);
+                assert_eq!(entry.delivery_status.as_deref(), Some("DELIVERED"), "{raw} must not overwrite");
+            }
+            other => panic!("{raw}: expected unchanged, got {other:?}"),
+        }
+    }
+    assert!(store.orphans().await.unwrap().is_empty());
+}
+
+/// A report that beats the send's answer is kept and joined when the answer is recorded.
+pub async fn orphan_report_is_joined_later(store: Arc<dyn Store>) {
+    let e = store.record_intent(intent("shop", None, &["+48600100200"], State::Pending, t(0))).await.unwrap();
+    let early = Delivery::new("smsapi", "A1", State::Delivered, "DELIVERED", t(1));
+    assert_eq!(store.apply_delivery(early.clone()).await.unwrap(), Applied::Orphaned);
+    let enroute = Delivery::new("smsapi", "A1", State::Accepted, "ENROUTE", t(2));
+    assert_eq!(store.apply_delivery(enroute).await.unwrap(), Applied::Orphaned);
+    assert_eq!(store.orphans().await.unwrap().len(), 2);
+    assert_eq!(state_of(&store, e[0].id).await, State::Pending);
+    let after = store.record_outcomes(vec![accepted(e[0].id, "A1", t(3))]).await.unwrap();
+    assert_eq!(after[0].state, State::Delivered);
+    assert_eq!(after[0].delivery_status.as_deref(), Some("DELIVERED"));
+    assert!(store.orphans().await.unwrap().is_empty(), "joined orphans are removed");
+}
+
+/// Reports match by gateway and operator id together.
+pub async fn orphan_of_another_gateway_stays(store: Arc<dyn Store>) {
+    let e = store.record_intent(intent("shop", None, &["+48600100200"], State::Pending, t(0))).await.unwrap();
+    store
+        .apply_delivery(Delivery::new("infobip", "A1", State::Delivered, "DELIVERED_TO_HANDSET", t(1)))
+        .await
+        .unwrap();
+    let after = store.record_outcomes(vec![accepted(e[0].id, "A1", t(2))]).await.unwrap();
+    assert_eq!(after[0].state, State::Accepted);
+    let orphans = store.orphans().await.unwrap();
+    assert_eq!(orphans.len(), 1);
+    assert_eq!(orphans[0].gateway, "infobip");
+}
+
+/// An entry is claimed once: two runners never both send it.
+pub async fn claim_is_exclusive(store: Arc<dyn Store>) {
+    let e = store
+        .record_intent(intent("shop", None, &["+48600100200", "+48600100201"], State::NotAttempted, t(0)))
+        .await
+        .unwrap();
+    let ids: Vec<i64> = e.iter().map(|x| x.id).collect();
+    let first = store.claim(&ids, &[State::NotAttempted], t(1)).await.unwrap();
+    assert_eq!(first.len(), 2);
+    assert!(first.iter().all(|x| x.state == State::Pending));
+    assert!(store.claim(&ids, &[State::NotAttempted], t(2)).await.unwrap().is_empty());
+    store.recover(None, t(3)).await.unwrap();
+    assert_eq!(store.claim(&ids[..1], &[State::Uncertain], t(4)).await.unwrap().len(), 1);
+}
+
+/// Global suppressions apply to every account; an account's only to it; the first reason stays.
+pub async fn suppression_scopes(store: Arc<dyn Store>) {
+    let shop = Scope::account("shop");
+    assert!(store.suppress(Suppression::new("+48600100200", Scope::Global, "manual", t(0))).await.unwrap());
+    assert!(
+        store.suppress(Suppression::new("+48600100201", shop.clone(), "inbound STOP", t(1))).await.unwrap()
+    );
+    assert!(!store.suppress(Suppression::new("+48600100201", shop.clone(), "again", t(2))).await.unwrap());
+    let nums: Vec<String> = ["+48600100200", "+48600100201", "+48600100202"].map(String::from).to_vec();
+    let mut s = store.suppressed_among(&shop, &nums).await.unwrap();
+    s.sort_by(|a, b| a.number.cmp(&b.number));
+    assert_eq!(s.iter().map(|x| x.number.as_str()).collect::<Vec<_>>(), ["+48600100200", "+48600100201"]);
+    assert_eq!(s[1].reason, "inbound STOP");
+    let other = store.suppressed_among(&Scope::account("erp"), &nums).await.unwrap();
+    assert_eq!(other.iter().map(|x| x.number.as_str()).collect::<Vec<_>>(), ["+48600100200"]);
+    assert!(store.lift(&shop, "+48600100201").await.unwrap());
+    assert!(!store.lift(&shop, "+48600100201").await.unwrap());
+    assert_eq!(store.suppressed_among(&shop, &nums).await.unwrap().len(), 1);
+    assert_eq!(store.suppressions().await.unwrap().len(), 1);
+}
+
+/// Consents are replaced by (number, scope); withdrawn ones are kept with their time.
+pub async fn consents_replace_and_withdraw(store: Arc<dyn Store>) {
+    let shop = Scope::account("shop");
+    let c = Consent::new("+48600100200", shop.clone(), "web form", t(0));
+    let g = Consent::new("+48600100201", Scope::Global, "import", t(0));
+    assert_eq!(store.put_consents(vec![c.clone(), g.clone()]).await.unwrap(), 2);
+    let nums: Vec<String> = ["+48600100200", "+48600100201", "+48600100202"].map(String::from).to_vec();
+    let mut found = store.consents_among(&shop, &nums).await.unwrap();
+    found.sort_by(|a, b| a.number.cmp(&b.number));
+    assert_eq!(found, vec![c.clone(), g]);
+    assert_eq!(store.consents_among(&Scope::account("erp"), &nums).await.unwrap().len(), 1);
+    let mut w = c.clone();
+    w.withdrawn_at = Some(t(10));
+    store.put_consents(vec![w.clone()]).await.unwrap();
+    let found = store.consents_among(&shop, &nums[..1]).await.unwrap();
+    assert_eq!(found, vec![w]);
+    assert!(!found[0].is_active());
+}
+
+/// A campaign's rows are written with it, in one step; creating it again writes nothing.
+pub async fn campaign_is_created_once(store: Arc<dyn Store>) {
+    let mut i =
+        intent("shop", None, &["+48600100200", "+48600100201", "+48600100202"], State::NotAttempted, t(0));
+    i.message.campaign = Some("spring".into());
+    let c = store.create_campaign("spring", 2, i.clone()).await.unwrap().expect("created");
+    assert_eq!((c.name.as_str(), c.chunk_size, c.recipients), ("spring", 2, 3));
+    assert_eq!(store.campaign("spring").await.unwrap(), Some(c.clone()));
+    assert!(store.create_campaign("spring", 2, i).await.unwrap().is_none());
+    let rows = store.entries_page(&Query::all().campaign("spring"), 0, 10).await.unwrap();
+    assert_eq!(rows.len(), 3, "the second create wrote nothing");
+    assert!(rows.iter().all(|r| r.state == State::NotAttempted && r.message == c.message));
+    assert_eq!(store.campaign("autumn").await.unwrap(), None);
+}
+
+/// Every query field filters; pages follow ids.
+pub async fn queries_filter_and_page(store: Arc<dyn Store>) {
+    let a = store
+        .record_intent(intent("shop", Some("Shop"), &["+48600100200", "+48600100201"], State::Pending, t(0)))
+        .await
+        .unwrap();
+    let b = store
+        .record_intent(intent("erp", Some("Erp"), &["+48600100200"], State::Pending, t(3600)))
+        .await
+        .unwrap();
+    store
+        .record_outcomes(vec![accepted(a[0].id, "X1", t(1)), accepted(b[0].id, "X2", t(3601))])
+        .await
+        .unwrap();
+    let ids = |v: Vec<crate::Entry>| v.into_iter().map(|e| e.id).collect::<Vec<_>>();
+    let q = |q: Query| {
+        let store = store.clone();
+        async move { ids(store.entries_page(&q, 0, 100).await.unwrap()) }
+    };
+    assert_eq!(q(Query::all()).await, vec![a[0].id, a[1].id, b[0].id]);
+    assert_eq!(q(Query::all().account("erp")).await, vec![b[0].id]);
+    assert_eq!(q(Query::all().sender("Shop")).await, vec![a[0].id, a[1].id]);
+    assert_eq!(q(Query::all().recipient("+48600100200")).await, vec![a[0].id, b[0].id]);
+    assert_eq!(q(Query::all().state(State::Pending)).await, vec![a[1].id]);
+    assert_eq!(q(Query::all().state(State::Pending).state(State::Accepted)).await.len(), 3);
+    assert_eq!(q(Query::all().between(t(0), t(3600))).await, vec![a[0].id, a[1].id]);
+    assert_eq!(q(Query::all().operator_id("X2")).await, vec![b[0].id]);
+    assert!(q(Query::all().campaign("none")).await.is_empty());
+    let page1 = ids(store.entries_page(&Query::all(), 0, 2).await.unwrap());
+    let page2 = ids(store.entries_page(&Query::all(), page1[1], 2).await.unwrap());
+    assert_eq!(page1, vec![a[0].id, a[1].id]);
+    assert_eq!(page2, vec![b[0].id]);
+}

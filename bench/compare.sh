@@ -2,7 +2,8 @@
 # bramka side by side with what users would pick instead, on this machine, in one run.
 #
 #   bench/compare.sh            full run (about 5-6 minutes on 2 cores after the first build)
-#   bench/compare.sh --quick    tiny sizes, under a minute after builds (CI)
+#   bench/compare.sh --quick    tiny sizes, under a minute after builds
+#   bench/compare.sh --quick --rust-only   bramka alone, no npm or Python packages (CI)
 #   options: --concurrency N (default 16), --help
 #
 # 1. Segmentation: bench/corpus.jsonl through bramka_core::encoding::analyze and the npm packages
@@ -23,10 +24,13 @@ set -uo pipefail
 
 MODE=full
 CONC=16
+# 0 with --rust-only: bramka's own runs only, no npm or Python packages installed or run (CI).
+PEERS=1
 usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
     case "$1" in
         --quick) MODE=quick ;;
+        --rust-only) PEERS=0 ;;
         --concurrency) shift; CONC="${1:-}" ;;
         --concurrency=*) CONC="${1#*=}" ;;
         -h|--help) usage; exit 0 ;;
@@ -123,7 +127,8 @@ print(json.dumps(d, ensure_ascii=False))' "$section" "$note" >> "$RESULTS" 2>> "
 
 # --- tools --------------------------------------------------------------------------------
 say "== bramka benchmarks ($MODE mode, concurrency $CONC)"
-for tool in cargo node npm python3 timeout; do
+TOOLS="cargo python3 timeout"; [ "$PEERS" = 1 ] && TOOLS="$TOOLS node npm"
+for tool in $TOOLS; do
     if command -v "$tool" > /dev/null 2>&1; then pass "found $tool"; else die "$tool is not installed (needed by bench/compare.sh)"; fi
 done
 
@@ -137,6 +142,7 @@ else
 fi
 BENCH="$WORK/target/release/bramka-bench"
 
+if [ "$PEERS" = 1 ]; then
 say "== installing split-sms and sms-segments-calculator into bench/.work/node"
 mkdir -p "$WORK/node"
 if cmp -s "$HERE/node/package.json" "$WORK/node/package.json" && [ -d "$WORK/node/node_modules/split-sms" ] \
@@ -166,6 +172,7 @@ else
         die "creating the venv or installing the SDKs failed (log: $LOG)"
     fi
 fi
+fi
 PY="$WORK/venv/bin/python"
 BUILD_SECS=$(( $(date +%s) - START_TS ))
 # From here on everything talks to 127.0.0.1 only: no proxy may see (or swallow) the traffic.
@@ -176,6 +183,7 @@ export NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost
 say "== 1. segmentation (corpus: bench/corpus.jsonl, $SEG_ROUNDS alternating rounds of ${SEG_SECS}s per tool; the best round counts)"
 for round in $(seq 1 "$SEG_ROUNDS"); do
     run_json segmentation "round $round: bramka-core analyze" -- "$BENCH" seg "$HERE/corpus.jsonl" "$SEG_SECS"
+    [ "$PEERS" = 1 ] || continue
     run_json segmentation "round $round: npm packages" -- env NODE_PATH="$WORK/node/node_modules" node "$HERE/node/seg.js" "$HERE/corpus.jsonl" "$SEG_SECS"
 done
 
@@ -212,6 +220,7 @@ for gw in smsapi infobip twilio; do
     done
 done
 for gw in smsapi infobip twilio; do
+    [ "$PEERS" = 1 ] || break
     case $gw in smsapi) n=$SDK_SMSAPI ;; infobip) n=$SDK_INFOBIP ;; twilio) n=$SDK_TWILIO ;; esac
     note=""
     if [ "$MODE" = full ] && [ "$n" -lt 100000 ]; then
@@ -248,6 +257,7 @@ rm -f "$WORK"/inbound-*.sqlite*
 # --- report ----------------------------------------------------------------------------------
 say "== results"
 CMD="bench/compare.sh"; [ "$MODE" = quick ] && CMD="bench/compare.sh --quick"
+[ "$PEERS" = 1 ] || CMD="$CMD --rust-only"
 [ "$CONC" != 16 ] && CMD="$CMD --concurrency $CONC"
 if python3 "$HERE/report.py" "$RESULTS" "$WORK/results.json" "$MODE" "$CMD" "$CONC"; then
     pass "table and $WORK/results.json written"

@@ -4,12 +4,10 @@
 
 mod common;
 
-use std::collections::BTreeMap;
-
 use common::*;
 use serde_json::json;
 use wiremock::matchers::{any, body_json, header, method, path, query_param};
-use wiremock::{Match, Mock, MockServer, Request, ResponseTemplate};
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const SMSAPI_TOKEN: &str = "smsapi-Secret-Tok3n";
 const INFOBIP_KEY: &str = "infobip-Secret-K3y";
@@ -31,21 +29,7 @@ fn assert_no_secret(run: &Run) {
     }
 }
 
-/// Matches a form body with exactly these fields.
-struct FormExact(BTreeMap<String, String>);
-
-impl Match for FormExact {
-    fn matches(&self, request: &Request) -> bool {
-        let got: BTreeMap<String, String> = url::form_urlencoded::parse(&request.body)
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect();
-        got == self.0
-    }
-}
-
-fn form(pairs: &[(&str, &str)]) -> FormExact {
-    FormExact(pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect())
-}
+use bramka_test_support::form;
 
 fn smsapi_auth() -> String {
     format!("Bearer {SMSAPI_TOKEN}")

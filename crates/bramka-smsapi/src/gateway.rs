@@ -4,7 +4,11 @@ use std::fmt;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use bramka_core::http::{certainty_for_status, kind_for_status, retry_after, transport_error};
+use bramka_core::chunked::{ChunkReport, send_in_chunks};
+use bramka_core::http::{
+    Scrubber, certainty_for_status, kind_for_status, read_limited, retry_after, transport_error,
+};
+use bramka_core::preflight::preflight;
 use bramka_core::{
     Balance, Capabilities, Capability, Certainty, DeliveryReport, Error, ErrorKind, Gateway, Idempotency,
     Message, PhoneNumber, Price, RecipientReport, SendReport, SendState, Sender,
@@ -22,6 +26,9 @@ use crate::wire::{self, ErrorValue, SmsItem, SmsResponse, Str, Text, text};
 
 /// The gateway id, in reports and errors.
 pub(crate) const GATEWAY_ID: &str = "smsapi";
+
+/// The largest answer read (a 1,000-recipient `sms.do` answer with details is about 250 KiB).
+const BODY_LIMIT: usize = 2 * 1024 * 1024;
 
 /// The SMSAPI gateway (smsapi.pl, smsapi.com or any compatible base URL).
 ///
@@ -48,6 +55,8 @@ pub struct SmsapiGateway {
     caps: Capabilities,
     /// `sms.do` joined to the base URL once: every send, status and cancel request goes there.
     sms_do: Url,
+    /// Removes the token from answers quoted in errors.
+    scrubber: Scrubber,
 }
 
 impl fmt::Debug for SmsapiGateway {
@@ -86,7 +95,10 @@ enum ChunkOutcome {
 impl SmsapiGateway {
     /// A gateway for `config`. Fails only if the HTTP client cannot be built.
     pub fn new(config: SmsapiConfig) -> Result<Self, Error> {
-        let http = bramka_core::http::client(config.timeouts)?;
+        let http = match &config.client {
+            Some(c) => c.clone(),
+            None => bramka_core::http::client(config.timeouts)?,
+        };
         let caps = Capabilities::new()
             .with_batch_size(config.batch_size)
             .with(Capability::Schedule)
@@ -96,10 +108,13 @@ impl SmsapiGateway {
             .with(Capability::DeliveryWebhook)
             .with(Capability::InboundWebhook)
             .with(Capability::TestMode)
+            .with(Capability::Flash)
+            .with(Capability::Validity)
             .with_max_parts(config.max_parts.unwrap_or(SMSAPI_MAX_PARTS))
             .with_idempotency(Idempotency::ServerDedupe);
         let sms_do = join(&config.base_url, "sms.do");
-        Ok(SmsapiGateway { config, http, caps, sms_do })
+        let scrubber = Scrubber::new([config.token.expose()]);
+        Ok(SmsapiGateway { config, http, caps, sms_do, scrubber })
     }
 
     /// The configuration.
@@ -132,15 +147,15 @@ impl SmsapiGateway {
 
     /// Removes the token from text that came from the wire, in case a server echoes it.
     fn scrub(&self, text: &str) -> String {
-        let token = self.config.token.expose();
-        if token.is_empty() { text.to_owned() } else { text.replace(token, "***") }
+        self.scrubber.scrub(text)
     }
 
     async fn read(&self, resp: reqwest::Response) -> Result<Answer, Error> {
         let status = resp.status().as_u16();
         let retry_after = retry_after(resp.headers());
-        // `Vec::from` takes the buffer over without a copy when the body arrived in one piece.
-        let body = Vec::from(resp.bytes().await.map_err(|e| transport_error(GATEWAY_ID, &e))?);
+        let body = read_limited(resp, BODY_LIMIT)
+            .await
+            .map_err(|e| e.into_error(GATEWAY_ID, Certainty::MaybeSent).with_http_status(status))?;
         Ok(Answer { status, retry_after, body })
     }
 
@@ -173,12 +188,7 @@ impl SmsapiGateway {
 
     /// A short, scrubbed excerpt of a body for error messages.
     fn excerpt(&self, body: &[u8]) -> String {
-        let s = String::from_utf8_lossy(body);
-        let s = s.trim();
-        let cut: String = s.chars().take(200).collect();
-        let more =
-            if cut.len() < s.len() { format!("... ({} bytes in all)", body.len()) } else { String::new() };
-        self.scrub(&format!("{cut}{more}"))
+        self.scrubber.excerpt(body, 200)
     }
 
     fn status_error(&self, a: &Answer, detail: Option<&str>) -> Error {
@@ -303,11 +313,6 @@ impl SmsapiGateway {
         }
     }
 
-    /// The recipients of `message`, in order, in requests of at most `batch_size`.
-    fn chunks<'m>(&self, message: &'m Message) -> std::slice::Chunks<'m, PhoneNumber> {
-        message.recipients().chunks(self.config.batch_size)
-    }
-
     /// The form of one send request.
     fn send_form(
         &self,
@@ -400,18 +405,14 @@ impl SmsapiGateway {
     /// Sends one chunk. On error 53 for several recipients, SMSAPI does not say which `idx` was a
     /// duplicate (53 refuses the whole request), so each recipient is sent alone, still with
     /// `check_idx=1`: each is then either accepted now or reported as already accepted.
-    async fn send_chunk(
-        &self,
-        message: &Message,
-        chunk: &[PhoneNumber],
-        report: &mut SendReport,
-    ) -> Result<Vec<RecipientReport>, Error> {
+    async fn send_chunk(&self, message: &Message, chunk: &[PhoneNumber]) -> Result<ChunkReport, Error> {
         match self.send_request(message, chunk).await? {
-            ChunkOutcome::Reports(r) => Ok(r),
-            ChunkOutcome::Duplicate if chunk.len() == 1 => {
-                report.note(duplicate_note(&chunk[0]));
-                Ok(vec![RecipientReport::new(chunk[0].clone(), SendState::AlreadyAccepted)])
-            }
+            ChunkOutcome::Reports(r) => Ok(r.into()),
+            ChunkOutcome::Duplicate if chunk.len() == 1 => Ok(ChunkReport::from(vec![RecipientReport::new(
+                chunk[0].clone(),
+                SendState::AlreadyAccepted,
+            )])
+            .note(duplicate_note(&chunk[0]))),
             ChunkOutcome::Duplicate => {
                 tracing::debug!(
                     gateway = GATEWAY_ID,
@@ -419,18 +420,21 @@ impl SmsapiGateway {
                     "error 53 on a batch: resending one by one"
                 );
                 let mut out = Vec::with_capacity(chunk.len());
+                let mut notes = Vec::new();
                 for n in chunk {
                     let one = std::slice::from_ref(n);
                     match self.send_request(message, one).await {
                         Ok(ChunkOutcome::Reports(r)) => out.extend(r),
                         Ok(ChunkOutcome::Duplicate) => {
-                            report.note(duplicate_note(n));
+                            notes.push(duplicate_note(n));
                             out.push(RecipientReport::new(n.clone(), SendState::AlreadyAccepted));
                         }
                         Err(e) => out.push(RecipientReport::new(n.clone(), SendState::Rejected(e))),
                     }
                 }
-                Ok(out)
+                let mut r = ChunkReport::from(out);
+                r.notes = notes;
+                Ok(r)
             }
         }
     }
@@ -744,52 +748,16 @@ impl Gateway for SmsapiGateway {
 
     async fn send(&self, message: &Message) -> Result<SendReport, Error> {
         let segments = message.analysis().segments();
-        let cap = self.config.max_parts.unwrap_or(SMSAPI_MAX_PARTS);
-        if segments > usize::from(cap) {
-            return Err(Error::message(format!(
-                "the message needs {segments} parts; this SMSAPI gateway accepts at most {cap} (max_parts)"
-            ))
-            .with_gateway(GATEWAY_ID));
-        }
         let mut report = SendReport::new(GATEWAY_ID, message);
-        report.recipients.reserve(message.recipients().len());
+        for note in preflight(GATEWAY_ID, &self.caps, message)? {
+            report.note(note);
+        }
         if let (_, Some(note)) = self.sender_field(message) {
             report.note(note);
         }
-        let mut failed: Option<Error> = None;
-        let mut answered = false;
-        for chunk in self.chunks(message) {
-            if let Some(e) = &failed {
-                let skipped = Error::new(
-                    e.kind(),
-                    Certainty::NotSent,
-                    format!(
-                        "not attempted: an earlier request of this send failed: {}",
-                        e.operator_message()
-                    ),
-                )
-                .with_gateway(GATEWAY_ID);
-                for n in chunk {
-                    report.push(RecipientReport::new(n.clone(), SendState::Rejected(skipped.clone())));
-                }
-                continue;
-            }
-            match self.send_chunk(message, chunk, &mut report).await {
-                Ok(reports) => {
-                    answered = true;
-                    for r in reports {
-                        report.push(r);
-                    }
-                }
-                Err(e) if !answered => return Err(e),
-                Err(e) => {
-                    for n in chunk {
-                        report.push(RecipientReport::new(n.clone(), SendState::Rejected(e.clone())));
-                    }
-                    failed = Some(e);
-                }
-            }
-        }
+        let mut report =
+            send_in_chunks(report, message, self.config.batch_size, |chunk| self.send_chunk(message, chunk))
+                .await?;
         if let Some(p) = report.recipients.iter().find_map(|r| r.parts)
             && p as usize != segments
         {
@@ -900,7 +868,7 @@ mod tests {
             let numbers: Vec<String> = (0..n).map(|i| format!("48600{i:06}")).collect();
             let m = Message::builder().to(numbers.join(",")).text("x").build().unwrap();
             let mut seen = Vec::new();
-            for chunk in gw.chunks(&m) {
+            for chunk in m.recipients().chunks(gw.config.batch_size) {
                 let form = gw.send_form(&m, chunk).unwrap();
                 let to: Vec<String> = field(&form, "to").unwrap().split(',').map(str::to_owned).collect();
                 let idx: Vec<String> = field(&form, "idx").unwrap().split('|').map(str::to_owned).collect();

@@ -4,12 +4,10 @@
 //! report; then failover (`a || b`) and round robin (`a && b`) across operators, and that errors
 //! never show a token.
 
-use std::collections::BTreeMap;
-
 use bramka::{Certainty, ErrorKind, Message, SendState};
 use serde_json::{Value, json};
 use wiremock::matchers::{any, body_json, header, method, path};
-use wiremock::{Match, Mock, MockServer, Request, ResponseTemplate};
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 /// Distinctive secrets: any appearance of one in output is a leak.
 const SMSAPI_TOKEN: &str = "smsapi-Secret-Tok3n";
@@ -73,22 +71,7 @@ fn assert_no_secret(text: &str) {
 // ---------------------------------------------------------------------------------------------
 // Exact form bodies (SMSAPI, Twilio).
 
-fn form_of(body: &[u8]) -> BTreeMap<String, String> {
-    url::form_urlencoded::parse(body).map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
-}
-
-/// Matches a form body with exactly these fields (any order, nothing more).
-struct FormExact(BTreeMap<String, String>);
-
-impl Match for FormExact {
-    fn matches(&self, request: &Request) -> bool {
-        form_of(&request.body) == self.0
-    }
-}
-
-fn form(pairs: &[(&str, &str)]) -> FormExact {
-    FormExact(pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect())
-}
+use bramka_test_support::form;
 
 // ---------------------------------------------------------------------------------------------
 // Per-operator mocks of a successful two-recipient send.

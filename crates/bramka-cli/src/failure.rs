@@ -93,12 +93,18 @@ pub(crate) fn hint_for(e: &Error) -> Option<String> {
             Some(d) => format!("wait {}s and try again", d.as_secs_f64()),
             None => "wait a moment and try again".to_owned(),
         },
-        ErrorKind::Network => "check the host and port in the DSN and the network connection".to_owned(),
-        ErrorKind::Timeout | ErrorKind::Unavailable | ErrorKind::Decode if e.may_have_been_sent() => {
-            "the message may have gone out: check `bramka status ID` or the operator's panel before \
-             sending again, and resend with the same --client-ref so the operator can de-duplicate"
+        // Checked before the kind: a network error after the request was written may have sent it.
+        _ if e.may_have_been_sent() && e.kind().is_transient()
+            || e.kind() == ErrorKind::Decode && e.may_have_been_sent() =>
+        {
+            "the message may have gone out: check `bramka status ID`, the delivery reports or the \
+             operator's panel before sending again. A rerun with the same --client-ref (and --chunk-size) \
+             is safe only where the operator de-duplicates client keys (SMSAPI, Infobip); elsewhere \
+             (Twilio, Dynmark) it can send the message twice, so resend only to recipients you know were \
+             not reached"
                 .to_owned()
         }
+        ErrorKind::Network => "check the host and port in the DSN and the network connection".to_owned(),
         ErrorKind::Timeout | ErrorKind::Unavailable => "try again later".to_owned(),
         ErrorKind::Config => "a DSN looks like scheme://credentials@host?options (smsapi://TOKEN@default, \
                               console://default); see the DSN table in the README"
@@ -111,4 +117,22 @@ pub(crate) fn hint_for(e: &Error) -> Option<String> {
         }
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bramka::Certainty;
+
+    #[test]
+    fn a_network_error_that_may_have_sent_says_so_and_how_to_resume() {
+        let e =
+            Error::new(ErrorKind::Network, Certainty::MaybeSent, "connection reset").with_gateway("twilio");
+        let h = hint_for(&e).unwrap();
+        assert!(h.contains("may have gone out"), "{h}");
+        assert!(h.contains("--client-ref") && h.contains("de-duplicates"), "{h}");
+        assert!(!h.contains("host and port"), "{h}");
+        let refused = Error::new(ErrorKind::Network, Certainty::NotSent, "refused");
+        assert!(hint_for(&refused).unwrap().contains("host and port"));
+    }
 }

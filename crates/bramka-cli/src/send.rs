@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use bramka::accounts::Outgoing;
 use bramka::encoding::Transliteration;
-use bramka::{Error, ErrorKind, Message, PhoneNumber, PhonePolicy, Policy, SendState};
+use bramka::{Error, ErrorKind, Gateway, Message, PhoneNumber, PhonePolicy, Policy, SendState};
 use clap::Args;
 use serde_json::{Value, json};
 
@@ -321,8 +321,10 @@ fn build(
     builder.build().map_err(message_error)
 }
 
-/// Kinds after which later chunks would fail the same way.
-fn stops_the_send(e: &Error) -> bool {
+/// Kinds after which later chunks would fail the same way, and a chunk that may have gone out
+/// where the operator does not de-duplicate (sending more could not be resumed safely). Where it
+/// de-duplicates, the send goes on past a `MaybeSent` chunk: a rerun with the same keys is safe.
+fn stops_the_send(e: &Error, dedupe: bool) -> bool {
     matches!(
         e.kind(),
         ErrorKind::Auth
@@ -332,11 +334,14 @@ fn stops_the_send(e: &Error) -> bool {
             | ErrorKind::InvalidSender
             | ErrorKind::ContentRejected
             | ErrorKind::Message
-    ) || e.may_have_been_sent()
+    ) || (e.may_have_been_sent() && !dedupe)
 }
 
 async fn send_all(target: &crate::target::Target, msg: &Message, args: &SendArgs) -> Outcome {
-    let gw = &target.gateway;
+    // Every request goes through the library's retry policy: transient failures and recipients
+    // never attempted are sent again, `MaybeSent` ones only where the operator de-duplicates.
+    let gw = &bramka::RetryGateway::new(target.gateway.clone(), bramka::RetryPolicy::new());
+    let dedupe = gw.capabilities().idempotency == bramka::Idempotency::ServerDedupe;
     let total = msg.recipients().len();
     let chunk = if args.to_file.is_some() {
         (args.chunk_size as usize).min(gw.capabilities().batch_size.max(1))
@@ -354,7 +359,8 @@ async fn send_all(target: &crate::target::Target, msg: &Message, args: &SendArgs
     };
     let mut index = 0;
     for part in msg.recipients().chunks(chunk.max(1)) {
-        if let Some(e) = &outcome.fatal {
+        if outcome.fatal.is_some() {
+            // Never sent: certainly not sent, and carrying no other request's error.
             for to in part {
                 outcome.rows.push(Row {
                     to: to.clone(),
@@ -362,14 +368,7 @@ async fn send_all(target: &crate::target::Target, msg: &Message, args: &SendArgs
                     accepted: false,
                     message_id: None,
                     parts: None,
-                    error: Some(
-                        Error::new(
-                            e.kind(),
-                            bramka::Certainty::NotSent,
-                            "not attempted: an earlier request failed",
-                        )
-                        .with_gateway(gw.id().to_owned()),
-                    ),
+                    error: None,
                 });
             }
             continue;
@@ -410,7 +409,7 @@ async fn send_all(target: &crate::target::Target, msg: &Message, args: &SendArgs
                         error: Some(e.clone()),
                     });
                 }
-                if stops_the_send(&e) || part.len() == total {
+                if stops_the_send(&e, dedupe) || part.len() == total {
                     outcome.fatal = Some(e);
                 }
             }

@@ -4,12 +4,10 @@
 
 mod common;
 
-use std::collections::BTreeMap;
-
 use common::*;
 use serde_json::json;
 use wiremock::matchers::{any, body_json, header, method, path, query_param};
-use wiremock::{Match, Mock, MockServer, Request, ResponseTemplate};
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const SMSAPI_TOKEN: &str = "smsapi-Secret-Tok3n";
 const INFOBIP_KEY: &str = "infobip-Secret-K3y";
@@ -31,21 +29,7 @@ fn assert_no_secret(run: &Run) {
     }
 }
 
-/// Matches a form body with exactly these fields.
-struct FormExact(BTreeMap<String, String>);
-
-impl Match for FormExact {
-    fn matches(&self, request: &Request) -> bool {
-        let got: BTreeMap<String, String> = url::form_urlencoded::parse(&request.body)
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect();
-        got == self.0
-    }
-}
-
-fn form(pairs: &[(&str, &str)]) -> FormExact {
-    FormExact(pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect())
-}
+use bramka_test_support::form;
 
 fn smsapi_auth() -> String {
     format!("Bearer {SMSAPI_TOKEN}")
@@ -605,8 +589,48 @@ async fn to_file_stops_after_an_auth_failure_and_reports_the_rest_not_attempted(
     let states: Vec<&str> =
         v["results"].as_array().unwrap().iter().map(|r| r["state"].as_str().unwrap()).collect();
     assert_eq!(states, ["rejected", "not_attempted", "not_attempted"]);
-    assert_eq!(v["results"][2]["error"]["certainty"], "not_sent");
+    // Never attempted: no error of its own (issue 14: never carrying another request's error).
+    assert!(v["results"][2]["error"].is_null(), "{}", v["results"][2]);
     assert_eq!(v["error"]["kind"], "auth");
     assert!(run.stderr.contains("error: smsapi: auth: "), "{}", run.stderr);
+    assert_no_secret(&run);
+}
+
+/// Issue 14: on an operator that de-duplicates (SMSAPI), a chunk that may have gone out is retried
+/// with the same keys through the library's policy and the bulk send goes on with the next chunks.
+#[tokio::test(flavor = "multi_thread")]
+async fn to_file_retries_and_continues_past_a_maybe_sent_chunk_where_the_operator_dedupes() {
+    let server = MockServer::start().await;
+    let dir = temp_dir("csv-maybe");
+    std::fs::write(dir.join("n.csv"), "phone\n+48600100200\n+48600100201\n").unwrap();
+    let to = |n: &'static str| wiremock::matchers::body_string_contains(format!("to={n}&"));
+    Mock::given(method("POST"))
+        .and(path("/sms.do"))
+        .and(to("48600100200"))
+        .respond_with(ResponseTemplate::new(503))
+        .expect(3)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/sms.do"))
+        .and(to("48600100201"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"count": 1, "list": [{"id": "ID2", "points": 0.16, "number": "48600100201", "status": "QUEUE"}]}),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let dsn = smsapi_dsn(&server);
+    let run = bramka_in(
+        &dir,
+        &["send", "--json", "--gateway", &dsn, "--to-file", "n.csv", "--chunk-size", "1", "hi"],
+        "",
+        &[],
+    );
+    let v = run.json();
+    let states: Vec<&str> =
+        v["results"].as_array().unwrap().iter().map(|r| r["state"].as_str().unwrap()).collect();
+    assert_eq!(states, ["rejected", "queued"], "{}", run.all());
+    assert_eq!(v["results"][0]["error"]["certainty"], "maybe_sent");
     assert_no_secret(&run);
 }

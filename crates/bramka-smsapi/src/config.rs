@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bramka_core::clock::{Clock, SystemClock};
-use bramka_core::http::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, Timeouts};
+use bramka_core::http::{BaseUrl, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, HttpSettings, Timeouts};
 use bramka_core::{Error, Secret, Sender};
 use url::Url;
 
@@ -160,6 +160,7 @@ pub struct SmsapiConfig {
     pub(crate) max_parts: Option<u8>,
     pub(crate) batch_size: usize,
     pub(crate) timeouts: Timeouts,
+    pub(crate) client: Option<reqwest::Client>,
     pub(crate) clock: Arc<dyn Clock>,
 }
 
@@ -180,6 +181,8 @@ impl SmsapiConfig {
             batch_size: DEFAULT_BATCH_SIZE,
             timeout: DEFAULT_TIMEOUT,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            insecure_http: false,
+            client: None,
             clock: Arc::new(SystemClock),
         }
     }
@@ -264,6 +267,8 @@ pub struct SmsapiConfigBuilder {
     batch_size: usize,
     timeout: Duration,
     connect_timeout: Duration,
+    insecure_http: bool,
+    client: Option<reqwest::Client>,
     clock: Arc<dyn Clock>,
 }
 
@@ -342,6 +347,26 @@ impl SmsapiConfigBuilder {
         self.connect_timeout = d;
         self
     }
+    /// Allows a plain-http base URL to a host that is not loopback: the token then travels
+    /// unencrypted. Off by default (https is required unless the host is loopback).
+    pub fn insecure_http(mut self, on: bool) -> Self {
+        self.insecure_http = on;
+        self
+    }
+    /// Shared HTTP settings ([`HttpSettings`]): timeouts, the application's own `reqwest::Client`,
+    /// `insecure_http`.
+    pub fn http(mut self, http: HttpSettings) -> Self {
+        self.timeout = http.timeouts().request;
+        self.connect_timeout = http.timeouts().connect;
+        self.insecure_http = http.allows_insecure_http();
+        self.client = http.own_client().cloned();
+        self
+    }
+    /// Uses the application's HTTP client (its timeouts, TLS and redirect policy apply).
+    pub fn reqwest_client(mut self, client: reqwest::Client) -> Self {
+        self.client = Some(client);
+        self
+    }
     /// The clock used for expiration times (tests use `ManualClock`).
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
@@ -354,8 +379,8 @@ impl SmsapiConfigBuilder {
             return Err(ConfigError::EmptyToken);
         }
         let base_url = match (&self.base_url, &self.platform) {
-            (Some(raw), _) => check_base_url(raw)?,
-            (None, Platform::Custom(u)) => check_base_url(u.as_str())?,
+            (Some(raw), _) => check_base_url(raw, self.insecure_http)?,
+            (None, Platform::Custom(u)) => check_base_url(u.as_str(), self.insecure_http)?,
             (None, p) => p.base_url(),
         };
         let sender = self.sender.as_deref().map(Sender::parse).transpose()?;
@@ -385,13 +410,15 @@ impl SmsapiConfigBuilder {
             max_parts: self.max_parts,
             batch_size: self.batch_size,
             timeouts: Timeouts { connect: self.connect_timeout, request: self.timeout },
+            client: self.client,
             clock: self.clock,
         })
     }
 }
 
-/// Checks a base URL: absolute http(s), a host, no credentials, query or fragment.
-fn check_base_url(raw: &str) -> Result<Url, ConfigError> {
+/// Checks a base URL: absolute http(s), a host, no credentials, query or fragment, and the core's
+/// rule (`BaseUrl`): https unless the host is loopback or `insecure_http` is set.
+fn check_base_url(raw: &str, insecure_http: bool) -> Result<Url, ConfigError> {
     let bad = |reason: &str| ConfigError::BaseUrl { url: redact_userinfo(raw), reason: reason.to_owned() };
     let u = Url::parse(raw.trim()).map_err(|e| bad(&e.to_string()))?;
     if !matches!(u.scheme(), "http" | "https") {
@@ -405,6 +432,12 @@ fn check_base_url(raw: &str) -> Result<Url, ConfigError> {
     }
     if u.query().is_some() || u.fragment().is_some() {
         return Err(bad("a query or fragment is not accepted"));
+    }
+    // What is left to refuse is the transport rule.
+    if BaseUrl::parse(raw, insecure_http).is_err() {
+        return Err(bad(
+            "plain http to a host that is not loopback would send the token unencrypted; use https (or insecure_http=1)",
+        ));
     }
     Ok(with_trailing_slash(u))
 }

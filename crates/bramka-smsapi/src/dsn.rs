@@ -19,6 +19,8 @@ pub const OPTIONS: &[&str] = &[
     "batch_size",
     "timeout",
     "connect_timeout",
+    "base_url",
+    "insecure_http",
 ];
 
 /// Builds SMSAPI gateways from DSNs of scheme `smsapi`.
@@ -35,6 +37,8 @@ pub const OPTIONS: &[&str] = &[
 /// | `max_parts` | 1 to 10 |
 /// | `batch_size` | recipients per request |
 /// | `timeout`, `connect_timeout` | `500ms`, `30s`, `2m`, or seconds |
+/// | `base_url` | any base URL, a path prefix allowed (percent-encoded: `base_url=https%3A%2F%2Fproxy%2Fsmsapi`); https unless the host is loopback |
+/// | `insecure_http` | `1` to allow plain http to a host that is not loopback (the token then travels unencrypted) |
 ///
 /// ```
 /// use bramka_core::{Dsn, GatewayFactory};
@@ -88,6 +92,13 @@ impl SmsapiConfig {
                 let port = port.map(|p| format!(":{p}")).unwrap_or_default();
                 b = b.base_url(format!("{scheme}://{}{port}{path}", dsn.host()));
             }
+        }
+        // `base_url=URL` (a path prefix allowed), the same option in every operator.
+        if let Some(raw) = dsn.option("base_url") {
+            b = b.base_url(raw);
+        }
+        if let Some(v) = dsn.bool_option("insecure_http")? {
+            b = b.insecure_http(v);
         }
         if let Some(from) = dsn.option("from").filter(|f| !f.is_empty()) {
             b = b.sender(from);

@@ -73,15 +73,17 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod account;
+mod answer;
 mod assumptions;
 mod config;
 mod dsn;
 mod errors;
 mod gateway;
+mod hand_tuned;
+mod send;
 mod status;
 mod webhook;
 mod wire;
-mod wire_fast;
 
 pub use account::{SenderName, SenderNameStatus};
 pub use config::{ConfigError, MessageType, Platform, SMSAPI_MAX_PARTS, SmsapiConfig, SmsapiConfigBuilder};

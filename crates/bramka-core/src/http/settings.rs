@@ -73,6 +73,10 @@ impl HttpSettings {
     pub fn timeouts(&self) -> Timeouts {
         self.timeouts
     }
+    /// The application's client, when one was given.
+    pub fn own_client(&self) -> Option<&reqwest::Client> {
+        self.client.as_ref()
+    }
     /// Whether plain http to a non-loopback host is allowed.
     pub fn allows_insecure_http(&self) -> bool {
         self.insecure_http

@@ -1,19 +1,16 @@
 //! Shared helpers for the SMSAPI tests: a wiremock server, exact form matching, fixtures.
 #![allow(dead_code)]
 
-use std::collections::BTreeMap;
-
 use bramka_smsapi::{SmsapiConfig, SmsapiConfigBuilder, SmsapiGateway};
 use wiremock::matchers::{header, method, path};
-use wiremock::{Match, MockBuilder, Request, ResponseTemplate};
+use wiremock::{MockBuilder, ResponseTemplate};
 
 /// A distinctive token: any appearance of it in output is a leak.
 pub const TOKEN: &str = "tok-Zq81xVv0-secret";
 
 /// A fixture from `tests/fixtures/`.
 pub fn fixture(name: &str) -> String {
-    let p = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("fixture {p}: {e}"))
+    bramka_test_support::fixture!(name)
 }
 
 /// A config builder pointed at the mock server.
@@ -46,24 +43,8 @@ pub fn json(body: impl Into<String>) -> ResponseTemplate {
     ResponseTemplate::new(200).insert_header("content-type", "application/json").set_body_string(body.into())
 }
 
-/// The decoded form body of a request.
-pub fn form_of(req: &Request) -> BTreeMap<String, String> {
-    url::form_urlencoded::parse(&req.body).map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
-}
-
-/// Matches a form body with exactly these fields (order-insensitive, no others).
-pub struct FormExact(pub BTreeMap<String, String>);
-
-impl Match for FormExact {
-    fn matches(&self, req: &Request) -> bool {
-        form_of(req) == self.0
-    }
-}
-
-/// Exactly these form fields.
-pub fn form(pairs: &[(&str, &str)]) -> FormExact {
-    FormExact(pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect())
-}
+#[allow(unused_imports)]
+pub use bramka_test_support::{FormExact, form, form_of};
 
 /// The fields every send request carries, plus `extra`.
 pub fn send_form(to: &str, message: &str, idx: &str, extra: &[(&str, &str)]) -> FormExact {

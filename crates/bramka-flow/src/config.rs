@@ -479,18 +479,21 @@ impl SmsActionConfigBuilder {
         for list in &self.recipients {
             for entry in phone::list_entries(list) {
                 let international = entry.starts_with('+') || entry.starts_with("00");
-                match PhoneNumber::parse(entry) {
-                    Ok(n) if international => {
-                        if !recipients.contains(&n) {
-                            recipients.push(n);
-                        }
-                    }
-                    Ok(_) => bad(
+                if !international {
+                    bad(
                         Field::Recipients,
                         entry,
                         "not in international format: start with + and the country code (+48221131415)"
                             .into(),
-                    ),
+                    );
+                    continue;
+                }
+                match PhoneNumber::parse(entry) {
+                    Ok(n) => {
+                        if !recipients.contains(&n) {
+                            recipients.push(n);
+                        }
+                    }
                     Err(e) => bad(Field::Recipients, entry, format!("{e}")),
                 }
             }

@@ -81,6 +81,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod config;
+pub mod definition;
 pub mod email;
 pub mod engine;
 pub mod error;

@@ -85,6 +85,7 @@
 mod action;
 mod config;
 mod dedupe;
+mod definition;
 mod event;
 mod history;
 mod remote;
@@ -95,6 +96,7 @@ pub use config::{
     ConfigError, Content, CustomField, DEFAULT_DEDUPE_TTL, DEFAULT_SCHEDULE_THRESHOLD, Field, FieldError,
     MAX_DELAY, MAX_LABEL_CHARS, SmsActionConfig, SmsActionConfigBuilder,
 };
+pub use definition::FlowDef;
 pub use dedupe::{DedupeStore, InMemoryDedupe, StoreError};
 pub use event::CallEvent;
 pub use history::{

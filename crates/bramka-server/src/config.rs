@@ -1,0 +1,528 @@
+//! The configuration file: `[server]`, `[accounts.*]`, `[[numbers]]`, `[[polls]]`, `[groups]`,
+//! `[[flows]]`, `[suppression]`, validated into [`Settings`]. Every refusal names the file, the
+//! table and the field (`bramka.toml: polls[2].options[0].reply: is empty; …`).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use bramka::accounts::{Account, AccountPolicy, Accounts};
+use bramka_core::{Dsn, Secret};
+use bramka_flow::FlowDef;
+use bramka_inbound::definition::{Definitions, NumberDef, PollDef};
+use serde::Deserialize;
+use url::Url;
+
+/// The default listen address.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8025";
+/// The default storage.
+pub const DEFAULT_STORAGE: &str = "sqlite:bramka.db";
+/// The default largest request body, in bytes (64 KiB: an inbound SMS webhook is well under 4).
+pub const DEFAULT_MAX_BODY: usize = 64 * 1024;
+
+/// Reads environment variables for `${VAR}` placeholders.
+pub type Env = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
+/// The process environment.
+pub fn process_env() -> Env {
+    Arc::new(|k: &str| std::env::var(k).ok())
+}
+
+/// The file was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}: {path}{sep}{reason}", sep = if path.is_empty() { "" } else { ": " })]
+#[non_exhaustive]
+pub struct ConfigError {
+    /// The file name as given.
+    pub file: String,
+    /// The table and field (`polls[2].options[0].reply`), or empty for the whole file.
+    pub path: String,
+    /// What is wrong and what is accepted (secrets never included).
+    pub reason: String,
+}
+
+/// Where received messages and definitions are kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Storage {
+    /// One SQLite file (WAL).
+    Sqlite(PathBuf),
+    /// In memory, lost at exit (`memory:`; tests and trials).
+    Memory,
+}
+
+/// Which operator an account's webhooks come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Provider {
+    /// SMSAPI (unsigned: secret path segment).
+    Smsapi,
+    /// Infobip (unsigned: secret path segment).
+    Infobip,
+    /// Twilio (signed with the Auth Token).
+    Twilio,
+}
+
+impl Provider {
+    /// `smsapi`, `infobip`, `twilio`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provider::Smsapi => "smsapi",
+            Provider::Infobip => "infobip",
+            Provider::Twilio => "twilio",
+        }
+    }
+    /// Whether the operator signs its webhooks (else the URL carries a secret segment).
+    pub fn signs(self) -> bool {
+        matches!(self, Provider::Twilio)
+    }
+}
+
+/// An address or network allowed to call an account's webhooks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpNet {
+    addr: IpAddr,
+    prefix: u8,
+}
+
+impl IpNet {
+    /// `10.0.0.1`, `10.0.0.0/8`, `2001:db8::/32`.
+    pub fn parse(s: &str) -> Result<IpNet, String> {
+        let bad = || format!("{s:?} is not an address or network such as \"203.0.113.7\" or \"10.0.0.0/8\"");
+        let (a, p) = match s.trim().split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (s.trim(), None),
+        };
+        let addr: IpAddr = a.parse().map_err(|_| bad())?;
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = match p {
+            Some(p) => p.parse::<u8>().ok().filter(|p| *p <= max).ok_or_else(bad)?,
+            None => max,
+        };
+        Ok(IpNet { addr, prefix })
+    }
+    /// Whether `ip` is inside.
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
+            v4 => v4,
+        };
+        match (self.addr, ip) {
+            (IpAddr::V4(n), IpAddr::V4(i)) => {
+                let mask = if self.prefix == 0 { 0 } else { u32::MAX << (32 - u32::from(self.prefix)) };
+                u32::from(n) & mask == u32::from(i) & mask
+            }
+            (IpAddr::V6(n), IpAddr::V6(i)) => {
+                let mask = if self.prefix == 0 { 0 } else { u128::MAX << (128 - u32::from(self.prefix)) };
+                u128::from(n) & mask == u128::from(i) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
+/// An account's webhook settings.
+#[derive(Clone)]
+pub struct HookSettings {
+    /// The operator.
+    pub provider: Provider,
+    /// Twilio's Auth Token (signature check).
+    pub twilio_token: Option<Secret>,
+    /// A secret path segment given in the file (else one is generated and kept in the store).
+    pub secret: Option<Secret>,
+    /// Source addresses allowed (empty: any).
+    pub allow_ips: Vec<IpNet>,
+}
+
+impl fmt::Debug for HookSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HookSettings")
+            .field("provider", &self.provider)
+            .field("twilio_token", &self.twilio_token.as_ref().map(|_| "***"))
+            .field("secret", &self.secret.as_ref().map(|_| "***"))
+            .field("allow_ips", &self.allow_ips)
+            .finish()
+    }
+}
+
+/// STOP/START keywords (kept for the suppression list; enforced once the ledger lands).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Suppression {
+    /// Keywords that opt a number out.
+    #[serde(default = "stop_words")]
+    pub stop: Vec<String>,
+    /// Keywords that opt it back in.
+    #[serde(default = "start_words")]
+    pub start: Vec<String>,
+}
+
+fn stop_words() -> Vec<String> {
+    vec!["STOP".into()]
+}
+fn start_words() -> Vec<String> {
+    vec!["START".into()]
+}
+
+impl Default for Suppression {
+    fn default() -> Self {
+        Suppression { stop: stop_words(), start: start_words() }
+    }
+}
+
+/// The validated configuration.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Settings {
+    /// The file name as given (for messages).
+    pub file: String,
+    /// Where to listen.
+    pub listen: SocketAddr,
+    /// The public origin operators call (Twilio signs over it).
+    pub public_url: Url,
+    /// Storage.
+    pub storage: Storage,
+    /// API tokens (empty: the API answers only loopback clients).
+    pub api_tokens: Vec<Secret>,
+    /// Largest request body in bytes.
+    pub max_body_bytes: usize,
+    /// Seconds between outbox passes when nothing wakes the dispatcher.
+    pub dispatch_interval_ms: u64,
+    /// The account that sends replies and forwards from the outbox.
+    pub outbox_account: Option<String>,
+    /// Gateway accounts.
+    pub accounts: Accounts,
+    /// Webhook settings per account that has webhooks.
+    pub hooks: BTreeMap<String, HookSettings>,
+    /// Numbers, polls and groups as written in the file (polls seed the store on first start).
+    pub definitions: Definitions,
+    /// Call-flow SMS actions (validated; served once the ledger lands).
+    pub flows: Vec<FlowDef>,
+    /// STOP/START keywords.
+    pub suppression: Suppression,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileModel {
+    #[serde(default)]
+    server: ServerSection,
+    #[serde(default)]
+    accounts: BTreeMap<String, toml::Table>,
+    #[serde(default)]
+    numbers: Vec<NumberDef>,
+    #[serde(default)]
+    polls: Vec<PollDef>,
+    #[serde(default)]
+    groups: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    flows: Vec<FlowDef>,
+    #[serde(default)]
+    suppression: Suppression,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ServerSection {
+    listen: Option<String>,
+    public_url: Option<String>,
+    storage: Option<String>,
+    #[serde(default)]
+    api_tokens: Vec<String>,
+    max_body_bytes: Option<usize>,
+    dispatch_interval_ms: Option<u64>,
+    outbox_account: Option<String>,
+    #[serde(default)]
+    hooks: BTreeMap<String, HookSection>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct HookSection {
+    secret: Option<String>,
+    #[serde(default)]
+    allow_ips: Vec<String>,
+}
+
+const POLICY_KEYS: &[&str] =
+    &["senders", "default_prefix", "allow_diacritics", "shorten_links", "max_parts", "active"];
+
+/// Expands `${VAR}` placeholders; the error names the missing variable.
+pub fn expand(template: &str, env: &Env) -> Result<String, String> {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else {
+            return Err("an unclosed ${ placeholder; write ${VAR}".into());
+        };
+        let var = &after[..end];
+        let value = env(var).ok_or_else(|| format!("environment variable {var} is not set (named as ${{{var}}})"))?;
+        out.push_str(&value);
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// Like [`expand`], percent-encoding each value (for DSNs).
+fn expand_dsn(template: &str, env: &Env) -> Result<String, String> {
+    let encoding: Env = {
+        let env = env.clone();
+        Arc::new(move |k: &str| {
+            env(k).map(|v| url::form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>().replace('+', "%20"))
+        })
+    };
+    expand(template, &encoding)
+}
+
+impl Settings {
+    /// Reads and validates a file.
+    pub fn load(path: &Path, env: Env) -> Result<Settings, ConfigError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            file: file.clone(),
+            path: String::new(),
+            reason: format!("cannot read: {e}"),
+        })?;
+        Self::from_toml(&file, &text, env)
+    }
+
+    /// Validates a file's text; `file` names it in errors.
+    pub fn from_toml(file: &str, text: &str, env: Env) -> Result<Settings, ConfigError> {
+        let err = |path: &str, reason: String| ConfigError { file: file.to_owned(), path: path.to_owned(), reason };
+        let model: FileModel = toml::from_str(text).map_err(|e| {
+            let at = e
+                .span()
+                .map(|s| {
+                    let line = text[..s.start.min(text.len())].matches('\n').count() + 1;
+                    format!("line {line}")
+                })
+                .unwrap_or_default();
+            err(&at, e.message().to_owned())
+        })?;
+        let s = model.server;
+        let listen_text = s.listen.unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
+        let listen: SocketAddr = listen_text.parse().map_err(|_| {
+            err("server.listen", format!("{listen_text:?} is not an address such as \"127.0.0.1:8025\""))
+        })?;
+        let public_url = match s.public_url {
+            Some(u) => {
+                let parsed = Url::parse(&u).ok().filter(|p| matches!(p.scheme(), "http" | "https") && p.has_host());
+                parsed.ok_or_else(|| {
+                    err("server.public_url", format!("{u:?} is not an http(s) URL such as \"https://sms.example.com\""))
+                })?
+            }
+            None => Url::parse(&format!("http://{listen}")).map_err(|e| err("server.listen", e.to_string()))?,
+        };
+        let storage_text = s.storage.unwrap_or_else(|| DEFAULT_STORAGE.to_owned());
+        let storage = if let Some(p) = storage_text.strip_prefix("sqlite:") {
+            if p.is_empty() {
+                return Err(err("server.storage", "sqlite: needs a path (\"sqlite:bramka.db\")".into()));
+            }
+            Storage::Sqlite(PathBuf::from(p))
+        } else if storage_text == "memory:" {
+            Storage::Memory
+        } else if storage_text.starts_with("postgres://") || storage_text.starts_with("postgresql://") {
+            return Err(err(
+                "server.storage",
+                "PostgreSQL storage is not available in this version; \"sqlite:PATH\" or \"memory:\" is accepted".into(),
+            ));
+        } else {
+            return Err(err(
+                "server.storage",
+                format!("{storage_text:?} is not a storage; \"sqlite:PATH\" or \"memory:\" is accepted"),
+            ));
+        };
+        let mut api_tokens = Vec::new();
+        for (i, t) in s.api_tokens.iter().enumerate() {
+            let at = format!("server.api_tokens[{i}]");
+            let v = expand(t, &env).map_err(|r| err(&at, r))?;
+            if v.trim().chars().count() < 16 {
+                return Err(err(&at, "is shorter than 16 characters; use a long random token".into()));
+            }
+            api_tokens.push(Secret::new(v));
+        }
+        let max_body_bytes = s.max_body_bytes.unwrap_or(DEFAULT_MAX_BODY);
+        if !(1024..=16 * 1024 * 1024).contains(&max_body_bytes) {
+            return Err(err("server.max_body_bytes", format!("{max_body_bytes} is outside 1024..=16777216")));
+        }
+
+        let mut accounts = Accounts::new().with_env({
+            let env = env.clone();
+            move |k| env(k)
+        });
+        let mut hooks = BTreeMap::new();
+        for (name, table) in &model.accounts {
+            let at = |f: &str| format!("accounts.{name}.{f}");
+            let mut table = table.clone();
+            let dsn = match table.remove("dsn") {
+                Some(toml::Value::String(d)) => d,
+                _ => return Err(err(&at("dsn"), "is missing; a DSN such as \"smsapi://${TOKEN}@default\" is needed".into())),
+            };
+            if let Some(k) = table.keys().find(|k| !POLICY_KEYS.contains(&k.as_str())) {
+                return Err(err(&at(k), format!("unknown key; accepted: dsn, {}", POLICY_KEYS.join(", "))));
+            }
+            let policy: AccountPolicy =
+                toml::Value::Table(table).try_into().map_err(|e: toml::de::Error| err(&format!("accounts.{name}"), e.message().to_owned()))?;
+            let first = dsn.split("||").next().unwrap_or("").split("&&").next().unwrap_or("").trim();
+            let scheme = first.split_once("://").map(|(s, _)| s).unwrap_or("");
+            let provider = match scheme {
+                "smsapi" => Some(Provider::Smsapi),
+                "infobip" => Some(Provider::Infobip),
+                "twilio" => Some(Provider::Twilio),
+                _ => None,
+            };
+            let hook_cfg = s.hooks.get(name);
+            if let Some(provider) = provider {
+                let twilio_token = if provider == Provider::Twilio {
+                    let expanded = expand_dsn(first, &env).map_err(|r| err(&at("dsn"), r))?;
+                    let parsed = Dsn::parse(&expanded).map_err(|e| err(&at("dsn"), e.to_string()))?;
+                    let token = parsed.password().filter(|p| !p.expose().is_empty()).ok_or_else(|| {
+                        err(&at("dsn"), "has no Auth Token (twilio://SID:TOKEN@default); webhooks cannot be verified".into())
+                    })?;
+                    Some(token.clone())
+                } else {
+                    None
+                };
+                let mut allow_ips = Vec::new();
+                let mut secret = None;
+                if let Some(h) = hook_cfg {
+                    for (i, ip) in h.allow_ips.iter().enumerate() {
+                        allow_ips.push(IpNet::parse(ip).map_err(|r| err(&format!("server.hooks.{name}.allow_ips[{i}]"), r))?);
+                    }
+                    if let Some(sec) = &h.secret {
+                        let at = format!("server.hooks.{name}.secret");
+                        let v = expand(sec, &env).map_err(|r| err(&at, r))?;
+                        if v.len() < 16 || !v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+                            return Err(err(&at, "needs 16 or more letters, digits, '-' or '_'".into()));
+                        }
+                        secret = Some(Secret::new(v));
+                    }
+                }
+                hooks.insert(name.clone(), HookSettings { provider, twilio_token, secret, allow_ips });
+            } else if hook_cfg.is_some() {
+                return Err(err(
+                    &format!("server.hooks.{name}"),
+                    format!("account {name:?} has no webhooks (only smsapi, infobip and twilio accounts do)"),
+                ));
+            }
+            accounts.add(Account::new(name.clone(), dsn, policy)).map_err(|e| err(&format!("accounts.{name}"), e.to_string()))?;
+        }
+        for name in s.hooks.keys() {
+            if !model.accounts.contains_key(name) {
+                return Err(err(&format!("server.hooks.{name}"), format!("no account named {name:?}")));
+            }
+        }
+
+        let definitions = Definitions { numbers: model.numbers, polls: model.polls, groups: model.groups };
+        definitions.to_config().map_err(|e| err(&e.path, e.reason))?;
+        for (i, n) in definitions.numbers.iter().enumerate() {
+            if let Some(a) = &n.account
+                && accounts.get(a).is_none()
+            {
+                return Err(err(&format!("numbers[{i}].account"), format!("no account named {a:?}")));
+            }
+        }
+        for (i, f) in model.flows.iter().enumerate() {
+            f.to_config().map_err(|e| err(&format!("flows[{i}]"), e.to_string()))?;
+            if let Some(a) = &f.account
+                && accounts.get(a).is_none()
+            {
+                return Err(err(&format!("flows[{i}].account"), format!("no account named {a:?}")));
+            }
+        }
+        for (field, words) in [("stop", &model.suppression.stop), ("start", &model.suppression.start)] {
+            if let Some((i, _)) = words.iter().enumerate().find(|(_, w)| w.trim().is_empty()) {
+                return Err(err(&format!("suppression.{field}[{i}]"), "is empty".into()));
+            }
+        }
+        let outbox_account = match s.outbox_account {
+            Some(a) if accounts.get(&a).is_none() => {
+                return Err(err("server.outbox_account", format!("no account named {a:?}")));
+            }
+            Some(a) => Some(a),
+            None => definitions
+                .numbers
+                .iter()
+                .find_map(|n| n.account.clone())
+                .or_else(|| (accounts.iter().count() == 1).then(|| accounts.iter().next().map(|a| a.name().to_owned())).flatten()),
+        };
+        Ok(Settings {
+            file: file.to_owned(),
+            listen,
+            public_url,
+            storage,
+            api_tokens,
+            max_body_bytes,
+            dispatch_interval_ms: s.dispatch_interval_ms.unwrap_or(1000).max(10),
+            outbox_account,
+            accounts,
+            hooks,
+            definitions,
+            flows: model.flows,
+            suppression: model.suppression,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env() -> Env {
+        Arc::new(|k: &str| match k {
+            "BRAMKA_API_TOKEN" => Some("test-token-0123456789".into()),
+            "TWILIO_AUTH_TOKEN" => Some("tw/secret token".into()),
+            _ => None,
+        })
+    }
+
+    #[test]
+    fn ip_nets() {
+        let n = IpNet::parse("10.0.0.0/8").unwrap();
+        assert!(n.contains("10.1.2.3".parse().unwrap()));
+        assert!(!n.contains("11.0.0.1".parse().unwrap()));
+        assert!(n.contains("::ffff:10.0.0.9".parse().unwrap()));
+        assert!(IpNet::parse("10.0.0.0/33").is_err());
+        assert!(IpNet::parse("203.0.113.7").unwrap().contains("203.0.113.7".parse().unwrap()));
+    }
+
+    #[test]
+    fn twilio_token_is_expanded_and_decoded() {
+        let s = Settings::from_toml(
+            "b.toml",
+            "[accounts.tw]\ndsn = \"twilio://AC00000000000000000000000000000000:${TWILIO_AUTH_TOKEN}@default\"\n",
+            env(),
+        )
+        .unwrap();
+        assert_eq!(s.hooks["tw"].twilio_token.as_ref().unwrap().expose(), "tw/secret token");
+        assert!(!format!("{s:?}").contains("secret token"));
+        assert_eq!(s.outbox_account.as_deref(), Some("tw"));
+    }
+
+    #[test]
+    fn errors_name_file_table_field() {
+        let cases = [
+            ("[server]\nlisten = \"nope\"\n", "b.toml: server.listen: \"nope\" is not an address"),
+            ("[server]\napi_tokens = [\"${MISSING}\"]\n", "b.toml: server.api_tokens[0]: environment variable MISSING"),
+            ("[server]\nstorage = \"postgres://x\"\n", "b.toml: server.storage: PostgreSQL"),
+            ("[accounts.a]\ndsn = \"console://\"\ncolour = 1\n", "b.toml: accounts.a.colour: unknown key"),
+            ("[[numbers]]\nnumber = \"+48790100200\"\naccount = \"zz\"\n", "b.toml: numbers[0].account: no account named \"zz\""),
+            (
+                "[[numbers]]\nnumber = \"+48790100200\"\n[[polls]]\nid = \"p\"\nname = \"P\"\nnumber = \"+48790100200\"\noptions = [{ code = \"A\", reply = \"\" }]\n",
+                "b.toml: polls[0].options[0].reply: is empty",
+            ),
+            ("[[flows]]\nlabel = \"\"\ntemplate = \"x\"\n", "b.toml: flows[0]: invalid SMS action"),
+            ("[weird]\n", "b.toml: line 1: unknown field `weird`"),
+            ("[server.hooks.x]\n", "b.toml: server.hooks.x: no account named"),
+        ];
+        for (text, want) in cases {
+            let e = Settings::from_toml("b.toml", text, env()).unwrap_err().to_string();
+            assert!(e.starts_with(want), "{e}\n  does not start with\n{want}");
+        }
+    }
+}

@@ -1,0 +1,372 @@
+//! # bramka-server
+//!
+//! The SMS service behind `bramka serve`: one TOML file ([`Settings`]) configures gateway
+//! accounts, receiving numbers, polls and groups; operators' webhooks come in at
+//! `/hooks/{account}/inbound|status` (Twilio, signature verified, failing closed) or
+//! `/hooks/{account}/{secret}/inbound|status` (SMSAPI and Infobip, which do not sign: the URL
+//! carries a random per-account secret, with an optional source-address allow-list), go into
+//! [`bramka_inbound`] exactly once, and replies leave from the outbox through a background task.
+//! A JSON API under `/api/v1` (bearer tokens) manages polls and reads statistics, inbox reports
+//! and balances; its OpenAPI document is served at `/api/v1/openapi.json`.
+//!
+//! Handlers are thin: parse, call a crate, answer.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use bramka_server::{Server, Settings, config::process_env};
+//!
+//! let settings = Settings::load("bramka.toml".as_ref(), process_env())?;
+//! let server = Server::new(settings)?;
+//! let listener = tokio::net::TcpListener::bind(server.listen_addr()).await?;
+//! server.serve(listener, async { let _ = tokio::signal::ctrl_c().await; }).await?;
+//! # Ok(()) }
+//! ```
+
+pub mod api;
+pub mod config;
+pub mod defs;
+pub mod error;
+mod hooks;
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get};
+use bramka_core::WebhookParser;
+use bramka_inbound::definition::{Definitions, PollDef};
+use bramka_inbound::{Inbound, MemoryStore, MessageQuery, SqliteStore, Store};
+use serde_json::json;
+use tokio::sync::Notify;
+use url::Url;
+
+pub use config::{ConfigError, Settings};
+use config::{Provider, Storage};
+use defs::DefStore;
+use error::ApiError;
+use hooks::Hook;
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartError {
+    /// The store could not be opened.
+    #[error("storage: {0}")]
+    Storage(String),
+    /// The polls kept in the store no longer validate against the file's numbers and groups.
+    #[error("stored polls: {0}")]
+    Definitions(String),
+}
+
+/// One account's hook URLs (for `bramka serve --print-hooks`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct HookUrls {
+    /// The account.
+    pub account: String,
+    /// The operator.
+    pub provider: &'static str,
+    /// Inbound messages.
+    pub inbound: String,
+    /// Delivery reports.
+    pub status: String,
+}
+
+pub(crate) struct App {
+    pub(crate) settings: Arc<Settings>,
+    pub(crate) public_url: Url,
+    pub(crate) hooks: BTreeMap<String, Hook>,
+    engine: RwLock<Inbound>,
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) defs: DefStore,
+    pub(crate) wake: Notify,
+    edit: tokio::sync::Mutex<()>,
+}
+
+impl App {
+    pub(crate) fn engine(&self) -> Inbound {
+        self.engine.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn definitions(&self, polls: Vec<PollDef>) -> Definitions {
+        let d = &self.settings.definitions;
+        Definitions { numbers: d.numbers.clone(), polls, groups: d.groups.clone() }
+    }
+
+    pub(crate) fn find_poll(&self, id: &str) -> Result<PollDef, ApiError> {
+        let polls = self.defs.polls().map_err(|e| ApiError::unavailable(e.to_string()))?;
+        polls.into_iter().find(|p| p.id == id).ok_or_else(|| ApiError::not_found(format!("no poll {id:?}")))
+    }
+
+    /// Validates `def` with every other poll, stores it and swaps the engine's configuration.
+    pub(crate) async fn save_poll(&self, def: PollDef, create: bool) -> Result<PollDef, ApiError> {
+        let _guard = self.edit.lock().await;
+        let mut polls = self.defs.polls().map_err(|e| ApiError::unavailable(e.to_string()))?;
+        match (polls.iter().position(|p| p.id == def.id), create) {
+            (Some(_), true) => {
+                return Err(ApiError::new(StatusCode::CONFLICT, "conflict", format!("poll {:?} exists; PUT it to replace it", def.id)));
+            }
+            (Some(i), false) => polls[i] = def.clone(),
+            (None, _) => polls.push(def.clone()),
+        }
+        let cfg = self.definitions(polls).to_config().map_err(|e| ApiError::invalid(e.to_string()))?;
+        load_codes(self.store.as_ref(), std::slice::from_ref(&def)).await.map_err(ApiError::invalid)?;
+        self.defs.put_poll(&def).map_err(|e| ApiError::unavailable(e.to_string()))?;
+        let engine = Inbound::new(cfg, self.store.clone());
+        *self.engine.write().unwrap_or_else(|p| p.into_inner()) = engine;
+        tracing::info!(poll = %def.id, created = create, "poll saved");
+        Ok(def)
+    }
+
+    pub(crate) async fn poll_stats_json(&self, id: &str) -> Result<serde_json::Value, ApiError> {
+        let engine = self.engine();
+        let poll = engine.config().poll(id).ok_or_else(|| ApiError::not_found(format!("no poll {id:?}")))?;
+        let name = poll.name().to_owned();
+        let (start, end) = poll.window();
+        let open = poll.is_open(chrono::Utc::now());
+        let stats = engine.statistics(id).await.map_err(|e| ApiError::unavailable(e.to_string()))?;
+        let answers = engine.status_counts(id).await.map_err(|e| ApiError::unavailable(e.to_string()))?;
+        let options: Vec<_> = stats
+            .options
+            .iter()
+            .map(|o| json!({"code": o.code, "count": o.count, "percent": o.percent_text()}))
+            .collect();
+        let window = |t: chrono::DateTime<chrono::Utc>| {
+            (t != chrono::DateTime::<chrono::Utc>::MIN_UTC && t != chrono::DateTime::<chrono::Utc>::MAX_UTC).then(|| t.to_rfc3339())
+        };
+        Ok(json!({
+            "poll": id, "name": name, "open": open, "start": window(start), "end": window(end),
+            "total": stats.total, "options": options, "answers": answers,
+        }))
+    }
+}
+
+async fn load_codes(store: &dyn Store, polls: &[PollDef]) -> Result<(), String> {
+    for p in polls {
+        if let Some(file) = &p.discount_codes_file {
+            let text = std::fs::read_to_string(file).map_err(|e| format!("poll {:?}: discount_codes_file {file:?}: {e}", p.id))?;
+            let codes: Vec<String> = text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect();
+            let added = store.add_codes(&p.id, codes).await.map_err(|e| e.to_string())?;
+            tracing::info!(poll = %p.id, added, "discount codes loaded");
+        }
+    }
+    Ok(())
+}
+
+/// A configured server, its store open, ready to [`serve`](Server::serve).
+pub struct Server {
+    app: Arc<App>,
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server").field("settings", &self.app.settings).finish()
+    }
+}
+
+impl Server {
+    /// Opens the store, seeds the polls on the first start (afterwards the stored polls win),
+    /// loads discount codes and prepares the webhook parsers.
+    pub fn new(settings: Settings) -> Result<Server, StartError> {
+        let (store, defs): (Arc<dyn Store>, DefStore) = match &settings.storage {
+            Storage::Sqlite(path) => (
+                Arc::new(SqliteStore::open(path).map_err(|e| StartError::Storage(format!("{}: {e}", path.display())))?),
+                DefStore::open(path).map_err(|e| StartError::Storage(e.to_string()))?,
+            ),
+            Storage::Memory => (Arc::new(MemoryStore::new()), DefStore::in_memory().map_err(|e| StartError::Storage(e.to_string()))?),
+        };
+        if defs.seed_polls(&settings.definitions.polls).map_err(|e| StartError::Storage(e.to_string()))? {
+            tracing::info!(polls = settings.definitions.polls.len(), "polls seeded from the file (first start)");
+        } else if !settings.definitions.polls.is_empty() {
+            tracing::info!("polls come from the store; the file's [[polls]] only seed a new store");
+        }
+        let polls = defs.polls().map_err(|e| StartError::Storage(e.to_string()))?;
+        let d = &settings.definitions;
+        let cfg = Definitions { numbers: d.numbers.clone(), polls: polls.clone(), groups: d.groups.clone() }
+            .to_config()
+            .map_err(|e| StartError::Definitions(e.to_string()))?;
+        let mut hooks = BTreeMap::new();
+        for (name, h) in &settings.hooks {
+            let parser: Arc<dyn WebhookParser> = match h.provider {
+                Provider::Smsapi => Arc::new(bramka::smsapi::SmsapiWebhooks::new()),
+                Provider::Infobip => Arc::new(bramka::infobip::InfobipWebhooks::new()),
+                Provider::Twilio => match &h.twilio_token {
+                    Some(t) => Arc::new(bramka::twilio::TwilioWebhooks::new(t.clone())),
+                    None => return Err(StartError::Definitions(format!("account {name}: no Twilio Auth Token"))),
+                },
+            };
+            let secret = if h.provider.signs() {
+                None
+            } else {
+                Some(match &h.secret {
+                    Some(s) => s.expose().to_owned(),
+                    None => defs.hook_secret(name).map_err(|e| StartError::Storage(e.to_string()))?,
+                })
+            };
+            hooks.insert(name.clone(), Hook { provider: h.provider, parser, secret, allow_ips: h.allow_ips.clone() });
+        }
+        let public_url = settings.public_url.clone();
+        let app = App {
+            engine: RwLock::new(Inbound::new(cfg, store.clone())),
+            settings: Arc::new(settings),
+            public_url,
+            hooks,
+            store,
+            defs,
+            wake: Notify::new(),
+            edit: tokio::sync::Mutex::new(()),
+        };
+        Ok(Server { app: Arc::new(app) })
+    }
+
+    /// The listen address from the file.
+    pub fn listen_addr(&self) -> SocketAddr {
+        self.app.settings.listen
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> &Settings {
+        &self.app.settings
+    }
+
+    /// Every account's hook URLs, secrets included (print them only to the operator's console).
+    pub fn hook_urls(&self) -> Vec<HookUrls> {
+        let base = self.app.public_url.as_str().trim_end_matches('/');
+        self.app
+            .hooks
+            .iter()
+            .map(|(name, h)| {
+                let prefix = match &h.secret {
+                    Some(s) => format!("{base}/hooks/{name}/{s}"),
+                    None => format!("{base}/hooks/{name}"),
+                };
+                HookUrls {
+                    account: name.clone(),
+                    provider: h.provider.as_str(),
+                    inbound: format!("{prefix}/inbound"),
+                    status: format!("{prefix}/status"),
+                }
+            })
+            .collect()
+    }
+
+    /// The application's routes (serve them with `into_make_service_with_connect_info`).
+    pub fn router(&self) -> Router {
+        let app = self.app.clone();
+        let mut api = Router::new();
+        for (doc, handler) in api::routes() {
+            api = api.route(doc.path, handler);
+        }
+        let api = api
+            .fallback(|| async { ApiError::not_found("no such API route") })
+            .route_layer(middleware::from_fn_with_state(app.clone(), api::require_token));
+        Router::new()
+            .route("/healthz", get(|| async { axum::Json(json!({"status": "ok"})) }))
+            .route("/readyz", get(readyz))
+            .route("/hooks/{account}/{kind}", any(hooks::signed))
+            .route("/hooks/{account}/{secret}/{kind}", any(hooks::with_secret))
+            .merge(api)
+            .layer(DefaultBodyLimit::max(app.settings.max_body_bytes))
+            .layer(middleware::from_fn(log_request))
+            .with_state(app)
+    }
+
+    /// Serves on `listener` until `shutdown` completes: then stops accepting, finishes the
+    /// requests in flight, lets the dispatcher finish its batch, and returns.
+    pub async fn serve(
+        self,
+        listener: tokio::net::TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let app = self.app.clone();
+        let local = listener.local_addr()?;
+        if app.settings.api_tokens.is_empty() {
+            tracing::warn!("no [server] api_tokens: the API answers only clients on this machine (loopback)");
+        }
+        if app.settings.outbox_account.is_none() {
+            tracing::warn!("no account to send replies from: set [server] outbox_account; replies stay in the outbox");
+        }
+        tracing::info!(listen = %local, public_url = %app.public_url, hooks = app.hooks.len(), "bramka serve started");
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let dispatcher = tokio::spawn(dispatch_loop(app.clone(), stop_rx));
+        let router = self.router();
+        let result = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown)
+            .await;
+        let _ = stop_tx.send(true);
+        let _ = dispatcher.await;
+        tracing::info!("bramka serve stopped");
+        result
+    }
+
+    /// One outbox pass now (also run by the background task); the number of entries sent.
+    pub async fn dispatch_once(&self) -> Result<usize, String> {
+        dispatch(&self.app).await
+    }
+}
+
+async fn dispatch(app: &App) -> Result<usize, String> {
+    let Some(account) = &app.settings.outbox_account else { return Ok(0) };
+    let gateway = app.settings.accounts.gateway(account).map_err(|e| e.to_string())?;
+    let report = app.engine().dispatch_pending(gateway.as_ref()).await.map_err(|e| e.to_string())?;
+    if !report.failed.is_empty() || !report.uncertain.is_empty() || !report.retry.is_empty() {
+        tracing::warn!(
+            sent = report.sent.len(),
+            retry = report.retry.len(),
+            failed = report.failed.len(),
+            uncertain = report.uncertain.len(),
+            "outbox pass with failures"
+        );
+    }
+    Ok(report.sent.len())
+}
+
+async fn dispatch_loop(app: Arc<App>, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let every = Duration::from_millis(app.settings.dispatch_interval_ms);
+    loop {
+        tokio::select! {
+            _ = app.wake.notified() => {}
+            _ = tokio::time::sleep(every) => {}
+            _ = stop.changed() => return,
+        }
+        match dispatch(&app).await {
+            Ok(n) if n > 0 => tracing::debug!(sent = n, "outbox pass"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "outbox pass failed; will retry"),
+        }
+    }
+}
+
+async fn readyz(State(app): State<Arc<App>>) -> Response {
+    let store = app.store.messages_page(&MessageQuery::all(), i64::MAX, 1).await;
+    let defs = app.defs.polls();
+    match (store, defs) {
+        (Ok(_), Ok(_)) => axum::Json(json!({"status": "ready"})).into_response(),
+        (Err(e), _) => ApiError::unavailable(format!("store: {e}")).into_response(),
+        (_, Err(e)) => ApiError::unavailable(e.to_string()).into_response(),
+    }
+}
+
+/// Logs each request by its route template (so secret path segments and query strings, which
+/// may carry message texts, never reach the logs), status and latency.
+async fn log_request(req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let route = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned()).unwrap_or_else(|| "(unmatched)".into());
+    let started = Instant::now();
+    let res = next.run(req).await;
+    tracing::info!(
+        method = %method,
+        route = %route,
+        status = res.status().as_u16(),
+        micros = started.elapsed().as_micros() as u64,
+        "request"
+    );
+    res
+}

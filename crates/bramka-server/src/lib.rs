@@ -107,6 +107,7 @@ impl App {
 
     /// Validates `def` with every other poll, stores it and swaps the engine's configuration.
     pub(crate) async fn save_poll(&self, def: PollDef, create: bool) -> Result<PollDef, ApiError> {
+        def.to_poll("poll").map_err(|e| ApiError::invalid(e.to_string()))?;
         let _guard = self.edit.lock().await;
         let mut polls = self.defs.polls().map_err(|e| ApiError::unavailable(e.to_string()))?;
         match (polls.iter().position(|p| p.id == def.id), create) {

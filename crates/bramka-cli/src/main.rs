@@ -7,6 +7,7 @@
 //! bramka send --account shop --to-file numbers.csv --from Shop "Sale today"
 //! bramka balance --gateway "$DSN"; bramka status --gateway "$DSN" ID; bramka cancel --gateway "$DSN" ID
 //! bramka webhook parse --provider smsapi --url 'https://x/cb?MsgId=A&status=403' < /dev/null
+//! bramka serve --config bramka.toml                                # the SMS service (feature `serve`)
 //! bramka webhook verify --provider twilio --url https://x/tw --header 'X-Twilio-Signature: …' --twilio-token T < body
 //! ```
 //!
@@ -35,6 +36,8 @@ mod numbers_file;
 mod ops;
 mod schedule;
 mod send;
+#[cfg(feature = "serve")]
+mod serve;
 mod target;
 mod webhook;
 
@@ -76,6 +79,9 @@ enum Command {
     /// Parse or verify an operator's webhook request (body on standard input).
     #[command(subcommand)]
     Webhook(webhook::WebhookCommand),
+    /// Run the SMS service: webhooks, polls, the JSON API (configured by bramka.toml).
+    #[cfg(feature = "serve")]
+    Serve(serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -87,5 +93,7 @@ fn main() -> ExitCode {
         Command::Status(args) => ops::status(&args),
         Command::Cancel(args) => ops::cancel(&args),
         Command::Webhook(cmd) => webhook::run(&cmd),
+        #[cfg(feature = "serve")]
+        Command::Serve(args) => serve::run(&args),
     }
 }

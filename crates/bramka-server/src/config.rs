@@ -202,6 +202,9 @@ pub struct Settings {
     pub flows: Vec<FlowDef>,
     /// STOP/START keywords.
     pub suppression: Suppression,
+    /// Replies and forwards go to `console://` (printed) instead of the accounts.
+    pub sandbox: bool,
+    public_url_derived: bool,
 }
 
 #[derive(Deserialize)]
@@ -280,6 +283,17 @@ fn expand_dsn(template: &str, env: &Env) -> Result<String, String> {
 }
 
 impl Settings {
+    /// Listens on `addr` instead of the file's address (and, when the file gives no
+    /// `public_url`, takes it as the public origin too).
+    pub fn override_listen(&mut self, addr: SocketAddr) {
+        self.listen = addr;
+        if self.public_url_derived
+            && let Ok(u) = Url::parse(&format!("http://{addr}"))
+        {
+            self.public_url = u;
+        }
+    }
+
     /// Reads and validates a file.
     pub fn load(path: &Path, env: Env) -> Result<Settings, ConfigError> {
         let file = path.display().to_string();
@@ -309,6 +323,7 @@ impl Settings {
         let listen: SocketAddr = listen_text.parse().map_err(|_| {
             err("server.listen", format!("{listen_text:?} is not an address such as \"127.0.0.1:8025\""))
         })?;
+        let public_url_derived = s.public_url.is_none();
         let public_url = match s.public_url {
             Some(u) => {
                 let parsed = Url::parse(&u).ok().filter(|p| matches!(p.scheme(), "http" | "https") && p.has_host());
@@ -465,6 +480,8 @@ impl Settings {
             definitions,
             flows: model.flows,
             suppression: model.suppression,
+            sandbox: false,
+            public_url_derived,
         })
     }
 }

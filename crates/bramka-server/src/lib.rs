@@ -291,7 +291,9 @@ impl Server {
         if app.settings.api_tokens.is_empty() {
             tracing::warn!("no [server] api_tokens: the API answers only clients on this machine (loopback)");
         }
-        if app.settings.outbox_account.is_none() {
+        if app.settings.sandbox {
+            tracing::warn!("sandbox: replies and forwards are printed (console://), not sent");
+        } else if app.settings.outbox_account.is_none() {
             tracing::warn!("no account to send replies from: set [server] outbox_account; replies stay in the outbox");
         }
         tracing::info!(listen = %local, public_url = %app.public_url, hooks = app.hooks.len(), "bramka serve started");
@@ -314,8 +316,12 @@ impl Server {
 }
 
 async fn dispatch(app: &App) -> Result<usize, String> {
-    let Some(account) = &app.settings.outbox_account else { return Ok(0) };
-    let gateway = app.settings.accounts.gateway(account).map_err(|e| e.to_string())?;
+    let gateway = if app.settings.sandbox {
+        bramka::connect("console://default").map_err(|e| e.to_string())?
+    } else {
+        let Some(account) = &app.settings.outbox_account else { return Ok(0) };
+        app.settings.accounts.gateway(account).map_err(|e| e.to_string())?
+    };
     let report = app.engine().dispatch_pending(gateway.as_ref()).await.map_err(|e| e.to_string())?;
     if !report.failed.is_empty() || !report.uncertain.is_empty() || !report.retry.is_empty() {
         tracing::warn!(

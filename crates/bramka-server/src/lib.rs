@@ -27,6 +27,7 @@ pub mod config;
 pub mod defs;
 pub mod error;
 mod hooks;
+pub mod web;
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -88,6 +89,9 @@ pub(crate) struct App {
     pub(crate) defs: DefStore,
     pub(crate) wake: Notify,
     edit: tokio::sync::Mutex<()>,
+    pub(crate) sessions: web::Sessions,
+    /// The CSRF token of forms when no API token is configured (loopback-only, no login).
+    pub(crate) open_csrf: String,
 }
 
 impl App {
@@ -223,6 +227,8 @@ impl Server {
             defs,
             wake: Notify::new(),
             edit: tokio::sync::Mutex::new(()),
+            sessions: web::Sessions::default(),
+            open_csrf: defs::random_token(32).map_err(StartError::Storage)?,
         };
         Ok(Server { app: Arc::new(app) })
     }
@@ -268,7 +274,20 @@ impl Server {
         let api = api
             .fallback(|| async { ApiError::not_found("no such API route") })
             .route_layer(middleware::from_fn_with_state(app.clone(), api::require_token));
+        let pages = Router::new()
+            .route("/", get(|| async { axum::response::Redirect::to("/inbox") }))
+            .route("/inbox", get(web::inbox))
+            .route("/polls", get(web::polls))
+            .route("/polls/{id}", get(web::poll_page))
+            .route("/web/inbox.csv", get(web::inbox_csv))
+            .route("/web/polls/{id}/{what}", get(web::poll_csv))
+            .route("/test-sms", get(web::test_sms_form).post(web::test_sms))
+            .route("/logout", axum::routing::post(web::logout))
+            .route_layer(middleware::from_fn_with_state(app.clone(), web::require_session));
         Router::new()
+            .route("/login", get(web::login_form).post(web::login))
+            .route("/lang/{lang}", get(web::set_lang))
+            .merge(pages)
             .route("/healthz", get(|| async { axum::Json(json!({"status": "ok"})) }))
             .route("/readyz", get(readyz))
             .route("/hooks/{account}/{kind}", any(hooks::signed))

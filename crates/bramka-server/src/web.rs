@@ -1,0 +1,623 @@
+//! The web page: server-rendered HTML, no JavaScript. Log in with an API token (a session cookie,
+//! `HttpOnly`, `SameSite=Strict`), then the inbox with filters, the polls with counts,
+//! percentages and an inline-SVG bar chart, CSV downloads and a "send a test SMS" form. Every
+//! form that changes something carries a CSRF token. Labels in Polish and English.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Form;
+use axum::extract::{ConnectInfo, Path, Query, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use bramka_inbound::report::{self, ExportOptions};
+use bramka_inbound::{Outcome, StoredMessage};
+use serde::Deserialize;
+use subtle::ConstantTimeEq;
+
+use crate::App;
+use crate::api::{InboxParams, token_matches};
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "bramka_session";
+const LANG_COOKIE: &str = "bramka_lang";
+/// How long a login lasts.
+pub const SESSION_TTL: Duration = Duration::from_secs(12 * 3600);
+
+pub(crate) struct Session {
+    csrf: String,
+    expires: Instant,
+}
+
+/// Sessions by id.
+#[derive(Default)]
+pub(crate) struct Sessions(std::sync::Mutex<HashMap<String, Session>>);
+
+impl Sessions {
+    fn create(&self) -> Option<(String, String)> {
+        let id = crate::defs::random_token(32).ok()?;
+        let csrf = crate::defs::random_token(32).ok()?;
+        let mut m = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        m.retain(|_, s| s.expires > now);
+        m.insert(id.clone(), Session { csrf: csrf.clone(), expires: now + SESSION_TTL });
+        Some((id, csrf))
+    }
+    fn csrf(&self, id: &str) -> Option<String> {
+        let m = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        m.get(id).filter(|s| s.expires > Instant::now()).map(|s| s.csrf.clone())
+    }
+    fn remove(&self, id: &str) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).remove(id);
+    }
+}
+
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|c| {
+        let (k, v) = c.trim().split_once('=')?;
+        (k == name).then_some(v)
+    })
+}
+
+/// Who is looking: the session's CSRF token, or `open` (no tokens configured, loopback client).
+#[derive(Clone)]
+pub(crate) struct Viewer {
+    csrf: String,
+    session: Option<String>,
+    lang: Lang,
+}
+
+/// Requires a session (or, with no token configured, a loopback client); else to the login page.
+pub(crate) async fn require_session(
+    State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let lang = Lang::of(req.headers());
+    let viewer = if app.settings.api_tokens.is_empty() {
+        peer.ip().is_loopback().then(|| Viewer { csrf: app.open_csrf.clone(), session: None, lang })
+    } else {
+        cookie(req.headers(), SESSION_COOKIE).and_then(|id| {
+            app.sessions.csrf(id).map(|csrf| Viewer { csrf, session: Some(id.to_owned()), lang })
+        })
+    };
+    match viewer {
+        Some(v) => {
+            req.extensions_mut().insert(v);
+            next.run(req).await
+        }
+        None if app.settings.api_tokens.is_empty() => (StatusCode::FORBIDDEN, "the web page answers only this machine when no api_tokens are configured").into_response(),
+        None => Redirect::to("/login").into_response(),
+    }
+}
+
+fn check_csrf(v: &Viewer, given: &str) -> Result<(), Response> {
+    if bool::from(v.csrf.as_bytes().ct_eq(given.as_bytes())) && !given.is_empty() {
+        Ok(())
+    } else {
+        Err((StatusCode::FORBIDDEN, "missing or wrong CSRF token; reload the page and try again").into_response())
+    }
+}
+
+/// The page language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Lang {
+    Pl,
+    En,
+}
+
+impl Lang {
+    fn of(headers: &HeaderMap) -> Lang {
+        match cookie(headers, LANG_COOKIE) {
+            Some("pl") => return Lang::Pl,
+            Some("en") => return Lang::En,
+            _ => {}
+        }
+        let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("");
+        if accept.trim_start().to_ascii_lowercase().starts_with("pl") { Lang::Pl } else { Lang::En }
+    }
+    fn code(self) -> &'static str {
+        match self {
+            Lang::Pl => "pl",
+            Lang::En => "en",
+        }
+    }
+}
+
+/// A label in the page's language.
+fn t(lang: Lang, key: &str) -> &'static str {
+    let (pl, en) = match key {
+        "inbox" => ("Odebrane", "Inbox"),
+        "polls" => ("Głosowania", "Polls"),
+        "test_sms" => ("Testowy SMS", "Test SMS"),
+        "logout" => ("Wyloguj", "Log out"),
+        "login" => ("Zaloguj", "Log in"),
+        "token" => ("Token API", "API token"),
+        "from" => ("Nadawca", "From"),
+        "to" => ("Numer odbiorczy", "To number"),
+        "since" => ("Od", "Since"),
+        "until" => ("Do", "Until"),
+        "filter" => ("Filtruj", "Filter"),
+        "received" => ("Odebrano", "Received"),
+        "text" => ("Treść", "Text"),
+        "outcome" => ("Wynik", "Outcome"),
+        "csv" => ("Pobierz CSV", "Download CSV"),
+        "answers_csv" => ("Odpowiedzi (CSV)", "Answers (CSV)"),
+        "option" => ("Opcja", "Option"),
+        "votes" => ("Głosy", "Votes"),
+        "percent" => ("Procent", "Percent"),
+        "total" => ("Razem", "Total"),
+        "open" => ("otwarte", "open"),
+        "closed" => ("zamknięte", "closed"),
+        "recipient" => ("Odbiorca", "Recipient"),
+        "account" => ("Konto", "Account"),
+        "send" => ("Wyślij", "Send"),
+        "sent" => ("Wysłano", "Sent"),
+        "not_sent" => ("Nie wysłano", "Not sent"),
+        "chars" => ("najwyżej 150 znaków", "at most 150 characters"),
+        "bad_token" => ("Nieprawidłowy token", "Wrong token"),
+        "none" => ("Brak wiadomości", "No messages"),
+        "poll" => ("Głosowanie", "Poll"),
+        _ => ("?", "?"),
+    };
+    match lang {
+        Lang::Pl => pl,
+        Lang::En => en,
+    }
+}
+
+/// Escapes text for HTML content and attribute values.
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn page(v: &Viewer, title: &str, body: &str) -> Response {
+    let l = v.lang;
+    let logout = match &v.session {
+        Some(_) => format!(
+            r#"<form method="post" action="/logout" class="inline"><input type="hidden" name="csrf" value="{}"><button id="logout">{}</button></form>"#,
+            esc(&v.csrf),
+            t(l, "logout")
+        ),
+        None => String::new(),
+    };
+    let other = if l == Lang::Pl { ("en", "English") } else { ("pl", "Polski") };
+    let html = format!(
+        r#"<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{title} · bramka</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>body{{font-family:system-ui,sans-serif;margin:1.5rem;color:#1d2330}}nav a{{margin-right:1rem}}table{{border-collapse:collapse;margin:1rem 0}}
+td,th{{border-bottom:1px solid #d6d9e0;padding:.35rem .7rem;text-align:left}}.inline{{display:inline}}.num{{text-align:right}}
+form.filters input{{margin-right:.5rem}}.msg{{padding:.5rem;background:#eef6ee}}.err{{padding:.5rem;background:#fbeaea}}</style></head>
+<body><nav><a href="/inbox">{inbox}</a><a href="/polls">{polls}</a><a href="/test-sms">{test}</a><a href="/lang/{olang}">{oname}</a>{logout}</nav>
+<h1>{title}</h1>{body}</body></html>"#,
+        lang = l.code(),
+        title = esc(title),
+        inbox = t(l, "inbox"),
+        polls = t(l, "polls"),
+        test = t(l, "test_sms"),
+        olang = other.0,
+        oname = other.1,
+    );
+    Html(html).into_response()
+}
+
+fn lang_only(headers: &HeaderMap) -> Viewer {
+    Viewer { csrf: String::new(), session: None, lang: Lang::of(headers) }
+}
+
+pub(crate) async fn login_form(headers: HeaderMap) -> Response {
+    login_page(&lang_only(&headers), false)
+}
+
+fn login_page(v: &Viewer, failed: bool) -> Response {
+    let l = v.lang;
+    let err = if failed { format!(r#"<p class="err" id="login-error">{}</p>"#, t(l, "bad_token")) } else { String::new() };
+    let body = format!(
+        r#"{err}<form method="post" action="/login"><label>{tok} <input type="password" name="token" id="token" autocomplete="current-password" required></label>
+<button id="login">{login}</button></form>"#,
+        tok = t(l, "token"),
+        login = t(l, "login")
+    );
+    let mut r = page(v, t(l, "login"), &body);
+    if failed {
+        *r.status_mut() = StatusCode::UNAUTHORIZED;
+    }
+    r
+}
+
+#[derive(Deserialize)]
+pub(crate) struct LoginForm {
+    token: String,
+}
+
+pub(crate) async fn login(State(app): State<Arc<App>>, headers: HeaderMap, Form(f): Form<LoginForm>) -> Response {
+    if app.settings.api_tokens.is_empty() || !token_matches(&app.settings.api_tokens, f.token.trim()) {
+        tracing::warn!("web login refused");
+        return login_page(&lang_only(&headers), true);
+    }
+    let Some((id, _)) = app.sessions.create() else {
+        return (StatusCode::SERVICE_UNAVAILABLE, "no randomness available").into_response();
+    };
+    let secure = if app.public_url.scheme() == "https" { "; Secure" } else { "" };
+    let cookie = format!(
+        "{SESSION_COOKIE}={id}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{secure}",
+        SESSION_TTL.as_secs()
+    );
+    tracing::info!("web login");
+    ([(header::SET_COOKIE, cookie)], Redirect::to("/inbox")).into_response()
+}
+
+#[derive(Deserialize)]
+pub(crate) struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+pub(crate) async fn logout(
+    State(app): State<Arc<App>>,
+    axum::Extension(v): axum::Extension<Viewer>,
+    f: Result<Form<CsrfForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let given = f.map(|Form(f)| f.csrf).unwrap_or_default();
+    if let Err(r) = check_csrf(&v, &given) {
+        return r;
+    }
+    if let Some(id) = &v.session {
+        app.sessions.remove(id);
+    }
+    let clear = format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+    ([(header::SET_COOKIE, clear)], Redirect::to("/login")).into_response()
+}
+
+pub(crate) async fn set_lang(Path(lang): Path<String>, headers: HeaderMap) -> Response {
+    let lang = if lang == "pl" { "pl" } else { "en" };
+    let back = headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| url::Url::parse(r).ok())
+        .map(|u| u.path().to_owned())
+        .filter(|p| p.starts_with('/') && !p.starts_with("//"))
+        .unwrap_or_else(|| "/inbox".into());
+    ([(header::SET_COOKIE, format!("{LANG_COOKIE}={lang}; SameSite=Strict; Path=/; Max-Age=31536000"))], Redirect::to(&back))
+        .into_response()
+}
+
+fn outcome_text(o: &Outcome) -> String {
+    match o {
+        Outcome::Unmatched => "unmatched".into(),
+        Outcome::Inbox { inbox } => format!("inbox {inbox}"),
+        Outcome::Poll { poll, vote } => format!("poll {poll}: {}", vote.as_str()),
+        _ => "other".into(),
+    }
+}
+
+fn query_string(p: &InboxParams) -> String {
+    let mut s = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in [("from", &p.from), ("to", &p.to), ("poll", &p.poll), ("inbox", &p.inbox)] {
+        if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+            s.append_pair(k, v);
+        }
+    }
+    if let Some(x) = p.since {
+        s.append_pair("since", &x.to_rfc3339());
+    }
+    if let Some(x) = p.until {
+        s.append_pair("until", &x.to_rfc3339());
+    }
+    s.finish()
+}
+
+pub(crate) async fn inbox(
+    State(app): State<Arc<App>>,
+    axum::Extension(v): axum::Extension<Viewer>,
+    q: Result<Query<InboxParams>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let l = v.lang;
+    let p = match q {
+        Ok(Query(p)) => p,
+        Err(e) => return (StatusCode::BAD_REQUEST, e.body_text()).into_response(),
+    };
+    let query = match p.query() {
+        Ok(q) => q,
+        Err(e) => return (StatusCode::BAD_REQUEST, e.message).into_response(),
+    };
+    let msgs: Vec<StoredMessage> = match app.store.messages_page(&query, p.after.unwrap_or(0), 200).await {
+        Ok(m) => m,
+        Err(e) => return (StatusCode::SERVICE_UNAVAILABLE, e.to_string()).into_response(),
+    };
+    let val = |o: &Option<String>| esc(o.as_deref().unwrap_or(""));
+    let mut body = format!(
+        r#"<form class="filters" method="get" action="/inbox">
+<label>{from} <input name="from" id="f-from" value="{vfrom}"></label>
+<label>{to} <input name="to" id="f-to" value="{vto}"></label>
+<label>{poll} <input name="poll" id="f-poll" value="{vpoll}"></label>
+<button id="filter">{filter}</button></form>
+<p><a id="inbox-csv" href="/web/inbox.csv?{qs}">{csv}</a></p>"#,
+        from = t(l, "from"),
+        to = t(l, "to"),
+        poll = t(l, "poll"),
+        filter = t(l, "filter"),
+        csv = t(l, "csv"),
+        vfrom = val(&p.from),
+        vto = val(&p.to),
+        vpoll = val(&p.poll),
+        qs = esc(&query_string(&p)),
+    );
+    if msgs.is_empty() {
+        let _ = write!(body, r#"<p id="no-messages">{}</p>"#, t(l, "none"));
+    } else {
+        let _ = write!(
+            body,
+            r#"<table id="inbox"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>"#,
+            t(l, "received"),
+            t(l, "from"),
+            t(l, "to"),
+            t(l, "text"),
+            t(l, "outcome")
+        );
+        for m in &msgs {
+            let _ = write!(
+                body,
+                r#"<tr class="message"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>"#,
+                esc(&m.received_at.format("%Y-%m-%d %H:%M:%S UTC").to_string()),
+                esc(&m.from),
+                esc(&m.to),
+                esc(&m.text),
+                esc(&outcome_text(&m.outcome))
+            );
+        }
+        body.push_str("</tbody></table>");
+    }
+    page(&v, t(l, "inbox"), &body)
+}
+
+pub(crate) async fn inbox_csv(
+    State(app): State<Arc<App>>,
+    q: Result<Query<InboxParams>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let p = match q {
+        Ok(Query(p)) => p,
+        Err(e) => return (StatusCode::BAD_REQUEST, e.body_text()).into_response(),
+    };
+    let query = match p.query() {
+        Ok(q) => q,
+        Err(e) => return (StatusCode::BAD_REQUEST, e.message).into_response(),
+    };
+    let mut out = Vec::new();
+    match report::write_messages_csv(app.store.as_ref(), &query, &ExportOptions::default().bom(true), &mut out).await {
+        Ok(_) => csv("inbox.csv", out),
+        Err(e) => (StatusCode::SERVICE_UNAVAILABLE, e.to_string()).into_response(),
+    }
+}
+
+fn csv(name: &str, body: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+pub(crate) async fn polls(State(app): State<Arc<App>>, axum::Extension(v): axum::Extension<Viewer>) -> Response {
+    let l = v.lang;
+    let defs = match app.defs.polls() {
+        Ok(d) => d,
+        Err(e) => return (StatusCode::SERVICE_UNAVAILABLE, e.to_string()).into_response(),
+    };
+    let mut body = String::from("<ul id=\"polls\">");
+    for d in &defs {
+        let _ = write!(body, r#"<li><a href="/polls/{id}">{name}</a> ({id})</li>"#, id = esc(&d.id), name = esc(&d.name));
+    }
+    body.push_str("</ul>");
+    page(&v, t(l, "polls"), &body)
+}
+
+/// An inline SVG bar chart: one bar per option, its length the option's share.
+pub fn bar_chart(rows: &[(String, u64, u32)]) -> String {
+    let bar_h = 28;
+    let h = rows.len() * (bar_h + 8) + 8;
+    let mut svg = format!(
+        r##"<svg id="chart" xmlns="http://www.w3.org/2000/svg" width="520" height="{h}" viewBox="0 0 520 {h}" role="img" aria-label="chart">"##
+    );
+    for (i, (code, count, hundredths)) in rows.iter().enumerate() {
+        let y = 8 + i * (bar_h + 8);
+        let w = (u64::from(*hundredths) * 360 / 10_000).max(1);
+        let _ = write!(
+            svg,
+            r##"<text x="0" y="{ty}" font-size="14">{code}</text><rect class="bar" data-code="{code}" x="60" y="{y}" width="{w}" height="{bar_h}" fill="#3b6fd8"></rect><text x="{tx}" y="{ty}" font-size="13">{count} · {p}.{pp:02}%</text>"##,
+            ty = y + 19,
+            tx = 66 + w,
+            code = esc(code),
+            p = hundredths / 100,
+            pp = hundredths % 100,
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+pub(crate) async fn poll_page(State(app): State<Arc<App>>, axum::Extension(v): axum::Extension<Viewer>, Path(id): Path<String>) -> Response {
+    let l = v.lang;
+    let engine = app.engine();
+    let Some(poll) = engine.config().poll(&id) else {
+        return (StatusCode::NOT_FOUND, "no such poll").into_response();
+    };
+    let name = poll.name().to_owned();
+    let open = poll.is_open(chrono::Utc::now());
+    let stats = match engine.statistics(&id).await {
+        Ok(s) => s,
+        Err(e) => return (StatusCode::SERVICE_UNAVAILABLE, e.to_string()).into_response(),
+    };
+    let mut body = format!(
+        r#"<p>{state} · {total}: <strong id="total">{n}</strong></p><table id="stats"><thead><tr><th>{opt}</th><th class="num">{votes}</th><th class="num">{pct}</th></tr></thead><tbody>"#,
+        state = if open { t(l, "open") } else { t(l, "closed") },
+        total = t(l, "total"),
+        n = stats.total,
+        opt = t(l, "option"),
+        votes = t(l, "votes"),
+        pct = t(l, "percent"),
+    );
+    for o in &stats.options {
+        let _ = write!(
+            body,
+            r#"<tr data-code="{c}"><td>{c}</td><td class="num count">{n}</td><td class="num percent">{p} %</td></tr>"#,
+            c = esc(&o.code),
+            n = o.count,
+            p = o.percent_text()
+        );
+    }
+    body.push_str("</tbody></table>");
+    let rows: Vec<(String, u64, u32)> = stats.options.iter().map(|o| (o.code.clone(), o.count, o.hundredths)).collect();
+    body.push_str(&bar_chart(&rows));
+    let _ = write!(
+        body,
+        r#"<p><a id="stats-csv" href="/web/polls/{id}/stats.csv">{csv}</a> · <a id="answers-csv" href="/web/polls/{id}/answers.csv">{answers}</a></p>"#,
+        id = esc(&id),
+        csv = t(l, "csv"),
+        answers = t(l, "answers_csv")
+    );
+    page(&v, &format!("{}: {name}", t(l, "poll")), &body)
+}
+
+pub(crate) async fn poll_csv(State(app): State<Arc<App>>, Path((id, what)): Path<(String, String)>) -> Response {
+    let mut out = Vec::new();
+    let opts = ExportOptions::default().bom(true);
+    let res = match what.as_str() {
+        "stats.csv" => match app.engine().statistics(&id).await {
+            Ok(s) => report::write_statistics_csv(&s, &opts, &mut out),
+            Err(e) => Err(e),
+        },
+        "answers.csv" if app.engine().config().poll(&id).is_some() => {
+            report::write_answers_csv(app.store.as_ref(), &id, &opts, &mut out).await.map(|_| ())
+        }
+        _ => return (StatusCode::NOT_FOUND, "not found").into_response(),
+    };
+    match res {
+        Ok(()) => csv(&format!("{id}-{what}"), out),
+        Err(bramka_inbound::ExportError::UnknownPoll(_)) => (StatusCode::NOT_FOUND, "no such poll").into_response(),
+        Err(e) => (StatusCode::SERVICE_UNAVAILABLE, e.to_string()).into_response(),
+    }
+}
+
+fn test_form(app: &App, v: &Viewer, notice: &str) -> Response {
+    let l = v.lang;
+    let mut accounts = String::new();
+    for a in app.settings.accounts.iter() {
+        let _ = write!(accounts, r#"<option value="{n}">{n}</option>"#, n = esc(a.name()));
+    }
+    let body = format!(
+        r#"{notice}<form method="post" action="/test-sms"><input type="hidden" name="csrf" value="{csrf}">
+<p><label>{acc} <select name="account" id="t-account">{accounts}</select></label></p>
+<p><label>{to} <input name="to" id="t-to" required></label></p>
+<p><label>{text} ({chars}) <textarea name="text" id="t-text" maxlength="150" required></textarea></label></p>
+<button id="t-send">{send}</button></form>"#,
+        csrf = esc(&v.csrf),
+        acc = t(l, "account"),
+        to = t(l, "recipient"),
+        text = t(l, "text"),
+        chars = t(l, "chars"),
+        send = t(l, "send"),
+    );
+    page(v, t(l, "test_sms"), &body)
+}
+
+pub(crate) async fn test_sms_form(State(app): State<Arc<App>>, axum::Extension(v): axum::Extension<Viewer>) -> Response {
+    test_form(&app, &v, "")
+}
+
+#[derive(Deserialize)]
+pub(crate) struct TestSms {
+    #[serde(default)]
+    csrf: String,
+    account: String,
+    to: String,
+    text: String,
+}
+
+pub(crate) async fn test_sms(
+    State(app): State<Arc<App>>,
+    axum::Extension(v): axum::Extension<Viewer>,
+    f: Result<Form<TestSms>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let f = match f {
+        Ok(Form(f)) => f,
+        Err(e) => {
+            // Without a valid form there is no CSRF token either.
+            return check_csrf(&v, "").err().unwrap_or_else(|| (StatusCode::BAD_REQUEST, e.body_text()).into_response());
+        }
+    };
+    if let Err(r) = check_csrf(&v, &f.csrf) {
+        return r;
+    }
+    let l = v.lang;
+    let result = if app.settings.sandbox {
+        match bramka::connect("console://default") {
+            Ok(gw) => match bramka::Message::builder().to(f.to.as_str()).text(f.text.as_str()).build() {
+                Ok(m) if f.text.chars().count() <= bramka::accounts::TEST_SMS_MAX_CHARS => gw.send(&m).await,
+                Ok(_) => Err(bramka::Error::config(format!("the text is over {} characters", bramka::accounts::TEST_SMS_MAX_CHARS))),
+                Err(e) => Err(bramka::Error::config(e.to_string())),
+            },
+            Err(e) => Err(e),
+        }
+    } else {
+        app.settings.accounts.send_test(&f.account, &f.to, &f.text).await
+    };
+    let notice = match result {
+        Ok(r) if r.all_accepted() => {
+            let id = r.recipients.first().and_then(|x| x.message_id.clone()).unwrap_or_default();
+            tracing::info!(account = %f.account, "test SMS sent");
+            format!(r#"<p class="msg" id="t-result">{}: {}</p>"#, t(l, "sent"), esc(&id))
+        }
+        Ok(_) => format!(r#"<p class="err" id="t-result">{}</p>"#, t(l, "not_sent")),
+        Err(e) => format!(r#"<p class="err" id="t-result">{}: {}</p>"#, t(l, "not_sent"), esc(&e.to_string())),
+    };
+    test_form(&app, &v, &notice)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup() {
+        assert_eq!(esc(r#"<script>"a'&"#), "&lt;script&gt;&quot;a&#39;&amp;");
+    }
+
+    #[test]
+    fn chart_bars_follow_shares() {
+        let svg = bar_chart(&[("1".into(), 1, 2500), ("5".into(), 3, 7500)]);
+        assert!(svg.contains(r#"data-code="1" x="60" y="8" width="90""#), "{svg}");
+        assert!(svg.contains(r#"data-code="5" x="60" y="44" width="270""#), "{svg}");
+        assert!(svg.contains("3 · 75.00%"));
+    }
+
+    #[test]
+    fn labels_in_both_languages() {
+        assert_eq!(t(Lang::Pl, "votes"), "Głosy");
+        assert_eq!(t(Lang::En, "votes"), "Votes");
+        let mut h = HeaderMap::new();
+        h.insert(header::ACCEPT_LANGUAGE, "pl-PL,pl;q=0.9".parse().unwrap());
+        assert_eq!(Lang::of(&h), Lang::Pl);
+        h.insert(header::COOKIE, "bramka_lang=en".parse().unwrap());
+        assert_eq!(Lang::of(&h), Lang::En);
+    }
+}

@@ -48,7 +48,11 @@ fn check_accepts_the_acceptance_file_and_names_bad_fields() {
     std::fs::write(dir.join("bramka.toml"), ACCEPTANCE).unwrap();
     let ok = bramka_in(&dir, &["serve", "--check"], "", ENV);
     assert_eq!(ok.code, 0, "{}", ok.all());
-    assert!(ok.stdout.contains("bramka.toml: valid (1 account(s), 1 number(s), 1 poll(s), 0 flow(s))"), "{}", ok.stdout);
+    assert!(
+        ok.stdout.contains("bramka.toml: valid (1 account(s), 1 number(s), 1 poll(s), 0 flow(s))"),
+        "{}",
+        ok.stdout
+    );
 
     std::fs::write(dir.join("bad.toml"), ACCEPTANCE.replace("reply = \"Sorry\"", "reply = \"\"")).unwrap();
     let bad = bramka_in(&dir, &["serve", "--check", "--config", "bad.toml"], "", ENV);
@@ -57,7 +61,11 @@ fn check_accepts_the_acceptance_file_and_names_bad_fields() {
 
     let no_env = bramka_in(&dir, &["serve", "--check"], "", &[]);
     assert_eq!(no_env.code, 2);
-    assert!(no_env.stderr.contains("server.api_tokens[0]: environment variable BRAMKA_API_TOKEN is not set"), "{}", no_env.stderr);
+    assert!(
+        no_env.stderr.contains("server.api_tokens[0]: environment variable BRAMKA_API_TOKEN is not set"),
+        "{}",
+        no_env.stderr
+    );
 }
 
 #[test]
@@ -67,7 +75,11 @@ fn print_hooks_shows_secret_paths_for_unsigned_operators() {
     std::fs::write(dir.join("bramka.toml"), file).unwrap();
     let first = bramka_in(&dir, &["serve", "--print-hooks"], "", ENV);
     assert_eq!(first.code, 0, "{}", first.all());
-    assert!(first.stdout.contains("tw (twilio)\n  inbound: http://127.0.0.1:8025/hooks/tw/inbound"), "{}", first.stdout);
+    assert!(
+        first.stdout.contains("tw (twilio)\n  inbound: http://127.0.0.1:8025/hooks/tw/inbound"),
+        "{}",
+        first.stdout
+    );
     let line = first.stdout.lines().find(|l| l.contains("/hooks/sa/")).unwrap();
     let secret = line.split("/hooks/sa/").nth(1).unwrap().split('/').next().unwrap();
     assert_eq!(secret.len(), 32, "{line}");
@@ -136,7 +148,8 @@ async fn checks(port: u16) {
     assert!(up, "the service did not answer /healthz");
     let form = "MessageSid=SM0123&AccountSid=AC00000000000000000000000000000000&From=%2B48600100200&To=%2B15005550006&Body=VOTE+five";
     let post = |token: &str| {
-        let sig = bramka::twilio::signature::sign_for_test(token, "http://127.0.0.1:8025/hooks/tw/inbound", form);
+        let sig =
+            bramka::twilio::signature::sign_for_test(token, "http://127.0.0.1:8025/hooks/tw/inbound", form);
         client
             .post(format!("{base}/hooks/tw/inbound"))
             .header("content-type", "application/x-www-form-urlencoded")

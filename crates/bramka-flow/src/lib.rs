@@ -96,8 +96,8 @@ pub use config::{
     ConfigError, Content, CustomField, DEFAULT_DEDUPE_TTL, DEFAULT_SCHEDULE_THRESHOLD, Field, FieldError,
     MAX_DELAY, MAX_LABEL_CHARS, SmsActionConfig, SmsActionConfigBuilder,
 };
-pub use definition::FlowDef;
 pub use dedupe::{DedupeStore, InMemoryDedupe, StoreError};
+pub use definition::FlowDef;
 pub use event::CallEvent;
 pub use history::{
     ContentError, ContentSource, HistorySink, InMemoryHistory, SendRecord, SendResult, SmsContent,

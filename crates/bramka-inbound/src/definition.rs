@@ -209,7 +209,11 @@ pub fn parse_period(s: &str) -> Result<LimitPeriod, String> {
         "day" => return Ok(LimitPeriod::Day),
         _ => {}
     }
-    let bad = || format!("{s:?} is not a period; \"poll\", \"day\" or a length such as \"30m\", \"12h\", \"7d\" is accepted");
+    let bad = || {
+        format!(
+            "{s:?} is not a period; \"poll\", \"day\" or a length such as \"30m\", \"12h\", \"7d\" is accepted"
+        )
+    };
     let (num, unit) = t.split_at(t.len().saturating_sub(1));
     let n: i64 = num.parse().map_err(|_| bad())?;
     if n <= 0 {
@@ -226,15 +230,15 @@ pub fn parse_period(s: &str) -> Result<LimitPeriod, String> {
 
 fn non_empty(path: &str, field: &str, v: &Option<String>, hint: &str) -> Result<(), DefinitionError> {
     match v {
-        Some(s) if s.trim().is_empty() => Err(DefinitionError::new(format!("{path}.{field}"), format!("is empty; {hint}"))),
+        Some(s) if s.trim().is_empty() => {
+            Err(DefinitionError::new(format!("{path}.{field}"), format!("is empty; {hint}")))
+        }
         _ => Ok(()),
     }
 }
 
 fn is_id(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 64
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    !s.is_empty() && s.len() <= 64 && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 impl NumberDef {
@@ -264,12 +268,13 @@ impl NumberDef {
             n = n.reply_sender(s);
         }
         for (i, f) in self.forward_sms.iter().enumerate() {
-            let rule = Forward::sms(f).map_err(|e| DefinitionError::new(format!("{path}.forward_sms[{i}]"), e.to_string()))?;
+            let rule = Forward::sms(f)
+                .map_err(|e| DefinitionError::new(format!("{path}.forward_sms[{i}]"), e.to_string()))?;
             n = n.forward(rule);
         }
         for (i, f) in self.forward_email.iter().enumerate() {
-            let rule =
-                Forward::email(f).map_err(|e| DefinitionError::new(format!("{path}.forward_email[{i}]"), e.to_string()))?;
+            let rule = Forward::email(f)
+                .map_err(|e| DefinitionError::new(format!("{path}.forward_email[{i}]"), e.to_string()))?;
             n = n.forward(rule);
         }
         Ok(n)
@@ -306,12 +311,16 @@ impl PollDef {
         }
         let mut b = Poll::builder(&self.id, &self.name, &self.number);
         if let Some(p) = &self.prefix {
-            crate::config::validate_prefix(p).map_err(|e| DefinitionError::new(at("prefix"), e.to_string()))?;
+            crate::config::validate_prefix(p)
+                .map_err(|e| DefinitionError::new(at("prefix"), e.to_string()))?;
             b = b.prefix(p);
         }
         if let Some(tz) = &self.time_zone {
             let tz: Tz = tz.parse().map_err(|_| {
-                DefinitionError::new(at("time_zone"), format!("{tz:?} is not an IANA time zone such as \"Europe/Warsaw\""))
+                DefinitionError::new(
+                    at("time_zone"),
+                    format!("{tz:?} is not an IANA time zone such as \"Europe/Warsaw\""),
+                )
             })?;
             b = b.time_zone(tz);
         }
@@ -324,7 +333,10 @@ impl PollDef {
         for (i, o) in self.options.iter().enumerate() {
             let op = format!("{path}.options[{i}]");
             if o.code.trim().is_empty() {
-                return Err(DefinitionError::new(format!("{op}.code"), "is empty; a code such as \"A\" or \"1\" is accepted"));
+                return Err(DefinitionError::new(
+                    format!("{op}.code"),
+                    "is empty; a code such as \"A\" or \"1\" is accepted",
+                ));
             }
             if let Some(r) = &o.reply
                 && r.trim().is_empty()
@@ -348,13 +360,14 @@ impl PollDef {
             }
             b = b.option(opt);
         }
-        let mut replies = PollReplies::default();
-        replies.default = self.default_reply.clone();
-        replies.outside_window = self.out_of_window_reply.clone();
-        replies.over_limit = self.over_limit_reply.clone();
-        replies.unknown_answer = self.unknown_reply.clone();
-        replies.pool_exhausted = self.pool_exhausted_reply.clone();
-        replies.not_allowed = self.not_allowed_reply.clone();
+        let replies = PollReplies {
+            default: self.default_reply.clone(),
+            outside_window: self.out_of_window_reply.clone(),
+            over_limit: self.over_limit_reply.clone(),
+            unknown_answer: self.unknown_reply.clone(),
+            pool_exhausted: self.pool_exhausted_reply.clone(),
+            not_allowed: self.not_allowed_reply.clone(),
+        };
         b = b.replies(replies);
         if let Some(s) = &self.reply_sender {
             b = b.reply_sender(s);
@@ -394,7 +407,8 @@ impl Definitions {
             let path = format!("numbers[{i}]");
             let number = n.to_number(&path)?;
             let address = number.address().to_owned();
-            cfg.add_number(number).map_err(|e| DefinitionError::new(format!("{path}.number"), e.to_string()))?;
+            cfg.add_number(number)
+                .map_err(|e| DefinitionError::new(format!("{path}.number"), e.to_string()))?;
             if let Some(inbox) = &n.inbox {
                 cfg.set_default_route(&address, Target::Inbox(inbox.clone()))
                     .map_err(|e| DefinitionError::new(format!("{path}.inbox"), e.to_string()))?;
@@ -437,7 +451,10 @@ mod tests {
 
     fn defs(p: PollDef) -> Definitions {
         Definitions {
-            numbers: vec![serde_json::from_value(serde_json::json!({"number": "+15005550006", "kind": "shared"})).unwrap()],
+            numbers: vec![
+                serde_json::from_value(serde_json::json!({"number": "+15005550006", "kind": "shared"}))
+                    .unwrap(),
+            ],
             polls: vec![p],
             groups: BTreeMap::new(),
         }

@@ -58,10 +58,16 @@ options = [{{ code = "1" }}, {{ code = "2" }}, {{ code = "3" }}, {{ code = "4" }
     // block of ten (a retried delivery, possibly while the first is still in flight).
     let body = move |i: usize| -> String {
         let n = if i % 10 == 9 { i - 9 } else { i };
-        format!("sms_from=486{n:08}&sms_to=48790100200&sms_text=VOTE+{}&sms_date=1780300800&MsgId=bench-{n}", n % 5 + 1)
+        format!(
+            "sms_from=486{n:08}&sms_to=48790100200&sms_text=VOTE+{}&sms_date=1780300800&MsgId=bench-{n}",
+            n % 5 + 1
+        )
     };
-    let client = bramka_core::http::client(bramka_core::http::Timeouts { connect: Duration::from_secs(5), request: Duration::from_secs(30) })
-        .unwrap();
+    let client = bramka_core::http::client(bramka_core::http::Timeouts {
+        connect: Duration::from_secs(5),
+        request: Duration::from_secs(30),
+    })
+    .unwrap();
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let mut workers = Vec::new();
@@ -76,7 +82,12 @@ options = [{{ code = "1" }}, {{ code = "2" }}, {{ code = "3" }}, {{ code = "4" }
                     break;
                 }
                 let t = Instant::now();
-                let r = client.post(&url).header("content-type", "application/x-www-form-urlencoded").body(body(i)).send().await;
+                let r = client
+                    .post(&url)
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(body(i))
+                    .send()
+                    .await;
                 match r {
                     Ok(r) if r.status() == 200 => {
                         let _ = r.bytes().await;
@@ -108,14 +119,28 @@ options = [{{ code = "1" }}, {{ code = "2" }}, {{ code = "3" }}, {{ code = "4" }
         .await
         .unwrap();
     let counted = stats["total"].as_u64().unwrap() as usize;
-    let distinct: std::collections::BTreeSet<String> = (0..total).map(|i| body(i).rsplit('=').next().unwrap().to_owned()).collect();
+    let distinct: std::collections::BTreeSet<String> =
+        (0..total).map(|i| body(i).rsplit('=').next().unwrap().to_owned()).collect();
     let _ = stop.send(());
     task.await.unwrap().unwrap();
     let _ = std::fs::remove_dir_all(&dir);
 
-    println!("webhooks: {total} ({} distinct messages, {} repeated deliveries), {CONNECTIONS} connections, SQLite", distinct.len(), total - distinct.len());
-    println!("throughput: {:.0} webhooks/s ({:.2} s)", total as f64 / elapsed.as_secs_f64(), elapsed.as_secs_f64());
-    println!("latency: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms", ms(pct(0.50)), ms(pct(0.99)), ms(*lat.last().unwrap()));
+    println!(
+        "webhooks: {total} ({} distinct messages, {} repeated deliveries), {CONNECTIONS} connections, SQLite",
+        distinct.len(),
+        total - distinct.len()
+    );
+    println!(
+        "throughput: {:.0} webhooks/s ({:.2} s)",
+        total as f64 / elapsed.as_secs_f64(),
+        elapsed.as_secs_f64()
+    );
+    println!(
+        "latency: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        ms(pct(0.50)),
+        ms(pct(0.99)),
+        ms(*lat.last().unwrap())
+    );
     println!("failed requests: {failed}; votes counted: {counted} (expected {})", distinct.len());
     assert_eq!(failed, 0, "requests failed");
     assert_eq!(counted, distinct.len(), "lost or double-counted votes");

@@ -72,18 +72,114 @@ pub(crate) fn routes() -> Vec<(RouteDoc, MethodRouter<Arc<App>>)> {
     let d = |method, path, summary, params, body, ok| RouteDoc { method, path, summary, params, body, ok };
     vec![
         (d("get", "/api/v1/polls", "List polls", &[], None, (JSON, "poll definitions")), get(list_polls)),
-        (d("post", "/api/v1/polls", "Create a poll", &[], Some("PollDef"), (JSON, "the poll as stored")), post(create_poll)),
+        (
+            d("post", "/api/v1/polls", "Create a poll", &[], Some("PollDef"), (JSON, "the poll as stored")),
+            post(create_poll),
+        ),
         (d("get", "/api/v1/polls/{id}", "One poll", ID, None, (JSON, "the poll definition")), get(get_poll)),
-        (d("put", "/api/v1/polls/{id}", "Replace a poll", ID, Some("PollDef"), (JSON, "the poll as stored")), put(put_poll)),
-        (d("post", "/api/v1/polls/{id}/close", "Close a poll now", ID, None, (JSON, "the poll as stored")), post(close_poll)),
-        (d("get", "/api/v1/polls/{id}/stats", "Poll statistics", ID, None, (JSON, "counts and percentages per option")), get(poll_stats)),
-        (d("get", "/api/v1/polls/{id}/stats.csv", "Poll statistics as CSV", ID, None, (CSV, "option,count,percent")), get(poll_stats_csv)),
-        (d("get", "/api/v1/polls/{id}/answers.csv", "Every answer to a poll as CSV", ID, None, (CSV, "one row per answer")), get(poll_answers_csv)),
-        (d("get", "/api/v1/inbox", "Search received messages", PAGE_PARAMS, None, (JSON, "a page of messages")), get(inbox)),
-        (d("get", "/api/v1/inbox.csv", "Received messages as CSV (detailed report)", INBOX_PARAMS, None, (CSV, "one row per message")), get(inbox_csv)),
-        (d("get", "/api/v1/reports/daily", "Messages per day", DAILY_PARAMS, None, (JSON, "count per local day")), get(daily)),
-        (d("get", "/api/v1/reports/daily.csv", "Messages per day as CSV", DAILY_PARAMS, None, (CSV, "day,count")), get(daily_csv)),
-        (d("get", "/api/v1/accounts/{account}/balance", "Balance of an account", ACCOUNT, None, (JSON, "amount and unit")), get(balance)),
+        (
+            d(
+                "put",
+                "/api/v1/polls/{id}",
+                "Replace a poll",
+                ID,
+                Some("PollDef"),
+                (JSON, "the poll as stored"),
+            ),
+            put(put_poll),
+        ),
+        (
+            d("post", "/api/v1/polls/{id}/close", "Close a poll now", ID, None, (JSON, "the poll as stored")),
+            post(close_poll),
+        ),
+        (
+            d(
+                "get",
+                "/api/v1/polls/{id}/stats",
+                "Poll statistics",
+                ID,
+                None,
+                (JSON, "counts and percentages per option"),
+            ),
+            get(poll_stats),
+        ),
+        (
+            d(
+                "get",
+                "/api/v1/polls/{id}/stats.csv",
+                "Poll statistics as CSV",
+                ID,
+                None,
+                (CSV, "option,count,percent"),
+            ),
+            get(poll_stats_csv),
+        ),
+        (
+            d(
+                "get",
+                "/api/v1/polls/{id}/answers.csv",
+                "Every answer to a poll as CSV",
+                ID,
+                None,
+                (CSV, "one row per answer"),
+            ),
+            get(poll_answers_csv),
+        ),
+        (
+            d(
+                "get",
+                "/api/v1/inbox",
+                "Search received messages",
+                PAGE_PARAMS,
+                None,
+                (JSON, "a page of messages"),
+            ),
+            get(inbox),
+        ),
+        (
+            d(
+                "get",
+                "/api/v1/inbox.csv",
+                "Received messages as CSV (detailed report)",
+                INBOX_PARAMS,
+                None,
+                (CSV, "one row per message"),
+            ),
+            get(inbox_csv),
+        ),
+        (
+            d(
+                "get",
+                "/api/v1/reports/daily",
+                "Messages per day",
+                DAILY_PARAMS,
+                None,
+                (JSON, "count per local day"),
+            ),
+            get(daily),
+        ),
+        (
+            d(
+                "get",
+                "/api/v1/reports/daily.csv",
+                "Messages per day as CSV",
+                DAILY_PARAMS,
+                None,
+                (CSV, "day,count"),
+            ),
+            get(daily_csv),
+        ),
+        (
+            d(
+                "get",
+                "/api/v1/accounts/{account}/balance",
+                "Balance of an account",
+                ACCOUNT,
+                None,
+                (JSON, "amount and unit"),
+            ),
+            get(balance),
+        ),
         (d("get", "/api/v1/openapi.json", "This document", &[], None, (JSON, "OpenAPI 3.1")), get(openapi)),
     ]
 }
@@ -111,8 +207,7 @@ pub fn openapi_document() -> Value {
             }
         });
         if let Some(schema) = r.body {
-            op["requestBody"] =
-                json!({"required": true, "content": {JSON: {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}});
+            op["requestBody"] = json!({"required": true, "content": {JSON: {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}});
         }
         paths.entry(r.path).or_default().insert(r.method.to_owned(), op);
     }
@@ -181,7 +276,10 @@ async fn get_poll(State(app): State<Arc<App>>, Path(id): Path<String>) -> ApiRes
     Ok(Json(p).into_response())
 }
 
-async fn create_poll(State(app): State<Arc<App>>, body: Result<Json<PollDef>, axum::extract::rejection::JsonRejection>) -> ApiResult {
+async fn create_poll(
+    State(app): State<Arc<App>>,
+    body: Result<Json<PollDef>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult {
     let Json(def) = body.map_err(|e| ApiError::invalid(e.body_text()))?;
     let stored = app.save_poll(def, true).await?;
     Ok((StatusCode::CREATED, Json(stored)).into_response())
@@ -218,7 +316,10 @@ async fn poll_stats(State(app): State<Arc<App>>, Path(id): Path<String>) -> ApiR
 
 fn csv_response(name: &str, body: Vec<u8>) -> Response {
     (
-        [(header::CONTENT_TYPE, CSV.to_owned()), (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\""))],
+        [
+            (header::CONTENT_TYPE, CSV.to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+        ],
         body,
     )
         .into_response()
@@ -234,7 +335,8 @@ fn export_error(e: bramka_inbound::ExportError) -> ApiError {
 async fn poll_stats_csv(State(app): State<Arc<App>>, Path(id): Path<String>) -> ApiResult {
     let stats = app.engine().statistics(&id).await.map_err(export_error)?;
     let mut out = Vec::new();
-    report::write_statistics_csv(&stats, &ExportOptions::default().bom(true), &mut out).map_err(export_error)?;
+    report::write_statistics_csv(&stats, &ExportOptions::default().bom(true), &mut out)
+        .map_err(export_error)?;
     Ok(csv_response(&format!("{id}-stats.csv"), out))
 }
 
@@ -292,7 +394,9 @@ impl InboxParams {
     fn tz(&self) -> Result<Tz, ApiError> {
         match &self.tz {
             None => Ok(chrono_tz::Europe::Warsaw),
-            Some(t) => t.parse().map_err(|_| ApiError::invalid(format!("tz {t:?} is not an IANA time zone such as Europe/Warsaw"))),
+            Some(t) => t.parse().map_err(|_| {
+                ApiError::invalid(format!("tz {t:?} is not an IANA time zone such as Europe/Warsaw"))
+            }),
         }
     }
 }
@@ -321,9 +425,14 @@ async fn inbox(State(app): State<Arc<App>>, p: Params) -> ApiResult {
 async fn inbox_csv(State(app): State<Arc<App>>, p: Params) -> ApiResult {
     let p = params(p)?;
     let mut out = Vec::new();
-    report::write_messages_csv(app.store.as_ref(), &p.query()?, &ExportOptions::default().time_zone(p.tz()?).bom(true), &mut out)
-        .await
-        .map_err(export_error)?;
+    report::write_messages_csv(
+        app.store.as_ref(),
+        &p.query()?,
+        &ExportOptions::default().time_zone(p.tz()?).bom(true),
+        &mut out,
+    )
+    .await
+    .map_err(export_error)?;
     Ok(csv_response("inbox.csv", out))
 }
 
@@ -339,9 +448,14 @@ async fn daily(State(app): State<Arc<App>>, p: Params) -> ApiResult {
 async fn daily_csv(State(app): State<Arc<App>>, p: Params) -> ApiResult {
     let p = params(p)?;
     let mut out = Vec::new();
-    report::write_daily_csv(app.store.as_ref(), &p.query()?, &ExportOptions::default().time_zone(p.tz()?).bom(true), &mut out)
-        .await
-        .map_err(export_error)?;
+    report::write_daily_csv(
+        app.store.as_ref(),
+        &p.query()?,
+        &ExportOptions::default().time_zone(p.tz()?).bom(true),
+        &mut out,
+    )
+    .await
+    .map_err(export_error)?;
     Ok(csv_response("daily.csv", out))
 }
 
@@ -349,8 +463,13 @@ async fn balance(State(app): State<Arc<App>>, Path(account): Path<String>) -> Ap
     if app.settings.accounts.get(&account).is_none() {
         return Err(ApiError::not_found(format!("no account {account:?}")));
     }
-    let gw = app.settings.accounts.gateway(&account).map_err(|e| ApiError::new(StatusCode::BAD_GATEWAY, "upstream", e.to_string()))?;
-    let b = gw.balance().await.map_err(|e| ApiError::new(StatusCode::BAD_GATEWAY, "upstream", e.to_string()))?;
+    let gw = app
+        .settings
+        .accounts
+        .gateway(&account)
+        .map_err(|e| ApiError::new(StatusCode::BAD_GATEWAY, "upstream", e.to_string()))?;
+    let b =
+        gw.balance().await.map_err(|e| ApiError::new(StatusCode::BAD_GATEWAY, "upstream", e.to_string()))?;
     Ok(Json(json!({"account": account, "amount": b.amount, "unit": b.unit})).into_response())
 }
 
@@ -362,13 +481,29 @@ fn poll_def_schema() -> Value {
     let option = json!({"type": "object", "required": ["code"], "properties": {
         "code": {"type": "string"}, "aliases": {"type": "array", "items": {"type": "string"}}, "reply": {"type": "string"}}});
     let mut props = serde_json::Map::new();
-    for k in ["id", "name", "number", "prefix", "time_zone", "default_reply", "out_of_window_reply", "over_limit_reply",
-        "unknown_reply", "pool_exhausted_reply", "not_allowed_reply", "reply_sender", "discount_codes_file"] {
+    for k in [
+        "id",
+        "name",
+        "number",
+        "prefix",
+        "time_zone",
+        "default_reply",
+        "out_of_window_reply",
+        "over_limit_reply",
+        "unknown_reply",
+        "pool_exhausted_reply",
+        "not_allowed_reply",
+        "reply_sender",
+        "discount_codes_file",
+    ] {
         props.insert(k.into(), json!({"type": "string"}));
     }
     props.insert("start".into(), json!({"type": "string", "format": "date-time"}));
     props.insert("end".into(), json!({"type": "string", "format": "date-time"}));
-    props.insert("limit".into(), json!({"type": "object", "properties": {"count": {"type": "integer"}, "period": {"type": "string"}}}));
+    props.insert(
+        "limit".into(),
+        json!({"type": "object", "properties": {"count": {"type": "integer"}, "period": {"type": "string"}}}),
+    );
     props.insert("groups".into(), json!({"type": "array", "items": {"type": "string"}}));
     props.insert("options".into(), json!({"type": "array", "items": option}));
     json!({"type": "object", "required": ["id", "name", "number", "options"], "properties": props})

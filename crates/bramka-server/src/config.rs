@@ -263,7 +263,8 @@ pub fn expand(template: &str, env: &Env) -> Result<String, String> {
             return Err("an unclosed ${ placeholder; write ${VAR}".into());
         };
         let var = &after[..end];
-        let value = env(var).ok_or_else(|| format!("environment variable {var} is not set (named as ${{{var}}})"))?;
+        let value =
+            env(var).ok_or_else(|| format!("environment variable {var} is not set (named as ${{{var}}})"))?;
         out.push_str(&value);
         rest = &after[end + 1..];
     }
@@ -276,7 +277,9 @@ fn expand_dsn(template: &str, env: &Env) -> Result<String, String> {
     let encoding: Env = {
         let env = env.clone();
         Arc::new(move |k: &str| {
-            env(k).map(|v| url::form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>().replace('+', "%20"))
+            env(k).map(|v| {
+                url::form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>().replace('+', "%20")
+            })
         })
     };
     expand(template, &encoding)
@@ -307,7 +310,8 @@ impl Settings {
 
     /// Validates a file's text; `file` names it in errors.
     pub fn from_toml(file: &str, text: &str, env: Env) -> Result<Settings, ConfigError> {
-        let err = |path: &str, reason: String| ConfigError { file: file.to_owned(), path: path.to_owned(), reason };
+        let err =
+            |path: &str, reason: String| ConfigError { file: file.to_owned(), path: path.to_owned(), reason };
         let model: FileModel = toml::from_str(text).map_err(|e| {
             let at = e
                 .span()
@@ -326,12 +330,18 @@ impl Settings {
         let public_url_derived = s.public_url.is_none();
         let public_url = match s.public_url {
             Some(u) => {
-                let parsed = Url::parse(&u).ok().filter(|p| matches!(p.scheme(), "http" | "https") && p.has_host());
+                let parsed =
+                    Url::parse(&u).ok().filter(|p| matches!(p.scheme(), "http" | "https") && p.has_host());
                 parsed.ok_or_else(|| {
-                    err("server.public_url", format!("{u:?} is not an http(s) URL such as \"https://sms.example.com\""))
+                    err(
+                        "server.public_url",
+                        format!("{u:?} is not an http(s) URL such as \"https://sms.example.com\""),
+                    )
                 })?
             }
-            None => Url::parse(&format!("http://{listen}")).map_err(|e| err("server.listen", e.to_string()))?,
+            None => {
+                Url::parse(&format!("http://{listen}")).map_err(|e| err("server.listen", e.to_string()))?
+            }
         };
         let storage_text = s.storage.unwrap_or_else(|| DEFAULT_STORAGE.to_owned());
         let storage = if let Some(p) = storage_text.strip_prefix("sqlite:") {
@@ -376,13 +386,19 @@ impl Settings {
             let mut table = table.clone();
             let dsn = match table.remove("dsn") {
                 Some(toml::Value::String(d)) => d,
-                _ => return Err(err(&at("dsn"), "is missing; a DSN such as \"smsapi://${TOKEN}@default\" is needed".into())),
+                _ => {
+                    return Err(err(
+                        &at("dsn"),
+                        "is missing; a DSN such as \"smsapi://${TOKEN}@default\" is needed".into(),
+                    ));
+                }
             };
             if let Some(k) = table.keys().find(|k| !POLICY_KEYS.contains(&k.as_str())) {
                 return Err(err(&at(k), format!("unknown key; accepted: dsn, {}", POLICY_KEYS.join(", "))));
             }
-            let policy: AccountPolicy =
-                toml::Value::Table(table).try_into().map_err(|e: toml::de::Error| err(&format!("accounts.{name}"), e.message().to_owned()))?;
+            let policy: AccountPolicy = toml::Value::Table(table)
+                .try_into()
+                .map_err(|e: toml::de::Error| err(&format!("accounts.{name}"), e.message().to_owned()))?;
             let first = dsn.split("||").next().unwrap_or("").split("&&").next().unwrap_or("").trim();
             let scheme = first.split_once("://").map(|(s, _)| s).unwrap_or("");
             let provider = match scheme {
@@ -397,7 +413,11 @@ impl Settings {
                     let expanded = expand_dsn(first, &env).map_err(|r| err(&at("dsn"), r))?;
                     let parsed = Dsn::parse(&expanded).map_err(|e| err(&at("dsn"), e.to_string()))?;
                     let token = parsed.password().filter(|p| !p.expose().is_empty()).ok_or_else(|| {
-                        err(&at("dsn"), "has no Auth Token (twilio://SID:TOKEN@default); webhooks cannot be verified".into())
+                        err(
+                            &at("dsn"),
+                            "has no Auth Token (twilio://SID:TOKEN@default); webhooks cannot be verified"
+                                .into(),
+                        )
                     })?;
                     Some(token.clone())
                 } else {
@@ -407,12 +427,17 @@ impl Settings {
                 let mut secret = None;
                 if let Some(h) = hook_cfg {
                     for (i, ip) in h.allow_ips.iter().enumerate() {
-                        allow_ips.push(IpNet::parse(ip).map_err(|r| err(&format!("server.hooks.{name}.allow_ips[{i}]"), r))?);
+                        allow_ips.push(
+                            IpNet::parse(ip)
+                                .map_err(|r| err(&format!("server.hooks.{name}.allow_ips[{i}]"), r))?,
+                        );
                     }
                     if let Some(sec) = &h.secret {
                         let at = format!("server.hooks.{name}.secret");
                         let v = expand(sec, &env).map_err(|r| err(&at, r))?;
-                        if v.len() < 16 || !v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+                        if v.len() < 16
+                            || !v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                        {
                             return Err(err(&at, "needs 16 or more letters, digits, '-' or '_'".into()));
                         }
                         secret = Some(Secret::new(v));
@@ -425,7 +450,9 @@ impl Settings {
                     format!("account {name:?} has no webhooks (only smsapi, infobip and twilio accounts do)"),
                 ));
             }
-            accounts.add(Account::new(name.clone(), dsn, policy)).map_err(|e| err(&format!("accounts.{name}"), e.to_string()))?;
+            accounts
+                .add(Account::new(name.clone(), dsn, policy))
+                .map_err(|e| err(&format!("accounts.{name}"), e.to_string()))?;
         }
         for name in s.hooks.keys() {
             if !model.accounts.contains_key(name) {
@@ -460,11 +487,11 @@ impl Settings {
                 return Err(err("server.outbox_account", format!("no account named {a:?}")));
             }
             Some(a) => Some(a),
-            None => definitions
-                .numbers
-                .iter()
-                .find_map(|n| n.account.clone())
-                .or_else(|| (accounts.iter().count() == 1).then(|| accounts.iter().next().map(|a| a.name().to_owned())).flatten()),
+            None => definitions.numbers.iter().find_map(|n| n.account.clone()).or_else(|| {
+                (accounts.iter().count() == 1)
+                    .then(|| accounts.iter().next().map(|a| a.name().to_owned()))
+                    .flatten()
+            }),
         };
         Ok(Settings {
             file: file.to_owned(),
@@ -525,10 +552,16 @@ mod tests {
     fn errors_name_file_table_field() {
         let cases = [
             ("[server]\nlisten = \"nope\"\n", "b.toml: server.listen: \"nope\" is not an address"),
-            ("[server]\napi_tokens = [\"${MISSING}\"]\n", "b.toml: server.api_tokens[0]: environment variable MISSING"),
+            (
+                "[server]\napi_tokens = [\"${MISSING}\"]\n",
+                "b.toml: server.api_tokens[0]: environment variable MISSING",
+            ),
             ("[server]\nstorage = \"postgres://x\"\n", "b.toml: server.storage: PostgreSQL"),
             ("[accounts.a]\ndsn = \"console://\"\ncolour = 1\n", "b.toml: accounts.a.colour: unknown key"),
-            ("[[numbers]]\nnumber = \"+48790100200\"\naccount = \"zz\"\n", "b.toml: numbers[0].account: no account named \"zz\""),
+            (
+                "[[numbers]]\nnumber = \"+48790100200\"\naccount = \"zz\"\n",
+                "b.toml: numbers[0].account: no account named \"zz\"",
+            ),
             (
                 "[[numbers]]\nnumber = \"+48790100200\"\n[[polls]]\nid = \"p\"\nname = \"P\"\nnumber = \"+48790100200\"\noptions = [{ code = \"A\", reply = \"\" }]\n",
                 "b.toml: polls[0].options[0].reply: is empty",

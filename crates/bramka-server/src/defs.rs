@@ -62,13 +62,17 @@ impl DefStore {
     pub fn seed_polls(&self, polls: &[PollDef]) -> Result<bool, DefsError> {
         let mut c = self.conn();
         let tx = c.transaction()?;
-        let seeded: Option<String> =
-            tx.query_row("SELECT value FROM bramka_server_meta WHERE key = 'polls_seeded'", [], |r| r.get(0)).optional()?;
+        let seeded: Option<String> = tx
+            .query_row("SELECT value FROM bramka_server_meta WHERE key = 'polls_seeded'", [], |r| r.get(0))
+            .optional()?;
         if seeded.is_some() {
             return Ok(false);
         }
         for p in polls {
-            tx.execute("INSERT OR REPLACE INTO bramka_server_polls (id, def) VALUES (?1, ?2)", params![p.id, serde_json::to_string(p)?])?;
+            tx.execute(
+                "INSERT OR REPLACE INTO bramka_server_polls (id, def) VALUES (?1, ?2)",
+                params![p.id, serde_json::to_string(p)?],
+            )?;
         }
         tx.execute("INSERT INTO bramka_server_meta (key, value) VALUES ('polls_seeded', '1')", [])?;
         tx.commit()?;
@@ -102,8 +106,9 @@ impl DefStore {
         let key = format!("hook_secret:{account}");
         let mut c = self.conn();
         let tx = c.transaction()?;
-        let found: Option<String> =
-            tx.query_row("SELECT value FROM bramka_server_meta WHERE key = ?1", [&key], |r| r.get(0)).optional()?;
+        let found: Option<String> = tx
+            .query_row("SELECT value FROM bramka_server_meta WHERE key = ?1", [&key], |r| r.get(0))
+            .optional()?;
         if let Some(v) = found {
             return Ok(v);
         }
@@ -114,7 +119,10 @@ impl DefStore {
     }
 
     /// Secrets of several accounts at once.
-    pub fn hook_secrets<'a>(&self, accounts: impl IntoIterator<Item = &'a str>) -> Result<BTreeMap<String, String>, DefsError> {
+    pub fn hook_secrets<'a>(
+        &self,
+        accounts: impl IntoIterator<Item = &'a str>,
+    ) -> Result<BTreeMap<String, String>, DefsError> {
         accounts.into_iter().map(|a| Ok((a.to_owned(), self.hook_secret(a)?))).collect()
     }
 }
@@ -142,7 +150,10 @@ mod tests {
     use super::*;
 
     fn poll(id: &str, name: &str) -> PollDef {
-        serde_json::from_value(serde_json::json!({"id": id, "name": name, "number": "+1", "options": [{"code": "A"}]})).unwrap()
+        serde_json::from_value(
+            serde_json::json!({"id": id, "name": name, "number": "+1", "options": [{"code": "A"}]}),
+        )
+        .unwrap()
     }
 
     #[test]

@@ -23,7 +23,11 @@ impl ApiError {
     }
     /// 401 `unauthorized`.
     pub fn unauthorized() -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", "a valid bearer token is required (Authorization: Bearer TOKEN)")
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "a valid bearer token is required (Authorization: Bearer TOKEN)",
+        )
     }
     /// 404 `not_found`.
     pub fn not_found(what: impl Into<String>) -> Self {
@@ -41,7 +45,8 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut r = (self.status, Json(json!({"error": {"code": self.code, "message": self.message}}))).into_response();
+        let mut r = (self.status, Json(json!({"error": {"code": self.code, "message": self.message}})))
+            .into_response();
         if self.status == StatusCode::UNAUTHORIZED {
             r.headers_mut().insert("www-authenticate", axum::http::HeaderValue::from_static("Bearer"));
         }

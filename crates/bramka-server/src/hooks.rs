@@ -111,7 +111,12 @@ async fn handle(
                     if !done.duplicate {
                         new += 1;
                     }
-                    tracing::debug!(account, row = done.row, duplicate = done.duplicate, "inbound message ingested");
+                    tracing::debug!(
+                        account,
+                        row = done.row,
+                        duplicate = done.duplicate,
+                        "inbound message ingested"
+                    );
                 }
                 Err(e) => {
                     // Not acknowledged: the operator retries, and the retry is still counted once.

@@ -116,7 +116,11 @@ impl App {
         let mut polls = self.defs.polls().map_err(|e| ApiError::unavailable(e.to_string()))?;
         match (polls.iter().position(|p| p.id == def.id), create) {
             (Some(_), true) => {
-                return Err(ApiError::new(StatusCode::CONFLICT, "conflict", format!("poll {:?} exists; PUT it to replace it", def.id)));
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "conflict",
+                    format!("poll {:?} exists; PUT it to replace it", def.id),
+                ));
             }
             (Some(i), false) => polls[i] = def.clone(),
             (None, _) => polls.push(def.clone()),
@@ -144,7 +148,8 @@ impl App {
             .map(|o| json!({"code": o.code, "count": o.count, "percent": o.percent_text()}))
             .collect();
         let window = |t: chrono::DateTime<chrono::Utc>| {
-            (t != chrono::DateTime::<chrono::Utc>::MIN_UTC && t != chrono::DateTime::<chrono::Utc>::MAX_UTC).then(|| t.to_rfc3339())
+            (t != chrono::DateTime::<chrono::Utc>::MIN_UTC && t != chrono::DateTime::<chrono::Utc>::MAX_UTC)
+                .then(|| t.to_rfc3339())
         };
         Ok(json!({
             "poll": id, "name": name, "open": open, "start": window(start), "end": window(end),
@@ -156,8 +161,10 @@ impl App {
 async fn load_codes(store: &dyn Store, polls: &[PollDef]) -> Result<(), String> {
     for p in polls {
         if let Some(file) = &p.discount_codes_file {
-            let text = std::fs::read_to_string(file).map_err(|e| format!("poll {:?}: discount_codes_file {file:?}: {e}", p.id))?;
-            let codes: Vec<String> = text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect();
+            let text = std::fs::read_to_string(file)
+                .map_err(|e| format!("poll {:?}: discount_codes_file {file:?}: {e}", p.id))?;
+            let codes: Vec<String> =
+                text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect();
             let added = store.add_codes(&p.id, codes).await.map_err(|e| e.to_string())?;
             tracing::info!(poll = %p.id, added, "discount codes loaded");
         }
@@ -182,13 +189,22 @@ impl Server {
     pub fn new(settings: Settings) -> Result<Server, StartError> {
         let (store, defs): (Arc<dyn Store>, DefStore) = match &settings.storage {
             Storage::Sqlite(path) => (
-                Arc::new(SqliteStore::open(path).map_err(|e| StartError::Storage(format!("{}: {e}", path.display())))?),
+                Arc::new(
+                    SqliteStore::open(path)
+                        .map_err(|e| StartError::Storage(format!("{}: {e}", path.display())))?,
+                ),
                 DefStore::open(path).map_err(|e| StartError::Storage(e.to_string()))?,
             ),
-            Storage::Memory => (Arc::new(MemoryStore::new()), DefStore::in_memory().map_err(|e| StartError::Storage(e.to_string()))?),
+            Storage::Memory => (
+                Arc::new(MemoryStore::new()),
+                DefStore::in_memory().map_err(|e| StartError::Storage(e.to_string()))?,
+            ),
         };
         if defs.seed_polls(&settings.definitions.polls).map_err(|e| StartError::Storage(e.to_string()))? {
-            tracing::info!(polls = settings.definitions.polls.len(), "polls seeded from the file (first start)");
+            tracing::info!(
+                polls = settings.definitions.polls.len(),
+                "polls seeded from the file (first start)"
+            );
         } else if !settings.definitions.polls.is_empty() {
             tracing::info!("polls come from the store; the file's [[polls]] only seed a new store");
         }
@@ -204,7 +220,9 @@ impl Server {
                 Provider::Infobip => Arc::new(bramka::infobip::InfobipWebhooks::new()),
                 Provider::Twilio => match &h.twilio_token {
                     Some(t) => Arc::new(bramka::twilio::TwilioWebhooks::new(t.clone())),
-                    None => return Err(StartError::Definitions(format!("account {name}: no Twilio Auth Token"))),
+                    None => {
+                        return Err(StartError::Definitions(format!("account {name}: no Twilio Auth Token")));
+                    }
                 },
             };
             let secret = if h.provider.signs() {
@@ -215,7 +233,10 @@ impl Server {
                     None => defs.hook_secret(name).map_err(|e| StartError::Storage(e.to_string()))?,
                 })
             };
-            hooks.insert(name.clone(), Hook { provider: h.provider, parser, secret, allow_ips: h.allow_ips.clone() });
+            hooks.insert(
+                name.clone(),
+                Hook { provider: h.provider, parser, secret, allow_ips: h.allow_ips.clone() },
+            );
         }
         let public_url = settings.public_url.clone();
         let app = App {
@@ -313,7 +334,9 @@ impl Server {
         if app.settings.sandbox {
             tracing::warn!("sandbox: replies and forwards are printed (console://), not sent");
         } else if app.settings.outbox_account.is_none() {
-            tracing::warn!("no account to send replies from: set [server] outbox_account; replies stay in the outbox");
+            tracing::warn!(
+                "no account to send replies from: set [server] outbox_account; replies stay in the outbox"
+            );
         }
         tracing::info!(listen = %local, public_url = %app.public_url, hooks = app.hooks.len(), "bramka serve started");
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
@@ -384,7 +407,11 @@ async fn readyz(State(app): State<Arc<App>>) -> Response {
 /// may carry message texts, never reach the logs), status and latency.
 async fn log_request(req: Request, next: Next) -> Response {
     let method = req.method().clone();
-    let route = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned()).unwrap_or_else(|| "(unmatched)".into());
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned())
+        .unwrap_or_else(|| "(unmatched)".into());
     let started = Instant::now();
     let res = next.run(req).await;
     tracing::info!(

@@ -57,10 +57,15 @@ impl Sessions {
 }
 
 fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|c| {
-        let (k, v) = c.trim().split_once('=')?;
-        (k == name).then_some(v)
-    })
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| {
+            let (k, v) = c.trim().split_once('=')?;
+            (k == name).then_some(v)
+        })
 }
 
 /// Who is looking: the session's CSRF token, or `open` (no tokens configured, loopback client).
@@ -91,17 +96,22 @@ pub(crate) async fn require_session(
             req.extensions_mut().insert(v);
             next.run(req).await
         }
-        None if app.settings.api_tokens.is_empty() => (StatusCode::FORBIDDEN, "the web page answers only this machine when no api_tokens are configured").into_response(),
+        None if app.settings.api_tokens.is_empty() => (
+            StatusCode::FORBIDDEN,
+            "the web page answers only this machine when no api_tokens are configured",
+        )
+            .into_response(),
         None => Redirect::to("/login").into_response(),
     }
 }
 
-fn check_csrf(v: &Viewer, given: &str) -> Result<(), Response> {
-    if bool::from(v.csrf.as_bytes().ct_eq(given.as_bytes())) && !given.is_empty() {
-        Ok(())
-    } else {
-        Err((StatusCode::FORBIDDEN, "missing or wrong CSRF token; reload the page and try again").into_response())
-    }
+/// Whether a form's CSRF token is the viewer's (compared in constant time).
+fn csrf_ok(v: &Viewer, given: &str) -> bool {
+    !given.is_empty() && bool::from(v.csrf.as_bytes().ct_eq(given.as_bytes()))
+}
+
+fn csrf_refused() -> Response {
+    (StatusCode::FORBIDDEN, "missing or wrong CSRF token; reload the page and try again").into_response()
 }
 
 /// The page language.
@@ -227,7 +237,11 @@ pub(crate) async fn login_form(headers: HeaderMap) -> Response {
 
 fn login_page(v: &Viewer, failed: bool) -> Response {
     let l = v.lang;
-    let err = if failed { format!(r#"<p class="err" id="login-error">{}</p>"#, t(l, "bad_token")) } else { String::new() };
+    let err = if failed {
+        format!(r#"<p class="err" id="login-error">{}</p>"#, t(l, "bad_token"))
+    } else {
+        String::new()
+    };
     let body = format!(
         r#"{err}<form method="post" action="/login"><label>{tok} <input type="password" name="token" id="token" autocomplete="current-password" required></label>
 <button id="login">{login}</button></form>"#,
@@ -246,7 +260,11 @@ pub(crate) struct LoginForm {
     token: String,
 }
 
-pub(crate) async fn login(State(app): State<Arc<App>>, headers: HeaderMap, Form(f): Form<LoginForm>) -> Response {
+pub(crate) async fn login(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Response {
     if app.settings.api_tokens.is_empty() || !token_matches(&app.settings.api_tokens, f.token.trim()) {
         tracing::warn!("web login refused");
         return login_page(&lang_only(&headers), true);
@@ -275,8 +293,8 @@ pub(crate) async fn logout(
     f: Result<Form<CsrfForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
     let given = f.map(|Form(f)| f.csrf).unwrap_or_default();
-    if let Err(r) = check_csrf(&v, &given) {
-        return r;
+    if !csrf_ok(&v, &given) {
+        return csrf_refused();
     }
     if let Some(id) = &v.session {
         app.sessions.remove(id);
@@ -294,7 +312,10 @@ pub(crate) async fn set_lang(Path(lang): Path<String>, headers: HeaderMap) -> Re
         .map(|u| u.path().to_owned())
         .filter(|p| p.starts_with('/') && !p.starts_with("//"))
         .unwrap_or_else(|| "/inbox".into());
-    ([(header::SET_COOKIE, format!("{LANG_COOKIE}={lang}; SameSite=Strict; Path=/; Max-Age=31536000"))], Redirect::to(&back))
+    (
+        [(header::SET_COOKIE, format!("{LANG_COOKIE}={lang}; SameSite=Strict; Path=/; Max-Age=31536000"))],
+        Redirect::to(&back),
+    )
         .into_response()
 }
 
@@ -400,7 +421,14 @@ pub(crate) async fn inbox_csv(
         Err(e) => return (StatusCode::BAD_REQUEST, e.message).into_response(),
     };
     let mut out = Vec::new();
-    match report::write_messages_csv(app.store.as_ref(), &query, &ExportOptions::default().bom(true), &mut out).await {
+    match report::write_messages_csv(
+        app.store.as_ref(),
+        &query,
+        &ExportOptions::default().bom(true),
+        &mut out,
+    )
+    .await
+    {
         Ok(_) => csv("inbox.csv", out),
         Err(e) => (StatusCode::SERVICE_UNAVAILABLE, e.to_string()).into_response(),
     }
@@ -417,7 +445,10 @@ fn csv(name: &str, body: Vec<u8>) -> Response {
         .into_response()
 }
 
-pub(crate) async fn polls(State(app): State<Arc<App>>, axum::Extension(v): axum::Extension<Viewer>) -> Response {
+pub(crate) async fn polls(
+    State(app): State<Arc<App>>,
+    axum::Extension(v): axum::Extension<Viewer>,
+) -> Response {
     let l = v.lang;
     let defs = match app.defs.polls() {
         Ok(d) => d,
@@ -425,7 +456,12 @@ pub(crate) async fn polls(State(app): State<Arc<App>>, axum::Extension(v): axum:
     };
     let mut body = String::from("<ul id=\"polls\">");
     for d in &defs {
-        let _ = write!(body, r#"<li><a href="/polls/{id}">{name}</a> ({id})</li>"#, id = esc(&d.id), name = esc(&d.name));
+        let _ = write!(
+            body,
+            r#"<li><a href="/polls/{id}">{name}</a> ({id})</li>"#,
+            id = esc(&d.id),
+            name = esc(&d.name)
+        );
     }
     body.push_str("</ul>");
     page(&v, t(l, "polls"), &body)
@@ -455,7 +491,11 @@ pub fn bar_chart(rows: &[(String, u64, u32)]) -> String {
     svg
 }
 
-pub(crate) async fn poll_page(State(app): State<Arc<App>>, axum::Extension(v): axum::Extension<Viewer>, Path(id): Path<String>) -> Response {
+pub(crate) async fn poll_page(
+    State(app): State<Arc<App>>,
+    axum::Extension(v): axum::Extension<Viewer>,
+    Path(id): Path<String>,
+) -> Response {
     let l = v.lang;
     let engine = app.engine();
     let Some(poll) = engine.config().poll(&id) else {
@@ -486,7 +526,8 @@ pub(crate) async fn poll_page(State(app): State<Arc<App>>, axum::Extension(v): a
         );
     }
     body.push_str("</tbody></table>");
-    let rows: Vec<(String, u64, u32)> = stats.options.iter().map(|o| (o.code.clone(), o.count, o.hundredths)).collect();
+    let rows: Vec<(String, u64, u32)> =
+        stats.options.iter().map(|o| (o.code.clone(), o.count, o.hundredths)).collect();
     body.push_str(&bar_chart(&rows));
     let _ = write!(
         body,
@@ -498,7 +539,10 @@ pub(crate) async fn poll_page(State(app): State<Arc<App>>, axum::Extension(v): a
     page(&v, &format!("{}: {name}", t(l, "poll")), &body)
 }
 
-pub(crate) async fn poll_csv(State(app): State<Arc<App>>, Path((id, what)): Path<(String, String)>) -> Response {
+pub(crate) async fn poll_csv(
+    State(app): State<Arc<App>>,
+    Path((id, what)): Path<(String, String)>,
+) -> Response {
     let mut out = Vec::new();
     let opts = ExportOptions::default().bom(true);
     let res = match what.as_str() {
@@ -513,7 +557,9 @@ pub(crate) async fn poll_csv(State(app): State<Arc<App>>, Path((id, what)): Path
     };
     match res {
         Ok(()) => csv(&format!("{id}-{what}"), out),
-        Err(bramka_inbound::ExportError::UnknownPoll(_)) => (StatusCode::NOT_FOUND, "no such poll").into_response(),
+        Err(bramka_inbound::ExportError::UnknownPoll(_)) => {
+            (StatusCode::NOT_FOUND, "no such poll").into_response()
+        }
         Err(e) => (StatusCode::SERVICE_UNAVAILABLE, e.to_string()).into_response(),
     }
 }
@@ -540,7 +586,10 @@ fn test_form(app: &App, v: &Viewer, notice: &str) -> Response {
     page(v, t(l, "test_sms"), &body)
 }
 
-pub(crate) async fn test_sms_form(State(app): State<Arc<App>>, axum::Extension(v): axum::Extension<Viewer>) -> Response {
+pub(crate) async fn test_sms_form(
+    State(app): State<Arc<App>>,
+    axum::Extension(v): axum::Extension<Viewer>,
+) -> Response {
     test_form(&app, &v, "")
 }
 
@@ -562,18 +611,22 @@ pub(crate) async fn test_sms(
         Ok(Form(f)) => f,
         Err(e) => {
             // Without a valid form there is no CSRF token either.
-            return check_csrf(&v, "").err().unwrap_or_else(|| (StatusCode::BAD_REQUEST, e.body_text()).into_response());
+            tracing::debug!(error = %e.body_text(), "test SMS form refused");
+            return csrf_refused();
         }
     };
-    if let Err(r) = check_csrf(&v, &f.csrf) {
-        return r;
+    if !csrf_ok(&v, &f.csrf) {
+        return csrf_refused();
     }
     let l = v.lang;
     let result = if app.settings.sandbox {
         match bramka::connect("console://default") {
             Ok(gw) => match bramka::Message::builder().to(f.to.as_str()).text(f.text.as_str()).build() {
                 Ok(m) if f.text.chars().count() <= bramka::accounts::TEST_SMS_MAX_CHARS => gw.send(&m).await,
-                Ok(_) => Err(bramka::Error::config(format!("the text is over {} characters", bramka::accounts::TEST_SMS_MAX_CHARS))),
+                Ok(_) => Err(bramka::Error::config(format!(
+                    "the text is over {} characters",
+                    bramka::accounts::TEST_SMS_MAX_CHARS
+                ))),
                 Err(e) => Err(bramka::Error::config(e.to_string())),
             },
             Err(e) => Err(e),
@@ -588,7 +641,9 @@ pub(crate) async fn test_sms(
             format!(r#"<p class="msg" id="t-result">{}: {}</p>"#, t(l, "sent"), esc(&id))
         }
         Ok(_) => format!(r#"<p class="err" id="t-result">{}</p>"#, t(l, "not_sent")),
-        Err(e) => format!(r#"<p class="err" id="t-result">{}: {}</p>"#, t(l, "not_sent"), esc(&e.to_string())),
+        Err(e) => {
+            format!(r#"<p class="err" id="t-result">{}: {}</p>"#, t(l, "not_sent"), esc(&e.to_string()))
+        }
     };
     test_form(&app, &v, &notice)
 }

@@ -17,7 +17,9 @@ const API_TOKEN: &str = "browser-api-token-0123456789";
 
 fn find(names: &[&str]) -> Option<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
-    for dir in std::env::split_paths(&path).chain([PathBuf::from("/usr/bin"), PathBuf::from("/usr/lib/chromium")]) {
+    for dir in
+        std::env::split_paths(&path).chain([PathBuf::from("/usr/bin"), PathBuf::from("/usr/lib/chromium")])
+    {
         for n in names {
             let p = dir.join(n);
             if p.is_file() {
@@ -51,7 +53,11 @@ impl Driver {
             .stderr(Stdio::null())
             .spawn()
             .expect("start chromedriver");
-        let http = bramka::http::client(bramka::http::Timeouts { connect: Duration::from_secs(2), request: Duration::from_secs(60) }).unwrap();
+        let http = bramka::http::client(bramka::http::Timeouts {
+            connect: Duration::from_secs(2),
+            request: Duration::from_secs(60),
+        })
+        .unwrap();
         let base = format!("http://127.0.0.1:{port}");
         for _ in 0..200 {
             if http.get(format!("{base}/status")).send().await.is_ok() {
@@ -68,7 +74,11 @@ impl Driver {
         d
     }
     async fn cmd(&self, method: &str, path: &str, body: Option<Value>) -> Value {
-        let url = if path == "/session" { format!("{}/session", self.base) } else { format!("{}/session/{}{path}", self.base, self.session) };
+        let url = if path == "/session" {
+            format!("{}/session", self.base)
+        } else {
+            format!("{}/session/{}{path}", self.base, self.session)
+        };
         let req = match method {
             "GET" => self.http.get(url),
             "DELETE" => self.http.delete(url),
@@ -78,17 +88,24 @@ impl Driver {
         if v["value"].get("error").is_some() {
             panic!("webdriver {method} {path}: {}", v["value"]);
         }
-        v.get("value").cloned().map(|inner| if path == "/session" { inner } else { inner }).unwrap_or(Value::Null)
+        v.get("value").cloned().unwrap_or(Value::Null)
     }
     async fn goto(&self, url: &str) {
         self.cmd("POST", "/url", Some(json!({"url": url}))).await;
     }
     async fn el(&self, css: &str) -> String {
         let v = self.cmd("POST", "/element", Some(json!({"using": "css selector", "value": css}))).await;
-        v.as_object().and_then(|o| o.values().next()).and_then(Value::as_str).unwrap_or_else(|| panic!("no element {css}")).to_owned()
+        v.as_object()
+            .and_then(|o| o.values().next())
+            .and_then(Value::as_str)
+            .unwrap_or_else(|| panic!("no element {css}"))
+            .to_owned()
     }
     async fn count(&self, css: &str) -> usize {
-        self.cmd("POST", "/elements", Some(json!({"using": "css selector", "value": css}))).await.as_array().map_or(0, Vec::len)
+        self.cmd("POST", "/elements", Some(json!({"using": "css selector", "value": css})))
+            .await
+            .as_array()
+            .map_or(0, Vec::len)
     }
     /// Waits (up to 5 s) until `css` matches `n` elements; shows the page when it never does.
     async fn wait_count(&self, css: &str, n: usize) {
@@ -169,11 +186,27 @@ async fn web_page_in_headless_chromium() {
     }));
     let http = bramka::http::client(bramka::http::Timeouts::default()).unwrap();
     // Three votes: 5, 5, 1 → 66.67 % and 33.33 %.
-    for (id, from, text) in [("m1", "48600100201", "GŁOSUJĘ 5"), ("m2", "48600100202", "glosuje piec"), ("m3", "48600100203", "GŁOSUJĘ 1")] {
+    for (id, from, text) in [
+        ("m1", "48600100201", "GŁOSUJĘ 5"),
+        ("m2", "48600100202", "glosuje piec"),
+        ("m3", "48600100203", "GŁOSUJĘ 1"),
+    ] {
         let body = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs([("sms_from", from), ("sms_to", "48790100200"), ("sms_text", text), ("sms_date", "1780300800"), ("MsgId", id)])
+            .extend_pairs([
+                ("sms_from", from),
+                ("sms_to", "48790100200"),
+                ("sms_text", text),
+                ("sms_date", "1780300800"),
+                ("MsgId", id),
+            ])
             .finish();
-        let r = http.post(format!("{base}/{hook_path}")).header("content-type", "application/x-www-form-urlencoded").body(body).send().await.unwrap();
+        let r = http
+            .post(format!("{base}/{hook_path}"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 200);
     }
 
@@ -248,21 +281,17 @@ async fn forms_without_csrf_are_refused() {
     let task = tokio::spawn(server.serve(listener, async {
         let _ = stopped.await;
     }));
-    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
-    let _ = rustls_provider();
-    let http = http.build().unwrap();
-    let login = http
-        .post(format!("{base}/login"))
-        .form(&[("token", API_TOKEN)])
-        .send()
-        .await
-        .unwrap();
+    // The provider bramka's HTTP client installs (ring), then a client that does not follow redirects.
+    drop(bramka::http::client(bramka::http::Timeouts::default()).unwrap());
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let login = http.post(format!("{base}/login")).form(&[("token", API_TOKEN)]).send().await.unwrap();
     assert_eq!(login.status(), 303);
     let set = login.headers()["set-cookie"].to_str().unwrap().to_owned();
     assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict"), "{set}");
     let session = set.split(';').next().unwrap().to_owned();
     let form = [("account", "sa"), ("to", "+48600100209"), ("text", "hi")];
-    let no_csrf = http.post(format!("{base}/test-sms")).header("cookie", &session).form(&form).send().await.unwrap();
+    let no_csrf =
+        http.post(format!("{base}/test-sms")).header("cookie", &session).form(&form).send().await.unwrap();
     assert_eq!(no_csrf.status(), 403);
     let bad = http
         .post(format!("{base}/test-sms"))
@@ -280,8 +309,4 @@ async fn forms_without_csrf_are_refused() {
     assert_eq!(anon.headers()["location"], "/login");
     let _ = stop.send(());
     task.await.unwrap().unwrap();
-}
-
-fn rustls_provider() -> reqwest::Client {
-    bramka::http::client(bramka::http::Timeouts::default()).unwrap()
 }

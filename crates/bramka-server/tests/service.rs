@@ -78,7 +78,11 @@ impl Running {
         let task = tokio::spawn(server.serve(listener, async {
             let _ = stopped.await;
         }));
-        let client = bramka::http::client(bramka::http::Timeouts { connect: Duration::from_secs(2), request: Duration::from_secs(10) }).unwrap();
+        let client = bramka::http::client(bramka::http::Timeouts {
+            connect: Duration::from_secs(2),
+            request: Duration::from_secs(10),
+        })
+        .unwrap();
         Running { base, client, stop: Some(stop), task, hooks }
     }
     fn url(&self, p: &str) -> String {
@@ -96,7 +100,13 @@ impl Running {
     }
     async fn twilio_inbound(&self, sid: &str, from: &str, body: &str, token: &str) -> reqwest::Response {
         let form = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs([("MessageSid", sid), ("AccountSid", SID), ("From", from), ("To", "+15005550006"), ("Body", body)])
+            .extend_pairs([
+                ("MessageSid", sid),
+                ("AccountSid", SID),
+                ("From", from),
+                ("To", "+15005550006"),
+                ("Body", body),
+            ])
             .finish();
         // Signed over public_url + path, as Twilio does behind a proxy.
         let sig = sign_for_test(token, "http://127.0.0.1:8025/hooks/tw/inbound", &form);
@@ -222,7 +232,13 @@ async fn smsapi_and_infobip_through_secret_paths() {
 
     let smsapi = |id: &str, from: &str, text: &str| {
         url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs([("sms_from", from), ("sms_to", "15005550006"), ("sms_text", text), ("sms_date", "1780300800"), ("MsgId", id)])
+            .extend_pairs([
+                ("sms_from", from),
+                ("sms_to", "15005550006"),
+                ("sms_text", text),
+                ("sms_date", "1780300800"),
+                ("MsgId", id),
+            ])
             .finish()
     };
     let post = |url: String, ct: &'static str, body: String| {
@@ -237,7 +253,10 @@ async fn smsapi_and_infobip_through_secret_paths() {
     // Wrong or missing secret: 404, like an unknown route.
     let wrong = sa.replace(&secret, "x".repeat(32).as_str());
     assert_eq!(post(wrong, form, smsapi("sa-2", "48600100301", "VOTE 1")).await.status(), 404);
-    assert_eq!(post(s.url("/hooks/sa/inbound"), form, smsapi("sa-3", "48600100302", "VOTE 1")).await.status(), 404);
+    assert_eq!(
+        post(s.url("/hooks/sa/inbound"), form, smsapi("sa-3", "48600100302", "VOTE 1")).await.status(),
+        404
+    );
 
     let infobip = json!({"results": [{"messageId": "ib-1", "from": "48600100400", "to": "15005550006",
         "text": "VOTE five", "cleanText": "five", "keyword": "VOTE", "receivedAt": "2026-05-01T10:00:00.000+0000", "smsCount": 1}],
@@ -245,7 +264,10 @@ async fn smsapi_and_infobip_through_secret_paths() {
     let ib = post(s.hook("ib", "inbound"), "application/json", infobip.to_string()).await;
     assert_eq!(ib.status(), 200, "{:?}", ib.text().await);
     // Outside the allow-list (10.0.0.0/8; the test calls from 127.0.0.1): refused.
-    assert_eq!(post(s.hook("far", "inbound"), form, smsapi("far-1", "48600100500", "VOTE 1")).await.status(), 403);
+    assert_eq!(
+        post(s.hook("far", "inbound"), form, smsapi("far-1", "48600100500", "VOTE 1")).await.status(),
+        403
+    );
 
     let stats: Value = s.get_api("/api/v1/polls/rating/stats").await.json().await.unwrap();
     assert_eq!(stats["total"], 2);
@@ -277,31 +299,48 @@ async fn polls_crud_through_the_api() {
     let s = Running::start(&unsigned_config(&mock.address().to_string())).await;
     let new_poll = json!({"id": "colour", "name": "Colour", "number": "+15005550006", "prefix": "COLOUR",
         "options": [{"code": "R", "aliases": ["red"]}, {"code": "G", "aliases": ["green"]}]});
-    let created = s.client.post(s.url("/api/v1/polls")).bearer_auth(API_TOKEN).json(&new_poll).send().await.unwrap();
+    let created =
+        s.client.post(s.url("/api/v1/polls")).bearer_auth(API_TOKEN).json(&new_poll).send().await.unwrap();
     assert_eq!(created.status(), 201);
-    let again = s.client.post(s.url("/api/v1/polls")).bearer_auth(API_TOKEN).json(&new_poll).send().await.unwrap();
+    let again =
+        s.client.post(s.url("/api/v1/polls")).bearer_auth(API_TOKEN).json(&new_poll).send().await.unwrap();
     assert_eq!(again.status(), 409);
     assert_eq!(again.json::<Value>().await.unwrap()["error"]["code"], "conflict");
     let mut bad = new_poll.clone();
     bad["id"] = json!("other");
     bad["options"][0]["reply"] = json!("");
-    let refused = s.client.post(s.url("/api/v1/polls")).bearer_auth(API_TOKEN).json(&bad).send().await.unwrap();
+    let refused =
+        s.client.post(s.url("/api/v1/polls")).bearer_auth(API_TOKEN).json(&bad).send().await.unwrap();
     assert_eq!(refused.status(), 400);
     let msg = refused.json::<Value>().await.unwrap()["error"]["message"].as_str().unwrap().to_owned();
     assert!(msg.starts_with("poll.options[0].reply: is empty"), "{msg}");
 
     let list: Value = s.get_api("/api/v1/polls").await.json().await.unwrap();
-    let ids: Vec<&str> = list["polls"].as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> =
+        list["polls"].as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap()).collect();
     assert_eq!(ids, ["rating", "colour"]);
 
     // The new poll routes votes at once.
     let sa = s.hook("sa", "inbound");
     let vote = |id: &str, text: &str| {
         url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs([("sms_from", "48600100600"), ("sms_to", "15005550006"), ("sms_text", text), ("sms_date", "1780300800"), ("MsgId", id)])
+            .extend_pairs([
+                ("sms_from", "48600100600"),
+                ("sms_to", "15005550006"),
+                ("sms_text", text),
+                ("sms_date", "1780300800"),
+                ("MsgId", id),
+            ])
             .finish()
     };
-    let r = s.client.post(&sa).header("content-type", "application/x-www-form-urlencoded").body(vote("c-1", "colour green")).send().await.unwrap();
+    let r = s
+        .client
+        .post(&sa)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(vote("c-1", "colour green"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     let stats: Value = s.get_api("/api/v1/polls/colour/stats").await.json().await.unwrap();
     assert_eq!(stats["options"][1], json!({"code": "G", "count": 1, "percent": "100.00"}));
@@ -309,16 +348,39 @@ async fn polls_crud_through_the_api() {
     // Edit, then close: a later vote is outside the window and not counted.
     let mut edited = new_poll.clone();
     edited["name"] = json!("Favourite colour");
-    let put = s.client.put(s.url("/api/v1/polls/colour")).bearer_auth(API_TOKEN).json(&edited).send().await.unwrap();
+    let put = s
+        .client
+        .put(s.url("/api/v1/polls/colour"))
+        .bearer_auth(API_TOKEN)
+        .json(&edited)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(put.status(), 200);
-    assert_eq!(s.get_api("/api/v1/polls/colour").await.json::<Value>().await.unwrap()["name"], "Favourite colour");
-    let closed = s.client.post(s.url("/api/v1/polls/colour/close")).bearer_auth(API_TOKEN).send().await.unwrap();
+    assert_eq!(
+        s.get_api("/api/v1/polls/colour").await.json::<Value>().await.unwrap()["name"],
+        "Favourite colour"
+    );
+    let closed =
+        s.client.post(s.url("/api/v1/polls/colour/close")).bearer_auth(API_TOKEN).send().await.unwrap();
     assert_eq!(closed.status(), 200);
     // Its receive time (sms_date) is before the close: use a later one.
     let late = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs([("sms_from", "48600100601"), ("sms_to", "15005550006"), ("sms_text", "colour red"), ("MsgId", "c-2")])
+        .extend_pairs([
+            ("sms_from", "48600100601"),
+            ("sms_to", "15005550006"),
+            ("sms_text", "colour red"),
+            ("MsgId", "c-2"),
+        ])
         .finish();
-    let r = s.client.post(&sa).header("content-type", "application/x-www-form-urlencoded").body(late).send().await.unwrap();
+    let r = s
+        .client
+        .post(&sa)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(late)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     let stats: Value = s.get_api("/api/v1/polls/colour/stats").await.json().await.unwrap();
     assert_eq!(stats["total"], 1);
@@ -340,7 +402,13 @@ async fn openapi_lists_every_route_and_every_route_needs_a_token() {
     assert_eq!(doc["openapi"], "3.1.0");
     let paths = doc["paths"].as_object().unwrap();
     assert!(paths.len() >= 12, "{}", paths.len());
-    for want in ["/api/v1/polls", "/api/v1/polls/{id}/stats", "/api/v1/inbox", "/api/v1/reports/daily", "/api/v1/accounts/{account}/balance"] {
+    for want in [
+        "/api/v1/polls",
+        "/api/v1/polls/{id}/stats",
+        "/api/v1/inbox",
+        "/api/v1/reports/daily",
+        "/api/v1/accounts/{account}/balance",
+    ] {
         assert!(paths.contains_key(want), "{want} missing");
     }
     let wrong = "wrong-token-0123456789abcdef";
@@ -364,7 +432,11 @@ async fn openapi_lists_every_route_and_every_route_needs_a_token() {
             assert_eq!(req(Some(wrong)).send().await.unwrap().status(), 401, "{m} {p} with a wrong token");
             // With the token the route exists (whatever the answer, not the fallback 404).
             if m == "get" && !p.contains("balance") {
-                assert_eq!(req(Some(API_TOKEN)).send().await.unwrap().status(), 200, "{m} {p} with the token");
+                assert_eq!(
+                    req(Some(API_TOKEN)).send().await.unwrap().status(),
+                    200,
+                    "{m} {p} with the token"
+                );
             }
         }
     }
@@ -418,16 +490,28 @@ fn no_token_or_secret_in_logs() {
             let sa = s.hook("sa", "inbound");
             let secret = sa.split('/').nth_back(1).unwrap().to_owned();
             s.get_api("/api/v1/polls/rating/stats").await;
-            s.client.get(s.url("/api/v1/polls")).bearer_auth("wrong-token-0123456789abcdef").send().await.unwrap();
+            s.client
+                .get(s.url("/api/v1/polls"))
+                .bearer_auth("wrong-token-0123456789abcdef")
+                .send()
+                .await
+                .unwrap();
             s.twilio_inbound("SM9", "+48600100200", "vote one", TW_TOKEN).await;
             s.twilio_inbound("SM10", "+48600100201", "vote one", "forged").await;
-            s.client.post(&sa).body("sms_from=48600100300&sms_to=15005550006&sms_text=VOTE+1&MsgId=z").send().await.unwrap();
+            s.client
+                .post(&sa)
+                .body("sms_from=48600100300&sms_to=15005550006&sms_text=VOTE+1&MsgId=z")
+                .send()
+                .await
+                .unwrap();
             wait_for_requests(&mock, 1).await;
             s.stop().await;
             let logs = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
             assert!(logs.contains("request"), "nothing was logged: {logs}");
             assert!(logs.contains("/hooks/{account}/{secret}/{kind}"), "{logs}");
-            for secret_text in [API_TOKEN, TW_TOKEN, secret.as_str(), "wrong-token-0123456789abcdef", "token2"] {
+            for secret_text in
+                [API_TOKEN, TW_TOKEN, secret.as_str(), "wrong-token-0123456789abcdef", "token2"]
+            {
                 assert!(!logs.contains(secret_text), "{secret_text:?} leaked into the logs:\n{logs}");
             }
         })
@@ -441,14 +525,25 @@ async fn sqlite_file_seeds_once_then_the_store_wins() {
     let db = dir.join("b.db");
     let _ = std::fs::remove_file(&db);
     let mock = twilio_mock().await;
-    let cfg = acceptance(&mock.address().to_string(), "").replace("memory:", &format!("sqlite:{}", db.display()));
+    let cfg =
+        acceptance(&mock.address().to_string(), "").replace("memory:", &format!("sqlite:{}", db.display()));
 
     let s = Running::start(&cfg).await;
     let secret_before = s.hooks.clone();
     assert_eq!(s.twilio_inbound("SMa", "+48600100200", "vote one", TW_TOKEN).await.status(), 200);
     let mut p: Value = s.get_api("/api/v1/polls/rating").await.json().await.unwrap();
     p["name"] = json!("Edited in the API");
-    assert_eq!(s.client.put(s.url("/api/v1/polls/rating")).bearer_auth(API_TOKEN).json(&p).send().await.unwrap().status(), 200);
+    assert_eq!(
+        s.client
+            .put(s.url("/api/v1/polls/rating"))
+            .bearer_auth(API_TOKEN)
+            .json(&p)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
     s.stop().await;
 
     // Restart with the file's poll renamed: the store's version wins, votes are still there.

@@ -6,7 +6,7 @@
 //! use bramka_flow::FlowDef;
 //!
 //! let def: FlowDef = serde_json::from_str(
-//!     r#"{"label": "missed", "template": "We missed your call", "delay_seconds": 5}"#,
+//!     r#"{"label": "missed", "template": "We missed your call", "to_caller": true, "delay_seconds": 5}"#,
 //! ).unwrap();
 //! assert_eq!(def.to_config().unwrap().label(), "missed");
 //!

@@ -1,5 +1,5 @@
 //! The JSON API under `/api/v1`: bearer tokens, polls CRUD, statistics and CSV, inbox search and
-//! reports, balance. The routes and the OpenAPI document come from one table ([`routes`]), so a
+//! reports, balance. The routes and the OpenAPI document come from one table (`routes()`), so a
 //! route cannot exist without being documented.
 
 use std::collections::BTreeMap;
@@ -184,7 +184,7 @@ pub(crate) fn routes() -> Vec<(RouteDoc, MethodRouter<Arc<App>>)> {
     ]
 }
 
-/// The OpenAPI 3.1 document of [`routes`].
+/// The OpenAPI 3.1 document of the API, generated from its route table.
 pub fn openapi_document() -> Value {
     let mut paths: BTreeMap<&str, serde_json::Map<String, Value>> = BTreeMap::new();
     for (r, _) in routes() {

@@ -259,6 +259,8 @@ async fn web_page_in_headless_chromium() {
     d.typ("#t-to", "+48600100209").await;
     d.typ("#t-text", "Test z bramki").await;
     d.click("#t-send").await;
+    // The click submits a form: wait for the answer page rather than reading the old one.
+    d.wait_count("#t-result", 1).await;
     assert!(d.text("#t-result").await.starts_with("Sent"), "{}", d.text("#t-result").await);
 
     // Polish labels.

@@ -192,6 +192,14 @@ pub enum WebhookError {
         /// What is wrong.
         reason: String,
     },
+    /// The request is larger than the parser accepts (bytes, parameters or items).
+    #[error("webhook too large: {what} over the limit of {limit}")]
+    TooLarge {
+        /// What was counted (`"bytes"`, `"parameters"`, ...), with the count when known.
+        what: String,
+        /// The limit.
+        limit: usize,
+    },
     /// The method is not accepted.
     #[error("method {method} not accepted; expected {expected}")]
     Method {
@@ -203,13 +211,15 @@ pub enum WebhookError {
 }
 
 impl WebhookError {
-    /// The HTTP status to answer with: 401/403 for signatures, 400 for malformed, 405 for methods.
+    /// The HTTP status to answer with: 401/403 for signatures, 400 for malformed, 405 for methods,
+    /// 413 for requests over a size limit.
     pub fn http_status(&self) -> u16 {
         match self {
             WebhookError::MissingSignature { .. } => 401,
             WebhookError::InvalidSignature { .. } => 403,
             WebhookError::Malformed { .. } => 400,
             WebhookError::Method { .. } => 405,
+            WebhookError::TooLarge { .. } => 413,
         }
     }
     /// A malformed-request error.

@@ -141,7 +141,10 @@ impl SmsAction {
         })
     }
 
-    fn http_client(config: &SmsActionConfig, policy: &RemotePolicy) -> Result<Option<reqwest::Client>, Error> {
+    fn http_client(
+        config: &SmsActionConfig,
+        policy: &RemotePolicy,
+    ) -> Result<Option<reqwest::Client>, Error> {
         match config.content() {
             Content::Remote(r) => {
                 policy.check(r.url()).map_err(|e| Error::config(e.to_string()))?;

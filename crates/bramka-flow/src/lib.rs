@@ -102,7 +102,6 @@ pub use history::{
 };
 pub use remote::{
     DEFAULT_TIMEOUT, MAX_REDIRECTS, MAX_RESPONSE_BYTES, MAX_TIMEOUT, RemoteApi, RemoteContent, RemoteError,
-    RemoteMethod, RemotePolicy,
-    ResponseFormat,
+    RemoteMethod, RemotePolicy, ResponseFormat,
 };
 pub use template::{BUILTIN_PLACEHOLDERS, Template, TemplateError, TemplateProblem};

@@ -294,10 +294,7 @@ impl RemotePolicy {
         S: AsRef<str>,
     {
         self.allowed_hosts = Some(
-            hosts
-                .into_iter()
-                .map(|h| h.as_ref().trim().trim_end_matches('.').to_ascii_lowercase())
-                .collect(),
+            hosts.into_iter().map(|h| h.as_ref().trim().trim_end_matches('.').to_ascii_lowercase()).collect(),
         );
         self
     }

@@ -28,9 +28,7 @@ fn config(api: RemoteApi) -> SmsActionConfig {
 }
 
 fn action(api: RemoteApi, gw: &MockGateway) -> SmsAction {
-    SmsAction::new(config(api), Arc::new(gw.clone()))
-        .unwrap()
-        .with_history(Arc::new(InMemoryHistory::new()))
+    SmsAction::new(config(api), Arc::new(gw.clone())).unwrap().with_history(Arc::new(InMemoryHistory::new()))
 }
 
 fn no_content(outcome: &CallOutcome) -> RemoteError {
@@ -107,7 +105,10 @@ async fn redirects_are_not_followed_by_default() {
 #[tokio::test]
 async fn a_cross_origin_redirect_is_refused_even_with_same_origin_redirects_on() {
     let other = MockServer::start().await;
-    Mock::given(method("POST")).respond_with(ResponseTemplate::new(200).set_body_string("x")).mount(&other).await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("x"))
+        .mount(&other)
+        .await;
     // 127.0.0.1 and localhost on another port: two other origins.
     let port = other.address().port();
     for target in [format!("{}/collect", other.uri()), format!("http://localhost:{port}/collect")] {
@@ -173,7 +174,10 @@ async fn a_redirect_loop_stops_at_the_limit() {
 #[tokio::test]
 async fn a_host_outside_the_allow_list_is_refused_when_the_action_is_built() {
     let server = MockServer::start().await;
-    Mock::given(method("GET")).respond_with(ResponseTemplate::new(200).set_body_string("x")).mount(&server).await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("x"))
+        .mount(&server)
+        .await;
     let gw = MockGateway::new();
     let err = action(RemoteApi::get(format!("{}/sms", server.uri())), &gw)
         .with_remote_policy(RemotePolicy::new().allow_hosts(["crm.example.com"]))
@@ -181,7 +185,10 @@ async fn a_host_outside_the_allow_list_is_refused_when_the_action_is_built() {
     assert!(err.to_string().contains("\"127.0.0.1\" is not in the allow-list"), "{err}");
 
     // Allowed: the request is made.
-    Mock::given(method("GET")).respond_with(ResponseTemplate::new(200).set_body_string("Hi")).mount(&server).await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("Hi"))
+        .mount(&server)
+        .await;
     let action = action(RemoteApi::get(format!("{}/sms", server.uri())), &gw)
         .with_remote_policy(RemotePolicy::new().allow_hosts(["crm.example.com", "127.0.0.1"]))
         .unwrap();

@@ -562,9 +562,7 @@ pub(crate) fn redact_raw(input: &str) -> String {
     };
     let scheme = if looks_like_scheme(scheme) { scheme } else { "***" };
     let at = rest.rfind('@');
-    let ambiguous = rest.contains("://")
-        || rest.contains("||")
-        || matches!((rest.find('?'), at), (Some(q), Some(a)) if a > q);
+    let ambiguous = rest.contains("://") || matches!((rest.find('?'), at), (Some(q), Some(a)) if a > q);
     if ambiguous {
         return format!("{scheme}://***");
     }

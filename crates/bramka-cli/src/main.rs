@@ -36,6 +36,7 @@ mod ops;
 mod schedule;
 mod send;
 mod target;
+mod terminal;
 mod webhook;
 
 pub(crate) const EXIT_CODES: &str = "\

@@ -27,7 +27,7 @@ use std::sync::{Arc, Mutex};
 
 use bramka_core::encoding::{EmojiText, Policy, Transliteration};
 use bramka_core::{
-    Capability, Certainty, Dsn, Error, ErrorKind, Gateway, Message, PhoneNumber, Secret, SendReport,
+    Capability, Certainty, Error, ErrorKind, Gateway, Message, PhoneNumber, Secret, SendReport,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

@@ -72,6 +72,45 @@ pub enum ResponseFormat {
     JsonPointer(String),
 }
 
+impl ResponseFormat {
+    /// The SMS text in an answer's body, as the action reads it: the whole body (UTF-8) or the
+    /// string at the JSON pointer, trimmed; an empty text is [`RemoteError::EmptyText`]. The size
+    /// cap ([`MAX_RESPONSE_BYTES`]) is applied while the body is read, before this.
+    ///
+    /// ```
+    /// use bramka_flow::{RemoteError, ResponseFormat};
+    /// let json = ResponseFormat::JsonPointer("/sms/text".into());
+    /// assert_eq!(json.extract(br#"{"sms": {"text": " Hi "}}"#).unwrap(), "Hi");
+    /// assert!(matches!(json.extract(b"[1]"), Err(RemoteError::Malformed { .. })));
+    /// assert_eq!(ResponseFormat::PlainText.extract(b"  \n"), Err(RemoteError::EmptyText));
+    /// ```
+    pub fn extract(&self, body: &[u8]) -> Result<String, RemoteError> {
+        let expected = self.to_string();
+        let malformed = |reason: String| RemoteError::Malformed { expected: expected.clone(), reason };
+        let text = match self {
+            ResponseFormat::PlainText => std::str::from_utf8(body)
+                .map_err(|e| malformed(format!("the body is not UTF-8 ({e})")))?
+                .to_owned(),
+            ResponseFormat::JsonPointer(pointer) => {
+                let json: serde_json::Value = serde_json::from_slice(body)
+                    .map_err(|e| malformed(format!("the body is not JSON ({e})")))?;
+                match json.pointer(pointer) {
+                    Some(serde_json::Value::String(s)) => s.clone(),
+                    Some(other) => {
+                        return Err(malformed(format!("the value at {pointer:?} is {}", json_kind(other))));
+                    }
+                    None => return Err(malformed(format!("no value at {pointer:?}"))),
+                }
+            }
+        };
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(RemoteError::EmptyText);
+        }
+        Ok(text.to_owned())
+    }
+}
+
 impl fmt::Display for ResponseFormat {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -454,27 +493,7 @@ pub(crate) async fn fetch(
         Err(bramka_core::http::BodyError::Transport(e)) => return Err(map_transport(&e, remote.timeout)),
         Err(e) => return Err(RemoteError::Network { reason: e.to_string() }),
     };
-    let text = match &remote.response {
-        ResponseFormat::PlainText => std::str::from_utf8(&body)
-            .map_err(|e| malformed(format!("the body is not UTF-8 ({e})")))?
-            .to_owned(),
-        ResponseFormat::JsonPointer(pointer) => {
-            let json: serde_json::Value = serde_json::from_slice(&body)
-                .map_err(|e| malformed(format!("the body is not JSON ({e})")))?;
-            match json.pointer(pointer) {
-                Some(serde_json::Value::String(s)) => s.clone(),
-                Some(other) => {
-                    return Err(malformed(format!("the value at {pointer:?} is {}", json_kind(other))));
-                }
-                None => return Err(malformed(format!("no value at {pointer:?}"))),
-            }
-        }
-    };
-    let text = text.trim();
-    if text.is_empty() {
-        return Err(RemoteError::EmptyText);
-    }
-    Ok(text.to_owned())
+    remote.response.extract(&body)
 }
 
 fn json_kind(v: &serde_json::Value) -> &'static str {

@@ -568,7 +568,15 @@ pub(crate) fn redact_raw(input: &str) -> String {
     }
     let visible = match at {
         Some(a) => format!("***{}", &rest[a..]),
-        None => rest.to_owned(),
+        None => {
+            // Without credentials, the authority is shown only when it is a valid host and
+            // port: anything else may be a credential whose '@' went astray.
+            let end = rest.find(['/', '?']).unwrap_or(rest.len());
+            match parse_host_port(&rest[..end], false) {
+                Ok(_) => rest.to_owned(),
+                Err(_) => format!("***{}", &rest[end..]),
+            }
+        }
     };
     let visible = match visible.split_once('?') {
         Some((before, query)) => {

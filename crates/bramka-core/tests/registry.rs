@@ -289,6 +289,8 @@ fn malformed_dsns_never_print_their_credentials() {
         // A login with a password.
         "twilio://SEKRET1:pw@default",
         "fake://SEKRET1:pw@a || null://default",
+        // The '@' moved to another side of `||`: the rest is not a host.
+        "fake://ck:SEKRET1:\u{0}x || ||mock:up@",
     ];
     for expr in cases {
         let shown = redact_expression(expr);

@@ -38,7 +38,12 @@ fn mo(body: String) -> WebhookRequest {
         .with_body(body)
 }
 
-fn case<'a>(name: &str, unit: &str, sizes: [usize; 4], mut run: impl FnMut(usize) -> Box<dyn FnMut() + 'a>) -> bool {
+fn case<'a>(
+    name: &str,
+    unit: &str,
+    sizes: [usize; 4],
+    mut run: impl FnMut(usize) -> Box<dyn FnMut() + 'a>,
+) -> bool {
     let times: Vec<Duration> = sizes.iter().map(|&n| time(run(n))).collect();
     let mut ok = true;
     let mut line = format!("{name:<34}");
@@ -95,8 +100,19 @@ fn main() {
         let at = "2026-05-01T10:00:00Z".parse().unwrap();
         rt.block_on(async {
             for i in 0..n {
-                let text = if i % 3 == 0 { "=HYPERLINK(\"x\") Zażółć, \"gęślą\"" } else { "Proszę o kontakt" };
-                let m = InboundMessage::new("smsapi", format!("m{i}"), &format!("+4860010{i:04}"), "+48790100200", text, at);
+                let text = if i % 3 == 0 {
+                    "=HYPERLINK(\"x\") Zażółć, \"gęślą\""
+                } else {
+                    "Proszę o kontakt"
+                };
+                let m = InboundMessage::new(
+                    "smsapi",
+                    format!("m{i}"),
+                    &format!("+4860010{i:04}"),
+                    "+48790100200",
+                    text,
+                    at,
+                );
                 engine.ingest(&m).await.unwrap();
             }
         });
@@ -104,7 +120,12 @@ fn main() {
         Box::new(move || {
             let mut out = Vec::with_capacity(n * 80);
             let rows = rt
-                .block_on(write_messages_csv(store.as_ref(), &MessageQuery::all(), &ExportOptions::default(), &mut out))
+                .block_on(write_messages_csv(
+                    store.as_ref(),
+                    &MessageQuery::all(),
+                    &ExportOptions::default(),
+                    &mut out,
+                ))
                 .unwrap();
             assert_eq!(rows, n as u64);
             black_box(out);

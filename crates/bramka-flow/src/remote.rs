@@ -340,7 +340,7 @@ impl RemotePolicy {
     /// Whether `host` may be called.
     pub fn allows_host(&self, host: &str) -> bool {
         let host = host.trim_end_matches('.').to_ascii_lowercase();
-        self.allowed_hosts.as_ref().is_none_or(|list| list.iter().any(|h| *h == host))
+        self.allowed_hosts.as_ref().is_none_or(|list| list.contains(&host))
     }
     /// The most same-origin redirects followed.
     pub fn max_same_origin_redirects(&self) -> usize {

@@ -6,20 +6,26 @@
 //! ```text
 //! cargo run --example poll_server -- --demo     # serve on an ephemeral 127.0.0.1 port, post sample
 //!                                               # webhooks to itself, print the statistics, exit
-//! cargo run --example poll_server               # serve on 127.0.0.1:8080 until Ctrl-C
+//! TWILIO_AUTH_TOKEN=... WEBHOOK_PATH_SECRET=$(openssl rand -hex 16) \
+//!   cargo run --example poll_server               # serve on 127.0.0.1:8080 until Ctrl-C
 //! ```
 //!
-//! Routes: `POST|GET /smsapi/mo`, `POST /infobip/mo`, `POST /twilio/inbound`, `GET /stats`.
-//! Twilio signs every webhook with your Auth Token (`TWILIO_AUTH_TOKEN`, a demo token otherwise)
-//! over the public URL it called: behind a proxy or tunnel set `PUBLIC_URL` to that URL's origin
-//! (`https://votes.example.com`), or every signature will be refused.
+//! Routes: `POST /twilio/inbound` (signed), and the unsigned ones under a secret path:
+//! `POST|GET /hooks/<WEBHOOK_PATH_SECRET>/smsapi/mo`, `POST /hooks/<secret>/infobip/mo`,
+//! `GET /hooks/<secret>/stats`. SMSAPI and Infobip do not sign their webhooks, so anyone who
+//! knows such a URL can post votes: the secret path (at least 16 random letters or digits, given
+//! only to the operator's panel) is what keeps strangers out; any other path is `404`. Outside
+//! `--demo` the server refuses to start without `TWILIO_AUTH_TOKEN` and `WEBHOOK_PATH_SECRET`.
+//! Twilio signs every webhook with your Auth Token over the public URL it called: behind a proxy
+//! or tunnel set `PUBLIC_URL` to that URL's origin (`https://votes.example.com`), or every
+//! signature will be refused.
 //!
 //! Try it by hand while it runs:
 //!
 //! ```text
 //! curl -d 'sms_from=48600100200&sms_to=48790100200&sms_text=GLOSUJE+5&MsgId=m1&sms_date=1780300800' \
-//!      http://127.0.0.1:8080/smsapi/mo
-//! curl http://127.0.0.1:8080/stats
+//!      http://127.0.0.1:8080/hooks/$WEBHOOK_PATH_SECRET/smsapi/mo
+//! curl http://127.0.0.1:8080/hooks/$WEBHOOK_PATH_SECRET/stats
 //! ```
 
 use std::sync::Arc;
@@ -42,6 +48,47 @@ use serde_json::json;
 const NUMBER: &str = "+48790100200";
 const POLL: &str = "rating";
 const DEMO_TWILIO_TOKEN: &str = "demo-twilio-auth-token";
+const DEMO_PATH_SECRET: &str = "demo-path-secret-0000";
+/// Shortest secret path segment accepted.
+const MIN_PATH_SECRET: usize = 16;
+
+/// What the server takes from its environment.
+#[derive(Debug, PartialEq)]
+struct Settings {
+    public_url: Option<String>,
+    twilio_token: String,
+    path_secret: String,
+}
+
+/// The settings: fixed demo values with `--demo`; otherwise the Twilio token and the secret
+/// path are required (no fallback to a public demo token).
+fn settings(demo: bool, var: impl Fn(&str) -> Option<String>) -> Result<Settings, String> {
+    if demo {
+        return Ok(Settings {
+            public_url: None,
+            twilio_token: DEMO_TWILIO_TOKEN.to_owned(),
+            path_secret: DEMO_PATH_SECRET.to_owned(),
+        });
+    }
+    let set = |name: &str| var(name).filter(|v| !v.trim().is_empty());
+    let twilio_token = set("TWILIO_AUTH_TOKEN").ok_or(
+        "TWILIO_AUTH_TOKEN is not set: Twilio's signatures cannot be checked without your Auth Token \
+         (run with --demo to try the example without one)",
+    )?;
+    let path_secret = set("WEBHOOK_PATH_SECRET").ok_or(
+        "WEBHOOK_PATH_SECRET is not set: the unsigned SMSAPI and Infobip routes are served under \
+         /hooks/<secret>/ (generate one with `openssl rand -hex 16`)",
+    )?;
+    if path_secret.len() < MIN_PATH_SECRET
+        || !path_secret.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(format!(
+            "WEBHOOK_PATH_SECRET must be at least {MIN_PATH_SECRET} letters, digits, '-' or '_' \
+             (generate one with `openssl rand -hex 16`)"
+        ));
+    }
+    Ok(Settings { public_url: set("PUBLIC_URL"), twilio_token, path_secret })
+}
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -69,16 +116,14 @@ async fn main() -> std::process::ExitCode {
 
 async fn run() -> Result<(), BoxError> {
     let demo = std::env::args().any(|a| a == "--demo");
+    let Settings { public_url, twilio_token: token, path_secret } =
+        settings(demo, |name| std::env::var(name).ok())?;
     let addr = if demo { "127.0.0.1:0" } else { "127.0.0.1:8080" };
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let port = listener.local_addr()?.port();
-    let public_url = match std::env::var("PUBLIC_URL") {
-        Ok(u) if !demo => u.parse()?,
-        _ => format!("http://127.0.0.1:{port}").parse()?,
-    };
-    let token = match std::env::var("TWILIO_AUTH_TOKEN") {
-        Ok(t) if !demo => t,
-        _ => DEMO_TWILIO_TOKEN.to_owned(),
+    let public_url = match public_url {
+        Some(u) => u.parse()?,
+        None => format!("http://127.0.0.1:{port}").parse()?,
     };
     let app = Arc::new(App {
         inbound: poll_engine()?,
@@ -88,11 +133,12 @@ async fn run() -> Result<(), BoxError> {
         twilio: TwilioWebhooks::new(token.clone()),
         public_url,
     });
+    // Unsigned routes under the secret path; Twilio's route is protected by its signature.
     let router = Router::new()
-        .route("/smsapi/mo", get(smsapi).post(smsapi))
-        .route("/infobip/mo", post(infobip))
+        .route(&format!("/hooks/{path_secret}/smsapi/mo"), get(smsapi).post(smsapi))
+        .route(&format!("/hooks/{path_secret}/infobip/mo"), post(infobip))
+        .route(&format!("/hooks/{path_secret}/stats"), get(stats))
         .route("/twilio/inbound", post(twilio))
-        .route("/stats", get(stats))
         .with_state(app.clone());
 
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -103,10 +149,13 @@ async fn run() -> Result<(), BoxError> {
             })
             .await
     });
-    println!("poll `{POLL}` on {NUMBER}, webhooks at http://127.0.0.1:{port}/{{smsapi,infobip,twilio}}/...");
+    println!(
+        "poll `{POLL}` on {NUMBER}, webhooks at http://127.0.0.1:{port}/twilio/inbound and \
+         http://127.0.0.1:{port}/hooks/<WEBHOOK_PATH_SECRET>/{{smsapi,infobip}}/mo"
+    );
 
     if demo {
-        post_samples(port, &token).await?;
+        post_samples(port, &token, &path_secret).await?;
     } else {
         println!("waiting for webhooks; Ctrl-C prints the statistics and stops");
         tokio::signal::ctrl_c().await?;
@@ -245,7 +294,7 @@ async fn statistics_text(inbound: &Inbound) -> Result<String, BoxError> {
 }
 
 /// `--demo`: post a few webhooks, as each operator would, to our own server.
-async fn post_samples(port: u16, twilio_token: &str) -> Result<(), BoxError> {
+async fn post_samples(port: u16, twilio_token: &str, path_secret: &str) -> Result<(), BoxError> {
     let client = bramka::http::client(bramka::http::Timeouts {
         connect: Duration::from_secs(2),
         request: Duration::from_secs(10),
@@ -281,24 +330,37 @@ async fn post_samples(port: u16, twilio_token: &str) -> Result<(), BoxError> {
 
     // (description, path, content type, body, Twilio signature token)
     let samples: Vec<(&str, String, &str, String, Option<&str>)> = vec![
-        ("SMSAPI vote", "/smsapi/mo".into(), "application/x-www-form-urlencoded", smsapi_vote.clone(), None),
+        (
+            "SMSAPI vote",
+            format!("/hooks/{path_secret}/smsapi/mo"),
+            "application/x-www-form-urlencoded",
+            smsapi_vote.clone(),
+            None,
+        ),
+        (
+            "SMSAPI vote without the secret path (refused: 404)",
+            "/smsapi/mo".into(),
+            "application/x-www-form-urlencoded",
+            smsapi_vote.clone(),
+            None,
+        ),
         (
             "SMSAPI retries the same webhook",
-            "/smsapi/mo".into(),
+            format!("/hooks/{path_secret}/smsapi/mo"),
             "application/x-www-form-urlencoded",
             smsapi_vote,
             None,
         ),
         (
             "Infobip vote",
-            "/infobip/mo".into(),
+            format!("/hooks/{path_secret}/infobip/mo"),
             "application/json",
             infobip_vote("ib-1", "48600100201", "glosuje: piec"),
             None,
         ),
         (
             "Infobip, an unknown answer",
-            "/infobip/mo".into(),
+            format!("/hooks/{path_secret}/infobip/mo"),
             "application/json",
             infobip_vote("ib-2", "48600100203", "glosuje dziewiec"),
             None,
@@ -340,4 +402,44 @@ async fn post_samples(port: u16, twilio_token: &str) -> Result<(), BoxError> {
         println!("<<< {status} {}", text.trim());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned())
+    }
+
+    #[test]
+    fn outside_demo_the_token_and_the_secret_path_are_required() {
+        let e = settings(false, env(&[("WEBHOOK_PATH_SECRET", "0123456789abcdef")])).unwrap_err();
+        assert!(e.contains("TWILIO_AUTH_TOKEN is not set"), "{e}");
+        let e =
+            settings(false, env(&[("TWILIO_AUTH_TOKEN", " "), ("WEBHOOK_PATH_SECRET", "0123456789abcdef")]))
+                .unwrap_err();
+        assert!(e.contains("TWILIO_AUTH_TOKEN is not set"), "{e}");
+        let e = settings(false, env(&[("TWILIO_AUTH_TOKEN", "tok")])).unwrap_err();
+        assert!(e.contains("WEBHOOK_PATH_SECRET is not set"), "{e}");
+        for bad in ["short", "0123456789abcde", "0123456789abcdef/..", "0123456789 abcdef"] {
+            let e = settings(false, env(&[("TWILIO_AUTH_TOKEN", "tok"), ("WEBHOOK_PATH_SECRET", bad)]))
+                .unwrap_err();
+            assert!(e.contains("at least 16"), "{bad}: {e}");
+        }
+        let ok = settings(
+            false,
+            env(&[("TWILIO_AUTH_TOKEN", "tok"), ("WEBHOOK_PATH_SECRET", "0123456789abcdef")]),
+        )
+        .unwrap();
+        assert_eq!(ok.twilio_token, "tok");
+        assert_eq!(ok.path_secret, "0123456789abcdef");
+        assert_ne!(ok.twilio_token, DEMO_TWILIO_TOKEN);
+    }
+
+    #[test]
+    fn the_demo_uses_its_own_values_and_ignores_the_environment() {
+        let s = settings(true, env(&[("TWILIO_AUTH_TOKEN", "real")])).unwrap();
+        assert_eq!((s.twilio_token.as_str(), s.path_secret.as_str()), (DEMO_TWILIO_TOKEN, DEMO_PATH_SECRET));
+    }
 }

@@ -27,7 +27,7 @@ use std::sync::{Arc, Mutex};
 
 use bramka_core::encoding::{EmojiText, Policy, Transliteration};
 use bramka_core::{
-    Capability, Certainty, Dsn, Error, ErrorKind, Gateway, Message, PhoneNumber, Secret, SendReport,
+    Capability, Certainty, Error, ErrorKind, Gateway, Message, PhoneNumber, Secret, SendReport,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -125,36 +125,16 @@ impl Account {
     }
 }
 
+/// The DSN with every secret redacted except `${VAR}` placeholders; `||` and `&&` are split the
+/// way the registry splits them, so a literal token holding `||` is never cut in two.
 fn redacted_dsn(template: &str) -> String {
-    template
-        .split("||")
-        .map(|a| {
-            a.split("&&")
-                .map(|d| {
-                    let d = d.trim();
-                    if is_placeholder_only(d) {
-                        d.to_owned()
-                    } else {
-                        Dsn::parse(d).map(|x| x.to_string()).unwrap_or_else(|_| "<invalid DSN>".to_owned())
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join(" && ")
-        })
-        .collect::<Vec<_>>()
-        .join(" || ")
+    bramka_core::registry::redact_expression_keeping(template, is_placeholder)
 }
 
-/// True when every secret part of the DSN is a `${VAR}` placeholder (safe to write to a file).
-fn is_placeholder_only(dsn: &str) -> bool {
-    let Ok(d) = Dsn::parse(dsn) else { return false };
-    let placeholder = |s: &str| s.starts_with("${") && s.ends_with('}');
-    let user_ok = match (d.user(), d.password()) {
-        (Some(u), None) => placeholder(u),
-        _ => true,
-    };
-    let pass_ok = d.password().is_none_or(|p| placeholder(p.expose()));
-    user_ok && pass_ok
+fn is_placeholder(s: &str) -> bool {
+    s.starts_with("${")
+        && s.ends_with('}')
+        && s[2..s.len() - 1].chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// What to send through an account.

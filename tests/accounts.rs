@@ -216,7 +216,8 @@ fn toml_round_trip_never_writes_secrets_unless_asked() {
 
     let redacted = accounts.to_toml_string(Secrets::Redact);
     assert!(!redacted.contains("hunter2"), "{redacted}");
-    assert!(redacted.contains("dynmark://acme:***@default"), "{redacted}");
+    assert!(redacted.contains("dynmark://***:***@default"), "{redacted}");
+    assert!(!redacted.contains("acme:"), "the login is half a credential: {redacted}");
     assert!(redacted.contains("smsapi://${SMSAPI_TOKEN}@default?from=Shop"), "{redacted}");
     let clear = accounts.to_toml_string(Secrets::Clear);
     assert!(clear.contains("hunter2"));
@@ -257,4 +258,37 @@ async fn ledger_consents_are_checked_per_account() {
     let e = accounts.send("shop", Outgoing::new("600100201", "x")).await.unwrap_err();
     assert!(e.to_string().contains("+48600100201"), "{e}");
     assert_eq!(mock.calls().len(), 1);
+}
+
+/// A `||` inside a literal token used to cut the DSN in two, printing the token's first half as
+/// a host; a placeholder-only DSN used to be printed raw, secret options included.
+#[test]
+fn account_dsns_never_print_a_credential() {
+    let accounts = Accounts::from_toml_str(
+        r#"
+        [accounts.a]
+        dsn = "smsapi://SEKRET1||tail@default"
+
+        [accounts.b]
+        dsn = "twilio://${SID}:${TOKEN}@default?api_key=SEKRET2"
+
+        [accounts.c]
+        dsn = "smsapi://SEKRET3@default || twilio://SEKRET4:${TOKEN}@default"
+        "#,
+    )
+    .unwrap();
+    let mut shown = format!("{accounts:?}");
+    for name in ["a", "b", "c"] {
+        let account = accounts.get(name).unwrap();
+        shown.push_str(&format!("\n{} {account:?}", account.dsn_redacted()));
+    }
+    shown.push_str(&accounts.to_toml_string(Secrets::Redact));
+    for secret in ["SEKRET1", "SEKRET2", "SEKRET3", "SEKRET4"] {
+        assert!(!shown.contains(secret), "{secret} in {shown}");
+    }
+    // Placeholders stay, so a redacted file still names its variables.
+    let b = accounts.get("b").unwrap().dsn_redacted();
+    assert_eq!(b, "twilio://${SID}:${TOKEN}@default?api_key=***");
+    let c = accounts.get("c").unwrap().dsn_redacted();
+    assert_eq!(c, "smsapi://***@default || twilio://***:${TOKEN}@default");
 }

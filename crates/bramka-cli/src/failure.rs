@@ -69,9 +69,10 @@ impl Failure {
 
     /// Prints the lines to stderr and returns the exit code.
     pub(crate) fn report(&self) -> ExitCode {
-        eprintln!("error: {}", self.message);
+        // Messages may quote an operator's answer: escaped for the terminal.
+        eprintln!("error: {}", crate::terminal::line(&self.message));
         if let Some(h) = &self.hint {
-            eprintln!("hint: {h}");
+            eprintln!("hint: {}", crate::terminal::line(h));
         }
         ExitCode::from(self.code)
     }

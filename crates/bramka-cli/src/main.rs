@@ -39,6 +39,7 @@ mod send;
 #[cfg(feature = "serve")]
 mod serve;
 mod target;
+mod terminal;
 mod webhook;
 
 pub(crate) const EXIT_CODES: &str = "\

@@ -68,7 +68,7 @@ pub(crate) fn balance(args: &BalanceArgs) -> ExitCode {
         if args.json {
             println!("{}", json!({ "gateway": target.gateway.id(), "amount": b.amount, "unit": b.unit }));
         } else {
-            println!("{}: {b}", target.gateway.id());
+            println!("{}: {}", target.gateway.id(), crate::terminal::line(&b.to_string()));
         }
         Ok(())
     })())
@@ -98,7 +98,8 @@ pub(crate) fn status(args: &IdArgs) -> ExitCode {
             if let Some(m) = &r.error_message {
                 line += &format!(": {m}");
             }
-            println!("{line}");
+            // Every field but the number came from the operator.
+            println!("{}", crate::terminal::line(&line));
         }
         Ok(())
     })())
@@ -113,7 +114,7 @@ pub(crate) fn cancel(args: &IdArgs) -> ExitCode {
         if args.json {
             println!("{}", json!({ "gateway": target.gateway.id(), "id": args.id.trim(), "canceled": true }));
         } else {
-            println!("{}: canceled {}", target.gateway.id(), args.id.trim());
+            println!("{}: canceled {}", target.gateway.id(), crate::terminal::line(args.id.trim()));
         }
         Ok(())
     })())

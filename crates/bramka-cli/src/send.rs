@@ -160,7 +160,8 @@ fn run_inner(args: &SendArgs) -> Result<ExitCode, Failure> {
     let printed = if args.json {
         writeln!(stdout, "{}", to_json(&msg, &outcome, &skipped_rows))
     } else {
-        write!(stdout, "{}", summary(&msg, &outcome, &skipped_rows))
+        // The summary quotes operators' answers (ids, errors): escaped for the terminal.
+        write!(stdout, "{}", crate::terminal::lines(&summary(&msg, &outcome, &skipped_rows)))
     };
     // A closed pipe (`| head`) is not worth a panic; the exit code still tells.
     let _ = printed.and_then(|()| stdout.flush());

@@ -634,3 +634,44 @@ async fn to_file_retries_and_continues_past_a_maybe_sent_chunk_where_the_operato
     assert_eq!(v["results"][0]["error"]["certainty"], "maybe_sent");
     assert_no_secret(&run);
 }
+
+/// An operator's answer with terminal escapes and a bidi override: printed escaped, never raw.
+#[tokio::test(flavor = "multi_thread")]
+async fn operator_text_is_escaped_in_human_output() {
+    let hostile = "DELIVERED\u{1b}]0;owned\u{7}\u{1b}[2J\u{202e}txt.exe";
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/sms.do"))
+        .and(form(&[("status", "SA1"), ("format", "json")]))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"count": 1, "list": [
+            {"id": "SA1", "number": "48600100200", "status": hostile, "points": "0.16"}]})))
+        .expect(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/profile"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({"error": 101, "message": hostile})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let dsn = smsapi_dsn(&server);
+    let raw = ['\u{1b}', '\u{7}', '\u{202e}'];
+
+    let run = bramka(&["status", "--gateway", &dsn, "SA1"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(!run.all().contains(raw), "raw control characters printed: {:?}", run.all());
+    assert!(
+        run.stdout.contains("DELIVERED\\u{1b}]0;owned\\u{7}\\u{1b}[2J\\u{202e}txt.exe"),
+        "{:?}",
+        run.stdout
+    );
+    // JSON keeps the exact text (serde_json escapes the controls; the override is data).
+    let run = bramka(&["status", "--json", "--gateway", &dsn, "SA1"]);
+    assert_eq!(run.json()["raw_status"].as_str(), Some(hostile));
+
+    let run = bramka(&["balance", "--gateway", &dsn]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(!run.all().contains(raw), "raw control characters printed: {:?}", run.all());
+    assert!(run.stderr.contains("\\u{202e}txt.exe"), "{:?}", run.stderr);
+    assert_no_secret(&run);
+}

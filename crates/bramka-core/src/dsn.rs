@@ -37,11 +37,13 @@
 //! # Secrets
 //!
 //! `Display` and `Debug` print a redacted DSN that parses back to the same settings minus the
-//! secrets: the password is always `***`; the user too when there is no password (the
-//! `smsapi://TOKEN@default` form puts the token there); and so is the value of any option whose
-//! name looks secret ([`is_sensitive_option`]: `password`, `token`, `api_key`, `secret`...).
+//! secrets: the user and the password are always `***` (the `smsapi://TOKEN@default` form puts
+//! a token in the user, and a login is half a credential); and so is the value of any option
+//! whose name looks secret ([`is_sensitive_option`]: `password`, `token`, `api_key`, `secret`...).
 //! Errors carry the DSN redacted the same way; for text that does not parse, everything between
-//! `://` and the last `@` is hidden, and error reasons never quote credentials.
+//! `://` and the last `@` is hidden, so are secret-looking option values, and everything but the
+//! scheme when an `@` follows the `?` or the text holds several DSNs; error reasons never quote
+//! credentials.
 //!
 //! What parsing cannot know: a token written where the host goes (`smsapi://TOKEN`, `@default`
 //! forgotten), or a credential with an unencoded `?` followed by `key=`
@@ -57,7 +59,7 @@
 //! assert_eq!(dsn.password().unwrap().expose(), "s3cr/t");
 //! assert_eq!(dsn.option("from"), Some("+447700900123"));
 //! assert_eq!(dsn.duration_option("timeout").unwrap(), Some(std::time::Duration::from_secs(5)));
-//! assert_eq!(dsn.to_string(), "twilio://AC123:***@default?from=%2B447700900123&timeout=5s");
+//! assert_eq!(dsn.to_string(), "twilio://***:***@default?from=%2B447700900123&timeout=5s");
 //!
 //! let token = Dsn::parse("smsapi://TOKEN123@default?from=Shop").unwrap();
 //! assert_eq!(token.user_secret().unwrap().expose(), "TOKEN123");
@@ -84,8 +86,8 @@ use crate::error::Error;
 use crate::gateway::Gateway;
 use crate::secret::Secret;
 
-/// A parsed DSN. `Display` redacts the password, and the user too when there is no password
-/// (the `smsapi://TOKEN@default` form puts the token there).
+/// A parsed DSN. `Display` redacts the user and the password (the `smsapi://TOKEN@default` form
+/// puts a token in the user) and secret-looking option values.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Dsn {
     scheme: String,
@@ -250,7 +252,7 @@ impl Dsn {
     /// assert_eq!(dsn.user(), Some("AC123"));
     /// assert_eq!(dsn.password().unwrap().expose(), "to@ken");
     /// assert_eq!(dsn.option("from"), Some("+447700900123"));
-    /// assert_eq!(dsn.to_string(), "twilio://AC123:***@default?from=%2B447700900123");
+    /// assert_eq!(dsn.to_string(), "twilio://***:***@default?from=%2B447700900123");
     ///
     /// let ipv6 = Dsn::parse("mock://[::1]:8080/v1").unwrap();
     /// assert_eq!((ipv6.host(), ipv6.port(), ipv6.path()), ("[::1]", Some(8080), "/v1"));
@@ -546,8 +548,11 @@ pub fn parse_duration(v: &str) -> Option<Duration> {
 }
 
 /// Redaction for text that did not parse: everything between `://` and the last `@` is hidden,
-/// and so are the values of secret-looking options.
-fn redact_raw(input: &str) -> String {
+/// and so are the values of secret-looking options and option names that are not plain names.
+/// When no part can be told safe (an `@` after the start of the query, which may sit in a secret
+/// option's value or follow a credential with an unencoded `?`; or several DSNs in one text), all
+/// but the scheme is hidden.
+pub(crate) fn redact_raw(input: &str) -> String {
     let Some((scheme, rest)) = input.split_once("://") else {
         // No structure to rely on: show at most a scheme-like word before ':'.
         return match input.split_once(':') {
@@ -556,19 +561,36 @@ fn redact_raw(input: &str) -> String {
         };
     };
     let scheme = if looks_like_scheme(scheme) { scheme } else { "***" };
-    let visible = match rest.rfind('@') {
+    let at = rest.rfind('@');
+    let ambiguous = rest.contains("://") || matches!((rest.find('?'), at), (Some(q), Some(a)) if a > q);
+    if ambiguous {
+        return format!("{scheme}://***");
+    }
+    let visible = match at {
         Some(a) => format!("***{}", &rest[a..]),
-        None => rest.to_owned(),
+        None => {
+            // Without credentials, the authority is shown only when it is a valid host and
+            // port: anything else may be a credential whose '@' went astray.
+            let end = rest.find(['/', '?']).unwrap_or(rest.len());
+            match parse_host_port(&rest[..end], false) {
+                Ok(_) => rest.to_owned(),
+                Err(_) => format!("***{}", &rest[end..]),
+            }
+        }
     };
     let visible = match visible.split_once('?') {
         Some((before, query)) => {
             let pairs: Vec<String> = query
                 .split('&')
-                .map(|p| match p.split_once('=') {
-                    Some((k, _)) if is_sensitive_option(&percent_decode_str(k).decode_utf8_lossy()) => {
-                        format!("{k}=***")
+                .map(|p| {
+                    let (k, v) = p.split_once('=').map_or((p, None), |(k, v)| (k, Some(v)));
+                    let name = percent_decode_str(k).decode_utf8_lossy();
+                    let k = if is_option_name(&name) { k } else { "***" };
+                    match v {
+                        Some(_) if is_sensitive_option(&name) || k == "***" => format!("{k}=***"),
+                        Some(v) => format!("{k}={v}"),
+                        None => k.to_owned(),
                     }
-                    _ => p.to_owned(),
                 })
                 .collect();
             format!("{before}?{}", pairs.join("&"))
@@ -583,28 +605,54 @@ const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(
 
 impl fmt::Display for Dsn {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}://", self.scheme)?;
+        f.write_str(&self.redacted_keeping(|_| false))
+    }
+}
+
+impl Dsn {
+    /// The DSN as [`Display`](fmt::Display) prints it (user, password and secret-looking option
+    /// values as `***`), except that a secret for which `keep` returns `true` is written as
+    /// given, not percent-encoded. For configuration files whose secrets are `${VAR}`
+    /// placeholders:
+    ///
+    /// ```
+    /// use bramka_core::Dsn;
+    /// let dsn = Dsn::parse("twilio://AC1:${TWILIO_TOKEN}@default?api_key=k3y").unwrap();
+    /// let placeholder = |s: &str| s.starts_with("${") && s.ends_with('}');
+    /// assert_eq!(dsn.redacted_keeping(placeholder), "twilio://***:${TWILIO_TOKEN}@default?api_key=***");
+    /// assert_eq!(dsn.to_string(), "twilio://***:***@default?api_key=***");
+    /// ```
+    pub fn redacted_keeping(&self, keep: impl Fn(&str) -> bool) -> String {
+        use fmt::Write as _;
+        let secret = |s: &str| if keep(s) { s.to_owned() } else { "***".to_owned() };
+        let mut out = format!("{}://", self.scheme);
         match (&self.user, &self.password) {
-            (Some(u), Some(_)) => write!(f, "{}:***@", utf8_percent_encode(u.expose(), COMPONENT))?,
-            (Some(_), None) => f.write_str("***@")?,
-            (None, Some(_)) => f.write_str(":***@")?,
+            (Some(u), Some(p)) => {
+                let _ = write!(out, "{}:{}@", secret(u.expose()), secret(p.expose()));
+            }
+            (Some(u), None) => {
+                let _ = write!(out, "{}@", secret(u.expose()));
+            }
+            (None, Some(p)) => {
+                let _ = write!(out, ":{}@", secret(p.expose()));
+            }
             (None, None) => {}
         }
-        f.write_str(&self.host)?;
+        out.push_str(&self.host);
         if let Some(p) = self.port {
-            write!(f, ":{p}")?;
+            let _ = write!(out, ":{p}");
         }
-        f.write_str(&self.path)?;
+        out.push_str(&self.path);
         for (i, (k, v)) in self.options.iter().enumerate() {
             let sep = if i == 0 { '?' } else { '&' };
-            write!(f, "{sep}{}=", utf8_percent_encode(k, COMPONENT))?;
+            let _ = write!(out, "{sep}{}=", utf8_percent_encode(k, COMPONENT));
             if is_sensitive_option(k) {
-                f.write_str("***")?;
+                out.push_str(&secret(v));
             } else {
-                write!(f, "{}", utf8_percent_encode(v, COMPONENT))?;
+                let _ = write!(out, "{}", utf8_percent_encode(v, COMPONENT));
             }
         }
-        Ok(())
+        out
     }
 }
 

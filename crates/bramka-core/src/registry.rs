@@ -251,7 +251,7 @@ impl Registry {
                 let part = part.as_ref();
                 let dsn = Dsn::parse(part).map_err(|e| match e {
                     DsnError::Syntax { reason, .. } => {
-                        context(DsnError::Syntax { dsn: redact_part(part), reason }.into())
+                        context(DsnError::Syntax { dsn: redact_part(part, &|_| false), reason }.into())
                     }
                     other => context(other.into()),
                 })?;
@@ -318,31 +318,39 @@ fn split_expression(expression: &str) -> Vec<Vec<&str>> {
 /// use bramka_core::registry::redact_expression;
 /// assert_eq!(
 ///     redact_expression("smsapi://TOKEN@default || twilio://AC1:pw@default?from=Shop"),
-///     "smsapi://***@default || twilio://AC1:***@default?from=Shop"
+///     "smsapi://***@default || twilio://***:***@default?from=Shop"
 /// );
 /// ```
 pub fn redact_expression(expression: &str) -> String {
+    redact_expression_keeping(expression, |_| false)
+}
+
+/// [`redact_expression`], keeping in clear the secrets for which `keep` returns `true` (see
+/// [`Dsn::redacted_keeping`]); a `||` or `&&` inside a secret never splits it.
+///
+/// ```
+/// use bramka_core::registry::redact_expression_keeping;
+/// let placeholder = |s: &str| s.starts_with("${") && s.ends_with('}');
+/// assert_eq!(
+///     redact_expression_keeping("smsapi://${SMSAPI_TOKEN}@default || smsapi://T||K@default", placeholder),
+///     "smsapi://${SMSAPI_TOKEN}@default || smsapi://***@default"
+/// );
+/// ```
+pub fn redact_expression_keeping(expression: &str, keep: impl Fn(&str) -> bool) -> String {
     split_expression(expression)
         .into_iter()
-        .map(|alt| alt.into_iter().map(redact_part).collect::<Vec<_>>().join(" && "))
+        .map(|alt| alt.into_iter().map(|p| redact_part(p, &keep)).collect::<Vec<_>>().join(" && "))
         .collect::<Vec<_>>()
         .join(" || ")
 }
 
-/// One DSN redacted: its `Display` when it parses; else the scheme (when there is one) and what
-/// follows the last `@`, everything else hidden.
-fn redact_part(part: &str) -> String {
-    if let Ok(d) = Dsn::parse(part) {
-        return d.to_string();
-    }
-    let (head, rest) = match part.find("://") {
-        Some(s) => (&part[..s + 3], &part[s + 3..]),
-        None => ("", part),
-    };
-    match rest.rfind('@') {
-        Some(a) => format!("{head}***{}", &rest[a..]),
-        None if rest.is_empty() => head.to_owned(),
-        None => format!("{head}***"),
+/// One DSN redacted: its redacted display when it parses; else as [`Dsn::parse`]'s errors show
+/// text that does not parse.
+fn redact_part(part: &str, keep: &dyn Fn(&str) -> bool) -> String {
+    match Dsn::parse(part) {
+        Ok(d) => d.redacted_keeping(keep),
+        Err(_) if part.is_empty() => String::new(),
+        Err(_) => crate::dsn::redact_raw(part),
     }
 }
 

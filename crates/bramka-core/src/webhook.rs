@@ -29,11 +29,25 @@ impl fmt::Debug for WebhookRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WebhookRequest")
             .field("method", &self.method)
-            .field("url", &self.url.as_str())
+            .field("url", &redacted_url(&self.url))
             .field("headers", &self.headers.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>())
             .field("body_len", &self.body.len())
             .finish()
     }
+}
+
+/// The URL with its password and every query value replaced by `***`: a webhook URL often
+/// carries a shared secret in its query (`?token=...`).
+fn redacted_url(url: &Url) -> String {
+    let mut u = url.clone();
+    if u.password().is_some() {
+        let _ = u.set_password(Some("***"));
+    }
+    if u.query().is_some() {
+        let keys: Vec<String> = u.query_pairs().map(|(k, _)| k.into_owned()).collect();
+        u.query_pairs_mut().clear().extend_pairs(keys.iter().map(|k| (k.as_str(), "***")));
+    }
+    u.to_string()
 }
 
 impl WebhookRequest {
@@ -192,6 +206,14 @@ pub enum WebhookError {
         /// What is wrong.
         reason: String,
     },
+    /// The request is larger than the parser accepts (bytes, parameters or items).
+    #[error("webhook too large: {what} over the limit of {limit}")]
+    TooLarge {
+        /// What was counted (`"bytes"`, `"parameters"`, ...), with the count when known.
+        what: String,
+        /// The limit.
+        limit: usize,
+    },
     /// The method is not accepted.
     #[error("method {method} not accepted; expected {expected}")]
     Method {
@@ -203,13 +225,15 @@ pub enum WebhookError {
 }
 
 impl WebhookError {
-    /// The HTTP status to answer with: 401/403 for signatures, 400 for malformed, 405 for methods.
+    /// The HTTP status to answer with: 401/403 for signatures, 400 for malformed, 405 for methods,
+    /// 413 for requests over a size limit.
     pub fn http_status(&self) -> u16 {
         match self {
             WebhookError::MissingSignature { .. } => 401,
             WebhookError::InvalidSignature { .. } => 403,
             WebhookError::Malformed { .. } => 400,
             WebhookError::Method { .. } => 405,
+            WebhookError::TooLarge { .. } => 413,
         }
     }
     /// A malformed-request error.
@@ -250,6 +274,18 @@ mod tests {
             ]
         );
         assert_eq!(req.header("content-TYPE"), Some("application/x-www-form-urlencoded"));
+    }
+
+    #[test]
+    fn debug_hides_the_query_values_and_password_of_the_url() {
+        let url = Url::parse("https://hook:PASS9@x.test/sms/in?token=SEKRET1&tenant=acme").unwrap();
+        let req = WebhookRequest::new("POST", url).with_header("X-Sig", "SIG8").with_body("Body=BODY7");
+        let shown = format!("{req:?}");
+        for secret in ["PASS9", "SEKRET1", "acme", "SIG8", "BODY7"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(shown.contains("https://hook:***@x.test/sms/in?token=***&tenant=***"), "{shown}");
+        assert!(shown.contains("X-Sig") && shown.contains("body_len: 10"), "{shown}");
     }
 
     #[test]

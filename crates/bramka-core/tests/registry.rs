@@ -111,7 +111,7 @@ fn an_unknown_scheme_without_hint() {
 fn errors_show_the_whole_expression_redacted() {
     let r = registry();
     let cases = [
-        ("fake://tok1@a || twilio://AC1:pass2@default", "fake://***@a || twilio://AC1:***@default"),
+        ("fake://tok1@a || twilio://AC1:pass2@default", "fake://***@a || twilio://***:***@default"),
         ("fake://tok1@a && fake://tok3@b?color=red", "fake://***@a && fake://***@b?color=red"),
         ("fake://tok1@a || ", "fake://***@a || "),
         ("fake://tok1@a:port || null://default", "fake://***@a:port || null://default"),
@@ -170,9 +170,10 @@ fn redaction_alone() {
     assert_eq!(redact_expression("null://default"), "null://default");
     assert_eq!(
         redact_expression("twilio://AC1:tok@default?from=%2B447700900123||null://default"),
-        "twilio://AC1:***@default?from=%2B447700900123 || null://default"
+        "twilio://***:***@default?from=%2B447700900123 || null://default"
     );
-    assert_eq!(redact_expression("garbage@host"), "***@host");
+    // Without a scheme nothing can be told safe.
+    assert_eq!(redact_expression("garbage@host"), "***");
 }
 
 #[cfg(feature = "test-util")]
@@ -268,4 +269,38 @@ fn bare_scheme_means_the_default_host() {
     assert!(r.connect("console:// || null://").unwrap().id().starts_with("failover("));
     // An empty host after credentials is still an error, not the default.
     assert!(r.connect("null://TOKEN@").is_err());
+}
+
+/// The ways a credential used to be printed from text that does not parse: a secret option's
+/// value after the last `@`, an `@` inside a secret option's value, several DSNs glued together,
+/// an option name that is really a token; and a login printed next to a redacted password.
+#[test]
+fn malformed_dsns_never_print_their_credentials() {
+    let r = registry();
+    let cases = [
+        // Bad escape elsewhere: the token option was shown in clear.
+        "fake://u@a?token=SEKRET1&x=%ZZ",
+        // An '@' inside the secret value: its tail was shown.
+        "fake://default?api_key=ab@SEKRET1&x=%ZZ",
+        // A second DSN after a bad first one, its token where the host goes.
+        "fake://u@a?x=%ZZ||fake://SEKRET1",
+        // A token pasted as an option name.
+        "fake://default?SEKRET1!&x=%ZZ",
+        // A login with a password.
+        "twilio://SEKRET1:pw@default",
+        "fake://SEKRET1:pw@a || null://default",
+        // The '@' moved to another side of `||`: the rest is not a host.
+        "fake://ck:SEKRET1:\u{0}x || ||mock:up@",
+    ];
+    for expr in cases {
+        let shown = redact_expression(expr);
+        assert!(!shown.contains("SEKRET1"), "{expr}: {shown}");
+        if let Err(e) = r.connect(expr) {
+            let text = format!("{e} {e:?} {:?}", std::error::Error::source(&e));
+            assert!(!text.contains("SEKRET1"), "{expr}: {text}");
+        }
+        if let Err(e) = bramka_core::Dsn::parse(expr) {
+            assert!(!format!("{e} {e:?}").contains("SEKRET1"), "{expr}: {e}");
+        }
+    }
 }

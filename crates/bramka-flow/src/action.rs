@@ -4,7 +4,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bramka_core::clock::{Clock, SystemClock};
-use bramka_core::http::Timeouts;
 use bramka_core::{Error, Gateway, Message, PhoneNumber, encoding};
 use chrono::{DateTime, Utc};
 
@@ -14,7 +13,7 @@ use crate::event::CallEvent;
 use crate::history::{
     ContentError, ContentSource, HistorySink, InMemoryHistory, SendRecord, SendResult, SmsContent,
 };
-use crate::remote;
+use crate::remote::{self, RemotePolicy};
 
 /// What [`SmsAction::run`] (or a [`CallHandle`]) ended with.
 #[derive(Debug, Clone)]
@@ -119,6 +118,7 @@ struct Inner {
     dedupe: Arc<dyn DedupeStore>,
     history: Arc<dyn HistorySink>,
     http: Option<reqwest::Client>,
+    remote_policy: RemotePolicy,
 }
 
 impl SmsAction {
@@ -126,13 +126,8 @@ impl SmsAction {
     /// an in-memory history. Fails only when the HTTP client for the customer's API cannot be
     /// built.
     pub fn new(config: SmsActionConfig, gateway: Arc<dyn Gateway>) -> Result<SmsAction, Error> {
-        let http = match config.content() {
-            Content::Remote(r) => Some(bramka_core::http::client(Timeouts {
-                connect: r.timeout().min(bramka_core::http::DEFAULT_CONNECT_TIMEOUT),
-                request: r.timeout(),
-            })?),
-            _ => None,
-        };
+        let remote_policy = RemotePolicy::default();
+        let http = Self::http_client(&config, &remote_policy)?;
         Ok(SmsAction {
             inner: Arc::new(Inner {
                 config,
@@ -141,8 +136,49 @@ impl SmsAction {
                 dedupe: Arc::new(InMemoryDedupe::new()),
                 history: Arc::new(InMemoryHistory::new()),
                 http,
+                remote_policy,
             }),
         })
+    }
+
+    fn http_client(
+        config: &SmsActionConfig,
+        policy: &RemotePolicy,
+    ) -> Result<Option<reqwest::Client>, Error> {
+        match config.content() {
+            Content::Remote(r) => {
+                policy.check(r.url()).map_err(|e| Error::config(e.to_string()))?;
+                Ok(Some(policy.client(r.timeout())?))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// Uses this policy for the customer's API (redirects, allowed hosts). Fails when the
+    /// configured URL's host is not allowed.
+    ///
+    /// ```
+    /// use bramka_core::testing::NullGateway;
+    /// use bramka_flow::{RemoteApi, RemotePolicy, SmsAction, SmsActionConfig};
+    /// use std::sync::Arc;
+    ///
+    /// let config = SmsActionConfig::builder()
+    ///     .label("status")
+    ///     .sender("Shop")
+    ///     .recipients("+48600100200")
+    ///     .remote(RemoteApi::get("http://169.254.169.254/latest/meta-data"))
+    ///     .build()
+    ///     .unwrap();
+    /// let action = SmsAction::new(config, Arc::new(NullGateway::new())).unwrap();
+    /// let err = action.with_remote_policy(RemotePolicy::new().allow_hosts(["crm.example.com"]));
+    /// assert!(err.unwrap_err().to_string().contains("not in the allow-list"));
+    /// ```
+    pub fn with_remote_policy(mut self, policy: RemotePolicy) -> Result<Self, Error> {
+        let http = Self::http_client(&self.inner.config, &policy)?;
+        let inner = Arc::make_mut(&mut self.inner);
+        inner.http = http;
+        inner.remote_policy = policy;
+        Ok(self)
     }
 
     /// Uses this clock for delays, send times and dedupe expiry.
@@ -315,7 +351,7 @@ impl SmsAction {
                         reason: "no HTTP client".to_owned(),
                     }));
                 };
-                match remote::fetch(client, r, &params).await {
+                match remote::fetch(client, &self.inner.remote_policy, r, &params).await {
                     Ok(text) => Ok((text, ContentSource::Remote)),
                     Err(e) => match r.fallback() {
                         Some(f) => {

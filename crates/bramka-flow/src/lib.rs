@@ -103,7 +103,7 @@ pub use history::{
     ContentError, ContentSource, HistorySink, InMemoryHistory, SendRecord, SendResult, SmsContent,
 };
 pub use remote::{
-    DEFAULT_TIMEOUT, MAX_RESPONSE_BYTES, MAX_TIMEOUT, RemoteApi, RemoteContent, RemoteError, RemoteMethod,
-    ResponseFormat,
+    DEFAULT_TIMEOUT, MAX_REDIRECTS, MAX_RESPONSE_BYTES, MAX_TIMEOUT, RemoteApi, RemoteContent, RemoteError,
+    RemoteMethod, RemotePolicy, ResponseFormat,
 };
 pub use template::{BUILTIN_PLACEHOLDERS, Template, TemplateError, TemplateProblem};

@@ -1,5 +1,27 @@
 //! Content from the customer's API: the request (GET with a query, POST with a JSON or form body),
-//! the declared response structure, and the typed failures.
+//! the declared response structure, the typed failures, and the [`RemotePolicy`] that bounds what
+//! the client may reach.
+//!
+//! # What the client reaches (SSRF surface)
+//!
+//! The URL of the customer's API is configuration: whoever writes a flow's configuration chooses
+//! where the application makes HTTP requests from inside your network, and those requests carry
+//! the caller's and called numbers, the call id and every constant field (which may hold the
+//! customer's credentials). When that person is not you (a multi-tenant PBX where each tenant
+//! configures their own flows), a URL can point at internal services (`http://127.0.0.1:…`,
+//! cloud metadata addresses, an intranet host). The client limits what a hostile or broken
+//! configuration or server can do:
+//!
+//! - **No redirects** by default: a `3xx` answer is [`RemoteError::Redirect`], never followed.
+//!   [`RemotePolicy::follow_same_origin_redirects`] follows redirects to the same scheme, host and
+//!   port only; a redirect to any other origin is never followed (it would re-send the body and
+//!   the URL's token elsewhere).
+//! - **No `Referer`** header is ever sent (it would carry the URL and its token).
+//! - The answer is read with a **64 KiB cap enforced while streaming** ([`MAX_RESPONSE_BYTES`]).
+//! - [`RemotePolicy::allow_hosts`]: an allow-list of host names (exact, case-insensitive) checked
+//!   when the action is built and again before each request; use it for multi-tenant
+//!   deployments. It matches the host as written in the URL: it does not resolve names, so a name
+//!   you allow must be one whose DNS you trust.
 
 use std::fmt;
 use std::time::Duration;
@@ -7,7 +29,8 @@ use std::time::Duration;
 use url::Url;
 
 /// Largest answer read from the customer's API (64 KiB); anything longer is
-/// [`RemoteError::Malformed`]. An SMS of 7 UCS-2 parts is under 1 KiB.
+/// [`RemoteError::Malformed`], and reading stops as soon as the cap is passed. An SMS of 7 UCS-2
+/// parts is under 1 KiB.
 pub const MAX_RESPONSE_BYTES: usize = 64 * 1024;
 
 /// Longest timeout accepted for the customer's API (a caller is waiting on the line).
@@ -47,6 +70,45 @@ pub enum ResponseFormat {
     /// The body is JSON and the text is the string at this JSON pointer (RFC 6901, e.g.
     /// `/data/sms`).
     JsonPointer(String),
+}
+
+impl ResponseFormat {
+    /// The SMS text in an answer's body, as the action reads it: the whole body (UTF-8) or the
+    /// string at the JSON pointer, trimmed; an empty text is [`RemoteError::EmptyText`]. The size
+    /// cap ([`MAX_RESPONSE_BYTES`]) is applied while the body is read, before this.
+    ///
+    /// ```
+    /// use bramka_flow::{RemoteError, ResponseFormat};
+    /// let json = ResponseFormat::JsonPointer("/sms/text".into());
+    /// assert_eq!(json.extract(br#"{"sms": {"text": " Hi "}}"#).unwrap(), "Hi");
+    /// assert!(matches!(json.extract(b"[1]"), Err(RemoteError::Malformed { .. })));
+    /// assert_eq!(ResponseFormat::PlainText.extract(b"  \n"), Err(RemoteError::EmptyText));
+    /// ```
+    pub fn extract(&self, body: &[u8]) -> Result<String, RemoteError> {
+        let expected = self.to_string();
+        let malformed = |reason: String| RemoteError::Malformed { expected: expected.clone(), reason };
+        let text = match self {
+            ResponseFormat::PlainText => std::str::from_utf8(body)
+                .map_err(|e| malformed(format!("the body is not UTF-8 ({e})")))?
+                .to_owned(),
+            ResponseFormat::JsonPointer(pointer) => {
+                let json: serde_json::Value = serde_json::from_slice(body)
+                    .map_err(|e| malformed(format!("the body is not JSON ({e})")))?;
+                match json.pointer(pointer) {
+                    Some(serde_json::Value::String(s)) => s.clone(),
+                    Some(other) => {
+                        return Err(malformed(format!("the value at {pointer:?} is {}", json_kind(other))));
+                    }
+                    None => return Err(malformed(format!("no value at {pointer:?}"))),
+                }
+            }
+        };
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(RemoteError::EmptyText);
+        }
+        Ok(text.to_owned())
+    }
 }
 
 impl fmt::Display for ResponseFormat {
@@ -215,6 +277,116 @@ pub enum RemoteError {
     /// The answer matched but the text is empty (or only whitespace): nothing to send.
     #[error("the customer's API answered an empty text")]
     EmptyText,
+    /// The API answered with a redirect that the [`RemotePolicy`] does not follow (any redirect by
+    /// default; one to another origin always).
+    #[error(
+        "the customer's API answered with a redirect (HTTP {status}), not followed: configure the final URL (only same-origin redirects can be allowed)"
+    )]
+    Redirect {
+        /// The HTTP status (301, 302, 303, 307, 308).
+        status: u16,
+    },
+    /// The URL's host is not in the [`RemotePolicy`]'s allow-list.
+    #[error("the host {host:?} is not in the allow-list of the customer's API")]
+    HostNotAllowed {
+        /// The host refused.
+        host: String,
+    },
+}
+
+/// How many same-origin redirects [`RemotePolicy::follow_same_origin_redirects`] follows at most.
+pub const MAX_REDIRECTS: usize = 5;
+
+/// What the customer's-API client may reach: redirects and allowed hosts. The default follows no
+/// redirect and allows any host (see the [module documentation](self) for the SSRF surface).
+///
+/// ```
+/// use bramka_flow::RemotePolicy;
+/// let policy = RemotePolicy::new()
+///     .follow_same_origin_redirects(2)
+///     .allow_hosts(["crm.example.com", "api.example.com"]);
+/// assert!(policy.allows_host("CRM.example.com"));
+/// assert!(!policy.allows_host("169.254.169.254"));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RemotePolicy {
+    same_origin_redirects: usize,
+    allowed_hosts: Option<Vec<String>>,
+}
+
+impl RemotePolicy {
+    /// No redirects, any host.
+    pub fn new() -> Self {
+        RemotePolicy::default()
+    }
+    /// Follows up to `max` redirects (at most [`MAX_REDIRECTS`]) that stay on the same origin
+    /// (scheme, host and port). A redirect elsewhere is [`RemoteError::Redirect`].
+    pub fn follow_same_origin_redirects(mut self, max: usize) -> Self {
+        self.same_origin_redirects = max.min(MAX_REDIRECTS);
+        self
+    }
+    /// Only these hosts (exact names or IP literals as written in URLs, case-insensitive) may be
+    /// called. Without this, any host may.
+    pub fn allow_hosts<I, S>(mut self, hosts: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        self.allowed_hosts = Some(
+            hosts.into_iter().map(|h| h.as_ref().trim().trim_end_matches('.').to_ascii_lowercase()).collect(),
+        );
+        self
+    }
+    /// Whether `host` may be called.
+    pub fn allows_host(&self, host: &str) -> bool {
+        let host = host.trim_end_matches('.').to_ascii_lowercase();
+        self.allowed_hosts.as_ref().is_none_or(|list| list.contains(&host))
+    }
+    /// The most same-origin redirects followed.
+    pub fn max_same_origin_redirects(&self) -> usize {
+        self.same_origin_redirects
+    }
+
+    pub(crate) fn check(&self, url: &Url) -> Result<(), RemoteError> {
+        let host = url.host_str().unwrap_or("");
+        if self.allows_host(host) {
+            Ok(())
+        } else {
+            Err(RemoteError::HostNotAllowed { host: host.to_owned() })
+        }
+    }
+
+    /// The HTTP client for the customer's API: this policy's redirects, no `Referer`, rustls.
+    pub(crate) fn client(&self, timeout: Duration) -> Result<reqwest::Client, bramka_core::Error> {
+        // Installing fails harmlessly when the application already chose a provider.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let max = self.same_origin_redirects;
+        let policy = self.clone();
+        let redirect = if max == 0 {
+            reqwest::redirect::Policy::none()
+        } else {
+            reqwest::redirect::Policy::custom(move |attempt| {
+                let same_origin =
+                    attempt.previous().first().is_some_and(|first| first.origin() == attempt.url().origin());
+                if attempt.previous().len() > max
+                    || !same_origin
+                    || !policy.allows_host(attempt.url().host_str().unwrap_or(""))
+                {
+                    attempt.stop()
+                } else {
+                    attempt.follow()
+                }
+            })
+        };
+        reqwest::Client::builder()
+            .connect_timeout(timeout.min(bramka_core::http::DEFAULT_CONNECT_TIMEOUT))
+            .timeout(timeout)
+            .user_agent(concat!("bramka-flow/", env!("CARGO_PKG_VERSION")))
+            .redirect(redirect)
+            .referer(false)
+            .build()
+            .map_err(|e| bramka_core::Error::config(format!("cannot build the HTTP client: {e}")))
+    }
 }
 
 /// Checks JSON pointer syntax (RFC 6901): empty, or `/`-separated tokens where `~` is followed by
@@ -280,9 +452,11 @@ fn map_transport(e: &reqwest::Error, timeout: Duration) -> RemoteError {
 /// and extracts the text.
 pub(crate) async fn fetch(
     client: &reqwest::Client,
+    policy: &RemotePolicy,
     remote: &RemoteContent,
     params: &[(String, String)],
 ) -> Result<String, RemoteError> {
+    policy.check(&remote.url)?;
     let accept = match remote.response {
         ResponseFormat::PlainText => "text/plain, */*;q=0.5",
         ResponseFormat::JsonPointer(_) => "application/json",
@@ -303,36 +477,23 @@ pub(crate) async fn fetch(
         .await
         .map_err(|e| map_transport(&e, remote.timeout))?;
     let status = response.status();
+    if status.is_redirection() {
+        return Err(RemoteError::Redirect { status: status.as_u16() });
+    }
     if !status.is_success() {
         return Err(RemoteError::Status { status: status.as_u16() });
     }
-    let body = response.bytes().await.map_err(|e| map_transport(&e, remote.timeout))?;
     let expected = remote.response.to_string();
     let malformed = |reason: String| RemoteError::Malformed { expected: expected.clone(), reason };
-    if body.len() > MAX_RESPONSE_BYTES {
-        return Err(malformed(format!("{} bytes, more than the {MAX_RESPONSE_BYTES} accepted", body.len())));
-    }
-    let text = match &remote.response {
-        ResponseFormat::PlainText => std::str::from_utf8(&body)
-            .map_err(|e| malformed(format!("the body is not UTF-8 ({e})")))?
-            .to_owned(),
-        ResponseFormat::JsonPointer(pointer) => {
-            let json: serde_json::Value = serde_json::from_slice(&body)
-                .map_err(|e| malformed(format!("the body is not JSON ({e})")))?;
-            match json.pointer(pointer) {
-                Some(serde_json::Value::String(s)) => s.clone(),
-                Some(other) => {
-                    return Err(malformed(format!("the value at {pointer:?} is {}", json_kind(other))));
-                }
-                None => return Err(malformed(format!("no value at {pointer:?}"))),
-            }
+    let body = match bramka_core::http::read_limited(response, MAX_RESPONSE_BYTES).await {
+        Ok(body) => body,
+        Err(bramka_core::http::BodyError::TooLarge { .. }) => {
+            return Err(malformed(format!("more than the {MAX_RESPONSE_BYTES} bytes accepted")));
         }
+        Err(bramka_core::http::BodyError::Transport(e)) => return Err(map_transport(&e, remote.timeout)),
+        Err(e) => return Err(RemoteError::Network { reason: e.to_string() }),
     };
-    let text = text.trim();
-    if text.is_empty() {
-        return Err(RemoteError::EmptyText);
-    }
-    Ok(text.to_owned())
+    remote.response.extract(&body)
 }
 
 fn json_kind(v: &serde_json::Value) -> &'static str {

@@ -17,7 +17,8 @@ pub struct EmailError {
     pub certainty: Certainty,
 }
 
-/// Sends one plain-text e-mail.
+/// Sends one plain-text e-mail. `SmtpEmailSender` (feature `email`) turns every `\r\n` and lone `\r` of the
+/// body into a line break before it reaches SMTP.
 #[async_trait]
 pub trait EmailSender: Send + Sync + fmt::Debug {
     /// Sends `body` with `subject` to `to`.
@@ -150,7 +151,8 @@ mod smtp {
                 .to(to)
                 .subject(subject)
                 .header(ContentType::TEXT_PLAIN)
-                .body(body.to_owned())
+                // No bare CR may reach SMTP DATA, whoever built the body.
+                .body(crate::ingest::normalize_newlines(body))
                 .map_err(|e| not_sent(format!("could not build the e-mail: {e}")))?;
             match self.transport.send(email).await {
                 Ok(_) => Ok(()),

@@ -160,15 +160,9 @@ pub fn plan(config: &Config, m: &InboundMessage, now: DateTime<Utc>) -> IngestPl
                 purpose: Purpose::Forward,
                 channel: Channel::Email,
                 to: to.clone(),
-                subject: Some(format!("SMS from {} to {}", m.from, m.to)),
+                subject: Some(format!("SMS from {} to {}", one_line(&m.from), one_line(&m.to))),
                 sender: None,
-                text: format!(
-                    "From: {}\nTo: {}\nReceived: {}\n\n{}",
-                    m.from,
-                    m.to,
-                    m.received_at.to_rfc3339(),
-                    m.text
-                ),
+                text: email_body(m),
             },
         })
         .collect();
@@ -303,6 +297,33 @@ pub fn apply(tx: &mut dyn Transaction, plan: &IngestPlan) -> Result<Ingested, St
         outbox.push(tx.push_outbox(row, d)?);
     }
     Ok(Ingested { row, duplicate: false, outcome, outbox })
+}
+
+/// The sender's and receiver's addresses on one line: an alphanumeric sender comes from the
+/// operator's webhook and could hold line breaks.
+fn one_line(s: &str) -> String {
+    s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+}
+
+/// Separates the forwarded SMS text from the lines bramka writes, so a text holding its own
+/// `From:` or `To:` lines cannot pass for them.
+pub(crate) const EMAIL_TEXT_SEPARATOR: &str = "----- SMS text as received (written by the sender) -----";
+
+/// The e-mail copy: bramka's lines (sender, receiver, time), the separator, then the SMS text
+/// with every line ending made `\n` (no bare CR reaches SMTP DATA).
+fn email_body(m: &InboundMessage) -> String {
+    format!(
+        "From: {}\nTo: {}\nReceived: {}\n{EMAIL_TEXT_SEPARATOR}\n{}",
+        one_line(&m.from),
+        one_line(&m.to),
+        m.received_at.to_rfc3339(),
+        normalize_newlines(&m.text)
+    )
+}
+
+/// `\r\n` and lone `\r` become `\n`.
+pub(crate) fn normalize_newlines(s: &str) -> String {
+    s.replace("\r\n", "\n").replace('\r', "\n")
 }
 
 #[cfg(test)]

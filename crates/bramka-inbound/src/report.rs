@@ -49,19 +49,41 @@ impl ExportOptions {
     }
 }
 
-/// Neutralises a cell a spreadsheet would read as a formula (prefixes `'`).
+/// Neutralises a cell a spreadsheet would read as a formula by prefixing `'`, and leaves phone
+/// numbers as they are.
+///
+/// A cell is neutralised when it starts with `=`, `+`, `-`, `@`, a tab or a carriage return,
+/// also after leading blanks or NUL characters (which spreadsheets skip). A cell that is a
+/// phone number in international form (`+` and 4 to 15 digits) is a number to a spreadsheet,
+/// not a formula, and is kept.
 ///
 /// ```
 /// use bramka_inbound::report::neutralize;
 /// assert_eq!(neutralize("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
 /// assert_eq!(neutralize("-1+1"), "'-1+1");
+/// assert_eq!(neutralize("  =1+1"), "'  =1+1");
+/// assert_eq!(neutralize("\0=1+1"), "'\0=1+1");
+/// assert_eq!(neutralize("+48600100200"), "+48600100200");
+/// assert_eq!(neutralize("+48600100200+1"), "'+48600100200+1");
 /// assert_eq!(neutralize("GLOSUJE A"), "GLOSUJE A");
 /// ```
 pub fn neutralize(cell: &str) -> std::borrow::Cow<'_, str> {
-    match cell.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}").into(),
-        _ => cell.into(),
+    if is_phone_number(cell) {
+        return cell.into();
     }
+    let starts_with_control = cell.starts_with(['\t', '\r']);
+    let first = cell.chars().find(|c| !(c.is_whitespace() || *c == '\0'));
+    if starts_with_control || matches!(first, Some('=' | '+' | '-' | '@')) {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
+}
+
+/// `+` and 4 to 15 digits: what a spreadsheet reads as a plain number.
+fn is_phone_number(cell: &str) -> bool {
+    cell.strip_prefix('+')
+        .is_some_and(|d| (4..=15).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// Calls `f` for every message matching `query`, in row order, one page in memory at a time.

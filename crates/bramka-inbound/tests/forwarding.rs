@@ -78,10 +78,28 @@ async fn copies_go_out_by_sms_and_email_once() {
     assert_eq!(mails[1].1, "SMS from +48600100200 to +48790100200");
     assert_eq!(
         mails[1].2,
-        "From: +48600100200\nTo: +48790100200\nReceived: 2026-05-01T10:00:00+00:00\n\nProszę o kontakt"
+        "From: +48600100200\nTo: +48790100200\nReceived: 2026-05-01T10:00:00+00:00\n\
+         ----- SMS text as received (written by the sender) -----\nProszę o kontakt"
     );
     assert!(engine.dispatch_pending(&gw).await.unwrap().sent.is_empty());
     assert_eq!(store.outbox(Some("sent")).await.unwrap().len(), 3);
+}
+
+/// An SMS text with its own header lines and bare CRs: after the separator, one line ending, and
+/// bramka's lines first and alone.
+#[tokio::test]
+async fn a_forwarded_text_cannot_fake_the_header_lines_nor_send_a_bare_cr() {
+    let engine = Inbound::new(config(), Arc::new(MemoryStore::new()));
+    let text = "ok\rFrom: +48111222333\r\nTo: ceo@example.com\n\nReceived: yesterday\rbye";
+    engine.ingest(&inbound("f9", "+48600100200", NUM, text, "2026-05-01T10:00:00Z")).await.unwrap();
+    let mail = FakeMail::default();
+    engine.dispatch_email(&mail).await.unwrap();
+    let body = mail.sent.lock().unwrap()[0].2.clone();
+    assert!(!body.contains('\r'), "{body:?}");
+    let (ours, theirs) =
+        body.split_once("\n----- SMS text as received (written by the sender) -----\n").unwrap();
+    assert_eq!(ours, "From: +48600100200\nTo: +48790100200\nReceived: 2026-05-01T10:00:00+00:00");
+    assert_eq!(theirs, "ok\nFrom: +48111222333\nTo: ceo@example.com\n\nReceived: yesterday\nbye");
 }
 
 #[tokio::test]
@@ -168,7 +186,7 @@ mod smtp {
         let server = tokio::spawn(serve_once(listener));
         let engine = Inbound::new(config(), Arc::new(MemoryStore::new()));
         engine
-            .ingest(&inbound("s1", "+48600100200", NUM, "Zażółć gęślą jaźń", "2026-05-01T10:00:00Z"))
+            .ingest(&inbound("s1", "+48600100200", NUM, "Zazolc\rgesla\r\njazn", "2026-05-01T10:00:00Z"))
             .await
             .unwrap();
         let sender = SmtpEmailSender::unencrypted("127.0.0.1", port, "Bramka <sms@example.com>").unwrap();
@@ -189,6 +207,8 @@ mod smtp {
         assert!(data.contains("Content-Type: text/plain"), "{data}");
         // The body is encoded (quoted-printable or base64); the ASCII header part is readable.
         assert!(data.contains("From: +48600100200") || data.contains("RnJvbTog"), "{data}");
+        // Every line of DATA ends with CRLF and holds no other CR.
+        assert!(!data.replace("\r\n", "").contains('\r'), "{data:?}");
         // Nothing left to send.
         let again =
             engine.dispatch_email(&SmtpEmailSender::unencrypted("127.0.0.1", port, "a@b.pl").unwrap()).await;

@@ -99,6 +99,9 @@ async fn detailed_report_neutralises_formulas_and_quotes() {
         ("+48600100205", "\rCR"),
         ("+48600100206", "Zażółć, \"gęślą\"\njaźń"),
         ("=cmd|'/c calc'!A1", "INFO hi"),
+        ("+48600100207", "  =1+1"),
+        ("+48600100208", "\0=1+1"),
+        ("+48600100209", "+48 600 100 200"),
     ];
     for (i, (from, text)) in rows.iter().enumerate() {
         engine.ingest(&inbound(&format!("n{i}"), from, NUM, text, "2026-07-01T10:05:06Z")).await.unwrap();
@@ -112,25 +115,39 @@ async fn detailed_report_neutralises_formulas_and_quotes() {
     )
     .await
     .unwrap();
-    assert_eq!(n, 8);
+    assert_eq!(n, 11);
     let text = String::from_utf8(out).unwrap();
     let expected = "\u{feff}date,time,sender,receiver,text,status,target\n\
-2026-07-01,12:05:06,'+48600100200,'+48790100200,\"INFO =HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\",inbox,info\n\
-2026-07-01,12:05:06,'+48600100201,'+48790100200,'=1+1,unmatched,\n\
-2026-07-01,12:05:06,'+48600100202,'+48790100200,'@SUM(A1),unmatched,\n\
-2026-07-01,12:05:06,'+48600100203,'+48790100200,'-2+3,unmatched,\n\
-2026-07-01,12:05:06,'+48600100204,'+48790100200,'\tTAB,unmatched,\n\
-2026-07-01,12:05:06,'+48600100205,'+48790100200,\"'\rCR\",unmatched,\n\
-2026-07-01,12:05:06,'+48600100206,'+48790100200,\"Zażółć, \"\"gęślą\"\"\njaźń\",unmatched,\n\
-2026-07-01,12:05:06,'=cmd|'/c calc'!A1,'+48790100200,INFO hi,inbox,info\n";
+2026-07-01,12:05:06,+48600100200,+48790100200,\"INFO =HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\",inbox,info\n\
+2026-07-01,12:05:06,+48600100201,+48790100200,'=1+1,unmatched,\n\
+2026-07-01,12:05:06,+48600100202,+48790100200,'@SUM(A1),unmatched,\n\
+2026-07-01,12:05:06,+48600100203,+48790100200,'-2+3,unmatched,\n\
+2026-07-01,12:05:06,+48600100204,+48790100200,'\tTAB,unmatched,\n\
+2026-07-01,12:05:06,+48600100205,+48790100200,\"'\rCR\",unmatched,\n\
+2026-07-01,12:05:06,+48600100206,+48790100200,\"Zażółć, \"\"gęślą\"\"\njaźń\",unmatched,\n\
+2026-07-01,12:05:06,'=cmd|'/c calc'!A1,+48790100200,INFO hi,inbox,info\n\
+2026-07-01,12:05:06,+48600100207,+48790100200,'  =1+1,unmatched,\n\
+2026-07-01,12:05:06,+48600100208,+48790100200,'\0=1+1,unmatched,\n\
+2026-07-01,12:05:06,+48600100209,+48790100200,'+48 600 100 200,unmatched,\n";
     assert_eq!(text, expected);
-    // No line of the export starts a cell with a formula character.
+    // Read back with a CSV reader: phone numbers exactly as received, every other cell either
+    // unchanged or its formula start behind a `'`, and the texts whole.
     let mut rdr = csv::ReaderBuilder::new().from_reader(text.trim_start_matches('\u{feff}').as_bytes());
-    for rec in rdr.records() {
-        for cell in rec.unwrap().iter() {
-            assert!(!cell.starts_with(['=', '+', '-', '@', '\t', '\r']), "{cell:?}");
+    let records: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
+    assert_eq!(records.len(), rows.len());
+    for (rec, (from, msg)) in records.iter().zip(&rows) {
+        for cell in rec.iter() {
+            let after_blanks = cell.trim_start_matches(|c: char| c.is_whitespace() || c == '\0');
+            let phone = cell.strip_prefix('+').is_some_and(|d| d.bytes().all(|b| b.is_ascii_digit()));
+            assert!(phone || !after_blanks.starts_with(['=', '+', '-', '@']), "{cell:?}");
+            assert!(!cell.starts_with(['\t', '\r']), "{cell:?}");
         }
+        let unquote = |c: &str| c.strip_prefix('\'').map(str::to_owned).unwrap_or_else(|| c.to_owned());
+        assert_eq!(unquote(&rec[2]), *from);
+        assert_eq!(&rec[3], NUM, "the receiving number is kept as it is");
+        assert_eq!(unquote(&rec[4]), *msg);
     }
+    assert_eq!(&records[0][2], "+48600100200", "no apostrophe before a phone number");
 }
 
 #[tokio::test]
@@ -150,9 +167,9 @@ async fn answers_export_lists_every_answer() {
     assert_eq!(
         String::from_utf8(out).unwrap(),
         "date,time,sender,text,status,option,code\n\
-2026-01-16,00:30:00,'+48600100200,vote a,accepted,A,K1\n\
-2026-01-16,00:30:00,'+48600100201,vote b,accepted_pool_exhausted,B,\n\
-2026-01-16,00:30:00,'+48600100202,vote ?,unknown_answer,,\n"
+2026-01-16,00:30:00,+48600100200,vote a,accepted,A,K1\n\
+2026-01-16,00:30:00,+48600100201,vote b,accepted_pool_exhausted,B,\n\
+2026-01-16,00:30:00,+48600100202,vote ?,unknown_answer,,\n"
     );
 }
 

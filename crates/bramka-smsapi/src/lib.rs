@@ -89,4 +89,4 @@ pub use account::{SenderName, SenderNameStatus};
 pub use config::{ConfigError, MessageType, Platform, SMSAPI_MAX_PARTS, SmsapiConfig, SmsapiConfigBuilder};
 pub use dsn::{OPTIONS as DSN_OPTIONS, SmsapiFactory};
 pub use gateway::SmsapiGateway;
-pub use webhook::SmsapiWebhooks;
+pub use webhook::{MAX_REPORTS_PER_CALL, MAX_WEBHOOK_BYTES, MAX_WEBHOOK_PARAMS, SmsapiWebhooks};

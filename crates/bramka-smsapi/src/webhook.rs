@@ -6,11 +6,14 @@
 //! - MO: `sms_from`, `sms_to`, `sms_text`, `sms_date`, `MsgId`, as `POST` form or `GET` query.
 //! - Both are acknowledged with `200` and body `OK` (otherwise SMSAPI calls again).
 //!
-//! SMSAPI does not sign its callbacks: protect the URL (a secret path, an IP allow-list).
+//! SMSAPI does not sign its callbacks: protect the URL (a secret path, an IP allow-list). Since
+//! anyone who finds the URL can call it, parsing is linear in the request's size and bounded:
+//! at most [`MAX_WEBHOOK_BYTES`] of query and body, [`MAX_WEBHOOK_PARAMS`] parameters and
+//! [`MAX_REPORTS_PER_CALL`] reports; more is [`WebhookError::TooLarge`] (HTTP 413).
 //! Parameter names marked docs-recalled in the reference are kept in one place
 //! (`assumptions.rs`).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use bramka_core::{
     DeliveryReport, InboundMessage, PhoneNumber, Price, WebhookError, WebhookEvent, WebhookParser,
@@ -21,6 +24,13 @@ use chrono::{DateTime, Utc};
 use crate::assumptions::{dlr, mo};
 use crate::gateway::GATEWAY_ID;
 use crate::status::state_of;
+
+/// Largest query plus body accepted (64 KiB); a long inbound SMS is under 10 KiB encoded.
+pub const MAX_WEBHOOK_BYTES: usize = 64 * 1024;
+/// Most parameters accepted in one callback (SMSAPI sends about a dozen).
+pub const MAX_WEBHOOK_PARAMS: usize = 100;
+/// Most delivery reports accepted in one callback (SMSAPI sends 1 to 5).
+pub const MAX_REPORTS_PER_CALL: usize = 100;
 
 /// Parses SMSAPI callbacks: delivery reports and inbound SMS on one URL or on two.
 ///
@@ -47,12 +57,17 @@ impl SmsapiWebhooks {
     }
 }
 
-/// Parameters by name: the first value of each (SMSAPI does not repeat names).
-struct Params(Vec<(String, String)>);
+/// Parameters by name: the first value of each (SMSAPI does not repeat names), in order, with
+/// an index for constant-time lookups.
+struct Params(Vec<(String, String)>, HashMap<String, usize>);
 
 impl Params {
+    fn new(pairs: Vec<(String, String)>) -> Self {
+        let index = pairs.iter().enumerate().map(|(i, (k, _))| (k.clone(), i)).collect();
+        Params(pairs, index)
+    }
     fn get(&self, key: &str) -> Option<&str> {
-        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.1.get(key).map(|&i| self.0[i].1.as_str())
     }
     fn has(&self, key: &str) -> bool {
         self.get(key).is_some()
@@ -73,6 +88,12 @@ fn at<'a>(list: &'a Option<Vec<&'a str>>, i: usize) -> Option<&'a str> {
 
 fn parse_dlr(p: &Params) -> Result<Vec<WebhookEvent>, WebhookError> {
     let ids = p.list(dlr::MSG_ID).unwrap_or_default();
+    if ids.len() > MAX_REPORTS_PER_CALL {
+        return Err(WebhookError::TooLarge {
+            what: format!("{} reports", ids.len()),
+            limit: MAX_REPORTS_PER_CALL,
+        });
+    }
     let statuses = p.list(dlr::STATUS).unwrap_or_default();
     let idx = p.list(dlr::IDX);
     let done = p.list(dlr::DONE_DATE);
@@ -170,13 +191,21 @@ impl WebhookParser for SmsapiWebhooks {
                 expected: "GET or POST".into(),
             });
         }
-        let mut pairs: Vec<(String, String)> = Vec::new();
-        for (k, v) in request.params() {
-            if !pairs.iter().any(|(x, _)| *x == k) {
-                pairs.push((k, v));
-            }
+        let size = request.url.query().map_or(0, str::len) + request.body.len();
+        if size > MAX_WEBHOOK_BYTES {
+            return Err(WebhookError::TooLarge { what: format!("{size} bytes"), limit: MAX_WEBHOOK_BYTES });
         }
-        let p = Params(pairs);
+        let all = request.params();
+        if all.len() > MAX_WEBHOOK_PARAMS {
+            return Err(WebhookError::TooLarge {
+                what: format!("{} parameters", all.len()),
+                limit: MAX_WEBHOOK_PARAMS,
+            });
+        }
+        // The first value of each name, in order, in one pass.
+        let mut seen: HashSet<String> = HashSet::with_capacity(all.len());
+        let pairs: Vec<(String, String)> = all.into_iter().filter(|(k, _)| seen.insert(k.clone())).collect();
+        let p = Params::new(pairs);
         if p.has(dlr::MSG_ID) && p.has(dlr::STATUS) {
             parse_dlr(&p)
         } else if p.has(mo::FROM) || p.has(mo::TEXT) {

@@ -236,3 +236,63 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn oversized_callbacks_are_refused_with_413_before_parsing() {
+    use bramka_smsapi::{MAX_REPORTS_PER_CALL, MAX_WEBHOOK_BYTES, MAX_WEBHOOK_PARAMS};
+    // Many distinct names: once quadratic to de-duplicate, now refused by count.
+    let many: String = (0..=MAX_WEBHOOK_PARAMS).map(|i| format!("p{i}=1&")).collect();
+    let e = SmsapiWebhooks::new().parse(&post_form(&format!("{many}sms_from=48500&sms_text=x"))).unwrap_err();
+    assert!(matches!(e, WebhookError::TooLarge { limit, .. } if limit == MAX_WEBHOOK_PARAMS), "{e}");
+    assert_eq!(e.http_status(), 413);
+    assert!(e.to_string().contains("103 parameters"), "{e}");
+    // Exactly at the count limit: parsed.
+    let at_limit: String = (0..MAX_WEBHOOK_PARAMS - 2).map(|i| format!("p{i}=1&")).collect();
+    let m = inbound(
+        SmsapiWebhooks::new().parse(&post_form(&format!("{at_limit}sms_from=48500&sms_text=x"))).unwrap(),
+    );
+    assert_eq!(m.raw.len(), MAX_WEBHOOK_PARAMS - 2);
+
+    // Bytes: a text just under the limit is read whole, one byte more is refused.
+    let head = "sms_from=48500100200&sms_text=";
+    let fits = format!("{head}{}", "a".repeat(MAX_WEBHOOK_BYTES - head.len()));
+    assert_eq!(
+        inbound(SmsapiWebhooks::new().parse(&post_form(&fits)).unwrap()).text.len(),
+        MAX_WEBHOOK_BYTES - head.len()
+    );
+    let e = SmsapiWebhooks::new().parse(&post_form(&format!("{fits}a"))).unwrap_err();
+    assert!(matches!(e, WebhookError::TooLarge { limit, .. } if limit == MAX_WEBHOOK_BYTES), "{e}");
+    // Query and body count together.
+    let half = "a".repeat(MAX_WEBHOOK_BYTES / 2 + 1);
+    let req = WebhookRequest::new("POST", format!("https://shop.example/mo?x={half}").parse().unwrap())
+        .with_header("Content-Type", "application/x-www-form-urlencoded")
+        .with_body(format!("sms_from=48500&sms_text={half}"));
+    assert!(matches!(SmsapiWebhooks::new().parse(&req), Err(WebhookError::TooLarge { .. })));
+
+    // Reports per call.
+    let ids: Vec<String> = (0..=MAX_REPORTS_PER_CALL).map(|i| format!("ID{i}")).collect();
+    let statuses = vec!["404"; ids.len()].join(",");
+    let e =
+        SmsapiWebhooks::new().parse(&get(&format!("MsgId={}&status={statuses}", ids.join(",")))).unwrap_err();
+    assert!(matches!(e, WebhookError::TooLarge { limit, .. } if limit == MAX_REPORTS_PER_CALL), "{e}");
+    let ids = &ids[..MAX_REPORTS_PER_CALL];
+    let statuses = vec!["404"; ids.len()].join(",");
+    assert_eq!(
+        SmsapiWebhooks::new()
+            .parse(&get(&format!("MsgId={}&status={statuses}", ids.join(","))))
+            .unwrap()
+            .len(),
+        MAX_REPORTS_PER_CALL
+    );
+}
+
+#[test]
+fn the_first_value_of_a_repeated_name_wins() {
+    let m = inbound(
+        SmsapiWebhooks::new()
+            .parse(&post_form("sms_from=48500100200&sms_text=first&sms_from=48999&sms_text=second&x=1&x=2"))
+            .unwrap(),
+    );
+    assert_eq!((m.from.as_str(), m.text.as_str()), ("+48500100200", "first"));
+    assert_eq!(m.raw.get("x").map(String::as_str), Some("1"));
+}

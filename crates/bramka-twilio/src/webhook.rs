@@ -141,7 +141,19 @@ impl TwilioWebhooks {
     }
 
     fn event(&self, params: Vec<(String, String)>) -> Result<WebhookEvent, WebhookError> {
-        let raw: BTreeMap<String, String> = params.into_iter().collect();
+        // Twilio never repeats a parameter name in a messaging webhook. The signature covers the
+        // sorted concatenation of names and values, so a captured request whose value is split
+        // into a repeated name (`Body=hiFrom+1…` → `Body=hi&From=+1…&From=…`) still verifies:
+        // with "the last value wins", that would forge the sender. Repeats are refused instead.
+        let mut raw: BTreeMap<String, String> = BTreeMap::new();
+        for (k, v) in params {
+            if raw.contains_key(&k) {
+                return Err(WebhookError::malformed(format!(
+                    "parameter {k:?} appears more than once; Twilio sends each parameter once"
+                )));
+            }
+            raw.insert(k, v);
+        }
         let get = |k: &str| raw.get(k).map(String::as_str).filter(|v| !v.is_empty());
         let sid = get("MessageSid")
             .or_else(|| get("SmsSid"))

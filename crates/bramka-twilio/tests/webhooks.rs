@@ -334,3 +334,37 @@ fn signed_request_for_test_round_trips_and_other_methods_are_refused() {
     let not_twilio = signature::signed_request_for_test("tok", "https://h.example/cb", "foo=bar").unwrap();
     assert!(matches!(TwilioWebhooks::new("tok").parse(&not_twilio), Err(WebhookError::Malformed { .. })));
 }
+
+/// A captured signed inbound message, turned into one "from" another number: the `Body` value is
+/// split so its tail becomes a second `From`. The signature (sorted names and values) still
+/// matches, so only the repeated name gives the forgery away.
+#[test]
+fn a_signed_request_forged_by_splitting_a_value_into_a_repeated_name_is_refused() {
+    let url = "https://example.com/twilio/inbound";
+    let token = "12345";
+    let genuine = "MessageSid=SM11111111111111111111111111111111&Body=helloFrom%2B10000000000\
+                   &From=%2B15551234567&To=%2B15005550006";
+    let signed = signature::signed_request_for_test(token, url, genuine).unwrap();
+    let sig = signed.header(signature::SIGNATURE_HEADER).unwrap().to_owned();
+    let hooks = TwilioWebhooks::new(token);
+    let WebhookEvent::Inbound(m) = &hooks.parse(&signed).unwrap()[0] else { panic!("not inbound") };
+    assert_eq!((m.from.as_str(), m.text.as_str()), ("+15551234567", "helloFrom+10000000000"));
+
+    // Same signature; the attacker's number last, so "the last value wins" would pick it.
+    let forged_body = "MessageSid=SM11111111111111111111111111111111&Body=hello\
+                       &From=%2B15551234567&From=%2B10000000000&To=%2B15005550006";
+    let forged = WebhookRequest::new("POST", url.parse().unwrap())
+        .with_header("Content-Type", "application/x-www-form-urlencoded")
+        .with_header(signature::SIGNATURE_HEADER, &sig)
+        .with_body(forged_body);
+    hooks.verify(&forged).expect("the forged request carries a valid signature");
+    let err = hooks.parse(&forged).unwrap_err();
+    assert!(matches!(err, WebhookError::Malformed { .. }), "{err}");
+    assert_eq!(err.http_status(), 400);
+    assert!(err.to_string().contains("\"From\" appears more than once"), "{err}");
+
+    // A repeated name is refused in status callbacks too (a forged `MessageStatus`).
+    let body = "MessageSid=SM1&MessageStatus=failed&MessageStatus=delivered&To=%2B15005550006";
+    let req = signature::signed_request_for_test(token, url, body).unwrap();
+    assert!(matches!(hooks.parse(&req), Err(WebhookError::Malformed { .. })));
+}

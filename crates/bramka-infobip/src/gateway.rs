@@ -515,6 +515,34 @@ impl InfobipGateway {
     }
 }
 
+impl InfobipGateway {
+    /// [`set_bulk_status`](Self::set_bulk_status), then checks the status Infobip answers: a
+    /// cancel must answer CANCELED, a pause PAUSED, a resume PENDING or PROCESSING (a resumed
+    /// bulk whose send time has passed goes on sending). Anything else is an
+    /// [`ErrorKind::InvalidState`] error naming both statuses; the change may have happened, so it
+    /// is [`Certainty::MaybeSent`].
+    async fn set_bulk_status_checked(&self, id: &str, to: BulkStatus) -> Result<(), Error> {
+        let now = self.set_bulk_status(id, to.clone()).await?;
+        let ok = match to {
+            BulkStatus::Pending => matches!(now, BulkStatus::Pending | BulkStatus::Processing),
+            _ => now == to,
+        };
+        if ok {
+            return Ok(());
+        }
+        Err(Error::new(
+            ErrorKind::InvalidState,
+            Certainty::MaybeSent,
+            format!(
+                "Infobip answered status {} for bulk {id:?} after being asked for {}",
+                self.scrub.scrub(now.as_str()),
+                to.as_str()
+            ),
+        )
+        .with_gateway(GATEWAY))
+    }
+}
+
 /// The bulk id of the `index`th request (from 0) of a send of `message`.
 fn chunk_bulk_id(message: &Message, index: usize) -> String {
     let base = InfobipGateway::bulk_id_for(message);
@@ -696,7 +724,7 @@ impl Gateway for InfobipGateway {
     }
 
     async fn cancel(&self, id: &str) -> Result<(), Error> {
-        self.set_bulk_status(id, BulkStatus::Canceled).await.map(drop)
+        self.set_bulk_status_checked(id, BulkStatus::Canceled).await
     }
 
     async fn reschedule(&self, id: &str, at: DateTime<Utc>) -> Result<(), Error> {
@@ -704,11 +732,11 @@ impl Gateway for InfobipGateway {
     }
 
     async fn pause(&self, id: &str) -> Result<(), Error> {
-        self.set_bulk_status(id, BulkStatus::Paused).await.map(drop)
+        self.set_bulk_status_checked(id, BulkStatus::Paused).await
     }
 
     async fn resume(&self, id: &str) -> Result<(), Error> {
-        self.set_bulk_status(id, BulkStatus::Pending).await.map(drop)
+        self.set_bulk_status_checked(id, BulkStatus::Pending).await
     }
 
     async fn balance(&self) -> Result<Balance, Error> {

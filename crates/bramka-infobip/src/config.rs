@@ -4,9 +4,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use bramka_core::clock::{Clock, SystemClock};
-use bramka_core::http::Timeouts;
+use bramka_core::http::{BaseUrl, HttpSettings, Timeouts};
 use bramka_core::{Error, Idempotency, Secret, Sender};
-use url::Url;
 
 use crate::options::InfobipOptions;
 
@@ -43,6 +42,9 @@ pub enum ConfigError {
     /// An option is invalid.
     #[error(transparent)]
     Options(#[from] crate::options::OptionError),
+    /// A timeout is zero.
+    #[error("Infobip timeouts must be longer than zero")]
+    Timeouts,
 }
 
 impl From<ConfigError> for Error {
@@ -61,10 +63,10 @@ impl From<ConfigError> for Error {
 /// ```
 #[derive(Clone)]
 pub struct InfobipConfig {
-    pub(crate) base_url: Url,
+    pub(crate) base_url: BaseUrl,
     pub(crate) api_key: Secret,
     pub(crate) sender: Option<Sender>,
-    pub(crate) timeouts: Timeouts,
+    pub(crate) http: HttpSettings,
     pub(crate) options: InfobipOptions,
     pub(crate) idempotency: Idempotency,
     pub(crate) clock: Arc<dyn Clock>,
@@ -78,7 +80,7 @@ impl InfobipConfig {
             base_url: base_url.to_owned(),
             api_key: api_key.into(),
             sender: None,
-            timeouts: Timeouts::default(),
+            http: HttpSettings::new(),
             options: InfobipOptions::default(),
             trust_duplicate_rejection: false,
             clock: Arc::new(SystemClock),
@@ -86,7 +88,7 @@ impl InfobipConfig {
     }
 
     /// The base URL (not a secret: Infobip says so).
-    pub fn base_url(&self) -> &Url {
+    pub fn base_url(&self) -> &BaseUrl {
         &self.base_url
     }
     /// The default sender.
@@ -95,7 +97,11 @@ impl InfobipConfig {
     }
     /// The timeouts.
     pub fn timeouts(&self) -> Timeouts {
-        self.timeouts
+        self.http.timeouts()
+    }
+    /// The HTTP settings (timeouts, own client, `insecure_http`).
+    pub fn http(&self) -> &HttpSettings {
+        &self.http
     }
     /// The default Infobip options.
     pub fn options(&self) -> &InfobipOptions {
@@ -113,7 +119,7 @@ impl fmt::Debug for InfobipConfig {
             .field("base_url", &self.base_url.as_str())
             .field("api_key", &"***")
             .field("sender", &self.sender)
-            .field("timeouts", &self.timeouts)
+            .field("http", &self.http)
             .field("options", &self.options)
             .field("idempotency", &self.idempotency)
             .finish()
@@ -125,7 +131,7 @@ pub struct InfobipConfigBuilder {
     base_url: String,
     api_key: Secret,
     sender: Option<String>,
-    timeouts: Timeouts,
+    http: HttpSettings,
     options: InfobipOptions,
     trust_duplicate_rejection: bool,
     clock: Arc<dyn Clock>,
@@ -149,7 +155,23 @@ impl InfobipConfigBuilder {
     }
     /// Connect and request timeouts.
     pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
-        self.timeouts = timeouts;
+        self.http = self.http.timeout(timeouts.request).connect_timeout(timeouts.connect);
+        self
+    }
+    /// All HTTP settings at once (timeouts, an application's `reqwest::Client`, `insecure_http`).
+    pub fn http(mut self, http: HttpSettings) -> Self {
+        self.http = http;
+        self
+    }
+    /// Uses the application's `reqwest::Client` (its timeouts, TLS and redirect policy apply).
+    pub fn reqwest_client(mut self, client: reqwest::Client) -> Self {
+        self.http = self.http.reqwest_client(client);
+        self
+    }
+    /// Allows a plain-`http://` base URL to a non-loopback host. The API key then travels
+    /// unencrypted: only for a TLS-terminating proxy on a trusted network.
+    pub fn insecure_http(mut self, on: bool) -> Self {
+        self.http = self.http.insecure_http(on);
         self
     }
     /// Default Infobip options for every send.
@@ -175,10 +197,14 @@ impl InfobipConfigBuilder {
 
     /// Validates and builds.
     ///
-    /// The base URL gets `https://` when it has no scheme. Plain `http://` is accepted only for
-    /// `localhost`, `127.0.0.1` and `[::1]` (tests), like Infobip's official SDK.
+    /// The base URL gets `https://` when it has no scheme; a path prefix is kept. Plain
+    /// `http://` is accepted only for loopback hosts (tests), unless
+    /// [`insecure_http`](Self::insecure_http) is on.
     pub fn build(self) -> Result<InfobipConfig, ConfigError> {
-        let base_url = parse_base_url(&self.base_url)?;
+        let base_url = parse_base_url(&self.base_url, self.http.allows_insecure_http())?;
+        if self.http.timeouts().request.is_zero() || self.http.timeouts().connect.is_zero() {
+            return Err(ConfigError::Timeouts);
+        }
         let key = self.api_key.expose();
         if key.trim().is_empty() {
             return Err(ConfigError::EmptyApiKey);
@@ -192,7 +218,7 @@ impl InfobipConfigBuilder {
             base_url,
             api_key: self.api_key,
             sender,
-            timeouts: self.timeouts,
+            http: self.http,
             options: self.options,
             idempotency: if self.trust_duplicate_rejection {
                 Idempotency::ServerDedupe
@@ -204,33 +230,29 @@ impl InfobipConfigBuilder {
     }
 }
 
-/// Whether `host` is a loopback name or address.
-pub(crate) fn is_loopback(host: &str) -> bool {
-    matches!(host, "localhost" | "127.0.0.1" | "[::1]" | "::1")
-}
-
-fn parse_base_url(input: &str) -> Result<Url, ConfigError> {
-    let err = |reason: &str| ConfigError::BaseUrl { input: input.to_owned(), reason: reason.to_owned() };
-    let s = input.trim().trim_end_matches('/');
+/// The base URL as given, with `https://` added when it has no scheme, checked by
+/// [`BaseUrl::parse`] (https unless loopback or `insecure_http`; no credentials, query or fragment).
+fn parse_base_url(input: &str, insecure_http: bool) -> Result<BaseUrl, ConfigError> {
+    let s = input.trim();
     if s.is_empty() {
-        return Err(err("it is empty"));
+        return Err(ConfigError::BaseUrl { input: String::new(), reason: "it is empty".to_owned() });
     }
     let with_scheme = if s.contains("://") { s.to_owned() } else { format!("https://{s}") };
-    let url = Url::parse(&with_scheme).map_err(|e| err(&e.to_string()))?;
-    let host = url.host_str().ok_or_else(|| err("it has no host"))?.to_owned();
-    match url.scheme() {
-        "https" => {}
-        "http" if is_loopback(&host) => {}
-        "http" => return Err(err("plain http is accepted only for localhost and 127.0.0.1")),
-        other => return Err(err(&format!("scheme {other:?} is not http(s)"))),
+    BaseUrl::parse(&with_scheme, insecure_http).map_err(|e| ConfigError::BaseUrl {
+        // BaseUrl's message shows the URL with any credentials masked; never the raw input.
+        input: redact_userinfo(s),
+        reason: e.operator_message().to_owned(),
+    })
+}
+
+/// `s` with any `user:password@` replaced by `***@`.
+fn redact_userinfo(s: &str) -> String {
+    match (s.find("://"), s.rfind('@')) {
+        (Some(i), Some(at)) if at > i && !s[i + 3..at].contains('/') => {
+            format!("{}***@{}", &s[..i + 3], &s[at + 1..])
+        }
+        _ => s.to_owned(),
     }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(err("credentials do not belong in the base URL; pass the API key separately"));
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(err("a base URL has no query or fragment"));
-    }
-    Ok(url)
 }
 
 #[cfg(test)]
@@ -239,15 +261,21 @@ mod tests {
 
     #[test]
     fn base_url_forms() {
-        let ok = |s: &str| parse_base_url(s).unwrap().to_string();
+        let ok = |s: &str| parse_base_url(s, false).unwrap().to_string();
         assert_eq!(ok("xxxxx.api.infobip.com"), "https://xxxxx.api.infobip.com/");
         assert_eq!(ok("https://xxxxx.api.infobip.com/"), "https://xxxxx.api.infobip.com/");
         assert_eq!(ok("http://127.0.0.1:8080"), "http://127.0.0.1:8080/");
         assert_eq!(ok("http://localhost:1"), "http://localhost:1/");
+        assert_eq!(ok("https://proxy.example/infobip"), "https://proxy.example/infobip/");
         for bad in ["", "http://xxxxx.api.infobip.com", "ftp://x.y", "https://u:p@x.y", "https://x.y/?a=1"] {
-            let e = parse_base_url(bad).unwrap_err();
+            let e = parse_base_url(bad, false).unwrap_err();
             assert!(matches!(e, ConfigError::BaseUrl { .. }), "{bad}: {e}");
+            assert!(!e.to_string().contains(":p@"), "{e}");
         }
+        assert_eq!(
+            parse_base_url("http://10.0.0.1:8080", true).unwrap().to_string(),
+            "http://10.0.0.1:8080/"
+        );
     }
 
     #[test]

@@ -3,21 +3,24 @@
 use std::sync::Arc;
 
 use bramka_core::dsn::{Dsn, DsnError, GatewayFactory};
-use bramka_core::http::Timeouts;
+use bramka_core::http::{self, HttpSettings};
 use bramka_core::{Error, Gateway};
 
-use crate::config::{InfobipConfig, is_loopback};
+use crate::config::InfobipConfig;
 use crate::gateway::InfobipGateway;
 use crate::options::{InfobipOptions, LanguageCode, SpeedLimit, Transliteration};
 
-/// The options an `infobip://` DSN accepts.
-pub const DSN_OPTIONS: &[&str] =
-    &["from", "timeout", "connect_timeout", "transliteration", "language", "speed_limit", "trust_dedupe"];
+/// The Infobip-specific options an `infobip://` DSN accepts, besides the HTTP ones
+/// ([`bramka_core::http::HTTP_DSN_OPTIONS`]: `base_url`, `insecure_http`, `timeout`,
+/// `connect_timeout`, `tls`).
+pub const DSN_OPTIONS: &[&str] = &["from", "transliteration", "language", "speed_limit", "trust_dedupe"];
 
 /// Builds an [`InfobipGateway`] from an `infobip://` DSN.
 ///
-/// The host is the account's base URL host (required); `https` is used, except for
-/// `localhost` / `127.0.0.1`, which get plain `http` (tests). The API key is the user part.
+/// The host is the account's base URL host (required unless `base_url=` is given); `https` is
+/// used, except for loopback hosts or `tls=0`, which get plain `http`. `base_url=URL` (a path
+/// prefix allowed, e.g. a proxy's) replaces the host; plain http to a non-loopback host needs
+/// `insecure_http=1`. The API key is the user part.
 ///
 /// ```
 /// use bramka_core::{Dsn, GatewayFactory};
@@ -35,7 +38,8 @@ pub struct InfobipFactory;
 impl InfobipFactory {
     /// The configuration a DSN describes.
     pub fn config(dsn: &Dsn) -> Result<InfobipConfig, Error> {
-        dsn.check_options(DSN_OPTIONS)?;
+        let accepted: Vec<&str> = DSN_OPTIONS.iter().chain(http::HTTP_DSN_OPTIONS).copied().collect();
+        dsn.check_options(&accepted)?;
         let missing = |what: &str| DsnError::Missing { scheme: "infobip".into(), what: what.into() };
         let key = dsn
             .user_secret()
@@ -50,23 +54,13 @@ impl InfobipFactory {
             }
             .into());
         }
-        let host = dsn.host();
-        if host.is_empty() || host == "default" {
+        let Some(base) = http::base_url_from_dsn(dsn, "/")? else {
             return Err(missing(
-                "the account's base URL host (shown in the Infobip portal): infobip://KEY@xxxxx.api.infobip.com",
+                "the account's base URL host (shown in the Infobip portal): infobip://KEY@xxxxx.api.infobip.com, or base_url=https://...",
             )
             .into());
-        }
-        let scheme = if is_loopback(host) { "http" } else { "https" };
-        let port = dsn.port().map(|p| format!(":{p}")).unwrap_or_default();
-        let base = format!("{scheme}://{host}{port}{}", dsn.path());
-        let mut timeouts = Timeouts::default();
-        if let Some(t) = dsn.duration_option("timeout")? {
-            timeouts.request = t;
-        }
-        if let Some(t) = dsn.duration_option("connect_timeout")? {
-            timeouts.connect = t;
-        }
+        };
+        let settings = HttpSettings::new().from_dsn(dsn)?;
         let invalid = |key: &str, value: &str, e: crate::options::OptionError| DsnError::InvalidOption {
             key: key.into(),
             value: value.into(),
@@ -83,8 +77,8 @@ impl InfobipFactory {
         if let Some(v) = dsn.option("speed_limit") {
             options.speed_limit = Some(v.parse::<SpeedLimit>().map_err(|e| invalid("speed_limit", v, e))?);
         }
-        let mut b = InfobipConfig::builder(&base, key.clone())
-            .timeouts(timeouts)
+        let mut b = InfobipConfig::builder(base.as_str(), key.clone())
+            .http(settings)
             .options(options)
             .trust_duplicate_rejection(dsn.bool_option("trust_dedupe")?.unwrap_or(false));
         if let Some(from) = dsn.option("from") {

@@ -13,7 +13,6 @@
 
 use bramka_core::http::{certainty_for_status, kind_for_status};
 use bramka_core::{Certainty, DeliveryState, Error, ErrorKind};
-use reqwest::header::HeaderMap;
 
 use crate::wire::{ApiError, LegacyApiError};
 
@@ -195,7 +194,7 @@ pub(crate) enum Op {
 /// certainly not sent; 429 is transient and not sent, with `Retry-After` when present; 5xx (and
 /// other non-4xx codes) are transient and may have been sent when the operation changes state.
 /// The body (either shape) supplies the code and the message.
-pub(crate) fn http_error(op: Op, status: u16, headers: &HeaderMap, body: &str) -> Error {
+pub(crate) fn http_error(op: Op, status: u16, retry_after: Option<std::time::Duration>, body: &str) -> Error {
     let (code, text) = describe_body(body);
     let kind = match (op, status) {
         // A refused status change of a bulk means "not changeable in its state" (reference §10).
@@ -211,7 +210,7 @@ pub(crate) fn http_error(op: Op, status: u16, headers: &HeaderMap, body: &str) -
     if let Some(c) = code {
         e = e.with_code(c);
     }
-    if let Some(d) = bramka_core::http::retry_after(headers) {
+    if let Some(d) = retry_after {
         e = e.with_retry_after(d);
     }
     e
@@ -407,7 +406,7 @@ mod tests {
             ("error-legacy-500.json", 503, K::Unavailable, Certainty::MaybeSent, "GENERAL_ERROR"),
         ];
         for &(file, status, kind, certainty, code) in cases {
-            let e = http_error(Op::Send, status, &HeaderMap::new(), &fixture(file));
+            let e = http_error(Op::Send, status, None, &fixture(file));
             assert_eq!(e.kind(), kind, "{file}: {e}");
             assert_eq!(e.certainty(), certainty, "{file}: {e}");
             assert_eq!(e.operator_code(), Some(code), "{file}");
@@ -419,26 +418,24 @@ mod tests {
 
     #[test]
     fn messages_carry_the_details_of_both_shapes() {
-        let e = http_error(Op::Send, 400, &HeaderMap::new(), &fixture("error-v3-400.json"));
+        let e = http_error(Op::Send, 400, None, &fixture("error-v3-400.json"));
         assert!(e.operator_message().contains("Request cannot be processed."), "{e}");
         assert!(e.operator_message().contains("property.path: Violation message."), "{e}");
-        let e = http_error(Op::Send, 400, &HeaderMap::new(), &fixture("error-legacy-400-validation.json"));
+        let e = http_error(Op::Send, 400, None, &fixture("error-legacy-400-validation.json"));
         assert_eq!(e.operator_message(), "Bad request [messages[0].text: invalid text]");
-        let e =
-            http_error(Op::Read, 404, &HeaderMap::new(), &fixture("error-legacy-404-bulk-not-found.json"));
+        let e = http_error(Op::Read, 404, None, &fixture("error-legacy-404-bulk-not-found.json"));
         assert_eq!(e.operator_message(), "Bulk not found");
     }
 
     #[test]
     fn retry_after_and_reads_and_changes() {
-        let mut h = HeaderMap::new();
-        h.insert("retry-after", "7".parse().unwrap());
-        let e = http_error(Op::Send, 429, &h, &fixture("error-v3-429.json"));
+        let h = Some(std::time::Duration::from_secs(7));
+        let e = http_error(Op::Send, 429, h, &fixture("error-v3-429.json"));
         assert_eq!(e.retry_after(), Some(std::time::Duration::from_secs(7)));
         // A failed read never sent anything; a failed change may have been applied.
-        assert_eq!(http_error(Op::Read, 500, &h, "").certainty(), Certainty::NotSent);
-        assert_eq!(http_error(Op::Change, 500, &h, "").certainty(), Certainty::MaybeSent);
-        let e = http_error(Op::Change, 400, &h, &fixture("error-legacy-400-text.json"));
+        assert_eq!(http_error(Op::Read, 500, h, "").certainty(), Certainty::NotSent);
+        assert_eq!(http_error(Op::Change, 500, h, "").certainty(), Certainty::MaybeSent);
+        let e = http_error(Op::Change, 400, h, &fixture("error-legacy-400-text.json"));
         assert_eq!(e.kind(), K::InvalidState);
     }
 

@@ -11,10 +11,13 @@ use reqwest::Method;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use bramka_core::chunked::ChunkReport;
 use bramka_core::{
     Balance, Capabilities, Capability, Certainty, DeliveryReport, Error, ErrorKind, Gateway, InboundMessage,
     Message, PhoneNumber, RecipientReport, SendReport, SendState, Sender,
 };
+
+use bramka_core::http::{Answer, Call};
 
 use crate::bulk::BulkStatus;
 use crate::config::InfobipConfig;
@@ -30,6 +33,8 @@ pub const MAX_RECIPIENTS: usize = 1000;
 pub const MAX_VALIDITY_MINUTES: u64 = 2880;
 /// How far ahead `sendAt` may be (reference §4.1: at most 180 days).
 pub const MAX_SCHEDULE_AHEAD_DAYS: i64 = 180;
+/// The largest answer body read (bytes): a full page of 1,000 log entries is about 1 MB.
+pub const BODY_LIMIT: usize = 8 * 1024 * 1024;
 /// Infobip's hard cap on parts (status 25 `REJECTED_MESSAGE_TOO_LONG`: more than 25 parts).
 pub const MAX_PARTS: u8 = 25;
 
@@ -40,6 +45,8 @@ pub const MAX_PARTS: u8 = 25;
 pub struct InfobipGateway {
     pub(crate) config: InfobipConfig,
     http: reqwest::Client,
+    /// Removes the API key from every text quoted from Infobip's answers.
+    scrub: bramka_core::http::Scrubber,
     /// `App <key>`, marked sensitive so HTTP-level debug output never shows it.
     auth: reqwest::header::HeaderValue,
     caps: Capabilities,
@@ -57,7 +64,8 @@ impl fmt::Debug for InfobipGateway {
 impl InfobipGateway {
     /// A gateway for one account.
     pub fn new(config: InfobipConfig) -> Result<Self, Error> {
-        let http = bramka_core::http::client(config.timeouts)?;
+        let http = config.http.client()?;
+        let scrub = bramka_core::http::Scrubber::new([config.api_key.expose()]);
         // The key was checked to be visible ASCII when the config was built.
         let mut auth = reqwest::header::HeaderValue::from_str(&format!("App {}", config.api_key.expose()))
             .map_err(|_| {
@@ -75,9 +83,11 @@ impl InfobipGateway {
             .with(Capability::DeliveryWebhook)
             .with(Capability::InboundWebhook)
             .with(Capability::LinkShortening)
+            .with(Capability::Flash)
+            .with(Capability::Validity)
             .with_max_parts(MAX_PARTS)
             .with_idempotency(config.idempotency);
-        Ok(InfobipGateway { config, http, auth, caps, settled_bulks: Mutex::new(HashMap::new()) })
+        Ok(InfobipGateway { config, http, scrub, auth, caps, settled_bulks: Mutex::new(HashMap::new()) })
     }
 
     /// The configuration.
@@ -93,17 +103,47 @@ impl InfobipGateway {
 
     /// The `bulkId` this gateway sends for `message`: its client reference, the same on every
     /// retry. It is the id [`Gateway::cancel`], [`Gateway::pause`], [`Gateway::resume`] and
-    /// [`Gateway::reschedule`] take for a scheduled message.
+    /// [`Gateway::reschedule`] take for a scheduled message of up to [`MAX_RECIPIENTS`]
+    /// recipients (one request); see [`bulk_ids_for`](Self::bulk_ids_for) for larger ones.
     pub fn bulk_id_for(message: &Message) -> String {
         message.client_ref().as_str().to_owned()
     }
 
-    /// Sends with Infobip options other than the gateway's defaults.
+    /// The `bulkId`s of every request a send of `message` makes: [`bulk_id_for`](Self::bulk_id_for)
+    /// for the first [`MAX_RECIPIENTS`] recipients, then `<reference>-2`, `<reference>-3`, … for
+    /// each further request (one bulk per request). A scheduled message of more than
+    /// [`MAX_RECIPIENTS`] recipients is cancelled, paused or rescheduled bulk by bulk.
+    pub fn bulk_ids_for(message: &Message) -> Vec<String> {
+        let n = message.recipients().len().div_ceil(MAX_RECIPIENTS).max(1);
+        (0..n).map(|i| chunk_bulk_id(message, i)).collect()
+    }
+
+    /// Sends with Infobip options other than the gateway's defaults: the checks every bramka
+    /// operator makes ([`bramka_core::preflight`]), then one request per [`MAX_RECIPIENTS`]
+    /// recipients ([`bramka_core::chunked::send_in_chunks`]: the first failed request stops
+    /// the send, later recipients are `NotAttempted`).
     pub async fn send_with(&self, message: &Message, options: &InfobipOptions) -> Result<SendReport, Error> {
-        let mut reports = self.send_batch(std::slice::from_ref(message), options).await?;
-        reports.pop().ok_or_else(|| {
-            Error::new(ErrorKind::Other, Certainty::MaybeSent, "no report").with_gateway(GATEWAY)
+        options.validate()?;
+        let notes = bramka_core::preflight::preflight(GATEWAY, &self.caps, message)?;
+        self.check_send_at(message.send_at())?;
+        let mut report = SendReport::new(GATEWAY, message);
+        for n in notes {
+            report.note(n);
+        }
+        let mut index = 0;
+        bramka_core::chunked::send_in_chunks(report, message, self.caps.batch_size, |chunk| {
+            let bulk_id = chunk_bulk_id(message, index);
+            index += 1;
+            async move {
+                let (mut out, batch_id) =
+                    self.request_messages(&[(message, chunk)], bulk_id, options).await?;
+                let (recipients, notes) = out.pop().unwrap_or_default();
+                let mut c = ChunkReport::from(recipients).with_batch_id(batch_id);
+                c.notes = notes;
+                Ok(c)
+            }
         })
+        .await
     }
 
     /// Sends several messages (each with its own text, sender and recipients) in **one**
@@ -112,8 +152,9 @@ impl InfobipGateway {
     /// the same list, in the same order, on a retry. One [`SendReport`] per message, in order.
     ///
     /// Refused before any request: no messages, different `send_at`s, more than
-    /// [`MAX_RECIPIENTS`] recipients in all, two messages with the same client reference and a
-    /// common recipient (their `messageId`s would collide), invalid options.
+    /// [`MAX_RECIPIENTS`] recipients in all (use [`send_with`](Self::send_with), which
+    /// splits), two messages with the same client reference and a common recipient (their
+    /// `messageId`s would collide), invalid options, anything [`bramka_core::preflight`] refuses.
     pub async fn send_batch(
         &self,
         messages: &[Message],
@@ -137,15 +178,10 @@ impl InfobipGateway {
                 i + 1
             ));
         }
-        if let Some(at) = send_at {
-            let latest = self.config.clock.now() + chrono::Duration::days(MAX_SCHEDULE_AHEAD_DAYS);
-            if at > latest {
-                return refuse(format!(
-                    "send_at {} is more than {MAX_SCHEDULE_AHEAD_DAYS} days ahead; Infobip accepts up to {}",
-                    crate::datetime::format(at),
-                    crate::datetime::format(latest)
-                ));
-            }
+        self.check_send_at(send_at)?;
+        let mut pre = Vec::with_capacity(messages.len());
+        for m in messages {
+            pre.push(bramka_core::preflight::preflight(GATEWAY, &self.caps, m)?);
         }
         let mut seen = std::collections::HashSet::new();
         for m in messages {
@@ -158,59 +194,104 @@ impl InfobipGateway {
                 }
             }
         }
-        let mut notes: Vec<Vec<String>> = vec![Vec::new(); messages.len()];
+        let parts: Vec<(&Message, &[PhoneNumber])> = messages.iter().map(|m| (m, m.recipients())).collect();
+        let (out, batch_id) = self.request_messages(&parts, Self::bulk_id_for(first), options).await?;
+        Ok(messages
+            .iter()
+            .zip(out)
+            .zip(pre)
+            .map(|((message, (recipients, notes)), pre)| {
+                let mut report = SendReport::new(GATEWAY, message).with_batch_id(batch_id.clone());
+                report.notes = pre;
+                report.notes.extend(notes);
+                for r in recipients {
+                    report.push(r);
+                }
+                report
+            })
+            .collect())
+    }
+
+    /// Refuses a `send_at` more than [`MAX_SCHEDULE_AHEAD_DAYS`] ahead.
+    fn check_send_at(&self, send_at: Option<DateTime<Utc>>) -> Result<(), Error> {
+        if let Some(at) = send_at {
+            let latest = self.config.clock.now() + chrono::Duration::days(MAX_SCHEDULE_AHEAD_DAYS);
+            if at > latest {
+                return Err(Error::message(format!(
+                    "send_at {} is more than {MAX_SCHEDULE_AHEAD_DAYS} days ahead; Infobip accepts up to {}",
+                    crate::datetime::format(at),
+                    crate::datetime::format(latest)
+                ))
+                .with_gateway(GATEWAY));
+            }
+        }
+        Ok(())
+    }
+
+    /// ONE `POST /sms/3/messages` for `parts` (a message and the recipients of it this request
+    /// carries; all with the same `send_at`). Per part: a report per recipient, in order, and
+    /// notes. Also the bulk id Infobip answered (else `bulk_id`).
+    async fn request_messages(
+        &self,
+        parts: &[(&Message, &[PhoneNumber])],
+        bulk_id: String,
+        options: &InfobipOptions,
+    ) -> Result<(Vec<(Vec<RecipientReport>, Vec<String>)>, String), Error> {
+        let send_at = parts.first().and_then(|(m, _)| m.send_at());
+        let mut notes: Vec<Vec<String>> = vec![Vec::new(); parts.len()];
         let body = wire::SendRequest {
-            messages: messages
+            messages: parts
                 .iter()
                 .zip(notes.iter_mut())
-                .map(|(m, n)| self.sms_message(m, options, n))
+                .map(|((m, to), n)| self.sms_message(m, to, options, n))
                 .collect(),
             options: Some(wire::RequestOptions {
                 schedule: wire::Schedule {
-                    bulk_id: Self::bulk_id_for(first),
+                    bulk_id: bulk_id.clone(),
                     send_at,
                     sending_speed_limit: options
                         .speed_limit
                         .map(|s| wire::SpeedLimitWire { amount: s.amount, time_unit: s.per.as_str() }),
                 },
                 // A message that asks for short links gets Infobip's own shortening.
-                tracking: messages
+                tracking: parts
                     .iter()
-                    .any(Message::shorten_links)
+                    .any(|(m, _)| m.shorten_links())
                     .then_some(wire::UrlOptions { shorten_url: true, track_clicks: false }),
                 include_sms_count_in_response: true,
             }),
         };
         let resp: wire::SendResponse =
             self.request(Op::Send, Method::POST, "/sms/3/messages", &[], Some(&body)).await?;
-        let batch_id = resp.bulk_id.clone().unwrap_or_else(|| Self::bulk_id_for(first));
+        drop(body);
+        let batch_id = resp.bulk_id.clone().unwrap_or(bulk_id);
+        let all_ids: std::collections::HashSet<String> =
+            parts.iter().flat_map(|(m, to)| to.iter().map(|t| Self::message_id_for(m, t))).collect();
         let mut items: Vec<Option<wire::SendResponseItem>> = resp.messages.into_iter().map(Some).collect();
         let mut index = 0;
-        let mut reports = Vec::with_capacity(messages.len());
-        for (message, notes) in messages.iter().zip(notes) {
-            let mut report = SendReport::new(GATEWAY, message).with_batch_id(batch_id.clone());
-            report.notes = notes;
-            for to in message.recipients() {
+        let mut out = Vec::with_capacity(parts.len());
+        for ((message, recipients), mut notes) in parts.iter().zip(notes) {
+            let mut reports = Vec::with_capacity(recipients.len());
+            for to in recipients.iter() {
                 let wanted = Self::message_id_for(message, to);
-                let item = take_item(&mut items, &wanted, to, index, &seen);
+                let item = take_item(&mut items, &wanted, to, index, &all_ids);
                 index += 1;
-                let r = recipient_report(message, to, wanted, item, &mut report.notes);
-                report.push(r);
+                reports.push(recipient_report(message, to, wanted, item, &mut notes));
             }
-            reports.push(report);
+            out.push((reports, notes));
         }
-        Ok(reports)
+        Ok((out, batch_id))
     }
 
     /// One `messages[]` entry of the request.
     fn sms_message(
         &self,
         message: &Message,
+        recipients: &[PhoneNumber],
         options: &InfobipOptions,
         notes: &mut Vec<String>,
     ) -> wire::SmsMessage {
-        let destinations = message
-            .recipients()
+        let destinations = recipients
             .iter()
             .map(|to| wire::Destination {
                 to: to.digits().to_owned(),
@@ -385,9 +466,7 @@ impl InfobipGateway {
         query: &[(&str, String)],
         body: Option<&B>,
     ) -> Result<T, Error> {
-        let mut url = self.config.base_url.clone();
-        let base_path = url.path().trim_end_matches('/').to_owned();
-        url.set_path(&format!("{base_path}{path}"));
+        let mut url = self.config.base_url.join(path);
         if !query.is_empty() {
             url.query_pairs_mut().extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
         }
@@ -400,14 +479,13 @@ impl InfobipGateway {
             req = req.json(b);
         }
         tracing::debug!(gateway = GATEWAY, %method, path, "request");
+        let call = if op == Op::Read { Call::Read } else { Call::Send };
         let resp = req.send().await.map_err(|e| {
             let err = bramka_core::http::transport_error(GATEWAY, &e);
-            if op == Op::Read { err.with_certainty(Certainty::NotSent) } else { err }
+            if call == Call::Read { err.with_certainty(Certainty::NotSent) } else { err }
         })?;
-        let status = resp.status().as_u16();
-        let headers = resp.headers().clone();
         for h in ["deprecation", "sunset"] {
-            if let Some(v) = headers.get(h).and_then(|v| v.to_str().ok()) {
+            if let Some(v) = resp.headers().get(h).and_then(|v| v.to_str().ok()) {
                 tracing::warn!(
                     gateway = GATEWAY,
                     path,
@@ -417,25 +495,58 @@ impl InfobipGateway {
                 );
             }
         }
-        let maybe = if op == Op::Read { Certainty::NotSent } else { Certainty::MaybeSent };
-        let text = resp.text().await.map_err(|e| {
-            bramka_core::http::transport_error(GATEWAY, &e).with_certainty(maybe).with_http_status(status)
-        })?;
-        if !(200..300).contains(&status) {
-            let e = errors::http_error(op, status, &headers, &text);
+        let answer = Answer::read(resp, GATEWAY, call, BODY_LIMIT).await?;
+        let status = answer.status;
+        if !answer.is_success() {
+            let text = self.scrub.scrub(&String::from_utf8_lossy(&answer.body));
+            let e = errors::http_error(op, status, answer.retry_after, &text);
             tracing::debug!(gateway = GATEWAY, path, status, error = %e, "error response");
             return Err(e);
         }
-        serde_json::from_str(&text).map_err(|e| {
+        serde_json::from_slice(&answer.body).map_err(|e| {
             Error::new(
                 ErrorKind::Decode,
-                maybe,
-                format!("undecodable answer from {path} (HTTP {status}): {e}"),
+                call.ambiguous(),
+                self.scrub.scrub(&format!("undecodable answer from {path} (HTTP {status}): {e}")),
             )
             .with_gateway(GATEWAY)
             .with_http_status(status)
         })
     }
+}
+
+impl InfobipGateway {
+    /// [`set_bulk_status`](Self::set_bulk_status), then checks the status Infobip answers: a
+    /// cancel must answer CANCELED, a pause PAUSED, a resume PENDING or PROCESSING (a resumed
+    /// bulk whose send time has passed goes on sending). Anything else is an
+    /// [`ErrorKind::InvalidState`] error naming both statuses; the change may have happened, so it
+    /// is [`Certainty::MaybeSent`].
+    async fn set_bulk_status_checked(&self, id: &str, to: BulkStatus) -> Result<(), Error> {
+        let now = self.set_bulk_status(id, to.clone()).await?;
+        let ok = match to {
+            BulkStatus::Pending => matches!(now, BulkStatus::Pending | BulkStatus::Processing),
+            _ => now == to,
+        };
+        if ok {
+            return Ok(());
+        }
+        Err(Error::new(
+            ErrorKind::InvalidState,
+            Certainty::MaybeSent,
+            format!(
+                "Infobip answered status {} for bulk {id:?} after being asked for {}",
+                self.scrub.scrub(now.as_str()),
+                to.as_str()
+            ),
+        )
+        .with_gateway(GATEWAY))
+    }
+}
+
+/// The bulk id of the `index`th request (from 0) of a send of `message`.
+fn chunk_bulk_id(message: &Message, index: usize) -> String {
+    let base = InfobipGateway::bulk_id_for(message);
+    if index == 0 { base } else { format!("{base}-{}", index + 1) }
 }
 
 /// The response entry of one destination: by our `messageId`, else (Infobip-generated ids) by
@@ -613,7 +724,7 @@ impl Gateway for InfobipGateway {
     }
 
     async fn cancel(&self, id: &str) -> Result<(), Error> {
-        self.set_bulk_status(id, BulkStatus::Canceled).await.map(drop)
+        self.set_bulk_status_checked(id, BulkStatus::Canceled).await
     }
 
     async fn reschedule(&self, id: &str, at: DateTime<Utc>) -> Result<(), Error> {
@@ -621,11 +732,11 @@ impl Gateway for InfobipGateway {
     }
 
     async fn pause(&self, id: &str) -> Result<(), Error> {
-        self.set_bulk_status(id, BulkStatus::Paused).await.map(drop)
+        self.set_bulk_status_checked(id, BulkStatus::Paused).await
     }
 
     async fn resume(&self, id: &str) -> Result<(), Error> {
-        self.set_bulk_status(id, BulkStatus::Pending).await.map(drop)
+        self.set_bulk_status_checked(id, BulkStatus::Pending).await
     }
 
     async fn balance(&self) -> Result<Balance, Error> {

@@ -31,9 +31,12 @@
 //! | Part | Meaning |
 //! |---|---|
 //! | user (`KEY`) | API key, sent as `Authorization: App KEY`; never printed (`Display` shows `***`) |
-//! | host | your account's base URL host, required (`default` is refused: Infobip has no shared default); `https`, except `localhost`/`127.0.0.1` (plain `http`, for tests) |
+//! | host | your account's base URL host, required unless `base_url` is given (`default` alone is refused: Infobip has no shared default); `https`, except loopback hosts or `tls=0` (plain `http`) |
+//! | `base_url` | the whole base URL instead of the host, percent-encoded, a path prefix kept (`base_url=https%3A%2F%2Fproxy.example%2Finfobip`): requests go to `<base_url>/sms/3/messages` |
+//! | `insecure_http` | `1` allows a plain-`http` base URL to a non-loopback host (the API key travels unencrypted); refused otherwise |
+//! | `tls` | `0` for plain `http` to the DSN's host (needs `insecure_http=1` unless loopback) |
 //! | `from` | default sender (alphanumeric name, number or short code) |
-//! | `timeout`, `connect_timeout` | `500ms`, `5s`, `2m` or seconds |
+//! | `timeout`, `connect_timeout` | `500ms`, `5s`, `2m` or seconds (longer than zero) |
 //! | `transliteration` | Infobip-side transliteration: `NONE`, `TURKISH`, `GREEK`, `CYRILLIC`, `SERBIAN_CYRILLIC`, `CENTRAL_EUROPEAN`, `BALTIC`, `NON_UNICODE`, `PORTUGUESE`, `COLOMBIAN`, `BULGARIAN_CYRILLIC`, `ALL` |
 //! | `language` | national language tables: `NONE`, `TR`, `ES`, `PT`, `AUTODETECT` |
 //! | `speed_limit` | sending speed, `100/minute`, `5000/hour`, `20000/day` |

@@ -208,3 +208,27 @@ async fn refused_change_is_invalid_state() {
     assert_eq!((e.kind(), e.certainty()), (ErrorKind::InvalidState, Certainty::NotSent), "{e}");
     h.finish().await;
 }
+
+/// A cancel whose answer is not CANCELED is an error naming both statuses, never a success;
+/// likewise a pause answered PENDING. The exact PUT is asserted.
+#[tokio::test]
+async fn cancel_and_pause_check_the_status_infobip_answers() {
+    for (verb, asked, answered) in [("cancel", "CANCELED", "PENDING"), ("pause", "PAUSED", "PENDING")] {
+        let h = harness().await;
+        mount_status(&h, "PENDING", 1).await;
+        api("PUT", "/sms/1/bulks/status")
+            .and(query_param("bulkId", BULK))
+            .and(body_json(json!({"status": asked})))
+            .respond_with(status_is(answered))
+            .expect(1)
+            .mount(&h.server)
+            .await;
+        let r = if verb == "cancel" { h.gw.cancel(BULK).await } else { h.gw.pause(BULK).await };
+        let e = r.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidState, "{verb}: {e}");
+        assert_eq!(e.certainty(), Certainty::MaybeSent, "{verb}");
+        let text = e.to_string();
+        assert!(text.contains(answered) && text.contains(asked), "{verb}: {text}");
+        h.finish().await;
+    }
+}

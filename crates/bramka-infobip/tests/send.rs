@@ -484,11 +484,54 @@ async fn batch_refusals_before_any_request() {
         assert_eq!((e.kind(), e.certainty()), (ErrorKind::Message, Certainty::NotSent));
         assert!(e.to_string().contains(needle), "{e}");
     }
+    // One request carries at most 1000 destinations: send_batch (one request by design) refuses.
     let many: Vec<_> = (0..1001).map(|i| format!("+4860010{i:04}")).collect();
     let big = Message::builder().to(many.join(",")).text("x").build().unwrap();
-    let e = h.gw.send(&big).await.unwrap_err();
+    let e = h.gw.send_batch(&[big], &InfobipOptions::new()).await.unwrap_err();
     assert!(e.to_string().contains("at most 1000"), "{e}");
     assert_eq!(h.request_count().await, 0);
+}
+
+/// Accepts every destination of the request, echoing its messageId; the bulk id echoed too.
+struct AcceptAll;
+impl wiremock::Respond for AcceptAll {
+    fn respond(&self, req: &wiremock::Request) -> ResponseTemplate {
+        let body: Value = serde_json::from_slice(&req.body).unwrap();
+        let msgs: Vec<Value> = body["messages"][0]["destinations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| pending(d["messageId"].as_str().unwrap(), d["to"].as_str().unwrap(), 1))
+            .collect();
+        ok(json!({"bulkId": body["options"]["schedule"]["bulkId"], "messages": msgs}))
+    }
+}
+
+/// More than 1000 recipients: one request per 1000, each its own bulk (`ref`, `ref-2`), every
+/// recipient reported once, in order.
+#[tokio::test]
+async fn more_than_1000_recipients_are_sent_in_requests_of_1000() {
+    let h = harness().await;
+    api("POST", "/sms/3/messages").respond_with(AcceptAll).expect(2).mount(&h.server).await;
+    let many: Vec<_> = (0..1001).map(|i| format!("+4860010{i:04}")).collect();
+    let big = Message::builder().to(many.join(",")).text("x").client_ref("big").build().unwrap();
+    let report = h.gw.send(&big).await.unwrap();
+    assert_eq!(report.recipients.len(), 1001);
+    assert!(report.recipients.iter().all(|r| matches!(r.state, SendState::Accepted)));
+    assert_eq!(report.recipients[1000].to.digits(), "48600101000");
+    assert_eq!(report.recipients[1000].message_id.as_deref(), Some("big48600101000"));
+    assert_eq!(report.batch_id.as_deref(), Some("big"));
+    assert_eq!(bramka_infobip::InfobipGateway::bulk_ids_for(&big), ["big", "big-2"]);
+    let reqs = h.server.received_requests().await.unwrap();
+    let bodies: Vec<Value> = reqs.iter().map(|r| serde_json::from_slice(&r.body).unwrap()).collect();
+    let sizes: Vec<usize> =
+        bodies.iter().map(|b| b["messages"][0]["destinations"].as_array().unwrap().len()).collect();
+    assert_eq!(sizes, [1000, 1]);
+    let bulks: Vec<&str> =
+        bodies.iter().map(|b| b["options"]["schedule"]["bulkId"].as_str().unwrap()).collect();
+    assert_eq!(bulks, ["big", "big-2"]);
+    assert_eq!(bodies[1]["messages"][0]["destinations"][0]["to"], "48600101000");
+    h.finish().await;
 }
 
 /// A message that asks for short links gets Infobip's own shortening, without click tracking.

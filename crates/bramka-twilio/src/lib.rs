@@ -104,12 +104,12 @@ mod wire;
 
 pub use config::{ConfigError, TwilioConfig, TwilioConfigBuilder};
 pub use dsn::{SCHEME, TwilioFactory};
-pub use gateway::{SendError, TwilioGateway};
+pub use gateway::{MAX_LIST_PAGES, SendError, TwilioGateway};
 pub use model::{ListFilter, ListFilterError, MessagePage, MessageStatus, TwilioMessage};
 pub use signature::SignatureError;
 pub use webhook::{IDEMPOTENCY_HEADER, MessagingResponse, TwilioWebhooks, TwimlError};
 
 /// Every error code bramka maps, with its kind and certainty (the single table in `errors.rs`).
-pub fn error_table() -> impl Iterator<Item = (u32, bramka_core::ErrorKind, bramka_core::Certainty)> {
-    errors::CODE_TABLE.iter().copied()
+pub fn error_table() -> &'static [bramka_core::error::ErrorRow] {
+    errors::CODE_TABLE
 }

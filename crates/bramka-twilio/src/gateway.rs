@@ -548,8 +548,9 @@ impl Gateway for TwilioGateway {
     /// invalid recipient) stops the send, and the later groups are `NotAttempted`. A Message
     /// created in state `failed`, `undelivered` or `canceled` is a rejected recipient.
     async fn send(&self, message: &Message) -> Result<SendReport, Error> {
-        let notes = bramka_core::preflight::preflight(GATEWAY, &self.caps, message)?;
+        // Twilio's own checks first: their errors are more specific (a `SendError` source).
         let common = self.common_form(message)?;
+        let notes = bramka_core::preflight::preflight(GATEWAY, &self.caps, message)?;
         let mut report = SendReport::new(GATEWAY, message);
         notes.into_iter().filter(|n| !n.contains("validity")).for_each(|n| report.note(n));
         let common = &common;

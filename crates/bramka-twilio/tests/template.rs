@@ -8,8 +8,8 @@ use std::time::Duration;
 use bramka_core::testing::LogCapture;
 use bramka_core::testing::conformance::Conformance;
 use bramka_core::{Certainty, ErrorKind, Gateway, Message, SendState};
-use bramka_test_support::suites::{Operator, dsn_round_trip};
 use bramka_test_support::form_of;
+use bramka_test_support::suites::{Operator, dsn_round_trip};
 use bramka_twilio::{ListFilter, MAX_LIST_PAGES, TwilioConfig, TwilioFactory, TwilioGateway};
 use common::{AC, FormExact, MESSAGES_PATH, TOKEN, basic, builder, gateway};
 use serde_json::json;
@@ -226,4 +226,28 @@ async fn list_paging_is_bounded() {
         .await;
     let e = gateway(builder(&server)).list_messages(&ListFilter::new()).await.unwrap_err();
     assert!(e.to_string().contains(&format!("more than {MAX_LIST_PAGES} pages")), "{e}");
+}
+
+/// Twilio's OpenAPI document declares `page` a plain (signed) `integer` and nearly every Message
+/// field nullable: a negative page and a message with only its sid decode.
+#[tokio::test]
+async fn list_page_reads_signed_integers_and_optional_fields() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(MESSAGES_PATH))
+        .and(header("authorization", basic(AC, TOKEN)))
+        .and(|r: &Request| r.url.query().is_none())
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "messages": [{"sid": SID, "status": null, "to": null, "error_code": null, "num_segments": null,
+                          "price": null, "date_sent": null}],
+            "next_page_uri": null, "page": -1, "page_size": 50, "start": 0, "end": 0
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let p = gateway(builder(&server)).list_messages_page(&ListFilter::new()).await.unwrap();
+    assert_eq!(p.page, Some(-1));
+    assert_eq!(p.messages.len(), 1);
+    assert_eq!(p.messages[0].sid, SID);
+    assert_eq!(p.messages[0].num_segments, None);
 }

@@ -1,11 +1,10 @@
-//! [`DynmarkConfig`]: credentials, endpoint, senders, timeouts.
+//! [`DynmarkConfig`]: credentials, endpoint, senders, HTTP settings.
 
 use std::fmt;
 use std::time::Duration;
 
-use bramka_core::http::Timeouts;
-use bramka_core::{Error, Secret};
-use url::Url;
+use bramka_core::http::{BaseUrl, HttpSettings, Timeouts};
+use bramka_core::{Certainty, Error, ErrorKind, Secret};
 
 use crate::wire;
 
@@ -13,21 +12,19 @@ use crate::wire;
 ///
 /// ```
 /// use bramka_dynmark::DynmarkConfig;
-/// let config = DynmarkConfig::builder("acme", "s3cret")
-///     .sender("Acme")
-///     .sender("AcmeAlerts")
-///     .build()
-///     .unwrap();
+/// let config = DynmarkConfig::builder("acme", "s3cret").sender("Acme").sender("AcmeAlerts").build().unwrap();
 /// assert_eq!(config.default_sender(), Some("Acme"));
 /// assert!(!format!("{config:?}").contains("s3cret"));
+/// // Plain http to a non-loopback host would send the password in clear: refused unless asked for.
+/// assert!(DynmarkConfig::builder("acme", "s3cret").base_url("http://dynmark.example").build().is_err());
 /// ```
 #[derive(Clone)]
 pub struct DynmarkConfig {
     pub(crate) username: String,
     pub(crate) password: Secret,
-    pub(crate) base_url: Url,
+    pub(crate) base_url: BaseUrl,
     pub(crate) senders: Vec<String>,
-    pub(crate) timeouts: Timeouts,
+    pub(crate) http: HttpSettings,
 }
 
 impl DynmarkConfig {
@@ -38,19 +35,15 @@ impl DynmarkConfig {
             password: password.into(),
             base_url: None,
             senders: Vec::new(),
-            timeouts: Timeouts {
-                connect: Duration::from_secs(wire::RECOMMENDED_CONNECT_TIMEOUT_SECS),
-                request: Duration::from_secs(wire::RECOMMENDED_TIMEOUT_SECS),
-            },
+            http: default_http(),
         }
     }
-
     /// The username.
     pub fn username(&self) -> &str {
         &self.username
     }
     /// The REST base URL.
-    pub fn base_url(&self) -> &Url {
+    pub fn base_url(&self) -> &BaseUrl {
         &self.base_url
     }
     /// The configured sender names; the first is the default.
@@ -61,9 +54,9 @@ impl DynmarkConfig {
     pub fn default_sender(&self) -> Option<&str> {
         self.senders.first().map(String::as_str)
     }
-    /// The timeouts.
-    pub fn timeouts(&self) -> Timeouts {
-        self.timeouts
+    /// The HTTP settings (timeouts, client, `insecure_http`).
+    pub fn http(&self) -> &HttpSettings {
+        &self.http
     }
 }
 
@@ -74,9 +67,17 @@ impl fmt::Debug for DynmarkConfig {
             .field("password", &self.password)
             .field("base_url", &self.base_url.as_str())
             .field("senders", &self.senders)
-            .field("timeouts", &self.timeouts)
+            .field("http", &self.http)
             .finish()
     }
+}
+
+/// Dynmark's recommended timeouts: 130 s per request, 10 s to connect.
+pub(crate) fn default_http() -> HttpSettings {
+    HttpSettings::with_timeouts(Timeouts {
+        connect: Duration::from_secs(wire::RECOMMENDED_CONNECT_TIMEOUT_SECS),
+        request: Duration::from_secs(wire::RECOMMENDED_TIMEOUT_SECS),
+    })
 }
 
 /// Builds a [`DynmarkConfig`]; every check happens in [`build`](Self::build).
@@ -86,12 +87,12 @@ pub struct DynmarkConfigBuilder {
     password: Secret,
     base_url: Option<String>,
     senders: Vec<String>,
-    timeouts: Timeouts,
+    http: HttpSettings,
 }
 
 impl DynmarkConfigBuilder {
-    /// Another REST base URL (tests point it at a mock server). Default
-    /// `https://services.dynmark.com/webapi/`.
+    /// Another REST base URL, a path prefix allowed (default `https://services.dynmark.com/webapi/`).
+    /// https unless the host is loopback; see [`insecure_http`](Self::insecure_http).
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = Some(url.into());
         self
@@ -103,51 +104,44 @@ impl DynmarkConfigBuilder {
     }
     /// Request timeout (default 130 s, as Dynmark recommends).
     pub fn timeout(mut self, d: Duration) -> Self {
-        self.timeouts.request = d;
+        self.http = self.http.timeout(d);
         self
     }
     /// Connect timeout (default 10 s).
     pub fn connect_timeout(mut self, d: Duration) -> Self {
-        self.timeouts.connect = d;
+        self.http = self.http.connect_timeout(d);
+        self
+    }
+    /// Allows a plain-http base URL to a non-loopback host (the password travels unencrypted).
+    pub fn insecure_http(mut self, on: bool) -> Self {
+        self.http = self.http.insecure_http(on);
+        self
+    }
+    /// Replaces the HTTP settings whole (e.g. to share the application's `reqwest::Client`).
+    pub fn http(mut self, http: HttpSettings) -> Self {
+        self.http = http;
         self
     }
 
     /// Validates and builds.
     pub fn build(self) -> Result<DynmarkConfig, Error> {
+        let bad = |what: &str| Err(Error::config(format!("Dynmark needs {what}")).with_gateway("dynmark"));
         if self.username.trim().is_empty() {
-            return Err(Error::config("Dynmark needs a username").with_gateway("dynmark"));
+            return bad("a username");
         }
         if self.password.is_empty() {
-            return Err(Error::config("Dynmark needs a password").with_gateway("dynmark"));
+            return bad("a password");
         }
-        let raw = self.base_url.unwrap_or_else(|| wire::DEFAULT_BASE_URL.to_owned());
-        let mut base_url = Url::parse(&raw).map_err(|e| {
-            Error::config(format!(
-                "invalid Dynmark base URL {raw:?}: {e}; expected e.g. {}",
-                wire::DEFAULT_BASE_URL
-            ))
-            .with_gateway("dynmark")
-        })?;
-        if !matches!(base_url.scheme(), "http" | "https") {
-            return Err(Error::config(format!("invalid Dynmark base URL {raw:?}: http or https expected"))
-                .with_gateway("dynmark"));
-        }
-        if !base_url.path().ends_with('/') {
-            let p = format!("{}/", base_url.path());
-            base_url.set_path(&p);
-        }
-        for s in &self.senders {
-            check_sender(s)?;
-        }
-        if self.timeouts.request.is_zero() || self.timeouts.connect.is_zero() {
-            return Err(Error::config("Dynmark timeouts must be longer than zero").with_gateway("dynmark"));
-        }
+        self.http.check("dynmark")?;
+        let raw = self.base_url.as_deref().unwrap_or(wire::DEFAULT_BASE_URL);
+        let base_url = self.http.base_url(raw).map_err(|e| e.with_gateway("dynmark"))?;
+        self.senders.iter().try_for_each(|s| check_sender(s))?;
         Ok(DynmarkConfig {
             username: self.username,
             password: self.password,
             base_url,
             senders: self.senders,
-            timeouts: self.timeouts,
+            http: self.http,
         })
     }
 }
@@ -155,68 +149,29 @@ impl DynmarkConfigBuilder {
 /// Checks a Dynmark sender: a name of 2 to 11 letters, digits or spaces with at least one letter,
 /// or a number of up to 15 digits (an optional leading `+` is dropped when sending).
 pub fn check_sender(sender: &str) -> Result<(), Error> {
+    let bad = |reason: String| {
+        Err(Error::new(
+            ErrorKind::InvalidSender,
+            Certainty::NotSent,
+            format!("invalid sender {sender:?}: {reason}"),
+        )
+        .with_gateway("dynmark"))
+    };
     let digits = sender.strip_prefix('+').unwrap_or(sender);
     if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) {
         return if digits.len() <= 15 {
             Ok(())
         } else {
-            Err(sender_error(sender, "a numeric sender has at most 15 digits"))
+            bad("a numeric sender has at most 15 digits".into())
         };
     }
     let n = sender.chars().count();
     if !(wire::SENDER_MIN..=wire::SENDER_MAX).contains(&n) {
-        return Err(sender_error(
-            sender,
-            &format!(
-                "has {n} characters; Dynmark sender names have {} to {}",
-                wire::SENDER_MIN,
-                wire::SENDER_MAX
-            ),
-        ));
+        let (min, max) = (wire::SENDER_MIN, wire::SENDER_MAX);
+        return bad(format!("has {n} characters; Dynmark sender names have {min} to {max}"));
     }
     if let Some(c) = sender.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == ' ')) {
-        return Err(sender_error(
-            sender,
-            &format!("character {c:?} not accepted; use letters, digits and spaces"),
-        ));
+        return bad(format!("character {c:?} not accepted; use letters, digits and spaces"));
     }
     Ok(())
-}
-
-fn sender_error(sender: &str, reason: &str) -> Error {
-    Error::new(
-        bramka_core::ErrorKind::InvalidSender,
-        bramka_core::Certainty::NotSent,
-        format!("invalid sender {sender:?}: {reason}"),
-    )
-    .with_gateway("dynmark")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sender_lengths() {
-        assert!(check_sender("A").is_err());
-        assert!(check_sender("AB").is_ok());
-        assert!(check_sender("ABCDEFGHIJK").is_ok());
-        let e = check_sender("ABCDEFGHIJKL").unwrap_err();
-        assert!(e.to_string().contains("2 to 11"), "{e}");
-        assert!(check_sender("Shop!").is_err());
-        assert!(check_sender("447700900123").is_ok());
-        assert!(check_sender("+447700900123").is_ok());
-        assert!(check_sender("1234567890123456").is_err());
-    }
-
-    #[test]
-    fn builder_checks() {
-        assert!(DynmarkConfig::builder("", "p").build().is_err());
-        assert!(DynmarkConfig::builder("u", "").build().is_err());
-        assert!(DynmarkConfig::builder("u", "p").base_url("ftp://x").build().is_err());
-        assert!(DynmarkConfig::builder("u", "p").sender("X").build().is_err());
-        let c = DynmarkConfig::builder("u", "p").base_url("http://127.0.0.1:9/webapi").build().unwrap();
-        assert_eq!(c.base_url().as_str(), "http://127.0.0.1:9/webapi/");
-        assert_eq!(c.timeouts().request, Duration::from_secs(130));
-    }
 }

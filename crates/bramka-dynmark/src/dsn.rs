@@ -2,12 +2,13 @@
 
 use std::sync::Arc;
 
+use bramka_core::http;
 use bramka_core::{Dsn, DsnError, Error, Gateway, GatewayFactory};
 
 use crate::{DynmarkConfig, DynmarkGateway};
 
-/// Options accepted in a Dynmark DSN.
-pub const OPTIONS: &[&str] = &["from", "timeout", "connect_timeout", "tls"];
+/// Options accepted in a Dynmark DSN: `from` and the HTTP options every operator accepts.
+pub const OPTIONS: &[&str] = &["from", "base_url", "insecure_http", "timeout", "connect_timeout", "tls"];
 
 /// Builds [`DynmarkGateway`]s from `dynmark://` DSNs.
 ///
@@ -17,14 +18,17 @@ pub const OPTIONS: &[&str] = &["from", "timeout", "connect_timeout", "tls"];
 /// | host | `default` (services.dynmark.com) or another `host[:port]` |
 /// | path | REST base path, default `/webapi/` |
 /// | `from` | sender names, comma-separated; the first is the default (2 to 11 characters) |
+/// | `base_url` | the whole REST base URL (percent-encoded), a path prefix allowed; overrides host and path |
+/// | `insecure_http` | `1` allows plain http to a non-loopback host (the password travels unencrypted) |
 /// | `timeout`, `connect_timeout` | `130s`, `500ms`, … |
-/// | `tls` | `0` for plain http; loopback hosts (`127.0.0.1`, `localhost`, `[::1]`) default to it |
+/// | `tls` | `0` for plain http (refused for a non-loopback host without `insecure_http=1`); loopback hosts (`127.0.0.1`, `localhost`, `[::1]`) default to it |
 ///
 /// ```
 /// use bramka_core::{Dsn, GatewayFactory};
 /// use bramka_dynmark::DynmarkFactory;
 /// let gw = DynmarkFactory.create(&Dsn::parse("dynmark://acme:s3cret@default?from=Acme").unwrap()).unwrap();
 /// assert_eq!(gw.id(), "dynmark");
+/// assert!(DynmarkFactory.create(&Dsn::parse("dynmark://acme:s3cret@dyn.example?tls=0").unwrap()).is_err());
 /// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct DynmarkFactory;
@@ -39,24 +43,12 @@ impl DynmarkFactory {
         };
         let user = dsn.user().ok_or_else(missing)?;
         let password = dsn.password().ok_or_else(missing)?.clone();
-        let mut b = DynmarkConfig::builder(user, password);
-        if dsn.host() != "default" {
-            // Loopback hosts default to plain http (mock servers), as in the other operator crates.
-            let tls = dsn.bool_option("tls")?.unwrap_or(!dsn.is_loopback_host());
-            let port = dsn.port().map(|p| format!(":{p}")).unwrap_or_default();
-            let path = if dsn.path().is_empty() { "/webapi/" } else { dsn.path() };
-            b = b.base_url(format!("{}://{}{port}{path}", if tls { "https" } else { "http" }, dsn.host()));
+        let mut b = DynmarkConfig::builder(user, password).http(crate::config::default_http().from_dsn(dsn)?);
+        if let Some(base) = http::base_url_from_dsn(dsn, "/webapi/")? {
+            b = b.base_url(base.as_str());
         }
-        if let Some(from) = dsn.option("from") {
-            for s in from.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-                b = b.sender(s);
-            }
-        }
-        if let Some(d) = dsn.duration_option("timeout")? {
-            b = b.timeout(d);
-        }
-        if let Some(d) = dsn.duration_option("connect_timeout")? {
-            b = b.connect_timeout(d);
+        for s in dsn.option("from").unwrap_or_default().split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            b = b.sender(s);
         }
         b.build()
     }

@@ -1,7 +1,6 @@
 //! Every Dynmark wire detail, in one place.
 //!
-//! Public material on Dynmark is thin (see `shared/reference/dynmark.md`). Each item below names
-//! its evidence with the reference's tags: **[docs]** (readable part of docs.dynmark.com),
+//! Public material on Dynmark is thin. Each item below names its evidence: **[docs]** (readable part of docs.dynmark.com),
 //! **[example]** (Dynmark's own Java/PHP sample code), **[inferred]** (no source). A correction
 //! from Dynmark support is a change to this module only.
 
@@ -18,6 +17,9 @@ pub(crate) const RECOMMENDED_TIMEOUT_SECS: u64 = 130;
 
 /// Connect timeout of the PHP sample. [example]
 pub(crate) const RECOMMENDED_CONNECT_TIMEOUT_SECS: u64 = 10;
+
+/// Largest answer read: 100 results of a few hundred bytes each, with room to spare. [inferred]
+pub(crate) const BODY_LIMIT: usize = 256 * 1024;
 
 /// Messages per request. No limit is documented; 100 keeps requests small. [inferred]
 pub(crate) const MAX_BATCH: usize = 100;
@@ -79,6 +81,18 @@ pub(crate) struct ValidationFailure {
     pub(crate) details: Option<String>,
 }
 
+impl ValidationFailure {
+    /// `property: code (details)`, as an error message quotes it.
+    pub(crate) fn describe(&self) -> String {
+        let details = self.details.as_deref().map(|d| format!(" ({d})")).unwrap_or_default();
+        format!(
+            "{}: {}{details}",
+            self.property.as_deref().unwrap_or("?"),
+            self.failure_code.as_deref().unwrap_or("?")
+        )
+    }
+}
+
 /// Whether a `failureDescription` is a logon (credentials) failure. [docs] (partial) + [inferred]
 pub(crate) fn is_logon_failure(description: &str) -> bool {
     let d = description.to_ascii_lowercase();
@@ -91,44 +105,5 @@ pub(crate) fn message_id(r: &MessageResult) -> Option<String> {
         serde_json::Value::String(s) if !s.is_empty() => Some(s.clone()),
         serde_json::Value::Number(n) => Some(n.to_string()),
         _ => None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn result_accepts_both_casings() {
-        let r: Vec<MessageResult> = serde_json::from_str(
-            r#"[{"To":"447700900123","Successful":true,"ValidationFailures":[]},
-                {"to":"447700900124","successful":false,"validationFailures":[{"property":"to","failureCode":"ToInvalid","details":"bad"}]}]"#,
-        )
-        .unwrap();
-        assert_eq!(r[0].successful, Some(true));
-        assert_eq!(r[0].to.as_deref(), Some("447700900123"));
-        assert_eq!(r[1].validation_failures[0].failure_code.as_deref(), Some("ToInvalid"));
-    }
-
-    #[test]
-    fn logon_failures_recognised() {
-        assert!(is_logon_failure("Unable to logon with the supplied credentials"));
-        assert!(!is_logon_failure("Message body too long"));
-    }
-
-    #[test]
-    fn out_message_shape() {
-        let m = OutMessage {
-            from: "Acme",
-            to: "447700900123",
-            body: "Hi",
-            client_ref: "abc",
-            deliver_after: None,
-            delivery_status_url: None,
-        };
-        assert_eq!(
-            serde_json::to_value(&m).unwrap(),
-            serde_json::json!({"from":"Acme","to":"447700900123","body":"Hi","clientRef":"abc"})
-        );
     }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use bramka_core::Secret;
 use bramka_core::clock::{Clock, SystemClock};
-use bramka_core::http::Timeouts;
+use bramka_core::http::{BaseUrl, HttpSettings, Timeouts};
 use url::Url;
 
 use crate::limits::{
@@ -109,10 +109,10 @@ impl From<ConfigError> for bramka_core::Error {
 pub struct TwilioConfig {
     pub(crate) account_sid: String,
     pub(crate) auth: Auth,
-    pub(crate) base_url: Url,
+    pub(crate) base_url: BaseUrl,
     pub(crate) from: Option<String>,
     pub(crate) messaging_service_sid: Option<String>,
-    pub(crate) timeouts: Timeouts,
+    pub(crate) http: HttpSettings,
     pub(crate) concurrency: usize,
     pub(crate) smart_encoded: Option<bool>,
     pub(crate) shorten_urls: bool,
@@ -134,7 +134,7 @@ impl fmt::Debug for TwilioConfig {
             .field("base_url", &self.base_url.as_str())
             .field("from", &self.from)
             .field("messaging_service_sid", &self.messaging_service_sid)
-            .field("timeouts", &self.timeouts)
+            .field("http", &self.http)
             .field("concurrency", &self.concurrency)
             .field("smart_encoded", &self.smart_encoded)
             .field("shorten_urls", &self.shorten_urls)
@@ -170,7 +170,7 @@ impl TwilioConfig {
     }
     /// The base URL (`https://api.twilio.com/` by default).
     pub fn base_url(&self) -> &Url {
-        &self.base_url
+        self.base_url.as_url()
     }
     /// The default `From`, if any.
     pub fn from(&self) -> Option<&str> {
@@ -182,7 +182,11 @@ impl TwilioConfig {
     }
     /// The HTTP timeouts.
     pub fn timeouts(&self) -> Timeouts {
-        self.timeouts
+        self.http.timeouts()
+    }
+    /// The HTTP settings (timeouts, client, `insecure_http`).
+    pub fn http(&self) -> &HttpSettings {
+        &self.http
     }
     /// Send requests in flight at once for a multi-recipient message.
     pub fn concurrency(&self) -> usize {
@@ -228,7 +232,7 @@ pub struct TwilioConfigBuilder {
     base_url: String,
     from: Option<String>,
     messaging_service_sid: Option<String>,
-    timeouts: Timeouts,
+    http: HttpSettings,
     concurrency: usize,
     smart_encoded: Option<bool>,
     shorten_urls: bool,
@@ -257,7 +261,7 @@ impl TwilioConfigBuilder {
             base_url: DEFAULT_BASE_URL.to_owned(),
             from: None,
             messaging_service_sid: None,
-            timeouts: Timeouts::default(),
+            http: HttpSettings::new(),
             concurrency: DEFAULT_CONCURRENCY,
             smart_encoded: None,
             shorten_urls: false,
@@ -296,7 +300,17 @@ impl TwilioConfigBuilder {
 
     /// HTTP timeouts.
     pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
-        self.timeouts = timeouts;
+        self.http = self.http.timeout(timeouts.request).connect_timeout(timeouts.connect);
+        self
+    }
+    /// Allows a plain-http base URL to a non-loopback host (the credentials travel unencrypted).
+    pub fn insecure_http(mut self, on: bool) -> Self {
+        self.http = self.http.insecure_http(on);
+        self
+    }
+    /// Replaces the HTTP settings whole (e.g. to share the application's `reqwest::Client`).
+    pub fn http(mut self, http: HttpSettings) -> Self {
+        self.http = http;
         self
     }
 
@@ -362,7 +376,7 @@ impl TwilioConfigBuilder {
                 Auth::ApiKey { sid, secret }
             }
         };
-        let base_url = parse_base_url(&self.base_url)?;
+        let base_url = parse_base_url(&self.base_url, self.http.allows_insecure_http())?;
         if let Some(f) = &self.from
             && f.trim().is_empty()
         {
@@ -394,7 +408,7 @@ impl TwilioConfigBuilder {
             base_url,
             from: self.from.map(|f| f.trim().to_owned()),
             messaging_service_sid: self.messaging_service_sid,
-            timeouts: self.timeouts,
+            http: self.http,
             concurrency: self.concurrency,
             smart_encoded: self.smart_encoded,
             shorten_urls: self.shorten_urls,
@@ -406,24 +420,11 @@ impl TwilioConfigBuilder {
     }
 }
 
-fn parse_base_url(value: &str) -> Result<Url, ConfigError> {
-    let err =
-        |reason: &str| ConfigError::InvalidBaseUrl { value: value.to_owned(), reason: reason.to_owned() };
-    let url = Url::parse(value.trim())
-        .map_err(|e| err(&format!("{e}; expected e.g. https://api.twilio.com or http://127.0.0.1:8080")))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(err("the scheme must be http or https"));
-    }
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(err("a host is required"));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(err("credentials belong in the builder, not in the URL"));
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(err("a query or fragment is not accepted"));
-    }
-    Ok(url)
+fn parse_base_url(value: &str, insecure_http: bool) -> Result<BaseUrl, ConfigError> {
+    BaseUrl::parse(value, insecure_http).map_err(|e| ConfigError::InvalidBaseUrl {
+        value: value.to_owned(),
+        reason: e.operator_message().to_owned(),
+    })
 }
 
 /// Whether `value` is `prefix` followed by 32 hexadecimal characters (Twilio's SID shape).

@@ -5,16 +5,18 @@
 //! | `twilio://AC…:TOKEN@default?from=%2B15005550006` | Account SID + Auth Token, default `From` |
 //! | `twilio://AC…:TOKEN@default?messaging_service=MG…` | sends through a Messaging Service (needed for scheduling) |
 //! | `twilio://SK…:SECRET@default?account_sid=AC…&from=…` | API key; the account SID goes in the path |
-//! | `twilio://AC…:TOKEN@api.dublin.ie1.twilio.com?from=…` | another host (https) |
+//! | `twilio://AC…:TOKEN@api.dublin.ie1.twilio.com?from=…` | another host (https; http only for loopback or `tls=0`) |
+//! | `…?base_url=https%3A%2F%2Fproxy.example%2Ftw` | another base URL, path prefix kept |
+//! | `…?base_url=http%3A%2F%2Fproxy.lan&insecure_http=1` | plain http to a non-loopback host: refused without `insecure_http=1` (the token would travel in clear) |
 //!
-//! Options: `from`, `messaging_service`, `account_sid`, `region` + `edge`, `base_url` (any
-//! http(s) URL, e.g. a test server), `timeout`, `connect_timeout`, `concurrency`,
-//! `smart_encoded`, `shorten_urls`, `rate_limit_retries`.
+//! Options: `from`, `messaging_service`, `account_sid`, `region` + `edge`, `base_url`,
+//! `insecure_http`, `tls`, `timeout`, `connect_timeout`, `concurrency`, `smart_encoded`,
+//! `shorten_urls`, `rate_limit_retries`.
 
 use std::sync::Arc;
 
 use bramka_core::dsn::DsnError;
-use bramka_core::http::Timeouts;
+use bramka_core::http::{self, HttpSettings};
 use bramka_core::{Dsn, Error, Gateway, GatewayFactory};
 
 use crate::config::{TwilioConfig, TwilioConfigBuilder};
@@ -30,6 +32,8 @@ const OPTIONS: &[&str] = &[
     "region",
     "edge",
     "base_url",
+    "insecure_http",
+    "tls",
     "timeout",
     "connect_timeout",
     "concurrency",
@@ -88,13 +92,6 @@ impl TwilioFactory {
             }
             TwilioConfig::builder(user, secret)
         };
-        let host = dsn.host();
-        if !host.is_empty() && host != "default" {
-            let port = dsn.port().map(|p| format!(":{p}")).unwrap_or_default();
-            // Loopback hosts mean a mock server: plain http, as in the other operator crates.
-            let scheme = if dsn.is_loopback_host() { "http" } else { "https" };
-            b = b.base_url(format!("{scheme}://{host}{port}"));
-        }
         match (dsn.option("edge"), dsn.option("region")) {
             (Some(e), Some(r)) => b = b.region(e, r),
             (None, None) => {}
@@ -107,8 +104,8 @@ impl TwilioFactory {
                 .into());
             }
         }
-        if let Some(u) = dsn.option("base_url") {
-            b = b.base_url(u);
+        if let Some(base) = http::base_url_from_dsn(dsn, "/")? {
+            b = b.base_url(base.as_str());
         }
         if let Some(f) = dsn.option("from") {
             b = b.from(f);
@@ -116,14 +113,7 @@ impl TwilioFactory {
         if let Some(m) = dsn.option("messaging_service") {
             b = b.messaging_service_sid(m);
         }
-        let mut timeouts = Timeouts::default();
-        if let Some(t) = dsn.duration_option("timeout")? {
-            timeouts.request = t;
-        }
-        if let Some(t) = dsn.duration_option("connect_timeout")? {
-            timeouts.connect = t;
-        }
-        b = b.timeouts(timeouts);
+        b = b.http(HttpSettings::new().from_dsn(dsn)?);
         if let Some(n) = number_option(dsn, "concurrency")? {
             b = b.concurrency(n as usize);
         }

@@ -1,11 +1,12 @@
 //! Twilio error codes mapped to bramka's [`ErrorKind`] and [`Certainty`]: one table, one place.
 //!
-//! Source: `reference/twilio.md` §10 (Twilio error dictionary pages, helper-library code).
+//! Source: Twilio's error dictionary pages and its helper libraries' code.
 //! Rows marked `[unverified]` come from the reference's unconfirmed items; correct them here.
 
 use std::time::Duration;
 
-use bramka_core::http::{certainty_for_status, kind_for_status};
+use bramka_core::error::ErrorRow;
+use bramka_core::http::{Scrubber, certainty_for_status, kind_for_status};
 use bramka_core::{Certainty, Error, ErrorKind};
 
 use crate::wire::ErrorDto;
@@ -18,57 +19,58 @@ use ErrorKind::*;
 
 /// Twilio error code -> (kind, certainty). Every code here arrives with a 4xx status: Twilio did
 /// not accept the request, so all are [`Certainty::NotSent`].
-pub(crate) const CODE_TABLE: &[(u32, ErrorKind, Certainty)] = &[
-    (20003, Auth, NotSent),               // 401 Authenticate
-    (20404, NotFound, NotSent),           // 404 resource not found
-    (20429, RateLimited, NotSent),        // 429 too many requests: never processed, safe to retry
-    (21211, InvalidRecipient, NotSent),   // invalid 'To'
-    (21212, InvalidSender, NotSent),      // invalid 'From'
-    (21408, InvalidRecipient, NotSent),   // geo permission for the destination not enabled
-    (21602, ContentRejected, NotSent),    // body required
-    (21603, InvalidSender, NotSent),      // 'From' required [unverified wording]
-    (21604, InvalidRecipient, NotSent),   // 'To' required
-    (21606, InvalidSender, NotSent),      // 'From' not an SMS-capable number of the account
-    (21608, InvalidRecipient, NotSent),   // trial account: 'To' not verified
-    (21610, InvalidRecipient, NotSent),   // recipient unsubscribed (STOP): never retry
-    (21611, RateLimited, NotSent),        // 'From' queue full: later, long backoff
-    (21612, InvalidRecipient, NotSent),   // 'To' not reachable from this 'From'
-    (21614, InvalidRecipient, NotSent),   // 'To' cannot receive SMS
-    (21617, ContentRejected, NotSent),    // body over 1600 characters
-    (21619, ContentRejected, NotSent),    // body, media or content SID required
-    (21635, InvalidRecipient, NotSent),   // 'To' is a landline
-    (21658, ContentRejected, NotSent),    // parameter over its limit (Body > 1600)
-    (30409, InvalidState, NotSent),       // message can no longer be canceled
-    (35114, ErrorKind::Message, NotSent), // SendAt outside the scheduling window
-    (35115, ErrorKind::Message, NotSent), // SendAt outside the window / bad format
-    (35117, ErrorKind::Message, NotSent), // SendAt outside the window
-    (35118, Config, NotSent),             // scheduling needs a Messaging Service
-    (35125, Other, NotSent),              // 500,000 scheduled messages limit reached
-    (63038, RateLimited, NotSent),        // daily message limit reached [unverified: sync or async]
-    (90007, ErrorKind::Message, NotSent), // ValidityPeriod out of range
+pub(crate) const CODE_TABLE: &[ErrorRow] = &[
+    ErrorRow::new("20003", Auth, NotSent, "401 Authenticate"),
+    ErrorRow::new("20404", NotFound, NotSent, "404 resource not found"),
+    ErrorRow::new("20429", RateLimited, NotSent, "429 too many requests: never processed, safe to retry"),
+    ErrorRow::new("21211", InvalidRecipient, NotSent, "invalid 'To'"),
+    ErrorRow::new("21212", InvalidSender, NotSent, "invalid 'From'"),
+    ErrorRow::new("21408", InvalidRecipient, NotSent, "geo permission for the destination not enabled"),
+    ErrorRow::new("21602", ContentRejected, NotSent, "body required"),
+    ErrorRow::new("21603", InvalidSender, NotSent, "'From' required [unverified wording]"),
+    ErrorRow::new("21604", InvalidRecipient, NotSent, "'To' required"),
+    ErrorRow::new("21606", InvalidSender, NotSent, "'From' not an SMS-capable number of the account"),
+    ErrorRow::new("21608", InvalidRecipient, NotSent, "trial account: 'To' not verified"),
+    ErrorRow::new("21610", InvalidRecipient, NotSent, "recipient unsubscribed (STOP): never retry"),
+    ErrorRow::new("21611", RateLimited, NotSent, "'From' queue full: later, long backoff"),
+    ErrorRow::new("21612", InvalidRecipient, NotSent, "'To' not reachable from this 'From'"),
+    ErrorRow::new("21614", InvalidRecipient, NotSent, "'To' cannot receive SMS"),
+    ErrorRow::new("21617", ContentRejected, NotSent, "body over 1600 characters"),
+    ErrorRow::new("21619", ContentRejected, NotSent, "body, media or content SID required"),
+    ErrorRow::new("21635", InvalidRecipient, NotSent, "'To' is a landline"),
+    ErrorRow::new("21658", ContentRejected, NotSent, "parameter over its limit (Body > 1600)"),
+    ErrorRow::new("30409", InvalidState, NotSent, "message can no longer be canceled"),
+    ErrorRow::new("35114", ErrorKind::Message, NotSent, "SendAt outside the scheduling window"),
+    ErrorRow::new("35115", ErrorKind::Message, NotSent, "SendAt outside the window / bad format"),
+    ErrorRow::new("35117", ErrorKind::Message, NotSent, "SendAt outside the window"),
+    ErrorRow::new("35118", Config, NotSent, "scheduling needs a Messaging Service"),
+    ErrorRow::new("35125", Other, NotSent, "500,000 scheduled messages limit reached"),
+    ErrorRow::new("63038", RateLimited, NotSent, "daily message limit reached [unverified: sync or async]"),
+    ErrorRow::new("90007", ErrorKind::Message, NotSent, "ValidityPeriod out of range"),
 ];
 
-/// The table row for a Twilio error code.
-pub(crate) fn classify(code: u32) -> Option<(ErrorKind, Certainty)> {
-    CODE_TABLE.iter().find(|(c, _, _)| *c == code).map(|(_, k, c)| (*k, *c))
-}
+/// Largest answer read: a Message resource is ~1 KiB, a list page of 1000 at most ~1.5 MiB.
+pub(crate) const BODY_LIMIT: usize = 2 * 1024 * 1024;
 
 /// The error for a non-2xx answer: the JSON body's code decides; without one the HTTP status
 /// does (4xx not sent, 5xx may have been sent). A 5xx is always [`Certainty::MaybeSent`].
-pub(crate) fn api_error(status: u16, retry_after: Option<Duration>, body: &[u8]) -> Error {
+pub(crate) fn api_error(status: u16, retry_after: Option<Duration>, body: &[u8], scrub: &Scrubber) -> Error {
     let dto: Option<ErrorDto> = serde_json::from_slice(body).ok();
     let code = dto.as_ref().and_then(|d| d.code.clone());
     let mut message = dto
         .as_ref()
         .and_then(|d| d.message.clone())
         .filter(|m| !m.is_empty())
-        .unwrap_or_else(|| format!("HTTP {status} without a Twilio error body"));
+        .map(|m| scrub.scrub(&m))
+        .unwrap_or_else(|| {
+            format!("HTTP {status} without a Twilio error body: {}", scrub.excerpt(body, 200))
+        });
     if let Some(info) =
         dto.as_ref().and_then(|d| d.more_info.as_deref()).filter(|i| i.starts_with("https://"))
     {
         message.push_str(&format!(" (see {info})"));
     }
-    let row = code.as_deref().and_then(|c| c.parse::<u32>().ok()).and_then(classify);
+    let row = code.as_deref().and_then(|c| ErrorRow::find(CODE_TABLE, c)).map(|r| (r.kind, r.certainty));
     let (kind, certainty) = if status >= 500 {
         (ErrorKind::Unavailable, Certainty::MaybeSent)
     } else {
@@ -103,7 +105,15 @@ mod tests {
         let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
         let body = std::fs::read(&path).unwrap();
         let status: u16 = name.trim_end_matches(".json").rsplit('_').next().unwrap().parse().unwrap();
-        (status, api_error(status, None, &body))
+        (status, api_error(status, None, &body, &Scrubber::default()))
+    }
+
+    #[test]
+    fn every_error_row_maps_as_documented() {
+        bramka_core::testing::conformance::check_error_rows(CODE_TABLE, |code| {
+            let body = format!(r#"{{"code":{code},"message":"m","status":400}}"#);
+            api_error(400, None, body.as_bytes(), &Scrubber::default())
+        });
     }
 
     fn check(name: &str, code: &str, kind: ErrorKind) {
@@ -188,20 +198,30 @@ mod tests {
 
     #[test]
     fn server_errors_may_have_been_sent_and_unknown_bodies_fall_back_to_status() {
-        let e = api_error(503, None, b"<html>busy</html>");
+        let e = api_error(503, None, b"<html>busy</html>", &Scrubber::default());
         assert_eq!((e.kind(), e.certainty()), (Unavailable, Certainty::MaybeSent));
-        let e = api_error(500, None, br#"{"code":20500,"message":"Internal Server Error","status":500}"#);
+        let e = api_error(
+            500,
+            None,
+            br#"{"code":20500,"message":"Internal Server Error","status":500}"#,
+            &Scrubber::default(),
+        );
         assert_eq!((e.kind(), e.certainty()), (Unavailable, Certainty::MaybeSent));
         assert_eq!(e.operator_code(), Some("20500"));
-        let e = api_error(400, None, br#"{"code":12345,"message":"new code","status":400}"#);
+        let e = api_error(
+            400,
+            None,
+            br#"{"code":12345,"message":"new code","status":400}"#,
+            &Scrubber::default(),
+        );
         assert_eq!((e.kind(), e.certainty()), (Other, Certainty::NotSent));
-        let e = api_error(403, Some(Duration::from_secs(3)), b"");
+        let e = api_error(403, Some(Duration::from_secs(3)), b"", &Scrubber::default());
         assert_eq!((e.kind(), e.retry_after()), (Auth, Some(Duration::from_secs(3))));
     }
 
     #[test]
     fn table_has_no_duplicate_codes() {
-        let mut codes: Vec<u32> = CODE_TABLE.iter().map(|r| r.0).collect();
+        let mut codes: Vec<&str> = CODE_TABLE.iter().map(|r| r.code).collect();
         codes.sort_unstable();
         let before = codes.len();
         codes.dedup();

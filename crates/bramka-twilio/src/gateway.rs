@@ -4,7 +4,9 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use bramka_core::http::{self, retry_after, transport_error};
+use base64::Engine as _;
+use bramka_core::chunked::{ChunkReport, send_in_chunks};
+use bramka_core::http::{Answer, BaseUrl, Call, Scrubber};
 use bramka_core::{
     Capabilities, Capability, Certainty, DeliveryReport, Error, ErrorKind, Gateway, Idempotency, Message,
     PhoneNumber, RecipientReport, SendReport, SendState,
@@ -14,7 +16,7 @@ use futures::StreamExt;
 use url::Url;
 
 use crate::config::{TwilioConfig, is_sid};
-use crate::errors::{GATEWAY, api_error, decode_error};
+use crate::errors::{BODY_LIMIT, GATEWAY, api_error, decode_error};
 use crate::limits::{
     MAX_BODY_UTF16_UNITS, MAX_PARTS, MAX_RATE_LIMIT_WAIT, VALIDITY_RANGE_SECS, rate_limit_backoff,
 };
@@ -123,15 +125,22 @@ pub struct TwilioGateway {
     config: TwilioConfig,
     http: reqwest::Client,
     caps: Capabilities,
-    /// The base URL without a trailing slash.
-    base: String,
+    base: BaseUrl,
+    /// Removes the token (as written and inside the Basic credentials) from quoted answers.
+    scrub: Scrubber,
 }
+
+/// Most pages [`TwilioGateway::list_messages`] follows (1,000 messages per page at most).
+pub const MAX_LIST_PAGES: usize = 1_000;
 
 impl TwilioGateway {
     /// A gateway for this configuration.
     pub fn new(config: TwilioConfig) -> Result<Self, Error> {
-        let http = http::client(config.timeouts)?;
-        let base = config.base_url.as_str().trim_end_matches('/').to_owned();
+        let http = config.http.client()?;
+        let base = config.base_url.clone();
+        let (user, pass) = config.basic_auth();
+        let basic = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"));
+        let scrub = Scrubber::new([pass, basic.as_str()]);
         let mut caps = Capabilities::new()
             .with(Capability::Schedule)
             .with(Capability::Cancel)
@@ -139,11 +148,12 @@ impl TwilioGateway {
             .with(Capability::DeliveryWebhook)
             .with(Capability::InboundWebhook)
             .with_signed_webhooks()
+            .with(Capability::Validity)
             .with_max_parts(MAX_PARTS)
             .with_idempotency(Idempotency::None);
         // Twilio shortens links only through a Messaging Service.
         caps.set(Capability::LinkShortening, config.messaging_service_sid.is_some());
-        Ok(TwilioGateway { config, http, caps, base })
+        Ok(TwilioGateway { config, http, caps, base, scrub })
     }
 
     /// The configuration.
@@ -152,11 +162,13 @@ impl TwilioGateway {
     }
 
     fn messages_url(&self) -> String {
-        format!("{}/2010-04-01/Accounts/{}/Messages.json", self.base, self.config.account_sid)
+        self.base.join(&format!("2010-04-01/Accounts/{}/Messages.json", self.config.account_sid)).to_string()
     }
 
     fn message_url(&self, sid: &str) -> String {
-        format!("{}/2010-04-01/Accounts/{}/Messages/{sid}.json", self.base, self.config.account_sid)
+        self.base
+            .join(&format!("2010-04-01/Accounts/{}/Messages/{sid}.json", self.config.account_sid))
+            .to_string()
     }
 
     fn request(&self, method: reqwest::Method, url: &str) -> reqwest::RequestBuilder {
@@ -174,11 +186,12 @@ impl TwilioGateway {
     async fn execute(
         &self,
         what: &str,
+        call: Call,
         make: impl Fn() -> reqwest::RequestBuilder,
     ) -> Result<(u16, Vec<u8>), Error> {
         let mut attempt: u32 = 0;
         loop {
-            match self.execute_once(make()).await {
+            match self.execute_once(make(), call).await {
                 Err(e)
                     if e.http_status() == Some(429)
                         && attempt < self.config.rate_limit_retries
@@ -194,20 +207,22 @@ impl TwilioGateway {
         }
     }
 
-    async fn execute_once(&self, req: reqwest::RequestBuilder) -> Result<(u16, Vec<u8>), Error> {
-        let resp = req.send().await.map_err(|e| transport_error(GATEWAY, &e))?;
-        let status = resp.status().as_u16();
-        let wait = retry_after(resp.headers());
-        let body = resp.bytes().await.map_err(|e| transport_error(GATEWAY, &e))?.to_vec();
-        if (200..300).contains(&status) { Ok((status, body)) } else { Err(api_error(status, wait, &body)) }
+    async fn execute_once(&self, req: reqwest::RequestBuilder, call: Call) -> Result<(u16, Vec<u8>), Error> {
+        let a = Answer::fetch(req, GATEWAY, call, BODY_LIMIT).await?;
+        if a.is_success() {
+            Ok((a.status, a.body))
+        } else {
+            Err(api_error(a.status, a.retry_after, &a.body, &self.scrub))
+        }
     }
 
     async fn message_call(
         &self,
         what: &str,
+        call: Call,
         make: impl Fn() -> reqwest::RequestBuilder,
     ) -> Result<TwilioMessage, Error> {
-        let (status, body) = self.execute(what, make).await?;
+        let (status, body) = self.execute(what, call, make).await?;
         let dto: MessageDto = serde_json::from_slice(&body).map_err(|e| decode_error(status, what, &e))?;
         TwilioMessage::from_dto(dto).ok_or_else(|| {
             Error::new(
@@ -299,25 +314,80 @@ impl TwilioGateway {
         form.push(("To", &to_e164));
         form.extend(common.iter().map(|(k, v)| (*k, v.as_str())));
         let url = self.messages_url();
-        self.message_call("create-message", || self.request(reqwest::Method::POST, &url).form(&form)).await
+        self.message_call("create-message", Call::Send, || {
+            self.request(reqwest::Method::POST, &url).form(&form)
+        })
+        .await
+    }
+
+    /// One group of concurrent creates (see [`Gateway::send`]).
+    async fn send_group(
+        &self,
+        group: &[PhoneNumber],
+        common: &[(&'static str, String)],
+    ) -> Result<ChunkReport, Error> {
+        let results = bounded(group.to_vec(), self.config.concurrency, |to: PhoneNumber| async move {
+            let result = self.create(&to, common).await.and_then(created);
+            (to, result)
+        })
+        .await;
+        let errors: Vec<&Error> = results.iter().filter_map(|(_, r)| r.as_ref().err()).collect();
+        if errors.len() == results.len()
+            && let Some(first) = errors.first()
+            && errors.iter().all(|e| e.kind() == first.kind())
+            && first.kind() != ErrorKind::InvalidRecipient
+        {
+            let maybe = errors.iter().any(|e| e.may_have_been_sent());
+            let e = (*first).clone();
+            return Err(if maybe { e.with_certainty(Certainty::MaybeSent) } else { e });
+        }
+        let reports = results.into_iter().map(|(to, result)| match result {
+            Ok(m) => {
+                let state = match m.status {
+                    MessageStatus::Queued => SendState::Queued,
+                    MessageStatus::Scheduled => SendState::Scheduled,
+                    _ => SendState::Accepted,
+                };
+                let mut r = RecipientReport::new(to, state).with_message_id(m.sid);
+                if let Some(p) = m.num_segments {
+                    r = r.with_parts(p);
+                }
+                if let Some(p) = m.price {
+                    r = r.with_price(p);
+                }
+                r
+            }
+            Err(e) => {
+                tracing::debug!(to = %to.masked(), error = %e, "twilio: recipient not accepted");
+                RecipientReport::new(to, SendState::Rejected(e))
+            }
+        });
+        Ok(reports.collect::<Vec<_>>().into())
     }
 
     /// Fetches a message by SID (`SM…` / `MM…`).
     pub async fn fetch_message(&self, sid: &str) -> Result<TwilioMessage, Error> {
         check_message_sid(sid)?;
         let url = self.message_url(sid);
-        self.message_call("fetch-message", || self.request(reqwest::Method::GET, &url)).await
+        self.message_call("fetch-message", Call::Read, || self.request(reqwest::Method::GET, &url)).await
     }
 
     /// Cancels a scheduled message (`Status=canceled`). Twilio refuses with 30409
-    /// ([`ErrorKind::InvalidState`]) once the message is no longer scheduled.
+    /// ([`ErrorKind::InvalidState`]) once the message is no longer scheduled; an answer with
+    /// another status than `canceled` is an [`ErrorKind::InvalidState`] error naming it.
     pub async fn cancel_message(&self, sid: &str) -> Result<TwilioMessage, Error> {
         check_message_sid(sid)?;
         let url = self.message_url(sid);
-        self.message_call("cancel-message", || {
-            self.request(reqwest::Method::POST, &url).form(&[("Status", "canceled")])
-        })
-        .await
+        let m = self
+            .message_call("cancel-message", Call::Read, || {
+                self.request(reqwest::Method::POST, &url).form(&[("Status", "canceled")])
+            })
+            .await?;
+        if m.status != MessageStatus::Canceled {
+            let why = format!("Twilio answered the cancel of {sid} with status {:?}, not canceled", m.status);
+            return Err(Error::new(ErrorKind::InvalidState, Certainty::NotSent, why).with_gateway(GATEWAY));
+        }
+        Ok(m)
     }
 
     /// The first page of messages matching `filter`.
@@ -350,12 +420,16 @@ impl TwilioGateway {
             )
             .with_gateway(GATEWAY));
         }
-        Ok(Some(self.page(&format!("{}{uri}", self.base)).await?))
+        let url = self.base.join(uri.split('?').next().unwrap_or(uri));
+        let query = uri.split_once('?').map(|(_, q)| q);
+        let mut url = url;
+        url.set_query(query);
+        Ok(Some(self.page(url.as_str()).await?))
     }
 
     async fn page(&self, url: &str) -> Result<MessagePage, Error> {
         let (status, body) =
-            self.execute("list-messages", || self.request(reqwest::Method::GET, url)).await?;
+            self.execute("list-messages", Call::Read, || self.request(reqwest::Method::GET, url)).await?;
         let dto: MessagePageDto =
             serde_json::from_slice(&body).map_err(|e| decode_error(status, "list-messages", &e))?;
         Ok(MessagePage {
@@ -365,16 +439,21 @@ impl TwilioGateway {
         })
     }
 
-    /// Every message matching `filter`, following `next_page_uri` until the last page (or the
-    /// filter's limit).
+    /// Every message matching `filter`, following `next_page_uri` until the last page, an
+    /// empty page, or the filter's limit. More than [`MAX_LIST_PAGES`] pages is an error (a
+    /// server that never ends its listing), not a silent cut.
     pub async fn list_messages(&self, filter: &ListFilter) -> Result<Vec<TwilioMessage>, Error> {
         let limit = filter.max_messages().unwrap_or(usize::MAX);
         let mut page = self.list_messages_page(filter).await?;
         let mut out = Vec::new();
-        loop {
+        for _ in 1..MAX_LIST_PAGES {
+            let empty = page.messages.is_empty();
             out.append(&mut page.messages);
             if out.len() >= limit {
                 out.truncate(limit);
+                return Ok(out);
+            }
+            if empty {
                 return Ok(out);
             }
             match self.next_page(&page).await? {
@@ -382,7 +461,37 @@ impl TwilioGateway {
                 None => return Ok(out),
             }
         }
+        let why = format!(
+            "the message list has more than {MAX_LIST_PAGES} pages; narrow the filter or set a limit"
+        );
+        Err(Error::new(ErrorKind::Other, Certainty::NotSent, why).with_gateway(GATEWAY))
     }
+}
+
+/// A created Message, or the rejection its state says: Twilio answers 201 with `failed`,
+/// `undelivered` or `canceled` when it will not send (the message was created, not sent).
+fn created(m: TwilioMessage) -> Result<TwilioMessage, Error> {
+    if !matches!(m.status, MessageStatus::Failed | MessageStatus::Undelivered | MessageStatus::Canceled) {
+        return Ok(m);
+    }
+    let code = m.error_code.clone();
+    let mut kind = ErrorKind::Other;
+    if let Some(row) =
+        code.as_deref().and_then(|c| bramka_core::error::ErrorRow::find(crate::errors::CODE_TABLE, c))
+    {
+        kind = row.kind;
+    }
+    let why = format!(
+        "Twilio created message {} in state {:?}{}",
+        m.sid,
+        m.status,
+        code.as_deref().map(|c| format!(" (error {c})")).unwrap_or_default()
+    );
+    let e = Error::new(kind, Certainty::NotSent, why).with_gateway(GATEWAY);
+    Err(match code {
+        Some(c) => e.with_code(c),
+        None => e,
+    })
 }
 
 fn check_callback(url: &Url) -> Result<(), SendError> {
@@ -434,55 +543,18 @@ impl Gateway for TwilioGateway {
     /// idempotency key: a timeout or 5xx is [`Certainty::MaybeSent`] and is never retried here;
     /// a 429 is retried after its `Retry-After`.
     ///
-    /// Returns `Err` when every recipient failed with the same kind of error (other than an
-    /// invalid recipient), `Ok` with per-recipient states otherwise.
+    /// Recipients go in groups of `concurrency` through the core's chunked send: the requests of
+    /// a group run concurrently; a group whose every request failed the same way (other than an
+    /// invalid recipient) stops the send, and the later groups are `NotAttempted`. A Message
+    /// created in state `failed`, `undelivered` or `canceled` is a rejected recipient.
     async fn send(&self, message: &Message) -> Result<SendReport, Error> {
+        // Twilio's own checks first: their errors are more specific (a `SendError` source).
         let common = self.common_form(message)?;
-        let recipients: Vec<PhoneNumber> = message.recipients().to_vec();
-        let common = &common;
-        let results = bounded(recipients, self.config.concurrency, |to: PhoneNumber| async move {
-            let result = self.create(&to, common).await;
-            (to, result)
-        })
-        .await;
-
-        let errors: Vec<&Error> = results.iter().filter_map(|(_, r)| r.as_ref().err()).collect();
-        if errors.len() == results.len()
-            && let Some(first) = errors.first()
-            && errors.iter().all(|e| e.kind() == first.kind())
-            && first.kind() != ErrorKind::InvalidRecipient
-        {
-            let maybe = errors.iter().any(|e| e.may_have_been_sent());
-            let e = (*first).clone();
-            return Err(if maybe { e.with_certainty(Certainty::MaybeSent) } else { e });
-        }
-
+        let notes = bramka_core::preflight::preflight(GATEWAY, &self.caps, message)?;
         let mut report = SendReport::new(GATEWAY, message);
-        for (to, result) in results {
-            let entry = match result {
-                Ok(m) => {
-                    let state = match m.status {
-                        MessageStatus::Queued => SendState::Queued,
-                        MessageStatus::Scheduled => SendState::Scheduled,
-                        _ => SendState::Accepted,
-                    };
-                    let mut r = RecipientReport::new(to, state).with_message_id(m.sid);
-                    if let Some(p) = m.num_segments {
-                        r = r.with_parts(p);
-                    }
-                    if let Some(p) = m.price {
-                        r = r.with_price(p);
-                    }
-                    r
-                }
-                Err(e) => {
-                    tracing::debug!(to = %to.masked(), error = %e, "twilio: recipient not accepted");
-                    RecipientReport::new(to, SendState::Rejected(e))
-                }
-            };
-            report.push(entry);
-        }
-        Ok(report)
+        notes.into_iter().filter(|n| !n.contains("validity")).for_each(|n| report.note(n));
+        let common = &common;
+        send_in_chunks(report, message, self.config.concurrency, |group| self.send_group(group, common)).await
     }
 
     async fn status(&self, message_id: &str) -> Result<DeliveryReport, Error> {

@@ -13,7 +13,8 @@
 //! | `twilio://AC…:AUTH_TOKEN@default?messaging_service=MG…` | Messaging Service (needed for scheduling and `shorten_urls`) |
 //! | `twilio://SK…:KEY_SECRET@default?account_sid=AC…&from=…` | API key; the Account SID stays in the request path |
 //! | `twilio://AC…:AUTH_TOKEN@default?edge=dublin&region=ie1&from=…` | regional host `api.dublin.ie1.twilio.com` |
-//! | `…&base_url=http%3A%2F%2F127.0.0.1%3A8080` | any base URL (tests) |
+//! | `…&base_url=https%3A%2F%2Fproxy.example%2Ftw` | another base URL (a path prefix kept); https unless the host is loopback |
+//! | `…&base_url=http%3A%2F%2Fproxy.lan&insecure_http=1` | plain http to a non-loopback host: refused without `insecure_http=1` (the token would travel in clear; `tls=0` follows the same rule) |
 //! | `twilio://SID:TOKEN@127.0.0.1:8080?from=…` | a loopback host means a mock server over plain http |
 //!
 //! Other options: `timeout`, `connect_timeout` (`5s`, `500ms`), `concurrency` (default 4),
@@ -104,12 +105,12 @@ mod wire;
 
 pub use config::{ConfigError, TwilioConfig, TwilioConfigBuilder};
 pub use dsn::{SCHEME, TwilioFactory};
-pub use gateway::{SendError, TwilioGateway};
+pub use gateway::{MAX_LIST_PAGES, SendError, TwilioGateway};
 pub use model::{ListFilter, ListFilterError, MessagePage, MessageStatus, TwilioMessage};
 pub use signature::SignatureError;
 pub use webhook::{IDEMPOTENCY_HEADER, MessagingResponse, TwilioWebhooks, TwimlError};
 
 /// Every error code bramka maps, with its kind and certainty (the single table in `errors.rs`).
-pub fn error_table() -> impl Iterator<Item = (u32, bramka_core::ErrorKind, bramka_core::Certainty)> {
-    errors::CODE_TABLE.iter().copied()
+pub fn error_table() -> &'static [bramka_core::error::ErrorRow] {
+    errors::CODE_TABLE
 }

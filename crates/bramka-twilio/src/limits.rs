@@ -44,9 +44,11 @@ pub(crate) fn rate_limit_backoff(attempt: u32) -> Duration {
     Duration::from_secs(1 << attempt.min(4))
 }
 
-/// The part cap announced in capabilities: 1600 UTF-16 units of UCS-2 text are 24 parts
-/// (67 units each). The body limit is what Twilio enforces; this is its part-count upper bound.
-pub(crate) const MAX_PARTS: u8 = 24;
+/// The part cap announced in capabilities (and checked by the core's preflight): 1600 UTF-16
+/// units of UCS-2 text are 24 parts of 67 units, or 25 when surrogate pairs (emoji) cannot be
+/// split across parts (33 per part). The body limit is what Twilio enforces; this is its
+/// part-count upper bound.
+pub(crate) const MAX_PARTS: u8 = 25;
 
 /// Default number of create requests in flight for a multi-recipient message. bramka's choice:
 /// Twilio answers 20429 when too many REST requests run concurrently, with no documented number.

@@ -317,8 +317,8 @@ pub struct MessagePage {
     pub messages: Vec<TwilioMessage>,
     /// Twilio's relative URI of the next page; `None` on the last page.
     pub next_page_uri: Option<String>,
-    /// The page index Twilio reported.
-    pub page: Option<u64>,
+    /// The page index Twilio reported (a signed integer in Twilio's OpenAPI document).
+    pub page: Option<i64>,
 }
 
 #[cfg(test)]

@@ -36,8 +36,9 @@ pub(crate) struct MessagePageDto {
     pub messages: Vec<MessageDto>,
     #[serde(default)]
     pub next_page_uri: Option<String>,
+    /// `integer` without a format in Twilio's OpenAPI document: signed.
     #[serde(default)]
-    pub page: Option<u64>,
+    pub page: Option<i64>,
 }
 
 /// The classic error body: `{"code", "message", "more_info", "status"}`.

@@ -220,7 +220,8 @@ async fn foreign_next_page_uri_is_not_followed() {
             .mount(&server)
             .await;
         let gw = gateway(builder(&server));
-        let e = gw.list_messages(&ListFilter::new()).await.unwrap_err();
+        let page = gw.list_messages_page(&ListFilter::new()).await.unwrap();
+        let e = gw.next_page(&page).await.unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Decode, "{uri}");
         assert!(e.to_string().contains("refusing to follow"), "{e}");
     }

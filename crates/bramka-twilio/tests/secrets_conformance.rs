@@ -45,7 +45,7 @@ async fn secrets_never_in_debug_errors_dsn_or_logs() {
 
     let clock = clock();
     let config =
-        builder(&server).from("+15005550006").clock(Arc::new(clock.clone())).concurrency(1).build().unwrap();
+        builder(&server).from("+15005550006").clock(Arc::new(clock.clone())).concurrency(2).build().unwrap();
     let gw = TwilioGateway::new(config.clone()).unwrap();
     let mut texts = vec![format!("{config:?}"), format!("{gw:?}"), format!("{:?}", builder(&server))];
 

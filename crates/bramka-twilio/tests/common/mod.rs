@@ -7,7 +7,7 @@ use std::sync::Arc;
 use base64::Engine as _;
 use bramka_core::clock::ManualClock;
 use bramka_twilio::{TwilioConfig, TwilioConfigBuilder, TwilioGateway};
-use wiremock::{Match, MockServer, Request};
+use wiremock::MockServer;
 
 /// The account SID used by the fixtures.
 pub const AC: &str = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
@@ -20,9 +20,11 @@ pub const SK_SECRET: &str = "k3y-Secret-Wv27p";
 pub const MG: &str = "MGaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 pub const MESSAGES_PATH: &str = "/2010-04-01/Accounts/ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/Messages.json";
 
+#[allow(unused_imports)] // not every test file matches forms
+pub use bramka_test_support::{FormExact, form_pairs};
+
 pub fn fixture(name: &str) -> String {
-    std::fs::read_to_string(format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR")))
-        .unwrap_or_else(|e| panic!("fixture {name}: {e}"))
+    bramka_test_support::fixture!(name)
 }
 
 pub fn fixture_json(name: &str) -> serde_json::Value {
@@ -54,29 +56,6 @@ pub fn gateway(b: TwilioConfigBuilder) -> TwilioGateway {
 
 pub fn gateway_with_clock(b: TwilioConfigBuilder, clock: &ManualClock) -> TwilioGateway {
     gateway(b.clock(Arc::new(clock.clone())))
-}
-
-/// Matches a form body whose decoded pairs are exactly these (any order, nothing more).
-pub struct FormExact(pub Vec<(String, String)>);
-
-impl FormExact {
-    pub fn new(pairs: &[(&str, &str)]) -> Self {
-        FormExact(pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect())
-    }
-}
-
-pub fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
-    url::form_urlencoded::parse(body).map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
-}
-
-impl Match for FormExact {
-    fn matches(&self, request: &Request) -> bool {
-        let mut got = form_pairs(&request.body);
-        let mut want = self.0.clone();
-        got.sort();
-        want.sort();
-        got == want
-    }
 }
 
 /// Names the OpenAPI spec declares for an operation (from the committed fixture).

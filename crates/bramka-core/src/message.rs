@@ -262,7 +262,7 @@ impl Message {
         self.callback_url.as_ref()
     }
     /// Whether the operator should shorten links in the text (where it can: see
-    /// [`crate::Capabilities::link_shortening`]). The analysis counts the links at full length, an
+    /// [`crate::Capability::LinkShortening`]). The analysis counts the links at full length, an
     /// upper bound of the real cost.
     pub fn shorten_links(&self) -> bool {
         self.shorten_links

@@ -298,7 +298,28 @@ pub enum RemoteError {
 pub const MAX_REDIRECTS: usize = 5;
 
 /// What the customer's-API client may reach: redirects and allowed hosts. The default follows no
-/// redirect and allows any host (see the [module documentation](self) for the SSRF surface).
+/// redirect and allows any host.
+///
+/// # What the client reaches (SSRF surface)
+///
+/// The URL of the customer's API is configuration: whoever writes a flow's configuration chooses
+/// where the application makes HTTP requests from inside your network, and those requests carry
+/// the caller's and called numbers, the call id and every constant field (which may hold the
+/// customer's credentials). When that person is not you (a multi-tenant PBX where each tenant
+/// configures their own flows), a URL can point at internal services (`http://127.0.0.1:…`,
+/// cloud metadata addresses, an intranet host). The client limits what a hostile or broken
+/// configuration or server can do:
+///
+/// - **No redirects** by default: a `3xx` answer is [`RemoteError::Redirect`], never followed.
+///   [`RemotePolicy::follow_same_origin_redirects`] follows redirects to the same scheme, host and
+///   port only; a redirect to any other origin is never followed (it would re-send the body and
+///   the URL's token elsewhere).
+/// - **No `Referer`** header is ever sent (it would carry the URL and its token).
+/// - The answer is read with a **64 KiB cap enforced while streaming** ([`MAX_RESPONSE_BYTES`]).
+/// - [`RemotePolicy::allow_hosts`]: an allow-list of host names (exact, case-insensitive) checked
+///   when the action is built and again before each request; use it for multi-tenant
+///   deployments. It matches the host as written in the URL: it does not resolve names, so a name
+///   you allow must be one whose DNS you trust.
 ///
 /// ```
 /// use bramka_flow::RemotePolicy;

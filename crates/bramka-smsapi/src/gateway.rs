@@ -30,7 +30,7 @@ pub(crate) const BODY_LIMIT: usize = 2 * 1024 * 1024;
 /// Every send request carries one `idx` per recipient (the message's
 /// [`ClientRef::for_recipient`](bramka_core::ClientRef::for_recipient), pipe-separated in recipient
 /// order) and `check_idx=1`: SMSAPI refuses a second request with an already accepted `idx` (error
-/// 53), which this gateway reports as [`SendState::AlreadyAccepted`]. A retry after a timeout can
+/// 53), which this gateway reports as [`SendState::AlreadyAccepted`](bramka_core::SendState::AlreadyAccepted). A retry after a timeout can
 /// therefore never send twice, and the capabilities advertise [`Idempotency::ServerDedupe`].
 ///
 /// ```no_run

@@ -1,6 +1,6 @@
 //! Test helpers shared by the bramka workspace's crates; not published.
 //!
-//! - [`form`]: matching `application/x-www-form-urlencoded` bodies exactly ([`FormExact`]);
+//! - [`mod@form`]: matching `application/x-www-form-urlencoded` bodies exactly ([`FormExact`]);
 //! - [`fixture!`]: reading a file under the calling crate's `tests/fixtures/`;
 //! - [`suites`]: the behaviour suites every operator crate runs against its own wiremock server
 //!   (status mapping with certainty, chunking, partial batches, no retry without

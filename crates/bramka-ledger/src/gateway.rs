@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use bramka_core::{
-    Balance, Capabilities, Certainty, DeliveryReport, Error, ErrorKind, Gateway, Message, PhoneNumber,
+    Capabilities, Certainty, DeliveryReport, Error, ErrorKind, Gateway, Message, PhoneNumber,
     RecipientReport, SendReport, SendState,
 };
 use chrono::{DateTime, Utc};
@@ -245,24 +245,9 @@ impl<G: Gateway> Gateway for LedgerGateway<G> {
         Ok(r)
     }
 
-    async fn cancel(&self, id: &str) -> Result<(), Error> {
-        self.inner.cancel(id).await
-    }
-
-    async fn reschedule(&self, id: &str, at: DateTime<Utc>) -> Result<(), Error> {
-        self.inner.reschedule(id, at).await
-    }
-
-    async fn pause(&self, id: &str) -> Result<(), Error> {
-        self.inner.pause(id).await
-    }
-
-    async fn resume(&self, id: &str) -> Result<(), Error> {
-        self.inner.resume(id).await
-    }
-
-    async fn balance(&self) -> Result<Balance, Error> {
-        self.inner.balance().await
+    /// Cancel, reschedule, pause, resume and balance go to the wrapped gateway unchanged.
+    fn delegate(&self) -> Option<&dyn Gateway> {
+        Some(&self.inner)
     }
 }
 

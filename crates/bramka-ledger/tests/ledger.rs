@@ -318,3 +318,24 @@ mod sqlite {
         assert_eq!(v, 99, "the database was not changed");
     }
 }
+
+#[tokio::test]
+async fn optional_operations_reach_the_wrapped_gateway() {
+    use bramka_core::testing::MockCall;
+    use bramka_core::{Capabilities, Capability};
+    let ledger = Ledger::in_memory();
+    let caps = Capabilities::new().with(Capability::Cancel).with(Capability::Pause).with(Capability::Balance);
+    let mock = MockGateway::new().with_capabilities(caps);
+    let gw = ledger.gateway(mock.clone());
+    // The mock knows no such ids: its own NotFound proves the call reached it.
+    for result in [gw.cancel("bulk-1").await, gw.pause("bulk-2").await, gw.resume("bulk-2").await] {
+        assert_eq!(result.unwrap_err().kind(), ErrorKind::NotFound);
+    }
+    let calls = mock.calls();
+    assert!(calls.iter().any(|c| matches!(c, MockCall::Cancel(id) if id == "bulk-1")), "{calls:?}");
+    assert!(calls.iter().any(|c| matches!(c, MockCall::Pause(id) if id == "bulk-2")), "{calls:?}");
+    assert!(calls.iter().any(|c| matches!(c, MockCall::Resume(id) if id == "bulk-2")), "{calls:?}");
+    mock.set_balance(Err(Error::new(ErrorKind::Auth, Certainty::NotSent, "no balance for you")));
+    let e = gw.balance().await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Auth, "the wrapped gateway's answer, not Unsupported: {e}");
+}

@@ -136,6 +136,43 @@ pub struct Entry {
     pub updated_at: DateTime<Utc>,
 }
 
+impl Entry {
+    /// A new entry for recipient `to` of the stored message `message_id` (its fields from
+    /// `message`), in `state`, with nothing recorded yet about its outcome: what every store
+    /// returns from [`Store::record_intent`](crate::Store::record_intent).
+    pub fn new(
+        id: i64,
+        message_id: i64,
+        message: &MessageRecord,
+        to: String,
+        client_ref: String,
+        state: State,
+    ) -> Entry {
+        Entry {
+            id,
+            message: message_id,
+            client_ref,
+            account: message.account.clone(),
+            gateway: message.gateway.clone(),
+            sender: message.sender.clone(),
+            campaign: message.campaign.clone(),
+            to,
+            state,
+            operator_id: None,
+            error_kind: None,
+            error_code: None,
+            error_message: None,
+            certainty: None,
+            parts: None,
+            price: None,
+            currency: None,
+            delivery_status: None,
+            created_at: message.created_at,
+            updated_at: message.created_at,
+        }
+    }
+}
+
 /// A recorded message (shared by its recipients' entries).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MessageRecord {

@@ -64,28 +64,7 @@ impl Inner {
         let mut out = Vec::with_capacity(intent.recipients.len());
         for (to, client_ref) in intent.recipients {
             self.next_entry += 1;
-            let e = Entry {
-                id: self.next_entry,
-                message: m.id,
-                client_ref,
-                account: m.account.clone(),
-                gateway: m.gateway.clone(),
-                sender: m.sender.clone(),
-                campaign: m.campaign.clone(),
-                to,
-                state: intent.initial,
-                operator_id: None,
-                error_kind: None,
-                error_code: None,
-                error_message: None,
-                certainty: None,
-                parts: None,
-                price: None,
-                currency: None,
-                delivery_status: None,
-                created_at: m.created_at,
-                updated_at: m.created_at,
-            };
+            let e = Entry::new(self.next_entry, m.id, &m, to, client_ref, intent.initial);
             self.entries.insert(e.id, e.clone());
             out.push(e);
         }

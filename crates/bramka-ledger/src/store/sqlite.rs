@@ -231,28 +231,7 @@ fn insert_intent(tx: &Connection, intent: Intent) -> Result<Vec<Entry>, StoreErr
             intent.initial.as_str(),
             micros(m.created_at)
         ])?;
-        out.push(Entry {
-            id: tx.last_insert_rowid(),
-            message,
-            client_ref,
-            account: m.account.clone(),
-            gateway: m.gateway.clone(),
-            sender: m.sender.clone(),
-            campaign: m.campaign.clone(),
-            to,
-            state: intent.initial,
-            operator_id: None,
-            error_kind: None,
-            error_code: None,
-            error_message: None,
-            certainty: None,
-            parts: None,
-            price: None,
-            currency: None,
-            delivery_status: None,
-            created_at: m.created_at,
-            updated_at: m.created_at,
-        });
+        out.push(Entry::new(tx.last_insert_rowid(), message, m, to, client_ref, intent.initial));
     }
     Ok(out)
 }

@@ -87,7 +87,7 @@ fn every_bad_field_is_reported_at_once() {
     assert!(
         msg.starts_with(&format!("invalid SMS action configuration ({} problem(s))", expected.len() + 1))
     );
-    assert!(msg.contains("no default prefix is configured"), "{msg}");
+    assert!(msg.contains("not in international format"), "{msg}");
     assert!(msg.contains("http:// or https://"), "{msg}");
 }
 

@@ -63,13 +63,19 @@ impl DynmarkConfig {
 impl fmt::Debug for DynmarkConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DynmarkConfig")
-            .field("username", &self.username)
+            .field("username", &mask(&self.username))
             .field("password", &self.password)
             .field("base_url", &self.base_url.as_str())
             .field("senders", &self.senders)
             .field("http", &self.http)
             .finish()
     }
+}
+
+/// The username as Debug shows it: its first character, the rest hidden (with the password, it
+/// is half of the account's credentials).
+fn mask(username: &str) -> String {
+    format!("{}***", username.chars().next().unwrap_or_default())
 }
 
 /// Dynmark's recommended timeouts: 130 s per request, 10 s to connect.

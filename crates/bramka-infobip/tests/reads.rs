@@ -329,7 +329,12 @@ async fn integers_are_signed_and_fields_optional_as_the_spec_says() {
         &schemas[key]
     };
     // Every integer property (nested objects followed), as a JSON pointer-like path.
-    fn integers(schemas: &serde_json::Map<String, serde_json::Value>, s: &serde_json::Value, at: Vec<String>, out: &mut Vec<Vec<String>>) {
+    fn integers(
+        schemas: &serde_json::Map<String, serde_json::Value>,
+        s: &serde_json::Value,
+        at: Vec<String>,
+        out: &mut Vec<Vec<String>>,
+    ) {
         assert!(s.get("required").is_none(), "{at:?}: the spec now requires fields: {s}");
         for (k, p) in s["properties"].as_object().into_iter().flatten() {
             let mut path = at.clone();
@@ -345,7 +350,11 @@ async fn integers_are_signed_and_fields_optional_as_the_spec_says() {
     let cases = [
         ("/sms/3/reports", "DeliveryReport", json!({"messageId":"m1"})),
         ("/sms/3/logs", "SmsLogSmsMessageContent", json!({"messageId":"m1"})),
-        ("/sms/1/inbox/reports", "SmsMoReport", json!({"messageId":"m1","from":"48600100200","to":"48600100201"})),
+        (
+            "/sms/1/inbox/reports",
+            "SmsMoReport",
+            json!({"messageId":"m1","from":"48600100200","to":"48600100201"}),
+        ),
     ];
     for (endpoint, name, minimal) in cases {
         let mut paths = Vec::new();

@@ -577,7 +577,9 @@ async fn rejected_group_name_without_group_id_is_a_rejection() {
     let msg = Message::builder().to("+48600100200").text("hi").client_ref("rj").build().unwrap();
     let status = json!({"groupName":"REJECTED","id":9999,"name":"REJECTED_SOMETHING_NEW"});
     api("POST", "/sms/3/messages")
-        .respond_with(ok(json!({"messages":[{"messageId":"rj48600100200","destination":"48600100200","status":status}]})))
+        .respond_with(ok(
+            json!({"messages":[{"messageId":"rj48600100200","destination":"48600100200","status":status}]}),
+        ))
         .expect(1)
         .mount(&h.server)
         .await;

@@ -746,6 +746,19 @@ impl Gateway for InfobipGateway {
 mod tests {
     use super::*;
 
+    /// Every send-time rejection row through the code that reads a send response's status.
+    #[test]
+    fn every_rejection_row_maps_as_documented() {
+        bramka_core::testing::conformance::check_error_rows(errors::REJECTIONS, |code| {
+            let item = serde_json::json!({"messageId": "m", "status": {"groupId": 5, "id": code.parse::<i64>().unwrap()}});
+            let item: wire::SendResponseItem = serde_json::from_value(item).unwrap();
+            match send_state(&item, false) {
+                SendState::Rejected(e) => e,
+                other => panic!("status {code}: {other:?}"),
+            }
+        });
+    }
+
     #[test]
     fn validity_rounded_and_clamped_with_notes() {
         let mut notes = Vec::new();

@@ -1,12 +1,12 @@
 //! The JSON control API under `/api/v1/sandbox/`: what was received, the faults injected,
 //! delivery reports and inbound messages by hand, faults per route.
 
+use axum::Json;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
-use axum::Json;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -48,7 +48,10 @@ struct ListQuery {
 async fn messages(State(sb): State<Sandbox>, Query(q): Query<ListQuery>) -> Response {
     let op = match q.operator.as_deref().map(|o| Operator::parse(o).ok_or(o)) {
         Some(Err(o)) => {
-            return problem(StatusCode::BAD_REQUEST, format!("unknown operator {o:?}: expected smsapi, infobip or twilio"));
+            return problem(
+                StatusCode::BAD_REQUEST,
+                format!("unknown operator {o:?}: expected smsapi, infobip or twilio"),
+            );
         }
         Some(Ok(op)) => Some(op),
         None => None,
@@ -77,7 +80,10 @@ async fn report(
     body: Option<Json<ReportBody>>,
 ) -> Response {
     let Some(op) = Operator::parse(&operator) else {
-        return problem(StatusCode::NOT_FOUND, format!("unknown operator {operator:?}: expected smsapi, infobip or twilio"));
+        return problem(
+            StatusCode::NOT_FOUND,
+            format!("unknown operator {operator:?}: expected smsapi, infobip or twilio"),
+        );
     };
     let outcome = body.and_then(|b| b.0.outcome);
     match sb.deliver(op, &id, outcome.as_deref()).await {
@@ -98,7 +104,10 @@ struct InboundBody {
 
 async fn inbound(State(sb): State<Sandbox>, Json(b): Json<InboundBody>) -> Response {
     let Some(op) = Operator::parse(&b.operator) else {
-        return problem(StatusCode::BAD_REQUEST, format!("unknown operator {:?}: expected smsapi, infobip or twilio", b.operator));
+        return problem(
+            StatusCode::BAD_REQUEST,
+            format!("unknown operator {:?}: expected smsapi, infobip or twilio", b.operator),
+        );
     };
     let id = sb.receive(op, &b.from, &b.to, &b.text).await;
     (StatusCode::CREATED, Json(json!({"id": id}))).into_response()
@@ -114,7 +123,11 @@ struct FaultsBody {
     script: Vec<Option<FaultKind>>,
 }
 
-async fn set_faults(State(sb): State<Sandbox>, Path(route): Path<String>, Json(b): Json<FaultsBody>) -> Response {
+async fn set_faults(
+    State(sb): State<Sandbox>,
+    Path(route): Path<String>,
+    Json(b): Json<FaultsBody>,
+) -> Response {
     let Some(r) = Route::parse(&route) else {
         return problem(
             StatusCode::NOT_FOUND,

@@ -114,7 +114,10 @@ pub(crate) async fn inbound(sb: &Sandbox, operator: Operator, from: &str, to: &s
             id
         }
         Operator::Twilio => {
-            let id = format!("SM{:032x}", (u128::from(now.timestamp_millis() as u64) << 64) | u128::from(sb.next_id()));
+            let id = format!(
+                "SM{:032x}",
+                (u128::from(now.timestamp_millis() as u64) << 64) | u128::from(sb.next_id())
+            );
             if let Some(url) = &cb.twilio_inbound {
                 let account = sb
                     .inner

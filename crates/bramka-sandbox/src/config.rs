@@ -118,10 +118,10 @@ mod tests {
 
     #[test]
     fn debug_masks_secrets() {
-        let c = SandboxConfig::default().smsapi_token("tok-SECRET1").infobip_api_key("key-SECRET2").twilio(
-            "AC0123",
-            "tw-SECRET3",
-        );
+        let c = SandboxConfig::default()
+            .smsapi_token("tok-SECRET1")
+            .infobip_api_key("key-SECRET2")
+            .twilio("AC0123", "tw-SECRET3");
         let d = format!("{c:?}");
         for s in ["SECRET1", "SECRET2", "SECRET3"] {
             assert!(!d.contains(s), "{s} leaked in {d}");

@@ -82,7 +82,11 @@ pub struct FaultTiming {
 
 impl Default for FaultTiming {
     fn default() -> Self {
-        FaultTiming { stall: Duration::from_secs(35), retry_after_secs: 1, slow_body: Duration::from_millis(500) }
+        FaultTiming {
+            stall: Duration::from_secs(35),
+            retry_after_secs: 1,
+            slow_body: Duration::from_millis(500),
+        }
     }
 }
 
@@ -109,7 +113,11 @@ impl FaultPlan {
         let mut g = self.routes.lock().unwrap_or_else(|p| p.into_inner());
         g.0.insert(
             route,
-            RouteState { script: faults.script.into(), rate: faults.rate.clamp(0.0, 1.0), kinds: faults.kinds },
+            RouteState {
+                script: faults.script.into(),
+                rate: faults.rate.clamp(0.0, 1.0),
+                kinds: faults.kinds,
+            },
         );
     }
 
@@ -132,7 +140,10 @@ impl FaultPlan {
 /// answer.
 pub(crate) fn dropped_connection() -> Response {
     let stream = futures::stream::once(async {
-        Err::<Bytes, std::io::Error>(std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "sandbox fault"))
+        Err::<Bytes, std::io::Error>(std::io::Error::new(
+            std::io::ErrorKind::ConnectionAborted,
+            "sandbox fault",
+        ))
     });
     let mut r = Response::new(Body::from_stream(stream));
     // Announce more than will come, so no client can take the answer as complete.
@@ -158,12 +169,14 @@ pub(crate) async fn slow(response: Response, total: Duration) -> Response {
 
 /// 200 with a body cut short and followed by junk.
 pub(crate) fn garbled() -> Response {
-    (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], "{\"count\":1,\"li\u{0}\u{7f}<html>").into_response()
+    (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], "{\"count\":1,\"li\u{0}\u{7f}<html>")
+        .into_response()
 }
 
 /// A 429 with `Retry-After` and the operator's body.
 pub(crate) fn too_many(body: &'static str, retry_after_secs: u64) -> Response {
-    let mut r = (StatusCode::TOO_MANY_REQUESTS, [(header::CONTENT_TYPE, "application/json")], body).into_response();
+    let mut r =
+        (StatusCode::TOO_MANY_REQUESTS, [(header::CONTENT_TYPE, "application/json")], body).into_response();
     if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
         r.headers_mut().insert(header::RETRY_AFTER, v);
     }
@@ -184,7 +197,11 @@ mod tests {
         let plan = FaultPlan::new(7);
         plan.set(
             Route::SmsapiSend,
-            RouteFaults::every_kind(0.5).then_script([Some(FaultKind::Stall), None, Some(FaultKind::Garbled200)]),
+            RouteFaults::every_kind(0.5).then_script([
+                Some(FaultKind::Stall),
+                None,
+                Some(FaultKind::Garbled200),
+            ]),
         );
         assert_eq!(plan.next(Route::SmsapiSend), Some(FaultKind::Stall));
         assert_eq!(plan.next(Route::SmsapiSend), None);

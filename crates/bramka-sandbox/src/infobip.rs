@@ -16,12 +16,13 @@ use crate::fault::Route;
 use crate::record::{Operator, Received, SimState};
 use crate::sandbox::{Bulk, Sandbox, billing, lock};
 
-pub(crate) const ERROR_500: &str =
-    r#"{"errorCode":"E500","description":"Something went wrong.","action":"Contact the support.","violations":[],"resources":[]}"#;
+pub(crate) const ERROR_500: &str = r#"{"errorCode":"E500","description":"Something went wrong.","action":"Contact the support.","violations":[],"resources":[]}"#;
 pub(crate) const ERROR_429: &str = r#"{"errorCode":"E429","description":"Too many requests sent.","action":"Check request rate limit specified in the API endpoint documentation resource.","violations":[],"resources":[]}"#;
 const ERROR_401: &str = r#"{"errorCode":"E401","description":"The request lacks valid authentication credentials for the requested resource.","action":"Check the resources and adjust authentication credentials.","violations":[],"resources":[]}"#;
-const LEGACY_401: &str = r#"{"requestError":{"serviceException":{"messageId":"UNAUTHORIZED","text":"Invalid login details"}}}"#;
-const BULK_NOT_FOUND: &str = r#"{"requestError":{"serviceException":{"messageId":"NOT_FOUND","text":"Bulk not found"}}}"#;
+const LEGACY_401: &str =
+    r#"{"requestError":{"serviceException":{"messageId":"UNAUTHORIZED","text":"Invalid login details"}}}"#;
+const BULK_NOT_FOUND: &str =
+    r#"{"requestError":{"serviceException":{"messageId":"NOT_FOUND","text":"Bulk not found"}}}"#;
 /// Price of one part in the sandbox (EUR).
 pub(crate) const PRICE_PER_PART: f64 = 0.01;
 const START_BALANCE: f64 = 100.0;
@@ -132,7 +133,9 @@ fn destinations(m: &Value) -> Vec<(String, Option<String>)> {
         .and_then(Value::as_array)
         .map(|d| {
             d.iter()
-                .map(|d| (str_at(d, "/to").unwrap_or("").to_owned(), str_at(d, "/messageId").map(str::to_owned)))
+                .map(|d| {
+                    (str_at(d, "/to").unwrap_or("").to_owned(), str_at(d, "/messageId").map(str::to_owned))
+                })
                 .collect()
         })
         .unwrap_or_default()
@@ -222,8 +225,14 @@ type Entry = (String, Value, String, u32);
 
 /// Records every new destination, answering each with its status; returns the bulk id, the
 /// entries and how many messages were recorded.
-fn accept_all(sb: &Sandbox, bulk: Option<String>, msgs: Vec<Msg>, version: &str) -> (String, Vec<Entry>, usize) {
-    let bulk = bulk.unwrap_or_else(|| format!("{:019}", 2_034_072_219_640_523_072u64.wrapping_add(sb.next_id())));
+fn accept_all(
+    sb: &Sandbox,
+    bulk: Option<String>,
+    msgs: Vec<Msg>,
+    version: &str,
+) -> (String, Vec<Entry>, usize) {
+    let bulk =
+        bulk.unwrap_or_else(|| format!("{:019}", 2_034_072_219_640_523_072u64.wrapping_add(sb.next_id())));
     let now = Utc::now();
     let mut out = Vec::new();
     let mut recorded = 0;
@@ -235,7 +244,8 @@ fn accept_all(sb: &Sandbox, bulk: Option<String>, msgs: Vec<Msg>, version: &str)
             lock(&sb.inner.bulks).entry(bulk.clone()).or_insert(Bulk { status: "PENDING", send_at: at });
         }
         for (to, key) in m.destinations {
-            let id = key.clone().unwrap_or_else(|| format!("{:x}-{:04x}", now.timestamp_millis(), sb.next_id()));
+            let id =
+                key.clone().unwrap_or_else(|| format!("{:x}-{:04x}", now.timestamp_millis(), sb.next_id()));
             if to.is_empty() || !to.bytes().all(|b| b.is_ascii_digit()) || to.len() < 6 {
                 out.push((id, rejected_destination(), to, parts));
                 continue;
@@ -361,7 +371,10 @@ async fn logs(State(sb): State<Sandbox>, headers: HeaderMap, Query(q): Query<Log
         .collect();
     let page: Vec<Value> = all.iter().skip(start).take(limit).cloned().collect();
     let next = (start + page.len() < all.len()).then(|| (start + page.len()).to_string());
-    answer(StatusCode::OK, json!({"results": page, "cursor": {"limit": limit, "nextCursor": next}}).to_string())
+    answer(
+        StatusCode::OK,
+        json!({"results": page, "cursor": {"limit": limit, "nextCursor": next}}).to_string(),
+    )
 }
 
 async fn inbox(State(sb): State<Sandbox>, headers: HeaderMap, Query(q): Query<ReportsQuery>) -> Response {
@@ -374,7 +387,8 @@ async fn inbox(State(sb): State<Sandbox>, headers: HeaderMap, Query(q): Query<Re
     let results: Vec<Value> = queue.drain(..n).collect();
     answer(
         StatusCode::OK,
-        json!({"results": results, "messageCount": results.len(), "pendingMessageCount": queue.len()}).to_string(),
+        json!({"results": results, "messageCount": results.len(), "pendingMessageCount": queue.len()})
+            .to_string(),
     )
 }
 
@@ -430,7 +444,8 @@ async fn bulk_reschedule(
         Ok(x) => x,
         Err(r) => return r,
     };
-    let Some(at) = serde_json::from_slice::<Value>(&body).ok().and_then(|v| v["sendAt"].as_str().and_then(parse_time))
+    let Some(at) =
+        serde_json::from_slice::<Value>(&body).ok().and_then(|v| v["sendAt"].as_str().and_then(parse_time))
     else {
         return bad_request_legacy("[sendAt : must be a date-time yyyy-MM-dd'T'HH:mm:ss.SSSZ]");
     };
@@ -438,7 +453,11 @@ async fn bulk_reschedule(
         return bad_request_legacy(&format!("Bulk is {} and cannot be rescheduled", b.status));
     }
     lock(&sb.inner.bulks).insert(id.clone(), Bulk { status: b.status, send_at: at });
-    for r in sb.messages().into_iter().filter(|r| r.batch_id.as_deref() == Some(&id) && r.state == SimState::Scheduled) {
+    for r in sb
+        .messages()
+        .into_iter()
+        .filter(|r| r.batch_id.as_deref() == Some(&id) && r.state == SimState::Scheduled)
+    {
         sb.inner.store.update(Operator::Infobip, &r.message_id, &mut |m| m.send_at = Some(at));
         sb.schedule_delivery(Operator::Infobip, r.message_id.clone(), Some(at));
     }
@@ -455,23 +474,33 @@ async fn bulk_set_status(
         Ok(x) => x,
         Err(r) => return r,
     };
-    let wanted = serde_json::from_slice::<Value>(&body).ok().and_then(|v| v["status"].as_str().map(str::to_owned));
+    let wanted =
+        serde_json::from_slice::<Value>(&body).ok().and_then(|v| v["status"].as_str().map(str::to_owned));
     let to: &'static str = match wanted.as_deref() {
         Some("PENDING") => "PENDING",
         Some("PAUSED") => "PAUSED",
         Some("CANCELED") => "CANCELED",
-        other => return bad_request_legacy(&format!("[status : {other:?} cannot be set; PENDING, PAUSED or CANCELED]")),
+        other => {
+            return bad_request_legacy(&format!(
+                "[status : {other:?} cannot be set; PENDING, PAUSED or CANCELED]"
+            ));
+        }
     };
     if !matches!(b.status, "PENDING" | "PAUSED") {
         return bad_request_legacy(&format!("Bulk is {} and its status cannot change", b.status));
     }
     lock(&sb.inner.bulks).insert(id.clone(), Bulk { status: to, send_at: b.send_at });
-    let members: Vec<Received> =
-        sb.messages().into_iter().filter(|r| r.batch_id.as_deref() == Some(&id) && r.state == SimState::Scheduled).collect();
+    let members: Vec<Received> = sb
+        .messages()
+        .into_iter()
+        .filter(|r| r.batch_id.as_deref() == Some(&id) && r.state == SimState::Scheduled)
+        .collect();
     for r in members {
         match to {
             "CANCELED" => {
-                sb.inner.store.update(Operator::Infobip, &r.message_id, &mut |m| m.state = SimState::Canceled);
+                sb.inner
+                    .store
+                    .update(Operator::Infobip, &r.message_id, &mut |m| m.state = SimState::Canceled);
             }
             // Resumed: its reports are planned again (a paused bulk's earlier plan was skipped).
             "PENDING" => sb.schedule_delivery(Operator::Infobip, r.message_id.clone(), r.send_at),

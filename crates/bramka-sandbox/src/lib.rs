@@ -50,7 +50,9 @@ mod twilio;
 
 pub use config::{CallbackUrls, SandboxConfig};
 pub use fault::{FaultPlan, FaultTiming, Route, RouteFaults};
-pub use record::{CallbackSent, FaultEvent, FaultKind, MemoryStore, Operator, Received, SandboxStore, SimState};
+pub use record::{
+    CallbackSent, FaultEvent, FaultKind, MemoryStore, Operator, Received, SandboxStore, SimState,
+};
 pub use sandbox::{Sandbox, SandboxError};
 pub use twilio::signature as twilio_signature;
 

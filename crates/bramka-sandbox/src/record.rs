@@ -190,7 +190,10 @@ impl FaultKind {
 
     /// Whether the request is processed (its messages accepted and recorded) despite the fault.
     pub fn processes_request(self) -> bool {
-        !matches!(self, FaultKind::ServerErrorBefore | FaultKind::TooManyRequests | FaultKind::ResetBeforeReading)
+        !matches!(
+            self,
+            FaultKind::ServerErrorBefore | FaultKind::TooManyRequests | FaultKind::ResetBeforeReading
+        )
     }
 
     /// The snake-case name.

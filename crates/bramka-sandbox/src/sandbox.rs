@@ -47,9 +47,15 @@ pub enum SandboxError {
 impl std::fmt::Display for SandboxError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            SandboxError::UnknownMessage { operator, id } => write!(f, "no {operator} message with id {id:?} was received"),
+            SandboxError::UnknownMessage { operator, id } => {
+                write!(f, "no {operator} message with id {id:?} was received")
+            }
             SandboxError::AlreadyFinal { id, state } => {
-                write!(f, "message {id:?} is already {}: only queued or scheduled messages get a report", state.as_str())
+                write!(
+                    f,
+                    "message {id:?} is already {}: only queued or scheduled messages get a report",
+                    state.as_str()
+                )
             }
             SandboxError::BadOutcome(o) => {
                 write!(f, "unknown outcome {o:?}: expected delivered, undelivered, expired or stopped")
@@ -106,7 +112,8 @@ impl Sandbox {
 
     /// A sandbox recording into `store`.
     pub fn with_store(config: SandboxConfig, store: Arc<dyn SandboxStore>) -> Self {
-        let timeouts = bramka_core::http::Timeouts { connect: Duration::from_secs(5), request: Duration::from_secs(10) };
+        let timeouts =
+            bramka_core::http::Timeouts { connect: Duration::from_secs(5), request: Duration::from_secs(10) };
         let http = bramka_core::http::client(timeouts).unwrap_or_else(|_| reqwest::Client::new());
         let faults = FaultPlan::new(config.seed);
         Sandbox {
@@ -161,7 +168,13 @@ impl Sandbox {
     /// Runs a send endpoint under `route`'s faults: faults that refuse the request answer before
     /// its body is read; the others let `handle` process it (and record messages), then replace
     /// or delay its answer. `handle` returns the answer and how many messages it recorded.
-    pub(crate) async fn faulted<F, Fut>(&self, route: Route, operator: Operator, body: Body, handle: F) -> Response
+    pub(crate) async fn faulted<F, Fut>(
+        &self,
+        route: Route,
+        operator: Operator,
+        body: Body,
+        handle: F,
+    ) -> Response
     where
         F: FnOnce(Bytes) -> Fut,
         Fut: Future<Output = (Response, usize)>,
@@ -238,7 +251,9 @@ impl Sandbox {
             return false;
         }
         match (&r.batch_id, r.operator) {
-            (Some(b), Operator::Infobip) => lock(&self.inner.bulks).get(b).is_none_or(|b| b.status == "PENDING"),
+            (Some(b), Operator::Infobip) => {
+                lock(&self.inner.bulks).get(b).is_none_or(|b| b.status == "PENDING")
+            }
             _ => true,
         }
     }
@@ -246,15 +261,27 @@ impl Sandbox {
     /// Delivers message `id` of `operator` now with `outcome` (`delivered`, `undelivered`,
     /// `expired`, `stopped`; `None`: by the recipient's pattern), posts the report, and for
     /// `stopped` an inbound `STOP` from the recipient.
-    pub async fn deliver(&self, operator: Operator, id: &str, outcome: Option<&str>) -> Result<Received, SandboxError> {
+    pub async fn deliver(
+        &self,
+        operator: Operator,
+        id: &str,
+        outcome: Option<&str>,
+    ) -> Result<Received, SandboxError> {
         let outcome = match outcome {
             None => None,
-            Some(o) => Some(SimState::parse_outcome(o).ok_or_else(|| SandboxError::BadOutcome(o.to_owned()))?),
+            Some(o) => {
+                Some(SimState::parse_outcome(o).ok_or_else(|| SandboxError::BadOutcome(o.to_owned()))?)
+            }
         };
         self.report(operator, id, outcome).await
     }
 
-    async fn report(&self, operator: Operator, id: &str, outcome: Option<SimState>) -> Result<Received, SandboxError> {
+    async fn report(
+        &self,
+        operator: Operator,
+        id: &str,
+        outcome: Option<SimState>,
+    ) -> Result<Received, SandboxError> {
         let mut before = None;
         let mut chosen = SimState::Delivered;
         let found = self.inner.store.update(operator, id, &mut |r| {

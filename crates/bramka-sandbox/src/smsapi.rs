@@ -66,9 +66,11 @@ fn params(query: Option<&str>, headers: &HeaderMap, body: &[u8]) -> HashMap<Stri
                 let s = match v {
                     Value::String(s) => s,
                     Value::Bool(b) => if b { "1" } else { "0" }.to_owned(),
-                    Value::Array(a) => {
-                        a.iter().map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_owned)).collect::<Vec<_>>().join(",")
-                    }
+                    Value::Array(a) => a
+                        .iter()
+                        .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_owned))
+                        .collect::<Vec<_>>()
+                        .join(","),
                     Value::Null => continue,
                     other => other.to_string(),
                 };
@@ -85,12 +87,19 @@ fn on(p: &HashMap<String, String>, k: &str) -> bool {
     p.get(k).is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("true"))
 }
 
-async fn sms_do(State(sb): State<Sandbox>, RawQuery(q): RawQuery, headers: HeaderMap, body: Body) -> Response {
+async fn sms_do(
+    State(sb): State<Sandbox>,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
     if !authorized(&sb, &headers) {
         return unauthorized();
     }
     // Status and cancel share the endpoint; only sends take the send route's faults.
-    let peek = q.as_deref().map(|q| url::form_urlencoded::parse(q.as_bytes()).any(|(k, _)| k == "status" || k == "sch_del"));
+    let peek = q
+        .as_deref()
+        .map(|q| url::form_urlencoded::parse(q.as_bytes()).any(|(k, _)| k == "status" || k == "sch_del"));
     if peek == Some(true) {
         let bytes = axum::body::to_bytes(body, crate::sandbox::BODY_LIMIT).await.unwrap_or_default();
         return other_op(&sb, &params(q.as_deref(), &headers, &bytes));
@@ -175,7 +184,9 @@ fn send(sb: &Sandbox, p: &HashMap<String, String>) -> (Response, usize) {
     for (i, s) in submitted.iter().enumerate() {
         match normalise(s) {
             Some(n) => valid.push((n, (*s).trim().to_owned(), idx.as_ref().map(|x| x[i].to_owned()))),
-            None => invalid.push(json!({"number": s, "submitted_number": s, "message": "Invalid phone number"})),
+            None => {
+                invalid.push(json!({"number": s, "submitted_number": s, "message": "Invalid phone number"}))
+            }
         }
     }
     if valid.is_empty() {
@@ -230,7 +241,10 @@ fn send(sb: &Sandbox, p: &HashMap<String, String>) -> (Response, usize) {
             client_key: key,
             batch_id: None,
             send_at,
-            callback_url: p.get("notify_url").cloned().or_else(|| sb.inner.config.callbacks.smsapi_dlr.clone()),
+            callback_url: p
+                .get("notify_url")
+                .cloned()
+                .or_else(|| sb.inner.config.callbacks.smsapi_dlr.clone()),
             state,
             callbacks: Vec::new(),
         });
@@ -308,7 +322,12 @@ fn points_left(sb: &Sandbox) -> f64 {
     ((START_POINTS - spent) * 100.0).round() / 100.0
 }
 
-async fn user_do(State(sb): State<Sandbox>, RawQuery(q): RawQuery, headers: HeaderMap, body: Bytes) -> Response {
+async fn user_do(
+    State(sb): State<Sandbox>,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     if !authorized(&sb, &headers) {
         return unauthorized();
     }

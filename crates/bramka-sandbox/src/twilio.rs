@@ -51,7 +51,8 @@ pub fn signature(auth_token: &str, url: &str, params: &[(&str, &str)]) -> String
         data.push_str(k);
         data.push_str(v);
     }
-    let mut mac = <Hmac<Sha1> as KeyInit>::new_from_slice(auth_token.as_bytes()).expect("HMAC takes any key length");
+    let mut mac =
+        <Hmac<Sha1> as KeyInit>::new_from_slice(auth_token.as_bytes()).expect("HMAC takes any key length");
     mac.update(data.as_bytes());
     base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
 }
@@ -101,7 +102,9 @@ pub(crate) fn signing_token(sb: &Sandbox, account: &str) -> Option<String> {
 /// Twilio's status name and error code for a simulated state.
 pub(crate) fn status_of(r: &Received) -> (&'static str, Option<u32>) {
     match r.state {
-        SimState::Queued | SimState::Test => (if r.client_key.is_some() { "accepted" } else { "queued" }, None),
+        SimState::Queued | SimState::Test => {
+            (if r.client_key.is_some() { "accepted" } else { "queued" }, None)
+        }
         SimState::Scheduled => ("scheduled", None),
         SimState::Canceled => ("canceled", None),
         SimState::Delivered | SimState::Stopped => ("delivered", None),
@@ -141,7 +144,12 @@ fn field<'f>(f: &'f [(String, String)], k: &str) -> Option<&'f str> {
     f.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str())
 }
 
-async fn create(State(sb): State<Sandbox>, Path(account): Path<String>, headers: HeaderMap, body: Body) -> Response {
+async fn create(
+    State(sb): State<Sandbox>,
+    Path(account): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
     if let Err(r) = authorized(&sb, &headers, &account) {
         return r;
     }
@@ -162,7 +170,9 @@ async fn create(State(sb): State<Sandbox>, Path(account): Path<String>, headers:
 
 fn create_one(sb: &Sandbox, account: &str, f: &[(String, String)]) -> Result<Received, Response> {
     let bad = |code, msg: &str| error(StatusCode::BAD_REQUEST, code, msg);
-    let to = field(f, "To").filter(|t| !t.is_empty()).ok_or_else(|| bad(21604, "A 'To' phone number is required."))?;
+    let to = field(f, "To")
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| bad(21604, "A 'To' phone number is required."))?;
     let digits = to.strip_prefix('+').unwrap_or("");
     if !(8..=15).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(bad(21211, &format!("Invalid 'To' Phone Number: {to}")));
@@ -187,8 +197,12 @@ fn create_one(sb: &Sandbox, account: &str, f: &[(String, String)]) -> Result<Rec
         }
         let when = DateTime::parse_from_rfc3339(at).ok().map(|d| d.with_timezone(&Utc));
         let secs = when.map(|w| (w - now).num_seconds());
-        if field(f, "ScheduleType") != Some("fixed") || !secs.is_some_and(|s| (300..=3_024_000).contains(&s)) {
-            return Err(bad(35114, "SendAt time must be between 300 seconds and 35 days (3024000 seconds) in the future"));
+        if field(f, "ScheduleType") != Some("fixed") || !secs.is_some_and(|s| (300..=3_024_000).contains(&s))
+        {
+            return Err(bad(
+                35114,
+                "SendAt time must be between 300 seconds and 35 days (3024000 seconds) in the future",
+            ));
         }
         send_at = when;
     }
@@ -204,7 +218,10 @@ fn create_one(sb: &Sandbox, account: &str, f: &[(String, String)]) -> Result<Rec
         text: text.to_owned(),
         encoding,
         parts,
-        message_id: format!("SM{:032x}", (u128::from(now.timestamp_millis() as u64) << 64) | u128::from(sb.next_id())),
+        message_id: format!(
+            "SM{:032x}",
+            (u128::from(now.timestamp_millis() as u64) << 64) | u128::from(sb.next_id())
+        ),
         client_key: service.map(str::to_owned),
         batch_id: None,
         send_at,
@@ -217,15 +234,27 @@ fn create_one(sb: &Sandbox, account: &str, f: &[(String, String)]) -> Result<Rec
 }
 
 fn not_found(account: &str, file: &str) -> Response {
-    error(StatusCode::NOT_FOUND, 20404, &format!("The requested resource {API}/{account}/Messages/{file} was not found"))
+    error(
+        StatusCode::NOT_FOUND,
+        20404,
+        &format!("The requested resource {API}/{account}/Messages/{file} was not found"),
+    )
 }
 
 fn find(sb: &Sandbox, account: &str, file: &str) -> Result<Received, Response> {
     let sid = file.strip_suffix(".json").ok_or_else(|| not_found(account, file))?;
-    sb.inner.store.get(Operator::Twilio, sid).filter(|r| r.account == account).ok_or_else(|| not_found(account, file))
+    sb.inner
+        .store
+        .get(Operator::Twilio, sid)
+        .filter(|r| r.account == account)
+        .ok_or_else(|| not_found(account, file))
 }
 
-async fn fetch(State(sb): State<Sandbox>, Path((account, file)): Path<(String, String)>, headers: HeaderMap) -> Response {
+async fn fetch(
+    State(sb): State<Sandbox>,
+    Path((account, file)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
     if let Err(r) = authorized(&sb, &headers, &account) {
         return r;
     }
@@ -251,7 +280,11 @@ async fn update(
     let f = form(&body);
     if let Some(status) = field(&f, "Status") {
         if status != "canceled" {
-            return error(StatusCode::BAD_REQUEST, 21610, &format!("Invalid Status {status:?}: only canceled can be set"));
+            return error(
+                StatusCode::BAD_REQUEST,
+                21610,
+                &format!("Invalid Status {status:?}: only canceled can be set"),
+            );
         }
         if r.state != SimState::Scheduled {
             return error(StatusCode::BAD_REQUEST, 30409, "This message cannot be canceled");
@@ -301,7 +334,8 @@ async fn list(
     }
     let base = format!("{API}/{account}/Messages.json");
     let end = start + items.len();
-    let next = (end < all.len()).then(|| format!("{base}?PageSize={size}&Page={}&PageToken=PA{end}{filters}", page + 1));
+    let next = (end < all.len())
+        .then(|| format!("{base}?PageSize={size}&Page={}&PageToken=PA{end}{filters}", page + 1));
     let body = json!({
         "messages": items, "end": end.saturating_sub(1), "start": start, "page": page, "page_size": size,
         "first_page_uri": format!("{base}?PageSize={size}&Page=0{filters}"),
@@ -321,6 +355,9 @@ mod tests {
         let a = signature("tok", "http://h/p", &[("b", "1"), ("a", "2")]);
         let b = signature("tok", "http://h/p", &[("a", "2"), ("b", "1")]);
         assert_eq!(a, b);
-        assert_ne!(signature("tok", "http://h/p", &[("a", "2")]), signature("other", "http://h/p", &[("a", "2")]));
+        assert_ne!(
+            signature("tok", "http://h/p", &[("a", "2")]),
+            signature("other", "http://h/p", &[("a", "2")])
+        );
     }
 }

@@ -125,13 +125,22 @@ fn fault_summary(sb: &Sandbox, route: Route) -> HashMap<FaultKind, usize> {
 fn assert_every_kind(sb: &Sandbox, route: Route) -> usize {
     let faults = fault_summary(sb, route);
     for k in FaultKind::ALL {
-        assert!(faults.get(&k).copied().unwrap_or(0) > 0, "{route:?}: fault {k:?} never injected: {faults:?}");
+        assert!(
+            faults.get(&k).copied().unwrap_or(0) > 0,
+            "{route:?}: fault {k:?} never injected: {faults:?}"
+        );
     }
     faults.values().sum()
 }
 
 /// SMSAPI or Infobip: 0 lost, 0 duplicated.
-async fn exactly_once(op: Operator, route: Route, dsn: impl FnOnce(&str) -> String, base: u64, per_message: usize) {
+async fn exactly_once(
+    op: Operator,
+    route: Route,
+    dsn: impl FnOnce(&str) -> String,
+    base: u64,
+    per_message: usize,
+) {
     let n = recipients_per_operator();
     let (sb, url) = start(u64::from(base as u32)).await;
     let gw = retrying(bramka::connect(&dsn(&url)).expect("DSN"));
@@ -164,7 +173,11 @@ async fn exactly_once(op: Operator, route: Route, dsn: impl FnOnce(&str) -> Stri
     assert_eq!(duplicated, 0, "{op}: recipients recorded twice");
     assert_eq!(lost, 0, "{op}: recipients never recorded");
     assert_eq!(record.len(), n, "{op}: the sandbox recorded recipients nobody sent");
-    assert!(not_accepted.is_empty(), "{op}: recorded once but reported {:?}", &not_accepted[..not_accepted.len().min(5)]);
+    assert!(
+        not_accepted.is_empty(),
+        "{op}: recorded once but reported {:?}",
+        &not_accepted[..not_accepted.len().min(5)]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -219,7 +232,10 @@ async fn twilio_never_duplicates_and_surfaces_ambiguity() {
             SendState::Rejected(e) if e.certainty() == Certainty::MaybeSent => maybe += 1,
             other => {
                 not_sent += 1;
-                assert!(got.is_empty(), "{to}: recorded by the sandbox but reported certainly not sent: {other:?}");
+                assert!(
+                    got.is_empty(),
+                    "{to}: recorded by the sandbox but reported certainly not sent: {other:?}"
+                );
             }
         }
     }
@@ -289,7 +305,9 @@ async fn failover_of_retrying_legs_loses_none() {
     let (sb, url) = start(5).await;
     let legs: Vec<Arc<dyn Gateway>> = FAILOVER_LEGS
         .iter()
-        .map(|l| Arc::new(retrying(bramka::connect(&l.replace("{url}", &url)).expect("DSN"))) as Arc<dyn Gateway>)
+        .map(|l| {
+            Arc::new(retrying(bramka::connect(&l.replace("{url}", &url)).expect("DSN"))) as Arc<dyn Gateway>
+        })
         .collect();
     let gw = bramka::Failover::new(legs).expect("failover");
     let lost = failover_check(&sb, &gw, "retry(smsapi) || retry(infobip)", 540_000_000).await;

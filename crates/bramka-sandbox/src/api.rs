@@ -25,12 +25,18 @@ impl Sandbox {
     /// | `POST /api/v1/sandbox/inbound` `{"operator","from","to","text"}` | an inbound SMS |
     /// | `PUT /api/v1/sandbox/faults/{route}` `{"rate":0.2,"kinds":[...],"script":[...]}` | faults of a route |
     pub fn api_router(&self) -> Router {
+        Router::new().nest("/api/v1/sandbox", self.api_routes())
+    }
+
+    /// The control API relative to `/api/v1/sandbox` (`/messages`, ...), for mounting in another
+    /// router (behind its own authentication).
+    pub fn api_routes(&self) -> Router {
         Router::new()
-            .route("/api/v1/sandbox/messages", get(messages))
-            .route("/api/v1/sandbox/faults", get(faults))
-            .route("/api/v1/sandbox/messages/{operator}/{id}/report", post(report))
-            .route("/api/v1/sandbox/inbound", post(inbound))
-            .route("/api/v1/sandbox/faults/{route}", put(set_faults))
+            .route("/messages", get(messages))
+            .route("/faults", get(faults))
+            .route("/messages/{operator}/{id}/report", post(report))
+            .route("/inbound", post(inbound))
+            .route("/faults/{route}", put(set_faults))
             .with_state(self.clone())
     }
 }

@@ -136,11 +136,16 @@ impl Sandbox {
     /// `/sandbox/twilio/`), plus the JSON control API under `/api/v1/sandbox/`
     /// (see [`Sandbox::api_router`]).
     pub fn router(&self) -> Router {
+        Router::new().nest("/sandbox", self.operator_routes()).merge(self.api_router())
+    }
+
+    /// The operator endpoints alone, relative to [`crate::PREFIX`] (`/smsapi/sms.do`, ...), for
+    /// mounting under `/sandbox` in another router.
+    pub fn operator_routes(&self) -> Router {
         Router::new()
-            .nest("/sandbox/smsapi", smsapi::router(self.clone()))
-            .nest("/sandbox/infobip", infobip::router(self.clone()))
-            .nest("/sandbox/twilio", twilio::router(self.clone()))
-            .merge(self.api_router())
+            .nest("/smsapi", smsapi::router(self.clone()))
+            .nest("/infobip", infobip::router(self.clone()))
+            .nest("/twilio", twilio::router(self.clone()))
     }
 
     /// The fault plan (set faults per route at any time).

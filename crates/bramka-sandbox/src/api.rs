@@ -56,7 +56,7 @@ async fn messages(State(sb): State<Sandbox>, Query(q): Query<ListQuery>) -> Resp
         Some(Err(o)) => {
             return problem(
                 StatusCode::BAD_REQUEST,
-                format!("unknown operator {o:?}: expected smsapi, infobip or twilio"),
+                format!("unknown operator {o:?}: expected smsapi, infobip, twilio or dynmark"),
             );
         }
         Some(Ok(op)) => Some(op),
@@ -88,7 +88,7 @@ async fn report(
     let Some(op) = Operator::parse(&operator) else {
         return problem(
             StatusCode::NOT_FOUND,
-            format!("unknown operator {operator:?}: expected smsapi, infobip or twilio"),
+            format!("unknown operator {operator:?}: expected smsapi, infobip, twilio or dynmark"),
         );
     };
     let outcome = body.and_then(|b| b.0.outcome);
@@ -112,7 +112,7 @@ async fn inbound(State(sb): State<Sandbox>, Json(b): Json<InboundBody>) -> Respo
     let Some(op) = Operator::parse(&b.operator) else {
         return problem(
             StatusCode::BAD_REQUEST,
-            format!("unknown operator {:?}: expected smsapi, infobip or twilio", b.operator),
+            format!("unknown operator {:?}: expected smsapi, infobip, twilio or dynmark", b.operator),
         );
     };
     let id = sb.receive(op, &b.from, &b.to, &b.text).await;
@@ -137,7 +137,9 @@ async fn set_faults(
     let Some(r) = Route::parse(&route) else {
         return problem(
             StatusCode::NOT_FOUND,
-            format!("unknown route {route:?}: expected smsapi_send, infobip_send or twilio_send"),
+            format!(
+                "unknown route {route:?}: expected smsapi_send, infobip_send, twilio_send or dynmark_send"
+            ),
         );
     };
     if !(0.0..=1.0).contains(&b.rate) {

@@ -57,6 +57,8 @@ pub(crate) async fn delivery_report(sb: &Sandbox, r: &Received) {
             }
             twilio_post(sb, &r.account, &url, &params).await
         }
+        // Dynmark documents no report format: none is posted.
+        Operator::Dynmark => return,
     };
     let status = sent.ok().map(|a| a.status().as_u16());
     sb.note_callback(r.operator, &r.message_id, CallbackSent { url, event, status });
@@ -148,5 +150,7 @@ pub(crate) async fn inbound(sb: &Sandbox, operator: Operator, from: &str, to: &s
             }
             id
         }
+        // Dynmark documents no inbound format: nothing is posted.
+        Operator::Dynmark => format!("DM{:016X}", sb.next_id()),
     }
 }

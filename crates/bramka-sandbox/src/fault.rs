@@ -24,15 +24,18 @@ pub enum Route {
     InfobipSend,
     /// Twilio Messages create.
     TwilioSend,
+    /// Dynmark `message/send`.
+    DynmarkSend,
 }
 
 impl Route {
-    /// Parses the snake-case names (`smsapi_send`, `infobip_send`, `twilio_send`).
+    /// Parses the snake-case names (`smsapi_send`, `infobip_send`, `twilio_send`, `dynmark_send`).
     pub fn parse(s: &str) -> Option<Route> {
         match s {
             "smsapi_send" => Some(Route::SmsapiSend),
             "infobip_send" => Some(Route::InfobipSend),
             "twilio_send" => Some(Route::TwilioSend),
+            "dynmark_send" => Some(Route::DynmarkSend),
             _ => None,
         }
     }

@@ -7,6 +7,7 @@
 //! | SMSAPI | `/sandbox/smsapi/` | `sms.do` (send with `idx`/`check_idx`, `test`, `date`, `status=`, `sch_del=`), `user.do?credits=1`, `profile` |
 //! | Infobip | `/sandbox/infobip/` | `sms/3/messages`, `sms/2/text/advanced`, `sms/3/reports`, `sms/3/logs`, `sms/1/inbox/reports`, `sms/1/bulks`, `sms/1/bulks/status`, `account/1/balance` |
 //! | Twilio | `/sandbox/twilio/` | `2010-04-01/Accounts/{AccountSid}/Messages.json` (create, list with paging), `Messages/{Sid}.json` (fetch, cancel) |
+//! | Dynmark | `/sandbox/dynmark/` | `message/send` (no de-duplication, no callbacks: none is documented) |
 //!
 //! Every accepted recipient is recorded ([`Received`]: sender, recipient, text, encoding, parts
 //! as the operator would bill them, the id returned, the simulated delivery state) in a
@@ -41,6 +42,7 @@ mod api;
 mod auth;
 mod callback;
 mod config;
+mod dynmark;
 mod fault;
 mod infobip;
 mod record;

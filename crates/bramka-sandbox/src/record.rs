@@ -20,15 +20,18 @@ pub enum Operator {
     Infobip,
     /// Twilio (`/sandbox/twilio/`).
     Twilio,
+    /// Dynmark (`/sandbox/dynmark/`).
+    Dynmark,
 }
 
 impl Operator {
-    /// The lowercase name (`smsapi`, `infobip`, `twilio`).
+    /// The lowercase name (`smsapi`, `infobip`, `twilio`, `dynmark`).
     pub fn as_str(self) -> &'static str {
         match self {
             Operator::Smsapi => "smsapi",
             Operator::Infobip => "infobip",
             Operator::Twilio => "twilio",
+            Operator::Dynmark => "dynmark",
         }
     }
 
@@ -38,6 +41,7 @@ impl Operator {
             "smsapi" => Some(Operator::Smsapi),
             "infobip" => Some(Operator::Infobip),
             "twilio" => Some(Operator::Twilio),
+            "dynmark" => Some(Operator::Dynmark),
             _ => None,
         }
     }

@@ -17,7 +17,7 @@ use serde_json::Value;
 use crate::config::SandboxConfig;
 use crate::fault::{self, FaultPlan, Route};
 use crate::record::{FaultEvent, FaultKind, MemoryStore, Operator, Received, SandboxStore, SimState};
-use crate::{callback, infobip, smsapi, twilio};
+use crate::{callback, dynmark, infobip, smsapi, twilio};
 
 /// The largest request body read (bytes).
 pub(crate) const BODY_LIMIT: usize = 16 * 1024 * 1024;
@@ -146,6 +146,7 @@ impl Sandbox {
             .nest("/smsapi", smsapi::router(self.clone()))
             .nest("/infobip", infobip::router(self.clone()))
             .nest("/twilio", twilio::router(self.clone()))
+            .nest("/dynmark", dynmark::router(self.clone()))
     }
 
     /// The fault plan (set faults per route at any time).
@@ -359,6 +360,7 @@ fn server_error_body(op: Operator) -> &'static str {
         Operator::Smsapi => r#"{"message":"Internal server error","error":"internal_server_error"}"#,
         Operator::Infobip => infobip::ERROR_500,
         Operator::Twilio => twilio::ERROR_500,
+        Operator::Dynmark => dynmark::ERROR_500,
     }
 }
 
@@ -367,6 +369,7 @@ fn too_many_body(op: Operator) -> &'static str {
         Operator::Smsapi => r#"{"message":"Too many requests","error":"too_many_requests"}"#,
         Operator::Infobip => infobip::ERROR_429,
         Operator::Twilio => twilio::ERROR_429,
+        Operator::Dynmark => dynmark::ERROR_429,
     }
 }
 

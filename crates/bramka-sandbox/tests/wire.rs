@@ -658,3 +658,21 @@ async fn control_api_lists_newest_first_and_reports_by_hand() {
         .unwrap();
     assert_eq!(v["messages"], json!([]));
 }
+
+#[tokio::test]
+async fn dynmark_answers_one_result_per_message_in_order() {
+    let (sb, url) = start(manual()).await;
+    let body = json!([
+        {"from": "Shop", "to": "447700900123", "body": "Hello", "clientRef": "r1"},
+        {"from": "Shop", "to": "12", "body": "Hello", "clientRef": "r2"},
+    ]);
+    let r = client().post(format!("{url}/sandbox/dynmark/message/send")).json(&body).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v[0], json!({"to": "447700900123", "successful": true, "validationFailures": []}));
+    assert_eq!(v[1]["successful"], false);
+    assert_eq!(v[1]["validationFailures"][0]["failureCode"], "ToInvalid");
+    let rec = sb.messages();
+    assert_eq!(rec.len(), 1);
+    assert_eq!((rec[0].operator, rec[0].client_key.as_deref()), (Operator::Dynmark, Some("r1")));
+}

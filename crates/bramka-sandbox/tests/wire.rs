@@ -532,13 +532,13 @@ async fn delivery_by_pattern_posts_each_operators_callback() {
 #[tokio::test]
 async fn each_fault_as_the_client_sees_it() {
     let timing = FaultTiming {
-        stall: Duration::from_millis(800),
+        stall: Duration::from_millis(2500),
         retry_after_secs: 7,
-        slow_body: Duration::from_millis(200),
+        slow_body: Duration::from_millis(300),
     };
     let (sb, url) = start(manual().fault_timing(timing)).await;
     sb.faults().set(Route::SmsapiSend, RouteFaults::scripted(FaultKind::ALL.map(Some)));
-    let c = reqwest::Client::builder().timeout(Duration::from_millis(400)).build().unwrap();
+    let c = reqwest::Client::builder().timeout(Duration::from_millis(1500)).build().unwrap();
     let mut outcomes = Vec::new();
     for i in 0..FaultKind::ALL.len() {
         let idx = format!("f{i}");

@@ -55,6 +55,7 @@ pub mod ledger;
 pub mod model;
 pub mod options;
 pub mod query;
+pub mod reconcile;
 pub mod rules;
 pub mod signals;
 pub mod store;

@@ -661,29 +661,18 @@ impl Store for SqliteStore {
     ) -> Result<Vec<Suppression>, StoreError> {
         let scope = scope.key().to_owned();
         let numbers = numbers.to_vec();
-        self.run(move |c| {
-            let mut out = Vec::new();
-            // Most ledgers suppress few numbers, and most sends meet none of them.
-            let any: bool = c
-                .prepare_cached("SELECT EXISTS (SELECT 1 FROM suppressions)")?
-                .query_row([], |r| r.get(0))?;
-            if !any {
-                return Ok(out);
-            }
-            // One query per 500 numbers (well under SQLite's parameter limit).
-            for part in numbers.chunks(500) {
-                let sql = format!(
-                    "SELECT scope, number, reason, at FROM suppressions WHERE (scope = '' OR scope = ?1)
-                     AND number IN ({}) ORDER BY number, scope",
-                    in_list(part.len(), 2)
-                );
-                let mut stmt = c.prepare_cached(&sql)?;
-                let args = std::iter::once(&scope).chain(part.iter());
-                for r in stmt.query_map(params_from_iter(args), suppression)? {
-                    out.push(r?);
-                }
-            }
-            Ok(out)
+        self.run(move |c| suppressed_in(c, &scope, numbers.iter())).await
+    }
+
+    async fn check_and_record_intent(
+        &self,
+        scope: &Scope,
+        intent: Intent,
+    ) -> Result<(Vec<Suppression>, Vec<Entry>), StoreError> {
+        let scope = scope.key().to_owned();
+        self.tx(move |tx| {
+            let suppressed = suppressed_in(tx, &scope, intent.recipients.iter().map(|(n, _)| n))?;
+            Ok((suppressed, insert_intent(tx, intent)?))
         })
         .await
     }
@@ -795,6 +784,36 @@ impl Store for SqliteStore {
         })
         .await
     }
+}
+
+/// The suppressions, global or of scope key `scope`, of any of `numbers`.
+fn suppressed_in<'a>(
+    c: &Connection,
+    scope: &str,
+    numbers: impl Iterator<Item = &'a String>,
+) -> Result<Vec<Suppression>, StoreError> {
+    let mut out = Vec::new();
+    // Most ledgers suppress few numbers, and most sends meet none of them.
+    let any: bool =
+        c.prepare_cached("SELECT EXISTS (SELECT 1 FROM suppressions)")?.query_row([], |r| r.get(0))?;
+    if !any {
+        return Ok(out);
+    }
+    let numbers: Vec<&String> = numbers.collect();
+    // One query per 500 numbers (well under SQLite's parameter limit).
+    for part in numbers.chunks(500) {
+        let sql = format!(
+            "SELECT scope, number, reason, at FROM suppressions WHERE (scope = '' OR scope = ?1)
+             AND number IN ({}) ORDER BY number, scope",
+            in_list(part.len(), 2)
+        );
+        let mut stmt = c.prepare_cached(&sql)?;
+        let args = std::iter::once(scope).chain(part.iter().map(|n| n.as_str()));
+        for r in stmt.query_map(params_from_iter(args), suppression)? {
+            out.push(r?);
+        }
+    }
+    Ok(out)
 }
 
 fn suppression(r: &Row<'_>) -> rusqlite::Result<Suppression> {

@@ -375,7 +375,8 @@ mod raw_sqlite {
     #[divan::bench(sample_count = 300)]
     fn insert_100_rows_one_statement(bencher: Bencher) {
         let mut c = conn("raw-insert-multi", true);
-        let values = vec!["(1, ?, 'shop', 'smsapi', 'Sklep', NULL, ?, 'pending', ?, ?)"; RECIPIENTS].join(", ");
+        let values =
+            vec!["(1, ?, 'shop', 'smsapi', 'Sklep', NULL, ?, 'pending', ?, ?)"; RECIPIENTS].join(", ");
         let sql = format!(
             "INSERT INTO entries (message, client_ref, account, gateway, sender, campaign, recipient, state, created_at, updated_at) VALUES {values}"
         );

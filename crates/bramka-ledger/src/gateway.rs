@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use bramka_core::{
-    Capabilities, Certainty, DeliveryReport, Error, ErrorKind, Gateway, Message,
-    RecipientReport, SendReport, SendState,
+    Capabilities, Certainty, DeliveryReport, Error, ErrorKind, Gateway, Message, RecipientReport, SendReport,
+    SendState,
 };
 use chrono::{DateTime, Utc};
 

@@ -25,6 +25,8 @@ use crate::model::{
 };
 use crate::rules::{after_delivery, key_candidates};
 
+mod bulk;
+
 /// The schema migrations, version `i + 1` at index `i`. Plain SQL that PostgreSQL also accepts
 /// apart from the `INTEGER PRIMARY KEY` row ids.
 pub const MIGRATIONS: &[&str] = &[
@@ -289,26 +291,12 @@ fn insert_intent(tx: &Connection, intent: Intent) -> Result<Vec<Entry>, StoreErr
         ],
     )?;
     let message = tx.last_insert_rowid();
-    let mut stmt = tx.prepare_cached(
-        "INSERT INTO entries (message, client_ref, account, gateway, sender, campaign, recipient, state, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
-    )?;
-    let mut out = Vec::with_capacity(intent.recipients.len());
-    for (to, client_ref) in intent.recipients {
-        stmt.execute(params![
-            message,
-            client_ref,
-            m.account,
-            m.gateway,
-            m.sender,
-            m.campaign,
-            to,
-            intent.initial.as_str(),
-            micros(m.created_at)
-        ])?;
-        out.push(Entry::new(tx.last_insert_rowid(), message, m, to, client_ref, intent.initial));
-    }
-    Ok(out)
+    let ids = bulk::insert_entries(tx, message, m, &intent.recipients, intent.initial)?;
+    Ok(ids
+        .into_iter()
+        .zip(intent.recipients)
+        .map(|(id, (to, client_ref))| Entry::new(id, message, m, to, client_ref, intent.initial))
+        .collect())
 }
 
 impl SqliteStore {
@@ -329,6 +317,8 @@ impl SqliteStore {
 
     fn init(mut conn: Connection) -> Result<Self, StoreError> {
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        // Room for every statement shape the store prepares (bulk inserts included).
+        conn.set_prepared_statement_cache_capacity(64);
         conn.execute_batch("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;")?;
         migrate(&mut conn)?;
         Ok(SqliteStore { conn: Arc::new(Mutex::new(conn)) })

@@ -21,6 +21,7 @@ pub const OPTIONS: &[&str] = &[
     "connect_timeout",
     "base_url",
     "insecure_http",
+    "verify_sender",
 ];
 
 /// Builds SMSAPI gateways from DSNs of scheme `smsapi`.
@@ -28,8 +29,8 @@ pub const OPTIONS: &[&str] = &[
 /// | Part | Meaning |
 /// |---|---|
 /// | user | the OAuth token (percent-encode `@ : / ?`) |
-/// | host `default` or `pl` | `https://api.smsapi.pl/` |
-/// | host `com` | `https://api.smsapi.com/` |
+/// | host `default`, `pl`, `smsapi.pl` or `api.smsapi.pl` | `https://api.smsapi.pl/` |
+/// | host `com`, `smsapi.com` or `api.smsapi.com` | `https://api.smsapi.com/` |
 /// | any other `host[:port][/path]` | `https://host[:port]/path/` (`http://` for `localhost` and `127.0.0.1`, for tests) |
 /// | `from` | default sender name |
 /// | `type` | `pro` (default), `eco`, `2way`, or `priority` (`pro` with `fast=1`) |
@@ -39,6 +40,10 @@ pub const OPTIONS: &[&str] = &[
 /// | `timeout`, `connect_timeout` | `500ms`, `30s`, `2m`, or seconds |
 /// | `base_url` | any base URL, a path prefix allowed (percent-encoded: `base_url=https%3A%2F%2Fproxy%2Fsmsapi`); https unless the host is loopback |
 /// | `insecure_http` | `1` to allow plain http to a host that is not loopback (the token then travels unencrypted) |
+/// | `verify_sender` | `1` to refuse a send whose sender name is not active on the account, with its status |
+///
+/// SMSAPI's API takes an OAuth token only: `smsapi://LOGIN:PASSWORD@...` is refused with a
+/// [`SmsapiCredentialsError`](crate::SmsapiCredentialsError) saying to generate a token.
 ///
 /// ```
 /// use bramka_core::{Dsn, GatewayFactory};
@@ -71,15 +76,14 @@ impl SmsapiConfig {
         };
         let token = dsn.user_secret().filter(|t| !t.is_empty()).ok_or_else(missing)?;
         if dsn.password().is_some() {
-            return Err(Error::config(
-                "smsapi:// takes the OAuth token as the user only (smsapi://TOKEN@default); \
-                 login and password are not supported",
-            ));
+            return Err(crate::credentials::SmsapiCredentialsError::LoginAndPassword.into());
         }
         let mut b = SmsapiConfig::builder(token.clone());
         match (dsn.host().to_ascii_lowercase().as_str(), dsn.port(), dsn.path()) {
-            ("default" | "pl", None, "" | "/") => b = b.platform(Platform::Pl),
-            ("com", None, "" | "/") => b = b.platform(Platform::Com),
+            // `smsapi.pl` / `smsapi.com` are the websites' names, as users copy them: they mean
+            // the API hosts, never the website.
+            ("default" | "pl" | "smsapi.pl" | "api.smsapi.pl", None, "" | "/") => b = b.platform(Platform::Pl),
+            ("com" | "smsapi.com" | "api.smsapi.com", None, "" | "/") => b = b.platform(Platform::Com),
             ("", _, _) => {
                 return Err(DsnError::Missing {
                     scheme: "smsapi".into(),
@@ -96,6 +100,9 @@ impl SmsapiConfig {
         // `base_url=URL` (a path prefix allowed), the same option in every operator.
         if let Some(raw) = dsn.option("base_url") {
             b = b.base_url(raw);
+        }
+        if let Some(v) = dsn.bool_option("verify_sender")? {
+            b = b.verify_sender(v);
         }
         if let Some(v) = dsn.bool_option("insecure_http")? {
             b = b.insecure_http(v);

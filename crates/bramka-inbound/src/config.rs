@@ -95,7 +95,9 @@ impl ReceivingNumber {
     pub fn shared(address: &str) -> Self {
         Self::new(address, NumberKind::Shared)
     }
-    /// The automatic reply to every message routed to an inbox of this number.
+    /// The automatic reply to every message routed to an inbox of this number. On a dedicated
+    /// number it also answers messages that match no route when no default route is set (an
+    /// [`unmatched_reply`](Self::unmatched_reply) takes precedence there).
     pub fn auto_reply(mut self, text: impl Into<String>) -> Self {
         self.auto_reply = Some(text.into());
         self

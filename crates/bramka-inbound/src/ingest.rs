@@ -96,16 +96,34 @@ pub fn dedupe_key(m: &InboundMessage) -> String {
 }
 
 fn fill(template: &str, option: &str, code: Option<&str>) -> String {
-    let mut s = template.replace("{option}", option);
-    match code {
-        Some(c) if s.contains("{code}") => s = s.replace("{code}", c),
-        Some(c) => {
-            s.push(' ');
-            s.push_str(c);
-        }
-        None => s = s.replace("{code}", ""),
+    let s = template.replace("{option}", option);
+    match code.filter(|c| !c.trim().is_empty()) {
+        Some(c) if s.contains("{code}") => s.replace("{code}", c),
+        Some(c) => format!("{s} {c}"),
+        None => drop_placeholder(&s, "{code}"),
     }
-    s
+}
+
+/// `s` without `placeholder` and without the one space that separated it from the text, so an
+/// empty code leaves no stray or doubled space ("Thanks {code}" -> "Thanks", "Code {code} ok" ->
+/// "Code ok").
+fn drop_placeholder(s: &str, placeholder: &str) -> String {
+    let mut out = s.to_owned();
+    while let Some(i) = out.find(placeholder) {
+        let end = i + placeholder.len();
+        let space_before = out[..i].ends_with(' ');
+        let space_after = out[end..].starts_with(' ');
+        let at_end_or_punct = out[end..].chars().next().is_none_or(|c| c.is_ascii_punctuation());
+        let range = if space_before && (space_after || at_end_or_punct) {
+            i - 1..end
+        } else if space_after {
+            i..end + 1
+        } else {
+            i..end
+        };
+        out.replace_range(range, "");
+    }
+    out
 }
 
 fn reply(to: &Option<String>, sender: &Option<String>, text: Option<String>) -> Option<OutboxDraft> {
@@ -176,8 +194,17 @@ pub fn plan(config: &Config, m: &InboundMessage, now: DateTime<Utc>) -> IngestPl
             },
         };
     let routing = match route.map(|r| &r.target) {
+        // A dedicated number is the account's own: without a default route its auto-reply
+        // still answers what matches no prefix (unless an unmatched reply is set).
         None => Routing::Unmatched {
-            reply: reply(&reply_to, &number.reply_sender, number.unmatched_reply.clone()),
+            reply: reply(
+                &reply_to,
+                &number.reply_sender,
+                number.unmatched_reply.clone().or_else(|| match number.kind {
+                    NumberKind::Dedicated => number.auto_reply.clone(),
+                    NumberKind::Shared => None,
+                }),
+            ),
         },
         Some(Target::Inbox(inbox)) => Routing::Inbox {
             inbox: inbox.clone(),
@@ -350,6 +377,13 @@ mod tests {
     fn reply_templates() {
         assert_eq!(fill("Thanks for {option}! Code: {code}", "A", Some("X1")), "Thanks for A! Code: X1");
         assert_eq!(fill("Thanks", "A", Some("X1")), "Thanks X1");
-        assert_eq!(fill("Thanks {code}", "A", None), "Thanks ");
+        assert_eq!(fill("Thanks {code}", "A", None), "Thanks");
+        assert_eq!(fill("Thanks {code}", "A", Some("")), "Thanks", "an empty code is no code");
+        assert_eq!(fill("Thanks", "A", Some(" ")), "Thanks");
+        assert_eq!(fill("Code {code} is yours", "A", None), "Code is yours");
+        assert_eq!(fill("{code} is yours", "A", None), "is yours");
+        assert_eq!(fill("Thanks {code}. Bye", "A", None), "Thanks. Bye");
+        assert_eq!(fill("Thanks {code} {code}", "A", None), "Thanks");
+        assert_eq!(fill("Voted {option}, {code}", "B", None), "Voted B,");
     }
 }

@@ -52,6 +52,9 @@ pub struct VoteCandidate {
     pub max: u32,
     /// Whether a code is claimed from the poll's pool.
     pub claim_code: bool,
+    /// The pool codes are claimed from: the poll's own (`None`) or a named code group shared by
+    /// several polls.
+    pub code_pool: Option<String>,
     /// Reply template for an accepted answer (`{code}` is filled in).
     pub accepted_reply: Option<String>,
     /// Reply when the pool is empty.
@@ -232,6 +235,7 @@ pub fn plan(config: &Config, m: &InboundMessage, now: DateTime<Utc>) -> IngestPl
                         bucket: poll.limit_bucket(m.received_at),
                         max: poll.limit.max,
                         claim_code: poll.discount_codes,
+                        code_pool: poll.code_group.clone(),
                         accepted_reply: opt.reply.clone().or_else(|| r.default.clone()),
                         exhausted_reply: r.pool_exhausted.clone(),
                         over_limit_reply: r.over_limit.clone(),
@@ -289,7 +293,7 @@ pub fn apply(tx: &mut dyn Transaction, plan: &IngestPlan) -> Result<Ingested, St
                 let vote = VoteOutcome::OverLimit { option: c.option.clone() };
                 (Outcome::Poll { poll: c.poll.clone(), vote }, r(c.over_limit_reply.clone()), None)
             } else if c.claim_code {
-                match tx.claim_code(&c.poll, &plan.dedupe_key)? {
+                match tx.claim_code(c.code_pool.as_deref().unwrap_or(&c.poll), &plan.dedupe_key)? {
                     Some(code) => {
                         let text = c.accepted_reply.as_deref().map(|t| fill(t, &c.option, Some(&code)));
                         let vote =

@@ -300,9 +300,10 @@ impl Config {
                 return Err(ConfigError::UnknownGroup { group: g.clone() });
             }
         }
-        let clash = poll.code_group.as_ref().filter(|g| **g == poll.id || self.polls.contains_key(*g)).or_else(
-            || self.polls.values().filter_map(|p| p.code_group.as_ref()).find(|g| **g == poll.id),
-        );
+        let clash =
+            poll.code_group.as_ref().filter(|g| **g == poll.id || self.polls.contains_key(*g)).or_else(
+                || self.polls.values().filter_map(|p| p.code_group.as_ref()).find(|g| **g == poll.id),
+            );
         if let Some(name) = clash {
             return Err(ConfigError::CodeGroupClash { name: name.clone() });
         }

@@ -271,7 +271,8 @@ async fn webhook_events_ingest_inbound_only_and_replays_are_duplicates() {
 #[tokio::test]
 async fn auto_reply_on_a_dedicated_number_without_a_default_route() {
     let mut cfg = Config::new();
-    cfg.add_number(ReceivingNumber::dedicated(DEDICATED).reply_sender("SKLEP").auto_reply("Dziękujemy")).unwrap();
+    cfg.add_number(ReceivingNumber::dedicated(DEDICATED).reply_sender("SKLEP").auto_reply("Dziękujemy"))
+        .unwrap();
     let store = Arc::new(MemoryStore::new());
     let inbound = Inbound::new(cfg, store.clone());
     let r = inbound.ingest(&inbound_msg("d1", "+48600100200", DEDICATED, "Dzień dobry")).await.unwrap();

@@ -282,7 +282,12 @@ fn a_code_group_named_like_a_poll_is_refused() {
     let mut cfg = Config::new();
     cfg.add_number(ReceivingNumber::shared("+48790100200")).unwrap();
     let poll = |id: &str, prefix: &str, group: &str| {
-        Poll::builder(id, id, "+48790100200").prefix(prefix).option(PollOption::new("A")).code_group(group).build().unwrap()
+        Poll::builder(id, id, "+48790100200")
+            .prefix(prefix)
+            .option(PollOption::new("A"))
+            .code_group(group)
+            .build()
+            .unwrap()
     };
     cfg.add_poll(poll("spring", "WIOSNA", "RABATY")).unwrap();
     let err = cfg.add_poll(poll("summer", "LATO", "spring")).unwrap_err();

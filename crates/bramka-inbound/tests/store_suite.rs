@@ -361,7 +361,8 @@ async fn a_code_group_is_shared_across_polls(f: Fixture) {
     .unwrap();
     let engine = Inbound::new(cfg, f.store.clone());
     for i in 2..4 {
-        let m = inbound(&format!("g{i}"), &format!("+4860010030{i}"), NUM, "jesien a", "2026-05-01T10:00:00Z");
+        let m =
+            inbound(&format!("g{i}"), &format!("+4860010030{i}"), NUM, "jesien a", "2026-05-01T10:00:00Z");
         match engine.ingest(&m).await.unwrap().outcome {
             Outcome::Poll { vote: VoteOutcome::Accepted { code: Some(c), .. }, .. } => issued.push(c),
             Outcome::Poll { vote: VoteOutcome::AcceptedPoolExhausted { .. }, .. } => assert_eq!(i, 3),

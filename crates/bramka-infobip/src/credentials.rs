@@ -18,7 +18,11 @@ impl InfobipConfig {
     /// assert_eq!(cfg.username(), Some("jan"));
     /// assert!(!format!("{cfg:?}").contains("tajne-9"));
     /// ```
-    pub fn builder_basic(base_url: &str, username: &str, password: impl Into<Secret>) -> InfobipConfigBuilder {
+    pub fn builder_basic(
+        base_url: &str,
+        username: &str,
+        password: impl Into<Secret>,
+    ) -> InfobipConfigBuilder {
         let mut b = InfobipConfig::builder(base_url, password);
         b.basic_user = Some(username.to_owned());
         b
@@ -53,8 +57,9 @@ pub(crate) fn authorization(config: &InfobipConfig) -> Result<(HeaderValue, Vec<
             (format!("Basic {encoded}"), vec![secret.to_owned(), encoded])
         }
     };
-    let mut header = HeaderValue::from_str(&value)
-        .map_err(|_| Error::config("the Infobip credentials are not a valid header value").with_gateway(GATEWAY))?;
+    let mut header = HeaderValue::from_str(&value).map_err(|_| {
+        Error::config("the Infobip credentials are not a valid header value").with_gateway(GATEWAY)
+    })?;
     header.set_sensitive(true);
     Ok((header, scrub))
 }

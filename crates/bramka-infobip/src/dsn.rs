@@ -74,9 +74,9 @@ impl InfobipFactory {
             Some(pw) => InfobipConfig::builder_basic(base.as_str(), key.expose(), pw.clone()),
             None => InfobipConfig::builder(base.as_str(), key.clone()),
         }
-            .http(settings)
-            .options(options)
-            .trust_duplicate_rejection(dsn.bool_option("trust_dedupe")?.unwrap_or(false));
+        .http(settings)
+        .options(options)
+        .trust_duplicate_rejection(dsn.bool_option("trust_dedupe")?.unwrap_or(false));
         if let Some(from) = dsn.option("from") {
             b = b.sender(from);
         }

@@ -19,7 +19,9 @@ async fn basic_credentials_sign_every_request() {
     Mock::given(method("GET"))
         .and(path("/account/1/balance"))
         .and(header("Authorization", BASIC))
-        .respond_with(ResponseTemplate::new(200).set_body_string(fixture("synthetic-balance-response-200.json")))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_string(fixture("synthetic-balance-response-200.json")),
+        )
         .expect(1)
         .mount(&server)
         .await;
@@ -51,7 +53,11 @@ async fn a_refusal_quoting_the_credentials_is_scrubbed() {
 
 #[test]
 fn unusable_credentials_are_refused_without_the_password() {
-    for (user, pw, needle) in [("", PASSWORD, "username is empty"), ("a:b", PASSWORD, "without ':'"), (USER, "", "password is empty")] {
+    for (user, pw, needle) in [
+        ("", PASSWORD, "username is empty"),
+        ("a:b", PASSWORD, "without ':'"),
+        (USER, "", "password is empty"),
+    ] {
         let err = InfobipConfig::builder_basic("xxxxx.api.infobip.com", user, pw).build().unwrap_err();
         assert!(err.to_string().contains(needle), "{err}");
         assert!(!format!("{err} {err:?}").contains(PASSWORD));
@@ -65,7 +71,9 @@ fn unusable_credentials_are_refused_without_the_password() {
 async fn the_api_key_stays_the_default() {
     let h = harness().await;
     api("GET", "/account/1/balance")
-        .respond_with(ResponseTemplate::new(200).set_body_string(fixture("synthetic-balance-response-200.json")))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_string(fixture("synthetic-balance-response-200.json")),
+        )
         .expect(1)
         .mount(&h.server)
         .await;

@@ -28,8 +28,6 @@ pub enum SmsapiCredentialsError {
 
 impl From<SmsapiCredentialsError> for bramka_core::Error {
     fn from(e: SmsapiCredentialsError) -> Self {
-        bramka_core::Error::config(e.to_string())
-            .with_gateway(crate::gateway::GATEWAY_ID)
-            .with_source(e)
+        bramka_core::Error::config(e.to_string()).with_gateway(crate::gateway::GATEWAY_ID).with_source(e)
     }
 }

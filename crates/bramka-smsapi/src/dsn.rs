@@ -82,7 +82,9 @@ impl SmsapiConfig {
         match (dsn.host().to_ascii_lowercase().as_str(), dsn.port(), dsn.path()) {
             // `smsapi.pl` / `smsapi.com` are the websites' names, as users copy them: they mean
             // the API hosts, never the website.
-            ("default" | "pl" | "smsapi.pl" | "api.smsapi.pl", None, "" | "/") => b = b.platform(Platform::Pl),
+            ("default" | "pl" | "smsapi.pl" | "api.smsapi.pl", None, "" | "/") => {
+                b = b.platform(Platform::Pl)
+            }
             ("com" | "smsapi.com" | "api.smsapi.com", None, "" | "/") => b = b.platform(Platform::Com),
             ("", _, _) => {
                 return Err(DsnError::Missing {

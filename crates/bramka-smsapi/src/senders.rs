@@ -103,9 +103,7 @@ impl SmsapiGateway {
     /// answers it, normally [`Pending`](SenderNameStatus::Pending) until approved.
     pub async fn request_sender_name(&self, name: &str) -> Result<SenderName, Error> {
         let n = check_name(name)?;
-        let a = self
-            .sendernames_request(Method::POST, &[], Some(serde_json::json!({ "sender": n })))
-            .await?;
+        let a = self.sendernames_request(Method::POST, &[], Some(serde_json::json!({ "sender": n }))).await?;
         let dto: wire::SenderNameDto = self.rest_json(&a)?;
         self.forget_senders();
         Ok(from_dto(dto))
@@ -143,7 +141,8 @@ impl SmsapiGateway {
         let (Some(from), _) = self.sender_field(message) else { return Ok(()) };
         // Numbers and SMSAPI's pseudo-senders (Eco, 2Way) are not registered names.
         let chosen = message.sender().or(self.config.sender.as_ref());
-        if !matches!(chosen, Some(Sender::Alphanumeric(_))) || chosen.map(Sender::as_string) != Some(from.clone())
+        if !matches!(chosen, Some(Sender::Alphanumeric(_)))
+            || chosen.map(Sender::as_string) != Some(from.clone())
         {
             return Ok(());
         }
@@ -155,7 +154,8 @@ impl SmsapiGateway {
             Some(l) => l,
             None => {
                 let l = self.sender_names().await?;
-                *self.sender_cache.lock().unwrap_or_else(|p| p.into_inner()) = Some((Instant::now(), l.clone()));
+                *self.sender_cache.lock().unwrap_or_else(|p| p.into_inner()) =
+                    Some((Instant::now(), l.clone()));
                 l
             }
         };
@@ -177,7 +177,10 @@ impl SmsapiGateway {
                     if list.is_empty() {
                         "none".to_owned()
                     } else {
-                        list.iter().map(|s| format!("{} ({})", s.name, s.status)).collect::<Vec<_>>().join(", ")
+                        list.iter()
+                            .map(|s| format!("{} ({})", s.name, s.status))
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     }
                 ),
             )

@@ -35,7 +35,8 @@ fn website_hosts_mean_the_api_hosts() {
 
 #[test]
 fn login_and_password_are_refused_with_the_token_advice_and_the_password_masked() {
-    let err = SmsapiFactory.create(&Dsn::parse("smsapi://jan.kowalski:Haslo-9xQ@smsapi.pl").unwrap()).unwrap_err();
+    let err =
+        SmsapiFactory.create(&Dsn::parse("smsapi://jan.kowalski:Haslo-9xQ@smsapi.pl").unwrap()).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Config);
     let shown = format!("{err} | {err:?} | {:?}", std::error::Error::source(&err));
     assert!(shown.contains("OAuth token"), "{shown}");
@@ -59,8 +60,14 @@ async fn senders_are_listed_with_their_status_and_the_capability_says_so() {
     assert!(gw.capabilities().supports(Capability::SenderNames));
     let names = gw.senders().await.unwrap();
     assert_eq!(names.len(), 2);
-    assert_eq!((names[0].name.as_str(), &names[0].status, names[0].is_default), ("Sklep", &SenderStatus::Active, true));
-    assert_eq!((names[1].name.as_str(), &names[1].status, names[1].is_default), ("Promo", &SenderStatus::Pending, false));
+    assert_eq!(
+        (names[0].name.as_str(), &names[0].status, names[0].is_default),
+        ("Sklep", &SenderStatus::Active, true)
+    );
+    assert_eq!(
+        (names[1].name.as_str(), &names[1].status, names[1].is_default),
+        ("Promo", &SenderStatus::Pending, false)
+    );
 }
 
 #[tokio::test]
@@ -113,7 +120,9 @@ async fn default_and_delete_use_the_names_path() {
         .await;
     Mock::given(method("DELETE"))
         .and(path("/sms/sendernames/Nobody"))
-        .respond_with(ResponseTemplate::new(404).set_body_string(r#"{"message":"Not found","error":"not_found"}"#))
+        .respond_with(
+            ResponseTemplate::new(404).set_body_string(r#"{"message":"Not found","error":"not_found"}"#),
+        )
         .expect(1)
         .mount(&server)
         .await;

@@ -51,13 +51,18 @@ impl TwilioGateway {
     /// [`ErrorKind::Unsupported`] error.
     pub async fn account_balance(&self) -> Result<Balance, Error> {
         let url = self.account_url("Balance.json");
-        let (status, body) = self.execute("balance", Call::Read, || self.request(reqwest::Method::GET, &url)).await?;
+        let (status, body) =
+            self.execute("balance", Call::Read, || self.request(reqwest::Method::GET, &url)).await?;
         let dto: BalanceDto = serde_json::from_slice(&body).map_err(|e| read_error(status, "balance", &e))?;
         let amount = dto.balance.as_deref().map(str::trim).filter(|b| !b.is_empty());
         match (amount, dto.currency) {
             (Some(a), Some(c)) => a.parse::<f64>().map(|v| Balance::new(v, c)).map_err(|_| {
-                Error::new(ErrorKind::Decode, Certainty::NotSent, format!("Twilio's balance {a:?} is not a number"))
-                    .with_gateway(GATEWAY)
+                Error::new(
+                    ErrorKind::Decode,
+                    Certainty::NotSent,
+                    format!("Twilio's balance {a:?} is not a number"),
+                )
+                .with_gateway(GATEWAY)
             }),
             _ => Err(Error::new(
                 ErrorKind::Unsupported,

@@ -7,11 +7,11 @@ use async_trait::async_trait;
 use base64::Engine as _;
 use bramka_core::chunked::{ChunkReport, send_in_chunks};
 use bramka_core::http::{Answer, BaseUrl, Call, Scrubber};
+use bramka_core::{Balance, ReceivingNumber, ScheduledMessage};
 use bramka_core::{
     Capabilities, Capability, Certainty, DeliveryReport, Error, ErrorKind, Gateway, Idempotency, Message,
     PhoneNumber, RecipientReport, SendReport, SendState,
 };
-use bramka_core::{Balance, ReceivingNumber, ScheduledMessage};
 use chrono::{DateTime, SecondsFormat, Utc};
 use futures::StreamExt;
 use url::Url;

@@ -9,7 +9,8 @@ use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const BALANCE_PATH: &str = "/2010-04-01/Accounts/ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/Balance.json";
-const NUMBERS_PATH: &str = "/2010-04-01/Accounts/ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/IncomingPhoneNumbers.json";
+const NUMBERS_PATH: &str =
+    "/2010-04-01/Accounts/ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/IncomingPhoneNumbers.json";
 
 fn ok(body: &str) -> ResponseTemplate {
     ResponseTemplate::new(200).insert_header("content-type", "application/json").set_body_string(body)
@@ -21,7 +22,9 @@ async fn balance_reads_the_balance_resource() {
     Mock::given(method("GET"))
         .and(path(BALANCE_PATH))
         .and(header("authorization", basic(AC, TOKEN).as_str()))
-        .respond_with(ok(r#"{"account_sid":"ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","balance":"12.34","currency":"USD"}"#))
+        .respond_with(ok(
+            r#"{"account_sid":"ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","balance":"12.34","currency":"USD"}"#,
+        ))
         .expect(1)
         .mount(&server)
         .await;
@@ -35,7 +38,9 @@ async fn a_sub_account_without_balance_says_so_without_leaking_the_token() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path(BALANCE_PATH))
-        .respond_with(ok(r#"{"account_sid":"ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","balance":null,"currency":null}"#))
+        .respond_with(ok(
+            r#"{"account_sid":"ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","balance":null,"currency":null}"#,
+        ))
         .expect(1)
         .mount(&server)
         .await;
@@ -99,7 +104,9 @@ async fn a_next_page_elsewhere_is_not_followed() {
 async fn scheduled_lists_only_messages_still_scheduled() {
     let server = MockServer::start().await;
     let m = |sid: &str, status: &str, to: &str| {
-        format!(r#"{{"sid":"{sid}","status":"{status}","to":"{to}","body":"Promo {sid}","direction":"outbound-api"}}"#)
+        format!(
+            r#"{{"sid":"{sid}","status":"{status}","to":"{to}","body":"Promo {sid}","direction":"outbound-api"}}"#
+        )
     };
     let body = format!(
         r#"{{"messages":[{},{},{}],"next_page_uri":null,"page":0}}"#,

@@ -131,7 +131,9 @@ async fn conformance_kit_passes_without_any_request() {
     );
     assert!(caps.supports(Capability::DeliveryWebhook) && caps.supports(Capability::InboundWebhook));
     assert!(
-        [Capability::Balance, Capability::ReceivingNumbers, Capability::ListScheduled].iter().all(|c| caps.supports(*c))
+        [Capability::Balance, Capability::ReceivingNumbers, Capability::ListScheduled]
+            .iter()
+            .all(|c| caps.supports(*c))
     );
     assert!(
         [Capability::Reschedule, Capability::Pause, Capability::TestMode, Capability::SenderNames]

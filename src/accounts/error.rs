@@ -20,8 +20,8 @@ pub enum AccountError {
         /// The name.
         name: String,
     },
-    /// The account is inactive.
-    #[error("account {name:?} is inactive; activate it to send")]
+    /// The account is inactive (`active = false`).
+    #[error("account {name:?} is inactive (active = false), so it refuses to send; activate it to send")]
     Inactive {
         /// The name.
         name: String,
@@ -72,6 +72,38 @@ pub enum AccountError {
         /// The account.
         account: String,
     },
+    /// Recipients outside the account's allowed country prefixes; all are listed.
+    #[error(
+        "account {account:?} may send only to numbers starting with +{}; refused: {}",
+        .allowed.join(", +"),
+        .numbers.join(", ")
+    )]
+    DestinationNotAllowed {
+        /// The account.
+        account: String,
+        /// The refused recipients (E.164).
+        numbers: Vec<String>,
+        /// The account's allowed prefixes (digits).
+        allowed: Vec<String>,
+    },
+    /// An allowed prefix is not 1 to 4 digits (an optional leading `+` is accepted).
+    #[error(
+        "account {account:?}: allowed prefix {prefix:?} is not a country code of 1 to 4 digits (\"48\" or \"+48\")"
+    )]
+    InvalidAllowedPrefix {
+        /// The account.
+        account: String,
+        /// The prefix as written.
+        prefix: String,
+    },
+    /// The default account names no configured account.
+    #[error("the default account {name:?} is not configured; accounts: {}", .known.join(", "))]
+    UnknownDefault {
+        /// The name.
+        name: String,
+        /// The configured names.
+        known: Vec<String>,
+    },
     /// The part cap is 0.
     #[error("account {account:?}: max_parts must be 1 to 255, not 0")]
     ZeroMaxParts {
@@ -90,7 +122,9 @@ impl From<AccountError> for Error {
     fn from(e: AccountError) -> Self {
         let kind = match &e {
             AccountError::UnknownSender { .. } => ErrorKind::InvalidSender,
-            AccountError::NoConsent { .. } => ErrorKind::InvalidRecipient,
+            AccountError::NoConsent { .. } | AccountError::DestinationNotAllowed { .. } => {
+                ErrorKind::InvalidRecipient
+            }
             AccountError::TestTooLong { .. } => ErrorKind::Message,
             _ => ErrorKind::Config,
         };

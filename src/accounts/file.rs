@@ -12,7 +12,8 @@ use super::policy::{AccountPolicy, seven, yes};
 use super::registry::Accounts;
 
 impl Accounts {
-    /// Reads accounts from TOML (`[accounts.NAME]` tables with `dsn` and the policy fields).
+    /// Reads accounts from TOML (`[accounts.NAME]` tables with `dsn` and the policy fields, and
+    /// an optional top-level `default_account = "NAME"`).
     ///
     /// ```
     /// let accounts = bramka::accounts::Accounts::from_toml_str(r#"
@@ -21,8 +22,10 @@ impl Accounts {
     ///     senders = ["Shop"]
     ///     default_prefix = "48"
     ///     allow_diacritics = false
+    ///     allowed_prefixes = ["48"]
     /// "#).unwrap();
     /// assert_eq!(accounts.get("shop").unwrap().policy.senders, ["Shop"]);
+    /// assert_eq!(accounts.get("shop").unwrap().policy.allowed_prefixes, ["48"]);
     /// ```
     pub fn from_toml_str(s: &str) -> Result<Accounts, AccountError> {
         let file: File =
@@ -31,6 +34,12 @@ impl Accounts {
         for (name, a) in file.accounts {
             let policy = a.policy();
             accounts.add(Account::new(name, a.dsn, policy))?;
+        }
+        if let Some(d) = &file.default_account {
+            accounts.set_default(Some(d)).map_err(|_| AccountError::UnknownDefault {
+                name: d.clone(),
+                known: accounts.iter().map(|a| a.name().to_owned()).collect(),
+            })?;
         }
         Ok(accounts)
     }
@@ -57,7 +66,7 @@ impl Accounts {
                 (name.clone(), FileAccount::new(dsn, e.account.policy.clone()))
             })
             .collect();
-        toml::to_string_pretty(&File { accounts }).unwrap_or_default()
+        toml::to_string_pretty(&File { default_account: self.default.clone(), accounts }).unwrap_or_default()
     }
 
     /// Writes the accounts to a TOML file (see [`to_toml_string`](Self::to_toml_string)).
@@ -79,6 +88,8 @@ pub enum Secrets {
 
 #[derive(Serialize, Deserialize)]
 struct File {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    default_account: Option<String>,
     #[serde(default)]
     accounts: BTreeMap<String, FileAccount>,
 }
@@ -102,6 +113,8 @@ struct FileAccount {
     max_parts: u8,
     #[serde(default = "yes")]
     active: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    allowed_prefixes: Vec<String>,
 }
 
 impl FileAccount {
@@ -115,6 +128,7 @@ impl FileAccount {
             shorten_links: p.shorten_links,
             max_parts: p.max_parts,
             active: p.active,
+            allowed_prefixes: p.allowed_prefixes,
         }
     }
 
@@ -127,6 +141,7 @@ impl FileAccount {
             shorten_links: self.shorten_links,
             max_parts: self.max_parts,
             active: self.active,
+            allowed_prefixes: self.allowed_prefixes.clone(),
         }
     }
 }

@@ -36,6 +36,10 @@ pub struct AccountPolicy {
     /// Inactive accounts refuse to send, before any request.
     #[serde(default = "yes")]
     pub active: bool,
+    /// Country codes the account may send to (`["48", "420"]`); a recipient whose number starts
+    /// with none of them is refused before any request. Empty: every destination.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allowed_prefixes: Vec<String>,
 }
 
 pub(super) fn yes() -> bool {
@@ -56,6 +60,7 @@ impl Default for AccountPolicy {
             shorten_links: false,
             max_parts: 7,
             active: true,
+            allowed_prefixes: Vec::new(),
         }
     }
 }

@@ -28,6 +28,7 @@ pub struct Accounts {
     env: EnvLookup,
     pub(super) shortener: Option<Arc<dyn LinkShortener>>,
     pub(super) consent: Option<Arc<dyn ConsentCheck>>,
+    pub(super) default: Option<String>,
 }
 
 impl fmt::Debug for Accounts {
@@ -36,6 +37,7 @@ impl fmt::Debug for Accounts {
             .field("accounts", &self.entries.values().map(|e| &e.account).collect::<Vec<_>>())
             .field("shortener", &self.shortener)
             .field("consent", &self.consent.is_some())
+            .field("default", &self.default)
             .finish()
     }
 }
@@ -60,6 +62,7 @@ impl Accounts {
             env: Arc::new(|k| std::env::var(k).ok()),
             shortener: None,
             consent: None,
+            default: None,
         }
     }
 
@@ -84,18 +87,14 @@ impl Accounts {
         if self.entries.contains_key(&account.name) {
             return Err(AccountError::Duplicate { name: account.name });
         }
-        if account.policy.max_parts == 0 {
-            return Err(AccountError::ZeroMaxParts { account: account.name });
-        }
+        check_policy(&account.name, &account.policy)?;
         self.entries.insert(account.name.clone(), Entry { account, gateway: Mutex::new(None) });
         Ok(())
     }
 
     /// Replaces an account's policy.
     pub fn edit(&mut self, name: &str, policy: AccountPolicy) -> Result<(), AccountError> {
-        if policy.max_parts == 0 {
-            return Err(AccountError::ZeroMaxParts { account: name.to_owned() });
-        }
+        check_policy(name, &policy)?;
         self.entry_mut(name)?.account.policy = policy;
         Ok(())
     }
@@ -123,7 +122,25 @@ impl Accounts {
     /// Removes an account.
     pub fn remove(&mut self, name: &str) -> Result<Account, AccountError> {
         self.known(name)?;
+        if self.default.as_deref() == Some(name) {
+            self.default = None;
+        }
         Ok(self.entries.remove(name).map(|e| e.account).expect("checked above"))
+    }
+
+    /// Makes `name` the default account (the one used when none is named), or clears the
+    /// default with `None`.
+    pub fn set_default(&mut self, name: Option<&str>) -> Result<(), AccountError> {
+        if let Some(n) = name {
+            self.known(n)?;
+        }
+        self.default = name.map(str::to_owned);
+        Ok(())
+    }
+
+    /// The default account's name, when one is set.
+    pub fn default_account(&self) -> Option<&str> {
+        self.default.as_deref()
     }
 
     /// An account by name.
@@ -169,4 +186,19 @@ impl Accounts {
         }
         Ok(Secret::new(out))
     }
+}
+
+/// Refuses a policy the account could never send with: a part cap of 0, an allowed prefix that
+/// is not a country code.
+fn check_policy(name: &str, policy: &AccountPolicy) -> Result<(), AccountError> {
+    if policy.max_parts == 0 {
+        return Err(AccountError::ZeroMaxParts { account: name.to_owned() });
+    }
+    for p in &policy.allowed_prefixes {
+        let digits = p.strip_prefix('+').unwrap_or(p);
+        if !(1..=4).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(AccountError::InvalidAllowedPrefix { account: name.to_owned(), prefix: p.clone() });
+        }
+    }
+    Ok(())
 }

@@ -63,6 +63,24 @@ impl Accounts {
             b = b.send_at(at);
         }
         let msg = b.build()?;
+        if !policy.allowed_prefixes.is_empty() {
+            let allowed: Vec<String> =
+                policy.allowed_prefixes.iter().map(|p| p.strip_prefix('+').unwrap_or(p).to_owned()).collect();
+            let refused: Vec<String> = msg
+                .recipients()
+                .iter()
+                .filter(|n| !allowed.iter().any(|p| n.digits().starts_with(p.as_str())))
+                .map(PhoneNumber::e164)
+                .collect();
+            if !refused.is_empty() {
+                return Err(AccountError::DestinationNotAllowed {
+                    account: name.to_owned(),
+                    numbers: refused,
+                    allowed,
+                }
+                .into());
+            }
+        }
         if let Some(c) = &self.consent {
             let missing: Vec<String> =
                 c.missing(name, msg.recipients()).await?.iter().map(PhoneNumber::e164).collect();

@@ -34,6 +34,7 @@ mod failure;
 mod input;
 mod numbers_file;
 mod ops;
+mod out;
 mod schedule;
 mod send;
 #[cfg(feature = "serve")]

@@ -66,9 +66,9 @@ pub(crate) fn balance(args: &BalanceArgs) -> ExitCode {
         let (target, rt) = resolve(&args.gateway)?;
         let b = rt.block_on(target.gateway.balance()).map_err(|e| failure(&target, &e))?;
         if args.json {
-            println!("{}", json!({ "gateway": target.gateway.id(), "amount": b.amount, "unit": b.unit }));
+            crate::out::outln!("{}", json!({ "gateway": target.gateway.id(), "amount": b.amount, "unit": b.unit }));
         } else {
-            println!("{}: {}", target.gateway.id(), crate::terminal::line(&b.to_string()));
+            crate::out::outln!("{}: {}", target.gateway.id(), crate::terminal::line(&b.to_string()));
         }
         Ok(())
     })())
@@ -83,7 +83,7 @@ pub(crate) fn status(args: &IdArgs) -> ExitCode {
         if args.json {
             let v = serde_json::to_value(&r)
                 .map_err(|e| Failure::failed(format!("cannot print the report as JSON: {e}")))?;
-            println!("{v}");
+            crate::out::outln!("{v}");
         } else {
             let mut line = format!("{} {}: {} ({})", r.gateway, r.message_id, r.state, r.raw_status);
             if let Some(to) = &r.to {
@@ -99,7 +99,7 @@ pub(crate) fn status(args: &IdArgs) -> ExitCode {
                 line += &format!(": {m}");
             }
             // Every field but the number came from the operator.
-            println!("{}", crate::terminal::line(&line));
+            crate::out::outln!("{}", crate::terminal::line(&line));
         }
         Ok(())
     })())
@@ -112,9 +112,9 @@ pub(crate) fn cancel(args: &IdArgs) -> ExitCode {
         let (target, rt) = resolve(&args.gateway)?;
         rt.block_on(target.gateway.cancel(args.id.trim())).map_err(|e| failure(&target, &e))?;
         if args.json {
-            println!("{}", json!({ "gateway": target.gateway.id(), "id": args.id.trim(), "canceled": true }));
+            crate::out::outln!("{}", json!({ "gateway": target.gateway.id(), "id": args.id.trim(), "canceled": true }));
         } else {
-            println!("{}: canceled {}", target.gateway.id(), crate::terminal::line(args.id.trim()));
+            crate::out::outln!("{}: canceled {}", target.gateway.id(), crate::terminal::line(args.id.trim()));
         }
         Ok(())
     })())

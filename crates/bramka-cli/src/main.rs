@@ -28,7 +28,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod accounts_cmd;
 mod campaign;
+mod config_file;
 mod count;
 mod failure;
 mod input;
@@ -50,8 +52,10 @@ Exit codes:
      or parse, or (count) the text is over the part cap
   2  bad usage or configuration, found before any request
 
-Gateway: --gateway DSN, else --account NAME from --config PATH / BRAMKA_CONFIG / ./bramka.toml,
-else BRAMKA_DSN, else console://default (prints messages instead of sending them).";
+Gateway: --gateway DSN, else --account NAME, else BRAMKA_DSN, else the accounts file's
+default_account, else console://default (prints messages instead of sending them).
+Accounts file: --config PATH, else BRAMKA_CONFIG, else ./bramka.toml, else accounts.toml in the
+user configuration directory (~/.config/bramka on Linux); `bramka config path` shows which.";
 
 /// SMS gateway tools: count parts, send, balance, status, cancel, webhooks.
 #[derive(Debug, Parser)]
@@ -81,6 +85,12 @@ enum Command {
     /// Parse or verify an operator's webhook request (body on standard input).
     #[command(subcommand)]
     Webhook(webhook::WebhookCommand),
+    /// The accounts of the accounts file: list, test SMS, activate, deactivate.
+    #[command(subcommand)]
+    Accounts(accounts_cmd::AccountsCommand),
+    /// Where the accounts file is found.
+    #[command(subcommand)]
+    Config(config_file::ConfigCommand),
     /// Run the SMS service: webhooks, polls, the JSON API (configured by bramka.toml).
     #[cfg(feature = "serve")]
     Serve(serve::ServeArgs),
@@ -95,6 +105,8 @@ fn main() -> ExitCode {
         Command::Status(args) => ops::status(&args),
         Command::Cancel(args) => ops::cancel(&args),
         Command::Webhook(cmd) => webhook::run(&cmd),
+        Command::Config(cmd) => config_file::run(&cmd),
+        Command::Accounts(cmd) => accounts_cmd::run(&cmd),
         #[cfg(feature = "serve")]
         Command::Serve(args) => serve::run(&args),
     }

@@ -66,7 +66,10 @@ pub(crate) fn balance(args: &BalanceArgs) -> ExitCode {
         let (target, rt) = resolve(&args.gateway)?;
         let b = rt.block_on(target.gateway.balance()).map_err(|e| failure(&target, &e))?;
         if args.json {
-            crate::out::outln!("{}", json!({ "gateway": target.gateway.id(), "amount": b.amount, "unit": b.unit }));
+            crate::out::outln!(
+                "{}",
+                json!({ "gateway": target.gateway.id(), "amount": b.amount, "unit": b.unit })
+            );
         } else {
             crate::out::outln!("{}: {}", target.gateway.id(), crate::terminal::line(&b.to_string()));
         }
@@ -112,7 +115,10 @@ pub(crate) fn cancel(args: &IdArgs) -> ExitCode {
         let (target, rt) = resolve(&args.gateway)?;
         rt.block_on(target.gateway.cancel(args.id.trim())).map_err(|e| failure(&target, &e))?;
         if args.json {
-            crate::out::outln!("{}", json!({ "gateway": target.gateway.id(), "id": args.id.trim(), "canceled": true }));
+            crate::out::outln!(
+                "{}",
+                json!({ "gateway": target.gateway.id(), "id": args.id.trim(), "canceled": true })
+            );
         } else {
             crate::out::outln!("{}: canceled {}", target.gateway.id(), crate::terminal::line(args.id.trim()));
         }

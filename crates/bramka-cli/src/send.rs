@@ -276,6 +276,16 @@ fn build(
         })
     };
     let builder = if let Some((accounts, name)) = &target.account {
+        if accounts.get(name).is_some_and(|a| !a.policy.active) {
+            let file = target
+                .config
+                .as_ref()
+                .map_or_else(|| "the accounts file".to_owned(), |f| f.path.display().to_string());
+            return Err(Failure::usage(format!(
+                "account {name:?} is inactive (active = false in {file}), so it sends nothing"
+            ))
+            .hint(format!("activate it with `bramka accounts activate {name}`, or set active = true under [accounts.{name}]")));
+        }
         let list: Vec<String> = numbers.iter().map(PhoneNumber::e164).collect();
         let mut outgoing = Outgoing::new(list.join(", "), text);
         if let Some(s) = &args.from {

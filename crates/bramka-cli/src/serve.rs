@@ -118,7 +118,13 @@ pub(crate) fn run(args: &ServeArgs) -> ExitCode {
         };
         if args.print_hooks {
             for h in server.hook_urls() {
-                crate::out::outln!("{} ({})\n  inbound: {}\n  status:  {}", h.account, h.provider, h.inbound, h.status);
+                crate::out::outln!(
+                    "{} ({})\n  inbound: {}\n  status:  {}",
+                    h.account,
+                    h.provider,
+                    h.inbound,
+                    h.status
+                );
             }
             return ExitCode::SUCCESS;
         }

@@ -52,6 +52,8 @@ pub fn bramka_in(dir: &Path, args: &[&str], stdin: &str, env: &[(&str, &str)]) -
         }
     }
     cmd.env("NO_PROXY", "127.0.0.1,localhost");
+    // No accounts file from the user's own configuration directory.
+    cmd.env("HOME", dir).env_remove("XDG_CONFIG_HOME").env_remove("APPDATA");
     for (k, v) in env {
         cmd.env(k, v);
     }

@@ -37,6 +37,7 @@ mod input;
 mod numbers_file;
 mod ops;
 mod out;
+mod personalise;
 mod schedule;
 mod send;
 #[cfg(feature = "serve")]

@@ -83,6 +83,15 @@ enum Command {
     /// Cancel a scheduled message or bulk by id.
     #[command(after_help = EXIT_CODES)]
     Cancel(ops::IdArgs),
+    /// Pause a scheduled message or bulk by id (where the operator offers it).
+    #[command(after_help = EXIT_CODES)]
+    Pause(ops::IdArgs),
+    /// Resume a paused message or bulk by id.
+    #[command(after_help = EXIT_CODES)]
+    Resume(ops::IdArgs),
+    /// Move a scheduled message or bulk to another time.
+    #[command(after_help = EXIT_CODES)]
+    Reschedule(ops::RescheduleArgs),
     /// Parse or verify an operator's webhook request (body on standard input).
     #[command(subcommand)]
     Webhook(webhook::WebhookCommand),
@@ -105,6 +114,9 @@ fn main() -> ExitCode {
         Command::Balance(args) => ops::balance(&args),
         Command::Status(args) => ops::status(&args),
         Command::Cancel(args) => ops::cancel(&args),
+        Command::Pause(args) => ops::hold(&args, ops::Hold::Pause),
+        Command::Resume(args) => ops::hold(&args, ops::Hold::Resume),
+        Command::Reschedule(args) => ops::reschedule(&args),
         Command::Webhook(cmd) => webhook::run(&cmd),
         Command::Config(cmd) => config_file::run(&cmd),
         Command::Accounts(cmd) => accounts_cmd::run(&cmd),

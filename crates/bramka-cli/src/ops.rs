@@ -125,3 +125,67 @@ pub(crate) fn cancel(args: &IdArgs) -> ExitCode {
         Ok(())
     })())
 }
+
+/// Arguments of `bramka reschedule`.
+#[derive(Debug, Args)]
+pub(crate) struct RescheduleArgs {
+    #[command(flatten)]
+    ids: IdArgs,
+    /// The new time: RFC 3339 (`2026-05-04T09:30:00+02:00`) or local `YYYY-MM-DD HH:MM`.
+    #[arg(long, value_name = "TIME")]
+    at: String,
+}
+
+/// Which scheduled-message operation.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Hold {
+    /// `bramka pause ID`.
+    Pause,
+    /// `bramka resume ID`.
+    Resume,
+}
+
+/// Runs `bramka pause ID` or `bramka resume ID`.
+pub(crate) fn hold(args: &IdArgs, op: Hold) -> ExitCode {
+    finish((|| {
+        check_id(&args.id)?;
+        let (target, rt) = resolve(&args.gateway)?;
+        let id = args.id.trim();
+        let (r, word) = match op {
+            Hold::Pause => (rt.block_on(target.gateway.pause(id)), "paused"),
+            Hold::Resume => (rt.block_on(target.gateway.resume(id)), "resumed"),
+        };
+        r.map_err(|e| failure(&target, &e))?;
+        if args.json {
+            crate::out::outln!("{}", json!({ "gateway": target.gateway.id(), "id": id, word: true }));
+        } else {
+            crate::out::outln!("{}: {word} {}", target.gateway.id(), crate::terminal::line(id));
+        }
+        Ok(())
+    })())
+}
+
+/// Runs `bramka reschedule ID --at TIME`.
+pub(crate) fn reschedule(args: &RescheduleArgs) -> ExitCode {
+    finish((|| {
+        check_id(&args.ids.id)?;
+        let at = crate::schedule::parse_at(&args.at, chrono::Utc::now()).map_err(Failure::usage)?;
+        let (target, rt) = resolve(&args.ids.gateway)?;
+        let id = args.ids.id.trim();
+        rt.block_on(target.gateway.reschedule(id, at)).map_err(|e| failure(&target, &e))?;
+        if args.ids.json {
+            crate::out::outln!(
+                "{}",
+                json!({ "gateway": target.gateway.id(), "id": id, "send_at": at.to_rfc3339() })
+            );
+        } else {
+            crate::out::outln!(
+                "{}: {} moved to {}",
+                target.gateway.id(),
+                crate::terminal::line(id),
+                at.to_rfc3339()
+            );
+        }
+        Ok(())
+    })())
+}

@@ -48,6 +48,13 @@ pub(crate) struct SendArgs {
     /// Send later: RFC 3339 (`2026-05-04T09:30:00+02:00`) or local `YYYY-MM-DD HH:MM`.
     #[arg(long, value_name = "TIME")]
     at: Option<String>,
+    /// How long the operator keeps trying to deliver: `30m`, `6h`, `2d` (operators clamp it to
+    /// their own limits).
+    #[arg(long, value_name = "DURATION", value_parser = parse_validity)]
+    validity: Option<std::time::Duration>,
+    /// Send as a flash SMS (shown at once, not stored), where the operator offers it.
+    #[arg(long)]
+    flash: bool,
     /// The idempotency key (1 to 64 letters and digits): resending with the same key lets
     /// operators that de-duplicate refuse a second copy. Default: a fresh random one.
     #[arg(long, value_name = "REF")]
@@ -301,6 +308,24 @@ fn recipients(
     Ok((numbers, skipped, columns))
 }
 
+/// `--validity`: a whole number of minutes (`m`), hours (`h`) or days (`d`), at least 1 minute.
+fn parse_validity(s: &str) -> Result<std::time::Duration, String> {
+    let bad = || format!("{s:?} is not a validity; write minutes, hours or days: 30m, 6h, 2d");
+    let s = s.trim();
+    let (n, unit) = s.split_at(s.len().saturating_sub(1));
+    let n: u64 = n.parse().map_err(|_| bad())?;
+    let secs = match unit {
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(bad()),
+    };
+    if n == 0 {
+        return Err(bad());
+    }
+    Ok(std::time::Duration::from_secs(n.saturating_mul(secs)))
+}
+
 /// One row of `--to-file`, by column name.
 type FileRow = std::collections::BTreeMap<String, String>;
 
@@ -456,10 +481,16 @@ fn build(
         }
         b
     };
-    let builder = match &args.client_ref {
+    let mut builder = match &args.client_ref {
         Some(r) => builder.client_ref(r),
         None => builder,
     };
+    if let Some(v) = args.validity {
+        builder = builder.validity(v);
+    }
+    if args.flash {
+        builder = builder.flash(true);
+    }
     builder.build().map_err(message_error)
 }
 

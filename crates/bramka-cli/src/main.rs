@@ -73,7 +73,7 @@ enum Command {
     Count(count::CountArgs),
     /// Send an SMS to a list of recipients or a CSV file of numbers.
     #[command(after_help = EXIT_CODES)]
-    Send(send::SendArgs),
+    Send(Box<send::SendArgs>),
     /// Show the account balance.
     #[command(after_help = EXIT_CODES)]
     Balance(ops::BalanceArgs),

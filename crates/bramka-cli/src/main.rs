@@ -34,6 +34,7 @@ mod config_file;
 mod count;
 mod failure;
 mod input;
+mod ledger_cmd;
 mod numbers_file;
 mod ops;
 mod out;
@@ -98,6 +99,9 @@ enum Command {
     /// The accounts of the accounts file: list, test SMS, activate, deactivate.
     #[command(subcommand)]
     Accounts(accounts_cmd::AccountsCommand),
+    /// Query the ledger: messages by date, state, campaign; per-day counts; CSV export.
+    #[command(subcommand)]
+    Ledger(ledger_cmd::LedgerCommand),
     /// Where the accounts file is found.
     #[command(subcommand)]
     Config(config_file::ConfigCommand),
@@ -119,6 +123,7 @@ fn main() -> ExitCode {
         Command::Reschedule(args) => ops::reschedule(&args),
         Command::Webhook(cmd) => webhook::run(&cmd),
         Command::Config(cmd) => config_file::run(&cmd),
+        Command::Ledger(cmd) => ledger_cmd::run(&cmd),
         Command::Accounts(cmd) => accounts_cmd::run(&cmd),
         #[cfg(feature = "serve")]
         Command::Serve(args) => serve::run(&args),

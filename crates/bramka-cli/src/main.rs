@@ -32,6 +32,7 @@ mod accounts_cmd;
 mod campaign;
 mod config_file;
 mod count;
+mod docs_cmd;
 mod failure;
 mod input;
 mod ledger_cmd;
@@ -102,6 +103,10 @@ enum Command {
     /// Query the ledger: messages by date, state, campaign; per-day counts; CSV export.
     #[command(subcommand)]
     Ledger(ledger_cmd::LedgerCommand),
+    /// Print a shell completion script (`bramka completions bash > /etc/bash_completion.d/bramka`).
+    Completions(docs_cmd::CompletionsArgs),
+    /// Print the man page (`bramka man > bramka.1; man ./bramka.1`).
+    Man,
     /// Where the accounts file is found.
     #[command(subcommand)]
     Config(config_file::ConfigCommand),
@@ -123,6 +128,8 @@ fn main() -> ExitCode {
         Command::Reschedule(args) => ops::reschedule(&args),
         Command::Webhook(cmd) => webhook::run(&cmd),
         Command::Config(cmd) => config_file::run(&cmd),
+        Command::Completions(args) => docs_cmd::completions(&args),
+        Command::Man => docs_cmd::man(),
         Command::Ledger(cmd) => ledger_cmd::run(&cmd),
         Command::Accounts(cmd) => accounts_cmd::run(&cmd),
         #[cfg(feature = "serve")]

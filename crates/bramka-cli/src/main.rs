@@ -40,6 +40,7 @@ mod numbers_file;
 mod ops;
 mod out;
 mod personalise;
+mod progress;
 mod schedule;
 mod send;
 #[cfg(feature = "serve")]

@@ -521,7 +521,7 @@ async fn send_all(target: &crate::target::Target, msg: &Message, args: &SendArgs
     } else {
         total
     };
-    let bar = progress_bar(total, args.to_file.is_some() && std::io::stderr().is_terminal());
+    let bar = crate::progress::bar(total, args.to_file.is_some() && std::io::stderr().is_terminal());
     let mut outcome = Outcome {
         gateway: gw.id().to_owned(),
         batch_ids: Vec::new(),
@@ -589,7 +589,7 @@ async fn send_all(target: &crate::target::Target, msg: &Message, args: &SendArgs
         }
         bar.inc(part.len() as u64);
     }
-    bar.finish_and_clear();
+    crate::progress::finish(&bar);
     outcome.chunks = index;
     outcome
 }
@@ -602,18 +602,6 @@ fn chunk_message(msg: &Message, part: &[PhoneNumber], index: usize) -> Result<Me
     let base = msg.client_ref().as_str();
     let keep = base.len().min(64 - suffix.len());
     msg.with_recipients(part.to_vec()).to_builder().client_ref(&format!("{}{suffix}", &base[..keep])).build()
-}
-
-fn progress_bar(total: usize, visible: bool) -> indicatif::ProgressBar {
-    if !visible {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar =
-        indicatif::ProgressBar::with_draw_target(Some(total as u64), indicatif::ProgressDrawTarget::stderr());
-    if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} recipients ({eta})") {
-        bar.set_style(style);
-    }
-    bar
 }
 
 /// The JSON error of a recipient: kind, certainty and the details.

@@ -96,8 +96,12 @@ pub(crate) enum ConsoleOut {
 pub(crate) fn connect(dsn: &str, out: ConsoleOut) -> Result<Arc<dyn Gateway>, bramka::Error> {
     let gateway = bramka::connect(dsn)?;
     let lone_console = dsn.trim().starts_with("console://") && !dsn.contains("||") && !dsn.contains("&&");
-    if lone_console && out == ConsoleOut::Stderr {
-        let w: Box<dyn Write + Send> = Box::new(std::io::stderr());
+    if lone_console {
+        // Printed around the progress bar, never through it.
+        let w: Box<dyn Write + Send> = match out {
+            ConsoleOut::Stderr => Box::new(crate::progress::Suspending(std::io::stderr())),
+            ConsoleOut::Stdout => Box::new(crate::progress::Suspending(std::io::stdout())),
+        };
         return Ok(Arc::new(ConsoleGateway::with_writer(w)));
     }
     Ok(gateway)

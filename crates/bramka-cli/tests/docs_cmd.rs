@@ -18,11 +18,7 @@ fn completions_and_man_page_name_every_command() {
 
     let man = bramka(&["man"]);
     assert_eq!(man.code, 0, "{}", man.all());
-    assert!(
-        man.stdout.starts_with(".ie \\n(.g .ds Aq") || man.stdout.contains(".TH bramka 1"),
-        "{}",
-        &man.stdout[..200]
-    );
+    assert!(man.stdout.contains(".TH bramka 1"), "{}", &man.stdout[..200]);
     for word in ["bramka\\-send", "bramka\\-accounts", "bramka\\-config"] {
         assert!(man.stdout.contains(word), "man page lacks {word}");
     }

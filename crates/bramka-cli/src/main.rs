@@ -11,8 +11,10 @@
 //! bramka webhook verify --provider twilio --url https://x/tw --header 'X-Twilio-Signature: …' --twilio-token T < body
 //! ```
 //!
-//! The gateway is `--gateway DSN`, else `--account NAME` from the accounts file (`--config PATH`,
-//! else `BRAMKA_CONFIG`, else `./bramka.toml`), else `BRAMKA_DSN`, else `console://default`.
+//! The gateway is `--gateway DSN`, else `--account NAME`, else `BRAMKA_DSN`, else the accounts
+//! file's `default_account`, else `console://default`. The accounts file is `--config PATH`, else
+//! `BRAMKA_CONFIG`, else `./bramka.toml`, else `accounts.toml` in the user configuration directory
+//! (`bramka config path` says which).
 //!
 //! Webhooks: SMSAPI and Infobip do not sign theirs (nothing to verify); Twilio's
 //! `X-Twilio-Signature` is verified with `--twilio-token` (or `BRAMKA_TWILIO_TOKEN`), and parsing

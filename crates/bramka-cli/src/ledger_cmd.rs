@@ -52,7 +52,7 @@ pub(crate) struct Filter {
     json: bool,
 }
 
-fn parse_time(s: &str, tz: Tz, end_of_day: bool) -> Result<DateTime<Utc>, Failure> {
+pub(crate) fn parse_time(s: &str, tz: Tz, end_of_day: bool) -> Result<DateTime<Utc>, Failure> {
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Ok(t.with_timezone(&Utc));
     }

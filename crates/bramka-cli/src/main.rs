@@ -36,6 +36,7 @@ mod config_file;
 mod count;
 mod docs_cmd;
 mod failure;
+mod inbox_cmd;
 mod input;
 mod ledger_cmd;
 mod numbers_file;
@@ -103,6 +104,11 @@ enum Command {
     /// The accounts of the accounts file: list, test SMS, activate, deactivate.
     #[command(subcommand)]
     Accounts(accounts_cmd::AccountsCommand),
+    /// Received messages from an inbound store, as CSV (or per day).
+    Inbox(inbox_cmd::InboxArgs),
+    /// Poll results from an inbound store: statistics or every answer as CSV.
+    #[command(subcommand)]
+    Poll(inbox_cmd::PollCommand),
     /// Query the ledger: messages by date, state, campaign; per-day counts; CSV export.
     #[command(subcommand)]
     Ledger(ledger_cmd::LedgerCommand),
@@ -134,6 +140,8 @@ fn main() -> ExitCode {
         Command::Completions(args) => docs_cmd::completions(&args),
         Command::Man => docs_cmd::man(),
         Command::Ledger(cmd) => ledger_cmd::run(&cmd),
+        Command::Inbox(args) => inbox_cmd::inbox(&args),
+        Command::Poll(cmd) => inbox_cmd::poll(&cmd),
         Command::Accounts(cmd) => accounts_cmd::run(&cmd),
         #[cfg(feature = "serve")]
         Command::Serve(args) => serve::run(&args),

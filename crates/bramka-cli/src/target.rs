@@ -149,7 +149,13 @@ impl GatewayArgs {
         }
         let found = self.config();
         if let Some(found) = &found {
-            let loaded = load(found)?;
+            // A file found by the search that does not load as accounts is not this command's
+            // business unless it was named with --config (the fallback notes it below).
+            let loaded = match load(found) {
+                Ok(l) => l,
+                Err(f) if self.config.is_some() => return Err(f),
+                Err(_) => Accounts::new(),
+            };
             if let Some(name) = loaded.default_account() {
                 return account_target(found, name, out);
             }

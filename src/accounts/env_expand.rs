@@ -1,0 +1,53 @@
+//! `${VAR}` placeholders in DSN templates: recognised, and expanded from an environment lookup
+//! with each value percent-encoded. Self-contained so other configuration readers can share it.
+
+/// Whether `s` is exactly one `${VAR}` placeholder (`VAR` of ASCII letters, digits and `_`).
+pub(crate) fn is_placeholder(s: &str) -> bool {
+    s.starts_with("${")
+        && s.ends_with('}')
+        && s[2..s.len() - 1].chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// `template` with every `${VAR}` replaced by `env(VAR)`, percent-encoded (so a value holding
+/// `@`, `:` or `/` cannot change the DSN's structure). An unclosed `${` is kept as written.
+/// The error is the name of the first unset variable.
+pub(crate) fn expand_percent_encoded(
+    template: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<String, String> {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else {
+            out.push_str(&rest[start..]);
+            rest = "";
+            break;
+        };
+        let var = &after[..end];
+        let value = env(var).ok_or_else(|| var.to_owned())?;
+        out.extend(percent_encoding::utf8_percent_encode(&value, percent_encoding::NON_ALPHANUMERIC));
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_expanded_encoded_and_missing_ones_named() {
+        let env = |k: &str| (k == "T").then(|| "a@b/c".to_owned());
+        assert_eq!(
+            expand_percent_encoded("smsapi://${T}@default", &env).unwrap(),
+            "smsapi://a%40b%2Fc@default"
+        );
+        assert_eq!(expand_percent_encoded("x://${NOPE}@h", &env).unwrap_err(), "NOPE");
+        assert_eq!(expand_percent_encoded("x://${T@h", &env).unwrap(), "x://${T@h");
+        assert!(is_placeholder("${A_1}"));
+        assert!(!is_placeholder("${A-1}") && !is_placeholder("x${A}"));
+    }
+}

@@ -45,6 +45,7 @@
 //! | feature | default | what |
 //! |---|---|---|
 //! | `sqlite` | yes | [`SqliteStore`]: one SQLite file, WAL, versioned migrations (rusqlite, bundled) |
+//! | `postgres` | no | `PostgresStore`: several instances on one PostgreSQL database (tokio-postgres, deadpool, rustls); delivery reports applied once and campaigns resumable by any instance |
 //! | `test-suite` | no | `suite` and `store_suite!`: the behaviour suite, for other store backends to run against themselves |
 
 pub mod campaign;
@@ -72,4 +73,6 @@ pub use model::{
 pub use query::{CostTotal, DEFAULT_TZ, DayCount};
 #[cfg(feature = "sqlite")]
 pub use store::SqliteStore;
+#[cfg(feature = "postgres")]
+pub use store::{PostgresStore, PostgresUrl};
 pub use store::{MemoryStore, Store};

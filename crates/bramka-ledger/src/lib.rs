@@ -73,6 +73,6 @@ pub use model::{
 pub use query::{CostTotal, DEFAULT_TZ, DayCount};
 #[cfg(feature = "sqlite")]
 pub use store::SqliteStore;
+pub use store::{MemoryStore, Store};
 #[cfg(feature = "postgres")]
 pub use store::{PostgresStore, PostgresUrl};
-pub use store::{MemoryStore, Store};

@@ -61,7 +61,8 @@ const ENTRY_COLS: &str = "id, message, client_ref, account, gateway, sender, cam
     operator_id, error_kind, error_code, error_message, certainty, parts, price, currency, delivery_status, \
     created_at, updated_at";
 
-const ORPHAN_COLS: &str = "gateway, operator_id, state, raw_status, error_code, recipient, price, currency, at";
+const ORPHAN_COLS: &str =
+    "gateway, operator_id, state, raw_status, error_code, recipient, price, currency, at";
 
 /// A PostgreSQL ledger store: a connection pool on one database, shared by any number of
 /// instances, plus one connection that holds this instance's lock (see the module docs).
@@ -216,11 +217,21 @@ fn delivery(r: &tokio_postgres::Row) -> Result<Delivery, StoreError> {
 }
 
 fn suppression(r: &tokio_postgres::Row) -> Result<Suppression, StoreError> {
-    Ok(Suppression::new(r.get::<_, String>(1), Scope::from_key(r.get(0)), r.get::<_, String>(2), time(r.get(3))?))
+    Ok(Suppression::new(
+        r.get::<_, String>(1),
+        Scope::from_key(r.get(0)),
+        r.get::<_, String>(2),
+        time(r.get(3))?,
+    ))
 }
 
 fn consent(r: &tokio_postgres::Row) -> Result<Consent, StoreError> {
-    let mut c = Consent::new(r.get::<_, String>(1), Scope::from_key(r.get(0)), r.get::<_, String>(2), time(r.get(3))?);
+    let mut c = Consent::new(
+        r.get::<_, String>(1),
+        Scope::from_key(r.get(0)),
+        r.get::<_, String>(2),
+        time(r.get(3))?,
+    );
     c.withdrawn_at = r.get::<_, Option<i64>>(4).map(time).transpose()?;
     Ok(c)
 }
@@ -351,7 +362,8 @@ impl PostgresStore {
             .create_timeout(Some(Duration::from_secs(30)))
             .build()
             .map_err(|e| StoreError::Backend(format!("connection pool for {url}: {e}")))?;
-        let connecting = |e: tokio_postgres::Error| StoreError::Backend(format!("connecting to {url}: {}", describe(&e)));
+        let connecting =
+            |e: tokio_postgres::Error| StoreError::Backend(format!("connecting to {url}: {}", describe(&e)));
         {
             let mut client = pool.get().await.map_err(|e| pool_error(&url, e))?;
             migrate::migrate(&mut client, COMPONENT, schema::MIGRATIONS).await?;
@@ -479,9 +491,12 @@ impl Store for PostgresStore {
                     )
                     .await?;
                 let Some(row) = updated else {
-                    let known = tx.query_opt("SELECT 1 FROM ledger_entries WHERE id = $1", &[&o.entry]).await?;
+                    let known =
+                        tx.query_opt("SELECT 1 FROM ledger_entries WHERE id = $1", &[&o.entry]).await?;
                     if known.is_none() {
-                        return Err(StoreError::Corrupt(format!("outcome for unknown entry {}", o.entry)).into());
+                        return Err(
+                            StoreError::Corrupt(format!("outcome for unknown entry {}", o.entry)).into()
+                        );
                     }
                     continue;
                 };
@@ -682,7 +697,10 @@ impl Store for PostgresStore {
     async fn lift(&self, scope: &Scope, number: &str) -> Result<bool, StoreError> {
         let client = self.client().await?;
         let n = client
-            .execute("DELETE FROM ledger_suppressions WHERE scope = $1 AND number = $2", &[&scope.key(), &number])
+            .execute(
+                "DELETE FROM ledger_suppressions WHERE scope = $1 AND number = $2",
+                &[&scope.key(), &number],
+            )
             .await
             .map_err(db)?;
         Ok(n > 0)
@@ -724,8 +742,11 @@ impl Store for PostgresStore {
                 )
                 .await?;
             for c in &consents {
-                tx.execute(&st, &[&c.scope.key(), &c.number, &c.source, &micros(c.at), &c.withdrawn_at.map(micros)])
-                    .await?;
+                tx.execute(
+                    &st,
+                    &[&c.scope.key(), &c.number, &c.source, &micros(c.at), &c.withdrawn_at.map(micros)],
+                )
+                .await?;
             }
             consents.len()
         })

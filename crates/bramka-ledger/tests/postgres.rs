@@ -322,3 +322,45 @@ async fn two_instances_running_one_campaign_send_each_recipient_once() {
     let rows = Ledger::new(instance(db.url()).await).entries(&Query::all().campaign("spring")).await.unwrap();
     assert!(rows.iter().all(|e| e.state == State::Accepted), "every answer recorded, none lost");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_password_is_never_printed() {
+    let db = bramka_pgtest::database();
+    let password = db.password().to_owned();
+    assert!(db.url().contains(&password));
+    let store = instance(db.url()).await;
+    for s in [format!("{store:?}"), store.url().to_string()] {
+        assert!(!s.contains(&password), "{s}");
+        assert!(s.contains(":***@"), "{s}");
+    }
+    let wrong = db.url().replacen(&password, "hunter2wrong", 1);
+    let e = PostgresStore::connect_with_pool_size(&wrong, 1).await.unwrap_err();
+    let (s, d) = (e.to_string(), format!("{e:?}"));
+    assert!(!s.contains("hunter2wrong") && !d.contains("hunter2wrong"), "{s} / {d}");
+    assert!(s.contains("password authentication failed"), "{s}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shares_one_database_with_the_inbound_store_and_refuses_a_newer_schema() {
+    let db = bramka_pgtest::database();
+    let ledger = instance(db.url()).await;
+    let inbound = bramka_inbound::PostgresStore::connect_with_pool_size(db.url(), 2).await.unwrap();
+    assert_eq!(ledger.schema_version().await.unwrap(), 1);
+    assert_eq!(inbound.schema_version().await.unwrap(), 1);
+    // Both stores work side by side.
+    let e = ledger.record_intent(intent(&numbers(1), State::Pending)).await.unwrap();
+    assert_eq!(e.len(), 1);
+    // A database migrated by a newer bramka-ledger is refused, untouched.
+    let (client, conn) = tokio_postgres::connect(db.url(), tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(conn);
+    client.execute("UPDATE bramka_schema SET version = 7 WHERE component = 'ledger'", &[]).await.unwrap();
+    let err = PostgresStore::connect_with_pool_size(db.url(), 1).await.unwrap_err();
+    assert_eq!(err, bramka_ledger::StoreError::SchemaTooNew { found: 7, known: 1 });
+    assert!(err.to_string().contains("upgrade bramka-ledger"), "{err}");
+    let v: i32 = client
+        .query_one("SELECT version FROM bramka_schema WHERE component = 'ledger'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(v, 7, "left as found");
+}

@@ -9,12 +9,12 @@
 
 use std::collections::BTreeMap;
 
-use bramka_core::{Error, ErrorKind, Gateway, Idempotency, Message, PhoneNumber, Policy};
+use bramka_core::{Certainty, Error, ErrorKind, Gateway, Idempotency, Message, PhoneNumber};
 
 use crate::error::StoreError;
 use crate::gateway::{message_record, send_and_record, suppressed_error};
 use crate::ledger::Ledger;
-use crate::model::{Campaign, Entry, Intent, Outcome, Query, Scope, State};
+use crate::model::{Campaign, Entry, Intent, MessageRecord, Outcome, Query, Scope, State};
 use crate::rules::outcome_of_error;
 
 /// What a campaign run did and where the campaign stands.
@@ -124,6 +124,10 @@ impl Ledger {
         if c.recipients != n as u64 {
             return Err(mismatch(format!("{} recipients, not {n}", c.recipients)));
         }
+        let options = crate::SendOptions::of(message);
+        if m.options != options {
+            return Err(mismatch(format!("other send options ({:?}, not {options:?})", m.options)));
+        }
         Ok(c)
     }
 
@@ -199,17 +203,16 @@ impl Ledger {
                 if allowed.is_empty() {
                     continue;
                 }
-                let msg =
-                    match chunk_message(&record.text, record.sender.as_deref(), record.send_at, &allowed) {
-                        Ok(m) => m,
-                        Err(e) => {
-                            let at = self.now();
-                            let outcomes = allowed.iter().map(|x| outcome_of_error(x.id, &e, at)).collect();
-                            self.store().record_outcomes(outcomes).await?;
-                            stopped = Some(e);
-                            break 'pages;
-                        }
-                    };
+                let msg = match chunk_message(&record, &allowed) {
+                    Ok(m) => m,
+                    Err(e) => {
+                        let at = self.now();
+                        let outcomes = allowed.iter().map(|x| outcome_of_error(x.id, &e, at)).collect();
+                        self.store().record_outcomes(outcomes).await?;
+                        stopped = Some(e);
+                        break 'pages;
+                    }
+                };
                 sent += allowed.len() as u64;
                 if let Err(e) = send_and_record(self, gateway, &scope, &msg, &allowed).await
                     && stops_the_run(&e)
@@ -241,27 +244,25 @@ impl Ledger {
     }
 }
 
-fn chunk_message(
-    text: &str,
-    sender: Option<&str>,
-    send_at: Option<chrono::DateTime<chrono::Utc>>,
-    entries: &[Entry],
-) -> Result<Message, Error> {
+/// The message of one chunk, rebuilt from the record: the recorded text (already transliterated
+/// and normalised, so kept as it is), sender, schedule and send options, with the chunk's client
+/// reference. The first run and a resume build the same message.
+pub(crate) fn chunk_message(record: &MessageRecord, entries: &[Entry]) -> Result<Message, Error> {
     let mut recipients = Vec::with_capacity(entries.len());
     for e in entries {
         recipients.push(PhoneNumber::parse(&e.to)?);
     }
-    // The recorded text is the text as analysed for sending, so it is sent as it is.
-    let mut b = Message::builder()
-        .recipients(recipients)
-        .text(text)
-        .client_ref(&entries[0].client_ref)
-        .policy(Policy::default().with_max_parts(255));
-    if let Some(s) = sender {
+    let mut b =
+        Message::builder().recipients(recipients).text(&record.text).client_ref(&entries[0].client_ref);
+    if let Some(s) = &record.sender {
         b = b.sender(s);
     }
-    if let Some(at) = send_at {
+    if let Some(at) = record.send_at {
         b = b.send_at(at);
     }
+    b = record.options.apply(b).map_err(|e| {
+        Error::new(ErrorKind::Message, Certainty::NotSent, format!("campaign message: {e}"))
+            .with_gateway("ledger")
+    })?;
     Ok(b.build()?)
 }

@@ -54,6 +54,7 @@ pub mod gateway;
 pub mod keywords;
 pub mod ledger;
 pub mod model;
+pub mod options;
 pub mod query;
 pub mod rules;
 pub mod signals;
@@ -70,6 +71,7 @@ pub use model::{
     Applied, Campaign, Consent, Delivery, Entry, Intent, MessageRecord, Outcome, Query, Scope, State,
     Suppression,
 };
+pub use options::SendOptions;
 pub use query::{CostTotal, DEFAULT_TZ, DayCount};
 #[cfg(feature = "sqlite")]
 pub use store::SqliteStore;

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bramka_ledger::{
-    Applied, Delivery, Intent, MessageRecord, Outcome, PostgresStore, SqliteStore, State, Store,
+    Applied, Delivery, Intent, MessageRecord, Outcome, PostgresStore, SendOptions, SqliteStore, State, Store,
 };
 use bramka_pgtest::{Cluster, Durability};
 use chrono::Utc;
@@ -53,6 +53,7 @@ async fn prefill(store: &dyn Store, n: usize) {
             parts: 1,
             send_at: None,
             campaign: None,
+            options: SendOptions::default(),
             created_at: now,
         };
         let recipients = (start..end).map(|i| (format!("+48600{i:06}"), format!("bench{i}"))).collect();

@@ -5,7 +5,8 @@
 //! resend of an `uncertain` recipient to an operator that de-duplicates by client key (SMSAPI
 //! `idx`, Infobip `messageId`) is refused as a duplicate rather than sent again. To other
 //! operators `uncertain` recipients are never resent: [`CampaignReport::uncertain`] lists them
-//! for reconciliation.
+//! for reconciliation; where the operator answers `status()`, a run first asks it about them
+//! ([`crate::reconcile`]).
 
 use std::collections::BTreeMap;
 
@@ -25,6 +26,9 @@ pub struct CampaignReport {
     pub campaign: Campaign,
     /// Entries an earlier run left `pending` (killed mid-request), now `uncertain`.
     pub recovered: Vec<Entry>,
+    /// `uncertain` entries this run settled by asking the operator (`status()`, see
+    /// [`Ledger::reconcile`]), in their state after the answer.
+    pub reconciled: Vec<Entry>,
     /// Entries sent (or resent with their original client key) by this run.
     pub sent: u64,
     /// Entries refused by this run because they are suppressed.
@@ -133,9 +137,11 @@ impl Ledger {
 
     /// Sends a campaign's recipients that were never attempted, chunk by chunk, recording each
     /// chunk's outcome. Call it again after a crash or a kill (it is also `resume`): entries
-    /// left `pending` become `uncertain`; they are resent with their original client key only
-    /// to gateways that de-duplicate ([`Idempotency::ServerDedupe`]), else listed in
-    /// [`CampaignReport::uncertain`]. No recipient is sent twice.
+    /// left `pending` become `uncertain`; where the gateway answers `status()` they are first
+    /// reconciled by asking it ([`Ledger::reconcile`], listed in
+    /// [`CampaignReport::reconciled`]); those still uncertain are resent with their original
+    /// client key only to gateways that de-duplicate ([`Idempotency::ServerDedupe`]), else listed
+    /// in [`CampaignReport::uncertain`]. No recipient is sent twice.
     pub async fn run_campaign(
         &self,
         name: &str,
@@ -153,6 +159,7 @@ impl Ledger {
             .ok_or_else(|| StoreError::Corrupt(format!("campaign {name} without its message")))?;
         let scope = Scope::Account(record.account.clone());
         let recovered = self.store().recover(Some(name), self.now()).await?;
+        let reconciled = self.reconcile(&Query::all().campaign(name), gateway).await?;
         let dedupe = gateway.capabilities().idempotency == Idempotency::ServerDedupe;
         let mut from = vec![State::NotAttempted];
         if dedupe {
@@ -231,7 +238,7 @@ impl Ledger {
                 uncertain.push(e);
             }
         }
-        Ok(CampaignReport { campaign, recovered, sent, suppressed, states, uncertain, stopped })
+        Ok(CampaignReport { campaign, recovered, reconciled, sent, suppressed, states, uncertain, stopped })
     }
 
     /// The same as [`Ledger::run_campaign`]: a campaign resumes by running it again.

@@ -1,7 +1,11 @@
 //! [`SqliteStore`]: the embedded default, one SQLite file in WAL mode.
 //!
 //! One connection behind a mutex, used from `tokio::task::spawn_blocking`. Every trait method
-//! is one `BEGIN IMMEDIATE` transaction. The schema is versioned (`PRAGMA user_version`); the
+//! is one `BEGIN IMMEDIATE` transaction.
+//!
+//! Durability: WAL with `synchronous=NORMAL`. A committed transaction is in the WAL file when the
+//! call returns, so a killed process loses nothing (an intent is on disk before its request); a
+//! power loss or OS crash may lose the last commits, never corrupting the database. The schema is versioned (`PRAGMA user_version`); the
 //! migrations in [`MIGRATIONS`] are applied on open, each in its own transaction, and a database
 //! newer than this code is refused with [`StoreError::SchemaTooNew`] without being touched.
 

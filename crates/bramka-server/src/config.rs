@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use bramka::accounts::{Account, AccountPolicy, Accounts};
+use bramka_core::placeholders::{self, Encode};
 use bramka_core::{Dsn, Secret};
 use bramka_flow::FlowDef;
 use bramka_inbound::definition::{Definitions, NumberDef, PollDef};
@@ -252,37 +253,15 @@ struct HookSection {
 const POLICY_KEYS: &[&str] =
     &["senders", "default_prefix", "allow_diacritics", "shorten_links", "max_parts", "active"];
 
-/// Expands `${VAR}` placeholders; the error names the missing variable.
+/// Expands `${VAR}` placeholders (bramka_core::placeholders, shared with the account book);
+/// the error names the missing variable.
 pub fn expand(template: &str, env: &Env) -> Result<String, String> {
-    let mut out = String::with_capacity(template.len());
-    let mut rest = template;
-    while let Some(start) = rest.find("${") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        let Some(end) = after.find('}') else {
-            return Err("an unclosed ${ placeholder; write ${VAR}".into());
-        };
-        let var = &after[..end];
-        let value =
-            env(var).ok_or_else(|| format!("environment variable {var} is not set (named as ${{{var}}})"))?;
-        out.push_str(&value);
-        rest = &after[end + 1..];
-    }
-    out.push_str(rest);
-    Ok(out)
+    placeholders::expand(template, |k| env(k), Encode::None).map_err(|e| e.to_string())
 }
 
-/// Like [`expand`], percent-encoding each value (for DSNs).
+/// Like [`expand`], percent-encoding each value (for DSNs), exactly as the account book does.
 fn expand_dsn(template: &str, env: &Env) -> Result<String, String> {
-    let encoding: Env = {
-        let env = env.clone();
-        Arc::new(move |k: &str| {
-            env(k).map(|v| {
-                url::form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>().replace('+', "%20")
-            })
-        })
-    };
-    expand(template, &encoding)
+    placeholders::expand(template, |k| env(k), Encode::Percent).map_err(|e| e.to_string())
 }
 
 impl Settings {

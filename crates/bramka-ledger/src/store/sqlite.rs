@@ -99,6 +99,8 @@ CREATE TABLE campaigns (
     recipients INTEGER NOT NULL,
     created_at INTEGER NOT NULL
 );
+", "
+CREATE INDEX entries_client_ref ON entries(client_ref, id);
 "];
 
 const ENTRY_COLS: &str = "id, message, client_ref, account, gateway, sender, campaign, recipient, state, \
@@ -504,6 +506,9 @@ impl Store for SqliteStore {
             }
             if let Some(o) = &q.operator_id {
                 add("operator_id =", Value::Text(o.clone()));
+            }
+            if let Some(r) = &q.client_ref {
+                add("client_ref =", Value::Text(r.clone()));
             }
             if !q.states.is_empty() {
                 let start = args.len() + 1;

@@ -420,7 +420,9 @@ impl Accounts {
         let closed = template.rfind('}').map_or(0, |i| i + 1);
         let cut = template[closed..].find("${").map_or(template.len(), |i| closed + i);
         let mut out = expand(&template[..cut], |v| (self.env)(v), Encode::Percent).map_err(|e| match e {
-            PlaceholderError::Missing { var } => AccountError::MissingEnv { account: account.name.clone(), var },
+            PlaceholderError::Missing { var } => {
+                AccountError::MissingEnv { account: account.name.clone(), var }
+            }
             other => AccountError::File { reason: other.to_string() },
         })?;
         out.push_str(&template[cut..]);

@@ -148,7 +148,8 @@ impl fmt::Debug for HookSettings {
     }
 }
 
-/// STOP/START keywords (kept for the suppression list; enforced once the ledger lands).
+/// STOP/START keywords: a received message that is one of them alone suppresses (or lifts) its
+/// sender in the ledger, for every account.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Suppression {
@@ -199,7 +200,7 @@ pub struct Settings {
     pub hooks: BTreeMap<String, HookSettings>,
     /// Numbers, polls and groups as written in the file (polls seed the store on first start).
     pub definitions: Definitions,
-    /// Call-flow SMS actions (validated; served once the ledger lands).
+    /// Call-flow SMS actions.
     pub flows: Vec<FlowDef>,
     /// STOP/START keywords.
     pub suppression: Suppression,
@@ -262,6 +263,17 @@ pub fn expand(template: &str, env: &Env) -> Result<String, String> {
 /// Like [`expand`], percent-encoding each value (for DSNs), exactly as the account book does.
 fn expand_dsn(template: &str, env: &Env) -> Result<String, String> {
     placeholders::expand(template, |k| env(k), Encode::Percent).map_err(|e| e.to_string())
+}
+
+/// The ledger's SQLite file next to `storage`'s: `bramka.db` → `bramka.ledger.db`.
+pub fn ledger_path(storage: &Path) -> PathBuf {
+    let stem =
+        storage.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "bramka".into());
+    let name = match storage.extension() {
+        Some(ext) => format!("{stem}.ledger.{}", ext.to_string_lossy()),
+        None => format!("{stem}.ledger"),
+    };
+    storage.with_file_name(name)
 }
 
 impl Settings {

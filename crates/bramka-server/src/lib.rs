@@ -28,6 +28,7 @@ pub mod config;
 pub mod defs;
 pub mod error;
 mod hooks;
+mod sent;
 pub mod web;
 
 use std::collections::BTreeMap;
@@ -93,6 +94,10 @@ pub(crate) struct App {
     pub(crate) sessions: web::Sessions,
     /// The CSRF token of forms when no API token is configured (loopback-only, no login).
     pub(crate) open_csrf: String,
+    /// Every send, its delivery, and the suppression list.
+    pub(crate) ledger: bramka_ledger::Ledger,
+    /// Idempotency keys of sends in progress.
+    pub(crate) inflight: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 impl App {
@@ -188,19 +193,33 @@ impl Server {
     /// Opens the store, seeds the polls on the first start (afterwards the stored polls win),
     /// loads discount codes and prepares the webhook parsers.
     pub fn new(settings: Settings) -> Result<Server, StartError> {
-        let (store, defs): (Arc<dyn Store>, DefStore) = match &settings.storage {
-            Storage::Sqlite(path) => (
-                Arc::new(
-                    SqliteStore::open(path)
-                        .map_err(|e| StartError::Storage(format!("{}: {e}", path.display())))?,
+        let (store, defs, ledger_store): (Arc<dyn Store>, DefStore, Arc<dyn bramka_ledger::Store>) =
+            match &settings.storage {
+                Storage::Sqlite(path) => {
+                    let lpath = config::ledger_path(path);
+                    (
+                        Arc::new(
+                            SqliteStore::open(path)
+                                .map_err(|e| StartError::Storage(format!("{}: {e}", path.display())))?,
+                        ),
+                        DefStore::open(path).map_err(|e| StartError::Storage(e.to_string()))?,
+                        Arc::new(
+                            bramka_ledger::SqliteStore::open(&lpath)
+                                .map_err(|e| StartError::Storage(format!("{}: {e}", lpath.display())))?,
+                        ),
+                    )
+                }
+                Storage::Memory => (
+                    Arc::new(MemoryStore::new()),
+                    DefStore::in_memory().map_err(|e| StartError::Storage(e.to_string()))?,
+                    Arc::new(bramka_ledger::MemoryStore::new()),
                 ),
-                DefStore::open(path).map_err(|e| StartError::Storage(e.to_string()))?,
-            ),
-            Storage::Memory => (
-                Arc::new(MemoryStore::new()),
-                DefStore::in_memory().map_err(|e| StartError::Storage(e.to_string()))?,
-            ),
-        };
+            };
+        let s = &settings.suppression;
+        let ledger = bramka_ledger::Ledger::new(ledger_store).with_keywords(bramka_ledger::Keywords::new(
+            s.stop.iter().map(String::as_str),
+            s.start.iter().map(String::as_str),
+        ));
         if defs.seed_polls(&settings.definitions.polls).map_err(|e| StartError::Storage(e.to_string()))? {
             tracing::info!(
                 polls = settings.definitions.polls.len(),
@@ -251,6 +270,8 @@ impl Server {
             edit: tokio::sync::Mutex::new(()),
             sessions: web::Sessions::default(),
             open_csrf: defs::random_token(32).map_err(StartError::Storage)?,
+            ledger,
+            inflight: Default::default(),
         };
         Ok(Server { app: Arc::new(app) })
     }
@@ -334,10 +355,20 @@ impl Server {
         }
         if app.settings.sandbox {
             tracing::warn!("sandbox: replies and forwards are printed (console://), not sent");
-        } else if app.settings.outbox_account.is_none() {
+        } else if app.settings.outbox_account.is_none()
+            && app.settings.definitions.numbers.iter().all(|n| n.account.is_none())
+        {
             tracing::warn!(
-                "no account to send replies from: set [server] outbox_account; replies stay in the outbox"
+                "no account to send replies from: give [[numbers]] an account or set [server] outbox_account; replies stay in the outbox"
             );
+        }
+        match app.ledger.recover().await {
+            Ok(v) if !v.is_empty() => tracing::warn!(
+                entries = v.len(),
+                "sends interrupted by the last stop are now uncertain (not resent); see GET /api/v1/messages?state=uncertain"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "ledger recovery failed"),
         }
         tracing::info!(listen = %local, public_url = %app.public_url, hooks = app.hooks.len(), "bramka serve started");
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
@@ -359,13 +390,24 @@ impl Server {
 }
 
 async fn dispatch(app: &App) -> Result<usize, String> {
-    let gateway = if app.settings.sandbox {
-        bramka::connect("console://default").map_err(|e| e.to_string())?
-    } else {
-        let Some(account) = &app.settings.outbox_account else { return Ok(0) };
-        app.settings.accounts.gateway(account).map_err(|e| e.to_string())?
+    if !app.settings.sandbox
+        && app.settings.outbox_account.is_none()
+        && app.settings.definitions.numbers.iter().all(|n| n.account.is_none())
+    {
+        return Ok(0);
+    }
+    // Each reply or forward leaves through the account of the number that received the
+    // message ([[numbers]] account), else through [server] outbox_account; recorded in the ledger.
+    let route = |d: &bramka_inbound::OutboxDraft| -> Result<Arc<dyn bramka_core::Gateway>, String> {
+        let account = app.reply_account(d.via.as_deref()).ok_or_else(|| {
+            format!(
+                "no account sends for {}: give the number an account in [[numbers]] or set [server] outbox_account",
+                d.via.as_deref().unwrap_or("this entry")
+            )
+        })?;
+        app.ledger_gateway(&account)
     };
-    let report = app.engine().dispatch_pending(gateway.as_ref()).await.map_err(|e| e.to_string())?;
+    let report = app.engine().dispatch_routed(&route).await.map_err(|e| e.to_string())?;
     if !report.failed.is_empty() || !report.uncertain.is_empty() || !report.retry.is_empty() {
         tracing::warn!(
             sent = report.sent.len(),
@@ -376,6 +418,16 @@ async fn dispatch(app: &App) -> Result<usize, String> {
         );
     }
     Ok(report.sent.len())
+}
+
+impl App {
+    /// The account replies and forwards for receiving number `via` leave through.
+    pub(crate) fn reply_account(&self, via: Option<&str>) -> Option<String> {
+        via.and_then(|v| {
+            self.settings.definitions.numbers.iter().find(|n| n.number == v).and_then(|n| n.account.clone())
+        })
+        .or_else(|| self.settings.outbox_account.clone())
+    }
 }
 
 async fn dispatch_loop(app: Arc<App>, mut stop: tokio::sync::watch::Receiver<bool>) {

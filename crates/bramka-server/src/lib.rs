@@ -324,6 +324,10 @@ impl Server {
             .route("/polls/{id}", get(web::poll_page))
             .route("/web/inbox.csv", get(web::inbox_csv))
             .route("/web/polls/{id}/{what}", get(web::poll_csv))
+            .route("/sent", get(web::sent))
+            .route("/web/sent.csv", get(web::sent_csv))
+            .route("/suppressions", get(web::suppressions).post(web::suppress))
+            .route("/suppressions/lift", axum::routing::post(web::lift))
             .route("/test-sms", get(web::test_sms_form).post(web::test_sms))
             .route("/logout", axum::routing::post(web::logout))
             .route_layer(middleware::from_fn_with_state(app.clone(), web::require_session));

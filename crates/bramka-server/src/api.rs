@@ -13,7 +13,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, delete, get, post, put};
 use bramka_inbound::MessageQuery;
-use bramka_inbound::definition::PollDef;
+use bramka_inbound::definition::{NumberDef, PollDef};
 use bramka_inbound::report::{self, ExportOptions};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -203,6 +203,44 @@ pub(crate) fn routes() -> Vec<(RouteDoc, MethodRouter<Arc<App>>)> {
             ),
             get(balance),
         ),
+        // Receiving numbers (kept in the store; the file seeds them on the first start).
+        (
+            d("get", "/api/v1/numbers", "List receiving numbers", &[], None, (JSON, "number definitions")),
+            get(list_numbers),
+        ),
+        (
+            d(
+                "post",
+                "/api/v1/numbers",
+                "Add a receiving number",
+                &[],
+                Some("NumberDef"),
+                (JSON, "the number as stored"),
+            ),
+            post(create_number),
+        ),
+        (
+            d(
+                "put",
+                "/api/v1/numbers/{number}",
+                "Replace a receiving number (its routes, replies, account)",
+                &[NUMBER],
+                Some("NumberDef"),
+                (JSON, "the number as stored"),
+            ),
+            put(put_number),
+        ),
+        (
+            d(
+                "delete",
+                "/api/v1/numbers/{number}",
+                "Remove a receiving number (refused while a poll uses it)",
+                &[NUMBER],
+                None,
+                (JSON, "removed"),
+            ),
+            delete(delete_number),
+        ),
         // Sends recorded in the ledger.
         (
             d(
@@ -339,6 +377,7 @@ pub fn openapi_document() -> Value {
                 "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "required": ["code", "message"],
                     "properties": {"code": {"type": "string", "enum": ["unauthorized", "not_found", "invalid", "conflict", "unavailable", "upstream"]}, "message": {"type": "string"}}}}},
                 "PollDef": poll_def_schema(),
+                "NumberDef": number_def_schema(),
                 "SendRequest": send_schema(false),
                 "CampaignRequest": send_schema(true),
                 "SuppressRequest": {"type": "object", "required": ["number"], "properties": {
@@ -468,6 +507,58 @@ async fn poll_answers_csv(State(app): State<Arc<App>>, Path(id): Path<String>) -
         .await
         .map_err(export_error)?;
     Ok(csv_response(&format!("{id}-answers.csv"), out))
+}
+
+async fn list_numbers(State(app): State<Arc<App>>) -> ApiResult {
+    Ok(Json(json!({"numbers": app.numbers()})).into_response())
+}
+
+type NumberBody = Result<Json<NumberDef>, axum::extract::rejection::JsonRejection>;
+
+async fn create_number(State(app): State<Arc<App>>, body: NumberBody) -> ApiResult {
+    let Json(def) = body.map_err(|e| ApiError::invalid(e.body_text()))?;
+    let mut numbers = app.numbers();
+    if numbers.iter().any(|n| n.number == def.number) {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "conflict",
+            format!("number {:?} exists; PUT it to replace it", def.number),
+        ));
+    }
+    numbers.push(def.clone());
+    app.save_numbers(numbers).await?;
+    tracing::info!(number = %def.number, "receiving number added");
+    Ok((StatusCode::CREATED, Json(def)).into_response())
+}
+
+async fn put_number(State(app): State<Arc<App>>, Path(number): Path<String>, body: NumberBody) -> ApiResult {
+    let Json(def) = body.map_err(|e| ApiError::invalid(e.body_text()))?;
+    if def.number != number {
+        return Err(ApiError::invalid(format!(
+            "the body's number {:?} differs from the path's {number:?}",
+            def.number
+        )));
+    }
+    let mut numbers = app.numbers();
+    let i = numbers
+        .iter()
+        .position(|n| n.number == number)
+        .ok_or_else(|| ApiError::not_found(format!("no number {number:?}")))?;
+    numbers[i] = def.clone();
+    app.save_numbers(numbers).await?;
+    Ok(Json(def).into_response())
+}
+
+async fn delete_number(State(app): State<Arc<App>>, Path(number): Path<String>) -> ApiResult {
+    let mut numbers = app.numbers();
+    let before = numbers.len();
+    numbers.retain(|n| n.number != number);
+    if numbers.len() == before {
+        return Err(ApiError::not_found(format!("no number {number:?}")));
+    }
+    app.save_numbers(numbers).await?;
+    tracing::info!(number = %number, "receiving number removed");
+    Ok(Json(json!({"removed": number})).into_response())
 }
 
 /// Inbox filters, as query parameters.
@@ -646,4 +737,17 @@ fn send_schema(campaign: bool) -> Value {
         props.insert("client_ref".into(), json!({"type": "string", "description": "idempotency key"}));
     }
     json!({"type": "object", "required": required, "properties": props})
+}
+
+fn number_def_schema() -> Value {
+    let route = json!({"type": "object", "required": ["prefix", "inbox"], "properties": {
+        "prefix": {"type": "string"}, "inbox": {"type": "string"}}});
+    let strings = json!({"type": "array", "items": {"type": "string"}});
+    json!({"type": "object", "required": ["number"], "properties": {
+        "number": {"type": "string"},
+        "kind": {"type": "string", "enum": ["dedicated", "shared"]},
+        "account": {"type": "string", "description": "the account that receives on it and sends its replies"},
+        "auto_reply": {"type": "string"}, "unmatched_reply": {"type": "string"}, "reply_sender": {"type": "string"},
+        "forward_sms": strings.clone(), "forward_email": strings,
+        "inbox": {"type": "string"}, "routes": {"type": "array", "items": route}}})
 }

@@ -44,7 +44,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use bramka_core::WebhookParser;
-use bramka_inbound::definition::{Definitions, PollDef};
+use bramka_inbound::definition::{Definitions, NumberDef, PollDef};
 use bramka_inbound::{Inbound, MemoryStore, MessageQuery, SqliteStore, Store};
 use serde_json::json;
 use tokio::sync::Notify;
@@ -96,6 +96,8 @@ pub(crate) struct App {
     pub(crate) open_csrf: String,
     /// Every send, its delivery, and the suppression list.
     pub(crate) ledger: bramka_ledger::Ledger,
+    /// The receiving numbers (kept in the store; edited through the API).
+    numbers: RwLock<Vec<NumberDef>>,
     /// Idempotency keys of sends in progress.
     pub(crate) inflight: std::sync::Mutex<std::collections::HashSet<String>>,
 }
@@ -105,9 +107,33 @@ impl App {
         self.engine.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
-    fn definitions(&self, polls: Vec<PollDef>) -> Definitions {
-        let d = &self.settings.definitions;
-        Definitions { numbers: d.numbers.clone(), polls, groups: d.groups.clone() }
+    /// The receiving numbers in force (the store's; the file seeds them on the first start).
+    pub(crate) fn numbers(&self) -> Vec<NumberDef> {
+        self.numbers.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn definitions(&self, numbers: Vec<NumberDef>, polls: Vec<PollDef>) -> Definitions {
+        Definitions { numbers, polls, groups: self.settings.definitions.groups.clone() }
+    }
+
+    /// Validates `numbers` with the stored polls, stores them and swaps the engine's configuration.
+    pub(crate) async fn save_numbers(&self, numbers: Vec<NumberDef>) -> Result<(), ApiError> {
+        for (i, n) in numbers.iter().enumerate() {
+            if let Some(a) = &n.account
+                && self.settings.accounts.get(a).is_none()
+            {
+                return Err(ApiError::invalid(format!("numbers[{i}].account: no account named {a:?}")));
+            }
+        }
+        let _guard = self.edit.lock().await;
+        let polls = self.defs.polls().map_err(|e| ApiError::unavailable(e.to_string()))?;
+        let cfg = self.definitions(numbers.clone(), polls).to_config().map_err(|e| {
+            ApiError::new(StatusCode::CONFLICT, "conflict", format!("{}: {}", e.path, e.reason))
+        })?;
+        self.defs.put_numbers(&numbers).map_err(|e| ApiError::unavailable(e.to_string()))?;
+        *self.engine.write().unwrap_or_else(|p| p.into_inner()) = Inbound::new(cfg, self.store.clone());
+        *self.numbers.write().unwrap_or_else(|p| p.into_inner()) = numbers;
+        Ok(())
     }
 
     pub(crate) fn find_poll(&self, id: &str) -> Result<PollDef, ApiError> {
@@ -131,7 +157,10 @@ impl App {
             (Some(i), false) => polls[i] = def.clone(),
             (None, _) => polls.push(def.clone()),
         }
-        let cfg = self.definitions(polls).to_config().map_err(|e| ApiError::invalid(e.to_string()))?;
+        let cfg = self
+            .definitions(self.numbers(), polls)
+            .to_config()
+            .map_err(|e| ApiError::invalid(e.to_string()))?;
         load_codes(self.store.as_ref(), std::slice::from_ref(&def)).await.map_err(ApiError::invalid)?;
         self.defs.put_poll(&def).map_err(|e| ApiError::unavailable(e.to_string()))?;
         let engine = Inbound::new(cfg, self.store.clone());
@@ -228,9 +257,28 @@ impl Server {
         } else if !settings.definitions.polls.is_empty() {
             tracing::info!("polls come from the store; the file's [[polls]] only seed a new store");
         }
+        if defs.seed_numbers(&settings.definitions.numbers).map_err(|e| StartError::Storage(e.to_string()))? {
+            tracing::info!(
+                numbers = settings.definitions.numbers.len(),
+                "numbers seeded from the file (first start)"
+            );
+        } else if !settings.definitions.numbers.is_empty() {
+            tracing::info!("numbers come from the store; the file's [[numbers]] only seed a new store");
+        }
+        let numbers = defs.numbers().map_err(|e| StartError::Storage(e.to_string()))?;
+        for n in &numbers {
+            if let Some(a) = &n.account
+                && settings.accounts.get(a).is_none()
+            {
+                return Err(StartError::Definitions(format!(
+                    "stored number {}: no account named {a:?} in the file",
+                    n.number
+                )));
+            }
+        }
         let polls = defs.polls().map_err(|e| StartError::Storage(e.to_string()))?;
         let d = &settings.definitions;
-        let cfg = Definitions { numbers: d.numbers.clone(), polls: polls.clone(), groups: d.groups.clone() }
+        let cfg = Definitions { numbers: numbers.clone(), polls: polls.clone(), groups: d.groups.clone() }
             .to_config()
             .map_err(|e| StartError::Definitions(e.to_string()))?;
         let mut hooks = BTreeMap::new();
@@ -271,6 +319,7 @@ impl Server {
             sessions: web::Sessions::default(),
             open_csrf: defs::random_token(32).map_err(StartError::Storage)?,
             ledger,
+            numbers: RwLock::new(numbers),
             inflight: Default::default(),
         };
         Ok(Server { app: Arc::new(app) })
@@ -359,9 +408,7 @@ impl Server {
         }
         if app.settings.sandbox {
             tracing::warn!("sandbox: replies and forwards are printed (console://), not sent");
-        } else if app.settings.outbox_account.is_none()
-            && app.settings.definitions.numbers.iter().all(|n| n.account.is_none())
-        {
+        } else if app.settings.outbox_account.is_none() && app.numbers().iter().all(|n| n.account.is_none()) {
             tracing::warn!(
                 "no account to send replies from: give [[numbers]] an account or set [server] outbox_account; replies stay in the outbox"
             );
@@ -396,7 +443,7 @@ impl Server {
 async fn dispatch(app: &App) -> Result<usize, String> {
     if !app.settings.sandbox
         && app.settings.outbox_account.is_none()
-        && app.settings.definitions.numbers.iter().all(|n| n.account.is_none())
+        && app.numbers().iter().all(|n| n.account.is_none())
     {
         return Ok(0);
     }
@@ -427,10 +474,8 @@ async fn dispatch(app: &App) -> Result<usize, String> {
 impl App {
     /// The account replies and forwards for receiving number `via` leave through.
     pub(crate) fn reply_account(&self, via: Option<&str>) -> Option<String> {
-        via.and_then(|v| {
-            self.settings.definitions.numbers.iter().find(|n| n.number == v).and_then(|n| n.account.clone())
-        })
-        .or_else(|| self.settings.outbox_account.clone())
+        via.and_then(|v| self.numbers().into_iter().find(|n| n.number == v).and_then(|n| n.account))
+            .or_else(|| self.settings.outbox_account.clone())
     }
 }
 

@@ -259,6 +259,8 @@ async fn openapi_lists_every_route_and_every_route_needs_a_token() {
         "/api/v1/campaigns",
         "/api/v1/suppressions",
         "/api/v1/suppressions/{number}",
+        "/api/v1/numbers",
+        "/api/v1/numbers/{number}",
     ] {
         assert!(paths.contains_key(want), "{want} missing");
     }
@@ -354,4 +356,79 @@ async fn sqlite_file_seeds_once_then_the_store_wins() {
     assert_eq!(stats["total"], 1, "a retry after a restart is still counted once");
     s.stop().await;
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn numbers_through_the_api_route_messages_at_once() {
+    let mock = twilio_mock().await;
+    let s = Running::start(&acceptance(&mock.address().to_string(), "")).await;
+    let send = |method: reqwest::Method, p: &str, body: Option<Value>| {
+        let mut b = s.client.request(method, s.url(p)).bearer_auth(API_TOKEN);
+        if let Some(v) = body {
+            b = b.json(&v);
+        }
+        b.send()
+    };
+    let list: Value = s.get_api("/api/v1/numbers").await.json().await.unwrap();
+    assert_eq!(list["numbers"][0]["number"], "+15005550006", "seeded from the file");
+
+    // A dedicated number with a prefix route and an auto-reply, sending through "tw".
+    let def = json!({"number": "+15005550009", "kind": "dedicated", "account": "tw", "inbox": "office",
+        "auto_reply": "Dziękujemy", "routes": [{"prefix": "SERWIS", "inbox": "service"}]});
+    let r = send(reqwest::Method::POST, "/api/v1/numbers", Some(def.clone())).await.unwrap();
+    assert_eq!(r.status(), 201);
+    assert_eq!(send(reqwest::Method::POST, "/api/v1/numbers", Some(def)).await.unwrap().status(), 409);
+    let bad = json!({"number": "+15005550010", "account": "nope"});
+    let r = send(reqwest::Method::POST, "/api/v1/numbers", Some(bad)).await.unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("no account named \\\"nope\\\""));
+
+    // A message to the new number is routed by its prefix, at once.
+    let form = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs([
+            ("MessageSid", "SMn1"),
+            ("AccountSid", SID),
+            ("From", "+48600100200"),
+            ("To", "+15005550009"),
+            ("Body", "serwis pralka"),
+        ])
+        .finish();
+    let sig =
+        bramka::twilio::signature::sign_for_test(TW_TOKEN, "http://127.0.0.1:8025/hooks/tw/inbound", &form);
+    let r = s
+        .client
+        .post(s.url("/hooks/tw/inbound"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("x-twilio-signature", sig)
+        .body(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let page: Value = s.get_api("/api/v1/inbox?inbox=service").await.json().await.unwrap();
+    assert_eq!(page["messages"].as_array().unwrap().len(), 1);
+    let sent = wait_for_requests(&mock, 1).await;
+    let body: Vec<(String, String)> = url::form_urlencoded::parse(&sent[0].body).into_owned().collect();
+    assert!(body.contains(&("Body".into(), "Dziękujemy".into())), "{body:?}");
+
+    // Replace: the route changes; the path and the body must agree.
+    let new = json!({"number": "+15005550009", "kind": "dedicated", "account": "tw", "inbox": "office"});
+    let r = send(reqwest::Method::PUT, "/api/v1/numbers/%2B15005550009", Some(new)).await.unwrap();
+    assert_eq!(r.status(), 200);
+    let other = json!({"number": "+15005550001"});
+    let r = send(reqwest::Method::PUT, "/api/v1/numbers/%2B15005550009", Some(other)).await.unwrap();
+    assert_eq!(r.status(), 400);
+    let list: Value = s.get_api("/api/v1/numbers").await.json().await.unwrap();
+    assert_eq!(list["numbers"][1].get("routes"), None);
+
+    // The poll's number cannot go; the new one can, once.
+    let r = send(reqwest::Method::DELETE, "/api/v1/numbers/%2B15005550006", None).await.unwrap();
+    assert_eq!(r.status(), 409);
+    let r = send(reqwest::Method::DELETE, "/api/v1/numbers/%2B15005550009", None).await.unwrap();
+    assert_eq!(r.status(), 200);
+    let r = send(reqwest::Method::DELETE, "/api/v1/numbers/%2B15005550009", None).await.unwrap();
+    assert_eq!(r.status(), 404);
+    let list: Value = s.get_api("/api/v1/numbers").await.json().await.unwrap();
+    assert_eq!(list["numbers"].as_array().unwrap().len(), 1);
+    s.stop().await;
 }

@@ -23,7 +23,7 @@ use subtle::ConstantTimeEq;
 
 use crate::App;
 use crate::error::ApiError;
-use crate::sent;
+use crate::{flows, sent};
 
 /// One documented route.
 pub(crate) struct RouteDoc {
@@ -78,6 +78,8 @@ const ACCOUNT: &[Param] = &[("account", "path", "account name")];
 const CLIENT_REF: &[Param] = &[("client_ref", "path", "the send's client reference (idempotency key)")];
 const CAMPAIGN: &[Param] = &[("name", "path", "campaign name")];
 const NUMBER: &[Param] = &[("number", "path", "phone number (E.164)")];
+const LABEL: &[Param] = &[("label", "path", "the flow's label")];
+const CALL_ID: &[Param] = &[("call_id", "path", "the PBX's call id")];
 const SCOPE: &[Param] = &[("account", "query", "the account of the suppression (none: every account)")];
 
 /// The API's routes: documentation and handler side by side.
@@ -241,6 +243,33 @@ pub(crate) fn routes() -> Vec<(RouteDoc, MethodRouter<Arc<App>>)> {
             ),
             delete(delete_number),
         ),
+        // [[flows]]: the SMS element of a PBX call flow.
+        (
+            d("get", "/api/v1/flows", "List call-flow SMS elements", &[], None, (JSON, "flow definitions")),
+            get(flows::list),
+        ),
+        (
+            d(
+                "post",
+                "/api/v1/flows/{label}/calls",
+                "A call reached the element: send its SMS",
+                &[LABEL],
+                Some("CallRequest"),
+                (JSON, "the send's record (202 when a delay follows)"),
+            ),
+            post(flows::call),
+        ),
+        (
+            d(
+                "get",
+                "/api/v1/flows/{label}/calls/{call_id}",
+                "What the element did for a call",
+                &[LABEL, CALL_ID],
+                None,
+                (JSON, "the call's records"),
+            ),
+            get(flows::call_records),
+        ),
         // Sends recorded in the ledger.
         (
             d(
@@ -378,6 +407,8 @@ pub fn openapi_document() -> Value {
                     "properties": {"code": {"type": "string", "enum": ["unauthorized", "not_found", "invalid", "conflict", "unavailable", "upstream"]}, "message": {"type": "string"}}}}},
                 "PollDef": poll_def_schema(),
                 "NumberDef": number_def_schema(),
+                "CallRequest": {"type": "object", "required": ["call_id"], "properties": {
+                    "call_id": {"type": "string"}, "caller": {"type": "string"}, "called": {"type": "string"}}},
                 "SendRequest": send_schema(false),
                 "CampaignRequest": send_schema(true),
                 "SuppressRequest": {"type": "object", "required": ["number"], "properties": {

@@ -27,6 +27,7 @@ pub mod api;
 pub mod config;
 pub mod defs;
 pub mod error;
+mod flows;
 mod hooks;
 mod sent;
 pub mod web;
@@ -98,6 +99,8 @@ pub(crate) struct App {
     pub(crate) ledger: bramka_ledger::Ledger,
     /// The receiving numbers (kept in the store; edited through the API).
     numbers: RwLock<Vec<NumberDef>>,
+    /// The `[[flows]]`, ready for calls.
+    pub(crate) flows: flows::Flows,
     /// Idempotency keys of sends in progress.
     pub(crate) inflight: std::sync::Mutex<std::collections::HashSet<String>>,
 }
@@ -306,6 +309,10 @@ impl Server {
                 Hook { provider: h.provider, parser, secret, allow_ips: h.allow_ips.clone() },
             );
         }
+        let flows = flows::Flows::build(&settings.flows, settings.outbox_account.as_deref(), |a| {
+            sent::ledger_gateway(&settings, &ledger, a)
+        })
+        .map_err(StartError::Definitions)?;
         let public_url = settings.public_url.clone();
         let app = App {
             engine: RwLock::new(Inbound::new(cfg, store.clone())),
@@ -320,6 +327,7 @@ impl Server {
             open_csrf: defs::random_token(32).map_err(StartError::Storage)?,
             ledger,
             numbers: RwLock::new(numbers),
+            flows,
             inflight: Default::default(),
         };
         Ok(Server { app: Arc::new(app) })

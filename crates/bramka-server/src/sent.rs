@@ -88,12 +88,7 @@ impl App {
     /// The gateway of `account`, every send through it recorded in the ledger (the console in
     /// sandbox mode).
     pub(crate) fn ledger_gateway(&self, account: &str) -> Result<Arc<dyn Gateway>, String> {
-        let inner: Arc<dyn Gateway> = if self.settings.sandbox {
-            Arc::from(bramka::connect("console://default").map_err(|e| e.to_string())?)
-        } else {
-            self.settings.accounts.gateway(account).map_err(|e| e.to_string())?
-        };
-        Ok(Arc::new(self.ledger.gateway(inner).account(account)))
+        ledger_gateway(&self.settings, &self.ledger, account)
     }
 
     /// Sends through `account`, recorded in the ledger, once per `client_ref`: with a key
@@ -168,6 +163,20 @@ impl App {
         }
         Ok(KeyClaim { app: self, key: key.to_owned() })
     }
+}
+
+/// The gateway of `account` (the console in sandbox mode), every send recorded in `ledger`.
+pub(crate) fn ledger_gateway(
+    settings: &crate::Settings,
+    ledger: &Ledger,
+    account: &str,
+) -> Result<Arc<dyn Gateway>, String> {
+    let inner: Arc<dyn Gateway> = if settings.sandbox {
+        Arc::from(bramka::connect("console://default").map_err(|e| e.to_string())?)
+    } else {
+        settings.accounts.gateway(account).map_err(|e| e.to_string())?
+    };
+    Ok(Arc::new(ledger.gateway(inner).account(account)))
 }
 
 struct KeyClaim<'a> {

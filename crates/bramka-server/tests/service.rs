@@ -236,6 +236,8 @@ fn concrete(path: &str) -> String {
         .replace("{account}", "tw")
         .replace("{client_ref}", "none")
         .replace("{name}", "none")
+        .replace("{label}", "none")
+        .replace("{call_id}", "none")
         .replace("{number}", "%2B48600100200")
 }
 
@@ -261,6 +263,8 @@ async fn openapi_lists_every_route_and_every_route_needs_a_token() {
         "/api/v1/suppressions/{number}",
         "/api/v1/numbers",
         "/api/v1/numbers/{number}",
+        "/api/v1/flows",
+        "/api/v1/flows/{label}/calls",
     ] {
         assert!(paths.contains_key(want), "{want} missing");
     }
@@ -430,5 +434,56 @@ async fn numbers_through_the_api_route_messages_at_once() {
     assert_eq!(r.status(), 404);
     let list: Value = s.get_api("/api/v1/numbers").await.json().await.unwrap();
     assert_eq!(list["numbers"].as_array().unwrap().len(), 1);
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flows_send_once_per_call_through_their_account() {
+    let mock = twilio_mock().await;
+    let extra = r#"
+[[flows]]
+label = "missed"
+account = "tw"
+template = "We missed your call {call_id}; we will call back."
+to_caller = true
+once_per_call = true
+
+[[flows]]
+label = "later"
+template = "Later"
+recipients = "+48600100299"
+delay_seconds = 3600
+"#;
+    let s = Running::start(&acceptance(&mock.address().to_string(), extra)).await;
+    let call = json!({"call_id": "c42", "caller": "+48600100200", "called": "+15005550006"});
+    let post = |p: &str, v: Value| s.client.post(s.url(p)).bearer_auth(API_TOKEN).json(&v).send();
+    let r = post("/api/v1/flows/missed/calls", call.clone()).await.unwrap();
+    assert_eq!(r.status(), 200);
+    let rec: Value = r.json().await.unwrap();
+    assert_eq!(rec["sent"], true, "{rec}");
+    assert_eq!(rec["text"], "We missed your call c42; we will call back.");
+    assert_eq!(rec["recipients"], json!(["+48600100200"]));
+    // The call passes the element again: nothing more is sent.
+    let again: Value = post("/api/v1/flows/missed/calls", call).await.unwrap().json().await.unwrap();
+    assert_eq!(again["duplicate"], true);
+    let sent = mock.received_requests().await.unwrap();
+    assert_eq!(sent.len(), 1);
+    let body: Vec<(String, String)> = url::form_urlencoded::parse(&sent[0].body).into_owned().collect();
+    assert!(
+        body.contains(&("Body".into(), "We missed your call c42; we will call back.".into())),
+        "{body:?}"
+    );
+    // Recorded in the ledger and in the flow's history.
+    let ledger: Value = s.get_api("/api/v1/messages?to=%2B48600100200").await.json().await.unwrap();
+    assert_eq!(ledger["messages"][0]["state"], "accepted");
+    let hist: Value = s.get_api("/api/v1/flows/missed/calls/c42").await.json().await.unwrap();
+    assert_eq!(hist["records"].as_array().unwrap().len(), 1);
+    // A delayed element accepts the call and answers at once; unknown flows are 404.
+    let r = post("/api/v1/flows/later/calls", json!({"call_id": "c43"})).await.unwrap();
+    assert_eq!(r.status(), 202);
+    assert_eq!(r.json::<Value>().await.unwrap()["delay_seconds"], 3600);
+    assert_eq!(post("/api/v1/flows/nope/calls", json!({"call_id": "c1"})).await.unwrap().status(), 404);
+    let list: Value = s.get_api("/api/v1/flows").await.json().await.unwrap();
+    assert_eq!(list["flows"].as_array().unwrap().len(), 2);
     s.stop().await;
 }

@@ -11,9 +11,10 @@
 use super::migrate::Migration;
 
 /// The migrations, ordered by version.
-pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    sql: r#"
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        sql: r#"
 CREATE SEQUENCE ledger_instance_seq AS integer CYCLE;
 CREATE TABLE ledger_messages (
     id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -95,4 +96,9 @@ CREATE TABLE ledger_campaigns (
     created_at BIGINT NOT NULL
 );
 "#,
-}];
+    },
+    Migration {
+        version: 2,
+        sql: "CREATE INDEX ledger_entries_client_ref ON ledger_entries(client_ref, id);",
+    },
+];

@@ -52,6 +52,15 @@ pub enum Storage {
     Sqlite(PathBuf),
     /// In memory, lost at exit (`memory:`; tests and trials).
     Memory,
+    /// PostgreSQL (`postgres://…`; feature `postgres`): received messages and the ledger, shared by
+    /// several instances. Poll and number definitions and generated hook secrets stay in a small
+    /// SQLite file (`[server] definitions`, default `bramka.defs.db`).
+    Postgres {
+        /// The URL, placeholders expanded (its password never shown).
+        url: Secret,
+        /// The definitions file.
+        definitions: PathBuf,
+    },
 }
 
 /// Which operator an account's webhooks come from.
@@ -237,6 +246,7 @@ struct ServerSection {
     #[serde(default)]
     api_tokens: Vec<String>,
     max_body_bytes: Option<usize>,
+    definitions: Option<String>,
     dispatch_interval_ms: Option<u64>,
     outbox_account: Option<String>,
     #[serde(default)]
@@ -343,14 +353,15 @@ impl Settings {
         } else if storage_text == "memory:" {
             Storage::Memory
         } else if storage_text.starts_with("postgres://") || storage_text.starts_with("postgresql://") {
-            return Err(err(
-                "server.storage",
-                "PostgreSQL storage is not available in this version; \"sqlite:PATH\" or \"memory:\" is accepted".into(),
-            ));
+            let url = expand_dsn(&storage_text, &env).map_err(|r| err("server.storage", r))?;
+            let definitions = PathBuf::from(s.definitions.as_deref().unwrap_or("bramka.defs.db"));
+            Storage::Postgres { url: Secret::new(url), definitions }
         } else {
             return Err(err(
                 "server.storage",
-                format!("{storage_text:?} is not a storage; \"sqlite:PATH\" or \"memory:\" is accepted"),
+                format!(
+                    "{storage_text:?} is not a storage; \"sqlite:PATH\", \"postgres://USER:PASSWORD@HOST/DB\" or \"memory:\" is accepted"
+                ),
             ));
         };
         let mut api_tokens = Vec::new();
@@ -540,6 +551,25 @@ mod tests {
     }
 
     #[test]
+    fn postgres_url_is_expanded_and_never_shown() {
+        let s = Settings::from_toml(
+            "b.toml",
+            "[server]\nstorage = \"postgres://bramka:${TWILIO_AUTH_TOKEN}@127.0.0.1:5432/sms\"\n",
+            env(),
+        )
+        .unwrap();
+        match &s.storage {
+            Storage::Postgres { url, definitions } => {
+                assert_eq!(url.expose(), "postgres://bramka:tw%2Fsecret%20token@127.0.0.1:5432/sms");
+                assert_eq!(definitions, &PathBuf::from("bramka.defs.db"));
+            }
+            other => panic!("{other:?}"),
+        }
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("secret") && !shown.contains("tw%2F"), "{shown}");
+    }
+
+    #[test]
     fn errors_name_file_table_field() {
         let cases = [
             ("[server]\nlisten = \"nope\"\n", "b.toml: server.listen: \"nope\" is not an address"),
@@ -547,7 +577,11 @@ mod tests {
                 "[server]\napi_tokens = [\"${MISSING}\"]\n",
                 "b.toml: server.api_tokens[0]: environment variable MISSING",
             ),
-            ("[server]\nstorage = \"postgres://x\"\n", "b.toml: server.storage: PostgreSQL"),
+            (
+                "[server]\nstorage = \"postgres://u:${MISSING}@h/db\"\n",
+                "b.toml: server.storage: environment variable MISSING",
+            ),
+            ("[server]\nstorage = \"mysql://x\"\n", "b.toml: server.storage: \"mysql://x\" is not a storage"),
             ("[accounts.a]\ndsn = \"console://\"\ncolour = 1\n", "b.toml: accounts.a.colour: unknown key"),
             (
                 "[[numbers]]\nnumber = \"+48790100200\"\naccount = \"zz\"\n",

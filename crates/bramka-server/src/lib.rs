@@ -222,8 +222,9 @@ impl std::fmt::Debug for Server {
 }
 
 impl Server {
-    /// Opens the store, seeds the polls on the first start (afterwards the stored polls win),
-    /// loads discount codes and prepares the webhook parsers.
+    /// Opens the store (SQLite or memory; [`open`](Server::open) also takes PostgreSQL), seeds
+    /// the polls and numbers on the first start (afterwards the stored ones win), loads discount
+    /// codes and prepares the webhook parsers and the `[[flows]]`.
     pub fn new(settings: Settings) -> Result<Server, StartError> {
         let (store, defs, ledger_store): (Arc<dyn Store>, DefStore, Arc<dyn bramka_ledger::Store>) =
             match &settings.storage {
@@ -246,7 +247,49 @@ impl Server {
                     DefStore::in_memory().map_err(|e| StartError::Storage(e.to_string()))?,
                     Arc::new(bramka_ledger::MemoryStore::new()),
                 ),
+                Storage::Postgres { .. } => {
+                    return Err(StartError::Storage(
+                        "PostgreSQL storage connects asynchronously: start the server with Server::open"
+                            .into(),
+                    ));
+                }
             };
+        Self::assemble(settings, store, defs, ledger_store)
+    }
+
+    /// Like [`new`](Server::new), for every storage: `postgres://` connects here (feature
+    /// `postgres`; received messages and the ledger in PostgreSQL, migrated on connect).
+    pub async fn open(settings: Settings) -> Result<Server, StartError> {
+        let Storage::Postgres { url, definitions } = &settings.storage else {
+            return Self::new(settings);
+        };
+        #[cfg(feature = "postgres")]
+        {
+            let store = bramka_inbound::PostgresStore::connect(url.expose())
+                .await
+                .map_err(|e| StartError::Storage(format!("PostgreSQL (received messages): {e}")))?;
+            let ledger = bramka_ledger::PostgresStore::connect(url.expose())
+                .await
+                .map_err(|e| StartError::Storage(format!("PostgreSQL (ledger): {e}")))?;
+            let defs = DefStore::open(definitions)
+                .map_err(|e| StartError::Storage(format!("{}: {e}", definitions.display())))?;
+            Self::assemble(settings, Arc::new(store), defs, Arc::new(ledger))
+        }
+        #[cfg(not(feature = "postgres"))]
+        {
+            let _ = (url, definitions);
+            Err(StartError::Storage(
+                "this build has no PostgreSQL support: build bramka-server with the feature `postgres` (the bramka CLI has it by default), or use \"sqlite:PATH\"".into(),
+            ))
+        }
+    }
+
+    fn assemble(
+        settings: Settings,
+        store: Arc<dyn Store>,
+        defs: DefStore,
+        ledger_store: Arc<dyn bramka_ledger::Store>,
+    ) -> Result<Server, StartError> {
         let s = &settings.suppression;
         let ledger = bramka_ledger::Ledger::new(ledger_store).with_keywords(bramka_ledger::Keywords::new(
             s.stop.iter().map(String::as_str),

@@ -70,7 +70,9 @@ pub struct Running {
 impl Running {
     pub async fn start(toml: &str) -> Running {
         let settings = Settings::from_toml("bramka.toml", toml, env()).expect("valid config");
-        let server = Server::new(settings).expect("server");
+        Running::serve(Server::new(settings).expect("server")).await
+    }
+    pub async fn serve(server: Server) -> Running {
         let hooks = server.hook_urls();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());

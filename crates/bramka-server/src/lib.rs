@@ -5,9 +5,16 @@
 //! `/hooks/{account}/inbound|status` (Twilio, signature verified, failing closed) or
 //! `/hooks/{account}/{secret}/inbound|status` (SMSAPI and Infobip, which do not sign: the URL
 //! carries a random per-account secret, with an optional source-address allow-list), go into
-//! [`bramka_inbound`] exactly once, and replies leave from the outbox through a background task.
-//! A JSON API under `/api/v1` (bearer tokens) manages polls and reads statistics, inbox reports
-//! and balances; its OpenAPI document is served at `/api/v1/openapi.json`.
+//! [`bramka_inbound`] exactly once, and replies leave from the outbox through a background task,
+//! each through the account of the number that received the message. Sends, campaigns, delivery
+//! reports and the suppression list (with inbound STOP/START) live in [`bramka_ledger`];
+//! `[[flows]]` run the call-flow SMS element. A JSON API under `/api/v1` (bearer tokens) manages
+//! polls, numbers and suppressions, sends, and reads statistics, reports, delivery states and
+//! balances; its OpenAPI document is served at `/api/v1/openapi.json`.
+//!
+//! | feature | default | what |
+//! |---|---|---|
+//! | `postgres` | no | `storage = "postgres://…"` through [`Server::open`] |
 //!
 //! Handlers are thin: parse, call a crate, answer.
 //!
@@ -16,7 +23,7 @@
 //! use bramka_server::{Server, Settings, config::process_env};
 //!
 //! let settings = Settings::load("bramka.toml".as_ref(), process_env())?;
-//! let server = Server::new(settings)?;
+//! let server = Server::open(settings).await?;
 //! let listener = tokio::net::TcpListener::bind(server.listen_addr()).await?;
 //! server.serve(listener, async { let _ = tokio::signal::ctrl_c().await; }).await?;
 //! # Ok(()) }

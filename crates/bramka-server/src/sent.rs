@@ -171,12 +171,16 @@ pub(crate) fn ledger_gateway(
     ledger: &Ledger,
     account: &str,
 ) -> Result<Arc<dyn Gateway>, String> {
-    let inner: Arc<dyn Gateway> = if settings.sandbox {
-        Arc::from(bramka::connect("console://default").map_err(|e| e.to_string())?)
+    Ok(Arc::new(ledger.gateway(bare_gateway(settings, account)?).account(account)))
+}
+
+/// The gateway of `account` (the console in sandbox mode), not recorded.
+fn bare_gateway(settings: &crate::Settings, account: &str) -> Result<Arc<dyn Gateway>, String> {
+    if settings.sandbox {
+        bramka::connect("console://default").map_err(|e| e.to_string())
     } else {
-        settings.accounts.gateway(account).map_err(|e| e.to_string())?
-    };
-    Ok(Arc::new(ledger.gateway(inner).account(account)))
+        settings.accounts.gateway(account).map_err(|e| e.to_string())
+    }
 }
 
 struct KeyClaim<'a> {
@@ -423,11 +427,7 @@ pub(crate) async fn create_campaign(
     let msg =
         app.settings.accounts.prepare(&r.account, out).await.map_err(|e| ApiError::invalid(e.to_string()))?;
     // The campaign runner records every outcome itself, so it gets the bare account.
-    let inner: Arc<dyn Gateway> = if app.settings.sandbox {
-        Arc::from(bramka::connect("console://default").map_err(|e| ApiError::unavailable(e.to_string()))?)
-    } else {
-        app.settings.accounts.gateway(&r.account).map_err(|e| ApiError::unavailable(e.to_string()))?
-    };
+    let inner = bare_gateway(&app.settings, &r.account).map_err(ApiError::unavailable)?;
     app.ledger
         .create_campaign(&r.name, &r.account, inner.id(), &msg, r.chunk_size.unwrap_or(100))
         .await

@@ -1,5 +1,5 @@
 //! `${VAR}` placeholders in DSN templates: recognised, and expanded from an environment lookup
-//! with each value percent-encoded. Self-contained so other configuration readers can share it.
+//! with each value percent-encoded, through `bramka_core::placeholders` (shared with `bramka serve`).
 
 /// Whether `s` is exactly one `${VAR}` placeholder (`VAR` of ASCII letters, digits and `_`).
 pub(crate) fn is_placeholder(s: &str) -> bool {
@@ -15,22 +15,16 @@ pub(crate) fn expand_percent_encoded(
     template: &str,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<String, String> {
-    let mut out = String::with_capacity(template.len());
-    let mut rest = template;
-    while let Some(start) = rest.find("${") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        let Some(end) = after.find('}') else {
-            out.push_str(&rest[start..]);
-            rest = "";
-            break;
-        };
-        let var = &after[..end];
-        let value = env(var).ok_or_else(|| var.to_owned())?;
-        out.extend(percent_encoding::utf8_percent_encode(&value, percent_encoding::NON_ALPHANUMERIC));
-        rest = &after[end + 1..];
-    }
-    out.push_str(rest);
+    use bramka_core::placeholders::{Encode, PlaceholderError, expand};
+    // The expansion is shared with `bramka serve`'s file (`bramka_core::placeholders`); a trailing
+    // unclosed `${` is kept as written, as it always was here.
+    let closed = template.rfind('}').map_or(0, |i| i + 1);
+    let cut = template[closed..].find("${").map_or(template.len(), |i| closed + i);
+    let mut out = expand(&template[..cut], env, Encode::Percent).map_err(|e| match e {
+        PlaceholderError::Missing { var } => var,
+        other => other.to_string(),
+    })?;
+    out.push_str(&template[cut..]);
     Ok(out)
 }
 

@@ -137,6 +137,7 @@ fn reply(to: &Option<String>, sender: &Option<String>, text: Option<String>) -> 
         subject: None,
         sender: sender.clone(),
         text: text?,
+        via: None,
     })
 }
 
@@ -176,6 +177,7 @@ pub fn plan(config: &Config, m: &InboundMessage, now: DateTime<Utc>) -> IngestPl
                 subject: None,
                 sender: number.reply_sender.clone(),
                 text: format!("{}: {}", m.from, m.text),
+                via: None,
             },
             Forward::Email { to } => OutboxDraft {
                 purpose: Purpose::Forward,
@@ -184,6 +186,7 @@ pub fn plan(config: &Config, m: &InboundMessage, now: DateTime<Utc>) -> IngestPl
                 subject: Some(format!("SMS from {} to {}", one_line(&m.from), one_line(&m.to))),
                 sender: None,
                 text: email_body(m),
+                via: None,
             },
         })
         .collect();
@@ -325,7 +328,11 @@ pub fn apply(tx: &mut dyn Transaction, plan: &IngestPlan) -> Result<Ingested, St
     }
     let mut outbox = Vec::new();
     for d in reply.iter().chain(plan.forwards.iter()) {
-        outbox.push(tx.push_outbox(row, d)?);
+        let mut d = d.clone();
+        if d.channel == Channel::Sms && d.via.is_none() {
+            d.via = Some(plan.message.to.clone());
+        }
+        outbox.push(tx.push_outbox(row, &d)?);
     }
     Ok(Ingested { row, duplicate: false, outcome, outbox })
 }

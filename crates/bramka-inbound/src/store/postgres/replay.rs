@@ -159,6 +159,7 @@ mod tests {
             subject: None,
             sender: None,
             text: "copy".into(),
+            via: None,
         });
         plan
     }

@@ -753,6 +753,9 @@ impl Store for PostgresStore {
         if let Some(o) = &query.operator_id {
             cond(&mut sql, "operator_id =", Box::new(o.clone()));
         }
+        if let Some(r) = &query.client_ref {
+            cond(&mut sql, "client_ref =", Box::new(r.clone()));
+        }
         if !query.states.is_empty() {
             let states: Vec<String> = query.states.iter().map(|s| s.as_str().to_owned()).collect();
             args.push(Box::new(states));

@@ -111,4 +111,8 @@ DROP INDEX ledger_entries_campaign;
 CREATE INDEX ledger_entries_campaign ON ledger_entries(campaign, state, id) WHERE campaign IS NOT NULL;
 "#,
     },
+    Migration {
+        version: 3,
+        sql: "CREATE INDEX ledger_entries_client_ref ON ledger_entries(client_ref, id);",
+    },
 ];

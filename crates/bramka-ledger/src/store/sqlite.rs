@@ -116,6 +116,9 @@ CREATE INDEX entries_operator ON entries(gateway, operator_id) WHERE operator_id
 DROP INDEX entries_campaign;
 CREATE INDEX entries_campaign ON entries(campaign, state, id) WHERE campaign IS NOT NULL;
 ",
+    "
+CREATE INDEX entries_client_ref ON entries(client_ref, id);
+",
 ];
 
 const ENTRY_COLS: &str = "id, message, client_ref, account, gateway, sender, campaign, recipient, state, \
@@ -564,6 +567,9 @@ impl Store for SqliteStore {
             }
             if let Some(o) = &q.operator_id {
                 add("operator_id =", Value::Text(o.clone()));
+            }
+            if let Some(r) = &q.client_ref {
+                add("client_ref =", Value::Text(r.clone()));
             }
             if !q.states.is_empty() {
                 let start = args.len() + 1;

@@ -324,7 +324,7 @@ mod raw_sqlite {
         if !indexes {
             c.execute_batch(
                 "DROP INDEX entries_operator; DROP INDEX entries_campaign; DROP INDEX entries_created;
-                 DROP INDEX entries_recipient; DROP INDEX entries_state;",
+                 DROP INDEX entries_recipient; DROP INDEX entries_state; DROP INDEX entries_client_ref;",
             )
             .unwrap();
         }

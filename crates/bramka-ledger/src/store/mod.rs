@@ -42,7 +42,7 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// written as by [`record_intent`](Store::record_intent): what a send does before its I/O.
     ///
     /// The default makes the two calls; a backend may do both in one transaction (and one
-    /// hand-over to its blocking thread), as [`SqliteStore`] does.
+    /// hand-over to its blocking thread), as `SqliteStore` does.
     async fn check_and_record_intent(
         &self,
         scope: &Scope,

@@ -21,6 +21,9 @@
 
 pub mod accounts;
 pub mod consent;
+#[cfg(feature = "numbers-file")]
+#[cfg_attr(docsrs, doc(cfg(feature = "numbers-file")))]
+pub mod numbers_file;
 pub mod shorten;
 
 use std::sync::Arc;

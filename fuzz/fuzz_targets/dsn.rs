@@ -1,7 +1,8 @@
 //! DSN parsing. Oracles: a DSN that parses prints a redacted form that parses back to the same
 //! non-secret parts; a marker credential written where a credential goes (user, password,
 //! secret option) never appears in any Display, Debug or error of `Dsn::parse`,
-//! `redact_expression`, `connect()` or an account.
+//! `redact_expression`, `connect()` or an account (Dynmark's username in its gateway Debug
+//! excepted).
 #![no_main]
 
 use bramka::accounts::{Account, AccountPolicy};
@@ -51,8 +52,8 @@ fn never_shown(text: &str, login: bool) {
     let account = Account::new("a", text, AccountPolicy::default());
     check("Account Debug", format!("{account:?}"));
     check("dsn_redacted", account.dsn_redacted());
-    // The operator factories show the login (Dynmark's username in Debug, Twilio's account SID
-    // in its errors); only tokens and passwords are secret to them.
+    // Dynmark's gateway Debug shows its username (the login): only its password is secret there.
+    // Every other factory hides whatever sits in the user slot (Twilio masks a bad account SID).
     if login {
         return;
     }
@@ -79,9 +80,9 @@ fuzz_target!(|data: &[u8]| {
     let shape = u.int_in_range(0..=3u8).unwrap_or(0);
     let a = piece(&mut u, NOT_IN_SECRETS);
     let b = piece(&mut u, NOT_IN_SECRETS);
-    // A '?' in the host piece would start the query there, making the secret option part of
-    // another option's value: a raw '?' inside a value is kept as written (documented).
-    let host = piece(&mut u, &['@', '?']);
+    // A '?' in the host piece starts the query there; the '?' before the secret option is then a
+    // second one, which `Dsn::parse` refuses and redaction reads as a separator.
+    let host = piece(&mut u, &['@']);
     let tail = piece(&mut u, &['@']);
     let option = SECRET_OPTIONS[u.choose_index(SECRET_OPTIONS.len()).unwrap_or(0)];
     let text = match shape {
@@ -100,5 +101,5 @@ fuzz_target!(|data: &[u8]| {
     }
     round_trip(&text);
     // A ':' after the marker in shape 0 makes it a login too.
-    never_shown(&text, shape == 3 || (shape == 0 && b.contains(':')));
+    never_shown(&text, scheme == "dynmark" && (shape == 3 || (shape == 0 && b.contains(':'))));
 });

@@ -32,7 +32,6 @@ mod campaign;
 mod count;
 mod failure;
 mod input;
-mod numbers_file;
 mod ops;
 mod schedule;
 mod send;

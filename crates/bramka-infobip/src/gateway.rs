@@ -264,23 +264,7 @@ impl InfobipGateway {
         let resp: wire::SendResponse =
             self.request(Op::Send, Method::POST, "/sms/3/messages", &[], Some(&body)).await?;
         drop(body);
-        let batch_id = resp.bulk_id.clone().unwrap_or(bulk_id);
-        let all_ids: std::collections::HashSet<String> =
-            parts.iter().flat_map(|(m, to)| to.iter().map(|t| Self::message_id_for(m, t))).collect();
-        let mut items: Vec<Option<wire::SendResponseItem>> = resp.messages.into_iter().map(Some).collect();
-        let mut index = 0;
-        let mut out = Vec::with_capacity(parts.len());
-        for ((message, recipients), mut notes) in parts.iter().zip(notes) {
-            let mut reports = Vec::with_capacity(recipients.len());
-            for to in recipients.iter() {
-                let wanted = Self::message_id_for(message, to);
-                let item = take_item(&mut items, &wanted, to, index, &all_ids);
-                index += 1;
-                reports.push(recipient_report(message, to, wanted, item, &mut notes));
-            }
-            out.push((reports, notes));
-        }
-        Ok((out, batch_id))
+        Ok(send_reports(parts, bulk_id, resp, notes))
     }
 
     /// One `messages[]` entry of the request.
@@ -379,9 +363,7 @@ impl InfobipGateway {
         }
         let env: wire::ReportsEnvelope =
             self.request(Op::Read, Method::GET, "/sms/3/logs", &q, None::<&()>).await?;
-        let next_cursor = env.cursor.and_then(|c| c.next_cursor).filter(|c| !c.is_empty());
-        let reports = env.results.into_iter().map(reports::delivery_report).collect::<Result<Vec<_>, _>>();
-        Ok(LogsPage { reports: reports.map_err(decode_error)?, next_cursor })
+        logs_page(env)
     }
 
     /// Delivery reports not yet handed out (`GET /sms/3/reports`). Each report is returned only
@@ -496,6 +478,18 @@ impl InfobipGateway {
             }
         }
         let answer = Answer::read(resp, GATEWAY, call, BODY_LIMIT).await?;
+        self.decode_answer(op, path, answer)
+    }
+
+    /// What an answer from `path` means: a 200 decoded as `T`, any other status an error
+    /// classified by [`errors::http_error`].
+    pub(crate) fn decode_answer<T: DeserializeOwned>(
+        &self,
+        op: Op,
+        path: &str,
+        answer: Answer,
+    ) -> Result<T, Error> {
+        let call = if op == Op::Read { Call::Read } else { Call::Send };
         let status = answer.status;
         if !answer.is_success() {
             let text = self.scrub.scrub(&String::from_utf8_lossy(&answer.body));
@@ -541,6 +535,51 @@ impl InfobipGateway {
         )
         .with_gateway(GATEWAY))
     }
+}
+
+/// The reports of a send request's `parts` from Infobip's answer (see `request_messages`).
+pub(crate) fn send_reports(
+    parts: &[(&Message, &[PhoneNumber])],
+    bulk_id: String,
+    resp: wire::SendResponse,
+    notes: Vec<Vec<String>>,
+) -> (Vec<(Vec<RecipientReport>, Vec<String>)>, String) {
+    let batch_id = resp.bulk_id.clone().unwrap_or(bulk_id);
+    let all_ids: std::collections::HashSet<String> =
+        parts.iter().flat_map(|(m, to)| to.iter().map(|t| InfobipGateway::message_id_for(m, t))).collect();
+    let mut items: Vec<Option<wire::SendResponseItem>> = resp.messages.into_iter().map(Some).collect();
+    let mut index = 0;
+    let mut out = Vec::with_capacity(parts.len());
+    for ((message, recipients), mut notes) in parts.iter().zip(notes) {
+        let mut reports = Vec::with_capacity(recipients.len());
+        for to in recipients.iter() {
+            let wanted = InfobipGateway::message_id_for(message, to);
+            let item = take_item(&mut items, &wanted, to, index, &all_ids);
+            index += 1;
+            reports.push(recipient_report(message, to, wanted, item, &mut notes));
+        }
+        out.push((reports, notes));
+    }
+    (out, batch_id)
+}
+
+/// One page of logs from its wire form.
+pub(crate) fn logs_page(env: wire::ReportsEnvelope) -> Result<LogsPage, Error> {
+    let next_cursor = env.cursor.and_then(|c| c.next_cursor).filter(|c| !c.is_empty());
+    let reports = env.results.into_iter().map(reports::delivery_report).collect::<Result<Vec<_>, _>>();
+    Ok(LogsPage { reports: reports.map_err(decode_error)?, next_cursor })
+}
+
+/// The status of `message_id` from a page of its logs (see `Gateway::status`).
+pub(crate) fn status_in(page: &LogsPage, message_id: &str) -> Result<DeliveryReport, Error> {
+    best_entry(&page.reports, message_id).cloned().ok_or_else(|| {
+        Error::new(
+            ErrorKind::NotFound,
+            Certainty::NotSent,
+            format!("no log entry for message id {message_id:?} (logs cover 48 h and may lag behind a send)"),
+        )
+        .with_gateway(GATEWAY)
+    })
 }
 
 /// The bulk id of the `index`th request (from 0) of a send of `message`.
@@ -711,16 +750,7 @@ impl Gateway for InfobipGateway {
     /// The latest log entry of a message id (`GET /sms/3/logs?messageId=`).
     async fn status(&self, message_id: &str) -> Result<DeliveryReport, Error> {
         let page = self.logs(&LogsQuery::new().message_id(message_id)).await?;
-        best_entry(&page.reports, message_id).cloned().ok_or_else(|| {
-            Error::new(
-                ErrorKind::NotFound,
-                Certainty::NotSent,
-                format!(
-                    "no log entry for message id {message_id:?} (logs cover 48 h and may lag behind a send)"
-                ),
-            )
-            .with_gateway(GATEWAY)
-        })
+        status_in(&page, message_id)
     }
 
     async fn cancel(&self, id: &str) -> Result<(), Error> {

@@ -125,6 +125,9 @@ mod config;
 mod datetime;
 mod dsn;
 mod errors;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod gateway;
 mod options;
 mod preview;

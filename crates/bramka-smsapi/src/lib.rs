@@ -78,6 +78,9 @@ mod assumptions;
 mod config;
 mod dsn;
 mod errors;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod gateway;
 mod hand_tuned;
 mod send;

@@ -6,7 +6,7 @@ use bramka_core::{
     Certainty, Error, ErrorKind, Message, PhoneNumber, Price, RecipientReport, SendState, Sender,
 };
 
-use crate::answer::SmsOutcome;
+use crate::answer::{Answer, SmsOutcome};
 use crate::assumptions::{ECO_SENDER, TWO_WAY_SENDER, format_time, number_sender};
 use crate::config::MessageType;
 use crate::errors::{DUPLICATE_IDX, api_error};
@@ -129,7 +129,17 @@ impl SmsapiGateway {
             "sending SMS request"
         );
         let answer = self.post_form("sms.do", &form).await?;
-        match self.interpret_sms(&answer, chunk.len())? {
+        self.decode_send(message, chunk, &answer)
+    }
+
+    /// What the `sms.do` answer to a send of `chunk` means.
+    pub(crate) fn decode_send(
+        &self,
+        message: &Message,
+        chunk: &[PhoneNumber],
+        answer: &Answer,
+    ) -> Result<ChunkOutcome, Error> {
+        match self.interpret_sms(answer, chunk.len())? {
             SmsOutcome::Duplicate => Ok(ChunkOutcome::Duplicate),
             SmsOutcome::Answer(r) => {
                 Ok(ChunkOutcome::Reports(self.recipient_reports(message, chunk, r, answer.status)))

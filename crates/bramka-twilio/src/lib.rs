@@ -96,6 +96,9 @@
 mod config;
 mod dsn;
 mod errors;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod gateway;
 pub mod limits;
 mod model;

@@ -91,6 +91,9 @@ fn case<'a>(
     ok
 }
 
+/// Builds a text of about `n` bytes.
+type MakeText = fn(usize) -> String;
+
 fn us(d: Duration) -> f64 {
     d.as_secs_f64() * 1e6
 }
@@ -114,7 +117,7 @@ fn main() {
     let mut ok = true;
 
     let policy = Policy::default().with_max_parts(255);
-    let texts: [(&str, fn(usize) -> String); 3] = [
+    let texts: [(&str, MakeText); 3] = [
         ("analyze: GSM-7 text", |n| "Hello world. ".repeat(n / 13 + 1)[..n].to_owned()),
         ("analyze: Polish text (UCS-2)", |n| {
             "Zażółć gęślą jaźń ".repeat(n / 24 + 1).chars().take(n / 2).collect()

@@ -1,4 +1,4 @@
-//! Named gateway accounts side by side (seed 001), each a DSN plus a sending policy.
+//! Named gateway accounts side by side, each a DSN plus a sending policy.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() {
@@ -35,7 +35,7 @@ use serde::{Deserialize, Serialize};
 use crate::consent::ConsentCheck;
 use crate::shorten::{LinkShortener, shorten_text};
 
-/// The longest text of a test SMS (seed 001).
+/// The longest text of a test SMS.
 pub const TEST_SMS_MAX_CHARS: usize = 150;
 
 /// How an account sends.

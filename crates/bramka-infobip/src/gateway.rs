@@ -29,7 +29,7 @@ use crate::wire;
 /// Recipients per request advertised in the capabilities. **Inferred**: Infobip documents no
 /// maximum (reference open question 9); 1000 matches the largest page size of its read APIs.
 pub const MAX_RECIPIENTS: usize = 1000;
-/// Infobip's longest validity period: 48 hours, in minutes (reference §9; seed 002).
+/// Infobip's longest validity period: 48 hours, in minutes (Infobip's documented maximum).
 pub const MAX_VALIDITY_MINUTES: u64 = 2880;
 /// How far ahead `sendAt` may be (reference §4.1: at most 180 days).
 pub const MAX_SCHEDULE_AHEAD_DAYS: i64 = 180;
@@ -537,13 +537,16 @@ impl InfobipGateway {
     }
 }
 
+/// One part of a send request: a report per recipient, in order, and notes.
+pub(crate) type PartReports = (Vec<RecipientReport>, Vec<String>);
+
 /// The reports of a send request's `parts` from Infobip's answer (see `request_messages`).
 pub(crate) fn send_reports(
     parts: &[(&Message, &[PhoneNumber])],
     bulk_id: String,
     resp: wire::SendResponse,
     notes: Vec<Vec<String>>,
-) -> (Vec<(Vec<RecipientReport>, Vec<String>)>, String) {
+) -> (Vec<PartReports>, String) {
     let batch_id = resp.bulk_id.clone().unwrap_or(bulk_id);
     let all_ids: std::collections::HashSet<String> =
         parts.iter().flat_map(|(m, to)| to.iter().map(|t| InfobipGateway::message_id_for(m, t))).collect();

@@ -1,7 +1,7 @@
 //! SMSAPI error codes (the `error` field of an answer) mapped to the core [`ErrorKind`] and
 //! [`Certainty`]: one table, [`TABLE`], with a test per row.
 //!
-//! Source: `reference/smsapi.md` §4 (official Java client 2013 table, Java/C#/PHP client
+//! Source: SMSAPI's error code list (official Java client 2013 table, Java/C#/PHP client
 //! classification, fixtures). Certainty rules:
 //! - SMSAPI refused the request (validation, auth, funds, rate limit with "message NOT sent"):
 //!   [`Certainty::NotSent`].

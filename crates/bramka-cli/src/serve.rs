@@ -32,7 +32,9 @@ pub(crate) struct ServeArgs {
     /// Print every account's webhook URLs (with their secret path segments) and exit.
     #[arg(long)]
     print_hooks: bool,
-    /// Print replies and forwards (console://) instead of sending them through the accounts.
+    /// Serve the local SMS operator sandbox (SMSAPI, Infobip and Twilio protocols under
+    /// /sandbox/, what it received at /api/v1/sandbox/messages), and print replies and forwards
+    /// (console://) instead of sending them through the accounts. Needs no configuration file.
     #[arg(long)]
     sandbox: bool,
     /// Log format; the level comes from BRAMKA_LOG (error, warn, info, debug, trace; info).
@@ -76,7 +78,13 @@ async fn shutdown_signal() {
 
 pub(crate) fn run(args: &ServeArgs) -> ExitCode {
     let path = args.config.clone().unwrap_or_else(|| PathBuf::from("bramka.toml"));
-    let mut settings = match Settings::load(&path, process_env()) {
+    // `--sandbox` needs no file: without one it runs in memory with no account.
+    let loaded = if args.sandbox && args.config.is_none() && !path.exists() {
+        Settings::from_toml("(no file, --sandbox)", bramka_server::sandbox::NO_FILE_CONFIG, process_env())
+    } else {
+        Settings::load(&path, process_env())
+    };
+    let mut settings = match loaded {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: {e}");
@@ -130,6 +138,16 @@ pub(crate) fn run(args: &ServeArgs) -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
+        if args.sandbox {
+            let base = listener.local_addr().map(|a| format!("http://{a}")).unwrap_or_default();
+            tracing::info!(
+                smsapi = %format!("{base}/sandbox/smsapi/"),
+                infobip = %format!("{base}/sandbox/infobip/"),
+                twilio = %format!("{base}/sandbox/twilio/"),
+                received = %format!("{base}/api/v1/sandbox/messages"),
+                "sandbox operators: point base URLs here"
+            );
+        }
         match server.serve(listener, shutdown_signal()).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {

@@ -36,5 +36,5 @@ pub fn status_answer(
 ) -> Result<DeliveryReport, Error> {
     let answer = Answer { status, retry_after: None, body: body.to_vec() };
     let env: wire::ReportsEnvelope = gateway.decode_answer(Op::Read, "/sms/3/logs", answer)?;
-    status_in(&logs_page(env)?, message_id)
+    status_in(&logs_page(env, &gateway.scrub)?, message_id)
 }

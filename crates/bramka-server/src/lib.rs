@@ -28,6 +28,7 @@ pub mod config;
 pub mod defs;
 pub mod error;
 mod hooks;
+pub mod sandbox;
 pub mod web;
 
 use std::collections::BTreeMap;
@@ -176,6 +177,7 @@ async fn load_codes(store: &dyn Store, polls: &[PollDef]) -> Result<(), String> 
 /// A configured server, its store open, ready to [`serve`](Server::serve).
 pub struct Server {
     app: Arc<App>,
+    sandbox: Option<bramka_sandbox::Sandbox>,
 }
 
 impl std::fmt::Debug for Server {
@@ -252,7 +254,8 @@ impl Server {
             sessions: web::Sessions::default(),
             open_csrf: defs::random_token(32).map_err(StartError::Storage)?,
         };
-        Ok(Server { app: Arc::new(app) })
+        let sandbox = sandbox::start(app.settings.sandbox);
+        Ok(Server { app: Arc::new(app), sandbox })
     }
 
     /// The listen address from the file.
@@ -293,7 +296,7 @@ impl Server {
         for (doc, handler) in api::routes() {
             api = api.route(doc.path, handler);
         }
-        let api = api
+        let api = sandbox::api(self.sandbox.as_ref(), api)
             .fallback(|| async { ApiError::not_found("no such API route") })
             .route_layer(middleware::from_fn_with_state(app.clone(), api::require_token));
         let pages = Router::new()
@@ -306,7 +309,7 @@ impl Server {
             .route("/test-sms", get(web::test_sms_form).post(web::test_sms))
             .route("/logout", axum::routing::post(web::logout))
             .route_layer(middleware::from_fn_with_state(app.clone(), web::require_session));
-        Router::new()
+        let router = Router::new()
             .route("/login", get(web::login_form).post(web::login))
             .route("/lang/{lang}", get(web::set_lang))
             .merge(pages)
@@ -317,7 +320,8 @@ impl Server {
             .merge(api)
             .layer(DefaultBodyLimit::max(app.settings.max_body_bytes))
             .layer(middleware::from_fn(log_request))
-            .with_state(app)
+            .with_state(app);
+        sandbox::mount(self.sandbox.as_ref(), router)
     }
 
     /// Serves on `listener` until `shutdown` completes: then stops accepting, finishes the

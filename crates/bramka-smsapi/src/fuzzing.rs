@@ -6,9 +6,9 @@
 use bramka_core::{DeliveryReport, Error, Message, RecipientReport};
 
 use crate::SmsapiGateway;
-use crate::answer::Answer;
 use crate::gateway::check_id;
 use crate::send::ChunkOutcome;
+use bramka_core::http::Answer;
 
 /// The reports of `message`'s recipients (all in one request) from an `sms.do` answer with
 /// HTTP `status` and `body`, as a send reads them; `Ok(None)` for SMSAPI's "already accepted"

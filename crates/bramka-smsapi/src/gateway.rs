@@ -4,7 +4,7 @@ use std::fmt;
 
 use async_trait::async_trait;
 use bramka_core::chunked::send_in_chunks;
-use bramka_core::http::Scrubber;
+use bramka_core::http::{Call, Scrubber};
 use bramka_core::preflight::preflight;
 use bramka_core::{
     Balance, Capabilities, Capability, Certainty, DeliveryReport, Error, ErrorKind, Gateway, Idempotency,
@@ -13,11 +13,12 @@ use bramka_core::{
 use url::Url;
 
 use crate::account::{SenderName, SenderNameStatus};
-use crate::answer::{Answer, SmsOutcome};
+use crate::answer::SmsOutcome;
 use crate::config::{SMSAPI_MAX_PARTS, SmsapiConfig};
 use crate::errors::{DUPLICATE_IDX, api_error};
 use crate::status::state_of;
 use crate::wire::{self, ErrorValue, Str, text};
+use bramka_core::http::Answer;
 
 /// The gateway id, in reports and errors.
 pub(crate) const GATEWAY_ID: &str = "smsapi";
@@ -63,10 +64,7 @@ impl fmt::Debug for SmsapiGateway {
 impl SmsapiGateway {
     /// A gateway for `config`. Fails only if the HTTP client cannot be built.
     pub fn new(config: SmsapiConfig) -> Result<Self, Error> {
-        let http = match &config.client {
-            Some(c) => c.clone(),
-            None => bramka_core::http::client(config.timeouts)?,
-        };
+        let http = config.http.client()?;
         let caps = Capabilities::new()
             .with_batch_size(config.batch_size)
             .with(Capability::Schedule)
@@ -213,15 +211,17 @@ impl Gateway for SmsapiGateway {
 
     async fn status(&self, message_id: &str) -> Result<DeliveryReport, Error> {
         let id = check_id(message_id)?;
-        let answer =
-            self.post_form("sms.do", &[("status", id.to_owned()), ("format", "json".into())]).await?;
+        let answer = self
+            .post_form("sms.do", &[("status", id.to_owned()), ("format", "json".into())], Call::Read)
+            .await?;
         self.decode_status(id, &answer)
     }
 
     async fn cancel(&self, id: &str) -> Result<(), Error> {
         let id = check_id(id)?;
-        let answer =
-            self.post_form("sms.do", &[("sch_del", id.to_owned()), ("format", "json".into())]).await?;
+        let answer = self
+            .post_form("sms.do", &[("sch_del", id.to_owned()), ("format", "json".into())], Call::Send)
+            .await?;
         match self.interpret_sms(&answer, 1)? {
             SmsOutcome::Duplicate => Err(api_error(DUPLICATE_IDX, None, Some(answer.status))),
             SmsOutcome::Answer(r)

@@ -2,16 +2,18 @@
 //! core's `send_in_chunks`), its form, and the recipients' reports from the answer.
 
 use bramka_core::chunked::ChunkReport;
+use bramka_core::http::Call;
 use bramka_core::{
     Certainty, Error, ErrorKind, Message, PhoneNumber, Price, RecipientReport, SendState, Sender,
 };
 
-use crate::answer::{Answer, SmsOutcome};
+use crate::answer::SmsOutcome;
 use crate::assumptions::{ECO_SENDER, TWO_WAY_SENDER, format_time, number_sender};
 use crate::config::MessageType;
 use crate::errors::{DUPLICATE_IDX, api_error};
 use crate::gateway::{GATEWAY_ID, SmsapiGateway};
 use crate::wire::{self, ErrorValue, SmsItem, SmsResponse, Str, Text, text};
+use bramka_core::http::Answer;
 
 /// What one send request produced.
 pub(crate) enum ChunkOutcome {
@@ -128,7 +130,7 @@ impl SmsapiGateway {
             test = self.config.test_mode,
             "sending SMS request"
         );
-        let answer = self.post_form("sms.do", &form).await?;
+        let answer = self.post_form("sms.do", &form, Call::Send).await?;
         self.decode_send(message, chunk, &answer)
     }
 

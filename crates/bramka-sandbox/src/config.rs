@@ -1,0 +1,131 @@
+//! The sandbox's settings: credentials to require, delivery timing, callback URLs, faults' timing
+//! and seed.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::fault::FaultTiming;
+
+/// Where callbacks go when a message names no URL of its own.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CallbackUrls {
+    /// SMSAPI delivery reports (GET with query parameters), unless the send had `notify_url`.
+    pub smsapi_dlr: Option<String>,
+    /// SMSAPI inbound messages (POST form).
+    pub smsapi_mo: Option<String>,
+    /// Infobip delivery reports (POST JSON), unless the send had `webhooks.delivery.url`/`notifyUrl`.
+    pub infobip_dlr: Option<String>,
+    /// Infobip inbound messages (POST JSON `MO_JSON_2`).
+    pub infobip_mo: Option<String>,
+    /// Twilio status callbacks (POST form, signed), unless the create had `StatusCallback`.
+    pub twilio_status: Option<String>,
+    /// Twilio inbound messages (POST form, signed).
+    pub twilio_inbound: Option<String>,
+}
+
+/// Settings of a [`crate::Sandbox`]. Secrets are never shown by `Debug`.
+#[derive(Clone)]
+pub struct SandboxConfig {
+    pub(crate) smsapi_token: Option<String>,
+    pub(crate) infobip_api_key: Option<String>,
+    pub(crate) twilio: Option<(String, String)>,
+    pub(crate) delivery_delay: Option<Duration>,
+    pub(crate) callbacks: CallbackUrls,
+    pub(crate) timing: FaultTiming,
+    pub(crate) seed: u64,
+}
+
+impl Default for SandboxConfig {
+    /// Any credentials accepted, delivery reports after one second, no callbacks, seed 0.
+    fn default() -> Self {
+        SandboxConfig {
+            smsapi_token: None,
+            infobip_api_key: None,
+            twilio: None,
+            delivery_delay: Some(Duration::from_secs(1)),
+            callbacks: CallbackUrls::default(),
+            timing: FaultTiming::default(),
+            seed: 0,
+        }
+    }
+}
+
+impl fmt::Debug for SandboxConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let set = |b: bool| if b { "set (masked)" } else { "any accepted" };
+        f.debug_struct("SandboxConfig")
+            .field("smsapi_token", &set(self.smsapi_token.is_some()))
+            .field("infobip_api_key", &set(self.infobip_api_key.is_some()))
+            .field("twilio_account_sid", &self.twilio.as_ref().map(|t| t.0.as_str()))
+            .field("twilio_auth_token", &set(self.twilio.is_some()))
+            .field("delivery_delay", &self.delivery_delay)
+            .field("callbacks", &self.callbacks)
+            .field("timing", &self.timing)
+            .field("seed", &self.seed)
+            .finish()
+    }
+}
+
+impl SandboxConfig {
+    /// Requires this SMSAPI OAuth token (`Authorization: Bearer`).
+    pub fn smsapi_token(mut self, token: impl Into<String>) -> Self {
+        self.smsapi_token = Some(token.into());
+        self
+    }
+
+    /// Requires this Infobip API key (`Authorization: App KEY`).
+    pub fn infobip_api_key(mut self, key: impl Into<String>) -> Self {
+        self.infobip_api_key = Some(key.into());
+        self
+    }
+
+    /// Requires this Twilio Account SID and Auth Token (HTTP Basic); the token also signs the
+    /// callbacks. Without it, callbacks are signed with the token the client authenticated with.
+    pub fn twilio(mut self, account_sid: impl Into<String>, auth_token: impl Into<String>) -> Self {
+        self.twilio = Some((account_sid.into(), auth_token.into()));
+        self
+    }
+
+    /// Delivery reports this long after acceptance (`None`: only by hand).
+    pub fn delivery_delay(mut self, delay: Option<Duration>) -> Self {
+        self.delivery_delay = delay;
+        self
+    }
+
+    /// Default callback URLs.
+    pub fn callbacks(mut self, urls: CallbackUrls) -> Self {
+        self.callbacks = urls;
+        self
+    }
+
+    /// Timing of stalls, `Retry-After` and slow bodies.
+    pub fn fault_timing(mut self, timing: FaultTiming) -> Self {
+        self.timing = timing;
+        self
+    }
+
+    /// Seed of the fault generator.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_masks_secrets() {
+        let c = SandboxConfig::default()
+            .smsapi_token("tok-SECRET1")
+            .infobip_api_key("key-SECRET2")
+            .twilio("AC0123", "tw-SECRET3");
+        let d = format!("{c:?}");
+        for s in ["SECRET1", "SECRET2", "SECRET3"] {
+            assert!(!d.contains(s), "{s} leaked in {d}");
+        }
+        assert!(d.contains("AC0123"), "the account SID is not a secret: {d}");
+    }
+}

@@ -47,6 +47,7 @@ mod fault;
 mod infobip;
 mod record;
 mod sandbox;
+mod schema;
 mod smsapi;
 mod twilio;
 

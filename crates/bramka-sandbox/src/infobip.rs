@@ -162,7 +162,7 @@ async fn send_v3(State(sb): State<Sandbox>, headers: HeaderMap, body: Body) -> R
         return answer(StatusCode::UNAUTHORIZED, ERROR_401);
     }
     let sb2 = sb.clone();
-    sb.faulted(Route::InfobipSend, Operator::Infobip, body, move |bytes: Bytes| async move {
+    sb.faulted(Route::InfobipSend, Operator::Infobip, crate::auth::scheme(&headers, "App"), body, move |bytes: Bytes| async move {
         let Ok(v) = serde_json::from_slice::<Value>(&bytes) else {
             return (bad_request_v3("body", "must be a JSON object"), 0);
         };
@@ -208,7 +208,7 @@ async fn send_v2(State(sb): State<Sandbox>, headers: HeaderMap, body: Body) -> R
         return answer(StatusCode::UNAUTHORIZED, LEGACY_401);
     }
     let sb2 = sb.clone();
-    sb.faulted(Route::InfobipSend, Operator::Infobip, body, move |bytes: Bytes| async move {
+    sb.faulted(Route::InfobipSend, Operator::Infobip, crate::auth::scheme(&headers, "App"), body, move |bytes: Bytes| async move {
         let Ok(v) = serde_json::from_slice::<Value>(&bytes) else {
             return (bad_request_legacy("Bad request"), 0);
         };

@@ -105,13 +105,19 @@ async fn sms_do(
         return other_op(&sb, &params(q.as_deref(), &headers, &bytes));
     }
     let sb2 = sb.clone();
-    sb.faulted(Route::SmsapiSend, Operator::Smsapi, body, move |bytes: Bytes| async move {
-        let p = params(q.as_deref(), &headers, &bytes);
-        if p.contains_key("status") || p.contains_key("sch_del") {
-            return (other_op(&sb2, &p), 0);
-        }
-        send(&sb2, &p)
-    })
+    sb.faulted(
+        Route::SmsapiSend,
+        Operator::Smsapi,
+        crate::auth::scheme(&headers, "Bearer").map(str::to_owned).as_deref(),
+        body,
+        move |bytes: Bytes| async move {
+            let p = params(q.as_deref(), &headers, &bytes);
+            if p.contains_key("status") || p.contains_key("sch_del") {
+                return (other_op(&sb2, &p), 0);
+            }
+            send(&sb2, &p)
+        },
+    )
     .await
 }
 

@@ -158,17 +158,23 @@ async fn create(
         return r;
     }
     let sb2 = sb.clone();
-    sb.faulted(Route::TwilioSend, Operator::Twilio, body, move |bytes: Bytes| async move {
-        let f = form(&bytes);
-        match create_one(&sb2, &account, &f) {
-            Ok(r) => {
-                let body = resource(&r).to_string();
-                sb2.accept(r);
-                (answer(StatusCode::CREATED, body), 1)
+    sb.faulted(
+        Route::TwilioSend,
+        Operator::Twilio,
+        Some(&account.clone()),
+        body,
+        move |bytes: Bytes| async move {
+            let f = form(&bytes);
+            match create_one(&sb2, &account, &f) {
+                Ok(r) => {
+                    let body = resource(&r).to_string();
+                    sb2.accept(r);
+                    (answer(StatusCode::CREATED, body), 1)
+                }
+                Err(e) => (e, 0),
             }
-            Err(e) => (e, 0),
-        }
-    })
+        },
+    )
     .await
 }
 

@@ -204,6 +204,8 @@ pub struct Settings {
     pub suppression: Suppression,
     /// Replies and forwards go to `console://` (printed) instead of the accounts.
     pub sandbox: bool,
+    /// The sandbox's settings from the `[sandbox]` table (used with `sandbox`).
+    pub sandbox_config: bramka_sandbox::SandboxConfig,
     public_url_derived: bool,
 }
 
@@ -224,6 +226,7 @@ struct FileModel {
     flows: Vec<FlowDef>,
     #[serde(default)]
     suppression: Suppression,
+    sandbox: Option<crate::sandbox::SandboxSection>,
 }
 
 #[derive(Deserialize, Default)]
@@ -493,6 +496,7 @@ impl Settings {
                     .flatten()
             }),
         };
+        let sandbox_config = crate::sandbox::settings(model.sandbox, &env).map_err(|(at, r)| err(&at, r))?;
         Ok(Settings {
             file: file.to_owned(),
             listen,
@@ -508,6 +512,7 @@ impl Settings {
             flows: model.flows,
             suppression: model.suppression,
             sandbox: false,
+            sandbox_config,
             public_url_derived,
         })
     }

@@ -254,7 +254,7 @@ impl Server {
             sessions: web::Sessions::default(),
             open_csrf: defs::random_token(32).map_err(StartError::Storage)?,
         };
-        let sandbox = sandbox::start(app.settings.sandbox);
+        let sandbox = sandbox::start(app.settings.sandbox, &app.settings.sandbox_config);
         Ok(Server { app: Arc::new(app), sandbox })
     }
 

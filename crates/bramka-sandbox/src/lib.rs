@@ -51,6 +51,7 @@ mod schema;
 mod smsapi;
 mod twilio;
 
+pub use api::ApiRoute;
 pub use config::{CallbackUrls, SandboxConfig};
 pub use fault::{FaultPlan, FaultTiming, Route, RouteFaults};
 pub use record::{

@@ -251,3 +251,71 @@ fn a_bad_sandbox_table_is_refused_with_the_field_and_what_is_accepted() {
         assert!(!e.to_string().contains("secret-tw"), "{e}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_openapi_document_lists_the_sandbox_routes_only_with_the_flag() {
+    let c = reqwest::Client::new();
+    let doc = |base: String| {
+        let c = c.clone();
+        async move {
+            c.get(format!("{base}/api/v1/openapi.json"))
+                .bearer_auth(TOKEN)
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let without = doc(start(false, WITH_TOKEN).await).await;
+    assert!(!without["paths"].as_object().unwrap().keys().any(|p| p.starts_with("/api/v1/sandbox")));
+    let base = start(true, WITH_TOKEN).await;
+    let with = doc(base.clone()).await;
+    let paths = with["paths"].as_object().unwrap();
+    let sandbox: Vec<(&String, &String)> = paths
+        .iter()
+        .filter(|(p, _)| p.starts_with("/api/v1/sandbox"))
+        .flat_map(|(p, ops)| ops.as_object().unwrap().keys().map(move |m| (p, m)))
+        .collect();
+    for want in [
+        ("/api/v1/sandbox/messages", "get"),
+        ("/api/v1/sandbox/faults", "get"),
+        ("/api/v1/sandbox/messages/{operator}/{id}/report", "post"),
+        ("/api/v1/sandbox/inbound", "post"),
+        ("/api/v1/sandbox/faults/{route}", "put"),
+    ] {
+        assert!(
+            sandbox.iter().any(|(p, m)| (p.as_str(), m.as_str()) == want),
+            "{want:?} missing: {sandbox:?}"
+        );
+    }
+    assert_eq!(sandbox.len(), 5, "every sandbox route, no more: {sandbox:?}");
+    assert_eq!(
+        paths["/api/v1/sandbox/messages/{operator}/{id}/report"]["post"]["parameters"][0]["name"],
+        "operator"
+    );
+    // Each documented route exists behind the token: 401 without it, not the fallback 404 with it.
+    for (p, m) in sandbox {
+        let url = format!(
+            "{base}{}",
+            p.replace("{operator}", "smsapi").replace("{id}", "X").replace("{route}", "smsapi_send")
+        );
+        let req = |tok: Option<&str>| {
+            let b = match m.as_str() {
+                "get" => c.get(&url),
+                "post" => c.post(&url).json(&serde_json::json!({})),
+                _ => c.put(&url).json(&serde_json::json!({"rate": 0.0})),
+            };
+            match tok {
+                Some(t) => b.bearer_auth(t),
+                None => b,
+            }
+        };
+        assert_eq!(req(None).send().await.unwrap().status(), 401, "{m} {p}");
+        let r = req(Some(TOKEN)).send().await.unwrap();
+        let status = r.status();
+        let body = r.text().await.unwrap();
+        assert!(status != 404 || body.contains("no smsapi message"), "{m} {p}: {status} {body}");
+    }
+}

@@ -114,7 +114,7 @@ pub(crate) fn check(op: Op, body: &Value) -> Vec<Violation> {
     };
     let mut out: Vec<Violation> = v
         .iter_errors(body)
-        .filter_map(|e| {
+        .map(|e| {
             let mut property = property_of(e.instance_path().iter());
             let violation = match e.kind() {
                 ValidationErrorKind::Required { property: p } => {
@@ -137,7 +137,7 @@ pub(crate) fn check(op: Op, body: &Value) -> Vec<Violation> {
                 }
                 other => format!("is invalid ({})", other.keyword()),
             };
-            Some(Violation { property, violation })
+            Violation { property, violation }
         })
         .collect();
     out.dedup();

@@ -413,26 +413,19 @@ impl Accounts {
     }
 
     fn expand(&self, account: &Account) -> Result<Secret, AccountError> {
+        // The expansion is shared with `bramka serve`'s file (bramka_core::placeholders). A
+        // trailing unclosed `${` is kept as written, as it always was here.
+        use bramka_core::placeholders::{Encode, PlaceholderError, expand};
         let template = account.dsn.expose();
-        let mut out = String::with_capacity(template.len());
-        let mut rest = template;
-        while let Some(start) = rest.find("${") {
-            out.push_str(&rest[..start]);
-            let after = &rest[start + 2..];
-            let Some(end) = after.find('}') else {
-                out.push_str(&rest[start..]);
-                rest = "";
-                break;
-            };
-            let var = &after[..end];
-            let value = (self.env)(var).ok_or_else(|| AccountError::MissingEnv {
-                account: account.name.clone(),
-                var: var.to_owned(),
-            })?;
-            out.extend(percent_encoding::utf8_percent_encode(&value, percent_encoding::NON_ALPHANUMERIC));
-            rest = &after[end + 1..];
-        }
-        out.push_str(rest);
+        let closed = template.rfind('}').map_or(0, |i| i + 1);
+        let cut = template[closed..].find("${").map_or(template.len(), |i| closed + i);
+        let mut out = expand(&template[..cut], |v| (self.env)(v), Encode::Percent).map_err(|e| match e {
+            PlaceholderError::Missing { var } => {
+                AccountError::MissingEnv { account: account.name.clone(), var }
+            }
+            other => AccountError::File { reason: other.to_string() },
+        })?;
+        out.push_str(&template[cut..]);
         if out.contains("***@") || out.contains(":***") {
             return Err(AccountError::RedactedSecret { account: account.name.clone() });
         }

@@ -117,7 +117,7 @@ pub(crate) fn run(args: &ServeArgs) -> ExitCode {
         }
     };
     runtime.block_on(async move {
-        let server = match Server::new(settings) {
+        let server = match Server::open(settings).await {
             Ok(s) => s,
             Err(e) => {
                 eprintln!("error: {}: {e}", path.display());

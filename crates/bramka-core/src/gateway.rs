@@ -89,6 +89,13 @@ pub trait Gateway: Send + Sync + fmt::Debug {
     }
 
     /// Cancels a scheduled message or bulk.
+    ///
+    /// `Ok` only when the operator confirms the cancellation. An answer with another status
+    /// than cancelled (still pending, already sent, …) is an
+    /// [`ErrorKind::InvalidState`](crate::ErrorKind::InvalidState) error naming that status, with
+    /// [`Certainty::MaybeSent`](crate::Certainty::MaybeSent): the cancel did not take, so the
+    /// message may still go out (or already has). An operator refusing the cancel outright (not
+    /// found, no longer cancellable) answers with its own error.
     async fn cancel(&self, id: &str) -> Result<(), Error> {
         match self.delegate() {
             Some(inner) => inner.cancel(id).await,

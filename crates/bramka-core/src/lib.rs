@@ -27,6 +27,7 @@ pub mod gateway;
 pub mod http;
 pub mod message;
 pub mod phone;
+pub mod placeholders;
 pub mod preflight;
 #[cfg(feature = "rate-limit")]
 pub mod ratelimit;

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use bramka_core::http::{BaseUrl, HttpSettings, Timeouts};
+use bramka_core::http::{BaseUrl, HttpSettings};
 use bramka_core::{Certainty, Error, ErrorKind, Secret};
 
 use crate::wire;
@@ -35,7 +35,7 @@ impl DynmarkConfig {
             password: password.into(),
             base_url: None,
             senders: Vec::new(),
-            http: default_http(),
+            http: HttpSettings::with_timeouts(wire::TIMEOUTS),
         }
     }
     /// The username.
@@ -63,7 +63,7 @@ impl DynmarkConfig {
 impl fmt::Debug for DynmarkConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DynmarkConfig")
-            .field("username", &self.username)
+            .field("username", &mask(&self.username))
             .field("password", &self.password)
             .field("base_url", &self.base_url.as_str())
             .field("senders", &self.senders)
@@ -72,12 +72,10 @@ impl fmt::Debug for DynmarkConfig {
     }
 }
 
-/// Dynmark's recommended timeouts: 130 s per request, 10 s to connect.
-pub(crate) fn default_http() -> HttpSettings {
-    HttpSettings::with_timeouts(Timeouts {
-        connect: Duration::from_secs(wire::RECOMMENDED_CONNECT_TIMEOUT_SECS),
-        request: Duration::from_secs(wire::RECOMMENDED_TIMEOUT_SECS),
-    })
+/// The username as Debug shows it: its first character, the rest hidden (with the password, it
+/// is half of the account's credentials).
+fn mask(username: &str) -> String {
+    format!("{}***", username.chars().next().unwrap_or_default())
 }
 
 /// Builds a [`DynmarkConfig`]; every check happens in [`build`](Self::build).

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use bramka_core::http;
+use bramka_core::http::{self, HttpSettings};
 use bramka_core::{Dsn, DsnError, Error, Gateway, GatewayFactory};
 
 use crate::{DynmarkConfig, DynmarkGateway};
@@ -43,7 +43,8 @@ impl DynmarkFactory {
         };
         let user = dsn.user().ok_or_else(missing)?;
         let password = dsn.password().ok_or_else(missing)?.clone();
-        let mut b = DynmarkConfig::builder(user, password).http(crate::config::default_http().from_dsn(dsn)?);
+        let http = HttpSettings::with_timeouts(crate::wire::TIMEOUTS).from_dsn(dsn)?;
+        let mut b = DynmarkConfig::builder(user, password).http(http);
         if let Some(base) = http::base_url_from_dsn(dsn, "/webapi/")? {
             b = b.base_url(base.as_str());
         }

@@ -5,14 +5,9 @@
 //!
 //! ## DSN
 //!
-//! | DSN | meaning |
-//! |---|---|
-//! | `dynmark://USER:PASSWORD@default?from=Shop` | production host, default sender `Shop` |
-//! | `dynmark://USER:PASSWORD@default?from=Shop,Alerts` | two senders; a message picks one (`Message::sender`), the first is the default |
-//! | `dynmark://USER:PASSWORD@127.0.0.1:8080` | a mock server on loopback (plain http) |
-//! | `…?base_url=https%3A%2F%2Fproxy.example%2Fdynmark%2F` | another REST base URL, path prefix kept |
-//! | `…?base_url=http%3A%2F%2Fproxy.lan%2F&insecure_http=1` | plain http to a non-loopback host: refused without `insecure_http=1` (the password would travel in clear); `tls=0` follows the same rule |
-//! | `…&timeout=130s&connect_timeout=10s` | timeouts (Dynmark recommends 130 s) |
+//! `dynmark://USER:PASSWORD@default?from=Shop,Alerts`: production host, senders `Shop` (the
+//! default) and `Alerts`. Every option (`base_url`, `insecure_http`, `tls`, timeouts) is in the
+//! table of [`DynmarkFactory`].
 //!
 //! ## Capabilities
 //!

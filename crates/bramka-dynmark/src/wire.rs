@@ -4,6 +4,9 @@
 //! **[example]** (Dynmark's own Java/PHP sample code), **[inferred]** (no source). A correction
 //! from Dynmark support is a change to this module only.
 
+use std::time::Duration;
+
+use bramka_core::http::Timeouts;
 use serde::{Deserialize, Serialize};
 
 /// Production base URL of the REST ("WebApi") family. [docs] [example]
@@ -12,11 +15,10 @@ pub(crate) const DEFAULT_BASE_URL: &str = "https://services.dynmark.com/webapi/"
 /// Path of the send endpoint, relative to the base URL. [docs] [example]
 pub(crate) const SEND_PATH: &str = "message/send";
 
-/// Recommended request timeout: 130 s (docs C# sample, PHP sample, SaleCycle comment). [docs] [example]
-pub(crate) const RECOMMENDED_TIMEOUT_SECS: u64 = 130;
-
-/// Connect timeout of the PHP sample. [example]
-pub(crate) const RECOMMENDED_CONNECT_TIMEOUT_SECS: u64 = 10;
+/// Recommended timeouts: 130 s per request (docs C# sample, PHP sample, SaleCycle comment)
+/// [docs] [example]; 10 s to connect (the PHP sample) [example].
+pub(crate) const TIMEOUTS: Timeouts =
+    Timeouts { connect: Duration::from_secs(10), request: Duration::from_secs(130) };
 
 /// Largest answer read: 100 results of a few hundred bytes each, with room to spare. [inferred]
 pub(crate) const BODY_LIMIT: usize = 256 * 1024;

@@ -33,6 +33,13 @@ async fn password_never_printed() {
     for t in &texts {
         assert!(!t.contains(SECRET), "secret leaked in {t}");
     }
+    // The username is half of the credentials: Debug masks it too.
+    let named = DynmarkConfig::builder("acme-user-77", SECRET).build().unwrap();
+    let debug = [format!("{named:?}"), format!("{:?}", DynmarkGateway::new(named.clone()).unwrap())];
+    for t in &debug {
+        assert!(!t.contains("acme-user-77") && t.contains("username: \"a***\""), "{t}");
+    }
+    assert_eq!(named.username(), "acme-user-77", "the accessor still gives it whole");
     // The check is real: the password is used on the wire.
     let req = &server.received_requests().await.unwrap()[0];
     assert!(req.headers.get("authorization").is_some());

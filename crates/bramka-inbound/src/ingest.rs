@@ -116,6 +116,7 @@ fn reply(to: &Option<String>, sender: &Option<String>, text: Option<String>) -> 
         subject: None,
         sender: sender.clone(),
         text: text?,
+        via: None,
     })
 }
 
@@ -155,6 +156,7 @@ pub fn plan(config: &Config, m: &InboundMessage, now: DateTime<Utc>) -> IngestPl
                 subject: None,
                 sender: number.reply_sender.clone(),
                 text: format!("{}: {}", m.from, m.text),
+                via: None,
             },
             Forward::Email { to } => OutboxDraft {
                 purpose: Purpose::Forward,
@@ -163,6 +165,7 @@ pub fn plan(config: &Config, m: &InboundMessage, now: DateTime<Utc>) -> IngestPl
                 subject: Some(format!("SMS from {} to {}", one_line(&m.from), one_line(&m.to))),
                 sender: None,
                 text: email_body(m),
+                via: None,
             },
         })
         .collect();
@@ -294,7 +297,11 @@ pub fn apply(tx: &mut dyn Transaction, plan: &IngestPlan) -> Result<Ingested, St
     }
     let mut outbox = Vec::new();
     for d in reply.iter().chain(plan.forwards.iter()) {
-        outbox.push(tx.push_outbox(row, d)?);
+        let mut d = d.clone();
+        if d.channel == Channel::Sms && d.via.is_none() {
+            d.via = Some(plan.message.to.clone());
+        }
+        outbox.push(tx.push_outbox(row, &d)?);
     }
     Ok(Ingested { row, duplicate: false, outcome, outbox })
 }

@@ -11,6 +11,7 @@
 //! mapping of statuses to core states is **our design** (reference §6.3 marks it as an
 //! assumption); the id 23 rule and the id 4100 (canceled) rule are inferred from the code names.
 
+use bramka_core::error::ErrorRow;
 use bramka_core::http::{certainty_for_status, kind_for_status};
 use bramka_core::{Certainty, DeliveryState, Error, ErrorKind};
 
@@ -38,59 +39,92 @@ pub(crate) struct StatusRow {
     pub group: i64,
     /// The core state.
     pub state: DeliveryState,
-    /// For rejections at send time: the error kind of the recipient's rejection.
-    pub kind: Option<ErrorKind>,
 }
 
-const fn row(
-    id: i64,
-    name: &'static str,
-    group: i64,
-    state: DeliveryState,
-    kind: Option<ErrorKind>,
-) -> StatusRow {
-    StatusRow { id, name, group, state, kind }
+const fn row(id: i64, name: &'static str, group: i64, state: DeliveryState) -> StatusRow {
+    StatusRow { id, name, group, state }
 }
 
 use DeliveryState as D;
 use ErrorKind as K;
 
-/// Every status id the reference lists (§6.1). Group 5 rows carry the kind a send-time rejection
-/// gets; id 23 is handled as "already accepted", never as a rejection.
+/// Every status id the reference lists (§6.1). The kind of a send-time rejection is in
+/// [`REJECTIONS`]; id 23 is handled as "already accepted", never as a rejection.
 pub(crate) const STATUSES: &[StatusRow] = &[
-    row(0, "MESSAGE_ACCEPTED", 0, D::Pending, None),
-    row(26, "PENDING_ACCEPTED", 1, D::Pending, None),
-    row(7, "PENDING_ENROUTE", 1, D::Sent, None),
-    row(3, "PENDING_WAITING_DELIVERY", 1, D::Sent, None),
-    row(2, "DELIVERED_TO_OPERATOR", 3, D::Sent, None),
-    row(5, "DELIVERED_TO_HANDSET", 3, D::Delivered, None),
-    row(4, "UNDELIVERABLE_REJECTED_OPERATOR", 2, D::Undelivered, None),
-    row(9, "UNDELIVERABLE_NOT_DELIVERED", 2, D::Undelivered, None),
-    row(31, "UNDELIVERABLE_NOT_SENT", 2, D::Undelivered, None),
-    row(15, "EXPIRED_EXPIRED", 4, D::Expired, None),
-    row(29, "EXPIRED_DLR_UNKNOWN", 4, D::Expired, None),
-    row(6, "REJECTED_NETWORK", 5, D::Rejected, Some(K::InvalidRecipient)),
-    row(8, "REJECTED_PREFIX_MISSING", 5, D::Rejected, Some(K::InvalidRecipient)),
-    row(10, "REJECTED_DND", 5, D::Rejected, Some(K::InvalidRecipient)),
-    row(11, "REJECTED_SOURCE", 5, D::Rejected, Some(K::InvalidSender)),
-    row(12, "REJECTED_NOT_ENOUGH_CREDITS", 5, D::Rejected, Some(K::InsufficientFunds)),
-    row(13, "REJECTED_SENDER", 5, D::Rejected, Some(K::InvalidSender)),
-    row(14, "REJECTED_DESTINATION_BLOCKLISTED", 5, D::Rejected, Some(K::InvalidRecipient)),
-    row(17, "REJECTED_PREPAID_PACKAGE_EXPIRED", 5, D::Rejected, Some(K::InsufficientFunds)),
-    row(18, "REJECTED_DESTINATION_NOT_REGISTERED", 5, D::Rejected, Some(K::InvalidRecipient)),
-    row(19, "REJECTED_ROUTE_NOT_AVAILABLE", 5, D::Rejected, Some(K::InvalidRecipient)),
-    row(20, "REJECTED_FLOODING_FILTER", 5, D::Rejected, Some(K::RateLimited)),
-    row(21, "REJECTED_SYSTEM_ERROR", 5, D::Rejected, Some(K::Unavailable)),
+    row(0, "MESSAGE_ACCEPTED", 0, D::Pending),
+    row(26, "PENDING_ACCEPTED", 1, D::Pending),
+    row(7, "PENDING_ENROUTE", 1, D::Sent),
+    row(3, "PENDING_WAITING_DELIVERY", 1, D::Sent),
+    row(2, "DELIVERED_TO_OPERATOR", 3, D::Sent),
+    row(5, "DELIVERED_TO_HANDSET", 3, D::Delivered),
+    row(4, "UNDELIVERABLE_REJECTED_OPERATOR", 2, D::Undelivered),
+    row(9, "UNDELIVERABLE_NOT_DELIVERED", 2, D::Undelivered),
+    row(31, "UNDELIVERABLE_NOT_SENT", 2, D::Undelivered),
+    row(15, "EXPIRED_EXPIRED", 4, D::Expired),
+    row(29, "EXPIRED_DLR_UNKNOWN", 4, D::Expired),
+    row(6, "REJECTED_NETWORK", 5, D::Rejected),
+    row(8, "REJECTED_PREFIX_MISSING", 5, D::Rejected),
+    row(10, "REJECTED_DND", 5, D::Rejected),
+    row(11, "REJECTED_SOURCE", 5, D::Rejected),
+    row(12, "REJECTED_NOT_ENOUGH_CREDITS", 5, D::Rejected),
+    row(13, "REJECTED_SENDER", 5, D::Rejected),
+    row(14, "REJECTED_DESTINATION_BLOCKLISTED", 5, D::Rejected),
+    row(17, "REJECTED_PREPAID_PACKAGE_EXPIRED", 5, D::Rejected),
+    row(18, "REJECTED_DESTINATION_NOT_REGISTERED", 5, D::Rejected),
+    row(19, "REJECTED_ROUTE_NOT_AVAILABLE", 5, D::Rejected),
+    row(20, "REJECTED_FLOODING_FILTER", 5, D::Rejected),
+    row(21, "REJECTED_SYSTEM_ERROR", 5, D::Rejected),
     // A report with status 23 is about a *duplicate submission* under the same messageId: it
     // says nothing about the original message, which keeps its own reports. `Unknown` (not
     // final) so it never overrides the original's state; at send time it is "already accepted".
-    row(DUPLICATE_MESSAGE_ID, "REJECTED_DUPLICATE_MESSAGE_ID", 5, D::Unknown, Some(K::Other)),
-    row(24, "REJECTED_INVALID_UDH", 5, D::Rejected, Some(K::ContentRejected)),
-    row(25, "REJECTED_MESSAGE_TOO_LONG", 5, D::Rejected, Some(K::ContentRejected)),
-    row(51, "MISSING_TO", 5, D::Rejected, Some(K::InvalidRecipient)),
-    row(52, "REJECTED_DESTINATION", 5, D::Rejected, Some(K::InvalidRecipient)),
-    row(87, "SIGNALS_BLOCKED", 5, D::Rejected, Some(K::ContentRejected)),
-    row(100, "UNDELIVERABLE_REJECTED_PLATFORM", 5, D::Rejected, Some(K::Unavailable)),
+    row(DUPLICATE_MESSAGE_ID, "REJECTED_DUPLICATE_MESSAGE_ID", 5, D::Unknown),
+    row(24, "REJECTED_INVALID_UDH", 5, D::Rejected),
+    row(25, "REJECTED_MESSAGE_TOO_LONG", 5, D::Rejected),
+    row(51, "MISSING_TO", 5, D::Rejected),
+    row(52, "REJECTED_DESTINATION", 5, D::Rejected),
+    row(87, "SIGNALS_BLOCKED", 5, D::Rejected),
+    row(100, "UNDELIVERABLE_REJECTED_PLATFORM", 5, D::Rejected),
+];
+
+use Certainty::{MaybeSent, NotSent};
+
+/// A recipient rejected in a send response (status group 5): status id -> kind. Infobip did not
+/// accept the message for that recipient, so each is [`Certainty::NotSent`]. Evidence: the status
+/// name in Infobip's status table; the kind is our reading of the name.
+pub(crate) const REJECTIONS: &[ErrorRow] = &[
+    ErrorRow::new("6", K::InvalidRecipient, NotSent, "REJECTED_NETWORK"),
+    ErrorRow::new("8", K::InvalidRecipient, NotSent, "REJECTED_PREFIX_MISSING"),
+    ErrorRow::new("10", K::InvalidRecipient, NotSent, "REJECTED_DND"),
+    ErrorRow::new("11", K::InvalidSender, NotSent, "REJECTED_SOURCE"),
+    ErrorRow::new("12", K::InsufficientFunds, NotSent, "REJECTED_NOT_ENOUGH_CREDITS"),
+    ErrorRow::new("13", K::InvalidSender, NotSent, "REJECTED_SENDER"),
+    ErrorRow::new("14", K::InvalidRecipient, NotSent, "REJECTED_DESTINATION_BLOCKLISTED"),
+    ErrorRow::new("17", K::InsufficientFunds, NotSent, "REJECTED_PREPAID_PACKAGE_EXPIRED"),
+    ErrorRow::new("18", K::InvalidRecipient, NotSent, "REJECTED_DESTINATION_NOT_REGISTERED"),
+    ErrorRow::new("19", K::InvalidRecipient, NotSent, "REJECTED_ROUTE_NOT_AVAILABLE"),
+    ErrorRow::new("20", K::RateLimited, NotSent, "REJECTED_FLOODING_FILTER"),
+    ErrorRow::new("21", K::Unavailable, NotSent, "REJECTED_SYSTEM_ERROR"),
+    ErrorRow::new("24", K::ContentRejected, NotSent, "REJECTED_INVALID_UDH"),
+    ErrorRow::new("25", K::ContentRejected, NotSent, "REJECTED_MESSAGE_TOO_LONG"),
+    ErrorRow::new("51", K::InvalidRecipient, NotSent, "MISSING_TO"),
+    ErrorRow::new("52", K::InvalidRecipient, NotSent, "REJECTED_DESTINATION"),
+    ErrorRow::new("87", K::ContentRejected, NotSent, "SIGNALS_BLOCKED"),
+    ErrorRow::new("100", K::Unavailable, NotSent, "UNDELIVERABLE_REJECTED_PLATFORM"),
+];
+
+/// HTTP statuses of a failed request that sends (other operations: see [`http_error`]).
+/// Classified by status, not by the body's code (an official SDK test shows a legacy 403 whose
+/// id is `UNAUTHORIZED`). Evidence: Infobip's error-body documentation and SDK tests.
+pub(crate) const HTTP_STATUSES: &[ErrorRow] = &[
+    ErrorRow::new("400", K::Other, NotSent, "bad request; refined by the property paths named"),
+    ErrorRow::new("401", K::Auth, NotSent, "UNAUTHORIZED / E401"),
+    ErrorRow::new("403", K::Auth, NotSent, "FORBIDDEN / E403"),
+    ErrorRow::new("404", K::NotFound, NotSent, "NOT_FOUND"),
+    ErrorRow::new("429", K::RateLimited, NotSent, "TOO_MANY_REQUESTS / E429: not processed"),
+    ErrorRow::new("500", K::Unavailable, MaybeSent, "GENERAL_ERROR / E500: may have been processed"),
+    ErrorRow::new("502", K::Unavailable, MaybeSent, "[inferred] as 500"),
+    ErrorRow::new("503", K::Unavailable, MaybeSent, "[inferred] as 500"),
+    ErrorRow::new("504", K::Unavailable, MaybeSent, "[inferred] as 500"),
 ];
 
 /// The known row for a status id.
@@ -125,12 +159,12 @@ pub(crate) fn delivery_state(status_id: i64, group: i64, error_id: Option<i64>) 
 
 /// The error kind of a send-time rejection (group 5 or any final failure in a send response).
 pub(crate) fn rejection_kind(status_id: i64) -> ErrorKind {
-    status_row(status_id).and_then(|r| r.kind).unwrap_or(K::Other)
+    ErrorRow::find(REJECTIONS, &status_id.to_string()).map_or(K::Other, |r| r.kind)
 }
 
 /// One known error of a delivery report's `error` object (reference §6.2).
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct ErrorRow {
+pub(crate) struct DlrError {
     /// Error id.
     pub id: i64,
     /// Error name.
@@ -141,15 +175,15 @@ pub(crate) struct ErrorRow {
     pub permanent: bool,
 }
 
-const fn err(id: i64, name: &'static str, group: &'static str, permanent: bool) -> ErrorRow {
-    ErrorRow { id, name, group, permanent }
+const fn err(id: i64, name: &'static str, group: &'static str, permanent: bool) -> DlrError {
+    DlrError { id, name, group, permanent }
 }
 
 /// The error ids the reference lists (§6.2), used to fill in the name, group and `permanent`
 /// flag when a report leaves them out. Id 4100 also turns a final state into
 /// [`DeliveryState::Canceled`] (see [`delivery_state`]). `EC_INVALID_DESTINATION_ADDRESS` has
 /// no documented `permanent` flag; it is taken as permanent (an invalid number stays invalid).
-pub(crate) const ERRORS: &[ErrorRow] = &[
+pub(crate) const ERRORS: &[DlrError] = &[
     err(0, "NO_ERROR", "OK", false),
     err(1, "EC_UNKNOWN_SUBSCRIBER", "HANDSET_ERRORS", true),
     err(6, "EC_ABSENT_SUBSCRIBER_SM", "HANDSET_ERRORS", false),
@@ -172,7 +206,7 @@ pub(crate) const ERRORS: &[ErrorRow] = &[
 ];
 
 /// The known row for an error id.
-pub(crate) fn error_row(id: i64) -> Option<&'static ErrorRow> {
+pub(crate) fn error_row(id: i64) -> Option<&'static DlrError> {
     ERRORS.iter().find(|r| r.id == id)
 }
 
@@ -196,15 +230,16 @@ pub(crate) enum Op {
 /// The body (either shape) supplies the code and the message.
 pub(crate) fn http_error(op: Op, status: u16, retry_after: Option<std::time::Duration>, body: &str) -> Error {
     let (code, text) = describe_body(body);
+    let row = ErrorRow::find(HTTP_STATUSES, &status.to_string());
     let kind = match (op, status) {
         // A refused status change of a bulk means "not changeable in its state" (reference §10).
         (Op::Change, 400) => K::InvalidState,
         (_, 400) => refine_400(&text),
-        (_, s) => kind_for_status(s),
+        (_, s) => row.map_or_else(|| kind_for_status(s), |r| r.kind),
     };
     let certainty = match op {
         Op::Read => Certainty::NotSent,
-        Op::Send | Op::Change => certainty_for_status(status),
+        Op::Send | Op::Change => row.map_or_else(|| certainty_for_status(status), |r| r.certainty),
     };
     let mut e = Error::new(kind, certainty, text).with_gateway(GATEWAY).with_http_status(status);
     if let Some(c) = code {
@@ -313,7 +348,7 @@ mod tests {
         assert_eq!(expected.len(), STATUSES.len(), "a row was added or removed without a test");
         for &(id, group, state, kind) in expected {
             let r = status_row(id).unwrap_or_else(|| panic!("status {id} missing"));
-            assert_eq!((r.group, r.state, r.kind), (group, state, kind), "status {id} {}", r.name);
+            assert_eq!((r.group, r.state), (group, state), "status {id} {}", r.name);
             assert_eq!(delivery_state(id, group, Some(0)), state, "status {id}");
             if group == 5 {
                 assert_eq!(rejection_kind(id), kind.unwrap(), "status {id}");
@@ -356,6 +391,14 @@ mod tests {
         assert!(error_row(9999).is_none());
     }
 
+    /// Every HTTP row through the real mapping of an error answer.
+    #[test]
+    fn every_http_row_maps_as_documented() {
+        bramka_core::testing::conformance::check_error_rows(HTTP_STATUSES, |code| {
+            http_error(Op::Send, code.parse().unwrap(), None, "")
+        });
+    }
+
     #[test]
     fn unknown_ids_fall_back_to_their_group() {
         assert_eq!(delivery_state(999, 0, None), D::Pending);
@@ -380,7 +423,7 @@ mod tests {
     }
 
     fn fixture(name: &str) -> String {
-        std::fs::read_to_string(format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+        bramka_test_support::fixture!(name)
     }
 
     /// One line per HTTP status and body shape: (fixture, status, kind, certainty, code).

@@ -23,7 +23,7 @@ use crate::bulk::BulkStatus;
 use crate::config::InfobipConfig;
 use crate::errors::{self, DUPLICATE_MESSAGE_ID, GATEWAY, Op};
 use crate::options::InfobipOptions;
-use crate::reports::{self, LogsPage, LogsQuery, ReportsQuery};
+use crate::reports::{self, LogsPage, LogsQuery, Pulled, ReportsQuery};
 use crate::wire;
 
 /// Recipients per request advertised in the capabilities. **Inferred**: Infobip documents no
@@ -380,13 +380,15 @@ impl InfobipGateway {
         let env: wire::ReportsEnvelope =
             self.request(Op::Read, Method::GET, "/sms/3/logs", &q, None::<&()>).await?;
         let next_cursor = env.cursor.and_then(|c| c.next_cursor).filter(|c| !c.is_empty());
-        let reports = env.results.into_iter().map(reports::delivery_report).collect::<Result<Vec<_>, _>>();
-        Ok(LogsPage { reports: reports.map_err(decode_error)?, next_cursor })
+        let (reports, skipped) =
+            reports::decode_each("/sms/3/logs", env.results, &self.scrub, reports::delivery_report);
+        Ok(LogsPage { reports, next_cursor, skipped })
     }
 
     /// Delivery reports not yet handed out (`GET /sms/3/reports`). Each report is returned only
-    /// once, and not pushed to a webhook afterwards: use either pull or push.
-    pub async fn delivery_reports(&self, query: &ReportsQuery) -> Result<Vec<DeliveryReport>, Error> {
+    /// once, and not pushed to a webhook afterwards: use either pull or push. An entry that
+    /// cannot be read is in [`Pulled::skipped`], the others are kept.
+    pub async fn delivery_reports(&self, query: &ReportsQuery) -> Result<Pulled<DeliveryReport>, Error> {
         let mut q: Vec<(&str, String)> = Vec::new();
         if let Some(b) = &query.bulk_id {
             q.push(("bulkId", b.clone()));
@@ -399,15 +401,14 @@ impl InfobipGateway {
         }
         let env: wire::ReportsEnvelope =
             self.request(Op::Read, Method::GET, "/sms/3/reports", &q, None::<&()>).await?;
-        env.results
-            .into_iter()
-            .map(reports::delivery_report)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(decode_error)
+        let (items, skipped) =
+            reports::decode_each("/sms/3/reports", env.results, &self.scrub, reports::delivery_report);
+        Ok(Pulled { items, skipped })
     }
 
     /// Inbound messages not yet handed out (`GET /sms/1/inbox/reports`); each is returned once.
-    pub async fn inbound_messages(&self, limit: Option<u32>) -> Result<Vec<InboundMessage>, Error> {
+    /// An entry that cannot be read is in [`Pulled::skipped`], the others are kept.
+    pub async fn inbound_messages(&self, limit: Option<u32>) -> Result<Pulled<InboundMessage>, Error> {
         let mut q: Vec<(&str, String)> = Vec::new();
         if let Some(l) = limit {
             q.push(("limit", check_limit(l)?.to_string()));
@@ -415,11 +416,10 @@ impl InfobipGateway {
         let env: wire::InboundEnvelope =
             self.request(Op::Read, Method::GET, "/sms/1/inbox/reports", &q, None::<&()>).await?;
         let now = self.config.clock.now();
-        env.results
-            .into_iter()
-            .map(|i| reports::inbound_message(i, now))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(decode_error)
+        let (items, skipped) = reports::decode_each("/sms/1/inbox/reports", env.results, &self.scrub, |i| {
+            reports::inbound_message(i, now)
+        });
+        Ok(Pulled { items, skipped })
     }
 
     /// What Infobip's logs say about each recipient of `message`: the way to settle a send that
@@ -602,7 +602,7 @@ fn recipient_report(
     let state = send_state(&item, message.send_at().is_some());
     let mut r =
         RecipientReport::new(to.clone(), state).with_message_id(item.message_id.clone().unwrap_or(wanted));
-    if let Some(parts) = item.details.as_ref().and_then(|d| d.message_count).or(item.sms_count) {
+    if let Some(parts) = wire::count(item.details.as_ref().and_then(|d| d.message_count).or(item.sms_count)) {
         r = r.with_parts(parts);
         if parts as usize != message.analysis().segments() {
             notes.push(format!(
@@ -629,7 +629,7 @@ fn send_state(item: &wire::SendResponseItem, scheduled: bool) -> SendState {
         return if scheduled { SendState::Scheduled } else { SendState::Accepted };
     };
     let id = status.id.unwrap_or(-1);
-    let group = status.group_id.unwrap_or(-1);
+    let group = status.group();
     if id == DUPLICATE_MESSAGE_ID {
         // The messageId was used before: an earlier attempt of this very send was accepted.
         return SendState::AlreadyAccepted;
@@ -690,10 +690,6 @@ fn check_limit(l: u32) -> Result<u32, Error> {
     }
 }
 
-fn decode_error(reason: String) -> Error {
-    Error::new(ErrorKind::Decode, Certainty::NotSent, reason).with_gateway(GATEWAY)
-}
-
 #[async_trait]
 impl Gateway for InfobipGateway {
     fn id(&self) -> &str {
@@ -749,6 +745,19 @@ impl Gateway for InfobipGateway {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every send-time rejection row through the code that reads a send response's status.
+    #[test]
+    fn every_rejection_row_maps_as_documented() {
+        bramka_core::testing::conformance::check_error_rows(errors::REJECTIONS, |code| {
+            let item = serde_json::json!({"messageId": "m", "status": {"groupId": 5, "id": code.parse::<i64>().unwrap()}});
+            let item: wire::SendResponseItem = serde_json::from_value(item).unwrap();
+            match send_state(&item, false) {
+                SendState::Rejected(e) => e,
+                other => panic!("status {code}: {other:?}"),
+            }
+        });
+    }
 
     #[test]
     fn validity_rounded_and_clamped_with_notes() {

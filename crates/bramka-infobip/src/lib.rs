@@ -140,5 +140,5 @@ pub use options::{
     InfobipOptions, Language, LanguageCode, OptionError, SpeedLimit, SpeedUnit, Transliteration,
 };
 pub use preview::Preview;
-pub use reports::{LogsPage, LogsQuery, ReportsQuery};
+pub use reports::{LogsPage, LogsQuery, Pulled, ReportsQuery, SkippedEntry};
 pub use webhook::InfobipWebhooks;

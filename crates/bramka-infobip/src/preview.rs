@@ -46,8 +46,9 @@ struct PreviewResponse {
 #[serde(rename_all = "camelCase")]
 struct PreviewItem {
     text_preview: Option<String>,
-    message_count: Option<u32>,
-    characters_remaining: Option<u32>,
+    // `int32` in the spec: read signed, a negative value is no count.
+    message_count: Option<i32>,
+    characters_remaining: Option<i32>,
     configuration: Option<Configuration>,
 }
 
@@ -92,8 +93,8 @@ impl InfobipGateway {
                 };
                 Preview {
                     text: p.text_preview.unwrap_or_default(),
-                    parts: p.message_count.unwrap_or(0),
-                    characters_remaining: p.characters_remaining.unwrap_or(0),
+                    parts: crate::wire::count(p.message_count).unwrap_or(0),
+                    characters_remaining: crate::wire::count(p.characters_remaining).unwrap_or(0),
                     language,
                     transliteration,
                 }

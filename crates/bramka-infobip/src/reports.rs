@@ -2,11 +2,13 @@
 //! conversion of Infobip's items (pull and push alike) to the core types.
 
 use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
 
+use bramka_core::http::Scrubber;
 use bramka_core::{DeliveryReport, InboundMessage, PhoneNumber, Price};
 
 use crate::errors::{GATEWAY, delivery_state, error_row};
-use crate::wire::{InboundItem, ReportItem};
+use crate::wire::{InboundItem, ReportItem, count};
 
 /// What to ask `GET /sms/3/logs` for. Logs cover the last 48 hours, are not consumed by reading
 /// (unlike reports) and are throttled at 120 requests per minute.
@@ -75,6 +77,56 @@ pub struct LogsPage {
     pub reports: Vec<DeliveryReport>,
     /// The cursor of the next page, when cursor pagination was asked for and more remain.
     pub next_cursor: Option<String>,
+    /// Entries that could not be read (the others are in `reports`).
+    pub skipped: Vec<SkippedEntry>,
+}
+
+/// What a pull of reports or inbound messages handed out: Infobip hands each out **once**, so an
+/// entry bramka cannot read is not dropped silently with the page: the others are in `items`,
+/// the odd one in `skipped` with its raw text (and logged as a warning).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Pulled<T> {
+    /// The entries read.
+    pub items: Vec<T>,
+    /// The entries that could not be read.
+    pub skipped: Vec<SkippedEntry>,
+}
+
+/// An entry of a pulled page that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SkippedEntry {
+    /// Its position in the page's `results` (from 0).
+    pub index: usize,
+    /// Why it could not be read.
+    pub reason: String,
+    /// The entry as Infobip sent it (JSON), with the API key removed should it be echoed.
+    pub raw: String,
+}
+
+/// Decodes `entries` one by one with `convert`: the good ones are kept, each bad one becomes a
+/// [`SkippedEntry`] (scrubbed) and a warning naming the endpoint.
+pub(crate) fn decode_each<W: DeserializeOwned, T>(
+    endpoint: &str,
+    entries: Vec<serde_json::Value>,
+    scrub: &Scrubber,
+    convert: impl Fn(W) -> Result<T, String>,
+) -> (Vec<T>, Vec<SkippedEntry>) {
+    let mut items = Vec::with_capacity(entries.len());
+    let mut skipped = Vec::new();
+    for (index, entry) in entries.into_iter().enumerate() {
+        let decoded = W::deserialize(&entry).map_err(|e| e.to_string()).and_then(&convert);
+        match decoded {
+            Ok(item) => items.push(item),
+            Err(reason) => {
+                let (reason, raw) = (scrub.scrub(&reason), scrub.scrub(&entry.to_string()));
+                tracing::warn!(gateway = GATEWAY, endpoint, index, %reason, %raw, "skipped an unreadable entry");
+                skipped.push(SkippedEntry { index, reason, raw });
+            }
+        }
+    }
+    (items, skipped)
 }
 
 /// What to ask `GET /sms/3/reports` for. **Each report is handed out once**: a report read here
@@ -113,12 +165,13 @@ impl ReportsQuery {
 }
 
 /// A report item (DLR v2 or v3, pulled report or log entry) as a core [`DeliveryReport`];
-/// `Err` names what is missing.
+/// `Err` when it has no `messageId` (nothing to attach it to).
 pub(crate) fn delivery_report(item: ReportItem) -> Result<DeliveryReport, String> {
     let message_id = item.message_id.filter(|m| !m.is_empty()).ok_or("a report without messageId")?;
-    let status = item.status.ok_or_else(|| format!("report {message_id} has no status"))?;
+    // Every field is optional in the spec: a report without a status is kept, its state unknown.
+    let status = item.status.unwrap_or_default();
     let error_id = item.error.as_ref().and_then(|e| e.id);
-    let state = delivery_state(status.id.unwrap_or(-1), status.group_id.unwrap_or(-1), error_id);
+    let state = delivery_state(status.id.unwrap_or(-1), status.group(), error_id);
     let raw_status = status
         .name
         .clone()
@@ -130,7 +183,7 @@ pub(crate) fn delivery_report(item: ReportItem) -> Result<DeliveryReport, String
     r.client_ref = item.callback_data.clone();
     r.batch_id = item.bulk_id;
     r.at = item.done_at.or(item.sent_at);
-    r.parts = item.message_count;
+    r.parts = count(item.message_count);
     r.price = item.price.and_then(|p| Some(Price::new(p.price_per_message?, p.currency?)));
     let raw = &mut r.raw;
     let mut put = |k: &str, v: Option<String>| {
@@ -181,7 +234,7 @@ pub(crate) fn inbound_message(item: InboundItem, now: DateTime<Utc>) -> Result<I
     let to = item.to.ok_or_else(|| format!("inbound message {id} has no to"))?;
     let text = item.text.unwrap_or_default();
     let mut m = InboundMessage::new(GATEWAY, id, &from, &to, text, item.received_at.unwrap_or(now));
-    m.parts = item.sms_count;
+    m.parts = count(item.sms_count);
     let mut put = |k: &str, v: Option<String>| {
         if let Some(v) = v {
             m.raw.insert(k.to_owned(), v);

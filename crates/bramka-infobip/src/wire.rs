@@ -174,20 +174,20 @@ pub(crate) struct SendResponseItem {
     #[serde(alias = "to")]
     pub destination: Option<String>,
     pub details: Option<SendDetails>,
-    pub sms_count: Option<u32>,
+    pub sms_count: Option<i32>,
 }
 
 /// `details` of a send response item.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct SendDetails {
-    pub message_count: Option<u32>,
+    pub message_count: Option<i32>,
 }
 
 // ---------------------------------------------------------------- shared status objects
 
 /// Status object (§6.1).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Status {
     pub group_id: Option<i64>,
@@ -195,6 +195,26 @@ pub(crate) struct Status {
     pub id: Option<i64>,
     pub name: Option<String>,
     pub description: Option<String>,
+}
+
+impl Status {
+    /// The status group: `groupId`, else the group `groupName` names (the spec makes both
+    /// optional, and a `REJECTED` without its id is still a rejection); -1 when neither says.
+    pub(crate) fn group(&self) -> i64 {
+        self.group_id.or_else(|| self.group_name.as_deref().and_then(group_of_name)).unwrap_or(-1)
+    }
+}
+
+/// The id of a status group name (reference §6.1: 0 ACCEPTED, 1 PENDING, 2 UNDELIVERABLE,
+/// 3 DELIVERED, 4 EXPIRED, 5 REJECTED).
+fn group_of_name(name: &str) -> Option<i64> {
+    let groups = ["ACCEPTED", "PENDING", "UNDELIVERABLE", "DELIVERED", "EXPIRED", "REJECTED"];
+    groups.iter().position(|g| g.eq_ignore_ascii_case(name.trim())).map(|i| i as i64)
+}
+
+/// A count the spec declares `int32`: `None` unless it is a possible count (not negative).
+pub(crate) fn count(value: Option<i32>) -> Option<u32> {
+    value.and_then(|v| u32::try_from(v).ok())
 }
 
 /// Error object (§6.2).
@@ -226,11 +246,13 @@ pub(crate) struct PlatformWire {
 
 // ---------------------------------------------------------------- reports, logs, DLR webhooks
 
-/// `{"results": [...]}` of reports, logs and DLR webhooks; `cursor` only in logs.
+/// `{"results": [...]}` of reports and logs; `cursor` only in logs. The entries stay raw JSON
+/// and are decoded one by one: one odd entry must not lose the others (reports are handed out
+/// once).
 #[derive(Debug, Deserialize)]
 pub(crate) struct ReportsEnvelope {
     #[serde(default)]
-    pub results: Vec<ReportItem>,
+    pub results: Vec<serde_json::Value>,
     pub cursor: Option<Cursor>,
 }
 
@@ -257,7 +279,7 @@ pub(crate) struct ReportItem {
     #[serde(default, with = "serde_utc::option")]
     pub done_at: Option<DateTime<Utc>>,
     #[serde(alias = "smsCount")]
-    pub message_count: Option<u32>,
+    pub message_count: Option<i32>,
     pub mcc_mnc: Option<String>,
     pub callback_data: Option<String>,
     pub price: Option<PriceWire>,
@@ -271,12 +293,12 @@ pub(crate) struct ReportItem {
 
 // ---------------------------------------------------------------- inbound (MO_JSON_2)
 
-/// Inbound push body and `GET /sms/1/inbox/reports` body.
+/// `GET /sms/1/inbox/reports` body; entries decoded one by one, as in [`ReportsEnvelope`].
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct InboundEnvelope {
     #[serde(default)]
-    pub results: Vec<InboundItem>,
+    pub results: Vec<serde_json::Value>,
 }
 
 /// One inbound message.
@@ -291,7 +313,7 @@ pub(crate) struct InboundItem {
     pub keyword: Option<String>,
     #[serde(default, with = "serde_utc::option")]
     pub received_at: Option<DateTime<Utc>>,
-    pub sms_count: Option<u32>,
+    pub sms_count: Option<i32>,
     pub price: Option<PriceWire>,
     pub callback_data: Option<String>,
     pub application_id: Option<String>,

@@ -138,13 +138,15 @@ async fn delivery_reports_pull() {
         .await;
     let q = ReportsQuery::new().bulk_id("BULK-ID-123-xyz").limit(100);
     let first = h.gw.delivery_reports(&q).await.unwrap();
+    assert!(first.skipped.is_empty(), "{:?}", first.skipped);
+    let first = first.items;
     assert_eq!(first.len(), 2);
     assert_eq!(first[0].message_id, "MESSAGE-ID-123-xyz");
     assert_eq!(first[0].client_ref.as_deref(), Some("callbackData"));
     assert_eq!(first[0].at, Some("2019-11-09T15:00:00Z".parse().unwrap()), "+0100 offset honoured");
     assert_eq!(first[1].client_ref, None);
     assert!(first.iter().all(|r| r.state == DeliveryState::Delivered));
-    assert!(h.gw.delivery_reports(&q).await.unwrap().is_empty());
+    assert!(h.gw.delivery_reports(&q).await.unwrap().items.is_empty());
     h.finish().await;
 }
 
@@ -157,7 +159,7 @@ async fn inbound_pull() {
         .expect(1)
         .mount(&h.server)
         .await;
-    let msgs = h.gw.inbound_messages(Some(50)).await.unwrap();
+    let msgs = h.gw.inbound_messages(Some(50)).await.unwrap().items;
     assert_eq!(msgs.len(), 1);
     let m = &msgs[0];
     assert_eq!((m.from.as_str(), m.to.as_str()), ("+385916242493", "+385921004026"));
@@ -250,4 +252,145 @@ async fn preview_with_language_and_transliteration() {
     assert_eq!((p[1].parts, p[1].transliteration.as_deref()), (1, Some("GREEK")));
     assert!(p[1].text.starts_with("ΩΣ MEΓAPIKO"), "{}", p[1].text);
     h.finish().await;
+}
+
+/// A page with `bad` inserted as its second entry.
+fn with_odd_entry(file: &str, bad: serde_json::Value) -> ResponseTemplate {
+    let mut page = support::fixture_json(file);
+    page["results"].as_array_mut().unwrap().insert(1, bad);
+    ResponseTemplate::new(200).set_body_json(page)
+}
+
+/// Reports and inbound messages are handed out once: one entry bramka cannot read (a count that
+/// is text, an entry without messageId, an inbound message without a sender) must not lose the
+/// page. The good entries are kept; the odd one is reported with its raw text, the API key
+/// removed, and logged as a warning.
+#[tokio::test(flavor = "current_thread")]
+async fn one_odd_entry_does_not_lose_the_page() {
+    use bramka_core::testing::LogCapture;
+    let capture = LogCapture::new();
+    let _guard = capture.set_default();
+    let h = harness().await;
+    let odd_report = json!({"messageId":"M-BAD","messageCount":"two","callbackData":support::KEY});
+    api("GET", "/sms/3/reports")
+        .respond_with(with_odd_entry("reports-v3-response-200.json", odd_report))
+        .expect(1)
+        .mount(&h.server)
+        .await;
+    api("GET", "/sms/3/logs")
+        .respond_with(with_odd_entry("logs-v3-response-200.json", json!({"destination":"41793026727"})))
+        .expect(1)
+        .mount(&h.server)
+        .await;
+    let odd_inbound = json!({"messageId":"MO-BAD","text":format!("no sender {}", support::KEY)});
+    api("GET", "/sms/1/inbox/reports")
+        .respond_with(with_odd_entry("inbox-reports-response-200.json", odd_inbound))
+        .expect(1)
+        .mount(&h.server)
+        .await;
+
+    let reports = h.gw.delivery_reports(&ReportsQuery::new()).await.unwrap();
+    let ids: Vec<&str> = reports.items.iter().map(|r| r.message_id.as_str()).collect();
+    assert_eq!(ids, ["MESSAGE-ID-123-xyz", "12db39c3-7822-4e72-a3ec-c87442c0ffc5"]);
+    assert_eq!(reports.skipped.len(), 1);
+    let odd = &reports.skipped[0];
+    assert_eq!(odd.index, 1);
+    assert!(odd.reason.contains("invalid type"), "{}", odd.reason);
+    assert!(odd.raw.contains("M-BAD") && odd.raw.contains("\"two\""), "{}", odd.raw);
+
+    let logs = h.gw.logs(&LogsQuery::new()).await.unwrap();
+    assert_eq!(logs.reports.len(), 1, "the good log entry is kept");
+    assert_eq!((logs.skipped.len(), logs.skipped[0].index), (1, 1));
+    assert!(logs.skipped[0].reason.contains("messageId"), "{}", logs.skipped[0].reason);
+
+    let inbound = h.gw.inbound_messages(None).await.unwrap();
+    assert_eq!(inbound.items.len(), 1);
+    assert_eq!(inbound.items[0].text, "QUIZ Correct answer is Paris");
+    assert_eq!(inbound.skipped.len(), 1);
+    assert!(inbound.skipped[0].raw.contains("MO-BAD"), "{}", inbound.skipped[0].raw);
+
+    let logged = capture.contents();
+    assert!(logged.contains("skipped an unreadable entry") && logged.contains("M-BAD"), "{logged}");
+    let all = format!("{reports:?} {inbound:?} {logged}");
+    assert!(!all.contains(support::KEY), "the API key leaked: {all}");
+    h.finish().await;
+}
+
+/// The spec's integers of report, log and inbound entries (`messageCount`, `smsCount`, status
+/// and error ids) are `int32`, and no field is required. Read from the spec copy in
+/// tests/fixtures/openapi: an entry with every integer at -1, and an entry with nothing but a
+/// messageId (and the sender/recipient an inbound message needs), are both kept.
+#[tokio::test]
+async fn integers_are_signed_and_fields_optional_as_the_spec_says() {
+    let spec = support::fixture_json("openapi/infobip-sms.json");
+    let schemas = spec["components"]["schemas"].as_object().unwrap();
+    let schema = |name: &str| {
+        let key = schemas.keys().find(|k| k.rsplit('.').next() == Some(name)).expect(name);
+        &schemas[key]
+    };
+    // Every integer property (nested objects followed), as a JSON pointer-like path.
+    fn integers(
+        schemas: &serde_json::Map<String, serde_json::Value>,
+        s: &serde_json::Value,
+        at: Vec<String>,
+        out: &mut Vec<Vec<String>>,
+    ) {
+        assert!(s.get("required").is_none(), "{at:?}: the spec now requires fields: {s}");
+        for (k, p) in s["properties"].as_object().into_iter().flatten() {
+            let mut path = at.clone();
+            path.push(k.clone());
+            if let Some(r) = p["$ref"].as_str() {
+                integers(schemas, &schemas[r.trim_start_matches("#/components/schemas/")], path, out);
+            } else if p["type"] == "integer" {
+                assert_eq!(p["format"], "int32", "{path:?} is no longer int32");
+                out.push(path);
+            }
+        }
+    }
+    let cases = [
+        ("/sms/3/reports", "DeliveryReport", json!({"messageId":"m1"})),
+        ("/sms/3/logs", "SmsLogSmsMessageContent", json!({"messageId":"m1"})),
+        (
+            "/sms/1/inbox/reports",
+            "SmsMoReport",
+            json!({"messageId":"m1","from":"48600100200","to":"48600100201"}),
+        ),
+    ];
+    for (endpoint, name, minimal) in cases {
+        let mut paths = Vec::new();
+        integers(schemas, schema(name), Vec::new(), &mut paths);
+        assert!(!paths.is_empty(), "{name}");
+        let mut negative = minimal.clone();
+        for path in &paths {
+            let mut at = &mut negative;
+            for k in &path[..path.len() - 1] {
+                at = at.as_object_mut().unwrap().entry(k.clone()).or_insert_with(|| json!({}));
+            }
+            at[path.last().unwrap().as_str()] = json!(-1);
+        }
+        let h = harness().await;
+        api("GET", endpoint)
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"results": [minimal, negative]})))
+            .expect(1)
+            .mount(&h.server)
+            .await;
+        let (kept, skipped, parts) = match endpoint {
+            "/sms/3/reports" => {
+                let p = h.gw.delivery_reports(&ReportsQuery::new()).await.unwrap();
+                (p.items.len(), p.skipped, p.items.iter().map(|r| r.parts).collect::<Vec<_>>())
+            }
+            "/sms/3/logs" => {
+                let p = h.gw.logs(&LogsQuery::new()).await.unwrap();
+                (p.reports.len(), p.skipped, p.reports.iter().map(|r| r.parts).collect())
+            }
+            _ => {
+                let p = h.gw.inbound_messages(None).await.unwrap();
+                (p.items.len(), p.skipped, p.items.iter().map(|m| m.parts).collect())
+            }
+        };
+        assert_eq!((kept, skipped), (2, vec![]), "{endpoint}: {paths:?}");
+        // A negative count is no count of parts.
+        assert_eq!(parts, [None, None], "{endpoint}");
+        h.finish().await;
+    }
 }

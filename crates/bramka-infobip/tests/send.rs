@@ -568,3 +568,26 @@ async fn link_shortening_uses_infobips_url_options() {
     assert!(h.gw.send(&msg).await.unwrap().all_accepted());
     h.finish().await;
 }
+
+/// The spec makes `groupId` optional: a status naming the REJECTED group without its id, with a
+/// status id bramka does not know, is still a rejection, not an acceptance.
+#[tokio::test]
+async fn rejected_group_name_without_group_id_is_a_rejection() {
+    let h = harness().await;
+    let msg = Message::builder().to("+48600100200").text("hi").client_ref("rj").build().unwrap();
+    let status = json!({"groupName":"REJECTED","id":9999,"name":"REJECTED_SOMETHING_NEW"});
+    api("POST", "/sms/3/messages")
+        .respond_with(ok(
+            json!({"messages":[{"messageId":"rj48600100200","destination":"48600100200","status":status}]}),
+        ))
+        .expect(1)
+        .mount(&h.server)
+        .await;
+    let report = h.gw.send(&msg).await.unwrap();
+    let SendState::Rejected(e) = &report.recipients[0].state else {
+        panic!("{:?}", report.recipients[0].state)
+    };
+    assert_eq!(e.certainty(), Certainty::NotSent);
+    assert!(e.to_string().contains("REJECTED_SOMETHING_NEW"), "{e}");
+    h.finish().await;
+}

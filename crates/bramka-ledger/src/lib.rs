@@ -45,6 +45,7 @@
 //! | feature | default | what |
 //! |---|---|---|
 //! | `sqlite` | yes | [`SqliteStore`]: one SQLite file, WAL, versioned migrations (rusqlite, bundled) |
+//! | `postgres` | no | `PostgresStore`: several instances on one PostgreSQL database (tokio-postgres, deadpool, rustls); delivery reports applied once and campaigns resumable by any instance |
 //! | `test-suite` | no | `suite` and `store_suite!`: the behaviour suite, for other store backends to run against themselves |
 
 pub mod campaign;
@@ -73,3 +74,5 @@ pub use query::{CostTotal, DEFAULT_TZ, DayCount};
 #[cfg(feature = "sqlite")]
 pub use store::SqliteStore;
 pub use store::{MemoryStore, Store};
+#[cfg(feature = "postgres")]
+pub use store::{PostgresStore, PostgresUrl};

@@ -469,6 +469,8 @@ pub struct Query {
     pub campaign: Option<String>,
     /// The operator message id.
     pub operator_id: Option<String>,
+    /// The client reference (idempotency key) of the send.
+    pub client_ref: Option<String>,
 }
 
 impl Query {
@@ -513,6 +515,12 @@ impl Query {
         self
     }
 
+    /// Entries sent with this client reference (idempotency key).
+    pub fn client_ref(mut self, r: impl Into<String>) -> Self {
+        self.client_ref = Some(r.into());
+        self
+    }
+
     /// Whether `e` matches (the in-memory store's filter and the reference for other stores).
     pub fn matches(&self, e: &Entry) -> bool {
         self.from.is_none_or(|t| e.created_at >= t)
@@ -523,5 +531,6 @@ impl Query {
             && (self.states.is_empty() || self.states.contains(&e.state))
             && self.campaign.as_ref().is_none_or(|c| e.campaign.as_ref() == Some(c))
             && self.operator_id.as_ref().is_none_or(|o| e.operator_id.as_ref() == Some(o))
+            && self.client_ref.as_ref().is_none_or(|r| &e.client_ref == r)
     }
 }

@@ -320,6 +320,8 @@ pub async fn queries_filter_and_page(store: Arc<dyn Store>) {
     assert_eq!(q(Query::all().state(State::Pending).state(State::Accepted)).await.len(), 3);
     assert_eq!(q(Query::all().between(t(0), t(3600))).await, vec![a[0].id, a[1].id]);
     assert_eq!(q(Query::all().operator_id("X2")).await, vec![b[0].id]);
+    assert_eq!(q(Query::all().client_ref("ref148600100201")).await, vec![a[1].id]);
+    assert_eq!(q(Query::all().client_ref("ref148600100200")).await, vec![a[0].id, b[0].id]);
     assert!(q(Query::all().campaign("none")).await.is_empty());
     let page1 = ids(store.entries_page(&Query::all(), 0, 2).await.unwrap());
     let page2 = ids(store.entries_page(&Query::all(), page1[1], 2).await.unwrap());

@@ -1,9 +1,7 @@
 //! Reading SMSAPI's answers: transport, bounded bodies, and the errors an answer means (the
 //! table itself is in [`errors`](crate::errors)).
 
-use std::time::Duration;
-
-use bramka_core::http::{certainty_for_status, kind_for_status, read_limited, retry_after, transport_error};
+use bramka_core::http::{Answer, Call, certainty_for_status, kind_for_status};
 use bramka_core::{Certainty, Error, ErrorKind};
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use serde::de::DeserializeOwned;
@@ -14,19 +12,6 @@ use crate::hand_tuned::{decode_sms, form_body};
 use crate::send::describe_invalid;
 use crate::wire::{self, ErrorValue, SmsResponse, Str};
 
-/// An HTTP answer, read in full.
-pub(crate) struct Answer {
-    pub(crate) status: u16,
-    pub(crate) retry_after: Option<Duration>,
-    pub(crate) body: Vec<u8>,
-}
-
-impl Answer {
-    pub(crate) fn is_success(&self) -> bool {
-        (200..300).contains(&self.status)
-    }
-}
-
 /// What `sms.do` answered (borrowing from the answer's bytes).
 pub(crate) enum SmsOutcome<'a> {
     /// A `count` + `list` answer.
@@ -36,48 +21,37 @@ pub(crate) enum SmsOutcome<'a> {
 }
 
 impl SmsapiGateway {
-    async fn read(&self, resp: reqwest::Response) -> Result<Answer, Error> {
-        let status = resp.status().as_u16();
-        let retry_after = retry_after(resp.headers());
-        let body = read_limited(resp, BODY_LIMIT)
-            .await
-            .map_err(|e| e.into_error(GATEWAY_ID, Certainty::MaybeSent).with_http_status(status))?;
-        Ok(Answer { status, retry_after, body })
-    }
-
+    /// Posts a form to `path` and reads the answer with the core's [`Answer::fetch`] (bounded
+    /// body, `Retry-After`, transport failures with the certainty `call` implies).
     pub(crate) async fn post_form(
         &self,
         path: &str,
         form: &[(&'static str, String)],
+        call: Call,
     ) -> Result<Answer, Error> {
-        let resp = self
+        let request = self
             .http
             .post(self.url(path))
             .bearer_auth(self.config.token.expose())
             .header(ACCEPT, "application/json")
             .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(form_body(form))
-            .send()
-            .await
-            .map_err(|e| transport_error(GATEWAY_ID, &e))?;
-        self.read(resp).await
+            .body(form_body(form));
+        Answer::fetch(request, GATEWAY_ID, call, BODY_LIMIT).await
     }
 
+    /// A read-only `GET` ([`Call::Read`]: a failure changes nothing at SMSAPI).
     pub(crate) async fn get(
         &self,
         path: &str,
         query: &[(&'static str, &'static str)],
     ) -> Result<Answer, Error> {
-        let resp = self
+        let request = self
             .http
             .get(self.url(path))
             .bearer_auth(self.config.token.expose())
             .header(ACCEPT, "application/json")
-            .query(query)
-            .send()
-            .await
-            .map_err(|e| transport_error(GATEWAY_ID, &e))?;
-        self.read(resp).await
+            .query(query);
+        Answer::fetch(request, GATEWAY_ID, Call::Read, BODY_LIMIT).await
     }
 
     /// A short, scrubbed excerpt of a body for error messages.
@@ -90,13 +64,7 @@ impl SmsapiGateway {
             Some(d) => format!("SMSAPI answered HTTP {}: {}", a.status, self.scrub(d)),
             None => format!("SMSAPI answered HTTP {}", a.status),
         };
-        let mut e = Error::new(kind_for_status(a.status), certainty_for_status(a.status), text)
-            .with_gateway(GATEWAY_ID)
-            .with_http_status(a.status);
-        if let Some(d) = a.retry_after {
-            e = e.with_retry_after(d);
-        }
-        e
+        a.error(GATEWAY_ID, kind_for_status(a.status), certainty_for_status(a.status), text)
     }
 
     pub(crate) fn code_error(&self, a: &Answer, code: u32, message: Option<&str>) -> Error {
@@ -181,5 +149,43 @@ impl SmsapiGateway {
             .with_gateway(GATEWAY_ID)
             .with_http_status(a.status)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use bramka_core::error::ErrorRow;
+    use bramka_core::testing::conformance::check_error_rows;
+
+    use super::*;
+    use crate::SmsapiConfig;
+    use crate::errors::{RANGES, TABLE};
+
+    /// Every row of the table (and the first, a middle and the last code of every range),
+    /// through the code that reads a real `sms.do` answer carrying the code.
+    #[test]
+    fn every_error_row_maps_as_documented() {
+        let gw = SmsapiGateway::new(SmsapiConfig::builder("t").build().unwrap()).unwrap();
+        let map = |code: &str| {
+            let body = format!(r#"{{"error":{code},"message":"from SMSAPI"}}"#).into_bytes();
+            let a = Answer { status: 200, retry_after: None, body };
+            match gw.interpret_sms(&a, 1) {
+                Err(e) => e,
+                // How status and cancel report a duplicate (a send reports it AlreadyAccepted).
+                Ok(SmsOutcome::Duplicate) => api_error(DUPLICATE_IDX, None, Some(a.status)),
+                Ok(SmsOutcome::Answer(_)) => panic!("code {code} was read as an answer"),
+            }
+        };
+        check_error_rows(TABLE, map);
+        let in_ranges: Vec<ErrorRow> = RANGES
+            .iter()
+            .flat_map(|(from, to, row)| {
+                [*from, (from + to) / 2, *to].map(|c| {
+                    let code: &'static str = Box::leak(c.to_string().into_boxed_str());
+                    ErrorRow::new(code, row.kind, row.certainty, row.evidence)
+                })
+            })
+            .collect();
+        check_error_rows(&in_ranges, map);
     }
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bramka_core::clock::{Clock, SystemClock};
-use bramka_core::http::{BaseUrl, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, HttpSettings, Timeouts};
+use bramka_core::http::{BaseUrl, HttpSettings, Timeouts};
 use bramka_core::{Error, Secret, Sender};
 use url::Url;
 
@@ -159,8 +159,7 @@ pub struct SmsapiConfig {
     pub(crate) flash: bool,
     pub(crate) max_parts: Option<u8>,
     pub(crate) batch_size: usize,
-    pub(crate) timeouts: Timeouts,
-    pub(crate) client: Option<reqwest::Client>,
+    pub(crate) http: HttpSettings,
     pub(crate) clock: Arc<dyn Clock>,
 }
 
@@ -179,10 +178,7 @@ impl SmsapiConfig {
             flash: false,
             max_parts: None,
             batch_size: DEFAULT_BATCH_SIZE,
-            timeout: DEFAULT_TIMEOUT,
-            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
-            insecure_http: false,
-            client: None,
+            http: HttpSettings::new(),
             clock: Arc::new(SystemClock),
         }
     }
@@ -229,7 +225,11 @@ impl SmsapiConfig {
     }
     /// The request and connect timeouts.
     pub fn timeouts(&self) -> Timeouts {
-        self.timeouts
+        self.http.timeouts()
+    }
+    /// The HTTP settings (timeouts, the application's client, `insecure_http`).
+    pub fn http(&self) -> &HttpSettings {
+        &self.http
     }
 }
 
@@ -246,7 +246,7 @@ impl fmt::Debug for SmsapiConfig {
             .field("flash", &self.flash)
             .field("max_parts", &self.max_parts)
             .field("batch_size", &self.batch_size)
-            .field("timeouts", &self.timeouts)
+            .field("http", &self.http)
             .finish()
     }
 }
@@ -265,10 +265,7 @@ pub struct SmsapiConfigBuilder {
     flash: bool,
     max_parts: Option<u8>,
     batch_size: usize,
-    timeout: Duration,
-    connect_timeout: Duration,
-    insecure_http: bool,
-    client: Option<reqwest::Client>,
+    http: HttpSettings,
     clock: Arc<dyn Clock>,
 }
 
@@ -339,32 +336,29 @@ impl SmsapiConfigBuilder {
     /// timeout after the request was written may mean the message went out (SMSAPI de-duplicates
     /// the retry by `idx`).
     pub fn timeout(mut self, d: Duration) -> Self {
-        self.timeout = d;
+        self.http = self.http.timeout(d);
         self
     }
     /// Time allowed to connect (default 10 s). A connect failure means nothing was sent.
     pub fn connect_timeout(mut self, d: Duration) -> Self {
-        self.connect_timeout = d;
+        self.http = self.http.connect_timeout(d);
         self
     }
     /// Allows a plain-http base URL to a host that is not loopback: the token then travels
     /// unencrypted. Off by default (https is required unless the host is loopback).
     pub fn insecure_http(mut self, on: bool) -> Self {
-        self.insecure_http = on;
+        self.http = self.http.insecure_http(on);
         self
     }
-    /// Shared HTTP settings ([`HttpSettings`]): timeouts, the application's own `reqwest::Client`,
-    /// `insecure_http`.
+    /// Replaces the HTTP settings whole ([`HttpSettings`]: timeouts, the application's own
+    /// `reqwest::Client`, `insecure_http`), as every operator's builder takes them.
     pub fn http(mut self, http: HttpSettings) -> Self {
-        self.timeout = http.timeouts().request;
-        self.connect_timeout = http.timeouts().connect;
-        self.insecure_http = http.allows_insecure_http();
-        self.client = http.own_client().cloned();
+        self.http = http;
         self
     }
     /// Uses the application's HTTP client (its timeouts, TLS and redirect policy apply).
     pub fn reqwest_client(mut self, client: reqwest::Client) -> Self {
-        self.client = Some(client);
+        self.http = self.http.reqwest_client(client);
         self
     }
     /// The clock used for expiration times (tests use `ManualClock`).
@@ -379,8 +373,8 @@ impl SmsapiConfigBuilder {
             return Err(ConfigError::EmptyToken);
         }
         let base_url = match (&self.base_url, &self.platform) {
-            (Some(raw), _) => check_base_url(raw, self.insecure_http)?,
-            (None, Platform::Custom(u)) => check_base_url(u.as_str(), self.insecure_http)?,
+            (Some(raw), _) => check_base_url(raw, self.http.allows_insecure_http())?,
+            (None, Platform::Custom(u)) => check_base_url(u.as_str(), self.http.allows_insecure_http())?,
             (None, p) => p.base_url(),
         };
         let sender = self.sender.as_deref().map(Sender::parse).transpose()?;
@@ -392,10 +386,10 @@ impl SmsapiConfigBuilder {
         if !(1..=MAX_BATCH_SIZE).contains(&self.batch_size) {
             return Err(ConfigError::BatchSize { value: self.batch_size, max: MAX_BATCH_SIZE });
         }
-        if self.timeout.is_zero() {
+        if self.http.timeouts().request.is_zero() {
             return Err(ConfigError::ZeroTimeout { which: "request" });
         }
-        if self.connect_timeout.is_zero() {
+        if self.http.timeouts().connect.is_zero() {
             return Err(ConfigError::ZeroTimeout { which: "connect" });
         }
         Ok(SmsapiConfig {
@@ -409,8 +403,7 @@ impl SmsapiConfigBuilder {
             flash: self.flash,
             max_parts: self.max_parts,
             batch_size: self.batch_size,
-            timeouts: Timeouts { connect: self.connect_timeout, request: self.timeout },
-            client: self.client,
+            http: self.http,
             clock: self.clock,
         })
     }

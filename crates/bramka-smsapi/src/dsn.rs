@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use bramka_core::http::{HttpSettings, base_url_from_dsn};
 use bramka_core::{Dsn, DsnError, Error, Gateway, GatewayFactory};
 
 use crate::config::{MessageType, Platform, SmsapiConfig};
@@ -21,6 +22,7 @@ pub const OPTIONS: &[&str] = &[
     "connect_timeout",
     "base_url",
     "insecure_http",
+    "tls",
 ];
 
 /// Builds SMSAPI gateways from DSNs of scheme `smsapi`.
@@ -30,7 +32,7 @@ pub const OPTIONS: &[&str] = &[
 /// | user | the OAuth token (percent-encode `@ : / ?`) |
 /// | host `default` or `pl` | `https://api.smsapi.pl/` |
 /// | host `com` | `https://api.smsapi.com/` |
-/// | any other `host[:port][/path]` | `https://host[:port]/path/` (`http://` for `localhost` and `127.0.0.1`, for tests) |
+/// | any other `host[:port][/path]` | `https://host[:port]/path/` (`http://` for loopback hosts, for tests) |
 /// | `from` | default sender name |
 /// | `type` | `pro` (default), `eco`, `2way`, or `priority` (`pro` with `fast=1`) |
 /// | `test`, `normalize`, `fast`, `flash` | `1`/`0`, `true`/`false`, ... |
@@ -39,6 +41,7 @@ pub const OPTIONS: &[&str] = &[
 /// | `timeout`, `connect_timeout` | `500ms`, `30s`, `2m`, or seconds |
 /// | `base_url` | any base URL, a path prefix allowed (percent-encoded: `base_url=https%3A%2F%2Fproxy%2Fsmsapi`); https unless the host is loopback |
 /// | `insecure_http` | `1` to allow plain http to a host that is not loopback (the token then travels unencrypted) |
+/// | `tls` | `0` for plain http to the DSN's host (refused for a non-loopback host without `insecure_http=1`) |
 ///
 /// ```
 /// use bramka_core::{Dsn, GatewayFactory};
@@ -76,10 +79,11 @@ impl SmsapiConfig {
                  login and password are not supported",
             ));
         }
-        let mut b = SmsapiConfig::builder(token.clone());
-        match (dsn.host().to_ascii_lowercase().as_str(), dsn.port(), dsn.path()) {
-            ("default" | "pl", None, "" | "/") => b = b.platform(Platform::Pl),
-            ("com", None, "" | "/") => b = b.platform(Platform::Com),
+        // Timeouts and `insecure_http`, as every operator reads them.
+        let mut b = SmsapiConfig::builder(token.clone()).http(HttpSettings::new().from_dsn(dsn)?);
+        let platform = match (dsn.host().to_ascii_lowercase().as_str(), dsn.port(), dsn.path()) {
+            ("pl", None, "" | "/") => Some(Platform::Pl),
+            ("com", None, "" | "/") => Some(Platform::Com),
             ("", _, _) => {
                 return Err(DsnError::Missing {
                     scheme: "smsapi".into(),
@@ -87,18 +91,17 @@ impl SmsapiConfig {
                 }
                 .into());
             }
-            (_, port, path) => {
-                let scheme = if dsn.is_loopback_host() { "http" } else { "https" };
-                let port = port.map(|p| format!(":{p}")).unwrap_or_default();
-                b = b.base_url(format!("{scheme}://{}{port}{path}", dsn.host()));
-            }
+            _ => None,
+        };
+        if let Some(p) = &platform {
+            b = b.platform(p.clone());
         }
-        // `base_url=URL` (a path prefix allowed), the same option in every operator.
-        if let Some(raw) = dsn.option("base_url") {
-            b = b.base_url(raw);
-        }
-        if let Some(v) = dsn.bool_option("insecure_http")? {
-            b = b.insecure_http(v);
+        // `base_url=URL` (a path prefix allowed), else a host other than `default`: the same rule
+        // in every operator.
+        if (platform.is_none() || dsn.option("base_url").is_some())
+            && let Some(url) = base_url_from_dsn(dsn, "/")?
+        {
+            b = b.base_url(url.as_str());
         }
         if let Some(from) = dsn.option("from").filter(|f| !f.is_empty()) {
             b = b.sender(from);
@@ -149,12 +152,6 @@ impl SmsapiConfig {
                 expected: "a number of recipients per request".into(),
             })?;
             b = b.batch_size(n);
-        }
-        if let Some(d) = dsn.duration_option("timeout")? {
-            b = b.timeout(d);
-        }
-        if let Some(d) = dsn.duration_option("connect_timeout")? {
-            b = b.connect_timeout(d);
         }
         Ok(b.build()?)
     }

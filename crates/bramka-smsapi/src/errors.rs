@@ -1,8 +1,10 @@
 //! SMSAPI error codes (the `error` field of an answer) mapped to the core [`ErrorKind`] and
-//! [`Certainty`]: one table, [`TABLE`], with a test per row.
+//! [`Certainty`]: one table of [`ErrorRow`]s, [`TABLE`] (and [`RANGES`] for the code ranges
+//! SMSAPI documents as one), each row checked through the real answer mapping and by a test of
+//! its own.
 //!
-//! Source: `reference/smsapi.md` §4 (official Java client 2013 table, Java/C#/PHP client
-//! classification, fixtures). Certainty rules:
+//! Source: SMSAPI's documented error table (as in its official Java client), the official
+//! Java/C#/PHP clients' classification, and recorded answers. Certainty rules:
 //! - SMSAPI refused the request (validation, auth, funds, rate limit with "message NOT sent"):
 //!   [`Certainty::NotSent`].
 //! - Internal or host errors (8, 200, 201, 666, 999): [`Certainty::MaybeSent`]. SMSAPI does not say
@@ -15,6 +17,7 @@
 
 use std::time::Duration;
 
+use bramka_core::error::ErrorRow;
 use bramka_core::{Certainty, Error, ErrorKind};
 
 use crate::gateway::GATEWAY_ID;
@@ -22,96 +25,82 @@ use crate::gateway::GATEWAY_ID;
 /// Non-unique `idx` with `check_idx=1`: a message with this key was already accepted.
 pub(crate) const DUPLICATE_IDX: u32 = 53;
 
-/// One row of the table: a code or an inclusive range of codes.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Row {
-    /// First code of the row.
-    pub(crate) from: u32,
-    /// Last code of the row (equal to `from` for a single code).
-    pub(crate) to: u32,
-    /// The core kind.
-    pub(crate) kind: ErrorKind,
-    /// Whether the message may have gone out.
-    pub(crate) certainty: Certainty,
-    /// How long to wait before trying again, when SMSAPI documents it.
-    pub(crate) retry_after_secs: Option<u64>,
-    /// What SMSAPI means by it (English).
-    pub(crate) meaning: &'static str,
-}
-
-const fn row(
-    from: u32,
-    to: u32,
-    kind: ErrorKind,
-    certainty: Certainty,
-    retry_after_secs: Option<u64>,
-    meaning: &'static str,
-) -> Row {
-    Row { from, to, kind, certainty, retry_after_secs, meaning }
-}
+/// Too many attempts to one number: SMSAPI documents a wait of 60 s.
+const RATE_PER_NUMBER: u32 = 52;
 
 use Certainty::{MaybeSent, NotSent};
 use ErrorKind::*;
 
-/// SMSAPI code -> kind and certainty. Ranges are inclusive; rows do not overlap.
+/// SMSAPI code -> kind and certainty, with SMSAPI's meaning (quoted in the error message).
 #[rustfmt::skip]
-pub(crate) const TABLE: &[Row] = &[
-    row(8, 8, Unavailable, MaybeSent, None, "error in the request (SMSAPI asks to report it); official clients treat it as a host error"),
-    row(11, 11, ContentRejected, NotSent, None, "message too long or empty, or special characters with nounicode=1"),
-    row(12, 12, ContentRejected, NotSent, None, "message has more parts than max_parts"),
-    row(13, 13, InvalidRecipient, NotSent, None, "no valid recipient numbers (invalid or blacklisted)"),
-    row(14, 14, InvalidSender, NotSent, None, "invalid sender name"),
-    row(17, 17, ContentRejected, NotSent, None, "a flash message cannot contain special characters"),
-    row(18, 18, Other, NotSent, None, "invalid number of parameters"),
-    row(19, 19, Other, NotSent, None, "too many messages in one request (lower batch_size)"),
-    row(20, 20, Other, NotSent, None, "invalid number of idx values"),
-    row(21, 24, ContentRejected, NotSent, None, "MMS/VMS content error (size, SMIL, file download or format)"),
-    row(25, 25, Other, NotSent, None, "normalize and datacoding used together"),
-    row(26, 26, ContentRejected, NotSent, None, "MMS subject too long"),
-    row(30, 30, ContentRejected, NotSent, None, "binary message without UDH"),
-    row(31, 31, ContentRejected, NotSent, None, "text-to-speech conversion error"),
-    row(32, 32, InvalidRecipient, NotSent, None, "foreign numbers not allowed for this message type or account"),
-    row(33, 33, InvalidRecipient, NotSent, None, "no valid numbers for this route or message type"),
-    row(36, 36, ContentRejected, NotSent, None, "binary message with footer not allowed"),
-    row(40, 40, InvalidRecipient, NotSent, None, "no contacts group with that name"),
-    row(41, 41, InvalidRecipient, NotSent, None, "contacts group is empty"),
-    row(50, 50, Message, NotSent, None, "scheduled more than 3 months ahead"),
-    row(51, 51, Message, NotSent, None, "wrong send hour for this message type"),
-    row(52, 52, RateLimited, NotSent, Some(60), "too many attempts to one number (max 10 within 60 s)"),
-    row(53, 53, InvalidState, NotSent, None, "duplicate idx with check_idx=1: already accepted"),
-    row(54, 54, Message, NotSent, None, "wrong date format"),
-    row(55, 55, InvalidRecipient, NotSent, None, "no landline numbers"),
-    row(56, 56, Message, NotSent, None, "expiration date outside the allowed window"),
-    row(101, 101, Auth, NotSent, None, "missing or invalid authorisation (also: token of the other platform, .pl vs .com)"),
-    row(102, 102, Auth, NotSent, None, "invalid login or password"),
-    row(103, 103, InsufficientFunds, NotSent, None, "not enough points on the account"),
-    row(104, 104, NotFound, NotSent, None, "no such template"),
-    row(105, 105, Auth, NotSent, None, "wrong IP address (API IP filter is on)"),
-    row(110, 110, Auth, NotSent, None, "service not enabled on the account"),
-    row(200, 200, Unavailable, MaybeSent, None, "sending attempt failed, repeat the call"),
-    row(201, 201, Unavailable, MaybeSent, None, "internal system error"),
-    row(202, 202, RateLimited, NotSent, None, "too many simultaneous calls; message not sent"),
-    row(203, 203, RateLimited, NotSent, None, "too many requests"),
-    row(300, 300, Other, NotSent, None, "invalid points value"),
-    row(301, 301, NotFound, NotSent, None, "message id does not exist"),
-    row(400, 400, Other, NotSent, None, "invalid message status id"),
-    row(666, 666, Unavailable, MaybeSent, None, "internal system error"),
-    row(999, 999, Unavailable, MaybeSent, None, "internal system error"),
-    row(1000, 1000, Auth, NotSent, None, "action available only for the main account"),
-    row(1001, 1001, Other, NotSent, None, "invalid action"),
-    row(1010, 1193, Other, NotSent, None, "sub-user management error"),
-    row(2001, 2115, InvalidSender, NotSent, None, "sender name management error"),
+pub(crate) const TABLE: &[ErrorRow] = &[
+    ErrorRow::new("8", Unavailable, MaybeSent, "error in the request (SMSAPI asks to report it); official clients treat it as a host error"),
+    ErrorRow::new("11", ContentRejected, NotSent, "message too long or empty, or special characters with nounicode=1"),
+    ErrorRow::new("12", ContentRejected, NotSent, "message has more parts than max_parts"),
+    ErrorRow::new("13", InvalidRecipient, NotSent, "no valid recipient numbers (invalid or blacklisted)"),
+    ErrorRow::new("14", InvalidSender, NotSent, "invalid sender name"),
+    ErrorRow::new("17", ContentRejected, NotSent, "a flash message cannot contain special characters"),
+    ErrorRow::new("18", Other, NotSent, "invalid number of parameters"),
+    ErrorRow::new("19", Other, NotSent, "too many messages in one request (lower batch_size)"),
+    ErrorRow::new("20", Other, NotSent, "invalid number of idx values"),
+    ErrorRow::new("21", ContentRejected, NotSent, "MMS/VMS content error (size, SMIL, file download or format)"),
+    ErrorRow::new("22", ContentRejected, NotSent, "MMS/VMS content error (size, SMIL, file download or format)"),
+    ErrorRow::new("23", ContentRejected, NotSent, "MMS/VMS content error (size, SMIL, file download or format)"),
+    ErrorRow::new("24", ContentRejected, NotSent, "MMS/VMS content error (size, SMIL, file download or format)"),
+    ErrorRow::new("25", Other, NotSent, "normalize and datacoding used together"),
+    ErrorRow::new("26", ContentRejected, NotSent, "MMS subject too long"),
+    ErrorRow::new("30", ContentRejected, NotSent, "binary message without UDH"),
+    ErrorRow::new("31", ContentRejected, NotSent, "text-to-speech conversion error"),
+    ErrorRow::new("32", InvalidRecipient, NotSent, "foreign numbers not allowed for this message type or account"),
+    ErrorRow::new("33", InvalidRecipient, NotSent, "no valid numbers for this route or message type"),
+    ErrorRow::new("36", ContentRejected, NotSent, "binary message with footer not allowed"),
+    ErrorRow::new("40", InvalidRecipient, NotSent, "no contacts group with that name"),
+    ErrorRow::new("41", InvalidRecipient, NotSent, "contacts group is empty"),
+    ErrorRow::new("50", Message, NotSent, "scheduled more than 3 months ahead"),
+    ErrorRow::new("51", Message, NotSent, "wrong send hour for this message type"),
+    ErrorRow::new("52", RateLimited, NotSent, "too many attempts to one number (max 10 within 60 s)"),
+    ErrorRow::new("53", InvalidState, NotSent, "duplicate idx with check_idx=1: already accepted"),
+    ErrorRow::new("54", Message, NotSent, "wrong date format"),
+    ErrorRow::new("55", InvalidRecipient, NotSent, "no landline numbers"),
+    ErrorRow::new("56", Message, NotSent, "expiration date outside the allowed window"),
+    ErrorRow::new("101", Auth, NotSent, "missing or invalid authorisation (also: token of the other platform, .pl vs .com)"),
+    ErrorRow::new("102", Auth, NotSent, "invalid login or password"),
+    ErrorRow::new("103", InsufficientFunds, NotSent, "not enough points on the account"),
+    ErrorRow::new("104", NotFound, NotSent, "no such template"),
+    ErrorRow::new("105", Auth, NotSent, "wrong IP address (API IP filter is on)"),
+    ErrorRow::new("110", Auth, NotSent, "service not enabled on the account"),
+    ErrorRow::new("200", Unavailable, MaybeSent, "sending attempt failed, repeat the call"),
+    ErrorRow::new("201", Unavailable, MaybeSent, "internal system error"),
+    ErrorRow::new("202", RateLimited, NotSent, "too many simultaneous calls; message not sent"),
+    ErrorRow::new("203", RateLimited, NotSent, "too many requests"),
+    ErrorRow::new("300", Other, NotSent, "invalid points value"),
+    ErrorRow::new("301", NotFound, NotSent, "message id does not exist"),
+    ErrorRow::new("400", Other, NotSent, "invalid message status id"),
+    ErrorRow::new("666", Unavailable, MaybeSent, "internal system error"),
+    ErrorRow::new("999", Unavailable, MaybeSent, "internal system error"),
+    ErrorRow::new("1000", Auth, NotSent, "action available only for the main account"),
+    ErrorRow::new("1001", Other, NotSent, "invalid action"),
+];
+
+/// Codes SMSAPI documents as whole ranges with one meaning (inclusive; the row's code names the
+/// range, the error keeps the code received).
+#[rustfmt::skip]
+pub(crate) const RANGES: &[(u32, u32, ErrorRow)] = &[
+    (1010, 1193, ErrorRow::new("1010-1193", Other, NotSent, "sub-user management error")),
+    (2001, 2115, ErrorRow::new("2001-2115", InvalidSender, NotSent, "sender name management error")),
 ];
 
 /// The row of `code`, if the table has one.
-pub(crate) fn lookup(code: u32) -> Option<&'static Row> {
-    TABLE.iter().find(|r| (r.from..=r.to).contains(&code))
+pub(crate) fn lookup(code: u32) -> Option<&'static ErrorRow> {
+    ErrorRow::find(TABLE, &code.to_string())
+        .or_else(|| RANGES.iter().find(|(from, to, _)| (*from..=*to).contains(&code)).map(|(_, _, row)| row))
 }
 
 /// The kind, certainty and retry delay of a code; unknown codes are `Other` / `MaybeSent`.
 pub(crate) fn classify(code: u32) -> (ErrorKind, Certainty, Option<Duration>) {
+    let retry_after = (code == RATE_PER_NUMBER).then_some(Duration::from_secs(60));
     match lookup(code) {
-        Some(r) => (r.kind, r.certainty, r.retry_after_secs.map(Duration::from_secs)),
+        Some(r) => (r.kind, r.certainty, retry_after),
         None => (ErrorKind::Other, Certainty::MaybeSent, None),
     }
 }
@@ -119,7 +108,7 @@ pub(crate) fn classify(code: u32) -> (ErrorKind, Certainty, Option<Duration>) {
 /// The core error for an SMSAPI error code. `operator_message` must already be scrubbed of secrets.
 pub(crate) fn api_error(code: u32, operator_message: Option<&str>, http_status: Option<u16>) -> Error {
     let (kind, certainty, retry_after) = classify(code);
-    let meaning = lookup(code).map_or("unknown SMSAPI error code", |r| r.meaning);
+    let meaning = lookup(code).map_or("unknown SMSAPI error code", |r| r.evidence);
     let text = match operator_message.map(str::trim).filter(|m| !m.is_empty()) {
         Some(m) => format!("SMSAPI error {code}: {meaning} ({m})"),
         None => format!("SMSAPI error {code}: {meaning}"),
@@ -143,9 +132,10 @@ mod tests {
 
     #[test]
     fn rows_are_sorted_and_do_not_overlap() {
-        for w in TABLE.windows(2) {
-            assert!(w[0].from <= w[0].to, "{:?}", w[0]);
-            assert!(w[0].to < w[1].from, "{:?} overlaps {:?}", w[0], w[1]);
+        let codes: Vec<u32> = TABLE.iter().map(|r| r.code.parse().unwrap()).collect();
+        assert!(codes.windows(2).all(|w| w[0] < w[1]), "{codes:?}");
+        for (from, to, _) in RANGES {
+            assert!(from < to && codes.iter().all(|c| !(from..=to).contains(&c)), "{from}-{to}");
         }
     }
 
@@ -182,7 +172,7 @@ mod tests {
     row_test!(code_18_params, [18], Other, NotSent);
     row_test!(code_19_too_many, [19], Other, NotSent);
     row_test!(code_20_idx_count, [20], Other, NotSent);
-    row_test!(codes_21_to_24_mms_vms, [21, 22, 24], ContentRejected, NotSent);
+    row_test!(codes_21_to_24_mms_vms, [21, 22, 23, 24], ContentRejected, NotSent);
     row_test!(code_25_normalize_datacoding, [25], Other, NotSent);
     row_test!(code_26_mms_subject, [26], ContentRejected, NotSent);
     row_test!(code_30_udh, [30], ContentRejected, NotSent);
@@ -221,8 +211,9 @@ mod tests {
 
     #[test]
     fn every_row_has_a_test() {
-        // Keep in step with the row_test! list above: one per row.
-        assert_eq!(TABLE.len(), 45);
+        // Keep in step with the row_test! list above: one per code or range (21 to 24 are four
+        // rows of one meaning, tested together).
+        assert_eq!(TABLE.len() + RANGES.len(), 48);
     }
 
     #[test]

@@ -4,7 +4,7 @@ use std::fmt;
 
 use async_trait::async_trait;
 use bramka_core::chunked::send_in_chunks;
-use bramka_core::http::Scrubber;
+use bramka_core::http::{Call, Scrubber};
 use bramka_core::preflight::preflight;
 use bramka_core::{
     Balance, Capabilities, Capability, Certainty, DeliveryReport, Error, ErrorKind, Gateway, Idempotency,
@@ -63,10 +63,7 @@ impl fmt::Debug for SmsapiGateway {
 impl SmsapiGateway {
     /// A gateway for `config`. Fails only if the HTTP client cannot be built.
     pub fn new(config: SmsapiConfig) -> Result<Self, Error> {
-        let http = match &config.client {
-            Some(c) => c.clone(),
-            None => bramka_core::http::client(config.timeouts)?,
-        };
+        let http = config.http.client()?;
         let caps = Capabilities::new()
             .with_batch_size(config.batch_size)
             .with(Capability::Schedule)
@@ -185,8 +182,9 @@ impl Gateway for SmsapiGateway {
 
     async fn status(&self, message_id: &str) -> Result<DeliveryReport, Error> {
         let id = check_id(message_id)?;
-        let answer =
-            self.post_form("sms.do", &[("status", id.to_owned()), ("format", "json".into())]).await?;
+        let answer = self
+            .post_form("sms.do", &[("status", id.to_owned()), ("format", "json".into())], Call::Read)
+            .await?;
         let resp = match self.interpret_sms(&answer, 1)? {
             SmsOutcome::Answer(r) => r,
             SmsOutcome::Duplicate => return Err(api_error(DUPLICATE_IDX, None, Some(answer.status))),
@@ -213,8 +211,9 @@ impl Gateway for SmsapiGateway {
 
     async fn cancel(&self, id: &str) -> Result<(), Error> {
         let id = check_id(id)?;
-        let answer =
-            self.post_form("sms.do", &[("sch_del", id.to_owned()), ("format", "json".into())]).await?;
+        let answer = self
+            .post_form("sms.do", &[("sch_del", id.to_owned()), ("format", "json".into())], Call::Send)
+            .await?;
         match self.interpret_sms(&answer, 1)? {
             SmsOutcome::Duplicate => Err(api_error(DUPLICATE_IDX, None, Some(answer.status))),
             SmsOutcome::Answer(r)

@@ -2,6 +2,7 @@
 //! core's `send_in_chunks`), its form, and the recipients' reports from the answer.
 
 use bramka_core::chunked::ChunkReport;
+use bramka_core::http::Call;
 use bramka_core::{
     Certainty, Error, ErrorKind, Message, PhoneNumber, Price, RecipientReport, SendState, Sender,
 };
@@ -128,7 +129,7 @@ impl SmsapiGateway {
             test = self.config.test_mode,
             "sending SMS request"
         );
-        let answer = self.post_form("sms.do", &form).await?;
+        let answer = self.post_form("sms.do", &form, Call::Send).await?;
         match self.interpret_sms(&answer, chunk.len())? {
             SmsOutcome::Duplicate => Ok(ChunkOutcome::Duplicate),
             SmsOutcome::Answer(r) => {

@@ -11,17 +11,37 @@ use common::*;
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+/// A message id as SMSAPI hands them out.
+const ID: &str = "5E1A4C3B3638300A2E1E1C4B";
+
 #[tokio::test]
 async fn smsapi_gateway_conforms() {
     let server = MockServer::start().await;
-    // The auth error provoked below is the only request; the kit itself must not reach the server
-    // (reschedule, pause and resume are unsupported and answered locally).
+    // The auth error provoked below and the advertised operations are the only requests: the
+    // unsupported ones (reschedule, pause, resume) are answered locally.
     sms_do()
         .and(send_form("48100200300", "Hi", "ref148100200300", &[("from", "Sklep")]))
         .respond_with(json(format!(r#"{{"error":101,"message":"Authorization failed ({TOKEN})"}}"#)))
         .expect(1)
         .mount(&server)
         .await;
+    // The advertised operations (status, cancel, balance) answer Ok for ID, called directly and
+    // through each of the kit's four wrappers (retry, recording, failover, round robin): 5 calls.
+    sms_do()
+        .and(form(&[("status", ID), ("format", "json")]))
+        .respond_with(json(format!(
+            r#"{{"count":1,"list":[{{"id":"{ID}","points":"0.1600","number":"48100200300","status":"DELIVERED"}}]}}"#
+        )))
+        .expect(5)
+        .mount(&server)
+        .await;
+    sms_do()
+        .and(form(&[("sch_del", ID), ("format", "json")]))
+        .respond_with(json(format!(r#"{{"count":1,"list":[{{"id":"{ID}"}}]}}"#)))
+        .expect(5)
+        .mount(&server)
+        .await;
+    get("/profile").respond_with(json(r#"{"points":"321.50"}"#)).expect(5).mount(&server).await;
     Mock::given(any()).respond_with(ResponseTemplate::new(500)).expect(0).mount(&server).await;
 
     let config = config(&server).sender("Sklep").build().unwrap();
@@ -35,6 +55,7 @@ async fn smsapi_gateway_conforms() {
 
     Conformance::new(gw.clone() as Arc<dyn Gateway>)
         .secret(TOKEN)
+        .advertised_id(ID)
         .scan("config Debug", config_debug)
         .scan("auth error Display", auth.to_string())
         .scan("auth error Debug", format!("{auth:?}"))

@@ -37,6 +37,22 @@ fn hosts() {
     }
 }
 
+/// The host form follows the rule every operator's DSN follows: `tls=0` asks for plain http,
+/// which a non-loopback host gets only with `insecure_http=1`; `base_url=` wins over the host.
+#[test]
+fn host_form_is_the_shared_rule() {
+    assert_eq!(cfg("smsapi://t@[::1]:8080").base_url().as_str(), "http://[::1]:8080/");
+    assert_eq!(cfg("smsapi://t@localhost:8080?tls=1").base_url().as_str(), "https://localhost:8080/");
+    let e = err("smsapi://t@proxy.lan/sms?tls=0");
+    assert!(e.contains("insecure_http"), "{e}");
+    assert_eq!(
+        cfg("smsapi://t@proxy.lan/sms?tls=0&insecure_http=1").base_url().as_str(),
+        "http://proxy.lan/sms/"
+    );
+    let c = cfg("smsapi://t@com?base_url=https%3A%2F%2Fproxy.example%2Fsmsapi");
+    assert_eq!(c.base_url().as_str(), "https://proxy.example/smsapi/");
+}
+
 #[test]
 fn options() {
     let c = cfg("smsapi://t@default?from=Sklep&type=eco&test=1&normalize=true&fast=yes&flash=on&max_parts=7\

@@ -374,7 +374,8 @@ impl TwilioGateway {
 
     /// Cancels a scheduled message (`Status=canceled`). Twilio refuses with 30409
     /// ([`ErrorKind::InvalidState`]) once the message is no longer scheduled; an answer with
-    /// another status than `canceled` is an [`ErrorKind::InvalidState`] error naming it.
+    /// another status than `canceled` is an [`ErrorKind::InvalidState`] error naming it, with
+    /// [`Certainty::MaybeSent`]: the cancel did not take, so the message may still go out.
     pub async fn cancel_message(&self, sid: &str) -> Result<TwilioMessage, Error> {
         check_message_sid(sid)?;
         let url = self.message_url(sid);
@@ -385,7 +386,7 @@ impl TwilioGateway {
             .await?;
         if m.status != MessageStatus::Canceled {
             let why = format!("Twilio answered the cancel of {sid} with status {:?}, not canceled", m.status);
-            return Err(Error::new(ErrorKind::InvalidState, Certainty::NotSent, why).with_gateway(GATEWAY));
+            return Err(Error::new(ErrorKind::InvalidState, Certainty::MaybeSent, why).with_gateway(GATEWAY));
         }
         Ok(m)
     }

@@ -1,4 +1,5 @@
-//! Shared test support: fixtures, the wiremock harness, and validation of every request body
+//! Infobip's own test support (fixtures and wiremock come from the workspace's
+//! `bramka-test-support`): the wiremock harness, and validation of every request body
 //! against Infobip's official OpenAPI schemas (tests/fixtures/openapi/infobip-sms.json, a
 //! verbatim copy of the spec, 298 kB).
 #![allow(dead_code)]
@@ -17,9 +18,9 @@ pub const KEY: &str = "test-KEY-9f8e7d6c5b4a";
 /// `Authorization` as Infobip expects it.
 pub const AUTH: &str = "App test-KEY-9f8e7d6c5b4a";
 
+/// A fixture from `tests/fixtures/` (the workspace's shared helper).
 pub fn fixture(name: &str) -> String {
-    std::fs::read_to_string(format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR")))
-        .unwrap_or_else(|e| panic!("fixture {name}: {e}"))
+    bramka_test_support::fixture!(name)
 }
 
 pub fn fixture_json(name: &str) -> Value {

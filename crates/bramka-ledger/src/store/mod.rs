@@ -1,4 +1,5 @@
-//! Storage behind one async trait: [`MemoryStore`] and [`SqliteStore`] (feature `sqlite`).
+//! Storage behind one async trait: [`MemoryStore`], `SqliteStore` (feature `sqlite`) and
+//! `PostgresStore` (feature `postgres`, several instances on one database).
 //!
 //! The trait's operations are coarse (one per ledger step) and each is one transaction, so a
 //! backend on another database (PostgreSQL) implements them natively. The state rules live in
@@ -17,10 +18,14 @@ use crate::model::{
 };
 
 mod memory;
+#[cfg(feature = "postgres")]
+mod postgres;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 
 pub use memory::MemoryStore;
+#[cfg(feature = "postgres")]
+pub use postgres::{PostgresStore, PostgresUrl};
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
 
@@ -101,4 +106,4 @@ pub trait Store: Send + Sync + fmt::Debug {
 }
 
 /// The highest schema version of the stores in this crate.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;

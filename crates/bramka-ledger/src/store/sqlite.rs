@@ -23,7 +23,8 @@ use crate::rules::after_delivery;
 
 /// The schema migrations, version `i + 1` at index `i`. Plain SQL that PostgreSQL also accepts
 /// apart from the `INTEGER PRIMARY KEY` row ids.
-pub const MIGRATIONS: &[&str] = &["
+pub const MIGRATIONS: &[&str] = &[
+    "
 CREATE TABLE messages (
     id INTEGER PRIMARY KEY,
     client_ref TEXT NOT NULL,
@@ -99,7 +100,11 @@ CREATE TABLE campaigns (
     recipients INTEGER NOT NULL,
     created_at INTEGER NOT NULL
 );
-"];
+",
+    "
+CREATE INDEX entries_client_ref ON entries(client_ref, id);
+",
+];
 
 const ENTRY_COLS: &str = "id, message, client_ref, account, gateway, sender, campaign, recipient, state, \
     operator_id, error_kind, error_code, error_message, certainty, parts, price, currency, delivery_status, \
@@ -504,6 +509,9 @@ impl Store for SqliteStore {
             }
             if let Some(o) = &q.operator_id {
                 add("operator_id =", Value::Text(o.clone()));
+            }
+            if let Some(r) = &q.client_ref {
+                add("client_ref =", Value::Text(r.clone()));
             }
             if !q.states.is_empty() {
                 let start = args.len() + 1;

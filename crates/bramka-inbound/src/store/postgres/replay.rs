@@ -158,6 +158,7 @@ mod tests {
             subject: None,
             sender: None,
             text: "copy".into(),
+            via: None,
         });
         plan
     }

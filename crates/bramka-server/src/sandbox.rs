@@ -24,13 +24,18 @@
 //! script = ["garbled_200", "none"]
 //! ```
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
-use bramka_sandbox::{CallbackUrls, FaultKind, Route, RouteFaults, Sandbox, SandboxConfig};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::{Extension, Form, Router};
+use bramka_sandbox::{CallbackUrls, FaultKind, Operator, Route, RouteFaults, Sandbox, SandboxConfig};
 use serde::Deserialize;
 
+use crate::App;
 use crate::config::{Env, expand};
+use crate::web::{Viewer, csrf_ok, csrf_refused, esc, page};
 
 /// The configuration `bramka serve --sandbox` runs with when there is no file: in memory, no
 /// account needed.
@@ -206,4 +211,130 @@ pub(crate) fn mount(sandbox: Option<&Sandbox>, router: Router) -> Router {
         Some(sb) => router.nest_service("/sandbox", sb.operator_routes()),
         None => router,
     }
+}
+
+/// The "Sandbox" tab (`/web/sandbox`, only with `--sandbox`): per received message the operator,
+/// sender, recipient, text, encoding, billed parts, simulated state and the callbacks sent back,
+/// a button to post its delivery report now, and a form to receive an SMS.
+pub(crate) fn pages(sandbox: Option<&Sandbox>) -> Router<Arc<App>> {
+    match sandbox {
+        Some(sb) => Router::new()
+            .route("/web/sandbox", get(tab))
+            .route("/web/sandbox/report", post(report))
+            .route("/web/sandbox/receive", post(receive))
+            .layer(Extension(sb.clone())),
+        None => Router::new(),
+    }
+}
+
+const OUTCOMES: &[&str] = &["delivered", "undelivered", "expired", "stopped"];
+
+fn tab_page(sb: &Sandbox, v: &Viewer, notice: &str) -> Response {
+    let csrf = esc(v.csrf());
+    let mut rows = String::new();
+    for (n, m) in sb.messages().iter().enumerate() {
+        let callbacks: Vec<String> = m
+            .callbacks
+            .iter()
+            .map(|c| {
+                let status = c.status.map_or_else(|| "unreachable".to_owned(), |s| s.to_string());
+                format!("<li>{} → {} ({status})</li>", esc(&c.event), esc(&c.url))
+            })
+            .collect();
+        let action = if m.state.is_final() {
+            String::new()
+        } else {
+            let options: String =
+                OUTCOMES.iter().map(|o| format!(r#"<option value="{o}">{o}</option>"#)).collect();
+            format!(
+                r#"<form method="post" action="/web/sandbox/report" class="inline"><input type="hidden" name="csrf" value="{csrf}"><input type="hidden" name="operator" value="{op}"><input type="hidden" name="id" value="{id}"><select name="outcome" id="outcome-{n}"><option value="">by pattern</option>{options}</select> <button id="report-{n}">Delivery report</button></form>"#,
+                op = m.operator.as_str(),
+                id = esc(&m.message_id),
+            )
+        };
+        rows.push_str(&format!(
+            r#"<tr class="sandbox-message" data-id="{id}"><td>{op}</td><td class="sender">{sender}</td><td class="recipient">{to}</td><td class="text">{text}</td><td class="encoding">{enc}</td><td class="num parts">{parts}</td><td class="state">{state}</td><td class="callbacks"><ul>{cb}</ul></td><td>{action}</td></tr>"#,
+            id = esc(&m.message_id),
+            op = m.operator.as_str(),
+            sender = esc(m.sender.as_deref().unwrap_or("")),
+            to = esc(&m.recipient),
+            text = esc(&m.text),
+            enc = esc(&m.encoding),
+            parts = m.parts,
+            state = m.state.as_str(),
+            cb = callbacks.concat(),
+        ));
+    }
+    let notice = if notice.is_empty() {
+        String::new()
+    } else {
+        format!(r#"<p class="msg" id="notice">{}</p>"#, esc(notice))
+    };
+    let body = format!(
+        r#"{notice}<p>What applications sent to the local operator (<code>/sandbox/smsapi/</code>, <code>/sandbox/infobip/</code>, <code>/sandbox/twilio/</code>, <code>/sandbox/dynmark/</code>), newest first.</p>
+<h2>Receive an SMS</h2>
+<form method="post" action="/web/sandbox/receive" id="receive-form"><input type="hidden" name="csrf" value="{csrf}">
+<select name="operator" id="receive-operator"><option value="smsapi">SMSAPI</option><option value="infobip">Infobip</option><option value="twilio">Twilio</option></select>
+<input name="from" id="receive-from" placeholder="from" required> <input name="to" id="receive-to" placeholder="to" required> <input name="text" id="receive-text" placeholder="text" required> <button id="receive">Receive</button></form>
+<table id="sandbox-messages"><tr><th>Operator</th><th>Sender</th><th>Recipient</th><th>Text</th><th>Encoding</th><th>Parts</th><th>State</th><th>Callbacks sent back</th><th></th></tr>{rows}</table>"#
+    );
+    page(v, "Sandbox", &body)
+}
+
+async fn tab(Extension(sb): Extension<Sandbox>, Extension(v): Extension<Viewer>) -> Response {
+    tab_page(&sb, &v, "")
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ReportForm {
+    #[serde(default)]
+    csrf: String,
+    operator: String,
+    id: String,
+    #[serde(default)]
+    outcome: String,
+}
+
+async fn report(
+    Extension(sb): Extension<Sandbox>,
+    Extension(v): Extension<Viewer>,
+    Form(f): Form<ReportForm>,
+) -> Response {
+    if !csrf_ok(&v, &f.csrf) {
+        return csrf_refused();
+    }
+    let Some(op) = Operator::parse(&f.operator) else {
+        return tab_page(&sb, &v, &format!("unknown operator {:?}", f.operator));
+    };
+    let outcome = Some(f.outcome.as_str()).filter(|o| !o.is_empty());
+    let notice = match sb.deliver(op, &f.id, outcome).await {
+        Ok(r) => format!("Delivery report for {}: {}", r.message_id, r.state.as_str()),
+        Err(e) => e.to_string(),
+    };
+    tab_page(&sb, &v, &notice)
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ReceiveForm {
+    #[serde(default)]
+    csrf: String,
+    operator: String,
+    from: String,
+    to: String,
+    text: String,
+}
+
+async fn receive(
+    Extension(sb): Extension<Sandbox>,
+    Extension(v): Extension<Viewer>,
+    Form(f): Form<ReceiveForm>,
+) -> Response {
+    if !csrf_ok(&v, &f.csrf) {
+        return csrf_refused();
+    }
+    let Some(op) = Operator::parse(&f.operator) else {
+        return tab_page(&sb, &v, &format!("unknown operator {:?}", f.operator));
+    };
+    let id = sb.receive(op, &f.from, &f.to, &f.text).await;
+    tab_page(&sb, &v, &format!("Received {} SMS {id} from {} to {}", op.as_str(), f.from, f.to))
 }

@@ -67,6 +67,8 @@ async fn without_the_flag_there_is_no_sandbox() {
     assert_eq!(r.status(), 404);
     let r = c.get(format!("{base}/api/v1/sandbox/messages")).bearer_auth(TOKEN).send().await.unwrap();
     assert_eq!(r.status(), 404);
+    let r = c.get(format!("{base}/web/sandbox")).send().await.unwrap();
+    assert_eq!(r.status(), 404, "no Sandbox tab either");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

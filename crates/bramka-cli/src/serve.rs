@@ -96,7 +96,7 @@ pub(crate) fn run(args: &ServeArgs) -> ExitCode {
     }
     settings.sandbox = args.sandbox;
     if args.check {
-        println!(
+        crate::out::outln!(
             "{}: valid ({} account(s), {} number(s), {} poll(s), {} flow(s))",
             path.display(),
             settings.accounts.iter().count(),
@@ -126,7 +126,13 @@ pub(crate) fn run(args: &ServeArgs) -> ExitCode {
         };
         if args.print_hooks {
             for h in server.hook_urls() {
-                println!("{} ({})\n  inbound: {}\n  status:  {}", h.account, h.provider, h.inbound, h.status);
+                crate::out::outln!(
+                    "{} ({})\n  inbound: {}\n  status:  {}",
+                    h.account,
+                    h.provider,
+                    h.inbound,
+                    h.status
+                );
             }
             return ExitCode::SUCCESS;
         }

@@ -15,6 +15,7 @@
 //! ```
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod account;
 pub mod capabilities;
 pub mod chunked;
 pub mod clock;
@@ -38,6 +39,7 @@ pub mod secret;
 pub mod testing;
 pub mod webhook;
 
+pub use account::{ReceivingNumber, ScheduledMessage, SenderName, SenderStatus};
 pub use capabilities::{Capabilities, Capability, CapabilitySet, Idempotency};
 pub use compose::{Failover, RoundRobin};
 pub use dsn::{Dsn, DsnError, GatewayFactory};

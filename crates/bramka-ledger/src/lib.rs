@@ -16,7 +16,10 @@
 //!   ([`Ledger::ingest_inbound`], [`Keywords`]), by operator opt-out signals ([`signals`]);
 //!   lifted by `START`.
 //! * **Consent** — persisted, with CSV import ([`Ledger::import_consents_csv`]).
-//! * **Campaigns** — [`Ledger::create_campaign`], [`Ledger::run_campaign`] (also resume).
+//! * **Campaigns** — [`Ledger::create_campaign`], [`Ledger::run_campaign`] (also resume); each
+//!   chunk is rebuilt with the message's recorded [`SendOptions`].
+//! * **Reconciliation** — `uncertain` entries are settled by [`Ledger::reconcile`] (`status()`,
+//!   which a campaign run calls first) and by reports carrying the client key ([`reconcile`]).
 //! * **Queries** — [`Query`], [`Ledger::daily_counts`], [`Ledger::cost_totals`],
 //!   [`Ledger::export_csv`].
 //!
@@ -54,7 +57,9 @@ pub mod gateway;
 pub mod keywords;
 pub mod ledger;
 pub mod model;
+pub mod options;
 pub mod query;
+pub mod reconcile;
 pub mod rules;
 pub mod signals;
 pub mod store;
@@ -70,6 +75,7 @@ pub use model::{
     Applied, Campaign, Consent, Delivery, Entry, Intent, MessageRecord, Outcome, Query, Scope, State,
     Suppression,
 };
+pub use options::SendOptions;
 pub use query::{CostTotal, DEFAULT_TZ, DayCount};
 #[cfg(feature = "sqlite")]
 pub use store::SqliteStore;

@@ -3,7 +3,8 @@
 //! instance lock, as separate processes would have.
 //!
 //! - the same delivery reports applied by two instances at once are applied once;
-//! - a report racing the send's answer on another instance is never lost;
+//! - a report racing the send's answer on another instance is never lost, by operator id or by
+//!   client key;
 //! - recovery leaves the entries of a live instance alone and takes those of a dead one;
 //! - a campaign whose instance died mid-send is resumed by another: nobody sent twice;
 //! - two instances running one campaign at once send every recipient exactly once.
@@ -20,7 +21,8 @@ use bramka_core::{
     Capabilities, Error, Gateway, Message, PhoneNumber, RecipientReport, SendReport, SendState,
 };
 use bramka_ledger::{
-    Applied, Delivery, Intent, Ledger, MessageRecord, Outcome, PostgresStore, Query, State, Store,
+    Applied, Delivery, Intent, Ledger, MessageRecord, Outcome, PostgresStore, Query, SendOptions, State,
+    Store,
 };
 use chrono::{DateTime, TimeZone, Utc};
 use tokio::sync::Notify;
@@ -49,6 +51,7 @@ fn intent(to: &[String], initial: State) -> Intent {
         parts: 1,
         send_at: None,
         campaign: None,
+        options: SendOptions::default(),
         created_at: t(0),
     };
     Intent::new(message, to.iter().map(|n| (n.clone(), format!("ref{}", &n[1..]))).collect(), initial)
@@ -159,6 +162,29 @@ async fn a_report_racing_the_answer_on_another_instance_is_never_lost() {
     let rows = a.entries_page(&Query::all(), 0, 1000).await.unwrap();
     let not_delivered: Vec<_> = rows.iter().filter(|e| e.state != State::Delivered).collect();
     assert!(not_delivered.is_empty(), "reports lost for {} entries ({kinds:?})", not_delivered.len());
+    assert!(b.orphans().await.unwrap().is_empty(), "every orphan joined its entry");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_report_by_client_key_racing_an_uncertain_answer_is_never_lost() {
+    let db = bramka_pgtest::database();
+    let (a, b) = (instance(db.url()).await, instance(db.url()).await);
+    let entries = a.record_intent(intent(&numbers(200), State::Pending)).await.unwrap();
+    // For each entry, at the same moment: instance A records a timeout (no operator id) and
+    // instance B applies a report that names the entry only by its client key.
+    for e in &entries {
+        let mut o = Outcome::new(e.id, State::Uncertain, t(1));
+        o.certainty = Some("maybe_sent".into());
+        let mut d = Delivery::new("smsapi", format!("K{}", e.id), State::Delivered, "DELIVERED", t(5));
+        d.client_ref = Some(e.recipient_key());
+        let (n, _) = tokio::join!(a.record_outcomes(vec![o]), b.apply_delivery(d));
+        assert_eq!(n.unwrap(), 1);
+    }
+    let rows = a.entries_page(&Query::all(), 0, 1000).await.unwrap();
+    for e in &rows {
+        assert_eq!(e.state, State::Delivered, "{e:?}");
+        assert_eq!(e.operator_id, Some(format!("K{}", e.id)));
+    }
     assert!(b.orphans().await.unwrap().is_empty(), "every orphan joined its entry");
 }
 
@@ -321,4 +347,49 @@ async fn two_instances_running_one_campaign_send_each_recipient_once() {
     assert!(times.values().all(|n| *n == 1), "nobody sent twice");
     let rows = Ledger::new(instance(db.url()).await).entries(&Query::all().campaign("spring")).await.unwrap();
     assert!(rows.iter().all(|e| e.state == State::Accepted), "every answer recorded, none lost");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_password_is_never_printed() {
+    let db = bramka_pgtest::database();
+    let password = db.password().to_owned();
+    assert!(db.url().contains(&password));
+    let store = instance(db.url()).await;
+    for s in [format!("{store:?}"), store.url().to_string()] {
+        assert!(!s.contains(&password), "{s}");
+        assert!(s.contains(":***@"), "{s}");
+    }
+    let wrong = db.url().replacen(&password, "hunter2wrong", 1);
+    let e = PostgresStore::connect_with_pool_size(&wrong, 1).await.unwrap_err();
+    let (s, d) = (e.to_string(), format!("{e:?}"));
+    assert!(!s.contains("hunter2wrong") && !d.contains("hunter2wrong"), "{s} / {d}");
+    assert!(s.contains("password authentication failed"), "{s}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shares_one_database_with_the_inbound_store_and_refuses_a_newer_schema() {
+    let db = bramka_pgtest::database();
+    let ledger = instance(db.url()).await;
+    let inbound = bramka_inbound::PostgresStore::connect_with_pool_size(db.url(), 2).await.unwrap();
+    assert_eq!(ledger.schema_version().await.unwrap(), bramka_ledger::store::SCHEMA_VERSION);
+    assert_eq!(inbound.schema_version().await.unwrap(), 1);
+    // Both stores work side by side.
+    let e = ledger.record_intent(intent(&numbers(1), State::Pending)).await.unwrap();
+    assert_eq!(e.len(), 1);
+    // A database migrated by a newer bramka-ledger is refused, untouched.
+    let (client, conn) = tokio_postgres::connect(db.url(), tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(conn);
+    client.execute("UPDATE bramka_schema SET version = 7 WHERE component = 'ledger'", &[]).await.unwrap();
+    let err = PostgresStore::connect_with_pool_size(db.url(), 1).await.unwrap_err();
+    assert_eq!(
+        err,
+        bramka_ledger::StoreError::SchemaTooNew { found: 7, known: bramka_ledger::store::SCHEMA_VERSION }
+    );
+    assert!(err.to_string().contains("upgrade bramka-ledger"), "{err}");
+    let v: i32 = client
+        .query_one("SELECT version FROM bramka_schema WHERE component = 'ledger'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(v, 7, "left as found");
 }

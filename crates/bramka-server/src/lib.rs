@@ -211,7 +211,9 @@ async fn load_codes(store: &dyn Store, polls: &[PollDef]) -> Result<(), String> 
                 .map_err(|e| format!("poll {:?}: discount_codes_file {file:?}: {e}", p.id))?;
             let codes: Vec<String> =
                 text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect();
-            let added = store.add_codes(&p.id, codes).await.map_err(|e| e.to_string())?;
+            // A poll in a named code group fills the group's shared pool.
+            let pool = p.code_group.as_deref().unwrap_or(&p.id);
+            let added = store.add_codes(pool, codes).await.map_err(|e| e.to_string())?;
             tracing::info!(poll = %p.id, added, "discount codes loaded");
         }
     }

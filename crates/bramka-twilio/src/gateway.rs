@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use base64::Engine as _;
 use bramka_core::chunked::{ChunkReport, send_in_chunks};
 use bramka_core::http::{Answer, BaseUrl, Call, Scrubber};
+use bramka_core::{Balance, ReceivingNumber, ScheduledMessage};
 use bramka_core::{
     Capabilities, Capability, Certainty, DeliveryReport, Error, ErrorKind, Gateway, Idempotency, Message,
     PhoneNumber, RecipientReport, SendReport, SendState,
@@ -122,10 +123,10 @@ impl From<SendError> for Error {
 /// ```
 #[derive(Debug, Clone)]
 pub struct TwilioGateway {
-    config: TwilioConfig,
+    pub(crate) config: TwilioConfig,
     http: reqwest::Client,
     caps: Capabilities,
-    base: BaseUrl,
+    pub(crate) base: BaseUrl,
     /// Removes the token (as written and inside the Basic credentials) from quoted answers.
     scrub: Scrubber,
 }
@@ -149,6 +150,9 @@ impl TwilioGateway {
             .with(Capability::InboundWebhook)
             .with_signed_webhooks()
             .with(Capability::Validity)
+            .with(Capability::Balance)
+            .with(Capability::ReceivingNumbers)
+            .with(Capability::ListScheduled)
             .with_max_parts(MAX_PARTS)
             .with_idempotency(Idempotency::None);
         // Twilio shortens links only through a Messaging Service.
@@ -171,7 +175,7 @@ impl TwilioGateway {
             .to_string()
     }
 
-    fn request(&self, method: reqwest::Method, url: &str) -> reqwest::RequestBuilder {
+    pub(crate) fn request(&self, method: reqwest::Method, url: &str) -> reqwest::RequestBuilder {
         let (user, pass) = self.config.basic_auth();
         self.http
             .request(method, url)
@@ -183,7 +187,7 @@ impl TwilioGateway {
     /// (Twilio: "never processed, always safe to retry") is retried up to `rate_limit_retries`
     /// times after its `Retry-After`; nothing else is ever retried here, above all not a 5xx or a
     /// timeout of a create.
-    async fn execute(
+    pub(crate) async fn execute(
         &self,
         what: &str,
         call: Call,
@@ -564,6 +568,18 @@ impl Gateway for TwilioGateway {
 
     async fn cancel(&self, id: &str) -> Result<(), Error> {
         self.cancel_message(id).await.map(|_| ())
+    }
+
+    async fn balance(&self) -> Result<Balance, Error> {
+        self.account_balance().await
+    }
+
+    async fn numbers(&self) -> Result<Vec<ReceivingNumber>, Error> {
+        self.incoming_numbers().await
+    }
+
+    async fn scheduled(&self) -> Result<Vec<ScheduledMessage>, Error> {
+        self.scheduled_messages().await
     }
 }
 

@@ -4,7 +4,8 @@
 //! instances (each with its own pool):
 //!
 //! - **Delivery reports applied once.** Applying a report and recording a send's answer both take
-//!   a transaction-scoped advisory lock on the operator message id first, then lock the entry's
+//!   transaction-scoped advisory locks first (on the operator message id, and on the client key
+//!   when a report carries one or an answer leaves the entry without an id), then lock the entry's
 //!   row. Two instances applying the same report run one after the other, and the second sees the
 //!   first's state ([`crate::rules::after_delivery`] then changes nothing). A report that arrives
 //!   while the send's answer is being recorded is either seen as an orphan by that transaction or
@@ -36,11 +37,13 @@ use tokio_postgres::types::ToSql;
 
 use super::Store;
 use crate::error::StoreError;
+use crate::model::recipient_key;
 use crate::model::{
     Applied, Campaign, Consent, Delivery, Entry, Intent, MessageRecord, Outcome, Query, Scope, State,
     Suppression,
 };
-use crate::rules::after_delivery;
+use crate::options::SendOptions;
+use crate::rules::{after_delivery, key_candidates};
 
 mod migrate;
 mod schema;
@@ -62,7 +65,7 @@ const ENTRY_COLS: &str = "id, message, client_ref, account, gateway, sender, cam
     created_at, updated_at";
 
 const ORPHAN_COLS: &str =
-    "gateway, operator_id, state, raw_status, error_code, recipient, price, currency, at";
+    "gateway, operator_id, state, raw_status, error_code, recipient, price, currency, at, client_ref";
 
 /// A PostgreSQL ledger store: a connection pool on one database, shared by any number of
 /// instances, plus one connection that holds this instance's lock (see the module docs).
@@ -213,6 +216,7 @@ fn delivery(r: &tokio_postgres::Row) -> Result<Delivery, StoreError> {
     d.to = r.get(5);
     d.price = r.get(6);
     d.currency = r.get(7);
+    d.client_ref = r.get(9);
     Ok(d)
 }
 
@@ -236,11 +240,96 @@ fn consent(r: &tokio_postgres::Row) -> Result<Consent, StoreError> {
     Ok(c)
 }
 
-/// Serialises the transactions that touch one operator message id (applying a report, recording
-/// the answer that carries the id), until the transaction ends.
-async fn lock_operator_id(tx: &Transaction<'_>, operator_id: &str) -> Result<(), tokio_postgres::Error> {
-    let st = tx.prepare_cached("SELECT pg_advisory_xact_lock(hashtextextended('ledger ' || $1, 0))").await?;
-    tx.execute(&st, &[&operator_id]).await?;
+/// The lock name of an operator message id.
+fn op_lock(operator_id: &str) -> String {
+    format!("ledger op {operator_id}")
+}
+
+/// The lock name of a per-recipient client key ([`Entry::recipient_key`]).
+fn key_lock(key: &str) -> String {
+    format!("ledger key {key}")
+}
+
+/// Serialises the transactions that touch one operator message id or one client key (applying a
+/// report, recording the answer that carries the id or leaves the entry to be found by its key),
+/// until the transaction ends. Transactions take these locks before any row lock, sorted, so two
+/// of them do not wait for each other in a cycle (a deadlock would be detected and retried).
+async fn lock_names(tx: &Transaction<'_>, mut names: Vec<String>) -> Result<(), tokio_postgres::Error> {
+    names.sort_unstable();
+    names.dedup();
+    let st = tx.prepare_cached("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))").await?;
+    for n in &names {
+        tx.execute(&st, &[n]).await?;
+    }
+    Ok(())
+}
+
+async fn get_entry(tx: &Transaction<'_>, id: i64) -> Result<Entry, TxError> {
+    let st = tx.prepare_cached(&format!("SELECT {ENTRY_COLS} FROM ledger_entries WHERE id = $1")).await?;
+    match tx.query_opt(&st, &[&id]).await? {
+        Some(r) => Ok(entry(&r)?),
+        None => Err(StoreError::Corrupt(format!("entry {id} not found")).into()),
+    }
+}
+
+/// Gives an entry matched by client key the report's gateway and operator id.
+async fn adopt_id(tx: &Transaction<'_>, e: &mut Entry, d: &Delivery) -> Result<(), tokio_postgres::Error> {
+    let st =
+        tx.prepare_cached("UPDATE ledger_entries SET gateway = $2, operator_id = $3 WHERE id = $1").await?;
+    tx.execute(&st, &[&e.id, &d.gateway, &d.operator_id]).await?;
+    e.gateway = d.gateway.clone();
+    e.operator_id = Some(d.operator_id.clone());
+    Ok(())
+}
+
+/// Applies (and removes) the orphan reports of `rows` to `e`, in order.
+async fn apply_orphans(
+    tx: &Transaction<'_>,
+    e: &mut Entry,
+    rows: Vec<tokio_postgres::Row>,
+) -> Result<(), TxError> {
+    for r in rows {
+        let d = delivery(&r)?;
+        if e.operator_id.is_none() {
+            adopt_id(tx, e, &d).await?;
+        }
+        if let Some(next) = write_delivery(tx, e, &d).await? {
+            *e = next;
+        }
+        let seq: i64 = r.get(10);
+        tx.execute("DELETE FROM ledger_orphans WHERE seq = $1", &[&seq]).await?;
+    }
+    Ok(())
+}
+
+/// Applies the orphan reports waiting for entry `id`, which just took its outcome: by (gateway,
+/// operator id), or by client key when it has none (it then takes the first one's id, and the
+/// reports that came by that id alone follow).
+async fn join_orphans(tx: &Transaction<'_>, id: i64) -> Result<(), TxError> {
+    let mut e = get_entry(tx, id).await?;
+    if e.operator_id.is_none() {
+        let by_key = tx
+            .prepare_cached(&format!(
+                "SELECT {ORPHAN_COLS}, seq FROM ledger_orphans WHERE client_ref = $1 ORDER BY seq FOR UPDATE"
+            ))
+            .await?;
+        let rows = tx.query(&by_key, &[&e.recipient_key()]).await?;
+        apply_orphans(tx, &mut e, rows).await?;
+        let Some(op) = e.operator_id.clone() else { return Ok(()) };
+        // The id it took may have reports of its own (without the key), from transactions that
+        // hold that id's lock: wait for them; the next statement then sees what they left.
+        lock_names(tx, vec![op_lock(&op)]).await?;
+    }
+    if let Some(op) = e.operator_id.clone() {
+        let by_id = tx
+            .prepare_cached(&format!(
+                "SELECT {ORPHAN_COLS}, seq FROM ledger_orphans WHERE gateway = $1 AND operator_id = $2
+                 ORDER BY seq FOR UPDATE"
+            ))
+            .await?;
+        let rows = tx.query(&by_id, &[&e.gateway, &op]).await?;
+        apply_orphans(tx, &mut e, rows).await?;
+    }
     Ok(())
 }
 
@@ -273,7 +362,7 @@ async fn insert_intent(
     let row = tx
         .query_one(
             "INSERT INTO ledger_messages (client_ref, account, gateway, sender, text, encoding, parts, send_at, \
-             campaign, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+             campaign, created_at, options) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
             &[
                 &m.client_ref,
                 &m.account,
@@ -285,6 +374,7 @@ async fn insert_intent(
                 &m.send_at.map(micros),
                 &m.campaign,
                 &micros(m.created_at),
+                &m.options.to_json(),
             ],
         )
         .await?;
@@ -445,34 +535,44 @@ impl Store for PostgresStore {
         Ok(rows)
     }
 
-    async fn record_outcomes(&self, outcomes: Vec<Outcome>) -> Result<Vec<Entry>, StoreError> {
-        let mut ids: Vec<&str> = outcomes.iter().filter_map(|o| o.operator_id.as_deref()).collect();
-        ids.sort_unstable();
-        ids.dedup();
+    async fn record_outcomes(&self, outcomes: Vec<Outcome>) -> Result<usize, StoreError> {
+        let without_id: Vec<i64> =
+            outcomes.iter().filter(|o| o.operator_id.is_none()).map(|o| o.entry).collect();
         retrying!(self, |tx| {
-            // In one order, so two such transactions never wait for each other in a cycle.
-            for id in &ids {
-                lock_operator_id(&tx, id).await?;
+            // The locks first: the operator ids the outcomes carry, and the client keys of the
+            // entries left without one (reports find those by key).
+            let mut names: Vec<String> =
+                outcomes.iter().filter_map(|o| o.operator_id.as_deref()).map(op_lock).collect();
+            if !without_id.is_empty() {
+                let keys = tx
+                    .query(
+                        "SELECT client_ref, recipient FROM ledger_entries WHERE id = ANY($1)",
+                        &[&without_id],
+                    )
+                    .await?;
+                for r in keys {
+                    let (client_ref, to): (String, String) = (r.get(0), r.get(1));
+                    names.push(key_lock(&recipient_key(&client_ref, &to)));
+                }
             }
+            lock_names(&tx, names).await?;
+            // Only a pending entry takes an outcome (rules::after_outcome), checked in the UPDATE.
             let upd = tx
-                .prepare_cached(&format!(
+                .prepare_cached(
                     "UPDATE ledger_entries SET state = $2, gateway = COALESCE($3, gateway), operator_id = $4,
                      error_kind = $5, error_code = $6, error_message = $7, certainty = $8, parts = $9, price = $10,
                      currency = $11, updated_at = $12
-                     WHERE id = $1 AND state = 'pending' AND $2 <> 'pending' RETURNING {ENTRY_COLS}"
-                ))
+                     WHERE id = $1 AND state = 'pending' AND $2 <> 'pending'",
+                )
                 .await?;
-            let orphans = tx
-                .prepare_cached(&format!(
-                    "SELECT {ORPHAN_COLS}, seq FROM ledger_orphans WHERE gateway = $1 AND operator_id = $2
-                     ORDER BY seq FOR UPDATE"
-                ))
-                .await?;
-            let mut out = Vec::with_capacity(outcomes.len());
+            // A fresh statement after the locks: it sees the orphans their holders committed.
+            let any_orphans: bool =
+                tx.query_one("SELECT EXISTS (SELECT 1 FROM ledger_orphans)", &[]).await?.get(0);
+            let mut n = 0;
             for o in &outcomes {
                 let parts = o.parts.map(i64::from);
-                let updated = tx
-                    .query_opt(
+                let changed = tx
+                    .execute(
                         &upd,
                         &[
                             &o.entry,
@@ -490,7 +590,7 @@ impl Store for PostgresStore {
                         ],
                     )
                     .await?;
-                let Some(row) = updated else {
+                if changed == 0 {
                     let known =
                         tx.query_opt("SELECT 1 FROM ledger_entries WHERE id = $1", &[&o.entry]).await?;
                     if known.is_none() {
@@ -499,38 +599,59 @@ impl Store for PostgresStore {
                         );
                     }
                     continue;
-                };
-                let mut e = entry(&row)?;
-                if let Some(id) = e.operator_id.clone() {
-                    for r in tx.query(&orphans, &[&e.gateway, &id]).await? {
-                        let d = delivery(&r)?;
-                        if let Some(next) = write_delivery(&tx, &e, &d).await? {
-                            e = next;
-                        }
-                        let seq: i64 = r.get(9);
-                        tx.execute("DELETE FROM ledger_orphans WHERE seq = $1", &[&seq]).await?;
-                    }
                 }
-                out.push(e);
+                n += 1;
+                if any_orphans {
+                    join_orphans(&tx, o.entry).await?;
+                }
             }
-            out
+            n
         })
     }
 
     async fn apply_delivery(&self, d: Delivery) -> Result<Applied, StoreError> {
         retrying!(self, |tx| {
-            lock_operator_id(&tx, &d.operator_id).await?;
-            // A fresh statement after the lock: it sees what the previous holder committed.
-            let find = tx
+            let mut names = vec![op_lock(&d.operator_id)];
+            names.extend(d.client_ref.as_deref().map(key_lock));
+            lock_names(&tx, names).await?;
+            // Fresh statements after the locks: they see what the previous holders committed.
+            let by_id = tx
                 .prepare_cached(&format!(
                     "SELECT {ENTRY_COLS} FROM ledger_entries WHERE gateway = $1 AND operator_id = $2
                      ORDER BY id LIMIT 1 FOR UPDATE"
                 ))
                 .await?;
-            match tx.query_opt(&find, &[&d.gateway, &d.operator_id]).await? {
-                Some(row) => {
-                    let e = entry(&row)?;
-                    match write_delivery(&tx, &e, &d).await? {
+            let mut found =
+                tx.query_opt(&by_id, &[&d.gateway, &d.operator_id]).await?.map(|r| entry(&r)).transpose()?;
+            let adopt = found.is_none();
+            if let (true, Some(key)) = (adopt, &d.client_ref) {
+                let (refs, tos): (Vec<String>, Vec<String>) =
+                    key_candidates(key, d.to.as_deref()).into_iter().unzip();
+                if !refs.is_empty() {
+                    // An attempted entry without an operator id whose key this is, the lowest id.
+                    let by_key = tx
+                        .prepare_cached(&format!(
+                            "SELECT {ENTRY_COLS} FROM ledger_entries
+                             WHERE (client_ref, recipient) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+                             AND operator_id IS NULL AND state NOT IN ('not_attempted', 'pending')
+                             ORDER BY id LIMIT 1 FOR UPDATE"
+                        ))
+                        .await?;
+                    found = tx.query_opt(&by_key, &[&refs, &tos]).await?.map(|r| entry(&r)).transpose()?;
+                }
+            }
+            match found {
+                Some(e) => {
+                    let mut target = e.clone();
+                    if adopt {
+                        if after_delivery(e.state, d.state).is_some() {
+                            adopt_id(&tx, &mut target, &d).await?;
+                        } else {
+                            target.gateway = d.gateway.clone();
+                            target.operator_id = Some(d.operator_id.clone());
+                        }
+                    }
+                    match write_delivery(&tx, &target, &d).await? {
                         Some(after) => Applied::Updated { entry: after, from: e.state },
                         None => Applied::Unchanged { entry: e },
                     }
@@ -538,7 +659,7 @@ impl Store for PostgresStore {
                 None => {
                     tx.execute(
                         &format!(
-                            "INSERT INTO ledger_orphans ({ORPHAN_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+                            "INSERT INTO ledger_orphans ({ORPHAN_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
                         ),
                         &[
                             &d.gateway,
@@ -550,6 +671,7 @@ impl Store for PostgresStore {
                             &d.price,
                             &d.currency,
                             &micros(d.at),
+                            &d.client_ref,
                         ],
                     )
                     .await?;
@@ -651,8 +773,8 @@ impl Store for PostgresStore {
         let client = self.client().await?;
         let row = client
             .query_opt(
-                "SELECT id, client_ref, account, gateway, sender, text, encoding, parts, send_at, campaign, created_at
-                 FROM ledger_messages WHERE id = $1",
+                "SELECT id, client_ref, account, gateway, sender, text, encoding, parts, send_at, campaign, created_at,
+                 options FROM ledger_messages WHERE id = $1",
                 &[&id],
             )
             .await
@@ -669,6 +791,7 @@ impl Store for PostgresStore {
                 parts: count(r.get(7), "parts")?,
                 send_at: r.get::<_, Option<i64>>(8).map(time).transpose()?,
                 campaign: r.get(9),
+                options: SendOptions::from_json(r.get(11))?,
                 created_at: time(r.get(10))?,
             })
         })

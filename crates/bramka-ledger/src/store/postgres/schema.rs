@@ -1,7 +1,7 @@
 //! The ledger's PostgreSQL schema, version by version.
 //!
-//! The same tables and columns as the SQLite store ([`crate::store`]), with times as microseconds
-//! since the Unix epoch in both, and two differences:
+//! The same tables, columns and versions as the SQLite store ([`crate::store`]), with times as
+//! microseconds since the Unix epoch in both, and two differences:
 //!
 //! - the tables are prefixed `ledger_`, so the ledger and bramka-inbound's PostgreSQL store can
 //!   share one database (each keeps its version in `bramka_schema`);
@@ -99,6 +99,20 @@ CREATE TABLE ledger_campaigns (
     },
     Migration {
         version: 2,
+        sql: r#"
+ALTER TABLE ledger_messages ADD COLUMN options TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE ledger_orphans ADD COLUMN client_ref TEXT;
+CREATE INDEX ledger_orphans_client ON ledger_orphans(client_ref);
+DROP INDEX ledger_entries_operator;
+DROP INDEX ledger_entries_operator_id;
+CREATE INDEX ledger_entries_operator ON ledger_entries(gateway, operator_id) WHERE operator_id IS NOT NULL;
+CREATE INDEX ledger_entries_key ON ledger_entries(client_ref, recipient) WHERE operator_id IS NULL;
+DROP INDEX ledger_entries_campaign;
+CREATE INDEX ledger_entries_campaign ON ledger_entries(campaign, state, id) WHERE campaign IS NOT NULL;
+"#,
+    },
+    Migration {
+        version: 3,
         sql: "CREATE INDEX ledger_entries_client_ref ON ledger_entries(client_ref, id);",
     },
 ];

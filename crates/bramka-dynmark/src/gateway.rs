@@ -117,11 +117,20 @@ impl DynmarkGateway {
             .header(reqwest::header::ACCEPT, "application/json")
             .json(&body);
         let answer = Answer::fetch(request, ID, Call::Send, wire::BODY_LIMIT).await?;
+        Ok(self.decode_send(chunk, &answer)?.into())
+    }
+
+    /// The reports of `chunk`'s recipients from the answer to their send request.
+    pub(crate) fn decode_send(
+        &self,
+        chunk: &[PhoneNumber],
+        answer: &Answer,
+    ) -> Result<Vec<RecipientReport>, Error> {
         if !answer.is_success() {
-            return Err(errors::status_error(&answer, self.describe_failures(&answer.body)));
+            return Err(errors::status_error(answer, self.describe_failures(&answer.body)));
         }
         let results: Vec<MessageResult> = answer.json(ID, Call::Send)?;
-        Ok(self.match_results(chunk, results, answer.status).into())
+        Ok(self.match_results(chunk, results, answer.status))
     }
 
     /// Pairs results with recipients: by the echoed `to` when present, else by position. A

@@ -29,7 +29,7 @@ pub(crate) const MAX_BATCH: usize = 100;
 /// Largest number of parts: not documented. [unknown] The core's default cap (7) is used.
 pub(crate) const MAX_PARTS: u8 = 7;
 
-/// Sender names: 2 to 11 characters (seed 001; UK industry norm). [inferred]
+/// Sender names: 2 to 11 characters (UK industry norm). [inferred]
 pub(crate) const SENDER_MIN: usize = 2;
 /// See [`SENDER_MIN`].
 pub(crate) const SENDER_MAX: usize = 11;

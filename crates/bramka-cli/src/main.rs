@@ -6,6 +6,8 @@
 //! bramka send --gateway 'smsapi://TOKEN@default' --to 600100200 --default-prefix 48 "Hi"
 //! bramka send --account shop --to-file numbers.csv --from Shop "Sale today"
 //! bramka balance --gateway "$DSN"; bramka status --gateway "$DSN" ID; bramka cancel --gateway "$DSN" ID
+//! bramka scheduled --gateway "$DSN"; bramka numbers --gateway "$DSN"   # waiting messages, receiving numbers
+//! bramka senders list|add NAME|default NAME|delete NAME --account shop
 //! bramka webhook parse --provider smsapi --url 'https://x/cb?MsgId=A&status=403' < /dev/null
 //! bramka serve --config bramka.toml                                # the SMS service (feature `serve`)
 //! bramka webhook verify --provider twilio --url https://x/tw --header 'X-Twilio-Signature: …' --twilio-token T < body
@@ -30,6 +32,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod account_lists;
 mod accounts_cmd;
 mod campaign;
 mod config_file;
@@ -97,6 +100,15 @@ enum Command {
     /// Move a scheduled message or bulk to another time.
     #[command(after_help = EXIT_CODES)]
     Reschedule(ops::RescheduleArgs),
+    /// List the messages waiting at the operator for their send time (ids for cancel, pause, reschedule).
+    #[command(after_help = EXIT_CODES)]
+    Scheduled(account_lists::ListArgs),
+    /// List the account's numbers that receive messages.
+    #[command(after_help = EXIT_CODES)]
+    Numbers(account_lists::ListArgs),
+    /// Sender names at the operator: list, add (request), default, delete.
+    #[command(subcommand)]
+    Senders(account_lists::SendersCommand),
     /// Parse or verify an operator's webhook request (body on standard input).
     #[command(subcommand)]
     Webhook(webhook::WebhookCommand),
@@ -134,6 +146,9 @@ fn main() -> ExitCode {
         Command::Pause(args) => ops::hold(&args, ops::Hold::Pause),
         Command::Resume(args) => ops::hold(&args, ops::Hold::Resume),
         Command::Reschedule(args) => ops::reschedule(&args),
+        Command::Scheduled(args) => account_lists::scheduled(&args),
+        Command::Numbers(args) => account_lists::numbers(&args),
+        Command::Senders(cmd) => account_lists::senders(&cmd),
         Command::Webhook(cmd) => webhook::run(&cmd),
         Command::Config(cmd) => config_file::run(&cmd),
         Command::Completions(args) => docs_cmd::completions(&args),

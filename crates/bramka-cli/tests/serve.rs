@@ -152,3 +152,27 @@ async fn checks(port: u16) {
     // Let the dispatcher print the reply before the stop.
     tokio::time::sleep(Duration::from_millis(1500)).await;
 }
+
+/// One `bramka.toml` for the command line and the server: the accounts file's top-level
+/// `default_account` and per-account `allowed_prefixes` are accepted by `serve --check`, and the
+/// CLI (no `--account`) sends through the default account, refusing other destinations.
+#[test]
+fn one_accounts_file_serves_the_cli_and_the_server() {
+    let dir = temp_dir("serve-shared");
+    std::fs::write(
+        dir.join("bramka.toml"),
+        "default_account = \"pl\"\n\
+         [accounts.pl]\ndsn = \"console://\"\nallowed_prefixes = [\"48\"]\n\
+         [accounts.other]\ndsn = \"console://\"\n",
+    )
+    .unwrap();
+    let check = bramka_in(&dir, &["serve", "--check"], "", &[]);
+    assert_eq!(check.code, 0, "{}", check.all());
+    assert!(check.stdout.contains("bramka.toml: valid (2 account(s)"), "{}", check.stdout);
+
+    let refused = bramka_in(&dir, &["send", "--to", "+14155550100", "Hi"], "", &[]);
+    assert_eq!(refused.code, 2, "{}", refused.all());
+    assert!(refused.stderr.contains("+14155550100"), "{}", refused.stderr);
+    let sent = bramka_in(&dir, &["send", "--to", "+48600100200", "Hi"], "", &[]);
+    assert_eq!(sent.code, 0, "{}", sent.all());
+}

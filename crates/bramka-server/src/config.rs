@@ -223,6 +223,10 @@ pub struct Settings {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileModel {
+    /// The accounts file's default account (the CLI's `--account` fallback); here the account
+    /// replies leave through when `[server] outbox_account` is not set.
+    #[serde(default)]
+    default_account: Option<String>,
     #[serde(default)]
     server: ServerSection,
     #[serde(default)]
@@ -264,8 +268,18 @@ struct HookSection {
     allow_ips: Vec<String>,
 }
 
-const POLICY_KEYS: &[&str] =
-    &["senders", "default_prefix", "allow_diacritics", "shorten_links", "max_parts", "active"];
+/// An account's keys besides `dsn`: the accounts file's, so one `bramka.toml` serves both the
+/// CLI and the server.
+const POLICY_KEYS: &[&str] = &[
+    "senders",
+    "default_prefix",
+    "allow_diacritics",
+    "emoji",
+    "shorten_links",
+    "max_parts",
+    "active",
+    "allowed_prefixes",
+];
 
 /// Expands `${VAR}` placeholders (bramka_core::placeholders, shared with the account book);
 /// the error names the missing variable.
@@ -459,6 +473,12 @@ impl Settings {
                 .add(Account::new(name.clone(), dsn, policy))
                 .map_err(|e| err(&format!("accounts.{name}"), e.to_string()))?;
         }
+        if let Some(d) = &model.default_account {
+            accounts.set_default(Some(d)).map_err(|_| {
+                let known: Vec<&str> = accounts.iter().map(|a| a.name()).collect();
+                err("default_account", format!("no account named {d:?}; defined: {}", known.join(", ")))
+            })?;
+        }
         for name in s.hooks.keys() {
             if !model.accounts.contains_key(name) {
                 return Err(err(&format!("server.hooks.{name}"), format!("no account named {name:?}")));
@@ -492,11 +512,15 @@ impl Settings {
                 return Err(err("server.outbox_account", format!("no account named {a:?}")));
             }
             Some(a) => Some(a),
-            None => definitions.numbers.iter().find_map(|n| n.account.clone()).or_else(|| {
-                (accounts.iter().count() == 1)
-                    .then(|| accounts.iter().next().map(|a| a.name().to_owned()))
-                    .flatten()
-            }),
+            None => accounts
+                .default_account()
+                .map(str::to_owned)
+                .or_else(|| definitions.numbers.iter().find_map(|n| n.account.clone()))
+                .or_else(|| {
+                    (accounts.iter().count() == 1)
+                        .then(|| accounts.iter().next().map(|a| a.name().to_owned()))
+                        .flatten()
+                }),
         };
         let sandbox_config = crate::sandbox::settings(model.sandbox, &env).map_err(|(at, r)| err(&at, r))?;
         Ok(Settings {
@@ -540,6 +564,37 @@ mod tests {
         assert!(n.contains("::ffff:10.0.0.9".parse().unwrap()));
         assert!(IpNet::parse("10.0.0.0/33").is_err());
         assert!(IpNet::parse("203.0.113.7").unwrap().contains("203.0.113.7".parse().unwrap()));
+    }
+
+    /// The accounts file's `default_account` and per-account `allowed_prefixes` and `emoji`: one
+    /// `bramka.toml` for the CLI and the server. The default account sends replies when no
+    /// `outbox_account` is set, and the prefixes refuse other destinations before any request.
+    #[tokio::test]
+    async fn a_shared_accounts_file_is_accepted_and_its_prefixes_are_honoured() {
+        let text = "default_account = \"pl\"\n\
+                    [accounts.pl]\ndsn = \"console://\"\nallowed_prefixes = [\"48\", \"+420\"]\n\
+                    allow_diacritics = false\nemoji = \"name\"\n\
+                    [accounts.any]\ndsn = \"console://\"\n";
+        let s = Settings::from_toml("b.toml", text, env()).unwrap();
+        assert_eq!(s.accounts.default_account(), Some("pl"));
+        assert_eq!(s.outbox_account.as_deref(), Some("pl"));
+        assert_eq!(s.accounts.get("pl").unwrap().policy.allowed_prefixes, ["48", "+420"]);
+        let refused = s
+            .accounts
+            .prepare("pl", bramka::accounts::Outgoing::new("+14155550100", "Hi"))
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(refused.contains("+14155550100"), "{refused}");
+        for to in ["+48600100200", "+420601100200"] {
+            s.accounts.prepare("pl", bramka::accounts::Outgoing::new(to, "Hi")).await.unwrap();
+        }
+        s.accounts.prepare("any", bramka::accounts::Outgoing::new("+14155550100", "Hi")).await.unwrap();
+        // An explicit outbox_account still wins over the default account.
+        let accounts = text.split_once('\n').unwrap().1;
+        let text2 = format!("default_account = \"pl\"\n[server]\noutbox_account = \"any\"\n{accounts}");
+        let s = Settings::from_toml("b.toml", &text2, env()).unwrap();
+        assert_eq!(s.outbox_account.as_deref(), Some("any"));
     }
 
     #[test]
@@ -599,6 +654,10 @@ mod tests {
             ("[[flows]]\nlabel = \"\"\ntemplate = \"x\"\n", "b.toml: flows[0]: invalid SMS action"),
             ("[weird]\n", "b.toml: line 1: unknown field `weird`"),
             ("[server.hooks.x]\n", "b.toml: server.hooks.x: no account named"),
+            (
+                "default_account = \"zz\"\n[accounts.a]\ndsn = \"console://\"\n",
+                "b.toml: default_account: no account named \"zz\"; defined: a",
+            ),
         ];
         for (text, want) in cases {
             let e = Settings::from_toml("b.toml", text, env()).unwrap_err().to_string();

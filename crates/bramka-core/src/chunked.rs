@@ -192,11 +192,11 @@ where
 /// assert_eq!(pairs.len(), 1);
 /// assert_eq!(pairs[0].0, &chunk[1]);
 /// ```
-pub fn pair_by_number<'c, E>(
-    chunk: &'c [PhoneNumber],
+pub fn pair_by_number<E>(
+    chunk: &[PhoneNumber],
     entries: impl IntoIterator<Item = E>,
     echoed: impl Fn(&E) -> Option<&str>,
-) -> Vec<(&'c PhoneNumber, E)> {
+) -> Vec<(&PhoneNumber, E)> {
     let mut taken = vec![false; chunk.len()];
     let mut out = Vec::with_capacity(chunk.len());
     for (i, entry) in entries.into_iter().enumerate() {

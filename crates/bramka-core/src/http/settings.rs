@@ -222,8 +222,8 @@ macro_rules! http_setters {
             self.$field = self.$field.reqwest_client(client);
             self
         }
-        /// Replaces the HTTP settings whole ([`HttpSettings`]($crate::http::HttpSettings):
-        /// timeouts, the application's client, `insecure_http`).
+        /// Replaces the HTTP settings whole (`bramka_core::http::HttpSettings`: timeouts, the
+        /// application's client, `insecure_http`).
         pub fn http(mut self, http: $crate::http::HttpSettings) -> Self {
             self.$field = http;
             self

@@ -292,3 +292,49 @@ fn account_dsns_never_print_a_credential() {
     let c = accounts.get("c").unwrap().dsn_redacted();
     assert_eq!(c, "smsapi://***@default || twilio://***:${TOKEN}@default");
 }
+
+#[tokio::test]
+async fn destinations_outside_the_allowed_prefixes_are_refused_before_any_request() {
+    let mock = MockGateway::new();
+    let mut accounts = registry(&mock);
+    let policy = AccountPolicy {
+        default_prefix: Some("48".into()),
+        allowed_prefixes: vec!["48".into(), "+420".into()],
+        ..AccountPolicy::default()
+    };
+    accounts.add(Account::new("pl", "smsapi://TOKEN@default", policy)).unwrap();
+
+    let e = accounts
+        .send("pl", Outgoing::new("600100200, +44 7700 900123, +420 601 123 456, +1 202 555 0100", "x"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidRecipient);
+    let text = e.to_string();
+    assert!(text.contains("refused: +447700900123, +12025550100"), "{text}");
+    assert!(text.contains("+48, +420"), "{text}");
+    assert!(mock.sent().is_empty(), "nothing was sent");
+
+    accounts.send("pl", Outgoing::new("600100200, +420601123456", "x")).await.unwrap();
+    assert_eq!(mock.sent().len(), 1);
+
+    let bad = AccountPolicy { allowed_prefixes: vec!["PL".into()], ..AccountPolicy::default() };
+    let e = accounts.add(Account::new("x", "console://", bad)).unwrap_err();
+    assert!(e.to_string().contains("\"PL\""), "{e}");
+}
+
+#[test]
+fn the_default_account_round_trips_and_must_exist() {
+    let toml = "default_account = \"b\"\n[accounts.a]\ndsn = \"console://\"\n[accounts.b]\ndsn = \"console://\"\nallowed_prefixes = [\"48\"]\n";
+    let mut accounts = Accounts::from_toml_str(toml).unwrap();
+    assert_eq!(accounts.default_account(), Some("b"));
+    let again = Accounts::from_toml_str(&accounts.to_toml_string(Secrets::Redact)).unwrap();
+    assert_eq!(again.default_account(), Some("b"));
+    assert_eq!(again.get("b").unwrap().policy.allowed_prefixes, ["48"]);
+    accounts.remove("b").unwrap();
+    assert_eq!(accounts.default_account(), None, "removing the default clears it");
+    assert!(accounts.set_default(Some("nope")).is_err());
+
+    let e =
+        Accounts::from_toml_str("default_account = \"c\"\n[accounts.a]\ndsn = \"console://\"\n").unwrap_err();
+    assert!(e.to_string().contains("\"c\" is not configured; accounts: a"), "{e}");
+}

@@ -90,6 +90,7 @@ fn to_json(r: &CampaignReport) -> Value {
         "sent_this_run": r.sent,
         "suppressed_this_run": r.suppressed,
         "recovered": r.recovered.iter().map(|e| e.to.clone()).collect::<Vec<_>>(),
+        "reconciled": r.reconciled.iter().map(|e| json!({"to": e.to, "state": e.state.as_str(), "message_id": e.operator_id})).collect::<Vec<_>>(),
         "uncertain": r.uncertain.iter().map(|e| json!({"to": e.to, "client_ref": e.client_ref, "error": e.error_message})).collect::<Vec<_>>(),
         "complete": r.is_complete(),
         "error": r.stopped.as_ref().map(crate::send::error_json),
@@ -111,6 +112,13 @@ fn summary(r: &CampaignReport) -> String {
             r.recovered.len()
         );
     }
+    if !r.reconciled.is_empty() {
+        let _ = writeln!(
+            s,
+            "{} uncertain recipient(s) settled by asking the operator (status)",
+            r.reconciled.len()
+        );
+    }
     for e in r.uncertain.iter().take(LIST_UP_TO) {
         let _ = writeln!(s, "  {}  uncertain  {}", e.to, e.error_message.as_deref().unwrap_or(""));
     }
@@ -120,9 +128,10 @@ fn summary(r: &CampaignReport) -> String {
     if !r.uncertain.is_empty() {
         let _ = writeln!(
             s,
-            "note: a rerun resends uncertain recipients only to operators that refuse duplicates \
-             (SMSAPI, Infobip), with the same key; elsewhere check them with `bramka status` or the \
-             operator's delivery reports"
+            "note: a rerun first asks the operator about uncertain recipients where it can (status by \
+             id, or by key at Infobip), then resends the rest only to operators that refuse duplicates \
+             (SMSAPI, Infobip with duplicate rejection trusted), with the same key; elsewhere check \
+             them with `bramka status` or the operator's delivery reports"
         );
     }
     let parts: Vec<String> =

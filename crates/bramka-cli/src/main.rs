@@ -11,8 +11,10 @@
 //! bramka webhook verify --provider twilio --url https://x/tw --header 'X-Twilio-Signature: …' --twilio-token T < body
 //! ```
 //!
-//! The gateway is `--gateway DSN`, else `--account NAME` from the accounts file (`--config PATH`,
-//! else `BRAMKA_CONFIG`, else `./bramka.toml`), else `BRAMKA_DSN`, else `console://default`.
+//! The gateway is `--gateway DSN`, else `--account NAME`, else `BRAMKA_DSN`, else the accounts
+//! file's `default_account`, else `console://default`. The accounts file is `--config PATH`, else
+//! `BRAMKA_CONFIG`, else `./bramka.toml`, else `accounts.toml` in the user configuration directory
+//! (`bramka config path` says which).
 //!
 //! Webhooks: SMSAPI and Infobip do not sign theirs (nothing to verify); Twilio's
 //! `X-Twilio-Signature` is verified with `--twilio-token` (or `BRAMKA_TWILIO_TOKEN`), and parsing
@@ -28,12 +30,20 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod accounts_cmd;
 mod campaign;
+mod config_file;
 mod count;
+mod docs_cmd;
 mod failure;
+mod inbox_cmd;
 mod input;
+mod ledger_cmd;
 mod numbers_file;
 mod ops;
+mod out;
+mod personalise;
+mod progress;
 mod schedule;
 mod send;
 #[cfg(feature = "serve")]
@@ -49,8 +59,10 @@ Exit codes:
      or parse, or (count) the text is over the part cap
   2  bad usage or configuration, found before any request
 
-Gateway: --gateway DSN, else --account NAME from --config PATH / BRAMKA_CONFIG / ./bramka.toml,
-else BRAMKA_DSN, else console://default (prints messages instead of sending them).";
+Gateway: --gateway DSN, else --account NAME, else BRAMKA_DSN, else the accounts file's
+default_account, else console://default (prints messages instead of sending them).
+Accounts file: --config PATH, else BRAMKA_CONFIG, else ./bramka.toml, else accounts.toml in the
+user configuration directory (~/.config/bramka on Linux); `bramka config path` shows which.";
 
 /// SMS gateway tools: count parts, send, balance, status, cancel, webhooks.
 #[derive(Debug, Parser)]
@@ -67,7 +79,7 @@ enum Command {
     Count(count::CountArgs),
     /// Send an SMS to a list of recipients or a CSV file of numbers.
     #[command(after_help = EXIT_CODES)]
-    Send(send::SendArgs),
+    Send(Box<send::SendArgs>),
     /// Show the account balance.
     #[command(after_help = EXIT_CODES)]
     Balance(ops::BalanceArgs),
@@ -77,9 +89,36 @@ enum Command {
     /// Cancel a scheduled message or bulk by id.
     #[command(after_help = EXIT_CODES)]
     Cancel(ops::IdArgs),
+    /// Pause a scheduled message or bulk by id (where the operator offers it).
+    #[command(after_help = EXIT_CODES)]
+    Pause(ops::IdArgs),
+    /// Resume a paused message or bulk by id.
+    #[command(after_help = EXIT_CODES)]
+    Resume(ops::IdArgs),
+    /// Move a scheduled message or bulk to another time.
+    #[command(after_help = EXIT_CODES)]
+    Reschedule(ops::RescheduleArgs),
     /// Parse or verify an operator's webhook request (body on standard input).
     #[command(subcommand)]
     Webhook(webhook::WebhookCommand),
+    /// The accounts of the accounts file: list, test SMS, activate, deactivate.
+    #[command(subcommand)]
+    Accounts(accounts_cmd::AccountsCommand),
+    /// Received messages from an inbound store, as CSV (or per day).
+    Inbox(inbox_cmd::InboxArgs),
+    /// Poll results from an inbound store: statistics or every answer as CSV.
+    #[command(subcommand)]
+    Poll(inbox_cmd::PollCommand),
+    /// Query the ledger: messages by date, state, campaign; per-day counts; CSV export.
+    #[command(subcommand)]
+    Ledger(ledger_cmd::LedgerCommand),
+    /// Print a shell completion script (`bramka completions bash > /etc/bash_completion.d/bramka`).
+    Completions(docs_cmd::CompletionsArgs),
+    /// Print the man page (`bramka man > bramka.1; man ./bramka.1`).
+    Man,
+    /// Where the accounts file is found.
+    #[command(subcommand)]
+    Config(config_file::ConfigCommand),
     /// Run the SMS service: webhooks, polls, the JSON API (configured by bramka.toml).
     #[cfg(feature = "serve")]
     Serve(serve::ServeArgs),
@@ -93,7 +132,17 @@ fn main() -> ExitCode {
         Command::Balance(args) => ops::balance(&args),
         Command::Status(args) => ops::status(&args),
         Command::Cancel(args) => ops::cancel(&args),
+        Command::Pause(args) => ops::hold(&args, ops::Hold::Pause),
+        Command::Resume(args) => ops::hold(&args, ops::Hold::Resume),
+        Command::Reschedule(args) => ops::reschedule(&args),
         Command::Webhook(cmd) => webhook::run(&cmd),
+        Command::Config(cmd) => config_file::run(&cmd),
+        Command::Completions(args) => docs_cmd::completions(&args),
+        Command::Man => docs_cmd::man(),
+        Command::Ledger(cmd) => ledger_cmd::run(&cmd),
+        Command::Inbox(args) => inbox_cmd::inbox(&args),
+        Command::Poll(cmd) => inbox_cmd::poll(&cmd),
+        Command::Accounts(cmd) => accounts_cmd::run(&cmd),
         #[cfg(feature = "serve")]
         Command::Serve(args) => serve::run(&args),
     }

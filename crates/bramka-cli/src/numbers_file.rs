@@ -27,6 +27,10 @@ pub(crate) struct NumbersFile {
     pub(crate) bad: Vec<BadRow>,
     /// Rows repeating an earlier number.
     pub(crate) duplicates: usize,
+    /// The header's column names, when the first row is a header.
+    pub(crate) columns: Vec<String>,
+    /// Each good number's row, by column name (parallel to `numbers`; empty without a header).
+    pub(crate) fields: Vec<std::collections::BTreeMap<String, String>>,
 }
 
 /// Reads the file: the column named `phone`/`number`/`to`/`msisdn`/`recipient` when the first
@@ -61,9 +65,11 @@ pub(crate) fn parse(input: impl std::io::Read, policy: &PhonePolicy) -> Result<N
                 record.iter().position(|f| PHONE_COLUMNS.iter().any(|c| f.eq_ignore_ascii_case(c)))
             {
                 column = i;
+                out.columns = record.iter().map(str::to_owned).collect();
                 continue;
             }
             if !record.iter().any(|f| f.chars().any(|c| c.is_ascii_digit())) {
+                out.columns = record.iter().map(str::to_owned).collect();
                 continue;
             }
         }
@@ -83,6 +89,8 @@ pub(crate) fn parse(input: impl std::io::Read, policy: &PhonePolicy) -> Result<N
             Ok(n) => {
                 if seen.insert(n.digits().to_owned()) {
                     out.numbers.push(n);
+                    let row = out.columns.iter().cloned().zip(record.iter().map(str::to_owned)).collect();
+                    out.fields.push(row);
                 } else {
                     out.duplicates += 1;
                 }

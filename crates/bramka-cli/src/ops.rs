@@ -66,9 +66,12 @@ pub(crate) fn balance(args: &BalanceArgs) -> ExitCode {
         let (target, rt) = resolve(&args.gateway)?;
         let b = rt.block_on(target.gateway.balance()).map_err(|e| failure(&target, &e))?;
         if args.json {
-            println!("{}", json!({ "gateway": target.gateway.id(), "amount": b.amount, "unit": b.unit }));
+            crate::out::outln!(
+                "{}",
+                json!({ "gateway": target.gateway.id(), "amount": b.amount, "unit": b.unit })
+            );
         } else {
-            println!("{}: {}", target.gateway.id(), crate::terminal::line(&b.to_string()));
+            crate::out::outln!("{}: {}", target.gateway.id(), crate::terminal::line(&b.to_string()));
         }
         Ok(())
     })())
@@ -83,7 +86,7 @@ pub(crate) fn status(args: &IdArgs) -> ExitCode {
         if args.json {
             let v = serde_json::to_value(&r)
                 .map_err(|e| Failure::failed(format!("cannot print the report as JSON: {e}")))?;
-            println!("{v}");
+            crate::out::outln!("{v}");
         } else {
             let mut line = format!("{} {}: {} ({})", r.gateway, r.message_id, r.state, r.raw_status);
             if let Some(to) = &r.to {
@@ -99,7 +102,7 @@ pub(crate) fn status(args: &IdArgs) -> ExitCode {
                 line += &format!(": {m}");
             }
             // Every field but the number came from the operator.
-            println!("{}", crate::terminal::line(&line));
+            crate::out::outln!("{}", crate::terminal::line(&line));
         }
         Ok(())
     })())
@@ -112,9 +115,76 @@ pub(crate) fn cancel(args: &IdArgs) -> ExitCode {
         let (target, rt) = resolve(&args.gateway)?;
         rt.block_on(target.gateway.cancel(args.id.trim())).map_err(|e| failure(&target, &e))?;
         if args.json {
-            println!("{}", json!({ "gateway": target.gateway.id(), "id": args.id.trim(), "canceled": true }));
+            crate::out::outln!(
+                "{}",
+                json!({ "gateway": target.gateway.id(), "id": args.id.trim(), "canceled": true })
+            );
         } else {
-            println!("{}: canceled {}", target.gateway.id(), crate::terminal::line(args.id.trim()));
+            crate::out::outln!("{}: canceled {}", target.gateway.id(), crate::terminal::line(args.id.trim()));
+        }
+        Ok(())
+    })())
+}
+
+/// Arguments of `bramka reschedule`.
+#[derive(Debug, Args)]
+pub(crate) struct RescheduleArgs {
+    #[command(flatten)]
+    ids: IdArgs,
+    /// The new time: RFC 3339 (`2026-05-04T09:30:00+02:00`) or local `YYYY-MM-DD HH:MM`.
+    #[arg(long, value_name = "TIME")]
+    at: String,
+}
+
+/// Which scheduled-message operation.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Hold {
+    /// `bramka pause ID`.
+    Pause,
+    /// `bramka resume ID`.
+    Resume,
+}
+
+/// Runs `bramka pause ID` or `bramka resume ID`.
+pub(crate) fn hold(args: &IdArgs, op: Hold) -> ExitCode {
+    finish((|| {
+        check_id(&args.id)?;
+        let (target, rt) = resolve(&args.gateway)?;
+        let id = args.id.trim();
+        let (r, word) = match op {
+            Hold::Pause => (rt.block_on(target.gateway.pause(id)), "paused"),
+            Hold::Resume => (rt.block_on(target.gateway.resume(id)), "resumed"),
+        };
+        r.map_err(|e| failure(&target, &e))?;
+        if args.json {
+            crate::out::outln!("{}", json!({ "gateway": target.gateway.id(), "id": id, word: true }));
+        } else {
+            crate::out::outln!("{}: {word} {}", target.gateway.id(), crate::terminal::line(id));
+        }
+        Ok(())
+    })())
+}
+
+/// Runs `bramka reschedule ID --at TIME`.
+pub(crate) fn reschedule(args: &RescheduleArgs) -> ExitCode {
+    finish((|| {
+        check_id(&args.ids.id)?;
+        let at = crate::schedule::parse_at(&args.at, chrono::Utc::now()).map_err(Failure::usage)?;
+        let (target, rt) = resolve(&args.ids.gateway)?;
+        let id = args.ids.id.trim();
+        rt.block_on(target.gateway.reschedule(id, at)).map_err(|e| failure(&target, &e))?;
+        if args.ids.json {
+            crate::out::outln!(
+                "{}",
+                json!({ "gateway": target.gateway.id(), "id": id, "send_at": at.to_rfc3339() })
+            );
+        } else {
+            crate::out::outln!(
+                "{}: {} moved to {}",
+                target.gateway.id(),
+                crate::terminal::line(id),
+                at.to_rfc3339()
+            );
         }
         Ok(())
     })())

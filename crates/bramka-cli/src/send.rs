@@ -48,6 +48,13 @@ pub(crate) struct SendArgs {
     /// Send later: RFC 3339 (`2026-05-04T09:30:00+02:00`) or local `YYYY-MM-DD HH:MM`.
     #[arg(long, value_name = "TIME")]
     at: Option<String>,
+    /// How long the operator keeps trying to deliver: `30m`, `6h`, `2d` (operators clamp it to
+    /// their own limits).
+    #[arg(long, value_name = "DURATION", value_parser = parse_validity)]
+    validity: Option<std::time::Duration>,
+    /// Send as a flash SMS (shown at once, not stored), where the operator offers it.
+    #[arg(long)]
+    flash: bool,
     /// The idempotency key (1 to 64 letters and digits): resending with the same key lets
     /// operators that de-duplicate refuse a second copy. Default: a fresh random one.
     #[arg(long, value_name = "REF")]
@@ -61,11 +68,19 @@ pub(crate) struct SendArgs {
     /// missing. Default with --campaign: ./bramka-ledger.db.
     #[arg(long, value_name = "PATH")]
     ledger: Option<PathBuf>,
-    /// Print the report as one JSON object (the console gateway then prints to stderr).
+    /// Print the report as one JSON object (the console gateway then prints to stderr); with a
+    /// personalised text, one JSON object per distinct text, one per line.
     #[arg(long)]
     json: bool,
+    /// Analyse every text and print the plan (texts, parts, cost), then stop: nothing is sent.
+    #[arg(long)]
+    dry_run: bool,
+    /// The price of one SMS part, to print the cost of the send in the plan (`0.16`).
+    #[arg(long, value_name = "AMOUNT")]
+    price_per_part: Option<f64>,
     /// The text; `-` (or nothing, with input piped) reads standard input, without one trailing
-    /// newline.
+    /// newline. With --to-file, `{column}` merge fields are filled from each recipient's row
+    /// (`"Dzień dobry {imie}, kod: {kod}"`): one request per distinct text.
     #[arg(value_name = "TEXT")]
     text: Option<String>,
 }
@@ -122,8 +137,39 @@ fn run_inner(args: &SendArgs) -> Result<ExitCode, Failure> {
         }
         None => PhonePolicy::default(),
     };
-    let (numbers, skipped_rows) = recipients(args, &phone_policy)?;
+    let (numbers, skipped_rows, file) = recipients(args, &phone_policy)?;
+    let personalised = args.to_file.is_some() && !crate::personalise::fields_in(&text).is_empty();
+    if personalised {
+        if !args.to.is_empty() {
+            return Err(Failure::usage(
+                "a text with {merge} fields takes its recipients from --to-file only",
+            )
+            .hint("put the --to numbers in the file with their columns"));
+        }
+        if args.campaign.is_some() {
+            return Err(Failure::usage("--campaign does not take a text with {merge} fields yet")
+                .hint("send without --campaign, or with a text without merge fields"));
+        }
+        let (columns, rows) = file.unwrap_or_default();
+        let groups = crate::personalise::group(&text, &columns, &numbers, &rows).map_err(Failure::usage)?;
+        // Every text is built, analysed and checked against the part cap before any request.
+        let mut msgs = Vec::with_capacity(groups.len());
+        for (i, (t, nums)) in groups.into_iter().enumerate() {
+            let m = build(args, &target, t, nums, send_at)?;
+            let m = match &args.client_ref {
+                Some(r) => with_ref_suffix(&m, r, &format!("p{}", i + 1))
+                    .map_err(|e| Failure::usage(e.to_string()))?,
+                None => m,
+            };
+            msgs.push(m);
+        }
+        return send_personalised(args, target, &msgs, &skipped_rows);
+    }
     let msg = build(args, &target, text, numbers, send_at)?;
+    if args.dry_run {
+        eprint!("{}", plan(std::slice::from_ref(&msg), args.price_per_part));
+        return Ok(ExitCode::SUCCESS);
+    }
     let mut target = target;
     let ledger = match (&args.ledger, &args.campaign) {
         (Some(p), _) => Some(open_ledger(p)?),
@@ -213,10 +259,11 @@ fn read_text(args: &SendArgs) -> Result<String, Failure> {
 }
 
 /// The recipients of `--to` and `--to-file`, and the bad rows skipped with `--skip-invalid`.
+#[allow(clippy::type_complexity)]
 fn recipients(
     args: &SendArgs,
     policy: &PhonePolicy,
-) -> Result<(Vec<PhoneNumber>, Vec<numbers_file::BadRow>), Failure> {
+) -> Result<(Vec<PhoneNumber>, Vec<numbers_file::BadRow>, Option<(Vec<String>, Vec<FileRow>)>), Failure> {
     let mut numbers = Vec::new();
     let mut errors = Vec::new();
     for list in &args.to {
@@ -230,6 +277,7 @@ fn recipients(
             .hint("write numbers in international form (+48 600 100 200) or pass --default-prefix"));
     }
     let mut skipped = Vec::new();
+    let mut columns = None;
     if let Some(path) = &args.to_file {
         let file = numbers_file::read(path, policy).map_err(Failure::usage)?;
         if !file.bad.is_empty() {
@@ -250,13 +298,121 @@ fn recipients(
             eprintln!("note: {} duplicate number(s) in {} sent once", file.duplicates, path.display());
         }
         numbers.extend(file.numbers);
+        columns = Some((file.columns, file.fields));
     }
     let mut seen = std::collections::HashSet::new();
     numbers.retain(|n| seen.insert(n.digits().to_owned()));
     if numbers.is_empty() {
         return Err(Failure::usage("no recipients: pass --to LIST or --to-file PATH with numbers"));
     }
-    Ok((numbers, skipped))
+    Ok((numbers, skipped, columns))
+}
+
+/// `--validity`: a whole number of minutes (`m`), hours (`h`) or days (`d`), at least 1 minute.
+fn parse_validity(s: &str) -> Result<std::time::Duration, String> {
+    let bad = || format!("{s:?} is not a validity; write minutes, hours or days: 30m, 6h, 2d");
+    let s = s.trim();
+    let (n, unit) = s.split_at(s.len().saturating_sub(1));
+    let n: u64 = n.parse().map_err(|_| bad())?;
+    let secs = match unit {
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(bad()),
+    };
+    if n == 0 {
+        return Err(bad());
+    }
+    Ok(std::time::Duration::from_secs(n.saturating_mul(secs)))
+}
+
+/// One row of `--to-file`, by column name.
+type FileRow = std::collections::BTreeMap<String, String>;
+
+/// `msg` with the client reference `{base}{suffix}`, cut to 64 characters.
+fn with_ref_suffix(msg: &Message, base: &str, suffix: &str) -> Result<Message, bramka::MessageError> {
+    let keep = base.len().min(64 - suffix.len());
+    msg.to_builder().client_ref(&format!("{}{suffix}", &base[..keep])).build()
+}
+
+/// The plan of a send, before any request: each distinct text with its encoding, parts and
+/// recipients, the total of parts and, with a price, the cost.
+fn plan(msgs: &[Message], price_per_part: Option<f64>) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    let mut total_parts = 0u64;
+    let mut total_recipients = 0usize;
+    for m in msgs {
+        let a = m.analysis();
+        let n = m.recipients().len();
+        total_parts += a.segments() as u64 * n as u64;
+        total_recipients += n;
+        let _ = writeln!(
+            s,
+            "  {n} recipient(s) x {} part(s) ({}): {}",
+            a.segments(),
+            a.encoding(),
+            crate::terminal::line(m.text())
+        );
+    }
+    let _ = write!(
+        s,
+        "plan: {total_recipients} recipient(s), {} distinct text(s), {total_parts} SMS part(s) in total",
+        msgs.len()
+    );
+    if let Some(p) = price_per_part {
+        let _ = write!(s, ", cost {:.2} ({total_parts} x {p})", total_parts as f64 * p);
+    }
+    s.push('\n');
+    s
+}
+
+/// Sends each personalised text (one request per distinct text, chunked like any send) after
+/// printing the plan; `--dry-run` stops after the plan. A failure that would fail every request
+/// (auth, funds, configuration) stops the texts not yet sent.
+fn send_personalised(
+    args: &SendArgs,
+    mut target: crate::target::Target,
+    msgs: &[Message],
+    skipped: &[numbers_file::BadRow],
+) -> Result<ExitCode, Failure> {
+    eprint!("{}", plan(msgs, args.price_per_part));
+    if args.dry_run {
+        eprintln!("dry run: nothing was sent");
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(p) = &args.ledger {
+        let ledger = open_ledger(p)?;
+        let account =
+            target.account.as_ref().map(|(_, n)| n.clone()).unwrap_or_else(|| target.gateway.id().to_owned());
+        target.gateway = std::sync::Arc::new(ledger.gateway(target.gateway.clone()).account(account));
+    }
+    let runtime = runtime()?;
+    let mut rejected = 0;
+    let mut total = 0;
+    for (i, msg) in msgs.iter().enumerate() {
+        let outcome = runtime.block_on(send_all(&target, msg, args));
+        if args.json {
+            crate::out::outln!("{}", to_json(msg, &outcome, skipped));
+        } else {
+            crate::out::print(format_args!("{}", crate::terminal::lines(&summary(msg, &outcome, skipped))));
+        }
+        total += outcome.rows.len();
+        rejected += outcome.rows.iter().filter(|r| !r.accepted).count();
+        if let Some(e) = &outcome.fatal {
+            let left: usize = msgs[i + 1..].iter().map(|m| m.recipients().len()).sum();
+            Failure::from_error(e).report();
+            if left > 0 {
+                eprintln!("error: stopped: {left} recipient(s) of the later texts were not attempted");
+            }
+            return Ok(ExitCode::from(crate::failure::FAILED));
+        }
+    }
+    if rejected > 0 {
+        eprintln!("error: {rejected} of {total} recipient(s) rejected");
+        return Ok(ExitCode::from(crate::failure::FAILED));
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Builds the message: through the account's policy with `--account`, else from the flags.
@@ -276,6 +432,16 @@ fn build(
         })
     };
     let builder = if let Some((accounts, name)) = &target.account {
+        if accounts.get(name).is_some_and(|a| !a.policy.active) {
+            let file = target
+                .config
+                .as_ref()
+                .map_or_else(|| "the accounts file".to_owned(), |f| f.path.display().to_string());
+            return Err(Failure::usage(format!(
+                "account {name:?} is inactive (active = false in {file}), so it sends nothing"
+            ))
+            .hint(format!("activate it with `bramka accounts activate {name}`, or set active = true under [accounts.{name}]")));
+        }
         let list: Vec<String> = numbers.iter().map(PhoneNumber::e164).collect();
         let mut outgoing = Outgoing::new(list.join(", "), text);
         if let Some(s) = &args.from {
@@ -315,10 +481,16 @@ fn build(
         }
         b
     };
-    let builder = match &args.client_ref {
+    let mut builder = match &args.client_ref {
         Some(r) => builder.client_ref(r),
         None => builder,
     };
+    if let Some(v) = args.validity {
+        builder = builder.validity(v);
+    }
+    if args.flash {
+        builder = builder.flash(true);
+    }
     builder.build().map_err(message_error)
 }
 
@@ -349,7 +521,7 @@ async fn send_all(target: &crate::target::Target, msg: &Message, args: &SendArgs
     } else {
         total
     };
-    let bar = progress_bar(total, args.to_file.is_some() && std::io::stderr().is_terminal());
+    let bar = crate::progress::bar(total, args.to_file.is_some() && std::io::stderr().is_terminal());
     let mut outcome = Outcome {
         gateway: gw.id().to_owned(),
         batch_ids: Vec::new(),
@@ -417,7 +589,7 @@ async fn send_all(target: &crate::target::Target, msg: &Message, args: &SendArgs
         }
         bar.inc(part.len() as u64);
     }
-    bar.finish_and_clear();
+    crate::progress::finish(&bar);
     outcome.chunks = index;
     outcome
 }
@@ -430,18 +602,6 @@ fn chunk_message(msg: &Message, part: &[PhoneNumber], index: usize) -> Result<Me
     let base = msg.client_ref().as_str();
     let keep = base.len().min(64 - suffix.len());
     msg.with_recipients(part.to_vec()).to_builder().client_ref(&format!("{}{suffix}", &base[..keep])).build()
-}
-
-fn progress_bar(total: usize, visible: bool) -> indicatif::ProgressBar {
-    if !visible {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar =
-        indicatif::ProgressBar::with_draw_target(Some(total as u64), indicatif::ProgressDrawTarget::stderr());
-    if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} recipients ({eta})") {
-        bar.set_style(style);
-    }
-    bar
 }
 
 /// The JSON error of a recipient: kind, certainty and the details.

@@ -96,7 +96,7 @@ pub(crate) fn run(args: &ServeArgs) -> ExitCode {
     }
     settings.sandbox = args.sandbox;
     if args.check {
-        println!(
+        crate::out::outln!(
             "{}: valid ({} account(s), {} number(s), {} poll(s), {} flow(s))",
             path.display(),
             settings.accounts.iter().count(),
@@ -117,7 +117,7 @@ pub(crate) fn run(args: &ServeArgs) -> ExitCode {
         }
     };
     runtime.block_on(async move {
-        let server = match Server::new(settings) {
+        let server = match Server::open(settings).await {
             Ok(s) => s,
             Err(e) => {
                 eprintln!("error: {}: {e}", path.display());
@@ -126,7 +126,13 @@ pub(crate) fn run(args: &ServeArgs) -> ExitCode {
         };
         if args.print_hooks {
             for h in server.hook_urls() {
-                println!("{} ({})\n  inbound: {}\n  status:  {}", h.account, h.provider, h.inbound, h.status);
+                crate::out::outln!(
+                    "{} ({})\n  inbound: {}\n  status:  {}",
+                    h.account,
+                    h.provider,
+                    h.inbound,
+                    h.status
+                );
             }
             return ExitCode::SUCCESS;
         }

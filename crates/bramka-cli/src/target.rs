@@ -3,7 +3,7 @@
 
 use std::fmt;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Arc;
 
@@ -12,15 +12,11 @@ use bramka::testing::ConsoleGateway;
 use bramka::{Gateway, Secret};
 use clap::Args;
 
+use crate::config_file::{self, Found};
 use crate::failure::Failure;
 
 /// The environment variable giving a DSN when neither `--gateway` nor `--account` is given.
 pub(crate) const DSN_ENV: &str = "BRAMKA_DSN";
-/// The environment variable naming the accounts file when `--config` is not given.
-pub(crate) const CONFIG_ENV: &str = "BRAMKA_CONFIG";
-/// The accounts file read from the working directory when neither `--config` nor `BRAMKA_CONFIG`
-/// is given.
-pub(crate) const DEFAULT_CONFIG: &str = "bramka.toml";
 /// The gateway used when nothing is configured: it prints messages instead of sending them.
 pub(crate) const FALLBACK_DSN: &str = "console://default";
 
@@ -51,10 +47,12 @@ pub(crate) struct GatewayArgs {
     #[arg(long, short = 'g', value_name = "DSN", conflicts_with = "account")]
     gateway: Option<SecretArg>,
     /// A named account from the accounts file (`[accounts.NAME]` tables with `dsn` and policy).
+    /// Default: the file's `default_account`, when `--gateway` and `BRAMKA_DSN` are not given.
     #[arg(long, short = 'a', value_name = "NAME")]
     account: Option<String>,
-    /// The accounts file for `--account`. Default: `BRAMKA_CONFIG`, else `./bramka.toml`.
-    #[arg(long, value_name = "PATH", requires = "account")]
+    /// The accounts file. Default: `BRAMKA_CONFIG`, else `./bramka.toml`, else `accounts.toml`
+    /// in the user configuration directory (`bramka config path` shows which).
+    #[arg(long, value_name = "PATH", conflicts_with = "gateway")]
     config: Option<PathBuf>,
 }
 
@@ -63,7 +61,7 @@ pub(crate) struct GatewayArgs {
 pub(crate) enum Source {
     /// `--gateway`.
     Flag,
-    /// `--account`.
+    /// `--account`, or the accounts file's default account.
     Account,
     /// `BRAMKA_DSN`.
     Env,
@@ -81,6 +79,8 @@ pub(crate) struct Target {
     pub(crate) source: Source,
     /// With the fallback: the accounts file and its account names, when one was found.
     pub(crate) unused_accounts: Option<(PathBuf, Vec<String>)>,
+    /// The accounts file the account came from.
+    pub(crate) config: Option<Found>,
 }
 
 /// Where `console://` writes.
@@ -96,62 +96,42 @@ pub(crate) enum ConsoleOut {
 pub(crate) fn connect(dsn: &str, out: ConsoleOut) -> Result<Arc<dyn Gateway>, bramka::Error> {
     let gateway = bramka::connect(dsn)?;
     let lone_console = dsn.trim().starts_with("console://") && !dsn.contains("||") && !dsn.contains("&&");
-    if lone_console && out == ConsoleOut::Stderr {
-        let w: Box<dyn Write + Send> = Box::new(std::io::stderr());
+    if lone_console {
+        // Printed around the progress bar, never through it.
+        let w: Box<dyn Write + Send> = match out {
+            ConsoleOut::Stderr => Box::new(crate::progress::Suspending(std::io::stderr())),
+            ConsoleOut::Stdout => Box::new(crate::progress::Suspending(std::io::stdout())),
+        };
         return Ok(Arc::new(ConsoleGateway::with_writer(w)));
     }
     Ok(gateway)
 }
 
 impl GatewayArgs {
-    /// The accounts file: `--config`, `BRAMKA_CONFIG`, `./bramka.toml`.
-    fn config_path(&self) -> Option<PathBuf> {
-        if let Some(p) = &self.config {
-            return Some(p.clone());
-        }
-        if let Some(p) = std::env::var_os(CONFIG_ENV).filter(|p| !p.is_empty()) {
-            return Some(PathBuf::from(p));
-        }
-        let local = Path::new(DEFAULT_CONFIG);
-        local.exists().then(|| local.to_path_buf())
+    /// The accounts file (see [`config_file::discover`]).
+    fn config(&self) -> Option<Found> {
+        config_file::discover(self.config.as_deref())
     }
 
-    /// Resolves the gateway: `--gateway`, `--account`, `BRAMKA_DSN`, `console://default`.
+    /// Resolves the gateway: `--gateway`, `--account`, `BRAMKA_DSN`, the accounts file's
+    /// `default_account`, `console://default`.
     pub(crate) fn resolve(&self, out: ConsoleOut) -> Result<Target, Failure> {
         if let Some(dsn) = &self.gateway {
             let gateway = connect(dsn.0.expose(), out).map_err(|e| Failure::before_sending(&e))?;
-            return Ok(Target { gateway, account: None, source: Source::Flag, unused_accounts: None });
-        }
-        if let Some(name) = &self.account {
-            let path = self.config_path().ok_or_else(|| {
-                Failure::usage(format!("--account {name}: no accounts file found"))
-                    .hint(format!("pass --config PATH, set {CONFIG_ENV}, or create ./{DEFAULT_CONFIG}"))
-            })?;
-            let loaded = Accounts::load(&path).map_err(|e| {
-                Failure::usage(e.to_string()).hint(
-                    "the file holds [accounts.NAME] tables with dsn = \"...\" and optional senders, \
-                     default_prefix, allow_diacritics, shorten_links, max_parts, active",
-                )
-            })?;
-            let mut accounts = Accounts::with_connector(Arc::new(move |dsn: &str| connect(dsn, out)));
-            for a in loaded.iter() {
-                accounts.add(a.clone()).map_err(|e| Failure::usage(e.to_string()))?;
-            }
-            if accounts.get(name).is_none() {
-                let known: Vec<&str> = accounts.iter().map(|a| a.name()).collect();
-                return Err(Failure::usage(format!(
-                    "no account named {name:?} in {}; accounts: {}",
-                    path.display(),
-                    if known.is_empty() { "(none)".to_owned() } else { known.join(", ") }
-                )));
-            }
-            let gateway = accounts.gateway(name).map_err(|e| Failure::before_sending(&e))?;
             return Ok(Target {
                 gateway,
-                account: Some((accounts, name.clone())),
-                source: Source::Account,
+                account: None,
+                source: Source::Flag,
                 unused_accounts: None,
+                config: None,
             });
+        }
+        if let Some(name) = &self.account {
+            let found = self.config().ok_or_else(|| {
+                Failure::usage(format!("--account {name}: no accounts file found"))
+                    .hint(format!("looked at {}", config_file::searched()))
+            })?;
+            return account_target(&found, name, out);
         }
         if let Ok(dsn) = std::env::var(DSN_ENV)
             && !dsn.trim().is_empty()
@@ -159,15 +139,80 @@ impl GatewayArgs {
             let gateway = connect(&dsn, out).map_err(|e| {
                 Failure::usage(format!("{DSN_ENV}: {e}")).maybe_hint(crate::failure::hint_for(&e))
             })?;
-            return Ok(Target { gateway, account: None, source: Source::Env, unused_accounts: None });
+            return Ok(Target {
+                gateway,
+                account: None,
+                source: Source::Env,
+                unused_accounts: None,
+                config: None,
+            });
+        }
+        let found = self.config();
+        if let Some(found) = &found {
+            // A file found by the search that does not load as accounts is not this command's
+            // business unless it was named with --config (the fallback notes it below).
+            let loaded = match load(found) {
+                Ok(l) => l,
+                Err(f) if self.config.is_some() => return Err(f),
+                Err(_) => Accounts::new(),
+            };
+            if let Some(name) = loaded.default_account() {
+                return account_target(found, name, out);
+            }
+            if self.config.is_some() {
+                return Err(Failure::usage(format!(
+                    "{} has no default_account; name one with --account NAME",
+                    found.path.display()
+                ))
+                .hint("or add default_account = \"NAME\" at the top of the file"));
+            }
         }
         let gateway = connect(FALLBACK_DSN, out).map_err(|e| Failure::before_sending(&e))?;
-        let unused_accounts = self.config_path().and_then(|p| {
-            let names = Accounts::load(&p).ok()?.iter().map(|a| a.name().to_owned()).collect::<Vec<_>>();
-            (!names.is_empty()).then_some((p, names))
+        let unused_accounts = found.and_then(|f| {
+            let names = Accounts::load(&f.path).ok()?.iter().map(|a| a.name().to_owned()).collect::<Vec<_>>();
+            (!names.is_empty()).then_some((f.path, names))
         });
-        Ok(Target { gateway, account: None, source: Source::Fallback, unused_accounts })
+        Ok(Target { gateway, account: None, source: Source::Fallback, unused_accounts, config: None })
     }
+}
+
+/// Reads the accounts file.
+pub(crate) fn load(found: &Found) -> Result<Accounts, Failure> {
+    Accounts::load(&found.path).map_err(|e| {
+        Failure::usage(e.to_string()).hint(
+            "the file holds [accounts.NAME] tables with dsn = \"...\" and optional senders, \
+             default_prefix, allow_diacritics, shorten_links, max_parts, active, allowed_prefixes; \
+             and an optional default_account = \"NAME\" at the top",
+        )
+    })
+}
+
+/// The account `name` of the file, connected through [`connect`].
+fn account_target(found: &Found, name: &str, out: ConsoleOut) -> Result<Target, Failure> {
+    let loaded = load(found)?;
+    let mut accounts = Accounts::with_connector(Arc::new(move |dsn: &str| connect(dsn, out)));
+    for a in loaded.iter() {
+        accounts.add(a.clone()).map_err(|e| Failure::usage(e.to_string()))?;
+    }
+    if let Some(d) = loaded.default_account() {
+        accounts.set_default(Some(d)).map_err(|e| Failure::usage(e.to_string()))?;
+    }
+    if accounts.get(name).is_none() {
+        let known: Vec<&str> = accounts.iter().map(|a| a.name()).collect();
+        return Err(Failure::usage(format!(
+            "no account named {name:?} in {}; accounts: {}",
+            found.path.display(),
+            if known.is_empty() { "(none)".to_owned() } else { known.join(", ") }
+        )));
+    }
+    let gateway = accounts.gateway(name).map_err(|e| Failure::before_sending(&e))?;
+    Ok(Target {
+        gateway,
+        account: Some((accounts, name.to_owned())),
+        source: Source::Account,
+        unused_accounts: None,
+        config: Some(found.clone()),
+    })
 }
 
 /// The hint for operations the console gateway cannot do.

@@ -197,7 +197,7 @@ fn parse(a: &HookArgs) -> Result<(), Failure> {
                 "events": events,
                 "acknowledge": { "status": ack.status, "content_type": ack.content_type, "body": ack.body },
             });
-            println!("{}", serde_json::to_string_pretty(&out).unwrap_or_else(|_| out.to_string()));
+            crate::out::outln!("{}", serde_json::to_string_pretty(&out).unwrap_or_else(|_| out.to_string()));
             if verified.is_null() {
                 eprintln!(
                     "note: {} does not sign its webhooks: nothing was verified (protect the URL with a \
@@ -244,7 +244,7 @@ fn verify(a: &HookArgs) -> Result<(), Failure> {
     let hooks = bramka::twilio::TwilioWebhooks::new(token.0.clone());
     match hooks.verify(&req) {
         Ok(()) => {
-            println!("valid: X-Twilio-Signature matches {}", req.url);
+            crate::out::outln!("valid: X-Twilio-Signature matches {}", req.url);
             Ok(())
         }
         Err(e) => Err(Failure::failed(e.to_string()).maybe_hint(twilio_hint(&e, &req, token))),

@@ -9,34 +9,7 @@ use std::time::Duration;
 
 use common::{bramka_in, temp_dir};
 
-const ACCEPTANCE: &str = r#"[server]
-listen = "127.0.0.1:8025"
-public_url = "http://127.0.0.1:8025"
-storage = "sqlite:bramka.db"
-api_tokens = ["${BRAMKA_API_TOKEN}"]
-
-[accounts.tw]
-dsn = "twilio://AC00000000000000000000000000000000:${TWILIO_AUTH_TOKEN}@default?from=%2B15005550006"
-
-[[numbers]]
-number = "+15005550006"
-kind = "shared"
-account = "tw"
-
-[[polls]]
-id = "rating"
-name = "Shop rating"
-number = "+15005550006"
-prefix = "VOTE"
-start = "2026-01-01T00:00:00Z"
-end = "2030-01-01T00:00:00Z"
-default_reply = "Thanks!"
-limit = { count = 1, period = "poll" }
-options = [
-  { code = "1", aliases = ["one"], reply = "Sorry" },
-  { code = "5", aliases = ["five"], reply = "Great!" },
-]
-"#;
+use bramka_test_support::serve::ACCEPTANCE_TOML as ACCEPTANCE;
 
 const API_TOKEN: &str = "acceptance-api-token-0123456789";
 const TW_TOKEN: &str = "acceptance-twilio-token";

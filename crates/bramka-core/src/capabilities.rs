@@ -35,11 +35,18 @@ pub enum Capability {
     Flash,
     /// A validity period (how long the network keeps trying).
     Validity,
+    /// Managing sender names: list, request, set the default, delete
+    /// ([`Gateway::senders`](crate::Gateway::senders)).
+    SenderNames,
+    /// Listing scheduled messages or bulks ([`Gateway::scheduled`](crate::Gateway::scheduled)).
+    ListScheduled,
+    /// Listing the account's receiving numbers ([`Gateway::numbers`](crate::Gateway::numbers)).
+    ReceivingNumbers,
 }
 
 impl Capability {
     /// Every capability.
-    pub const ALL: [Capability; 14] = [
+    pub const ALL: [Capability; 17] = [
         Capability::MultiRecipient,
         Capability::Schedule,
         Capability::Cancel,
@@ -54,6 +61,9 @@ impl Capability {
         Capability::SignedWebhooks,
         Capability::Flash,
         Capability::Validity,
+        Capability::SenderNames,
+        Capability::ListScheduled,
+        Capability::ReceivingNumbers,
     ];
 
     /// The capability's name (`"balance"`).
@@ -73,6 +83,9 @@ impl Capability {
             Capability::SignedWebhooks => "signed_webhooks",
             Capability::Flash => "flash",
             Capability::Validity => "validity",
+            Capability::SenderNames => "sender_names",
+            Capability::ListScheduled => "list_scheduled",
+            Capability::ReceivingNumbers => "receiving_numbers",
         }
     }
 }

@@ -18,7 +18,8 @@
 //!
 //! Optional operations take an id that belongs to one gateway: they are tried on each gateway in
 //! order until one answers with something other than [`ErrorKind::NotFound`] or
-//! [`ErrorKind::Unsupported`]. `balance` is the first gateway's.
+//! [`ErrorKind::Unsupported`]. `balance` and the sender names are the first gateway's; the
+//! scheduled messages and receiving numbers are every gateway's that lists them, one after the other.
 
 use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -28,6 +29,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+use crate::account::{ReceivingNumber, ScheduledMessage, SenderName};
 use crate::capabilities::{Capabilities, Idempotency};
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Certainty, Error, ErrorKind};
@@ -199,6 +201,30 @@ macro_rules! route {
     }};
 }
 
+/// Lists `$call` from every gateway that has it, one after the other; fails when one that has
+/// it fails, or when none has it.
+macro_rules! gather {
+    ($pool:expr, |$g:ident| $call:expr) => {{
+        let mut all = Vec::new();
+        let mut unsupported = None;
+        let mut any = false;
+        for $g in &$pool.gateways {
+            match $call.await {
+                Ok(v) => {
+                    any = true;
+                    all.extend(v);
+                }
+                Err(e) if e.kind() == ErrorKind::Unsupported => unsupported = Some(e),
+                Err(e) => return Err(e),
+            }
+        }
+        match unsupported {
+            Some(e) if !any => Err(e),
+            _ => Ok(all),
+        }
+    }};
+}
+
 macro_rules! pool_gateway {
     ($ty:ident, $start:ident) => {
         #[async_trait]
@@ -230,6 +256,24 @@ macro_rules! pool_gateway {
             }
             async fn balance(&self) -> Result<Balance, Error> {
                 self.pool.gateways[0].balance().await
+            }
+            async fn scheduled(&self) -> Result<Vec<ScheduledMessage>, Error> {
+                gather!(self.pool, |g| g.scheduled())
+            }
+            async fn numbers(&self) -> Result<Vec<ReceivingNumber>, Error> {
+                gather!(self.pool, |g| g.numbers())
+            }
+            async fn senders(&self) -> Result<Vec<SenderName>, Error> {
+                self.pool.gateways[0].senders().await
+            }
+            async fn add_sender(&self, name: &str) -> Result<SenderName, Error> {
+                self.pool.gateways[0].add_sender(name).await
+            }
+            async fn set_default_sender(&self, name: &str) -> Result<(), Error> {
+                self.pool.gateways[0].set_default_sender(name).await
+            }
+            async fn delete_sender(&self, name: &str) -> Result<(), Error> {
+                self.pool.gateways[0].delete_sender(name).await
             }
         }
     };

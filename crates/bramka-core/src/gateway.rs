@@ -6,6 +6,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+use crate::account::{ReceivingNumber, ScheduledMessage, SenderName};
 use crate::capabilities::{Capabilities, Capability};
 use crate::error::Error;
 use crate::message::Message;
@@ -134,6 +135,58 @@ pub trait Gateway: Send + Sync + fmt::Debug {
             None => Err(Error::unsupported(self.id().to_owned(), Capability::Balance)),
         }
     }
+
+    /// The messages and bulks waiting at the operator for their send time, with the ids
+    /// [`cancel`](Gateway::cancel), [`reschedule`](Gateway::reschedule) and
+    /// [`pause`](Gateway::pause) take ([`Capability::ListScheduled`]).
+    async fn scheduled(&self) -> Result<Vec<ScheduledMessage>, Error> {
+        match self.delegate() {
+            Some(inner) => inner.scheduled().await,
+            None => Err(Error::unsupported(self.id().to_owned(), Capability::ListScheduled)),
+        }
+    }
+
+    /// The account's numbers that receive messages ([`Capability::ReceivingNumbers`]).
+    async fn numbers(&self) -> Result<Vec<ReceivingNumber>, Error> {
+        match self.delegate() {
+            Some(inner) => inner.numbers().await,
+            None => Err(Error::unsupported(self.id().to_owned(), Capability::ReceivingNumbers)),
+        }
+    }
+
+    /// The sender names registered with the operator and their states
+    /// ([`Capability::SenderNames`]).
+    async fn senders(&self) -> Result<Vec<SenderName>, Error> {
+        match self.delegate() {
+            Some(inner) => inner.senders().await,
+            None => Err(Error::unsupported(self.id().to_owned(), Capability::SenderNames)),
+        }
+    }
+
+    /// Requests a new sender name; the operator answers it, usually pending approval
+    /// ([`Capability::SenderNames`]).
+    async fn add_sender(&self, name: &str) -> Result<SenderName, Error> {
+        match self.delegate() {
+            Some(inner) => inner.add_sender(name).await,
+            None => Err(Error::unsupported(self.id().to_owned(), Capability::SenderNames)),
+        }
+    }
+
+    /// Makes a sender name the one used when a message names none ([`Capability::SenderNames`]).
+    async fn set_default_sender(&self, name: &str) -> Result<(), Error> {
+        match self.delegate() {
+            Some(inner) => inner.set_default_sender(name).await,
+            None => Err(Error::unsupported(self.id().to_owned(), Capability::SenderNames)),
+        }
+    }
+
+    /// Deletes a sender name ([`Capability::SenderNames`]).
+    async fn delete_sender(&self, name: &str) -> Result<(), Error> {
+        match self.delegate() {
+            Some(inner) => inner.delete_sender(name).await,
+            None => Err(Error::unsupported(self.id().to_owned(), Capability::SenderNames)),
+        }
+    }
 }
 
 macro_rules! forward_gateway {
@@ -169,6 +222,24 @@ macro_rules! forward_gateway {
             }
             async fn balance(&self) -> Result<Balance, Error> {
                 (**self).balance().await
+            }
+            async fn scheduled(&self) -> Result<Vec<ScheduledMessage>, Error> {
+                (**self).scheduled().await
+            }
+            async fn numbers(&self) -> Result<Vec<ReceivingNumber>, Error> {
+                (**self).numbers().await
+            }
+            async fn senders(&self) -> Result<Vec<SenderName>, Error> {
+                (**self).senders().await
+            }
+            async fn add_sender(&self, name: &str) -> Result<SenderName, Error> {
+                (**self).add_sender(name).await
+            }
+            async fn set_default_sender(&self, name: &str) -> Result<(), Error> {
+                (**self).set_default_sender(name).await
+            }
+            async fn delete_sender(&self, name: &str) -> Result<(), Error> {
+                (**self).delete_sender(name).await
             }
         }
     };

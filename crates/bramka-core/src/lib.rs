@@ -15,6 +15,7 @@
 //! ```
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod account;
 pub mod capabilities;
 pub mod chunked;
 pub mod clock;
@@ -27,6 +28,7 @@ pub mod gateway;
 pub mod http;
 pub mod message;
 pub mod phone;
+pub mod placeholders;
 pub mod preflight;
 #[cfg(feature = "rate-limit")]
 pub mod ratelimit;
@@ -38,6 +40,7 @@ pub mod senders;
 pub mod testing;
 pub mod webhook;
 
+pub use account::{ReceivingNumber, ScheduledMessage, SenderName, SenderStatus};
 pub use capabilities::{Capabilities, Capability, CapabilitySet, Idempotency};
 pub use compose::{Failover, RoundRobin};
 pub use dsn::{Dsn, DsnError, GatewayFactory};

@@ -95,7 +95,9 @@ impl ReceivingNumber {
     pub fn shared(address: &str) -> Self {
         Self::new(address, NumberKind::Shared)
     }
-    /// The automatic reply to every message routed to an inbox of this number.
+    /// The automatic reply to every message routed to an inbox of this number. On a dedicated
+    /// number it also answers messages that match no route when no default route is set (an
+    /// [`unmatched_reply`](Self::unmatched_reply) takes precedence there).
     pub fn auto_reply(mut self, text: impl Into<String>) -> Self {
         self.auto_reply = Some(text.into());
         self
@@ -297,6 +299,13 @@ impl Config {
             if !self.groups.contains_key(g) {
                 return Err(ConfigError::UnknownGroup { group: g.clone() });
             }
+        }
+        let clash =
+            poll.code_group.as_ref().filter(|g| **g == poll.id || self.polls.contains_key(*g)).or_else(
+                || self.polls.values().filter_map(|p| p.code_group.as_ref()).find(|g| **g == poll.id),
+            );
+        if let Some(name) = clash {
+            return Err(ConfigError::CodeGroupClash { name: name.clone() });
         }
         let number = poll.number.clone();
         let prefix = poll.prefix.clone();

@@ -185,6 +185,9 @@ pub struct PollDef {
     /// A file of discount codes, one a line; each accepted answer gets one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discount_codes_file: Option<String>,
+    /// A named code group shared with other polls: each accepted answer gets one of its codes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_group: Option<String>,
 }
 
 /// Numbers, polls and groups together, in the order they are registered.
@@ -381,6 +384,9 @@ impl PollDef {
         }
         if self.discount_codes_file.is_some() {
             b = b.discount_codes(true);
+        }
+        if let Some(g) = &self.code_group {
+            b = b.code_group(g);
         }
         b.build().map_err(|e| {
             let field = match &e {

@@ -11,16 +11,20 @@ use crate::email::EmailSender;
 use crate::error::{ExportError, StoreError};
 use crate::ingest::plan;
 use crate::model::{Channel, MessageQuery, Outcome};
-use crate::model::{Ingested, OutboxEntry};
+use crate::model::{Ingested, OutboxDraft, OutboxEntry};
 use crate::stats::Statistics;
 use crate::store::{SendResult, Store};
 
 /// Failed `NotSent` attempts after which an outbox entry is marked failed.
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 3;
 
+/// Picks the gateway of one outbox entry (see [`Inbound::dispatch_routed`]).
+pub type Route<'a> = dyn Fn(&OutboxDraft) -> Result<Arc<dyn Gateway>, String> + Send + Sync + 'a;
+
 #[derive(Clone, Copy)]
 enum Sink<'a> {
     Sms(&'a dyn Gateway),
+    Routed(&'a Route<'a>),
     Email(&'a dyn EmailSender),
 }
 
@@ -133,6 +137,14 @@ impl Inbound {
         self.dispatch(Sink::Sms(gateway)).await
     }
 
+    /// Like [`dispatch_pending`](Self::dispatch_pending), but each SMS entry leaves through the
+    /// gateway `route` picks for its draft, typically the account of the number that received
+    /// the message ([`OutboxDraft::via`]). An entry `route` finds no gateway for fails as not
+    /// sent, with `route`'s reason.
+    pub async fn dispatch_routed(&self, route: &Route<'_>) -> Result<DispatchReport, StoreError> {
+        self.dispatch(Sink::Routed(route)).await
+    }
+
     /// Sends the e-mail entries of the outbox (forwarding rules with [`Forward::Email`]) through
     /// `sender`, with the same at-most-once rules as [`dispatch_pending`](Self::dispatch_pending).
     ///
@@ -143,7 +155,7 @@ impl Inbound {
 
     async fn dispatch(&self, sink: Sink<'_>) -> Result<DispatchReport, StoreError> {
         let channel = match sink {
-            Sink::Sms(_) => Channel::Sms,
+            Sink::Sms(_) | Sink::Routed(_) => Channel::Sms,
             Sink::Email(_) => Channel::Email,
         };
         let mut report = DispatchReport::default();
@@ -156,6 +168,10 @@ impl Inbound {
             for entry in batch {
                 let result = match sink {
                     Sink::Sms(g) => self.send_one(g, &entry).await,
+                    Sink::Routed(route) => match route(&entry.draft) {
+                        Ok(g) => self.send_one(g.as_ref(), &entry).await,
+                        Err(error) => SendResult::NotSent { error, max_attempts: 1 },
+                    },
                     Sink::Email(e) => self.send_email(e, &entry).await,
                 };
                 let state = self.store.finish_outbox(entry.id, result.clone()).await?;

@@ -64,6 +64,14 @@ pub enum ConfigError {
         /// The address.
         address: String,
     },
+    /// A code group named like a poll (their pools would be the same).
+    #[error(
+        "code group {name:?} has the name of a poll; give the group another name (a poll's own codes are stored under its id)"
+    )]
+    CodeGroupClash {
+        /// The name.
+        name: String,
+    },
     /// A poll id used twice.
     #[error("poll {id:?} is already registered")]
     DuplicatePoll {

@@ -52,6 +52,9 @@ pub struct VoteCandidate {
     pub max: u32,
     /// Whether a code is claimed from the poll's pool.
     pub claim_code: bool,
+    /// The pool codes are claimed from: the poll's own (`None`) or a named code group shared by
+    /// several polls.
+    pub code_pool: Option<String>,
     /// Reply template for an accepted answer (`{code}` is filled in).
     pub accepted_reply: Option<String>,
     /// Reply when the pool is empty.
@@ -96,16 +99,34 @@ pub fn dedupe_key(m: &InboundMessage) -> String {
 }
 
 fn fill(template: &str, option: &str, code: Option<&str>) -> String {
-    let mut s = template.replace("{option}", option);
-    match code {
-        Some(c) if s.contains("{code}") => s = s.replace("{code}", c),
-        Some(c) => {
-            s.push(' ');
-            s.push_str(c);
-        }
-        None => s = s.replace("{code}", ""),
+    let s = template.replace("{option}", option);
+    match code.filter(|c| !c.trim().is_empty()) {
+        Some(c) if s.contains("{code}") => s.replace("{code}", c),
+        Some(c) => format!("{s} {c}"),
+        None => drop_placeholder(&s, "{code}"),
     }
-    s
+}
+
+/// `s` without `placeholder` and without the one space that separated it from the text, so an
+/// empty code leaves no stray or doubled space ("Thanks {code}" -> "Thanks", "Code {code} ok" ->
+/// "Code ok").
+fn drop_placeholder(s: &str, placeholder: &str) -> String {
+    let mut out = s.to_owned();
+    while let Some(i) = out.find(placeholder) {
+        let end = i + placeholder.len();
+        let space_before = out[..i].ends_with(' ');
+        let space_after = out[end..].starts_with(' ');
+        let at_end_or_punct = out[end..].chars().next().is_none_or(|c| c.is_ascii_punctuation());
+        let range = if space_before && (space_after || at_end_or_punct) {
+            i - 1..end
+        } else if space_after {
+            i..end + 1
+        } else {
+            i..end
+        };
+        out.replace_range(range, "");
+    }
+    out
 }
 
 fn reply(to: &Option<String>, sender: &Option<String>, text: Option<String>) -> Option<OutboxDraft> {
@@ -116,6 +137,7 @@ fn reply(to: &Option<String>, sender: &Option<String>, text: Option<String>) -> 
         subject: None,
         sender: sender.clone(),
         text: text?,
+        via: None,
     })
 }
 
@@ -155,6 +177,7 @@ pub fn plan(config: &Config, m: &InboundMessage, now: DateTime<Utc>) -> IngestPl
                 subject: None,
                 sender: number.reply_sender.clone(),
                 text: format!("{}: {}", m.from, m.text),
+                via: None,
             },
             Forward::Email { to } => OutboxDraft {
                 purpose: Purpose::Forward,
@@ -163,6 +186,7 @@ pub fn plan(config: &Config, m: &InboundMessage, now: DateTime<Utc>) -> IngestPl
                 subject: Some(format!("SMS from {} to {}", one_line(&m.from), one_line(&m.to))),
                 sender: None,
                 text: email_body(m),
+                via: None,
             },
         })
         .collect();
@@ -176,8 +200,17 @@ pub fn plan(config: &Config, m: &InboundMessage, now: DateTime<Utc>) -> IngestPl
             },
         };
     let routing = match route.map(|r| &r.target) {
+        // A dedicated number is the account's own: without a default route its auto-reply
+        // still answers what matches no prefix (unless an unmatched reply is set).
         None => Routing::Unmatched {
-            reply: reply(&reply_to, &number.reply_sender, number.unmatched_reply.clone()),
+            reply: reply(
+                &reply_to,
+                &number.reply_sender,
+                number.unmatched_reply.clone().or_else(|| match number.kind {
+                    NumberKind::Dedicated => number.auto_reply.clone(),
+                    NumberKind::Shared => None,
+                }),
+            ),
         },
         Some(Target::Inbox(inbox)) => Routing::Inbox {
             inbox: inbox.clone(),
@@ -205,6 +238,7 @@ pub fn plan(config: &Config, m: &InboundMessage, now: DateTime<Utc>) -> IngestPl
                         bucket: poll.limit_bucket(m.received_at),
                         max: poll.limit.max,
                         claim_code: poll.discount_codes,
+                        code_pool: poll.code_group.clone(),
                         accepted_reply: opt.reply.clone().or_else(|| r.default.clone()),
                         exhausted_reply: r.pool_exhausted.clone(),
                         over_limit_reply: r.over_limit.clone(),
@@ -262,7 +296,7 @@ pub fn apply(tx: &mut dyn Transaction, plan: &IngestPlan) -> Result<Ingested, St
                 let vote = VoteOutcome::OverLimit { option: c.option.clone() };
                 (Outcome::Poll { poll: c.poll.clone(), vote }, r(c.over_limit_reply.clone()), None)
             } else if c.claim_code {
-                match tx.claim_code(&c.poll, &plan.dedupe_key)? {
+                match tx.claim_code(c.code_pool.as_deref().unwrap_or(&c.poll), &plan.dedupe_key)? {
                     Some(code) => {
                         let text = c.accepted_reply.as_deref().map(|t| fill(t, &c.option, Some(&code)));
                         let vote =
@@ -294,7 +328,11 @@ pub fn apply(tx: &mut dyn Transaction, plan: &IngestPlan) -> Result<Ingested, St
     }
     let mut outbox = Vec::new();
     for d in reply.iter().chain(plan.forwards.iter()) {
-        outbox.push(tx.push_outbox(row, d)?);
+        let mut d = d.clone();
+        if d.channel == Channel::Sms && d.via.is_none() {
+            d.via = Some(plan.message.to.clone());
+        }
+        outbox.push(tx.push_outbox(row, &d)?);
     }
     Ok(Ingested { row, duplicate: false, outcome, outbox })
 }
@@ -350,6 +388,13 @@ mod tests {
     fn reply_templates() {
         assert_eq!(fill("Thanks for {option}! Code: {code}", "A", Some("X1")), "Thanks for A! Code: X1");
         assert_eq!(fill("Thanks", "A", Some("X1")), "Thanks X1");
-        assert_eq!(fill("Thanks {code}", "A", None), "Thanks ");
+        assert_eq!(fill("Thanks {code}", "A", None), "Thanks");
+        assert_eq!(fill("Thanks {code}", "A", Some("")), "Thanks", "an empty code is no code");
+        assert_eq!(fill("Thanks", "A", Some(" ")), "Thanks");
+        assert_eq!(fill("Code {code} is yours", "A", None), "Code is yours");
+        assert_eq!(fill("{code} is yours", "A", None), "is yours");
+        assert_eq!(fill("Thanks {code}. Bye", "A", None), "Thanks. Bye");
+        assert_eq!(fill("Thanks {code} {code}", "A", None), "Thanks");
+        assert_eq!(fill("Voted {option}, {code}", "B", None), "Voted B,");
     }
 }

@@ -97,7 +97,7 @@ pub use config::{Config, Forward, NumberKind, ReceivingNumber, Target};
 #[cfg(feature = "email")]
 pub use email::SmtpEmailSender;
 pub use email::{EmailError, EmailSender};
-pub use engine::{DispatchReport, Inbound};
+pub use engine::{DispatchReport, Inbound, Route};
 pub use error::{ConfigError, ExportError, StoreError};
 pub use model::{
     Bucket, Channel, Ingested, MessageQuery, OutboxDraft, OutboxEntry, OutboxState, Outcome, Purpose,

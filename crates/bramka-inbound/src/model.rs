@@ -189,6 +189,10 @@ pub struct OutboxDraft {
     pub sender: Option<String>,
     /// The text.
     pub text: String,
+    /// The receiving number of the message this entry answers or forwards (SMS only), so a
+    /// dispatcher can send it through that number's account ([`crate::Inbound::dispatch_routed`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
 }
 
 /// The state of an outbox entry.

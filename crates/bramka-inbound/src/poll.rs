@@ -106,6 +106,8 @@ pub struct Poll {
     pub(crate) limit: Limit,
     pub(crate) groups: Vec<String>,
     pub(crate) discount_codes: bool,
+    /// The named code group the codes come from (`None`: the poll's own pool).
+    pub(crate) code_group: Option<String>,
     /// Folded answer phrase -> option index.
     pub(crate) lookup: BTreeMap<String, usize>,
 }
@@ -136,6 +138,7 @@ impl Poll {
                 limit: Limit::UNLIMITED,
                 groups: Vec::new(),
                 discount_codes: false,
+                code_group: None,
                 lookup: BTreeMap::new(),
             },
             local_window: None,
@@ -176,6 +179,11 @@ impl Poll {
     /// Whether accepted answers get a discount code from the pool.
     pub fn uses_discount_codes(&self) -> bool {
         self.discount_codes
+    }
+    /// The pool its codes come from, as `Store::add_codes` takes it: the code group's name, or
+    /// the poll id.
+    pub fn code_pool(&self) -> &str {
+        self.code_group.as_deref().unwrap_or(&self.id)
     }
 
     /// Whether `at` is inside the half-open window `[start, end)`.
@@ -309,6 +317,16 @@ impl PollBuilder {
     /// Hands one code from the poll's pool (filled with `Store::add_codes`) to each accepted answer.
     pub fn discount_codes(mut self, on: bool) -> Self {
         self.poll.discount_codes = on;
+        self
+    }
+    /// Hands one code from the named code group `name` to each accepted answer (turns
+    /// [`discount_codes`](Self::discount_codes) on). A group is filled once with
+    /// `Store::add_codes(name, codes)` and shared by every poll that names it, in this poll and
+    /// later ones: a code is never handed out twice across them. A group's name may not be a
+    /// poll id ([`ConfigError::CodeGroupClash`]).
+    pub fn code_group(mut self, name: impl Into<String>) -> Self {
+        self.poll.code_group = Some(name.into());
+        self.poll.discount_codes = true;
         self
     }
 

@@ -254,3 +254,32 @@ mod smtp {
         ));
     }
 }
+
+/// Each SMS entry leaves through the gateway the route picks from its draft's receiving number;
+/// an entry with no gateway fails once with the route's reason, and nothing is sent twice.
+#[tokio::test]
+async fn routed_dispatch_picks_the_gateway_by_receiving_number() {
+    const OTHER: &str = "+48790100300";
+    let mut cfg = config();
+    cfg.add_number(ReceivingNumber::dedicated(OTHER).auto_reply("Inny numer")).unwrap();
+    cfg.set_default_route(OTHER, Target::Inbox("other".into())).unwrap();
+    let engine = Inbound::new(cfg, Arc::new(MemoryStore::new()));
+    engine.ingest(&inbound("r1", "+48600100200", NUM, "Hej", "2026-05-01T10:00:00Z")).await.unwrap();
+    engine.ingest(&inbound("r2", "+48600100201", OTHER, "Hej", "2026-05-01T10:00:01Z")).await.unwrap();
+
+    let first = Arc::new(RecGateway::new());
+    let route_first: Arc<dyn bramka_core::Gateway> = first.clone();
+    let route = move |d: &bramka_inbound::OutboxDraft| match d.via.as_deref() {
+        Some(NUM) => Ok(route_first.clone()),
+        other => Err(format!("no account for {other:?}")),
+    };
+    let rep = engine.dispatch_routed(&route).await.unwrap();
+    assert_eq!(rep.sent.len(), 2, "the auto-reply and the SMS copy of NUM's message");
+    assert_eq!(rep.failed.len(), 1);
+    assert_eq!(rep.failed[0].1, "no account for Some(\"+48790100300\")");
+    let sent = first.sent();
+    assert_eq!(sent.len(), 2);
+    assert!(sent.iter().all(|s| s.to != "+48600100201"), "OTHER's reply did not go through NUM's gateway");
+    assert!(engine.dispatch_routed(&route).await.unwrap().sent.is_empty());
+    assert_eq!(first.sent().len(), 2);
+}

@@ -265,3 +265,28 @@ async fn webhook_events_ingest_inbound_only_and_replays_are_duplicates() {
     assert!(replay.iter().all(|r| r.duplicate));
     assert_eq!(engine.statistics("vote").await.unwrap().total, 1);
 }
+
+/// A dedicated number with an auto-reply and no default route answers every message, also ones
+/// that match no prefix (they used to be stored without any reply).
+#[tokio::test]
+async fn auto_reply_on_a_dedicated_number_without_a_default_route() {
+    let mut cfg = Config::new();
+    cfg.add_number(ReceivingNumber::dedicated(DEDICATED).reply_sender("SKLEP").auto_reply("Dziękujemy"))
+        .unwrap();
+    let store = Arc::new(MemoryStore::new());
+    let inbound = Inbound::new(cfg, store.clone());
+    let r = inbound.ingest(&inbound_msg("d1", "+48600100200", DEDICATED, "Dzień dobry")).await.unwrap();
+    assert_eq!(r.outcome, Outcome::Unmatched);
+    assert_eq!(r.outbox.len(), 1);
+    // A shared number's auto-reply is for its inboxes only: an unmatched message gets nothing.
+    let mut cfg = Config::new();
+    cfg.add_number(ReceivingNumber::shared(SHARED).auto_reply("Dziękujemy")).unwrap();
+    let shared = Inbound::new(cfg, Arc::new(MemoryStore::new()));
+    let r = shared.ingest(&inbound_msg("s1", "+48600100200", SHARED, "Dzień dobry")).await.unwrap();
+    assert!(r.outbox.is_empty());
+
+    let out = store.outbox(None).await.unwrap();
+    let drafts: Vec<_> =
+        out.iter().map(|e| (e.draft.to.as_str(), e.draft.sender.as_deref(), e.draft.text.as_str())).collect();
+    assert_eq!(drafts, vec![("+48600100200", Some("SKLEP"), "Dziękujemy")]);
+}

@@ -275,3 +275,24 @@ async fn discount_code_in_reply_and_exhausted_reply() {
     assert_eq!(replies, vec!["Dzięki! Twój kod: XYZ-1.", "Dzięki! Kody się skończyły."]);
     assert_eq!(store.issued_codes("p").await.unwrap(), vec![("XYZ-1".into(), "+48600100200".into())]);
 }
+
+#[test]
+fn a_code_group_named_like_a_poll_is_refused() {
+    use bramka_inbound::{Config, ConfigError, Poll, PollOption, ReceivingNumber};
+    let mut cfg = Config::new();
+    cfg.add_number(ReceivingNumber::shared("+48790100200")).unwrap();
+    let poll = |id: &str, prefix: &str, group: &str| {
+        Poll::builder(id, id, "+48790100200")
+            .prefix(prefix)
+            .option(PollOption::new("A"))
+            .code_group(group)
+            .build()
+            .unwrap()
+    };
+    cfg.add_poll(poll("spring", "WIOSNA", "RABATY")).unwrap();
+    let err = cfg.add_poll(poll("summer", "LATO", "spring")).unwrap_err();
+    assert!(matches!(err, ConfigError::CodeGroupClash { ref name } if name == "spring"), "{err}");
+    let err = cfg.add_poll(poll("RABATY", "JESIEN", "OTHER")).unwrap_err();
+    assert!(matches!(err, ConfigError::CodeGroupClash { ref name } if name == "RABATY"), "{err}");
+    assert!(err.to_string().contains("another name"), "{err}");
+}

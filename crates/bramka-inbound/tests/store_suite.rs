@@ -321,6 +321,62 @@ async fn inbox_queries(f: Fixture) {
     assert_eq!(stored.first_seen, common::at("2026-06-01T08:00:00Z"), "first seen comes from the clock");
 }
 
+/// Two polls (and a third registered later) draw from one named code group, filled once: every
+/// code goes out once across them, then the group is exhausted for all.
+async fn a_code_group_is_shared_across_polls(f: Fixture) {
+    let mut cfg = Config::new();
+    cfg.add_number(ReceivingNumber::shared(NUM)).unwrap();
+    for (id, prefix) in [("spring", "WIOSNA"), ("summer", "LATO")] {
+        let poll = Poll::builder(id, id, NUM)
+            .prefix(prefix)
+            .option(PollOption::new("A"))
+            .default_reply("Kod: {code}")
+            .pool_exhausted_reply("Brak kodow")
+            .code_group("RABATY")
+            .build()
+            .unwrap();
+        assert_eq!(poll.code_pool(), "RABATY");
+        cfg.add_poll(poll).unwrap();
+    }
+    assert_eq!(f.store.add_codes("RABATY", vec!["R1".into(), "R2".into(), "R3".into()]).await.unwrap(), 3);
+    let engine = Inbound::new(cfg.clone(), f.store.clone());
+    let mut issued = Vec::new();
+    for (i, text) in ["wiosna a", "lato a"].iter().enumerate() {
+        let m = inbound(&format!("g{i}"), &format!("+4860010030{i}"), NUM, text, "2026-05-01T10:00:00Z");
+        match engine.ingest(&m).await.unwrap().outcome {
+            Outcome::Poll { vote: VoteOutcome::Accepted { code: Some(c), .. }, .. } => issued.push(c),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    // A later poll reuses the same group.
+    cfg.add_poll(
+        Poll::builder("autumn", "autumn", NUM)
+            .prefix("JESIEN")
+            .option(PollOption::new("A"))
+            .pool_exhausted_reply("Brak kodow")
+            .code_group("RABATY")
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    let engine = Inbound::new(cfg, f.store.clone());
+    for i in 2..4 {
+        let m =
+            inbound(&format!("g{i}"), &format!("+4860010030{i}"), NUM, "jesien a", "2026-05-01T10:00:00Z");
+        match engine.ingest(&m).await.unwrap().outcome {
+            Outcome::Poll { vote: VoteOutcome::Accepted { code: Some(c), .. }, .. } => issued.push(c),
+            Outcome::Poll { vote: VoteOutcome::AcceptedPoolExhausted { .. }, .. } => assert_eq!(i, 3),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(issued, ["R1", "R2", "R3"]);
+    assert_eq!(f.store.codes_left("RABATY").await.unwrap(), 0);
+    assert_eq!(f.store.issued_codes("spring").await.unwrap(), [("R1".to_owned(), "+48600100300".to_owned())]);
+    assert_eq!(f.store.issued_codes("autumn").await.unwrap(), [("R3".to_owned(), "+48600100302".to_owned())]);
+    let texts: Vec<String> = f.store.outbox(None).await.unwrap().into_iter().map(|e| e.draft.text).collect();
+    assert!(texts.contains(&"Kod: R1".to_owned()) && texts.contains(&"Brak kodow".to_owned()), "{texts:?}");
+}
+
 macro_rules! store_suite {
     ($name:ident, $make:expr) => {
         mod $name {
@@ -349,6 +405,10 @@ macro_rules! store_suite {
             #[tokio::test]
             async fn inbox_queries() {
                 super::inbox_queries($make).await
+            }
+            #[tokio::test]
+            async fn a_code_group_is_shared_across_polls() {
+                super::a_code_group_is_shared_across_polls($make).await
             }
         }
     };

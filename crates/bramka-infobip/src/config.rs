@@ -36,6 +36,12 @@ pub enum ConfigError {
         /// Its length in characters.
         len: usize,
     },
+    /// The username or password of Basic authentication is unusable (the password is not shown).
+    #[error("{reason}; give the account's username and password, or use an API key")]
+    Credentials {
+        /// What is wrong.
+        reason: String,
+    },
     /// The default sender is invalid.
     #[error(transparent)]
     Sender(#[from] bramka_core::SenderError),
@@ -64,7 +70,10 @@ impl From<ConfigError> for Error {
 #[derive(Clone)]
 pub struct InfobipConfig {
     pub(crate) base_url: BaseUrl,
+    /// The API key, or the password when `basic_user` is set.
     pub(crate) api_key: Secret,
+    /// The username of Basic authentication ([`InfobipConfig::builder_basic`]).
+    pub(crate) basic_user: Option<String>,
     pub(crate) sender: Option<Sender>,
     pub(crate) http: HttpSettings,
     pub(crate) options: InfobipOptions,
@@ -79,6 +88,7 @@ impl InfobipConfig {
         InfobipConfigBuilder {
             base_url: base_url.to_owned(),
             api_key: api_key.into(),
+            basic_user: None,
             sender: None,
             http: HttpSettings::new(),
             options: InfobipOptions::default(),
@@ -118,6 +128,7 @@ impl fmt::Debug for InfobipConfig {
         f.debug_struct("InfobipConfig")
             .field("base_url", &self.base_url.as_str())
             .field("api_key", &"***")
+            .field("username", &self.basic_user)
             .field("sender", &self.sender)
             .field("http", &self.http)
             .field("options", &self.options)
@@ -130,6 +141,7 @@ impl fmt::Debug for InfobipConfig {
 pub struct InfobipConfigBuilder {
     base_url: String,
     api_key: Secret,
+    pub(crate) basic_user: Option<String>,
     sender: Option<String>,
     http: HttpSettings,
     options: InfobipOptions,
@@ -186,17 +198,25 @@ impl InfobipConfigBuilder {
             return Err(ConfigError::Timeouts);
         }
         let key = self.api_key.expose();
-        if key.trim().is_empty() {
-            return Err(ConfigError::EmptyApiKey);
-        }
-        if !key.chars().all(|c| c.is_ascii_graphic()) {
-            return Err(ConfigError::InvalidApiKey { len: key.chars().count() });
+        if let Some(user) = &self.basic_user {
+            crate::credentials::check_username(user).map_err(|reason| ConfigError::Credentials { reason })?;
+            if key.is_empty() {
+                return Err(ConfigError::Credentials { reason: "the Infobip password is empty".into() });
+            }
+        } else {
+            if key.trim().is_empty() {
+                return Err(ConfigError::EmptyApiKey);
+            }
+            if !key.chars().all(|c| c.is_ascii_graphic()) {
+                return Err(ConfigError::InvalidApiKey { len: key.chars().count() });
+            }
         }
         let sender = self.sender.as_deref().map(Sender::parse).transpose()?;
         self.options.validate()?;
         Ok(InfobipConfig {
             base_url,
             api_key: self.api_key,
+            basic_user: self.basic_user,
             sender,
             http: self.http,
             options: self.options,

@@ -20,7 +20,8 @@ pub const DSN_OPTIONS: &[&str] = &["from", "transliteration", "language", "speed
 /// The host is the account's base URL host (required unless `base_url=` is given); `https` is
 /// used, except for loopback hosts or `tls=0`, which get plain `http`. `base_url=URL` (a path
 /// prefix allowed, e.g. a proxy's) replaces the host; plain http to a non-loopback host needs
-/// `insecure_http=1`. The API key is the user part.
+/// `insecure_http=1`. The API key is the user part; `infobip://USERNAME:PASSWORD@host` signs in
+/// with the account's username and password instead (HTTP Basic authentication).
 ///
 /// ```
 /// use bramka_core::{Dsn, GatewayFactory};
@@ -45,15 +46,6 @@ impl InfobipFactory {
             .user_secret()
             .filter(|k| !k.is_empty())
             .ok_or_else(|| missing("the API key as the user: infobip://KEY@xxxxx.api.infobip.com"))?;
-        if dsn.password().is_some() {
-            return Err(DsnError::InvalidOption {
-                key: "password".into(),
-                value: "***".into(),
-                expected: "no password: infobip://KEY@xxxxx.api.infobip.com (Basic auth is not supported)"
-                    .into(),
-            }
-            .into());
-        }
         let Some(base) = http::base_url_from_dsn(dsn, "/")? else {
             return Err(missing(
                 "the account's base URL host (shown in the Infobip portal): infobip://KEY@xxxxx.api.infobip.com, or base_url=https://...",
@@ -77,10 +69,14 @@ impl InfobipFactory {
         if let Some(v) = dsn.option("speed_limit") {
             options.speed_limit = Some(v.parse::<SpeedLimit>().map_err(|e| invalid("speed_limit", v, e))?);
         }
-        let mut b = InfobipConfig::builder(base.as_str(), key.clone())
-            .http(settings)
-            .options(options)
-            .trust_duplicate_rejection(dsn.bool_option("trust_dedupe")?.unwrap_or(false));
+        // `infobip://USER:PASSWORD@host`: Basic authentication with the account's login.
+        let mut b = match dsn.password() {
+            Some(pw) => InfobipConfig::builder_basic(base.as_str(), key.expose(), pw.clone()),
+            None => InfobipConfig::builder(base.as_str(), key.clone()),
+        }
+        .http(settings)
+        .options(options)
+        .trust_duplicate_rejection(dsn.bool_option("trust_dedupe")?.unwrap_or(false));
         if let Some(from) = dsn.option("from") {
             b = b.sender(from);
         }
@@ -135,7 +131,6 @@ mod tests {
             ("infobip://SECRETKEY@abc.api.infobip.com?colour=red", "colour"),
             ("infobip://SECRETKEY@abc.api.infobip.com?language=PL", "language"),
             ("infobip://SECRETKEY@abc.api.infobip.com?speed_limit=fast", "speed_limit"),
-            ("infobip://SECRETKEY:PW@abc.api.infobip.com", "password"),
             ("infobip://SECRETKEY@abc.api.infobip.com?from=WayTooLongSender", "sender"),
         ] {
             let e = cfg(dsn).unwrap_err();

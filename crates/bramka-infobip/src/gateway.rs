@@ -65,13 +65,8 @@ impl InfobipGateway {
     /// A gateway for one account.
     pub fn new(config: InfobipConfig) -> Result<Self, Error> {
         let http = config.http.client()?;
-        let scrub = bramka_core::http::Scrubber::new([config.api_key.expose()]);
-        // The key was checked to be visible ASCII when the config was built.
-        let mut auth = reqwest::header::HeaderValue::from_str(&format!("App {}", config.api_key.expose()))
-            .map_err(|_| {
-                Error::config("the Infobip API key is not a valid header value").with_gateway(GATEWAY)
-            })?;
-        auth.set_sensitive(true);
+        let (auth, secrets) = crate::credentials::authorization(&config)?;
+        let scrub = bramka_core::http::Scrubber::new(secrets.iter().map(String::as_str));
         let caps = Capabilities::new()
             .with_batch_size(MAX_RECIPIENTS)
             .with(Capability::Schedule)

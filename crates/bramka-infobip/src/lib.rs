@@ -122,6 +122,7 @@
 
 pub mod bulk;
 mod config;
+mod credentials;
 mod datetime;
 mod dsn;
 mod errors;

@@ -2,8 +2,9 @@
 //! SMSAPI-like mock (axum on 127.0.0.1), with and without `LedgerGateway` (SQLite WAL file, and
 //! memory), and delivery reports applied per second on SQLite. `cargo bench -p bramka-ledger`.
 //!
-//! The ratio `send_plain` / `send_ledger_sqlite_file` (recipients per second) is the ledger's
-//! throughput cost; README "Keeping a record" has the figures.
+//! The ratio `send_ledger_sqlite_file` / `send_plain` (recipients per second) is the ledger's
+//! throughput cost; the `_5ms` pair repeats it against a mock answering in 5 ms, and `steps`
+//! times each store step of a ledgered send. README "Keeping a record" has the figures.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -52,13 +53,30 @@ struct Bench {
 }
 
 fn setup() -> Bench {
+    setup_with(std::time::Duration::ZERO)
+}
+
+/// A mock that answers after `delay` (an operator farther away than loopback).
+fn setup_with(delay: std::time::Duration) -> Bench {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let addr = rt.block_on(async {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        tokio::spawn(
-            async move { axum::serve(listener, Router::new().route("/sms.do", post(sms_do))).await },
-        );
+        tokio::spawn(async move {
+            axum::serve(
+                listener,
+                Router::new().route(
+                    "/sms.do",
+                    post(move |body: Bytes| async move {
+                        if !delay.is_zero() {
+                            tokio::time::sleep(delay).await;
+                        }
+                        sms_do(body).await
+                    }),
+                ),
+            )
+            .await
+        });
         addr
     });
     let cfg =
@@ -113,6 +131,20 @@ fn send_ledger_sqlite_file(bencher: Bencher) {
     run(bencher, &b, &gw);
 }
 
+/// The same pair against a mock answering in 5 ms: where the ledger's cost stops mattering.
+#[divan::bench(sample_count = 100)]
+fn send_plain_5ms(bencher: Bencher) {
+    let b = setup_with(std::time::Duration::from_millis(5));
+    run(bencher, &b, b.gw.as_ref());
+}
+
+#[divan::bench(sample_count = 100)]
+fn send_ledger_sqlite_file_5ms(bencher: Bencher) {
+    let b = setup_with(std::time::Duration::from_millis(5));
+    let gw = Ledger::new(Arc::new(SqliteStore::open(tmp_db("send5")).unwrap())).gateway(b.gw.clone());
+    run(bencher, &b, &gw);
+}
+
 /// Delivery reports applied per second on a SQLite WAL file holding 10,000 accepted entries.
 #[divan::bench(sample_count = 2000)]
 fn reports_sqlite_file(bencher: Bencher) {
@@ -134,4 +166,91 @@ fn reports_sqlite_file(bencher: Bencher) {
             DeliveryReport::new("smsapi", id.clone(), states[(i / ids.len()) % 2], "x")
         })
         .bench_local_values(|r| b.rt.block_on(ledger.apply_report(&r)).unwrap());
+}
+
+/// Where a ledgered send's time goes, one store step at a time on a SQLite WAL file: the
+/// suppression check, the intent and the outcomes of one 100-recipient request.
+mod steps {
+    use super::*;
+    use bramka_ledger::{Intent, MessageRecord, Outcome, Scope, SendOptions, State, Store};
+
+    fn intent(n: u64) -> Intent {
+        let at = chrono::Utc::now();
+        let m = MessageRecord {
+            id: 0,
+            client_ref: format!("{n:032x}"),
+            account: "shop".into(),
+            gateway: "smsapi".into(),
+            sender: Some("Sklep".into()),
+            text: "Wiosenna wyprzedaż: -20% na wszystko do niedzieli".into(),
+            encoding: "ucs2".into(),
+            parts: 1,
+            send_at: None,
+            campaign: None,
+            options: SendOptions::default(),
+            created_at: at,
+        };
+        let to = (0..RECIPIENTS as u64)
+            .map(|i| {
+                (
+                    format!("+48{:09}", 600_000_000 + (n * RECIPIENTS as u64 + i) % 100_000_000),
+                    m.client_ref.clone(),
+                )
+            })
+            .collect();
+        Intent::new(m, to, State::Pending)
+    }
+
+    fn store(name: &str) -> (tokio::runtime::Runtime, Arc<dyn Store>) {
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        (rt, Arc::new(SqliteStore::open(tmp_db(name)).unwrap()))
+    }
+
+    #[divan::bench(sample_count = 300)]
+    fn suppression_check(bencher: Bencher) {
+        let (rt, s) = store("steps-supp");
+        let numbers: Vec<String> = intent(0).recipients.into_iter().map(|(n, _)| n).collect();
+        let scope = Scope::account("shop");
+        bencher.bench_local(|| rt.block_on(s.suppressed_among(&scope, &numbers)).unwrap());
+    }
+
+    #[divan::bench(sample_count = 300)]
+    fn intent_100(bencher: Bencher) {
+        let (rt, s) = store("steps-intent");
+        let n = AtomicU64::new(0);
+        bencher
+            .with_inputs(|| intent(n.fetch_add(1, Ordering::Relaxed)))
+            .bench_local_values(|i| rt.block_on(s.record_intent(i)).unwrap());
+    }
+
+    #[divan::bench(sample_count = 300)]
+    fn outcomes_100(bencher: Bencher) {
+        let (rt, s) = store("steps-outcomes");
+        let n = AtomicU64::new(0);
+        bencher
+            .with_inputs(|| {
+                let i = n.fetch_add(1, Ordering::Relaxed);
+                let entries = rt.block_on(s.record_intent(intent(i))).unwrap();
+                let at = chrono::Utc::now();
+                entries
+                    .iter()
+                    .map(|e| {
+                        let mut o = Outcome::new(e.id, State::Accepted, at);
+                        o.gateway = Some("smsapi".into());
+                        o.operator_id = Some(format!("B{}", e.id));
+                        o.price = Some(0.16);
+                        o.currency = Some("points".into());
+                        o
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .bench_local_values(|o| rt.block_on(s.record_outcomes(o)).unwrap());
+    }
+
+    /// A store call that does nothing: the cost of handing work to the blocking pool and back.
+    #[divan::bench(sample_count = 300)]
+    fn empty_call(bencher: Bencher) {
+        let (rt, s) = store("steps-empty");
+        bencher.bench_local(|| rt.block_on(s.campaign("none")).unwrap());
+    }
 }

@@ -5,16 +5,17 @@
 //! resend of an `uncertain` recipient to an operator that de-duplicates by client key (SMSAPI
 //! `idx`, Infobip `messageId`) is refused as a duplicate rather than sent again. To other
 //! operators `uncertain` recipients are never resent: [`CampaignReport::uncertain`] lists them
-//! for reconciliation.
+//! for reconciliation; where the operator answers `status()`, a run first asks it about them
+//! ([`crate::reconcile`]).
 
 use std::collections::BTreeMap;
 
-use bramka_core::{Error, ErrorKind, Gateway, Idempotency, Message, PhoneNumber, Policy};
+use bramka_core::{Certainty, Error, ErrorKind, Gateway, Idempotency, Message, PhoneNumber};
 
 use crate::error::StoreError;
 use crate::gateway::{message_record, send_and_record, suppressed_error};
 use crate::ledger::Ledger;
-use crate::model::{Campaign, Entry, Intent, Outcome, Query, Scope, State};
+use crate::model::{Campaign, Entry, Intent, MessageRecord, Outcome, Query, Scope, State};
 use crate::rules::outcome_of_error;
 
 /// What a campaign run did and where the campaign stands.
@@ -25,6 +26,9 @@ pub struct CampaignReport {
     pub campaign: Campaign,
     /// Entries an earlier run left `pending` (killed mid-request), now `uncertain`.
     pub recovered: Vec<Entry>,
+    /// `uncertain` entries this run settled by asking the operator (`status()`, see
+    /// [`Ledger::reconcile`]), in their state after the answer.
+    pub reconciled: Vec<Entry>,
     /// Entries sent (or resent with their original client key) by this run.
     pub sent: u64,
     /// Entries refused by this run because they are suppressed.
@@ -124,14 +128,20 @@ impl Ledger {
         if c.recipients != n as u64 {
             return Err(mismatch(format!("{} recipients, not {n}", c.recipients)));
         }
+        let options = crate::SendOptions::of(message);
+        if m.options != options {
+            return Err(mismatch(format!("other send options ({:?}, not {options:?})", m.options)));
+        }
         Ok(c)
     }
 
     /// Sends a campaign's recipients that were never attempted, chunk by chunk, recording each
     /// chunk's outcome. Call it again after a crash or a kill (it is also `resume`): entries
-    /// left `pending` become `uncertain`; they are resent with their original client key only
-    /// to gateways that de-duplicate ([`Idempotency::ServerDedupe`]), else listed in
-    /// [`CampaignReport::uncertain`]. No recipient is sent twice.
+    /// left `pending` become `uncertain`; where the gateway answers `status()` they are first
+    /// reconciled by asking it ([`Ledger::reconcile`], listed in
+    /// [`CampaignReport::reconciled`]); those still uncertain are resent with their original
+    /// client key only to gateways that de-duplicate ([`Idempotency::ServerDedupe`]), else listed
+    /// in [`CampaignReport::uncertain`]. No recipient is sent twice.
     pub async fn run_campaign(
         &self,
         name: &str,
@@ -149,6 +159,7 @@ impl Ledger {
             .ok_or_else(|| StoreError::Corrupt(format!("campaign {name} without its message")))?;
         let scope = Scope::Account(record.account.clone());
         let recovered = self.store().recover(Some(name), self.now()).await?;
+        let reconciled = self.reconcile(&Query::all().campaign(name), gateway).await?;
         let dedupe = gateway.capabilities().idempotency == Idempotency::ServerDedupe;
         let mut from = vec![State::NotAttempted];
         if dedupe {
@@ -199,17 +210,16 @@ impl Ledger {
                 if allowed.is_empty() {
                     continue;
                 }
-                let msg =
-                    match chunk_message(&record.text, record.sender.as_deref(), record.send_at, &allowed) {
-                        Ok(m) => m,
-                        Err(e) => {
-                            let at = self.now();
-                            let outcomes = allowed.iter().map(|x| outcome_of_error(x.id, &e, at)).collect();
-                            self.store().record_outcomes(outcomes).await?;
-                            stopped = Some(e);
-                            break 'pages;
-                        }
-                    };
+                let msg = match chunk_message(&record, &allowed) {
+                    Ok(m) => m,
+                    Err(e) => {
+                        let at = self.now();
+                        let outcomes = allowed.iter().map(|x| outcome_of_error(x.id, &e, at)).collect();
+                        self.store().record_outcomes(outcomes).await?;
+                        stopped = Some(e);
+                        break 'pages;
+                    }
+                };
                 sent += allowed.len() as u64;
                 if let Err(e) = send_and_record(self, gateway, &scope, &msg, &allowed).await
                     && stops_the_run(&e)
@@ -228,7 +238,7 @@ impl Ledger {
                 uncertain.push(e);
             }
         }
-        Ok(CampaignReport { campaign, recovered, sent, suppressed, states, uncertain, stopped })
+        Ok(CampaignReport { campaign, recovered, reconciled, sent, suppressed, states, uncertain, stopped })
     }
 
     /// The same as [`Ledger::run_campaign`]: a campaign resumes by running it again.
@@ -241,27 +251,25 @@ impl Ledger {
     }
 }
 
-fn chunk_message(
-    text: &str,
-    sender: Option<&str>,
-    send_at: Option<chrono::DateTime<chrono::Utc>>,
-    entries: &[Entry],
-) -> Result<Message, Error> {
+/// The message of one chunk, rebuilt from the record: the recorded text (already transliterated
+/// and normalised, so kept as it is), sender, schedule and send options, with the chunk's client
+/// reference. The first run and a resume build the same message.
+pub(crate) fn chunk_message(record: &MessageRecord, entries: &[Entry]) -> Result<Message, Error> {
     let mut recipients = Vec::with_capacity(entries.len());
     for e in entries {
         recipients.push(PhoneNumber::parse(&e.to)?);
     }
-    // The recorded text is the text as analysed for sending, so it is sent as it is.
-    let mut b = Message::builder()
-        .recipients(recipients)
-        .text(text)
-        .client_ref(&entries[0].client_ref)
-        .policy(Policy::default().with_max_parts(255));
-    if let Some(s) = sender {
+    let mut b =
+        Message::builder().recipients(recipients).text(&record.text).client_ref(&entries[0].client_ref);
+    if let Some(s) = &record.sender {
         b = b.sender(s);
     }
-    if let Some(at) = send_at {
+    if let Some(at) = record.send_at {
         b = b.send_at(at);
     }
+    b = record.options.apply(b).map_err(|e| {
+        Error::new(ErrorKind::Message, Certainty::NotSent, format!("campaign message: {e}"))
+            .with_gateway("ledger")
+    })?;
     Ok(b.build()?)
 }

@@ -35,6 +35,14 @@ pub enum StoreError {
         /// The name.
         name: String,
     },
+    /// A database URL could not be used (its password is masked).
+    #[error("invalid database URL {url}: {reason}")]
+    InvalidUrl {
+        /// The URL, password replaced by `***`.
+        url: String,
+        /// What is wrong and what would be accepted.
+        reason: String,
+    },
 }
 
 #[cfg(feature = "sqlite")]

@@ -79,6 +79,7 @@ pub(crate) fn message_record(
         parts: msg.analysis().segments() as u32,
         send_at: msg.send_at(),
         campaign: campaign.map(str::to_owned),
+        options: crate::SendOptions::of(msg),
         created_at: at,
     }
 }

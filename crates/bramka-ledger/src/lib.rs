@@ -16,7 +16,10 @@
 //!   ([`Ledger::ingest_inbound`], [`Keywords`]), by operator opt-out signals ([`signals`]);
 //!   lifted by `START`.
 //! * **Consent** — persisted, with CSV import ([`Ledger::import_consents_csv`]).
-//! * **Campaigns** — [`Ledger::create_campaign`], [`Ledger::run_campaign`] (also resume).
+//! * **Campaigns** — [`Ledger::create_campaign`], [`Ledger::run_campaign`] (also resume); each
+//!   chunk is rebuilt with the message's recorded [`SendOptions`].
+//! * **Reconciliation** — `uncertain` entries are settled by [`Ledger::reconcile`] (`status()`,
+//!   which a campaign run calls first) and by reports carrying the client key ([`reconcile`]).
 //! * **Queries** — [`Query`], [`Ledger::daily_counts`], [`Ledger::cost_totals`],
 //!   [`Ledger::export_csv`].
 //!
@@ -45,6 +48,7 @@
 //! | feature | default | what |
 //! |---|---|---|
 //! | `sqlite` | yes | [`SqliteStore`]: one SQLite file, WAL, versioned migrations (rusqlite, bundled) |
+//! | `postgres` | no | `PostgresStore`: several instances on one PostgreSQL database (tokio-postgres, deadpool, rustls); delivery reports applied once and campaigns resumable by any instance |
 //! | `test-suite` | no | `suite` and `store_suite!`: the behaviour suite, for other store backends to run against themselves |
 
 pub mod campaign;
@@ -53,7 +57,9 @@ pub mod gateway;
 pub mod keywords;
 pub mod ledger;
 pub mod model;
+pub mod options;
 pub mod query;
+pub mod reconcile;
 pub mod rules;
 pub mod signals;
 pub mod store;
@@ -69,7 +75,10 @@ pub use model::{
     Applied, Campaign, Consent, Delivery, Entry, Intent, MessageRecord, Outcome, Query, Scope, State,
     Suppression,
 };
+pub use options::SendOptions;
 pub use query::{CostTotal, DEFAULT_TZ, DayCount};
 #[cfg(feature = "sqlite")]
 pub use store::SqliteStore;
 pub use store::{MemoryStore, Store};
+#[cfg(feature = "postgres")]
+pub use store::{PostgresStore, PostgresUrl};

@@ -7,6 +7,8 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::options::SendOptions;
+
 /// The state of one recipient of one message.
 ///
 /// `pending` is written before any I/O; the send's answer moves it to `accepted`, `rejected`,
@@ -171,6 +173,19 @@ impl Entry {
             updated_at: message.created_at,
         }
     }
+
+    /// The per-recipient client key the operator saw: the client reference followed by the
+    /// recipient's digits (`ref1` and `+48600100200` give `ref148600100200`), what operators
+    /// echo in reports (SMSAPI `idx`, Infobip `messageId`/`callbackData`) and what a
+    /// [`Delivery::client_ref`] is matched against.
+    pub fn recipient_key(&self) -> String {
+        recipient_key(&self.client_ref, &self.to)
+    }
+}
+
+/// The per-recipient client key of `client_ref` and `to` (E.164): see [`Entry::recipient_key`].
+pub fn recipient_key(client_ref: &str, to: &str) -> String {
+    format!("{client_ref}{}", to.strip_prefix('+').unwrap_or(to))
 }
 
 /// A recorded message (shared by its recipients' entries).
@@ -196,6 +211,9 @@ pub struct MessageRecord {
     pub send_at: Option<DateTime<Utc>>,
     /// The campaign, when part of one.
     pub campaign: Option<String>,
+    /// Validity, flash and the other options it is sent with (stored as one JSON text column,
+    /// [`SendOptions::to_json`]).
+    pub options: SendOptions,
     /// When written.
     pub created_at: DateTime<Utc>,
 }
@@ -286,6 +304,9 @@ pub struct Delivery {
     pub error_code: Option<String>,
     /// The recipient, when the report names it (E.164).
     pub to: Option<String>,
+    /// The per-recipient client key the operator echoed ([`Entry::recipient_key`]), when given:
+    /// matches an entry that has no operator id yet (an `uncertain` one).
+    pub client_ref: Option<String>,
     /// Price, when given.
     pub price: Option<f64>,
     /// Currency, when given.
@@ -310,6 +331,7 @@ impl Delivery {
             raw_status: raw_status.into(),
             error_code: None,
             to: None,
+            client_ref: None,
             price: None,
             currency: None,
             at,
@@ -469,6 +491,8 @@ pub struct Query {
     pub campaign: Option<String>,
     /// The operator message id.
     pub operator_id: Option<String>,
+    /// The client reference (idempotency key) of the send.
+    pub client_ref: Option<String>,
 }
 
 impl Query {
@@ -513,6 +537,12 @@ impl Query {
         self
     }
 
+    /// Entries sent with this client reference (idempotency key).
+    pub fn client_ref(mut self, r: impl Into<String>) -> Self {
+        self.client_ref = Some(r.into());
+        self
+    }
+
     /// Whether `e` matches (the in-memory store's filter and the reference for other stores).
     pub fn matches(&self, e: &Entry) -> bool {
         self.from.is_none_or(|t| e.created_at >= t)
@@ -523,5 +553,6 @@ impl Query {
             && (self.states.is_empty() || self.states.contains(&e.state))
             && self.campaign.as_ref().is_none_or(|c| e.campaign.as_ref() == Some(c))
             && self.operator_id.as_ref().is_none_or(|o| e.operator_id.as_ref() == Some(o))
+            && self.client_ref.as_ref().is_none_or(|r| &e.client_ref == r)
     }
 }

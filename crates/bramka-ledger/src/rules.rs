@@ -38,6 +38,24 @@ pub fn after_delivery(current: State, report: State) -> Option<State> {
     }
 }
 
+/// The (client reference, recipient) pairs whose [`Entry::recipient_key`](crate::Entry::recipient_key)
+/// is `key`: the key split before each of its last 7 to 15 digits (E.164 numbers have at most 15
+/// digits), or only before the digits of `to` when the report names the recipient. Lets a store
+/// find the entry of a client key through its (client reference, recipient) columns, without a
+/// column for the key.
+pub fn key_candidates(key: &str, to: Option<&str>) -> Vec<(String, String)> {
+    let split = |digits: usize| {
+        let cut = key.len().checked_sub(digits).filter(|c| *c > 0)?;
+        let (prefix, tail) = (key.get(..cut)?, key.get(cut..)?);
+        tail.bytes().all(|b| b.is_ascii_digit()).then(|| (prefix.to_owned(), format!("+{tail}")))
+    };
+    match to.and_then(|t| t.strip_prefix('+')) {
+        Some(d) if key.ends_with(d) => split(d.len()).into_iter().collect(),
+        Some(_) => Vec::new(),
+        None => (7..=15).filter_map(split).collect(),
+    }
+}
+
 /// The ledger state a delivery state reports: pending, scheduled and sent are still `accepted`.
 pub fn delivery_state(s: DeliveryState) -> State {
     match s {
@@ -56,6 +74,7 @@ pub fn delivery(r: &DeliveryReport, at: chrono::DateTime<chrono::Utc>) -> Delive
         Delivery::new(&r.gateway, &r.message_id, delivery_state(r.state), &r.raw_status, r.at.unwrap_or(at));
     d.error_code = r.error_code.clone();
     d.to = r.to.as_ref().map(|n| n.e164());
+    d.client_ref = r.client_ref.clone().filter(|k| !k.is_empty());
     d.price = r.price.as_ref().map(|p| p.amount);
     d.currency = r.price.as_ref().map(|p| p.unit.clone());
     d
@@ -115,6 +134,23 @@ mod tests {
         assert_eq!(after_delivery(State::Uncertain, State::Accepted), Some(State::Accepted));
         assert_eq!(after_delivery(State::Unknown, State::Accepted), None);
         assert_eq!(after_delivery(State::Pending, State::Delivered), None);
+    }
+
+    #[test]
+    fn key_candidates_split_before_the_digits() {
+        assert_eq!(
+            key_candidates("ref148600100200", Some("+48600100200")),
+            [("ref1".into(), "+48600100200".into())]
+        );
+        assert!(key_candidates("ref148600100200", Some("+48600100201")).is_empty());
+        let all = key_candidates("ref148600100200", None);
+        assert!(all.contains(&("ref1".to_owned(), "+48600100200".to_owned())));
+        assert_eq!(all.len(), 6, "7 to 12 trailing digits: {all:?}");
+        assert!(all.iter().all(|(p, t)| format!("{p}{}", &t[1..]) == "ref148600100200"));
+        assert!(
+            key_candidates("48600100200", Some("+48600100200")).is_empty(),
+            "an empty reference is no key"
+        );
     }
 
     #[test]

@@ -15,8 +15,9 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
 use crate::model::{
-    Applied, Consent, Delivery, Intent, MessageRecord, Outcome, Query, Scope, State, Suppression,
+    Applied, Consent, Delivery, Entry, Intent, MessageRecord, Outcome, Query, Scope, State, Suppression,
 };
+use crate::options::SendOptions;
 use crate::store::Store;
 
 /// The names of the suite's tests, each a function of this module taking the store.
@@ -32,6 +33,9 @@ pub const TESTS: &[&str] = &[
     "consents_replace_and_withdraw",
     "campaign_is_created_once",
     "queries_filter_and_page",
+    "send_options_are_kept",
+    "uncertain_entry_reconciled_by_client_key",
+    "orphan_by_client_key_joins_uncertain_outcome",
 ];
 
 /// Runs the whole suite, each test on a fresh store from `make`.
@@ -42,7 +46,8 @@ macro_rules! store_suite {
             intent_then_outcome_once, outcomes_are_batched_and_keep_order, recover_turns_pending_uncertain,
             delivery_never_moves_back, orphan_report_is_joined_later, orphan_of_another_gateway_stays,
             claim_is_exclusive, suppression_scopes, consents_replace_and_withdraw, campaign_is_created_once,
-            queries_filter_and_page);
+            queries_filter_and_page, send_options_are_kept, uncertain_entry_reconciled_by_client_key,
+            orphan_by_client_key_joins_uncertain_outcome);
     };
     (@each $make:expr; $($name:ident),*) => {
         $(
@@ -71,6 +76,7 @@ fn intent(account: &str, sender: Option<&str>, to: &[&str], initial: State, at: 
         parts: 1,
         send_at: None,
         campaign: None,
+        options: SendOptions::default(),
         created_at: at,
     };
     Intent::new(message, to.iter().map(|n| (n.to_string(), format!("ref1{}", &n[1..]))).collect(), initial)
@@ -85,10 +91,14 @@ fn accepted(entry: i64, id: &str, at: DateTime<Utc>) -> Outcome {
     o
 }
 
-async fn state_of(store: &Arc<dyn Store>, id: i64) -> State {
+async fn entry_of(store: &Arc<dyn Store>, id: i64) -> Entry {
     let rows = store.entries_page(&Query::all(), id - 1, 1).await.unwrap();
     assert_eq!(rows[0].id, id);
-    rows[0].state
+    rows[0].clone()
+}
+
+async fn state_of(store: &Arc<dyn Store>, id: i64) -> State {
+    entry_of(store, id).await.state
 }
 
 /// An intent writes pending rows; an outcome applies once; a second outcome changes nothing.
@@ -103,14 +113,15 @@ pub async fn intent_then_outcome_once(store: Arc<dyn Store>) {
     let m = store.message(e[0].message).await.unwrap().expect("message stored");
     assert_eq!(m.text, "Zażółć");
     assert_eq!(m.sender.as_deref(), Some("Shop"));
-    let after = store.record_outcomes(vec![accepted(e[0].id, "A1", t(1))]).await.unwrap();
-    assert_eq!(after[0].state, State::Accepted);
-    assert_eq!(after[0].operator_id.as_deref(), Some("A1"));
-    assert_eq!(after[0].price, Some(0.16));
+    assert_eq!(store.record_outcomes(vec![accepted(e[0].id, "A1", t(1))]).await.unwrap(), 1);
+    let after = entry_of(&store, e[0].id).await;
+    assert_eq!(after.state, State::Accepted);
+    assert_eq!(after.operator_id.as_deref(), Some("A1"));
+    assert_eq!(after.price, Some(0.16));
     let mut rejected = Outcome::new(e[0].id, State::Rejected, t(2));
     rejected.error_kind = Some("timeout".into());
     let again = store.record_outcomes(vec![rejected]).await.unwrap();
-    assert!(again.is_empty(), "an outcome applies only to a pending entry");
+    assert_eq!(again, 0, "an outcome applies only to a pending entry");
     assert_eq!(state_of(&store, e[0].id).await, State::Accepted);
 }
 
@@ -135,7 +146,7 @@ pub async fn outcomes_are_batched_and_keep_order(store: Arc<dyn Store>) {
         })
         .collect();
     let after = store.record_outcomes(outcomes).await.unwrap();
-    assert_eq!(after.len(), 50);
+    assert_eq!(after, 50);
     let acc = store.entries_page(&Query::all().state(State::Accepted), 0, 100).await.unwrap();
     let rej = store.entries_page(&Query::all().state(State::Rejected), 0, 100).await.unwrap();
     assert_eq!((acc.len(), rej.len()), (25, 25));
@@ -155,7 +166,7 @@ pub async fn recover_turns_pending_uncertain(store: Arc<dyn Store>) {
     assert_eq!(rec[0].state, State::Uncertain);
     assert_eq!(rec[0].certainty.as_deref(), Some("maybe_sent"));
     assert!(store.recover(None, t(6)).await.unwrap().is_empty(), "recover is idempotent");
-    assert!(store.record_outcomes(vec![accepted(e[1].id, "A2", t(7))]).await.unwrap().is_empty());
+    assert_eq!(store.record_outcomes(vec![accepted(e[1].id, "A2", t(7))]).await.unwrap(), 0);
     assert_eq!(state_of(&store, e[1].id).await, State::Uncertain);
     assert_eq!(state_of(&store, e[0].id).await, State::Accepted);
     // Only the named campaign's entries are recovered.
@@ -203,9 +214,10 @@ pub async fn orphan_report_is_joined_later(store: Arc<dyn Store>) {
     assert_eq!(store.apply_delivery(enroute).await.unwrap(), Applied::Orphaned);
     assert_eq!(store.orphans().await.unwrap().len(), 2);
     assert_eq!(state_of(&store, e[0].id).await, State::Pending);
-    let after = store.record_outcomes(vec![accepted(e[0].id, "A1", t(3))]).await.unwrap();
-    assert_eq!(after[0].state, State::Delivered);
-    assert_eq!(after[0].delivery_status.as_deref(), Some("DELIVERED"));
+    assert_eq!(store.record_outcomes(vec![accepted(e[0].id, "A1", t(3))]).await.unwrap(), 1);
+    let after = entry_of(&store, e[0].id).await;
+    assert_eq!(after.state, State::Delivered);
+    assert_eq!(after.delivery_status.as_deref(), Some("DELIVERED"));
     assert!(store.orphans().await.unwrap().is_empty(), "joined orphans are removed");
 }
 
@@ -216,8 +228,8 @@ pub async fn orphan_of_another_gateway_stays(store: Arc<dyn Store>) {
         .apply_delivery(Delivery::new("infobip", "A1", State::Delivered, "DELIVERED_TO_HANDSET", t(1)))
         .await
         .unwrap();
-    let after = store.record_outcomes(vec![accepted(e[0].id, "A1", t(2))]).await.unwrap();
-    assert_eq!(after[0].state, State::Accepted);
+    store.record_outcomes(vec![accepted(e[0].id, "A1", t(2))]).await.unwrap();
+    assert_eq!(state_of(&store, e[0].id).await, State::Accepted);
     let orphans = store.orphans().await.unwrap();
     assert_eq!(orphans.len(), 1);
     assert_eq!(orphans[0].gateway, "infobip");
@@ -320,9 +332,121 @@ pub async fn queries_filter_and_page(store: Arc<dyn Store>) {
     assert_eq!(q(Query::all().state(State::Pending).state(State::Accepted)).await.len(), 3);
     assert_eq!(q(Query::all().between(t(0), t(3600))).await, vec![a[0].id, a[1].id]);
     assert_eq!(q(Query::all().operator_id("X2")).await, vec![b[0].id]);
+    assert_eq!(q(Query::all().client_ref("ref148600100201")).await, vec![a[1].id]);
+    assert_eq!(q(Query::all().client_ref("ref148600100200")).await, vec![a[0].id, b[0].id]);
     assert!(q(Query::all().campaign("none")).await.is_empty());
     let page1 = ids(store.entries_page(&Query::all(), 0, 2).await.unwrap());
     let page2 = ids(store.entries_page(&Query::all(), page1[1], 2).await.unwrap());
     assert_eq!(page1, vec![a[0].id, a[1].id]);
     assert_eq!(page2, vec![b[0].id]);
+}
+
+/// A message's send options (validity, flash, callback, policy) come back as written.
+pub async fn send_options_are_kept(store: Arc<dyn Store>) {
+    let mut i = intent("shop", None, &["+48600100200"], State::NotAttempted, t(0));
+    let o = SendOptions {
+        validity_ms: Some(7_200_000),
+        flash: true,
+        callback_url: Some("https://example.com/dlr?x=1".into()),
+        shorten_links: true,
+        concat_ref: Some("sixteen_bit".into()),
+        split_mode: Some("code_points".into()),
+        language: Some("turkish".into()),
+    };
+    i.message.options = o.clone();
+    let e = store.record_intent(i).await.unwrap();
+    let m = store.message(e[0].message).await.unwrap().expect("stored");
+    assert_eq!(m.options, o);
+    let plain =
+        store.record_intent(intent("shop", None, &["+48600100201"], State::Pending, t(1))).await.unwrap();
+    let m = store.message(plain[0].message).await.unwrap().expect("stored");
+    assert_eq!(m.options, SendOptions::default());
+}
+
+fn uncertain(entry: i64, at: DateTime<Utc>) -> Outcome {
+    let mut o = Outcome::new(entry, State::Uncertain, at);
+    o.gateway = Some("smsapi".into());
+    o.error_kind = Some("timeout".into());
+    o.certainty = Some("maybe_sent".into());
+    o
+}
+
+fn keyed(id: &str, key: &str, state: State, raw: &str, at: DateTime<Utc>) -> Delivery {
+    let mut d = Delivery::new("smsapi", id, state, raw, at);
+    d.client_ref = Some(key.into());
+    d
+}
+
+/// A report with the client key of an `uncertain` entry (no operator id) reconciles it: the entry
+/// takes the operator id and moves on; later reports match it by id. A key never matches an entry
+/// that was not attempted, nor one that has another operator id.
+pub async fn uncertain_entry_reconciled_by_client_key(store: Arc<dyn Store>) {
+    let e = store
+        .record_intent(intent("shop", None, &["+48600100200", "+48600100201"], State::Pending, t(0)))
+        .await
+        .unwrap();
+    let (k0, k1) = (e[0].recipient_key(), e[1].recipient_key());
+    assert_eq!(k0, format!("{}48600100200", e[0].client_ref));
+    store.record_outcomes(vec![uncertain(e[0].id, t(1)), uncertain(e[1].id, t(1))]).await.unwrap();
+    // Key only (no recipient in the report).
+    match store.apply_delivery(keyed("X9", &k0, State::Accepted, "SENT", t(2))).await.unwrap() {
+        Applied::Updated { entry, from } => {
+            assert_eq!((from, entry.state), (State::Uncertain, State::Accepted));
+            assert_eq!(entry.id, e[0].id);
+            assert_eq!(entry.operator_id.as_deref(), Some("X9"));
+            assert_eq!(entry.gateway, "smsapi");
+        }
+        other => panic!("expected an update by key, got {other:?}"),
+    }
+    // Later, by id alone.
+    let dlr = Delivery::new("smsapi", "X9", State::Delivered, "DELIVERED", t(3));
+    assert!(matches!(store.apply_delivery(dlr).await.unwrap(), Applied::Updated { .. }));
+    assert_eq!(state_of(&store, e[0].id).await, State::Delivered);
+    assert_eq!(state_of(&store, e[1].id).await, State::Uncertain, "the other recipient is untouched");
+    // Key and recipient, for the second entry.
+    let mut d = keyed("X10", &k1, State::Undelivered, "UNDELIV", t(4));
+    d.to = Some("+48600100201".into());
+    assert!(matches!(store.apply_delivery(d).await.unwrap(), Applied::Updated { .. }));
+    let second = entry_of(&store, e[1].id).await;
+    assert_eq!((second.state, second.operator_id.as_deref()), (State::Undelivered, Some("X10")));
+    // The first entry has an id now: another id with its key is not about it.
+    let other = keyed("Y1", &k0, State::Delivered, "DELIVERED", t(5));
+    assert_eq!(store.apply_delivery(other).await.unwrap(), Applied::Orphaned);
+    // A key naming a recipient with another number matches nothing.
+    let mut wrong = keyed("Y2", &k0, State::Delivered, "DELIVERED", t(5));
+    wrong.to = Some("+48600100299".into());
+    assert_eq!(store.apply_delivery(wrong).await.unwrap(), Applied::Orphaned);
+    // Not attempted: certainly not sent, so a report by key is not taken for it.
+    let na = store
+        .record_intent(intent("shop", None, &["+48600100202"], State::NotAttempted, t(6)))
+        .await
+        .unwrap();
+    let d = keyed("Z1", &na[0].recipient_key(), State::Delivered, "DELIVERED", t(7));
+    assert_eq!(store.apply_delivery(d).await.unwrap(), Applied::Orphaned);
+    assert_eq!(state_of(&store, na[0].id).await, State::NotAttempted);
+}
+
+/// A report by client key that beats an uncertain answer (a timeout) waits as an orphan and is
+/// joined when that outcome is recorded; an outcome with an operator id does not take it.
+pub async fn orphan_by_client_key_joins_uncertain_outcome(store: Arc<dyn Store>) {
+    let e = store
+        .record_intent(intent("shop", None, &["+48600100200", "+48600100201"], State::Pending, t(0)))
+        .await
+        .unwrap();
+    let early = keyed("K1", &e[0].recipient_key(), State::Delivered, "DELIVERED", t(1));
+    assert_eq!(store.apply_delivery(early).await.unwrap(), Applied::Orphaned, "the entry is still pending");
+    let other = keyed("K2", &e[1].recipient_key(), State::Delivered, "DELIVERED", t(1));
+    assert_eq!(store.apply_delivery(other).await.unwrap(), Applied::Orphaned);
+    let orphans = store.orphans().await.unwrap();
+    assert_eq!(orphans.len(), 2);
+    assert_eq!(orphans[0].client_ref, Some(e[0].recipient_key()));
+    let n =
+        store.record_outcomes(vec![uncertain(e[0].id, t(2)), accepted(e[1].id, "A2", t(2))]).await.unwrap();
+    assert_eq!(n, 2);
+    let first = entry_of(&store, e[0].id).await;
+    assert_eq!((first.state, first.operator_id.as_deref()), (State::Delivered, Some("K1")));
+    let second = entry_of(&store, e[1].id).await;
+    assert_eq!((second.state, second.operator_id.as_deref()), (State::Accepted, Some("A2")));
+    let left = store.orphans().await.unwrap();
+    assert_eq!(left.iter().map(|d| d.operator_id.as_str()).collect::<Vec<_>>(), ["K2"]);
 }

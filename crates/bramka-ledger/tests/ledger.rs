@@ -161,6 +161,7 @@ async fn daily_counts_follow_the_time_zone_and_costs_add_up() {
     let store = Arc::new(MemoryStore::new());
     let l2 = Ledger::new(store.clone());
     let rec = |acct: &str| MessageRecord {
+        options: Default::default(),
         id: 0,
         client_ref: "p".into(),
         account: acct.into(),
@@ -209,6 +210,7 @@ async fn csv_export_streams_pages_and_neutralises_formulas() {
     let store = Arc::new(MemoryStore::new());
     let ledger = Ledger::new(store.clone());
     let mut rec = MessageRecord {
+        options: Default::default(),
         id: 0,
         client_ref: "x".into(),
         account: "=HYPERLINK(\"http://evil\")".into(),

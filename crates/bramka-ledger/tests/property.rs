@@ -45,6 +45,7 @@ fn at() -> DateTime<Utc> {
 
 async fn run(store: Arc<dyn Store>, truths: &[Truth], events: &[Event]) -> Vec<State> {
     let msg = MessageRecord {
+        options: Default::default(),
         id: 0,
         client_ref: "r".into(),
         account: "a".into(),

@@ -1,5 +1,5 @@
 //! The behaviour suite (`bramka_ledger::suite`) against every store in this crate: memory,
-//! SQLite in memory, SQLite on a WAL file.
+//! SQLite in memory, SQLite on a WAL file and (feature `postgres`) PostgreSQL.
 
 mod memory {
     use std::sync::Arc;
@@ -35,5 +35,22 @@ mod sqlite_file {
 
     bramka_ledger::store_suite!(async {
         Arc::new(bramka_ledger::SqliteStore::open(path()).unwrap()) as Arc<dyn bramka_ledger::Store>
+    });
+}
+
+/// PostgreSQL on a throw-away cluster the tests start themselves (see the bramka-pgtest crate); a
+/// database per test. Without the PostgreSQL server binaries these tests fail, saying how to
+/// install them.
+#[cfg(feature = "postgres")]
+mod postgres {
+    use std::sync::Arc;
+
+    bramka_ledger::store_suite!(async {
+        let db = bramka_pgtest::database();
+        let store = bramka_ledger::PostgresStore::connect_with_pool_size(db.url(), 4).await.unwrap();
+        // The database outlives the test's store; the cluster (and every database in it) is
+        // removed when the test process exits.
+        std::mem::forget(db);
+        Arc::new(store) as Arc<dyn bramka_ledger::Store>
     });
 }

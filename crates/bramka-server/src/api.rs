@@ -11,9 +11,9 @@ use axum::extract::{ConnectInfo, Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, get, post, put};
+use axum::routing::{MethodRouter, delete, get, post, put};
 use bramka_inbound::MessageQuery;
-use bramka_inbound::definition::PollDef;
+use bramka_inbound::definition::{NumberDef, PollDef};
 use bramka_inbound::report::{self, ExportOptions};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -23,20 +23,25 @@ use subtle::ConstantTimeEq;
 
 use crate::App;
 use crate::error::ApiError;
+use crate::{flows, sent};
 
 /// One documented route.
 pub(crate) struct RouteDoc {
     pub(crate) method: &'static str,
     pub(crate) path: &'static str,
     pub(crate) summary: &'static str,
-    pub(crate) params: &'static [(&'static str, &'static str, &'static str)],
+    /// Parameter lists, concatenated (so shared lists are written once).
+    pub(crate) params: &'static [&'static [Param]],
     pub(crate) body: Option<&'static str>,
     pub(crate) ok: (&'static str, &'static str),
 }
 
 const JSON: &str = "application/json";
 const CSV: &str = "text/csv; charset=utf-8";
-const INBOX_PARAMS: &[(&str, &str, &str)] = &[
+/// A documented parameter: name, where (`path` or `query`), description.
+pub(crate) type Param = (&'static str, &'static str, &'static str);
+
+const INBOX_PARAMS: &[Param] = &[
     ("since", "query", "received at or after (RFC 3339)"),
     ("until", "query", "received before (RFC 3339)"),
     ("to", "query", "receiving number"),
@@ -45,27 +50,37 @@ const INBOX_PARAMS: &[(&str, &str, &str)] = &[
     ("inbox", "query", "routed to this inbox"),
     ("unmatched", "query", "true: only messages that matched no route"),
 ];
-const PAGE_PARAMS: &[(&str, &str, &str)] = &[
-    ("since", "query", "received at or after (RFC 3339)"),
-    ("until", "query", "received before (RFC 3339)"),
-    ("to", "query", "receiving number"),
-    ("from", "query", "sender"),
-    ("poll", "query", "answers to this poll"),
-    ("inbox", "query", "routed to this inbox"),
-    ("unmatched", "query", "true: only messages that matched no route"),
+const PAGE: &[Param] = &[
     ("after", "query", "row id to page after (the previous page's next_after)"),
     ("limit", "query", "rows per page, 1 to 500 (100)"),
 ];
-const DAILY_PARAMS: &[(&str, &str, &str)] = &[
+const DAILY_PARAMS: &[Param] = &[
     ("since", "query", "received at or after (RFC 3339)"),
     ("until", "query", "received before (RFC 3339)"),
     ("to", "query", "receiving number"),
     ("poll", "query", "answers to this poll"),
     ("inbox", "query", "routed to this inbox"),
-    ("tz", "query", "IANA time zone of the days (Europe/Warsaw)"),
 ];
-const ID: &[(&str, &str, &str)] = &[("id", "path", "poll id")];
-const ACCOUNT: &[(&str, &str, &str)] = &[("account", "path", "account name")];
+const TZ: &[Param] = &[("tz", "query", "IANA time zone of days and times (Europe/Warsaw)")];
+const SENT_PARAMS: &[Param] = &[
+    ("since", "query", "sent at or after (RFC 3339)"),
+    ("until", "query", "sent before (RFC 3339)"),
+    ("account", "query", "account name"),
+    ("sender", "query", "sender name or number"),
+    ("to", "query", "recipient"),
+    ("state", "query", "one state or several, comma-separated (accepted,delivered)"),
+    ("campaign", "query", "campaign name"),
+    ("operator_id", "query", "the operator's message id"),
+    ("client_ref", "query", "the send's client reference"),
+];
+const ID: &[Param] = &[("id", "path", "poll id")];
+const ACCOUNT: &[Param] = &[("account", "path", "account name")];
+const CLIENT_REF: &[Param] = &[("client_ref", "path", "the send's client reference (idempotency key)")];
+const CAMPAIGN: &[Param] = &[("name", "path", "campaign name")];
+const NUMBER: &[Param] = &[("number", "path", "phone number (E.164)")];
+const LABEL: &[Param] = &[("label", "path", "the flow's label")];
+const CALL_ID: &[Param] = &[("call_id", "path", "the PBX's call id")];
+const SCOPE: &[Param] = &[("account", "query", "the account of the suppression (none: every account)")];
 
 /// The API's routes: documentation and handler side by side.
 pub(crate) fn routes() -> Vec<(RouteDoc, MethodRouter<Arc<App>>)> {
@@ -76,20 +91,30 @@ pub(crate) fn routes() -> Vec<(RouteDoc, MethodRouter<Arc<App>>)> {
             d("post", "/api/v1/polls", "Create a poll", &[], Some("PollDef"), (JSON, "the poll as stored")),
             post(create_poll),
         ),
-        (d("get", "/api/v1/polls/{id}", "One poll", ID, None, (JSON, "the poll definition")), get(get_poll)),
+        (
+            d("get", "/api/v1/polls/{id}", "One poll", &[ID], None, (JSON, "the poll definition")),
+            get(get_poll),
+        ),
         (
             d(
                 "put",
                 "/api/v1/polls/{id}",
                 "Replace a poll",
-                ID,
+                &[ID],
                 Some("PollDef"),
                 (JSON, "the poll as stored"),
             ),
             put(put_poll),
         ),
         (
-            d("post", "/api/v1/polls/{id}/close", "Close a poll now", ID, None, (JSON, "the poll as stored")),
+            d(
+                "post",
+                "/api/v1/polls/{id}/close",
+                "Close a poll now",
+                &[ID],
+                None,
+                (JSON, "the poll as stored"),
+            ),
             post(close_poll),
         ),
         (
@@ -97,7 +122,7 @@ pub(crate) fn routes() -> Vec<(RouteDoc, MethodRouter<Arc<App>>)> {
                 "get",
                 "/api/v1/polls/{id}/stats",
                 "Poll statistics",
-                ID,
+                &[ID],
                 None,
                 (JSON, "counts and percentages per option"),
             ),
@@ -108,7 +133,7 @@ pub(crate) fn routes() -> Vec<(RouteDoc, MethodRouter<Arc<App>>)> {
                 "get",
                 "/api/v1/polls/{id}/stats.csv",
                 "Poll statistics as CSV",
-                ID,
+                &[ID],
                 None,
                 (CSV, "option,count,percent"),
             ),
@@ -119,7 +144,7 @@ pub(crate) fn routes() -> Vec<(RouteDoc, MethodRouter<Arc<App>>)> {
                 "get",
                 "/api/v1/polls/{id}/answers.csv",
                 "Every answer to a poll as CSV",
-                ID,
+                &[ID],
                 None,
                 (CSV, "one row per answer"),
             ),
@@ -130,7 +155,7 @@ pub(crate) fn routes() -> Vec<(RouteDoc, MethodRouter<Arc<App>>)> {
                 "get",
                 "/api/v1/inbox",
                 "Search received messages",
-                PAGE_PARAMS,
+                &[INBOX_PARAMS, PAGE],
                 None,
                 (JSON, "a page of messages"),
             ),
@@ -141,7 +166,7 @@ pub(crate) fn routes() -> Vec<(RouteDoc, MethodRouter<Arc<App>>)> {
                 "get",
                 "/api/v1/inbox.csv",
                 "Received messages as CSV (detailed report)",
-                INBOX_PARAMS,
+                &[INBOX_PARAMS, TZ],
                 None,
                 (CSV, "one row per message"),
             ),
@@ -152,7 +177,7 @@ pub(crate) fn routes() -> Vec<(RouteDoc, MethodRouter<Arc<App>>)> {
                 "get",
                 "/api/v1/reports/daily",
                 "Messages per day",
-                DAILY_PARAMS,
+                &[DAILY_PARAMS, TZ],
                 None,
                 (JSON, "count per local day"),
             ),
@@ -163,7 +188,7 @@ pub(crate) fn routes() -> Vec<(RouteDoc, MethodRouter<Arc<App>>)> {
                 "get",
                 "/api/v1/reports/daily.csv",
                 "Messages per day as CSV",
-                DAILY_PARAMS,
+                &[DAILY_PARAMS, TZ],
                 None,
                 (CSV, "day,count"),
             ),
@@ -174,11 +199,169 @@ pub(crate) fn routes() -> Vec<(RouteDoc, MethodRouter<Arc<App>>)> {
                 "get",
                 "/api/v1/accounts/{account}/balance",
                 "Balance of an account",
-                ACCOUNT,
+                &[ACCOUNT],
                 None,
                 (JSON, "amount and unit"),
             ),
             get(balance),
+        ),
+        // Receiving numbers (kept in the store; the file seeds them on the first start).
+        (
+            d("get", "/api/v1/numbers", "List receiving numbers", &[], None, (JSON, "number definitions")),
+            get(list_numbers),
+        ),
+        (
+            d(
+                "post",
+                "/api/v1/numbers",
+                "Add a receiving number",
+                &[],
+                Some("NumberDef"),
+                (JSON, "the number as stored"),
+            ),
+            post(create_number),
+        ),
+        (
+            d(
+                "put",
+                "/api/v1/numbers/{number}",
+                "Replace a receiving number (its routes, replies, account)",
+                &[NUMBER],
+                Some("NumberDef"),
+                (JSON, "the number as stored"),
+            ),
+            put(put_number),
+        ),
+        (
+            d(
+                "delete",
+                "/api/v1/numbers/{number}",
+                "Remove a receiving number (refused while a poll uses it)",
+                &[NUMBER],
+                None,
+                (JSON, "removed"),
+            ),
+            delete(delete_number),
+        ),
+        // [[flows]]: the SMS element of a PBX call flow.
+        (
+            d("get", "/api/v1/flows", "List call-flow SMS elements", &[], None, (JSON, "flow definitions")),
+            get(flows::list),
+        ),
+        (
+            d(
+                "post",
+                "/api/v1/flows/{label}/calls",
+                "A call reached the element: send its SMS",
+                &[LABEL],
+                Some("CallRequest"),
+                (JSON, "the send's record (202 when a delay follows)"),
+            ),
+            post(flows::call),
+        ),
+        (
+            d(
+                "get",
+                "/api/v1/flows/{label}/calls/{call_id}",
+                "What the element did for a call",
+                &[LABEL, CALL_ID],
+                None,
+                (JSON, "the call's records"),
+            ),
+            get(flows::call_records),
+        ),
+        // Sends recorded in the ledger.
+        (
+            d(
+                "post",
+                "/api/v1/messages",
+                "Send a message (idempotent by client_ref)",
+                &[],
+                Some("SendRequest"),
+                (JSON, "every recipient's state"),
+            ),
+            post(sent::send_message),
+        ),
+        (
+            d(
+                "get",
+                "/api/v1/messages",
+                "Search sent messages (one row per recipient)",
+                &[SENT_PARAMS, PAGE],
+                None,
+                (JSON, "a page of sent messages"),
+            ),
+            get(sent::search),
+        ),
+        (
+            d(
+                "get",
+                "/api/v1/messages.csv",
+                "Sent messages as CSV (streamed)",
+                &[SENT_PARAMS, TZ],
+                None,
+                (CSV, "one row per recipient"),
+            ),
+            get(sent::export),
+        ),
+        (
+            d(
+                "get",
+                "/api/v1/messages/{client_ref}",
+                "Delivery state of a message",
+                &[CLIENT_REF],
+                None,
+                (JSON, "every recipient's state"),
+            ),
+            get(sent::get_message),
+        ),
+        (
+            d(
+                "post",
+                "/api/v1/campaigns",
+                "Send a campaign (a rerun with the same name resumes it)",
+                &[],
+                Some("CampaignRequest"),
+                (JSON, "every recipient's state"),
+            ),
+            post(sent::create_campaign),
+        ),
+        (
+            d(
+                "get",
+                "/api/v1/campaigns/{name}",
+                "A campaign's recipients and states",
+                &[CAMPAIGN],
+                None,
+                (JSON, "every recipient's state"),
+            ),
+            get(sent::get_campaign),
+        ),
+        (
+            d("get", "/api/v1/suppressions", "The suppression list", &[], None, (JSON, "suppressed numbers")),
+            get(sent::list_suppressions),
+        ),
+        (
+            d(
+                "post",
+                "/api/v1/suppressions",
+                "Suppress a number",
+                &[],
+                Some("SuppressRequest"),
+                (JSON, "whether it was added"),
+            ),
+            post(sent::add_suppression),
+        ),
+        (
+            d(
+                "delete",
+                "/api/v1/suppressions/{number}",
+                "Lift a suppression",
+                &[NUMBER, SCOPE],
+                None,
+                (JSON, "lifted"),
+            ),
+            delete(sent::remove_suppression),
         ),
         (d("get", "/api/v1/openapi.json", "This document", &[], None, (JSON, "OpenAPI 3.1")), get(openapi)),
     ]
@@ -191,6 +374,7 @@ pub fn openapi_document() -> Value {
         let params: Vec<Value> = r
             .params
             .iter()
+            .flat_map(|list| list.iter())
             .map(|(name, at, desc)| {
                 json!({"name": name, "in": at, "required": *at == "path", "description": desc, "schema": {"type": "string"}})
             })
@@ -221,7 +405,14 @@ pub fn openapi_document() -> Value {
             "schemas": {
                 "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "required": ["code", "message"],
                     "properties": {"code": {"type": "string", "enum": ["unauthorized", "not_found", "invalid", "conflict", "unavailable", "upstream"]}, "message": {"type": "string"}}}}},
-                "PollDef": poll_def_schema()
+                "PollDef": poll_def_schema(),
+                "NumberDef": number_def_schema(),
+                "CallRequest": {"type": "object", "required": ["call_id"], "properties": {
+                    "call_id": {"type": "string"}, "caller": {"type": "string"}, "called": {"type": "string"}}},
+                "SendRequest": send_schema(false),
+                "CampaignRequest": send_schema(true),
+                "SuppressRequest": {"type": "object", "required": ["number"], "properties": {
+                    "number": {"type": "string"}, "account": {"type": "string"}, "reason": {"type": "string"}}}
             }
         }
     })
@@ -347,6 +538,58 @@ async fn poll_answers_csv(State(app): State<Arc<App>>, Path(id): Path<String>) -
         .await
         .map_err(export_error)?;
     Ok(csv_response(&format!("{id}-answers.csv"), out))
+}
+
+async fn list_numbers(State(app): State<Arc<App>>) -> ApiResult {
+    Ok(Json(json!({"numbers": app.numbers()})).into_response())
+}
+
+type NumberBody = Result<Json<NumberDef>, axum::extract::rejection::JsonRejection>;
+
+async fn create_number(State(app): State<Arc<App>>, body: NumberBody) -> ApiResult {
+    let Json(def) = body.map_err(|e| ApiError::invalid(e.body_text()))?;
+    let mut numbers = app.numbers();
+    if numbers.iter().any(|n| n.number == def.number) {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "conflict",
+            format!("number {:?} exists; PUT it to replace it", def.number),
+        ));
+    }
+    numbers.push(def.clone());
+    app.save_numbers(numbers).await?;
+    tracing::info!(number = %def.number, "receiving number added");
+    Ok((StatusCode::CREATED, Json(def)).into_response())
+}
+
+async fn put_number(State(app): State<Arc<App>>, Path(number): Path<String>, body: NumberBody) -> ApiResult {
+    let Json(def) = body.map_err(|e| ApiError::invalid(e.body_text()))?;
+    if def.number != number {
+        return Err(ApiError::invalid(format!(
+            "the body's number {:?} differs from the path's {number:?}",
+            def.number
+        )));
+    }
+    let mut numbers = app.numbers();
+    let i = numbers
+        .iter()
+        .position(|n| n.number == number)
+        .ok_or_else(|| ApiError::not_found(format!("no number {number:?}")))?;
+    numbers[i] = def.clone();
+    app.save_numbers(numbers).await?;
+    Ok(Json(def).into_response())
+}
+
+async fn delete_number(State(app): State<Arc<App>>, Path(number): Path<String>) -> ApiResult {
+    let mut numbers = app.numbers();
+    let before = numbers.len();
+    numbers.retain(|n| n.number != number);
+    if numbers.len() == before {
+        return Err(ApiError::not_found(format!("no number {number:?}")));
+    }
+    app.save_numbers(numbers).await?;
+    tracing::info!(number = %number, "receiving number removed");
+    Ok(Json(json!({"removed": number})).into_response())
 }
 
 /// Inbox filters, as query parameters.
@@ -507,4 +750,35 @@ fn poll_def_schema() -> Value {
     props.insert("groups".into(), json!({"type": "array", "items": {"type": "string"}}));
     props.insert("options".into(), json!({"type": "array", "items": option}));
     json!({"type": "object", "required": ["id", "name", "number", "options"], "properties": props})
+}
+
+fn send_schema(campaign: bool) -> Value {
+    let to = json!({"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]});
+    let mut props = serde_json::Map::new();
+    props.insert("account".into(), json!({"type": "string"}));
+    props.insert("to".into(), to);
+    props.insert("text".into(), json!({"type": "string"}));
+    props.insert("sender".into(), json!({"type": "string"}));
+    let mut required = vec!["account", "to", "text"];
+    if campaign {
+        props.insert("name".into(), json!({"type": "string", "maxLength": 64}));
+        props.insert("chunk_size".into(), json!({"type": "integer", "minimum": 1}));
+        required.push("name");
+    } else {
+        props.insert("client_ref".into(), json!({"type": "string", "description": "idempotency key"}));
+    }
+    json!({"type": "object", "required": required, "properties": props})
+}
+
+fn number_def_schema() -> Value {
+    let route = json!({"type": "object", "required": ["prefix", "inbox"], "properties": {
+        "prefix": {"type": "string"}, "inbox": {"type": "string"}}});
+    let strings = json!({"type": "array", "items": {"type": "string"}});
+    json!({"type": "object", "required": ["number"], "properties": {
+        "number": {"type": "string"},
+        "kind": {"type": "string", "enum": ["dedicated", "shared"]},
+        "account": {"type": "string", "description": "the account that receives on it and sends its replies"},
+        "auto_reply": {"type": "string"}, "unmatched_reply": {"type": "string"}, "reply_sender": {"type": "string"},
+        "forward_sms": strings.clone(), "forward_email": strings,
+        "inbox": {"type": "string"}, "routes": {"type": "array", "items": route}}})
 }

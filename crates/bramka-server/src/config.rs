@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use bramka::accounts::{Account, AccountPolicy, Accounts};
+use bramka_core::placeholders::{self, Encode};
 use bramka_core::{Dsn, Secret};
 use bramka_flow::FlowDef;
 use bramka_inbound::definition::{Definitions, NumberDef, PollDef};
@@ -51,6 +52,15 @@ pub enum Storage {
     Sqlite(PathBuf),
     /// In memory, lost at exit (`memory:`; tests and trials).
     Memory,
+    /// PostgreSQL (`postgres://…`; feature `postgres`): received messages and the ledger, shared by
+    /// several instances. Poll and number definitions and generated hook secrets stay in a small
+    /// SQLite file (`[server] definitions`, default `bramka.defs.db`).
+    Postgres {
+        /// The URL, placeholders expanded (its password never shown).
+        url: Secret,
+        /// The definitions file.
+        definitions: PathBuf,
+    },
 }
 
 /// Which operator an account's webhooks come from.
@@ -147,7 +157,8 @@ impl fmt::Debug for HookSettings {
     }
 }
 
-/// STOP/START keywords (kept for the suppression list; enforced once the ledger lands).
+/// STOP/START keywords: a received message that is one of them alone suppresses (or lifts) its
+/// sender in the ledger, for every account.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Suppression {
@@ -198,7 +209,7 @@ pub struct Settings {
     pub hooks: BTreeMap<String, HookSettings>,
     /// Numbers, polls and groups as written in the file (polls seed the store on first start).
     pub definitions: Definitions,
-    /// Call-flow SMS actions (validated; served once the ledger lands).
+    /// Call-flow SMS actions.
     pub flows: Vec<FlowDef>,
     /// STOP/START keywords.
     pub suppression: Suppression,
@@ -235,6 +246,7 @@ struct ServerSection {
     #[serde(default)]
     api_tokens: Vec<String>,
     max_body_bytes: Option<usize>,
+    definitions: Option<String>,
     dispatch_interval_ms: Option<u64>,
     outbox_account: Option<String>,
     #[serde(default)]
@@ -252,37 +264,26 @@ struct HookSection {
 const POLICY_KEYS: &[&str] =
     &["senders", "default_prefix", "allow_diacritics", "shorten_links", "max_parts", "active"];
 
-/// Expands `${VAR}` placeholders; the error names the missing variable.
+/// Expands `${VAR}` placeholders (bramka_core::placeholders, shared with the account book);
+/// the error names the missing variable.
 pub fn expand(template: &str, env: &Env) -> Result<String, String> {
-    let mut out = String::with_capacity(template.len());
-    let mut rest = template;
-    while let Some(start) = rest.find("${") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        let Some(end) = after.find('}') else {
-            return Err("an unclosed ${ placeholder; write ${VAR}".into());
-        };
-        let var = &after[..end];
-        let value =
-            env(var).ok_or_else(|| format!("environment variable {var} is not set (named as ${{{var}}})"))?;
-        out.push_str(&value);
-        rest = &after[end + 1..];
-    }
-    out.push_str(rest);
-    Ok(out)
+    placeholders::expand(template, |k| env(k), Encode::None).map_err(|e| e.to_string())
 }
 
-/// Like [`expand`], percent-encoding each value (for DSNs).
+/// Like [`expand`], percent-encoding each value (for DSNs), exactly as the account book does.
 fn expand_dsn(template: &str, env: &Env) -> Result<String, String> {
-    let encoding: Env = {
-        let env = env.clone();
-        Arc::new(move |k: &str| {
-            env(k).map(|v| {
-                url::form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>().replace('+', "%20")
-            })
-        })
+    placeholders::expand(template, |k| env(k), Encode::Percent).map_err(|e| e.to_string())
+}
+
+/// The ledger's SQLite file next to `storage`'s: `bramka.db` → `bramka.ledger.db`.
+pub fn ledger_path(storage: &Path) -> PathBuf {
+    let stem =
+        storage.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "bramka".into());
+    let name = match storage.extension() {
+        Some(ext) => format!("{stem}.ledger.{}", ext.to_string_lossy()),
+        None => format!("{stem}.ledger"),
     };
-    expand(template, &encoding)
+    storage.with_file_name(name)
 }
 
 impl Settings {
@@ -352,14 +353,15 @@ impl Settings {
         } else if storage_text == "memory:" {
             Storage::Memory
         } else if storage_text.starts_with("postgres://") || storage_text.starts_with("postgresql://") {
-            return Err(err(
-                "server.storage",
-                "PostgreSQL storage is not available in this version; \"sqlite:PATH\" or \"memory:\" is accepted".into(),
-            ));
+            let url = expand_dsn(&storage_text, &env).map_err(|r| err("server.storage", r))?;
+            let definitions = PathBuf::from(s.definitions.as_deref().unwrap_or("bramka.defs.db"));
+            Storage::Postgres { url: Secret::new(url), definitions }
         } else {
             return Err(err(
                 "server.storage",
-                format!("{storage_text:?} is not a storage; \"sqlite:PATH\" or \"memory:\" is accepted"),
+                format!(
+                    "{storage_text:?} is not a storage; \"sqlite:PATH\", \"postgres://USER:PASSWORD@HOST/DB\" or \"memory:\" is accepted"
+                ),
             ));
         };
         let mut api_tokens = Vec::new();
@@ -549,6 +551,25 @@ mod tests {
     }
 
     #[test]
+    fn postgres_url_is_expanded_and_never_shown() {
+        let s = Settings::from_toml(
+            "b.toml",
+            "[server]\nstorage = \"postgres://bramka:${TWILIO_AUTH_TOKEN}@127.0.0.1:5432/sms\"\n",
+            env(),
+        )
+        .unwrap();
+        match &s.storage {
+            Storage::Postgres { url, definitions } => {
+                assert_eq!(url.expose(), "postgres://bramka:tw%2Fsecret%20token@127.0.0.1:5432/sms");
+                assert_eq!(definitions, &PathBuf::from("bramka.defs.db"));
+            }
+            other => panic!("{other:?}"),
+        }
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("secret") && !shown.contains("tw%2F"), "{shown}");
+    }
+
+    #[test]
     fn errors_name_file_table_field() {
         let cases = [
             ("[server]\nlisten = \"nope\"\n", "b.toml: server.listen: \"nope\" is not an address"),
@@ -556,7 +577,11 @@ mod tests {
                 "[server]\napi_tokens = [\"${MISSING}\"]\n",
                 "b.toml: server.api_tokens[0]: environment variable MISSING",
             ),
-            ("[server]\nstorage = \"postgres://x\"\n", "b.toml: server.storage: PostgreSQL"),
+            (
+                "[server]\nstorage = \"postgres://u:${MISSING}@h/db\"\n",
+                "b.toml: server.storage: environment variable MISSING",
+            ),
+            ("[server]\nstorage = \"mysql://x\"\n", "b.toml: server.storage: \"mysql://x\" is not a storage"),
             ("[accounts.a]\ndsn = \"console://\"\ncolour = 1\n", "b.toml: accounts.a.colour: unknown key"),
             (
                 "[[numbers]]\nnumber = \"+48790100200\"\naccount = \"zz\"\n",

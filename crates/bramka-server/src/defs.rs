@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-use bramka_inbound::definition::PollDef;
+use bramka_inbound::definition::{NumberDef, PollDef};
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// A failure of the definitions store.
@@ -36,6 +36,11 @@ CREATE TABLE IF NOT EXISTS bramka_server_polls (
     def TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS bramka_server_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS bramka_server_numbers (
+    position INTEGER PRIMARY KEY AUTOINCREMENT,
+    number TEXT NOT NULL UNIQUE,
+    def TEXT NOT NULL
+);
 ";
 
 impl DefStore {
@@ -98,6 +103,55 @@ impl DefStore {
             "INSERT INTO bramka_server_polls (id, def) VALUES (?1, ?2) ON CONFLICT(id) DO UPDATE SET def = excluded.def",
             params![p.id, json],
         )?;
+        Ok(())
+    }
+
+    /// Seeds the receiving numbers once, like [`seed_polls`](Self::seed_polls): a store that
+    /// has been seeded (from a file, even an empty list) keeps its own numbers.
+    pub fn seed_numbers(&self, numbers: &[NumberDef]) -> Result<bool, DefsError> {
+        let mut c = self.conn();
+        let tx = c.transaction()?;
+        let seeded: Option<String> = tx
+            .query_row("SELECT value FROM bramka_server_meta WHERE key = 'numbers_seeded'", [], |r| r.get(0))
+            .optional()?;
+        if seeded.is_some() {
+            return Ok(false);
+        }
+        for n in numbers {
+            tx.execute(
+                "INSERT OR REPLACE INTO bramka_server_numbers (number, def) VALUES (?1, ?2)",
+                params![n.number, serde_json::to_string(n)?],
+            )?;
+        }
+        tx.execute("INSERT INTO bramka_server_meta (key, value) VALUES ('numbers_seeded', '1')", [])?;
+        tx.commit()?;
+        Ok(true)
+    }
+
+    /// All receiving numbers, in creation order.
+    pub fn numbers(&self) -> Result<Vec<NumberDef>, DefsError> {
+        let c = self.conn();
+        let mut st = c.prepare("SELECT def FROM bramka_server_numbers ORDER BY position")?;
+        let rows = st.query_map([], |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for r in rows {
+            out.push(serde_json::from_str(&r?)?);
+        }
+        Ok(out)
+    }
+
+    /// Replaces the receiving numbers (one transaction; the order is kept).
+    pub fn put_numbers(&self, numbers: &[NumberDef]) -> Result<(), DefsError> {
+        let mut c = self.conn();
+        let tx = c.transaction()?;
+        tx.execute("DELETE FROM bramka_server_numbers", [])?;
+        for n in numbers {
+            tx.execute(
+                "INSERT INTO bramka_server_numbers (number, def) VALUES (?1, ?2)",
+                params![n.number, serde_json::to_string(n)?],
+            )?;
+        }
+        tx.commit()?;
         Ok(())
     }
 
@@ -164,6 +218,19 @@ mod tests {
         assert!(!s.seed_polls(&[poll("a", "A from file")]).unwrap());
         let names: Vec<_> = s.polls().unwrap().into_iter().map(|p| p.name).collect();
         assert_eq!(names, ["A edited", "B"]);
+    }
+
+    #[test]
+    fn numbers_seed_once_then_the_store_wins() {
+        let n = |number: &str, account: &str| -> NumberDef {
+            serde_json::from_value(serde_json::json!({"number": number, "account": account})).unwrap()
+        };
+        let s = DefStore::in_memory().unwrap();
+        assert!(s.seed_numbers(&[n("+1", "a"), n("+2", "b")]).unwrap());
+        s.put_numbers(&[n("+2", "b"), n("+3", "c")]).unwrap();
+        assert!(!s.seed_numbers(&[n("+9", "z")]).unwrap());
+        let got: Vec<_> = s.numbers().unwrap().into_iter().map(|x| x.number).collect();
+        assert_eq!(got, ["+2", "+3"]);
     }
 
     #[test]

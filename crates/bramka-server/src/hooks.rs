@@ -1,7 +1,8 @@
 //! Operator webhooks: `/hooks/{account}/inbound|status` (Twilio, signed) and
 //! `/hooks/{account}/{secret}/inbound|status` (SMSAPI, Infobip: unsigned, so the URL carries a
 //! secret). Handlers are thin: check the caller, parse with the operator crate, ingest into
-//! bramka-inbound (exactly once), wake the dispatcher, answer what the operator expects.
+//! bramka-inbound (exactly once), apply STOP/START and delivery reports to the
+//! ledger (exactly once), wake the dispatcher, answer what the operator expects.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -106,27 +107,42 @@ async fn handle(
     let mut new = 0usize;
     for event in &events {
         match event {
-            WebhookEvent::Inbound(m) => match engine.ingest(m).await {
-                Ok(done) => {
-                    if !done.duplicate {
-                        new += 1;
+            WebhookEvent::Inbound(m) => {
+                let done = match engine.ingest(m).await {
+                    Ok(done) => done,
+                    Err(e) => {
+                        // Not acknowledged: the operator retries, and the retry is still counted once.
+                        tracing::error!(account, error = %e, "inbound message not stored");
+                        return plain(StatusCode::SERVICE_UNAVAILABLE, "storage unavailable, retry later");
                     }
-                    tracing::debug!(
-                        account,
-                        row = done.row,
-                        duplicate = done.duplicate,
-                        "inbound message ingested"
-                    );
+                };
+                if !done.duplicate {
+                    new += 1;
                 }
+                tracing::debug!(
+                    account,
+                    row = done.row,
+                    duplicate = done.duplicate,
+                    "inbound message ingested"
+                );
+                // STOP / START alone: the sender's suppression, for every account (idempotent,
+                // so a redelivered webhook changes nothing).
+                match app.ledger.ingest_inbound(m, &bramka_ledger::Scope::Global).await {
+                    Ok(bramka_ledger::KeywordAction::None) => {}
+                    Ok(action) => tracing::info!(account, ?action, "opt-out keyword applied"),
+                    Err(e) => {
+                        tracing::error!(account, error = %e, "opt-out keyword not recorded");
+                        return plain(StatusCode::SERVICE_UNAVAILABLE, "storage unavailable, retry later");
+                    }
+                }
+            }
+            WebhookEvent::Delivery(d) => match app.ledger.apply_report(d).await {
+                Ok(applied) => tracing::debug!(account, ?applied, "delivery report applied"),
                 Err(e) => {
-                    // Not acknowledged: the operator retries, and the retry is still counted once.
-                    tracing::error!(account, error = %e, "inbound message not stored");
+                    tracing::error!(account, error = %e, "delivery report not stored");
                     return plain(StatusCode::SERVICE_UNAVAILABLE, "storage unavailable, retry later");
                 }
             },
-            WebhookEvent::Delivery(d) => {
-                tracing::debug!(account, message_id = %d.message_id, "delivery report received (no ledger in this version: not stored)");
-            }
             _ => tracing::debug!(account, "webhook event of an unknown kind ignored"),
         }
     }

@@ -5,9 +5,16 @@
 //! `/hooks/{account}/inbound|status` (Twilio, signature verified, failing closed) or
 //! `/hooks/{account}/{secret}/inbound|status` (SMSAPI and Infobip, which do not sign: the URL
 //! carries a random per-account secret, with an optional source-address allow-list), go into
-//! [`bramka_inbound`] exactly once, and replies leave from the outbox through a background task.
-//! A JSON API under `/api/v1` (bearer tokens) manages polls and reads statistics, inbox reports
-//! and balances; its OpenAPI document is served at `/api/v1/openapi.json`.
+//! [`bramka_inbound`] exactly once, and replies leave from the outbox through a background task,
+//! each through the account of the number that received the message. Sends, campaigns, delivery
+//! reports and the suppression list (with inbound STOP/START) live in [`bramka_ledger`];
+//! `[[flows]]` run the call-flow SMS element. A JSON API under `/api/v1` (bearer tokens) manages
+//! polls, numbers and suppressions, sends, and reads statistics, reports, delivery states and
+//! balances; its OpenAPI document is served at `/api/v1/openapi.json`.
+//!
+//! | feature | default | what |
+//! |---|---|---|
+//! | `postgres` | no | `storage = "postgres://…"` through [`Server::open`] |
 //!
 //! Handlers are thin: parse, call a crate, answer.
 //!
@@ -16,7 +23,7 @@
 //! use bramka_server::{Server, Settings, config::process_env};
 //!
 //! let settings = Settings::load("bramka.toml".as_ref(), process_env())?;
-//! let server = Server::new(settings)?;
+//! let server = Server::open(settings).await?;
 //! let listener = tokio::net::TcpListener::bind(server.listen_addr()).await?;
 //! server.serve(listener, async { let _ = tokio::signal::ctrl_c().await; }).await?;
 //! # Ok(()) }
@@ -27,8 +34,10 @@ pub mod api;
 pub mod config;
 pub mod defs;
 pub mod error;
+mod flows;
 mod hooks;
 pub mod sandbox;
+mod sent;
 pub mod web;
 
 use std::collections::BTreeMap;
@@ -44,7 +53,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use bramka_core::WebhookParser;
-use bramka_inbound::definition::{Definitions, PollDef};
+use bramka_inbound::definition::{Definitions, NumberDef, PollDef};
 use bramka_inbound::{Inbound, MemoryStore, MessageQuery, SqliteStore, Store};
 use serde_json::json;
 use tokio::sync::Notify;
@@ -94,6 +103,14 @@ pub(crate) struct App {
     pub(crate) sessions: web::Sessions,
     /// The CSRF token of forms when no API token is configured (loopback-only, no login).
     pub(crate) open_csrf: String,
+    /// Every send, its delivery, and the suppression list.
+    pub(crate) ledger: bramka_ledger::Ledger,
+    /// The receiving numbers (kept in the store; edited through the API).
+    numbers: RwLock<Vec<NumberDef>>,
+    /// The `[[flows]]`, ready for calls.
+    pub(crate) flows: flows::Flows,
+    /// Idempotency keys of sends in progress.
+    pub(crate) inflight: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 impl App {
@@ -101,9 +118,33 @@ impl App {
         self.engine.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
-    fn definitions(&self, polls: Vec<PollDef>) -> Definitions {
-        let d = &self.settings.definitions;
-        Definitions { numbers: d.numbers.clone(), polls, groups: d.groups.clone() }
+    /// The receiving numbers in force (the store's; the file seeds them on the first start).
+    pub(crate) fn numbers(&self) -> Vec<NumberDef> {
+        self.numbers.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn definitions(&self, numbers: Vec<NumberDef>, polls: Vec<PollDef>) -> Definitions {
+        Definitions { numbers, polls, groups: self.settings.definitions.groups.clone() }
+    }
+
+    /// Validates `numbers` with the stored polls, stores them and swaps the engine's configuration.
+    pub(crate) async fn save_numbers(&self, numbers: Vec<NumberDef>) -> Result<(), ApiError> {
+        for (i, n) in numbers.iter().enumerate() {
+            if let Some(a) = &n.account
+                && self.settings.accounts.get(a).is_none()
+            {
+                return Err(ApiError::invalid(format!("numbers[{i}].account: no account named {a:?}")));
+            }
+        }
+        let _guard = self.edit.lock().await;
+        let polls = self.defs.polls().map_err(|e| ApiError::unavailable(e.to_string()))?;
+        let cfg = self.definitions(numbers.clone(), polls).to_config().map_err(|e| {
+            ApiError::new(StatusCode::CONFLICT, "conflict", format!("{}: {}", e.path, e.reason))
+        })?;
+        self.defs.put_numbers(&numbers).map_err(|e| ApiError::unavailable(e.to_string()))?;
+        *self.engine.write().unwrap_or_else(|p| p.into_inner()) = Inbound::new(cfg, self.store.clone());
+        *self.numbers.write().unwrap_or_else(|p| p.into_inner()) = numbers;
+        Ok(())
     }
 
     pub(crate) fn find_poll(&self, id: &str) -> Result<PollDef, ApiError> {
@@ -127,7 +168,10 @@ impl App {
             (Some(i), false) => polls[i] = def.clone(),
             (None, _) => polls.push(def.clone()),
         }
-        let cfg = self.definitions(polls).to_config().map_err(|e| ApiError::invalid(e.to_string()))?;
+        let cfg = self
+            .definitions(self.numbers(), polls)
+            .to_config()
+            .map_err(|e| ApiError::invalid(e.to_string()))?;
         load_codes(self.store.as_ref(), std::slice::from_ref(&def)).await.map_err(ApiError::invalid)?;
         self.defs.put_poll(&def).map_err(|e| ApiError::unavailable(e.to_string()))?;
         let engine = Inbound::new(cfg, self.store.clone());
@@ -167,7 +211,9 @@ async fn load_codes(store: &dyn Store, polls: &[PollDef]) -> Result<(), String> 
                 .map_err(|e| format!("poll {:?}: discount_codes_file {file:?}: {e}", p.id))?;
             let codes: Vec<String> =
                 text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect();
-            let added = store.add_codes(&p.id, codes).await.map_err(|e| e.to_string())?;
+            // A poll in a named code group fills the group's shared pool.
+            let pool = p.code_group.as_deref().unwrap_or(&p.id);
+            let added = store.add_codes(pool, codes).await.map_err(|e| e.to_string())?;
             tracing::info!(poll = %p.id, added, "discount codes loaded");
         }
     }
@@ -187,22 +233,79 @@ impl std::fmt::Debug for Server {
 }
 
 impl Server {
-    /// Opens the store, seeds the polls on the first start (afterwards the stored polls win),
-    /// loads discount codes and prepares the webhook parsers.
+    /// Opens the store (SQLite or memory; [`open`](Server::open) also takes PostgreSQL), seeds
+    /// the polls and numbers on the first start (afterwards the stored ones win), loads discount
+    /// codes and prepares the webhook parsers and the `[[flows]]`.
     pub fn new(settings: Settings) -> Result<Server, StartError> {
-        let (store, defs): (Arc<dyn Store>, DefStore) = match &settings.storage {
-            Storage::Sqlite(path) => (
-                Arc::new(
-                    SqliteStore::open(path)
-                        .map_err(|e| StartError::Storage(format!("{}: {e}", path.display())))?,
+        let (store, defs, ledger_store): (Arc<dyn Store>, DefStore, Arc<dyn bramka_ledger::Store>) =
+            match &settings.storage {
+                Storage::Sqlite(path) => {
+                    let lpath = config::ledger_path(path);
+                    (
+                        Arc::new(
+                            SqliteStore::open(path)
+                                .map_err(|e| StartError::Storage(format!("{}: {e}", path.display())))?,
+                        ),
+                        DefStore::open(path).map_err(|e| StartError::Storage(e.to_string()))?,
+                        Arc::new(
+                            bramka_ledger::SqliteStore::open(&lpath)
+                                .map_err(|e| StartError::Storage(format!("{}: {e}", lpath.display())))?,
+                        ),
+                    )
+                }
+                Storage::Memory => (
+                    Arc::new(MemoryStore::new()),
+                    DefStore::in_memory().map_err(|e| StartError::Storage(e.to_string()))?,
+                    Arc::new(bramka_ledger::MemoryStore::new()),
                 ),
-                DefStore::open(path).map_err(|e| StartError::Storage(e.to_string()))?,
-            ),
-            Storage::Memory => (
-                Arc::new(MemoryStore::new()),
-                DefStore::in_memory().map_err(|e| StartError::Storage(e.to_string()))?,
-            ),
+                Storage::Postgres { .. } => {
+                    return Err(StartError::Storage(
+                        "PostgreSQL storage connects asynchronously: start the server with Server::open"
+                            .into(),
+                    ));
+                }
+            };
+        Self::assemble(settings, store, defs, ledger_store)
+    }
+
+    /// Like [`new`](Server::new), for every storage: `postgres://` connects here (feature
+    /// `postgres`; received messages and the ledger in PostgreSQL, migrated on connect).
+    pub async fn open(settings: Settings) -> Result<Server, StartError> {
+        let Storage::Postgres { url, definitions } = &settings.storage else {
+            return Self::new(settings);
         };
+        #[cfg(feature = "postgres")]
+        {
+            let store = bramka_inbound::PostgresStore::connect(url.expose())
+                .await
+                .map_err(|e| StartError::Storage(format!("PostgreSQL (received messages): {e}")))?;
+            let ledger = bramka_ledger::PostgresStore::connect(url.expose())
+                .await
+                .map_err(|e| StartError::Storage(format!("PostgreSQL (ledger): {e}")))?;
+            let defs = DefStore::open(definitions)
+                .map_err(|e| StartError::Storage(format!("{}: {e}", definitions.display())))?;
+            Self::assemble(settings, Arc::new(store), defs, Arc::new(ledger))
+        }
+        #[cfg(not(feature = "postgres"))]
+        {
+            let _ = (url, definitions);
+            Err(StartError::Storage(
+                "this build has no PostgreSQL support: build bramka-server with the feature `postgres` (the bramka CLI has it by default), or use \"sqlite:PATH\"".into(),
+            ))
+        }
+    }
+
+    fn assemble(
+        settings: Settings,
+        store: Arc<dyn Store>,
+        defs: DefStore,
+        ledger_store: Arc<dyn bramka_ledger::Store>,
+    ) -> Result<Server, StartError> {
+        let s = &settings.suppression;
+        let ledger = bramka_ledger::Ledger::new(ledger_store).with_keywords(bramka_ledger::Keywords::new(
+            s.stop.iter().map(String::as_str),
+            s.start.iter().map(String::as_str),
+        ));
         if defs.seed_polls(&settings.definitions.polls).map_err(|e| StartError::Storage(e.to_string()))? {
             tracing::info!(
                 polls = settings.definitions.polls.len(),
@@ -211,9 +314,28 @@ impl Server {
         } else if !settings.definitions.polls.is_empty() {
             tracing::info!("polls come from the store; the file's [[polls]] only seed a new store");
         }
+        if defs.seed_numbers(&settings.definitions.numbers).map_err(|e| StartError::Storage(e.to_string()))? {
+            tracing::info!(
+                numbers = settings.definitions.numbers.len(),
+                "numbers seeded from the file (first start)"
+            );
+        } else if !settings.definitions.numbers.is_empty() {
+            tracing::info!("numbers come from the store; the file's [[numbers]] only seed a new store");
+        }
+        let numbers = defs.numbers().map_err(|e| StartError::Storage(e.to_string()))?;
+        for n in &numbers {
+            if let Some(a) = &n.account
+                && settings.accounts.get(a).is_none()
+            {
+                return Err(StartError::Definitions(format!(
+                    "stored number {}: no account named {a:?} in the file",
+                    n.number
+                )));
+            }
+        }
         let polls = defs.polls().map_err(|e| StartError::Storage(e.to_string()))?;
         let d = &settings.definitions;
-        let cfg = Definitions { numbers: d.numbers.clone(), polls: polls.clone(), groups: d.groups.clone() }
+        let cfg = Definitions { numbers: numbers.clone(), polls: polls.clone(), groups: d.groups.clone() }
             .to_config()
             .map_err(|e| StartError::Definitions(e.to_string()))?;
         let mut hooks = BTreeMap::new();
@@ -241,6 +363,10 @@ impl Server {
                 Hook { provider: h.provider, parser, secret, allow_ips: h.allow_ips.clone() },
             );
         }
+        let flows = flows::Flows::build(&settings.flows, settings.outbox_account.as_deref(), |a| {
+            sent::ledger_gateway(&settings, &ledger, a)
+        })
+        .map_err(StartError::Definitions)?;
         let public_url = settings.public_url.clone();
         let app = App {
             engine: RwLock::new(Inbound::new(cfg, store.clone())),
@@ -253,6 +379,10 @@ impl Server {
             edit: tokio::sync::Mutex::new(()),
             sessions: web::Sessions::default(),
             open_csrf: defs::random_token(32).map_err(StartError::Storage)?,
+            ledger,
+            numbers: RwLock::new(numbers),
+            flows,
+            inflight: Default::default(),
         };
         let sandbox = sandbox::start(app.settings.sandbox);
         Ok(Server { app: Arc::new(app), sandbox })
@@ -306,6 +436,10 @@ impl Server {
             .route("/polls/{id}", get(web::poll_page))
             .route("/web/inbox.csv", get(web::inbox_csv))
             .route("/web/polls/{id}/{what}", get(web::poll_csv))
+            .route("/sent", get(web::sent))
+            .route("/web/sent.csv", get(web::sent_csv))
+            .route("/suppressions", get(web::suppressions).post(web::suppress))
+            .route("/suppressions/lift", axum::routing::post(web::lift))
             .route("/test-sms", get(web::test_sms_form).post(web::test_sms))
             .route("/logout", axum::routing::post(web::logout))
             .route_layer(middleware::from_fn_with_state(app.clone(), web::require_session));
@@ -338,10 +472,18 @@ impl Server {
         }
         if app.settings.sandbox {
             tracing::warn!("sandbox: replies and forwards are printed (console://), not sent");
-        } else if app.settings.outbox_account.is_none() {
+        } else if app.settings.outbox_account.is_none() && app.numbers().iter().all(|n| n.account.is_none()) {
             tracing::warn!(
-                "no account to send replies from: set [server] outbox_account; replies stay in the outbox"
+                "no account to send replies from: give [[numbers]] an account or set [server] outbox_account; replies stay in the outbox"
             );
+        }
+        match app.ledger.recover().await {
+            Ok(v) if !v.is_empty() => tracing::warn!(
+                entries = v.len(),
+                "sends interrupted by the last stop are now uncertain (not resent); see GET /api/v1/messages?state=uncertain"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "ledger recovery failed"),
         }
         tracing::info!(listen = %local, public_url = %app.public_url, hooks = app.hooks.len(), "bramka serve started");
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
@@ -363,13 +505,24 @@ impl Server {
 }
 
 async fn dispatch(app: &App) -> Result<usize, String> {
-    let gateway = if app.settings.sandbox {
-        bramka::connect("console://default").map_err(|e| e.to_string())?
-    } else {
-        let Some(account) = &app.settings.outbox_account else { return Ok(0) };
-        app.settings.accounts.gateway(account).map_err(|e| e.to_string())?
+    if !app.settings.sandbox
+        && app.settings.outbox_account.is_none()
+        && app.numbers().iter().all(|n| n.account.is_none())
+    {
+        return Ok(0);
+    }
+    // Each reply or forward leaves through the account of the number that received the
+    // message ([[numbers]] account), else through [server] outbox_account; recorded in the ledger.
+    let route = |d: &bramka_inbound::OutboxDraft| -> Result<Arc<dyn bramka_core::Gateway>, String> {
+        let account = app.reply_account(d.via.as_deref()).ok_or_else(|| {
+            format!(
+                "no account sends for {}: give the number an account in [[numbers]] or set [server] outbox_account",
+                d.via.as_deref().unwrap_or("this entry")
+            )
+        })?;
+        app.ledger_gateway(&account)
     };
-    let report = app.engine().dispatch_pending(gateway.as_ref()).await.map_err(|e| e.to_string())?;
+    let report = app.engine().dispatch_routed(&route).await.map_err(|e| e.to_string())?;
     if !report.failed.is_empty() || !report.uncertain.is_empty() || !report.retry.is_empty() {
         tracing::warn!(
             sent = report.sent.len(),
@@ -380,6 +533,14 @@ async fn dispatch(app: &App) -> Result<usize, String> {
         );
     }
     Ok(report.sent.len())
+}
+
+impl App {
+    /// The account replies and forwards for receiving number `via` leave through.
+    pub(crate) fn reply_account(&self, via: Option<&str>) -> Option<String> {
+        via.and_then(|v| self.numbers().into_iter().find(|n| n.number == v).and_then(|n| n.account))
+            .or_else(|| self.settings.outbox_account.clone())
+    }
 }
 
 async fn dispatch_loop(app: Arc<App>, mut stop: tokio::sync::watch::Receiver<bool>) {

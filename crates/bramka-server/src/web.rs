@@ -1,6 +1,7 @@
 //! The web page: server-rendered HTML, no JavaScript. Log in with an API token (a session cookie,
 //! `HttpOnly`, `SameSite=Strict`), then the inbox with filters, the polls with counts,
-//! percentages and an inline-SVG bar chart, CSV downloads and a "send a test SMS" form. Every
+//! percentages and an inline-SVG bar chart, the sent messages with their delivery state, the
+//! suppression list, CSV downloads and a "send a test SMS" form. Every
 //! form that changes something carries a CSRF token. Labels in Polish and English.
 
 use std::collections::HashMap;
@@ -21,6 +22,7 @@ use subtle::ConstantTimeEq;
 
 use crate::App;
 use crate::api::{InboxParams, token_matches};
+use crate::sent::SentParams;
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "bramka_session";
@@ -173,6 +175,19 @@ fn t(lang: Lang, key: &str) -> &'static str {
         "bad_token" => ("Nieprawidłowy token", "Wrong token"),
         "none" => ("Brak wiadomości", "No messages"),
         "poll" => ("Głosowanie", "Poll"),
+        "sent_list" => ("Wysłane", "Sent"),
+        "state" => ("Stan", "State"),
+        "delivery" => ("Doręczenie", "Delivery"),
+        "parts" => ("Części", "Parts"),
+        "encoding" => ("Kodowanie", "Encoding"),
+        "created" => ("Utworzono", "Created"),
+        "suppressions" => ("Zablokowane numery", "Suppressed numbers"),
+        "number" => ("Numer", "Number"),
+        "reason" => ("Powód", "Reason"),
+        "scope" => ("Zakres", "Scope"),
+        "all_accounts" => ("wszystkie konta", "every account"),
+        "add" => ("Dodaj", "Add"),
+        "remove" => ("Usuń", "Remove"),
         _ => ("?", "?"),
     };
     match lang {
@@ -214,11 +229,13 @@ fn page(v: &Viewer, title: &str, body: &str) -> Response {
 <style>body{{font-family:system-ui,sans-serif;margin:1.5rem;color:#1d2330}}nav a{{margin-right:1rem}}table{{border-collapse:collapse;margin:1rem 0}}
 td,th{{border-bottom:1px solid #d6d9e0;padding:.35rem .7rem;text-align:left}}.inline{{display:inline}}.num{{text-align:right}}
 form.filters input{{margin-right:.5rem}}.msg{{padding:.5rem;background:#eef6ee}}.err{{padding:.5rem;background:#fbeaea}}</style></head>
-<body><nav><a href="/inbox">{inbox}</a><a href="/polls">{polls}</a><a href="/test-sms">{test}</a><a href="/lang/{olang}">{oname}</a>{logout}</nav>
+<body><nav><a href="/inbox">{inbox}</a><a href="/sent" id="nav-sent">{sent}</a><a href="/polls">{polls}</a><a href="/suppressions" id="nav-suppressions">{supp}</a><a href="/test-sms">{test}</a><a href="/lang/{olang}">{oname}</a>{logout}</nav>
 <h1>{title}</h1>{body}</body></html>"#,
         lang = l.code(),
         title = esc(title),
         inbox = t(l, "inbox"),
+        sent = t(l, "sent_list"),
+        supp = t(l, "suppressions"),
         polls = t(l, "polls"),
         test = t(l, "test_sms"),
         olang = other.0,
@@ -619,33 +636,259 @@ pub(crate) async fn test_sms(
         return csrf_refused();
     }
     let l = v.lang;
-    let result = if app.settings.sandbox {
-        match bramka::connect("console://default") {
-            Ok(gw) => match bramka::Message::builder().to(f.to.as_str()).text(f.text.as_str()).build() {
-                Ok(m) if f.text.chars().count() <= bramka::accounts::TEST_SMS_MAX_CHARS => gw.send(&m).await,
-                Ok(_) => Err(bramka::Error::config(format!(
-                    "the text is over {} characters",
-                    bramka::accounts::TEST_SMS_MAX_CHARS
-                ))),
-                Err(e) => Err(bramka::Error::config(e.to_string())),
-            },
-            Err(e) => Err(e),
-        }
+    // Recorded in the ledger like every other send, so it shows in the sent list.
+    let len = f.text.chars().count();
+    let result = if len > bramka::accounts::TEST_SMS_MAX_CHARS {
+        Err(format!("the text has {len} characters; at most {}", bramka::accounts::TEST_SMS_MAX_CHARS))
     } else {
-        app.settings.accounts.send_test(&f.account, &f.to, &f.text).await
+        app.send_once(&f.account, bramka::accounts::Outgoing::new(f.to.as_str(), f.text.as_str()), None)
+            .await
+            .map_err(|e| e.message)
+            .and_then(|(entries, _, error)| match error {
+                Some(e) => Err(e),
+                None => Ok(entries),
+            })
     };
     let notice = match result {
-        Ok(r) if r.all_accepted() => {
-            let id = r.recipients.first().and_then(|x| x.message_id.clone()).unwrap_or_default();
+        Ok(entries) if entries.iter().all(|e| e.state == bramka_ledger::State::Accepted) => {
+            let id = entries.first().and_then(|x| x.operator_id.clone()).unwrap_or_default();
             tracing::info!(account = %f.account, "test SMS sent");
             format!(r#"<p class="msg" id="t-result">{}: {}</p>"#, t(l, "sent"), esc(&id))
         }
-        Ok(_) => format!(r#"<p class="err" id="t-result">{}</p>"#, t(l, "not_sent")),
-        Err(e) => {
-            format!(r#"<p class="err" id="t-result">{}: {}</p>"#, t(l, "not_sent"), esc(&e.to_string()))
+        Ok(entries) => {
+            let why: Vec<String> = entries.iter().filter_map(|e| e.error_message.clone()).collect();
+            format!(r#"<p class="err" id="t-result">{}: {}</p>"#, t(l, "not_sent"), esc(&why.join("; ")))
         }
+        Err(e) => format!(r#"<p class="err" id="t-result">{}: {}</p>"#, t(l, "not_sent"), esc(&e)),
     };
     test_form(&app, &v, &notice)
+}
+
+fn sent_query_string(p: &SentParams) -> String {
+    let mut s = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in [("to", &p.to), ("state", &p.state), ("account", &p.account), ("campaign", &p.campaign)] {
+        if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+            s.append_pair(k, v);
+        }
+    }
+    s.finish()
+}
+
+/// The sent messages: one row per recipient with its two-stage status (the operator's answer,
+/// then the delivery report), parts and encoding.
+pub(crate) async fn sent(
+    State(app): State<Arc<App>>,
+    axum::Extension(v): axum::Extension<Viewer>,
+    q: Result<Query<SentParams>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let l = v.lang;
+    let p = match q {
+        Ok(Query(p)) => p,
+        Err(e) => return (StatusCode::BAD_REQUEST, e.body_text()).into_response(),
+    };
+    let query = match p.query() {
+        Ok(q) => q,
+        Err(e) => return (StatusCode::BAD_REQUEST, e.message).into_response(),
+    };
+    // Like the inbox: 200 rows at a time in id order, with a link to the next page.
+    let rows = match app.ledger.store().entries_page(&query, p.after.unwrap_or(0), 200).await {
+        Ok(rows) => rows,
+        Err(e) => return (StatusCode::SERVICE_UNAVAILABLE, e.to_string()).into_response(),
+    };
+    let mut records = HashMap::new();
+    for e in &rows {
+        if let std::collections::hash_map::Entry::Vacant(slot) = records.entry(e.message)
+            && let Ok(Some(m)) = app.ledger.store().message(e.message).await
+        {
+            slot.insert(m);
+        }
+    }
+    let val = |o: &Option<String>| esc(o.as_deref().unwrap_or(""));
+    let mut body = format!(
+        r#"<form class="filters" method="get" action="/sent">
+<label>{to} <input name="to" id="s-to" value="{vto}"></label>
+<label>{state} <input name="state" id="s-state" value="{vstate}"></label>
+<button id="s-filter">{filter}</button></form>
+<p><a id="sent-csv" href="/web/sent.csv?{qs}">{csv}</a></p>"#,
+        to = t(l, "recipient"),
+        state = t(l, "state"),
+        filter = t(l, "filter"),
+        csv = t(l, "csv"),
+        vto = val(&p.to),
+        vstate = val(&p.state),
+        qs = esc(&sent_query_string(&p)),
+    );
+    if rows.is_empty() {
+        let _ = write!(body, r#"<p id="no-sent">{}</p>"#, t(l, "none"));
+    } else {
+        let _ = write!(
+            body,
+            r#"<table id="sent"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>"#,
+            t(l, "created"),
+            t(l, "account"),
+            t(l, "recipient"),
+            t(l, "text"),
+            t(l, "state"),
+            t(l, "delivery"),
+            t(l, "parts"),
+            t(l, "encoding"),
+        );
+        for e in &rows {
+            let m = records.get(&e.message);
+            let state = match &e.error_message {
+                Some(why) => format!("{} ({})", e.state.as_str(), why),
+                None => e.state.as_str().to_owned(),
+            };
+            let _ = write!(
+                body,
+                r#"<tr class="sent" data-state="{}"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class="state">{}</td><td class="delivery">{}</td><td class="num">{}</td><td>{}</td></tr>"#,
+                esc(e.state.as_str()),
+                esc(&e.created_at.format("%Y-%m-%d %H:%M:%S UTC").to_string()),
+                esc(&e.account),
+                esc(&e.to),
+                esc(m.map(|m| m.text.as_str()).unwrap_or("")),
+                esc(&state),
+                esc(e.delivery_status.as_deref().unwrap_or("")),
+                e.parts.or(m.map(|m| m.parts)).map(|p| p.to_string()).unwrap_or_default(),
+                esc(m.map(|m| m.encoding.as_str()).unwrap_or("")),
+            );
+        }
+        body.push_str("</tbody></table>");
+        if let (200, Some(last)) = (rows.len(), rows.last()) {
+            let mut qs = sent_query_string(&p);
+            if !qs.is_empty() {
+                qs.push('&');
+            }
+            let _ =
+                write!(body, r#"<p><a id="sent-next" href="/sent?{}after={}">→</a></p>"#, esc(&qs), last.id);
+        }
+    }
+    page(&v, t(l, "sent_list"), &body)
+}
+
+/// The sent messages as CSV (streamed).
+pub(crate) async fn sent_csv(
+    State(app): State<Arc<App>>,
+    q: Result<Query<SentParams>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let p = match q {
+        Ok(Query(p)) => p,
+        Err(e) => return (StatusCode::BAD_REQUEST, e.body_text()).into_response(),
+    };
+    match p.query() {
+        Ok(q) => crate::sent::csv_stream(app.ledger.clone(), q, bramka_ledger::DEFAULT_TZ, "sent.csv"),
+        Err(e) => (StatusCode::BAD_REQUEST, e.message).into_response(),
+    }
+}
+
+/// The suppression list, with a form to add a number and a button to lift each.
+pub(crate) async fn suppressions(
+    State(app): State<Arc<App>>,
+    axum::Extension(v): axum::Extension<Viewer>,
+) -> Response {
+    suppressions_page(&app, &v, "").await
+}
+
+async fn suppressions_page(app: &App, v: &Viewer, notice: &str) -> Response {
+    let l = v.lang;
+    let list = match app.ledger.suppressions().await {
+        Ok(x) => x,
+        Err(e) => return (StatusCode::SERVICE_UNAVAILABLE, e.to_string()).into_response(),
+    };
+    let mut accounts = format!(r#"<option value="">{}</option>"#, t(l, "all_accounts"));
+    for a in app.settings.accounts.iter() {
+        let _ = write!(accounts, r#"<option value="{n}">{n}</option>"#, n = esc(a.name()));
+    }
+    let csrf = esc(&v.csrf);
+    let mut body = format!(
+        r#"{notice}<form method="post" action="/suppressions" id="supp-add"><input type="hidden" name="csrf" value="{csrf}">
+<label>{number} <input name="number" id="supp-number" required></label>
+<label>{scope} <select name="account" id="supp-account">{accounts}</select></label>
+<label>{reason} <input name="reason" id="supp-reason"></label>
+<button id="supp-submit">{add}</button></form>"#,
+        number = t(l, "number"),
+        scope = t(l, "scope"),
+        reason = t(l, "reason"),
+        add = t(l, "add"),
+    );
+    if list.is_empty() {
+        let _ = write!(body, r#"<p id="no-suppressions">{}</p>"#, t(l, "none"));
+    } else {
+        let _ = write!(
+            body,
+            r#"<table id="suppressions"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th></th></tr></thead><tbody>"#,
+            t(l, "number"),
+            t(l, "scope"),
+            t(l, "reason"),
+        );
+        for s in &list {
+            let account = match &s.scope {
+                bramka_ledger::Scope::Account(a) => a.clone(),
+                _ => String::new(),
+            };
+            let _ = write!(
+                body,
+                r#"<tr class="suppressed" data-number="{n}"><td>{n}</td><td>{scope}</td><td>{reason}</td><td><form method="post" action="/suppressions/lift" class="inline"><input type="hidden" name="csrf" value="{csrf}"><input type="hidden" name="number" value="{n}"><input type="hidden" name="account" value="{a}"><button class="lift">{remove}</button></form></td></tr>"#,
+                n = esc(&s.number),
+                a = esc(&account),
+                scope = if account.is_empty() { esc(t(l, "all_accounts")) } else { esc(&account) },
+                reason = esc(&s.reason),
+                remove = t(l, "remove"),
+            );
+        }
+        body.push_str("</tbody></table>");
+    }
+    page(v, t(l, "suppressions"), &body)
+}
+
+#[derive(Deserialize)]
+pub(crate) struct SuppressForm {
+    #[serde(default)]
+    csrf: String,
+    number: String,
+    #[serde(default)]
+    account: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// Adds a suppression from the page's form.
+pub(crate) async fn suppress(
+    State(app): State<Arc<App>>,
+    axum::Extension(v): axum::Extension<Viewer>,
+    f: Result<Form<SuppressForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let Ok(Form(f)) = f else { return csrf_refused() };
+    if !csrf_ok(&v, &f.csrf) {
+        return csrf_refused();
+    }
+    let req = crate::sent::SuppressRequest {
+        number: f.number,
+        account: Some(f.account).filter(|a| !a.is_empty()),
+        reason: Some(f.reason),
+    };
+    let notice = match app.suppress(req).await {
+        Ok(_) => String::new(),
+        Err(e) => format!(r#"<p class="err" id="supp-error">{}</p>"#, esc(&e.message)),
+    };
+    suppressions_page(&app, &v, &notice).await
+}
+
+/// Lifts a suppression from the page's list.
+pub(crate) async fn lift(
+    State(app): State<Arc<App>>,
+    axum::Extension(v): axum::Extension<Viewer>,
+    f: Result<Form<SuppressForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let Ok(Form(f)) = f else { return csrf_refused() };
+    if !csrf_ok(&v, &f.csrf) {
+        return csrf_refused();
+    }
+    let notice = match app.lift(&f.number, Some(f.account.as_str())).await {
+        Ok(_) => String::new(),
+        Err(e) => format!(r#"<p class="err" id="supp-error">{}</p>"#, esc(&e.message)),
+    };
+    suppressions_page(&app, &v, &notice).await
 }
 
 #[cfg(test)]

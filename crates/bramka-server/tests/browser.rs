@@ -1,6 +1,7 @@
 //! The web page in a real headless Chromium, driven over WebDriver (Debian's `chromium` and
 //! `chromium-driver`): log in, see an injected vote with its percentage, filter the inbox,
-//! download a CSV, send a test SMS, and save a screenshot of the poll page.
+//! download a CSV, send a test SMS and see it in the sent list, suppress a number and lift it,
+//! and save a screenshot of the poll page.
 //!
 //! Without `chromedriver` the test FAILS with how to install it; it never passes silently.
 
@@ -263,6 +264,41 @@ async fn web_page_in_headless_chromium() {
     d.wait_count("#t-result", 1).await;
     assert!(d.text("#t-result").await.starts_with("Sent"), "{}", d.text("#t-result").await);
 
+    // The test SMS is in the sent list, with its state, parts and encoding; its CSV link works.
+    d.click("#nav-sent").await;
+    d.wait_count("table#sent tr.sent", 1).await;
+    let row = d.text("table#sent tr.sent").await;
+    assert!(row.contains("+48600100209") && row.contains("Test z bramki"), "{row}");
+    assert_eq!(d.text("table#sent tr.sent .state").await, "accepted");
+    assert!(row.contains("GSM-7"), "{row}");
+    d.typ("#s-state", "delivered").await;
+    d.click("#s-filter").await;
+    d.wait_count("#no-sent", 1).await;
+    d.typ("#s-state", "accepted").await;
+    d.click("#s-filter").await;
+    d.wait_count("table#sent tr.sent", 1).await;
+    let sent_csv = d.script("const done = arguments[0]; fetch(document.getElementById('sent-csv').href).then(r => r.text()).then(done)").await;
+    let sent_csv = sent_csv.as_str().unwrap().trim_start_matches('\u{feff}').to_owned();
+    assert!(
+        sent_csv.starts_with("id,created_at") && sent_csv.contains("+48600100209,accepted"),
+        "{sent_csv}"
+    );
+
+    // Suppress a number from the page, see it listed, lift it again.
+    d.click("#nav-suppressions").await;
+    d.wait_count("#no-suppressions", 1).await;
+    d.typ("#supp-number", "+48 600 100 555").await;
+    d.typ("#supp-reason", "asked by phone").await;
+    d.click("#supp-submit").await;
+    d.wait_count("tr.suppressed", 1).await;
+    let row = d.text("tr.suppressed").await;
+    assert!(row.contains("+48600100555") && row.contains("asked by phone"), "{row}");
+    d.typ("#supp-number", "nonsense").await;
+    d.click("#supp-submit").await;
+    d.wait_count("#supp-error", 1).await;
+    d.click("tr.suppressed button.lift").await;
+    d.wait_count("#no-suppressions", 1).await;
+
     // Polish labels.
     d.goto(&format!("{base}/lang/pl")).await;
     d.goto(&format!("{base}/polls/rating")).await;
@@ -303,6 +339,22 @@ async fn forms_without_csrf_are_refused() {
         .await
         .unwrap();
     assert_eq!(bad.status(), 403);
+    let supp = http
+        .post(format!("{base}/suppressions"))
+        .header("cookie", &session)
+        .form(&[("number", "+48600100209")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(supp.status(), 403);
+    let lift = http
+        .post(format!("{base}/suppressions/lift"))
+        .header("cookie", &session)
+        .form(&[("number", "+48600100209")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(lift.status(), 403);
     let logout = http.post(format!("{base}/logout")).header("cookie", &session).send().await.unwrap();
     assert_eq!(logout.status(), 403);
     // Without a session the pages send you to the login form.

@@ -159,6 +159,7 @@ pub struct SmsapiConfig {
     pub(crate) max_parts: Option<u8>,
     pub(crate) batch_size: usize,
     pub(crate) http: HttpSettings,
+    pub(crate) verify_sender: bool,
     pub(crate) clock: Arc<dyn Clock>,
 }
 
@@ -178,6 +179,7 @@ impl SmsapiConfig {
             max_parts: None,
             batch_size: DEFAULT_BATCH_SIZE,
             http: HttpSettings::new(),
+            verify_sender: false,
             clock: Arc::new(SystemClock),
         }
     }
@@ -217,6 +219,11 @@ impl SmsapiConfig {
     /// The part cap sent as `max_parts`, if set.
     pub fn max_parts(&self) -> Option<u8> {
         self.max_parts
+    }
+    /// Whether each send first checks that the sender name is active
+    /// ([`SmsapiConfigBuilder::verify_sender`]).
+    pub fn verify_sender(&self) -> bool {
+        self.verify_sender
     }
     /// Recipients per request.
     pub fn batch_size(&self) -> usize {
@@ -265,6 +272,7 @@ pub struct SmsapiConfigBuilder {
     max_parts: Option<u8>,
     batch_size: usize,
     http: HttpSettings,
+    verify_sender: bool,
     clock: Arc<dyn Clock>,
 }
 
@@ -332,6 +340,15 @@ impl SmsapiConfigBuilder {
         self
     }
     bramka_core::http_setters!(http);
+    /// Before each send, checks that the alphanumeric sender name is active on the account and
+    /// refuses the message with the name's status otherwise (the list of names is read with
+    /// `GET /sms/sendernames` and reused for five minutes). Off by default: it costs one request
+    /// every five minutes.
+    pub fn verify_sender(mut self, on: bool) -> Self {
+        self.verify_sender = on;
+        self
+    }
+
     /// The clock used for expiration times (tests use `ManualClock`).
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
@@ -375,6 +392,7 @@ impl SmsapiConfigBuilder {
             max_parts: self.max_parts,
             batch_size: self.batch_size,
             http: self.http,
+            verify_sender: self.verify_sender,
             clock: self.clock,
         })
     }

@@ -23,6 +23,7 @@ pub const OPTIONS: &[&str] = &[
     "base_url",
     "insecure_http",
     "tls",
+    "verify_sender",
 ];
 
 /// Builds SMSAPI gateways from DSNs of scheme `smsapi`.
@@ -30,8 +31,8 @@ pub const OPTIONS: &[&str] = &[
 /// | Part | Meaning |
 /// |---|---|
 /// | user | the OAuth token (percent-encode `@ : / ?`) |
-/// | host `default` or `pl` | `https://api.smsapi.pl/` |
-/// | host `com` | `https://api.smsapi.com/` |
+/// | host `default`, `pl`, `smsapi.pl` or `api.smsapi.pl` | `https://api.smsapi.pl/` |
+/// | host `com`, `smsapi.com` or `api.smsapi.com` | `https://api.smsapi.com/` |
 /// | any other `host[:port][/path]` | `https://host[:port]/path/` (`http://` for loopback hosts, for tests) |
 /// | `from` | default sender name |
 /// | `type` | `pro` (default), `eco`, `2way`, or `priority` (`pro` with `fast=1`) |
@@ -42,6 +43,10 @@ pub const OPTIONS: &[&str] = &[
 /// | `base_url` | any base URL, a path prefix allowed (percent-encoded: `base_url=https%3A%2F%2Fproxy%2Fsmsapi`); https unless the host is loopback |
 /// | `insecure_http` | `1` to allow plain http to a host that is not loopback (the token then travels unencrypted) |
 /// | `tls` | `0` for plain http to the DSN's host (refused for a non-loopback host without `insecure_http=1`) |
+/// | `verify_sender` | `1` to refuse a send whose sender name is not active on the account, with its status |
+///
+/// SMSAPI's API takes an OAuth token only: `smsapi://LOGIN:PASSWORD@...` is refused with a
+/// [`SmsapiCredentialsError`](crate::SmsapiCredentialsError) saying to generate a token.
 ///
 /// ```
 /// use bramka_core::{Dsn, GatewayFactory};
@@ -74,16 +79,15 @@ impl SmsapiConfig {
         };
         let token = dsn.user_secret().filter(|t| !t.is_empty()).ok_or_else(missing)?;
         if dsn.password().is_some() {
-            return Err(Error::config(
-                "smsapi:// takes the OAuth token as the user only (smsapi://TOKEN@default); \
-                 login and password are not supported",
-            ));
+            return Err(crate::credentials::SmsapiCredentialsError::LoginAndPassword.into());
         }
         // Timeouts and `insecure_http`, as every operator reads them.
         let mut b = SmsapiConfig::builder(token.clone()).http(HttpSettings::new().from_dsn(dsn)?);
+        // `smsapi.pl` / `smsapi.com` are the websites' names, as users copy them: they mean the
+        // API hosts, never the website.
         let platform = match (dsn.host().to_ascii_lowercase().as_str(), dsn.port(), dsn.path()) {
-            ("pl", None, "" | "/") => Some(Platform::Pl),
-            ("com", None, "" | "/") => Some(Platform::Com),
+            ("pl" | "smsapi.pl" | "api.smsapi.pl", None, "" | "/") => Some(Platform::Pl),
+            ("com" | "smsapi.com" | "api.smsapi.com", None, "" | "/") => Some(Platform::Com),
             ("", _, _) => {
                 return Err(DsnError::Missing {
                     scheme: "smsapi".into(),
@@ -102,6 +106,9 @@ impl SmsapiConfig {
             && let Some(url) = base_url_from_dsn(dsn, "/")?
         {
             b = b.base_url(url.as_str());
+        }
+        if let Some(v) = dsn.bool_option("verify_sender")? {
+            b = b.verify_sender(v);
         }
         if let Some(from) = dsn.option("from").filter(|f| !f.is_empty()) {
             b = b.sender(from);

@@ -52,6 +52,8 @@ pub struct SmsapiGateway {
     pub(crate) sms_do: Url,
     /// Removes the token from answers quoted in errors.
     pub(crate) scrubber: Scrubber,
+    /// The sender names read for the opt-in pre-send check ([`crate::senders`]).
+    pub(crate) sender_cache: crate::senders::SenderCache,
 }
 
 impl fmt::Debug for SmsapiGateway {
@@ -75,11 +77,12 @@ impl SmsapiGateway {
             .with(Capability::TestMode)
             .with(Capability::Flash)
             .with(Capability::Validity)
+            .with(Capability::SenderNames)
             .with_max_parts(config.max_parts.unwrap_or(SMSAPI_MAX_PARTS))
             .with_idempotency(Idempotency::ServerDedupe);
         let sms_do = join(&config.base_url, "sms.do");
         let scrubber = Scrubber::new([config.token.expose()]);
-        Ok(SmsapiGateway { config, http, caps, sms_do, scrubber })
+        Ok(SmsapiGateway { config, http, caps, sms_do, scrubber, sender_cache: Default::default() })
     }
 
     /// The configuration.
@@ -160,6 +163,7 @@ impl Gateway for SmsapiGateway {
         if let (_, Some(note)) = self.sender_field(message) {
             report.note(note);
         }
+        self.check_sender(message).await?;
         let mut report =
             send_in_chunks(report, message, self.config.batch_size, |chunk| self.send_chunk(message, chunk))
                 .await?;
@@ -228,6 +232,22 @@ impl Gateway for SmsapiGateway {
             )
             .with_gateway(GATEWAY_ID)),
         }
+    }
+
+    async fn senders(&self) -> Result<Vec<bramka_core::SenderName>, Error> {
+        Ok(self.sender_names().await?.iter().map(crate::senders::to_core).collect())
+    }
+
+    async fn add_sender(&self, name: &str) -> Result<bramka_core::SenderName, Error> {
+        Ok(crate::senders::to_core(&self.request_sender_name(name).await?))
+    }
+
+    async fn set_default_sender(&self, name: &str) -> Result<(), Error> {
+        self.make_default_sender_name(name).await
+    }
+
+    async fn delete_sender(&self, name: &str) -> Result<(), Error> {
+        self.delete_sender_name(name).await
     }
 
     /// Points from `GET /profile`; when the profile has none (some payment types), the legacy

@@ -25,7 +25,7 @@ async fn smsapi_gateway_conforms() {
         .expect(1)
         .mount(&server)
         .await;
-    // The advertised operations (status, cancel, balance) answer Ok for ID, called directly and
+    // The advertised operations (status, cancel, balance, sender names) answer Ok for ID, called directly and
     // through each of the kit's four wrappers (retry, recording, failover, round robin): 5 calls.
     sms_do()
         .and(form(&[("status", ID), ("format", "json")]))
@@ -42,6 +42,13 @@ async fn smsapi_gateway_conforms() {
         .mount(&server)
         .await;
     get("/profile").respond_with(json(r#"{"points":"321.50"}"#)).expect(5).mount(&server).await;
+    get("/sms/sendernames")
+        .respond_with(json(
+            r#"{"size":1,"collection":[{"sender":"Sklep","is_default":true,"status":"ACTIVE"}]}"#,
+        ))
+        .expect(5)
+        .mount(&server)
+        .await;
     Mock::given(any()).respond_with(ResponseTemplate::new(500)).expect(0).mount(&server).await;
 
     let config = config(&server).sender("Sklep").build().unwrap();

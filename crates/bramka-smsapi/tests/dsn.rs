@@ -90,7 +90,7 @@ fn bad_dsns_say_what_would_be_accepted() {
         "{e}"
     );
     assert!(err("smsapi://default").contains("a token as the user"));
-    assert!(err("smsapi://user:pass@default").contains("login and password are not supported"));
+    assert!(err("smsapi://user:pass@default").contains("does not accept a login and password"));
     let e = err("smsapi://t@default?test=maybe");
     assert!(e.contains("\"maybe\"") && e.contains("test") && e.contains("false"), "{e}");
     assert!(err("smsapi://t@default?type=premium").contains("pro, eco, 2way or priority"));

@@ -6,6 +6,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use bramka_core::chunked::{ChunkReport, send_in_chunks};
 use bramka_core::http::{Answer, BaseUrl, Call, Scrubber};
+use bramka_core::{Balance, ReceivingNumber, ScheduledMessage};
 use bramka_core::{
     Capabilities, Capability, Certainty, DeliveryReport, Error, ErrorKind, Gateway, Idempotency, Message,
     PhoneNumber, RecipientReport, SendReport, SendState,
@@ -121,10 +122,10 @@ impl From<SendError> for Error {
 /// ```
 #[derive(Debug, Clone)]
 pub struct TwilioGateway {
-    config: TwilioConfig,
+    pub(crate) config: TwilioConfig,
     http: reqwest::Client,
     caps: Capabilities,
-    base: BaseUrl,
+    pub(crate) base: BaseUrl,
     /// Removes the token (as written and inside the Basic credentials) from quoted answers.
     scrub: Scrubber,
 }
@@ -147,6 +148,9 @@ impl TwilioGateway {
             .with(Capability::InboundWebhook)
             .with_signed_webhooks()
             .with(Capability::Validity)
+            .with(Capability::Balance)
+            .with(Capability::ReceivingNumbers)
+            .with(Capability::ListScheduled)
             .with_max_parts(MAX_PARTS)
             .with_idempotency(Idempotency::None);
         // Twilio shortens links only through a Messaging Service.
@@ -169,7 +173,7 @@ impl TwilioGateway {
             .to_string()
     }
 
-    fn request(&self, method: reqwest::Method, url: &str) -> reqwest::RequestBuilder {
+    pub(crate) fn request(&self, method: reqwest::Method, url: &str) -> reqwest::RequestBuilder {
         let (user, pass) = self.config.basic_auth();
         self.http
             .request(method, url)
@@ -181,7 +185,7 @@ impl TwilioGateway {
     /// (Twilio: "never processed, always safe to retry") is retried up to `rate_limit_retries`
     /// times after its `Retry-After`; nothing else is ever retried here, above all not a 5xx or a
     /// timeout of a create.
-    async fn execute(
+    pub(crate) async fn execute(
         &self,
         what: &str,
         call: Call,
@@ -562,6 +566,18 @@ impl Gateway for TwilioGateway {
 
     async fn cancel(&self, id: &str) -> Result<(), Error> {
         self.cancel_message(id).await.map(|_| ())
+    }
+
+    async fn balance(&self) -> Result<Balance, Error> {
+        self.account_balance().await
+    }
+
+    async fn numbers(&self) -> Result<Vec<ReceivingNumber>, Error> {
+        self.incoming_numbers().await
+    }
+
+    async fn scheduled(&self) -> Result<Vec<ScheduledMessage>, Error> {
+        self.scheduled_messages().await
     }
 }
 

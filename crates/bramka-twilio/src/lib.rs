@@ -93,6 +93,7 @@
 //! takes [`TwilioWebhooks::insecure_without_signature_check`], named so it shows in review.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod account;
 mod config;
 mod dsn;
 mod errors;

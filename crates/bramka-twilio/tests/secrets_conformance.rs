@@ -119,7 +119,7 @@ async fn secrets_never_in_debug_errors_dsn_or_logs() {
 #[tokio::test]
 async fn conformance_kit_passes_without_any_request() {
     let server = MockServer::start().await;
-    // Unadvertised operations (reschedule, pause, resume, balance) must not reach Twilio.
+    // Unadvertised operations (reschedule, pause, resume) must not reach Twilio.
     Mock::given(any()).respond_with(ResponseTemplate::new(500)).expect(0).mount(&server).await;
     let gw = gateway(builder(&server).messaging_service_sid(MG));
     let caps = gw.capabilities().clone();
@@ -131,7 +131,12 @@ async fn conformance_kit_passes_without_any_request() {
     );
     assert!(caps.supports(Capability::DeliveryWebhook) && caps.supports(Capability::InboundWebhook));
     assert!(
-        [Capability::Reschedule, Capability::Pause, Capability::Balance, Capability::TestMode]
+        [Capability::Balance, Capability::ReceivingNumbers, Capability::ListScheduled]
+            .iter()
+            .all(|c| caps.supports(*c))
+    );
+    assert!(
+        [Capability::Reschedule, Capability::Pause, Capability::TestMode, Capability::SenderNames]
             .iter()
             .all(|c| !caps.supports(*c))
     );

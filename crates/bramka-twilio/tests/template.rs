@@ -97,6 +97,18 @@ async fn conformance_kit_passes() {
         )))
         .mount(&server)
         .await;
+    // The account listings the gateway advertises (balance, scheduled messages, numbers).
+    for (resource, body) in [
+        ("Balance.json", r#"{"balance":"1.50","currency":"USD"}"#),
+        ("Messages.json", r#"{"messages":[],"next_page_uri":null}"#),
+        ("IncomingPhoneNumbers.json", r#"{"incoming_phone_numbers":[],"next_page_uri":null}"#),
+    ] {
+        Mock::given(method("GET"))
+            .and(path(format!("/2010-04-01/Accounts/{AC}/{resource}").as_str()))
+            .respond_with(ResponseTemplate::new(200).set_body_string(body))
+            .mount(&server)
+            .await;
+    }
     let gw = Arc::new(gateway(builder(&server).from("+15005550006")));
     Conformance::new(gw.clone())
         .secret(TOKEN)

@@ -4,9 +4,11 @@
 //! - [`fixture!`]: reading a file under the calling crate's `tests/fixtures/`;
 //! - [`suites`]: the behaviour suites every operator crate runs against its own wiremock server
 //!   (status mapping with certainty, chunking, partial batches, no retry without
-//!   de-duplication, DSN round trip and redaction).
+//!   de-duplication, DSN round trip and redaction);
+//! - [`serve`]: the configuration file `bramka serve` must accept as written.
 
 pub mod form;
+pub mod serve;
 pub mod suites;
 
 pub use form::{FormExact, form, form_of, form_pairs};

@@ -52,6 +52,8 @@ pub fn bramka_in(dir: &Path, args: &[&str], stdin: &str, env: &[(&str, &str)]) -
         }
     }
     cmd.env("NO_PROXY", "127.0.0.1,localhost");
+    // No accounts file from the user's own configuration directory.
+    cmd.env("HOME", dir).env_remove("XDG_CONFIG_HOME").env_remove("APPDATA");
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -76,4 +78,23 @@ pub fn bramka(args: &[&str]) -> Run {
 /// Runs `bramka args` with `stdin` in a fresh temporary directory.
 pub fn bramka_stdin(args: &[&str], stdin: &str) -> Run {
     bramka_in(&temp_dir("run"), args, stdin, &[])
+}
+
+/// Runs `bramka args` in `dir` with standard output a pipe whose reader is already closed (as
+/// after `bramka ... | head` has read its lines): the exit code and standard error.
+pub fn bramka_closed_stdout(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bramka"));
+    cmd.args(args).current_dir(dir).stdin(Stdio::null()).stdout(writer).stderr(Stdio::piped());
+    for (k, _) in std::env::vars() {
+        if k.to_ascii_uppercase().starts_with("BRAMKA_") {
+            cmd.env_remove(&k);
+        }
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    (out.status.code().expect("exited normally, not by a signal"), String::from_utf8(out.stderr).unwrap())
 }

@@ -113,13 +113,16 @@ impl Conformance {
             failures.push(format!("capabilities: batch_size is {}, expected at least 1", caps.batch_size));
         }
 
-        let ops: [(&str, Capability); 6] = [
+        let ops: [(&str, Capability); 9] = [
             ("status", Capability::Status),
             ("cancel", Capability::Cancel),
             ("reschedule", Capability::Reschedule),
             ("pause", Capability::Pause),
             ("resume", Capability::Pause),
             ("balance", Capability::Balance),
+            ("scheduled", Capability::ListScheduled),
+            ("numbers", Capability::ReceivingNumbers),
+            ("senders", Capability::SenderNames),
         ];
         let wrapped: Vec<(&str, Arc<dyn Gateway>)> = vec![
             ("the gateway", gw.clone()),
@@ -211,6 +214,9 @@ async fn call(gw: &dyn Gateway, op: &str, id: &str, at: chrono::DateTime<Utc>) -
         "reschedule" => gw.reschedule(id, at).await,
         "pause" => gw.pause(id).await,
         "resume" => gw.resume(id).await,
+        "scheduled" => gw.scheduled().await.map(drop),
+        "numbers" => gw.numbers().await.map(drop),
+        "senders" => gw.senders().await.map(drop),
         _ => gw.balance().await.map(drop),
     }
 }

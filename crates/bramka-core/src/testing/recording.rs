@@ -95,6 +95,9 @@ impl<G: Gateway> Gateway for RecordingGateway<G> {
             .push(Recorded { message: message.clone(), outcome: outcome.clone() });
         outcome
     }
+    fn delegate(&self) -> Option<&dyn Gateway> {
+        Some(&self.inner)
+    }
     async fn status(&self, message_id: &str) -> Result<DeliveryReport, Error> {
         self.inner.status(message_id).await
     }

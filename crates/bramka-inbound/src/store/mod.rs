@@ -49,10 +49,12 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// Ingests one planned message in one transaction (see [`crate::ingest::apply`]).
     async fn ingest(&self, plan: IngestPlan) -> Result<Ingested, StoreError>;
 
-    /// Adds codes to a poll's pool; codes already in it are ignored. Returns how many were added.
+    /// Adds codes to a pool: a poll's (by its id) or a code group's shared by several polls (by
+    /// its name, [`PollBuilder::code_group`](crate::PollBuilder::code_group)); codes already in it
+    /// are ignored. Returns how many were added.
     async fn add_codes(&self, poll: &str, codes: Vec<String>) -> Result<usize, StoreError>;
 
-    /// Codes of a poll's pool not handed out yet.
+    /// Codes of a pool (a poll id or a code group's name) not handed out yet.
     async fn codes_left(&self, poll: &str) -> Result<u64, StoreError>;
 
     /// Claims up to `limit` pending outbox entries of a channel (oldest first) and marks them in

@@ -99,15 +99,16 @@ impl Store for MemoryStore {
         Ok(out)
     }
 
-    async fn record_outcomes(&self, outcomes: Vec<Outcome>) -> Result<Vec<Entry>, StoreError> {
+    async fn record_outcomes(&self, outcomes: Vec<Outcome>) -> Result<usize, StoreError> {
         let mut g = self.lock();
         let g = &mut *g;
-        let mut out = Vec::new();
+        let mut n = 0;
         for o in outcomes {
             let Some(e) = g.entries.get_mut(&o.entry) else {
                 return Err(StoreError::Corrupt(format!("outcome for unknown entry {}", o.entry)));
             };
             let Some(next) = after_outcome(e.state, o.state) else { continue };
+            n += 1;
             e.state = next;
             if let Some(gw) = o.gateway {
                 e.gateway = gw;
@@ -121,39 +122,70 @@ impl Store for MemoryStore {
             e.price = o.price;
             e.currency = o.currency;
             e.updated_at = o.at;
-            if let Some(id) = e.operator_id.clone() {
-                let gw = e.gateway.clone();
-                let mut keep = Vec::with_capacity(g.orphans.len());
-                for d in g.orphans.drain(..) {
-                    if d.gateway == gw && d.operator_id == id {
-                        apply_delivery_to(e, &d);
-                    } else {
-                        keep.push(d);
-                    }
-                }
-                g.orphans = keep;
+            if g.orphans.is_empty() {
+                continue;
             }
-            out.push(e.clone());
+            let key = e.recipient_key();
+            let mut keep = Vec::with_capacity(g.orphans.len());
+            for d in g.orphans.drain(..) {
+                let joins = match &e.operator_id {
+                    Some(id) => d.gateway == e.gateway && &d.operator_id == id,
+                    None => d.client_ref.as_deref() == Some(key.as_str()),
+                };
+                if !joins {
+                    keep.push(d);
+                    continue;
+                }
+                if e.operator_id.is_none() {
+                    e.gateway = d.gateway.clone();
+                    e.operator_id = Some(d.operator_id.clone());
+                }
+                apply_delivery_to(e, &d);
+            }
+            g.orphans = keep;
         }
-        Ok(out)
+        Ok(n)
     }
 
     async fn apply_delivery(&self, d: Delivery) -> Result<Applied, StoreError> {
         let mut g = self.lock();
-        let found = g
+        let by_id = g
             .entries
-            .values_mut()
-            .find(|e| e.gateway == d.gateway && e.operator_id.as_deref() == Some(d.operator_id.as_str()));
-        match found {
-            Some(e) => Ok(match apply_delivery_to(e, &d) {
-                Some(from) => Applied::Updated { entry: e.clone(), from },
-                None => Applied::Unchanged { entry: e.clone() },
-            }),
-            None => {
-                g.orphans.push(d);
-                Ok(Applied::Orphaned)
-            }
+            .values()
+            .find(|e| e.gateway == d.gateway && e.operator_id.as_deref() == Some(d.operator_id.as_str()))
+            .map(|e| e.id);
+        let by_key = || {
+            let key = d.client_ref.as_deref()?;
+            g.entries
+                .values()
+                .find(|e| {
+                    e.operator_id.is_none()
+                        && !matches!(e.state, State::NotAttempted | State::Pending)
+                        && e.recipient_key() == key
+                })
+                .map(|e| e.id)
+        };
+        let (id, adopt) = match by_id {
+            Some(id) => (Some(id), false),
+            None => (by_key(), true),
+        };
+        let Some(e) = id.and_then(|id| g.entries.get_mut(&id)) else {
+            g.orphans.push(d);
+            return Ok(Applied::Orphaned);
+        };
+        let before = e.clone();
+        if adopt {
+            e.gateway = d.gateway.clone();
+            e.operator_id = Some(d.operator_id.clone());
         }
+        Ok(match apply_delivery_to(e, &d) {
+            Some(from) => Applied::Updated { entry: e.clone(), from },
+            None => {
+                // Matched by key but the report moves nothing: the entry keeps what it was.
+                *e = before;
+                Applied::Unchanged { entry: e.clone() }
+            }
+        })
     }
 
     async fn recover(&self, campaign: Option<&str>, at: DateTime<Utc>) -> Result<Vec<Entry>, StoreError> {

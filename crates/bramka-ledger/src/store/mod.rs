@@ -1,4 +1,5 @@
-//! Storage behind one async trait: [`MemoryStore`] and [`SqliteStore`] (feature `sqlite`).
+//! Storage behind one async trait: [`MemoryStore`], `SqliteStore` (feature `sqlite`) and
+//! `PostgresStore` (feature `postgres`, several instances on one database).
 //!
 //! The trait's operations are coarse (one per ledger step) and each is one transaction, so a
 //! backend on another database (PostgreSQL) implements them natively. The state rules live in
@@ -17,18 +18,24 @@ use crate::model::{
 };
 
 mod memory;
+#[cfg(feature = "postgres")]
+mod postgres;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 
 pub use memory::MemoryStore;
+#[cfg(feature = "postgres")]
+pub use postgres::{PostgresStore, PostgresUrl};
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
 
 /// A ledger store. Every method is one transaction.
 #[async_trait]
 pub trait Store: Send + Sync + fmt::Debug {
-    /// Writes a message and one entry per recipient in `intent.initial` (one transaction),
-    /// returning the entries in recipient order.
+    /// Writes a message (with its [`SendOptions`](crate::SendOptions)) and one entry per
+    /// recipient in `intent.initial` (one transaction), returning the entries in recipient
+    /// order. Once it returns the intent must survive the process being killed (SIGKILL): a
+    /// send follows it.
     async fn record_intent(&self, intent: Intent) -> Result<Vec<Entry>, StoreError>;
 
     /// Moves the listed entries that are in one of `from` to `pending` (one transaction) and
@@ -41,13 +48,27 @@ pub trait Store: Send + Sync + fmt::Debug {
     ) -> Result<Vec<Entry>, StoreError>;
 
     /// Records send outcomes (one transaction for the whole request), each only if its entry is
-    /// still `pending` ([`crate::rules::after_outcome`]); an outcome with an operator id joins the
-    /// orphan reports waiting for it ([`crate::rules::after_delivery`], in arrival order) and
-    /// removes them. Returns the entries after the change.
-    async fn record_outcomes(&self, outcomes: Vec<Outcome>) -> Result<Vec<Entry>, StoreError>;
+    /// still `pending` ([`crate::rules::after_outcome`]), and returns how many took theirs.
+    ///
+    /// Orphan reports waiting for an entry that took its outcome are then applied to it
+    /// ([`crate::rules::after_delivery`], in arrival order) and removed: those with the entry's
+    /// (gateway, operator id) when the outcome has an operator id; when it has none (an
+    /// `uncertain` outcome), those whose client key is the entry's
+    /// [`recipient_key`](Entry::recipient_key), whose gateway and operator id the entry then
+    /// takes (the first of them).
+    async fn record_outcomes(&self, outcomes: Vec<Outcome>) -> Result<usize, StoreError>;
 
-    /// Applies a delivery report to the entry with its (gateway, operator id), by
-    /// [`crate::rules::after_delivery`]; with no such entry, keeps it as an orphan.
+    /// Applies a delivery report (a webhook or a `status()` answer) by
+    /// [`crate::rules::after_delivery`] to the entry it is about:
+    ///
+    /// 1. the entry with its (gateway, operator id), the lowest id first;
+    /// 2. else, when the report carries a client key ([`Delivery::client_ref`]), the entry
+    ///    whose [`recipient_key`](Entry::recipient_key) it is and that has no operator id and is
+    ///    neither `not_attempted` nor `pending` (an `uncertain` or `rejected` one, the lowest id
+    ///    first): the entry takes the report's gateway and operator id (so later reports match
+    ///    it by id), and its state moves by the rule.
+    ///
+    /// With no such entry the report is kept as an orphan (client key included).
     async fn apply_delivery(&self, delivery: Delivery) -> Result<Applied, StoreError>;
 
     /// Moves `pending` entries (of one campaign, or all) to `uncertain` and returns them.
@@ -101,4 +122,4 @@ pub trait Store: Send + Sync + fmt::Debug {
 }
 
 /// The highest schema version of the stores in this crate.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 3;

@@ -1,7 +1,11 @@
 //! [`SqliteStore`]: the embedded default, one SQLite file in WAL mode.
 //!
 //! One connection behind a mutex, used from `tokio::task::spawn_blocking`. Every trait method
-//! is one `BEGIN IMMEDIATE` transaction. The schema is versioned (`PRAGMA user_version`); the
+//! is one `BEGIN IMMEDIATE` transaction.
+//!
+//! Durability: WAL with `synchronous=NORMAL`. A committed transaction is in the WAL file when the
+//! call returns, so a killed process loses nothing (an intent is on disk before its request); a
+//! power loss or OS crash may lose the last commits, never corrupting the database. The schema is versioned (`PRAGMA user_version`); the
 //! migrations in [`MIGRATIONS`] are applied on open, each in its own transaction, and a database
 //! newer than this code is refused with [`StoreError::SchemaTooNew`] without being touched.
 
@@ -19,11 +23,12 @@ use crate::model::{
     Applied, Campaign, Consent, Delivery, Entry, Intent, MessageRecord, Outcome, Query, Scope, State,
     Suppression,
 };
-use crate::rules::after_delivery;
+use crate::rules::{after_delivery, key_candidates};
 
 /// The schema migrations, version `i + 1` at index `i`. Plain SQL that PostgreSQL also accepts
 /// apart from the `INTEGER PRIMARY KEY` row ids.
-pub const MIGRATIONS: &[&str] = &["
+pub const MIGRATIONS: &[&str] = &[
+    "
 CREATE TABLE messages (
     id INTEGER PRIMARY KEY,
     client_ref TEXT NOT NULL,
@@ -99,7 +104,20 @@ CREATE TABLE campaigns (
     recipients INTEGER NOT NULL,
     created_at INTEGER NOT NULL
 );
-"];
+",
+    "
+ALTER TABLE messages ADD COLUMN options TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE orphans ADD COLUMN client_ref TEXT;
+CREATE INDEX orphans_client ON orphans(client_ref);
+DROP INDEX entries_operator;
+CREATE INDEX entries_operator ON entries(gateway, operator_id) WHERE operator_id IS NOT NULL;
+DROP INDEX entries_campaign;
+CREATE INDEX entries_campaign ON entries(campaign, state, id) WHERE campaign IS NOT NULL;
+",
+    "
+CREATE INDEX entries_client_ref ON entries(client_ref, id);
+",
+];
 
 const ENTRY_COLS: &str = "id, message, client_ref, account, gateway, sender, campaign, recipient, state, \
     operator_id, error_kind, error_code, error_message, certainty, parts, price, currency, delivery_status, \
@@ -172,11 +190,12 @@ fn delivery(r: &Row<'_>) -> rusqlite::Result<Delivery> {
     d.to = r.get(5)?;
     d.price = r.get(6)?;
     d.currency = r.get(7)?;
+    d.client_ref = r.get(9)?;
     Ok(d)
 }
 
 const ORPHAN_COLS: &str =
-    "gateway, operator_id, state, raw_status, error_code, recipient, price, currency, at";
+    "gateway, operator_id, state, raw_status, error_code, recipient, price, currency, at, client_ref";
 
 fn get_entry(tx: &Connection, id: i64) -> Result<Entry, StoreError> {
     tx.query_row(&format!("SELECT {ENTRY_COLS} FROM entries WHERE id = ?1"), [id], entry)
@@ -195,11 +214,69 @@ fn write_delivery(tx: &Connection, e: &Entry, d: &Delivery) -> Result<Option<Ent
     Ok(Some(get_entry(tx, e.id)?))
 }
 
+/// The entry a report's client key names ([`Entry::recipient_key`]): one without an operator
+/// id that was attempted, the lowest id first.
+fn entry_by_key(tx: &Connection, d: &Delivery) -> Result<Option<Entry>, StoreError> {
+    let Some(key) = &d.client_ref else { return Ok(None) };
+    let mut stmt = tx.prepare_cached(&format!(
+        "SELECT {ENTRY_COLS} FROM entries WHERE recipient = ?2 AND client_ref = ?1 AND operator_id IS NULL
+         AND state NOT IN ('not_attempted', 'pending') ORDER BY id LIMIT 1"
+    ))?;
+    let mut best: Option<Entry> = None;
+    for (client_ref, to) in key_candidates(key, d.to.as_deref()) {
+        if let Some(e) = stmt.query_row(params![client_ref, to], entry).optional()?
+            && best.as_ref().is_none_or(|b| e.id < b.id)
+        {
+            best = Some(e);
+        }
+    }
+    Ok(best)
+}
+
+/// Gives an entry matched by client key the report's gateway and operator id.
+fn adopt_id(tx: &Connection, id: i64, gateway: &str, operator_id: &str) -> Result<(), StoreError> {
+    tx.prepare_cached("UPDATE entries SET gateway = ?2, operator_id = ?3 WHERE id = ?1")?
+        .execute(params![id, gateway, operator_id])?;
+    Ok(())
+}
+
+/// Applies (and removes) the orphan reports waiting for entry `id`, which just took its
+/// outcome: by (gateway, operator id), or by client key when it has no operator id.
+fn join_orphans(tx: &Connection, id: i64) -> Result<(), StoreError> {
+    let mut e = get_entry(tx, id)?;
+    let waiting: Vec<(Delivery, i64)> = match &e.operator_id {
+        Some(op) => tx
+            .prepare_cached(&format!(
+                "SELECT {ORPHAN_COLS}, seq FROM orphans WHERE gateway = ?1 AND operator_id = ?2 ORDER BY seq"
+            ))?
+            .query_map(params![e.gateway, op], |r| Ok((delivery(r)?, r.get(10)?)))?
+            .collect::<rusqlite::Result<_>>()?,
+        None => tx
+            .prepare_cached(&format!(
+                "SELECT {ORPHAN_COLS}, seq FROM orphans WHERE client_ref = ?1 ORDER BY seq"
+            ))?
+            .query_map([e.recipient_key()], |r| Ok((delivery(r)?, r.get(10)?)))?
+            .collect::<rusqlite::Result<_>>()?,
+    };
+    for (d, seq) in waiting {
+        if e.operator_id.is_none() {
+            adopt_id(tx, e.id, &d.gateway, &d.operator_id)?;
+            e.gateway = d.gateway.clone();
+            e.operator_id = Some(d.operator_id.clone());
+        }
+        if let Some(next) = write_delivery(tx, &e, &d)? {
+            e = next;
+        }
+        tx.execute("DELETE FROM orphans WHERE seq = ?1", [seq])?;
+    }
+    Ok(())
+}
+
 fn insert_intent(tx: &Connection, intent: Intent) -> Result<Vec<Entry>, StoreError> {
     let m = &intent.message;
     tx.execute(
-        "INSERT INTO messages (client_ref, account, gateway, sender, text, encoding, parts, send_at, campaign, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        "INSERT INTO messages (client_ref, account, gateway, sender, text, encoding, parts, send_at, campaign, created_at, options)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         params![
             m.client_ref,
             m.account,
@@ -210,7 +287,8 @@ fn insert_intent(tx: &Connection, intent: Intent) -> Result<Vec<Entry>, StoreErr
             m.parts,
             m.send_at.map(micros),
             m.campaign,
-            micros(m.created_at)
+            micros(m.created_at),
+            m.options.to_json()
         ],
     )?;
     let message = tx.last_insert_rowid();
@@ -354,96 +432,91 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn record_outcomes(&self, outcomes: Vec<Outcome>) -> Result<Vec<Entry>, StoreError> {
+    async fn record_outcomes(&self, outcomes: Vec<Outcome>) -> Result<usize, StoreError> {
         self.tx(move |tx| {
-            let mut out = Vec::with_capacity(outcomes.len());
             // Only a pending entry takes an outcome (rules::after_outcome), checked in the UPDATE.
-            let mut upd = tx.prepare_cached(&format!(
+            let mut upd = tx.prepare_cached(
                 "UPDATE entries SET state = ?2, gateway = COALESCE(?3, gateway), operator_id = ?4, error_kind = ?5,
                  error_code = ?6, error_message = ?7, certainty = ?8, parts = ?9, price = ?10, currency = ?11,
                  updated_at = ?12
-                 WHERE id = ?1 AND state = 'pending' AND ?2 <> 'pending' RETURNING {ENTRY_COLS}"
-            ))?;
+                 WHERE id = ?1 AND state = 'pending' AND ?2 <> 'pending'",
+            )?;
+            let mut exists = tx.prepare_cached("SELECT EXISTS (SELECT 1 FROM entries WHERE id = ?1)")?;
             let any_orphans: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM orphans)", [], |r| r.get(0))?;
-            let mut orphans = tx.prepare_cached(&format!(
-                "SELECT {ORPHAN_COLS}, seq FROM orphans WHERE gateway = ?1 AND operator_id = ?2 ORDER BY seq"
-            ))?;
+            let mut n = 0;
             for o in outcomes {
-                let updated = upd
-                    .query_row(
-                        params![
-                            o.entry,
-                            o.state.as_str(),
-                            o.gateway,
-                            o.operator_id,
-                            o.error_kind,
-                            o.error_code,
-                            o.error_message,
-                            o.certainty,
-                            o.parts,
-                            o.price,
-                            o.currency,
-                            micros(o.at)
-                        ],
-                        entry,
-                    )
-                    .optional()?;
-                let Some(mut e) = updated else {
-                    if get_entry(tx, o.entry).is_err() {
+                let changed = upd.execute(params![
+                    o.entry,
+                    o.state.as_str(),
+                    o.gateway,
+                    o.operator_id,
+                    o.error_kind,
+                    o.error_code,
+                    o.error_message,
+                    o.certainty,
+                    o.parts,
+                    o.price,
+                    o.currency,
+                    micros(o.at)
+                ])?;
+                if changed == 0 {
+                    if !exists.query_row([o.entry], |r| r.get::<_, bool>(0))? {
                         return Err(StoreError::Corrupt(format!("outcome for unknown entry {}", o.entry)));
                     }
                     continue;
-                };
-                if let (true, Some(id)) = (any_orphans, e.operator_id.clone()) {
-                    let waiting: Vec<(Delivery, i64)> = orphans
-                        .query_map(params![e.gateway, id], |r| Ok((delivery(r)?, r.get(9)?)))?
-                        .collect::<rusqlite::Result<_>>()?;
-                    for (d, seq) in waiting {
-                        if let Some(next) = write_delivery(tx, &e, &d)? {
-                            e = next;
-                        }
-                        tx.execute("DELETE FROM orphans WHERE seq = ?1", [seq])?;
-                    }
                 }
-                out.push(e);
+                n += 1;
+                if any_orphans {
+                    join_orphans(tx, o.entry)?;
+                }
             }
-            Ok(out)
+            Ok(n)
         })
         .await
     }
 
     async fn apply_delivery(&self, d: Delivery) -> Result<Applied, StoreError> {
         self.tx(move |tx| {
-            let found = tx
-                .query_row(
-                    &format!("SELECT {ENTRY_COLS} FROM entries WHERE gateway = ?1 AND operator_id = ?2 ORDER BY id LIMIT 1"),
-                    params![d.gateway, d.operator_id],
-                    entry,
-                )
+            let by_id = tx
+                .prepare_cached(&format!(
+                    "SELECT {ENTRY_COLS} FROM entries WHERE gateway = ?1 AND operator_id = ?2 ORDER BY id LIMIT 1"
+                ))?
+                .query_row(params![d.gateway, d.operator_id], entry)
                 .optional()?;
-            match found {
-                Some(e) => Ok(match write_delivery(tx, &e, &d)? {
-                    Some(after) => Applied::Updated { entry: after, from: e.state },
-                    None => Applied::Unchanged { entry: e },
-                }),
-                None => {
-                    tx.execute(
-                        &format!("INSERT INTO orphans ({ORPHAN_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
-                        params![
-                            d.gateway,
-                            d.operator_id,
-                            d.state.as_str(),
-                            d.raw_status,
-                            d.error_code,
-                            d.to,
-                            d.price,
-                            d.currency,
-                            micros(d.at)
-                        ],
-                    )?;
-                    Ok(Applied::Orphaned)
-                }
+            let (found, adopt) = match by_id {
+                Some(e) => (Some(e), false),
+                None => (entry_by_key(tx, &d)?, true),
+            };
+            let Some(e) = found else {
+                tx.execute(
+                    &format!("INSERT INTO orphans ({ORPHAN_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"),
+                    params![
+                        d.gateway,
+                        d.operator_id,
+                        d.state.as_str(),
+                        d.raw_status,
+                        d.error_code,
+                        d.to,
+                        d.price,
+                        d.currency,
+                        micros(d.at),
+                        d.client_ref
+                    ],
+                )?;
+                return Ok(Applied::Orphaned);
+            };
+            if adopt && after_delivery(e.state, d.state).is_some() {
+                adopt_id(tx, e.id, &d.gateway, &d.operator_id)?;
             }
+            let mut target = e.clone();
+            if adopt {
+                target.gateway = d.gateway.clone();
+                target.operator_id = Some(d.operator_id.clone());
+            }
+            Ok(match write_delivery(tx, &target, &d)? {
+                Some(after) => Applied::Updated { entry: after, from: e.state },
+                None => Applied::Unchanged { entry: e },
+            })
         })
         .await
     }
@@ -505,6 +578,9 @@ impl Store for SqliteStore {
             if let Some(o) = &q.operator_id {
                 add("operator_id =", Value::Text(o.clone()));
             }
+            if let Some(r) = &q.client_ref {
+                add("client_ref =", Value::Text(r.clone()));
+            }
             if !q.states.is_empty() {
                 let start = args.len() + 1;
                 sql.push_str(&format!(" AND state IN ({})", in_list(q.states.len(), start)));
@@ -522,8 +598,8 @@ impl Store for SqliteStore {
     async fn message(&self, id: i64) -> Result<Option<MessageRecord>, StoreError> {
         self.run(move |c| {
             Ok(c.query_row(
-                "SELECT id, client_ref, account, gateway, sender, text, encoding, parts, send_at, campaign, created_at
-                 FROM messages WHERE id = ?1",
+                "SELECT id, client_ref, account, gateway, sender, text, encoding, parts, send_at, campaign, created_at,
+                 options FROM messages WHERE id = ?1",
                 [id],
                 |r| {
                     Ok(MessageRecord {
@@ -537,6 +613,13 @@ impl Store for SqliteStore {
                         parts: r.get(7)?,
                         send_at: r.get::<_, Option<i64>>(8)?.map(time).transpose()?,
                         campaign: r.get(9)?,
+                        options: crate::SendOptions::from_json(&r.get::<_, String>(11)?).map_err(|e| {
+                            rusqlite::Error::FromSqlConversionFailure(
+                                11,
+                                rusqlite::types::Type::Text,
+                                e.to_string().into(),
+                            )
+                        })?,
                         created_at: time(r.get(10)?)?,
                     })
                 },
@@ -586,6 +669,13 @@ impl Store for SqliteStore {
         let numbers = numbers.to_vec();
         self.run(move |c| {
             let mut out = Vec::new();
+            // Most ledgers suppress few numbers, and most sends meet none of them.
+            let any: bool = c
+                .prepare_cached("SELECT EXISTS (SELECT 1 FROM suppressions)")?
+                .query_row([], |r| r.get(0))?;
+            if !any {
+                return Ok(out);
+            }
             // One query per 500 numbers (well under SQLite's parameter limit).
             for part in numbers.chunks(500) {
                 let sql = format!(

@@ -23,40 +23,20 @@ pub fn env() -> Env {
     })
 }
 
-/// The issue's acceptance file, with the Twilio host pointed at a wiremock and memory storage.
+/// The acceptance file (shared with the CLI's tests), with the Twilio host pointed at a
+/// wiremock, memory storage, a fast dispatcher and `extra` appended to `[server]` (further tables
+/// may follow it).
 pub fn acceptance(twilio_host: &str, extra: &str) -> String {
-    format!(
-        r#"
-[server]
-listen = "127.0.0.1:8025"
-public_url = "http://127.0.0.1:8025"
-storage = "memory:"
-api_tokens = ["${{BRAMKA_API_TOKEN}}"]
-dispatch_interval_ms = 50
-{extra}
-[accounts.tw]
-dsn = "twilio://{SID}:${{TWILIO_AUTH_TOKEN}}@{twilio_host}?from=%2B15005550006"
-
-[[numbers]]
-number = "+15005550006"
-kind = "shared"
-account = "tw"
-
-[[polls]]
-id = "rating"
-name = "Shop rating"
-number = "+15005550006"
-prefix = "VOTE"
-start = "2026-01-01T00:00:00Z"
-end = "2030-01-01T00:00:00Z"
-default_reply = "Thanks!"
-limit = {{ count = 1, period = "poll" }}
-options = [
-  {{ code = "1", aliases = ["one"], reply = "Sorry" }},
-  {{ code = "5", aliases = ["five"], reply = "Great!" }},
-]
-"#
-    )
+    let file = bramka_test_support::serve::ACCEPTANCE_TOML;
+    let out = file
+        .replace("storage = \"sqlite:bramka.db\"", "storage = \"memory:\"")
+        .replace("@default?from=", &format!("@{twilio_host}?from="))
+        .replace(
+            "api_tokens = [\"${BRAMKA_API_TOKEN}\"]\n",
+            &format!("api_tokens = [\"${{BRAMKA_API_TOKEN}}\"]\ndispatch_interval_ms = 50\n{extra}\n"),
+        );
+    assert!(out.contains("memory:") && out.contains(twilio_host), "the acceptance file changed shape");
+    out
 }
 
 pub struct Running {
@@ -70,7 +50,9 @@ pub struct Running {
 impl Running {
     pub async fn start(toml: &str) -> Running {
         let settings = Settings::from_toml("bramka.toml", toml, env()).expect("valid config");
-        let server = Server::new(settings).expect("server");
+        Running::serve(Server::new(settings).expect("server")).await
+    }
+    pub async fn serve(server: Server) -> Running {
         let hooks = server.hook_urls();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());

@@ -145,6 +145,7 @@ mod tests {
             bucket: "all".into(),
             max,
             claim_code: true,
+            code_pool: None,
             accepted_reply: Some("Thanks {code}".into()),
             exhausted_reply: None,
             over_limit_reply: Some("limit".into()),
@@ -158,6 +159,7 @@ mod tests {
             subject: None,
             sender: None,
             text: "copy".into(),
+            via: None,
         });
         plan
     }

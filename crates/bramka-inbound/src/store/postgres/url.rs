@@ -1,6 +1,6 @@
 //! The connection URL: parsed once, printed only with its password masked, and the rustls
 //! connector (ring, webpki roots) used when the URL asks for TLS (`sslmode=prefer`, the
-//! default, or `sslmode=require`).
+//! default, `sslmode=require` or `sslmode=verify-full`).
 
 use std::fmt;
 use std::str::FromStr;
@@ -12,7 +12,9 @@ use crate::error::StoreError;
 /// `Debug`, `Display` and every error show it as `***`.
 ///
 /// TLS follows the URL's `sslmode`: `disable`, `prefer` (the default: TLS when the server offers
-/// it) or `require`; certificates are always verified against the webpki roots.
+/// it), `require` or `verify-full`; certificates (chain and host name) are always verified against
+/// the webpki roots, so `require` already checks what libpq's `verify-full` checks, and
+/// `verify-full` is accepted as the same mode.
 #[derive(Clone)]
 pub struct PostgresUrl {
     config: tokio_postgres::Config,
@@ -52,7 +54,8 @@ impl PostgresUrl {
         if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
             return Err(bad("expected a URL starting with postgres:// or postgresql://".into()));
         }
-        let mut config = tokio_postgres::Config::from_str(url).map_err(|e| bad(e.to_string()))?;
+        let mut config =
+            tokio_postgres::Config::from_str(&verify_full_as_require(url)).map_err(|e| bad(e.to_string()))?;
         if config.get_dbname().is_none() {
             return Err(bad("no database name (postgres://user:password@host/DATABASE)".into()));
         }
@@ -66,6 +69,20 @@ impl PostgresUrl {
     pub(crate) fn config(&self) -> &tokio_postgres::Config {
         &self.config
     }
+}
+
+/// `sslmode=verify-full` (which tokio-postgres does not parse) as `sslmode=require`: with rustls
+/// every TLS connection verifies the chain and the host name, which is what `verify-full` asks.
+fn verify_full_as_require(url: &str) -> String {
+    let Some((head, query)) = url.split_once('?') else { return url.to_owned() };
+    let query: Vec<String> = query
+        .split('&')
+        .map(|kv| match kv.split_once('=') {
+            Some((k, v)) if k == "sslmode" && v == "verify-full" => "sslmode=require".to_owned(),
+            _ => kv.to_owned(),
+        })
+        .collect();
+    format!("{head}?{}", query.join("&"))
 }
 
 impl FromStr for PostgresUrl {
@@ -118,6 +135,17 @@ mod tests {
         );
         assert_eq!(mask("postgres://a@h/db"), "postgres://a@h/db");
         assert_eq!(mask("postgres://a:p@ss@h/db"), "postgres://a:***@h/db");
+    }
+
+    #[test]
+    fn verify_full_is_require_with_verified_certificates() {
+        let u =
+            PostgresUrl::parse("postgres://app:pw@db.example/votes?sslmode=verify-full&connect_timeout=5")
+                .unwrap();
+        assert_eq!(u.config().get_ssl_mode(), tokio_postgres::config::SslMode::Require);
+        assert!(u.to_string().contains("sslmode=verify-full"), "{u}");
+        let e = PostgresUrl::parse("postgres://app:hunter2@db.example/votes?sslmode=verify-ca").unwrap_err();
+        assert!(e.to_string().contains("sslmode") && !e.to_string().contains("hunter2"), "{e}");
     }
 
     #[test]

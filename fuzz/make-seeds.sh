@@ -66,3 +66,46 @@ printf '%s' 'Missed call {call_id} from {from_number}. {team} will call back.' |
 for f in "$fixtures"/bramka-smsapi/tests/fixtures/*.json; do
     seed flow "$(basename "$f" .json)" < "$f"
 done
+# Operator answers: a fixture body, then two control bytes (see fuzz_targets/common/answers.rs):
+# call (0 send, 1 status; +2 splices the credential in, as an echoing server would) and HTTP
+# status (0 = 200, 1 = 201, 2 = 400, 3 = 401, 4 = 404, 5 = 429, 6 = 500; high bits: where the
+# credential goes).
+answer() { # answer TARGET FILE CALL STATUS
+    { cat "$2"; printf "\\x$3\\x$4"; } | seed "$1" "$(basename "$2" .json)-$3$4"
+}
+for f in "$fixtures"/bramka-smsapi/tests/fixtures/sms-*.json "$fixtures"/bramka-smsapi/tests/fixtures/rest-error*.json; do
+    answer answer_smsapi "$f" 00 00
+done
+answer answer_smsapi "$fixtures"/bramka-smsapi/tests/fixtures/sms-send-details-response-python.json 01 00
+answer answer_smsapi "$fixtures"/bramka-smsapi/tests/fixtures/rest-error-invalid-request-data.json 02 82
+for f in "$fixtures"/bramka-infobip/tests/fixtures/send-v3-response-*.json "$fixtures"/bramka-infobip/tests/fixtures/send-v2-response-*.json; do
+    answer answer_infobip "$f" 00 00
+done
+answer answer_infobip "$fixtures"/bramka-infobip/tests/fixtures/logs-v3-response-200.json 01 00
+answer answer_infobip "$fixtures"/bramka-infobip/tests/fixtures/error-v3-400.json 00 02
+answer answer_infobip "$fixtures"/bramka-infobip/tests/fixtures/error-v3-401.json 02 83
+answer answer_infobip "$fixtures"/bramka-infobip/tests/fixtures/error-v3-429.json 00 05
+answer answer_infobip "$fixtures"/bramka-infobip/tests/fixtures/error-v3-500.json 00 06
+answer answer_infobip "$fixtures"/bramka-infobip/tests/fixtures/error-legacy-400-validation.json 00 02
+answer answer_infobip "$fixtures"/bramka-infobip/tests/fixtures/error-legacy-401-invalid-login.json 02 83
+for f in "$fixtures"/bramka-twilio/tests/fixtures/message_create_*.json; do
+    answer answer_twilio "$f" 00 01
+done
+for f in "$fixtures"/bramka-twilio/tests/fixtures/message_fetch_*.json "$fixtures"/bramka-twilio/tests/fixtures/message_cancel_200.json; do
+    answer answer_twilio "$f" 01 00
+done
+for f in "$fixtures"/bramka-twilio/tests/fixtures/error_*_400.json; do
+    answer answer_twilio "$f" 00 02
+done
+answer answer_twilio "$fixtures"/bramka-twilio/tests/fixtures/error_20003_401.json 02 83
+answer answer_twilio "$fixtures"/bramka-twilio/tests/fixtures/error_20404_404.json 01 04
+answer answer_twilio "$fixtures"/bramka-twilio/tests/fixtures/error_20429_429.json 00 05
+# Dynmark (its tests build the answers inline): accepted, refused with validation failures,
+# a logon failure, a 400 list of failures.
+printf '%s\x00\x00' '[{"to":"447700900123","successful":true,"validationFailures":[]},{"successful":true,"messageId":"m2"}]' | seed answer_dynmark accepted
+printf '%s\x00\x00' '[{"to":"447700900124","successful":false,"validationFailures":[{"failureCode":"InvalidRecipient","failureDescription":"bad number"}]}]' | seed answer_dynmark refused
+printf '%s\x02\x80' '[{"successful":false,"failureDescription":"logon failed for "}]' | seed answer_dynmark logon
+printf '%s\x00\x02' '[{"failureCode":"MessageTooLong","failureDescription":"too long"}]' | seed answer_dynmark status-400
+# The CLI's numbers file: a policy byte (bit 0: default prefix 48), then the CSV.
+printf '\x01name,phone\nAnna,+48 600 100 200\nBob,abc\n\nCelina,600100201\nDup,0048600100200\n# note\n' | seed numbers_file header
+printf '\x00+48600100200,x\n+48600100201\n"+44 7700 900123"\n' | seed numbers_file plain

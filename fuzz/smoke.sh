@@ -10,6 +10,21 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 secs="${1:-3}"
+# The fuzz lock must not resolve versions the main lock does not have (the targets would test
+# other dependencies than the library ships with): refresh it with `cp ../Cargo.lock .` and a
+# `cargo metadata`, which only adds the fuzz-only packages.
+python3 - <<'PY'
+import tomllib
+def versions(path):
+    out = {}
+    for p in tomllib.load(open(path, "rb"))["package"]:
+        out.setdefault(p["name"], set()).add(p["version"])
+    return out
+main, fuzz = versions("../Cargo.lock"), versions("Cargo.lock")
+bad = sorted(f"{n} {sorted(v)} (main: {sorted(main[n])})" for n, v in fuzz.items() if n in main and not v <= main[n])
+if bad:
+    raise SystemExit("fuzz/Cargo.lock resolves versions the main lock does not:\n  " + "\n  ".join(bad))
+PY
 triple="$(rustc -vV | sed -n 's/^host: //p')"
 export RUSTC_BOOTSTRAP=1
 export RUSTFLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \

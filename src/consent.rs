@@ -1,4 +1,4 @@
-//! Consent to receive SMS (seed 003): only contacts who agreed are sent to.
+//! Consent to receive SMS: only contacts who agreed are sent to.
 //!
 //! [`ConsentList`] keeps consents in memory; with the feature `ledger`, a
 //! [`bramka_ledger::Ledger`] is a [`ConsentCheck`] too, with consents persisted (per account or

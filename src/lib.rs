@@ -21,6 +21,9 @@
 
 pub mod accounts;
 pub mod consent;
+#[cfg(feature = "numbers-file")]
+#[cfg_attr(docsrs, doc(cfg(feature = "numbers-file")))]
+pub mod numbers_file;
 pub mod shorten;
 
 use std::sync::Arc;
@@ -72,7 +75,9 @@ pub fn connect(dsn: &str) -> Result<Arc<dyn Gateway>, Error> {
     registry().connect(dsn)
 }
 
-/// The README's examples, compiled and run as doc tests so they cannot rot.
+/// The README's examples, compiled and run as doc tests so they cannot rot. They are whole
+/// programs with no hidden lines, so each can be pasted into a `main.rs` as shown; they need the
+/// `ledger` and `test-util` features (`cargo test --all-features` runs them).
 #[doc = include_str!("../README.md")]
-#[cfg(doctest)]
+#[cfg(all(doctest, feature = "ledger", feature = "test-util"))]
 pub struct ReadmeDoctests;

@@ -1,7 +1,8 @@
 //! A minimal fast mock of the three send endpoints on 127.0.0.1 (an ephemeral port, printed as
-//! `PORT n` on stdout). Answers have the shape of the operators' real answers (fixtures in
-//! /work/shared/reference/fixtures: `smsapi/sms-send-multi-response.json`,
-//! `infobip/send-v3-response-200-multi.json`, `twilio/message_create_queued_201.json`), one entry
+//! `PORT n` on stdout). Answers have the shape of the operators' real answers (the fixtures
+//! `crates/bramka-smsapi/tests/fixtures/sms-send-multi-response.json`,
+//! `crates/bramka-infobip/tests/fixtures/send-v3-response-200-multi.json`,
+//! `crates/bramka-twilio/tests/fixtures/message_create_queued_201.json`), one entry
 //! per recipient of the request, echoing what a client matches on (number, messageId, To).
 //! `GET /stats` returns how many requests and recipients each endpoint answered, so the script
 //! can check that the traffic really arrived.

@@ -39,7 +39,6 @@ mod failure;
 mod inbox_cmd;
 mod input;
 mod ledger_cmd;
-mod numbers_file;
 mod ops;
 mod out;
 mod personalise;

@@ -11,8 +11,8 @@ use clap::Args;
 use serde_json::{Value, json};
 
 use crate::failure::Failure;
-use crate::numbers_file;
 use crate::target::{ConsoleOut, FALLBACK_DSN, GatewayArgs, Source};
+use bramka::numbers_file;
 
 /// Arguments of `bramka send`.
 #[derive(Debug, Args)]

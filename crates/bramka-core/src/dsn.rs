@@ -27,6 +27,8 @@
 //! - **Option values are percent-decoded, and `+` stays `+`.** In HTML form encoding `+` means a
 //!   space; here it does not, because DSN options carry phone numbers: `from=+48600100200` means
 //!   what it says. `from=%2B48600100200` gives the same value. A space is written `%20`.
+//! - Only the first `?` starts the options: a `?` inside a value is written `%3F`, and a raw
+//!   second `?` is refused (`from=X?token=S` would otherwise hide a token in `from`).
 //! - A key without `=` (`?test`) has the empty value, which [`Dsn::bool_option`] reads as `true`.
 //! - **Repeated keys: the last one wins** for [`Dsn::option`] and the typed getters;
 //!   [`Dsn::options`] keeps them all, in order.
@@ -315,6 +317,14 @@ impl Dsn {
                 (Some(user).filter(|u| !u.is_empty()), pass.filter(|p| !p.is_empty()))
             }
         };
+        // A second '?' would make what follows part of an option's value (`from=X?token=S` hides
+        // a token in `from`, which is not a secret option): refused, and never quoted.
+        if query.is_some_and(|q| q.contains('?')) {
+            return Err(syntax(
+                "a '?' inside the options: only the first '?' starts them; write a '?' in a value as %3F"
+                    .into(),
+            ));
+        }
         // Options first: a bad option name is the clearer sign of a credential with an unencoded '?'.
         let mut options = Vec::new();
         for (i, pair) in query.unwrap_or("").split('&').filter(|p| !p.is_empty()).enumerate() {
@@ -580,20 +590,24 @@ pub(crate) fn redact_raw(input: &str) -> String {
     };
     let visible = match visible.split_once('?') {
         Some((before, query)) => {
-            let pairs: Vec<String> = query
-                .split('&')
-                .map(|p| {
-                    let (k, v) = p.split_once('=').map_or((p, None), |(k, v)| (k, Some(v)));
-                    let name = percent_decode_str(k).decode_utf8_lossy();
-                    let k = if is_option_name(&name) { k } else { "***" };
-                    match v {
-                        Some(_) if is_sensitive_option(&name) || k == "***" => format!("{k}=***"),
-                        Some(v) => format!("{k}={v}"),
-                        None => k.to_owned(),
-                    }
-                })
-                .collect();
-            format!("{before}?{}", pairs.join("&"))
+            // A later raw '?' is read as a separator too, so `from=X?token=S` hides `S`.
+            let mut out = format!("{before}?");
+            let mut start = 0;
+            let ends = query.match_indices(['&', '?']).chain([(query.len(), "")]);
+            for (end, sep) in ends {
+                let p = &query[start..end];
+                let (k, v) = p.split_once('=').map_or((p, None), |(k, v)| (k, Some(v)));
+                let name = percent_decode_str(k).decode_utf8_lossy();
+                let k = if is_option_name(&name) { k } else { "***" };
+                match v {
+                    Some(_) if is_sensitive_option(&name) || k == "***" => out.push_str(&format!("{k}=***")),
+                    Some(v) => out.push_str(&format!("{k}={v}")),
+                    None => out.push_str(k),
+                }
+                out.push_str(sep);
+                start = end + 1;
+            }
+            out
         }
         None => visible,
     };

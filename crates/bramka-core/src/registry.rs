@@ -268,11 +268,14 @@ impl Registry {
 }
 
 /// Whether `rest` (what follows a `||` or `&&`) makes it an operator: another DSN
-/// (`scheme://`), nothing, or another operator. Otherwise the `&&` belongs to the DSN (as in
-/// `?a=1&&b=2`).
+/// (`scheme://`) or nothing, after any further operators. Otherwise the `&&` belongs to the DSN
+/// (as in `?a=1&&b=2`), and so does a run of `|` inside a credential (`pa||||ss@host`).
 fn operator_follows(rest: &str) -> bool {
-    let rest = rest.trim_start();
-    if rest.is_empty() || rest.starts_with("||") || rest.starts_with("&&") {
+    let mut rest = rest.trim_start();
+    while let Some(r) = rest.strip_prefix("||").or_else(|| rest.strip_prefix("&&")) {
+        rest = r.trim_start();
+    }
+    if rest.is_empty() {
         return true;
     }
     match rest.find("://") {

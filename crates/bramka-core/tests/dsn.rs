@@ -196,6 +196,8 @@ const ERRORS: &[(&str, &[&str])] = &[
     ("twilio://AC:pa/ss@default", &["'/' or '?' in the user or password", "%2F"]),
     ("smsapi://ab/cd@default", &["percent-encoded"]),
     ("twilio://AC:pa?ss@default", &["%3F"]),
+    // A raw second '?' would carry a token inside another option's value.
+    ("smsapi://T@default?from=X?token=S", &["only the first '?'", "%3F"]),
     // Expressions belong to the registry.
     ("smsapi://T@default || null://default", &["'||' (failover)", "registry"]),
     ("smsapi://T@default&&null://default", &["'&&' (round robin)"]),
@@ -220,6 +222,8 @@ fn errors_carry_the_redacted_dsn() {
         ("twilio://AC:pa/ss@default", "twilio://***@default"),
         ("smsapi://TOKEN@default:0", "smsapi://***@default:0"),
         ("mock://h?x=100%&token=abc", "mock://h?x=100%&token=***"),
+        // A raw '?' in a value separates options for redaction: the token after it is hidden.
+        ("mock://h?from=X?token=abc&b=1", "mock://h?from=X?token=***&b=1"),
         ("smsapi:TOKEN@default", "smsapi:***"),
         ("TOKEN@default", "***"),
         // Not a valid host: possibly a credential, hidden.
@@ -440,6 +444,8 @@ const TEMPLATES: &[&str] = &[
     "mock://default?token={s}&x=%zz",
     "mock://default?token={s}&x y",
     "mock://default?api_key={s}%FF",
+    "smsapi://T@default?from=X?token={s}",
+    "twilio://AC1:pw@default?from=X?auth_token={s}&timeout=5s",
     "SMSAPI://{s}@:0",
 ];
 

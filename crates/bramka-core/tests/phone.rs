@@ -327,7 +327,7 @@ mod strict {
         PhoneNumber::parse(s).unwrap()
     }
 
-    // Expected answers: the libphonenumber results in shared/reference/dependencies.md, section 2.
+    // Expected answers: what libphonenumber (the `phonenumber` crate's metadata) says for each number.
     #[test]
     fn line_types() {
         bramka_core::phone::warm_up();

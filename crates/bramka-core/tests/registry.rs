@@ -126,6 +126,23 @@ fn errors_show_the_whole_expression_redacted() {
     }
 }
 
+/// A run of `|` inside a credential is not an operator: only `||` followed by another DSN, the
+/// end or further operators is. Found by the `dsn` fuzz target: `null://d|SECRET:|||||@h` was split
+/// after `SECRET:`, which then read as a host and was quoted in the error.
+#[test]
+fn a_run_of_bars_inside_a_credential_does_not_split_the_dsn() {
+    for expr in
+        ["null://d|pass2:|||||@|wn?x=1", "fake://s@xxpass2:x.api||||||io@||||||:", "fake://pa||||ss2@a"]
+    {
+        assert_eq!(redact_expression(expr).matches(" || ").count(), 0, "{expr}: {}", redact_expression(expr));
+        let e = registry().connect(expr).unwrap_err();
+        let text = format!("{e} {e:?} {}", redact_expression(expr));
+        assert!(!text.contains("pass2") && !text.contains("ss2"), "{expr}: {text}");
+    }
+    // Operators around a DSN still split, empty alternatives included.
+    assert_eq!(redact_expression("fake://t@a || || null://default"), "fake://***@a ||  || null://default");
+}
+
 #[test]
 fn factory_errors_are_config_errors_with_their_dsn_error() {
     let r = registry();

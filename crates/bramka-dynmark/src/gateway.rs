@@ -79,17 +79,22 @@ impl DynmarkGateway {
         let request =
             self.config.auth.apply(post).header(reqwest::header::ACCEPT, "application/json").json(&body);
         let answer = Answer::fetch(request, ID, Call::Send, wire::BODY_LIMIT).await?;
+        Ok(self.decode_send(chunk, &answer)?.into())
+    }
+
+    /// The reports of `chunk`'s recipients from the answer to their send request.
+    pub(crate) fn decode_send(
+        &self,
+        chunk: &[PhoneNumber],
+        answer: &Answer,
+    ) -> Result<Vec<RecipientReport>, Error> {
         if !answer.is_success() {
-            return Err(errors::status_error(&answer, self.describe_failures(&answer.body)));
+            return Err(errors::status_error(answer, self.describe_failures(&answer.body)));
         }
         // Results pair with recipients by the echoed `to`, else by position.
         let results: Vec<MessageResult> = answer.json(ID, Call::Send)?;
         let pairs = pair_by_number(chunk, results, |r| r.to.as_deref());
-        Ok(pairs
-            .into_iter()
-            .map(|(to, r)| self.recipient_report(to, &r, answer.status))
-            .collect::<Vec<_>>()
-            .into())
+        Ok(pairs.into_iter().map(|(to, r)| self.recipient_report(to, &r, answer.status)).collect())
     }
 
     fn recipient_report(&self, to: &PhoneNumber, r: &MessageResult, status: u16) -> RecipientReport {

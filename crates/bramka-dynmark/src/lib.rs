@@ -46,6 +46,9 @@
 mod config;
 mod dsn;
 mod errors;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod gateway;
 mod wire;
 

@@ -1,6 +1,6 @@
 //! # bramka-flow
 //!
-//! The SMS element of a PBX call flow (seed 004): when a call reaches the element, an SMS goes out
+//! The SMS element of a PBX call flow: when a call reaches the element, an SMS goes out
 //! with a chosen sender, after an optional delay, to a list of numbers and optionally the caller,
 //! at most once per call if asked. The text comes from a template or from the customer's own API.
 //! A PBX or contact-centre application embeds it and calls [`SmsAction::on_call`] for each call.

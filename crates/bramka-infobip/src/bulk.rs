@@ -1,4 +1,4 @@
-//! Scheduled bulks (seed 002): read and move a bulk's `sendAt`, read and change its status.
+//! Scheduled bulks: read and move a bulk's `sendAt`, read and change its status.
 //!
 //! ```text
 //!              pause (PAUSED)
@@ -18,8 +18,7 @@
 //! (`GET /sms/1/bulks/status`) unless the gateway already saw the bulk in a status that can never
 //! change again, in which case no request is sent at all.
 //!
-//! The transition table is the seed's model; Infobip does not document one (reference §10, open
-//! question 1), so it is kept in one place: [`BulkStatus::can_become`].
+//! The transition table is bramka's model; Infobip does not document one, so it is kept in one place: [`BulkStatus::can_become`].
 
 use std::fmt;
 

@@ -1,7 +1,7 @@
 //! Infobip date-times: `2023-08-01T16:10:00.000+0530` (milliseconds, offset **without** a colon).
 //!
 //! RFC 3339 parsers refuse `+0000`, so this module formats and parses them itself.
-//! Evidence (reference `infobip.md` §9.1): the official SDKs send `yyyy-MM-dd'T'HH:mm:ss.SSSZ`;
+//! Evidence: the official SDKs send `yyyy-MM-dd'T'HH:mm:ss.SSSZ`;
 //! responses and examples show `+0000`, `+01:00`, 1 to 3 fractional digits; the Go SDK also
 //! tolerates a missing offset and a bare date. All of those are accepted here.
 

@@ -6,10 +6,9 @@
 //! * [`http_error`]: an HTTP error response (both body shapes) to an [`Error`], classified by
 //!   HTTP status.
 //!
-//! Evidence: reference `infobip.md` §6 (status and error tables, harvested from Infobip's
-//! "Response status and error codes" page) and §13 (error bodies, HTTP classification). The
-//! mapping of statuses to core states is **our design** (reference §6.3 marks it as an
-//! assumption); the id 23 rule and the id 4100 (canceled) rule are inferred from the code names.
+//! Evidence: Infobip's status and error tables (its "Response status and error codes" page) and
+//! its error bodies and HTTP classification. The mapping of statuses to core states is **our
+//! design** (an assumption, not documented by Infobip); the id 23 rule and the id 4100 (canceled) rule are inferred from the code names.
 
 use bramka_core::error::ErrorRow;
 use bramka_core::http::{certainty_for_status, kind_for_status};

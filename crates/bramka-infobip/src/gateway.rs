@@ -29,7 +29,7 @@ use crate::wire;
 /// Recipients per request advertised in the capabilities. **Inferred**: Infobip documents no
 /// maximum (reference open question 9); 1000 matches the largest page size of its read APIs.
 pub const MAX_RECIPIENTS: usize = 1000;
-/// Infobip's longest validity period: 48 hours, in minutes (reference §9; seed 002).
+/// Infobip's longest validity period: 48 hours, in minutes (Infobip's documented maximum).
 pub const MAX_VALIDITY_MINUTES: u64 = 2880;
 /// How far ahead `sendAt` may be (reference §4.1: at most 180 days).
 pub const MAX_SCHEDULE_AHEAD_DAYS: i64 = 180;
@@ -46,7 +46,7 @@ pub struct InfobipGateway {
     pub(crate) config: InfobipConfig,
     http: reqwest::Client,
     /// Removes the API key from every text quoted from Infobip's answers.
-    scrub: bramka_core::http::Scrubber,
+    pub(crate) scrub: bramka_core::http::Scrubber,
     /// `App <key>`, marked sensitive so HTTP-level debug output never shows it.
     auth: reqwest::header::HeaderValue,
     caps: Capabilities,
@@ -259,23 +259,7 @@ impl InfobipGateway {
         let resp: wire::SendResponse =
             self.request(Op::Send, Method::POST, "/sms/3/messages", &[], Some(&body)).await?;
         drop(body);
-        let batch_id = resp.bulk_id.clone().unwrap_or(bulk_id);
-        let all_ids: std::collections::HashSet<String> =
-            parts.iter().flat_map(|(m, to)| to.iter().map(|t| Self::message_id_for(m, t))).collect();
-        let mut items: Vec<Option<wire::SendResponseItem>> = resp.messages.into_iter().map(Some).collect();
-        let mut index = 0;
-        let mut out = Vec::with_capacity(parts.len());
-        for ((message, recipients), mut notes) in parts.iter().zip(notes) {
-            let mut reports = Vec::with_capacity(recipients.len());
-            for to in recipients.iter() {
-                let wanted = Self::message_id_for(message, to);
-                let item = take_item(&mut items, &wanted, to, index, &all_ids);
-                index += 1;
-                reports.push(recipient_report(message, to, wanted, item, &mut notes));
-            }
-            out.push((reports, notes));
-        }
-        Ok((out, batch_id))
+        Ok(send_reports(parts, bulk_id, resp, notes))
     }
 
     /// One `messages[]` entry of the request.
@@ -374,10 +358,7 @@ impl InfobipGateway {
         }
         let env: wire::ReportsEnvelope =
             self.request(Op::Read, Method::GET, "/sms/3/logs", &q, None::<&()>).await?;
-        let next_cursor = env.cursor.and_then(|c| c.next_cursor).filter(|c| !c.is_empty());
-        let (reports, skipped) =
-            reports::decode_each("/sms/3/logs", env.results, &self.scrub, reports::delivery_report);
-        Ok(LogsPage { reports, next_cursor, skipped })
+        logs_page(env, &self.scrub)
     }
 
     /// Delivery reports not yet handed out (`GET /sms/3/reports`). Each report is returned only
@@ -491,6 +472,18 @@ impl InfobipGateway {
             }
         }
         let answer = Answer::read(resp, GATEWAY, call, BODY_LIMIT).await?;
+        self.decode_answer(op, path, answer)
+    }
+
+    /// What an answer from `path` means: a 200 decoded as `T`, any other status an error
+    /// classified by [`errors::http_error`].
+    pub(crate) fn decode_answer<T: DeserializeOwned>(
+        &self,
+        op: Op,
+        path: &str,
+        answer: Answer,
+    ) -> Result<T, Error> {
+        let call = if op == Op::Read { Call::Read } else { Call::Send };
         let status = answer.status;
         if !answer.is_success() {
             let text = self.scrub.scrub(&String::from_utf8_lossy(&answer.body));
@@ -536,6 +529,58 @@ impl InfobipGateway {
         )
         .with_gateway(GATEWAY))
     }
+}
+
+/// One part of a send request: a report per recipient, in order, and notes.
+pub(crate) type PartReports = (Vec<RecipientReport>, Vec<String>);
+
+/// The reports of a send request's `parts` from Infobip's answer (see `request_messages`).
+pub(crate) fn send_reports(
+    parts: &[(&Message, &[PhoneNumber])],
+    bulk_id: String,
+    resp: wire::SendResponse,
+    notes: Vec<Vec<String>>,
+) -> (Vec<PartReports>, String) {
+    let batch_id = resp.bulk_id.clone().unwrap_or(bulk_id);
+    let all_ids: std::collections::HashSet<String> =
+        parts.iter().flat_map(|(m, to)| to.iter().map(|t| InfobipGateway::message_id_for(m, t))).collect();
+    let mut items: Vec<Option<wire::SendResponseItem>> = resp.messages.into_iter().map(Some).collect();
+    let mut index = 0;
+    let mut out = Vec::with_capacity(parts.len());
+    for ((message, recipients), mut notes) in parts.iter().zip(notes) {
+        let mut reports = Vec::with_capacity(recipients.len());
+        for to in recipients.iter() {
+            let wanted = InfobipGateway::message_id_for(message, to);
+            let item = take_item(&mut items, &wanted, to, index, &all_ids);
+            index += 1;
+            reports.push(recipient_report(message, to, wanted, item, &mut notes));
+        }
+        out.push((reports, notes));
+    }
+    (out, batch_id)
+}
+
+/// One page of logs from its wire form.
+pub(crate) fn logs_page(
+    env: wire::ReportsEnvelope,
+    scrub: &bramka_core::http::Scrubber,
+) -> Result<LogsPage, Error> {
+    let next_cursor = env.cursor.and_then(|c| c.next_cursor).filter(|c| !c.is_empty());
+    let (reports, skipped) =
+        reports::decode_each("/sms/3/logs", env.results, scrub, reports::delivery_report);
+    Ok(LogsPage { reports, next_cursor, skipped })
+}
+
+/// The status of `message_id` from a page of its logs (see `Gateway::status`).
+pub(crate) fn status_in(page: &LogsPage, message_id: &str) -> Result<DeliveryReport, Error> {
+    best_entry(&page.reports, message_id).cloned().ok_or_else(|| {
+        Error::new(
+            ErrorKind::NotFound,
+            Certainty::NotSent,
+            format!("no log entry for message id {message_id:?} (logs cover 48 h and may lag behind a send)"),
+        )
+        .with_gateway(GATEWAY)
+    })
 }
 
 /// The bulk id of the `index`th request (from 0) of a send of `message`.
@@ -702,16 +747,7 @@ impl Gateway for InfobipGateway {
     /// The latest log entry of a message id (`GET /sms/3/logs?messageId=`).
     async fn status(&self, message_id: &str) -> Result<DeliveryReport, Error> {
         let page = self.logs(&LogsQuery::new().message_id(message_id)).await?;
-        best_entry(&page.reports, message_id).cloned().ok_or_else(|| {
-            Error::new(
-                ErrorKind::NotFound,
-                Certainty::NotSent,
-                format!(
-                    "no log entry for message id {message_id:?} (logs cover 48 h and may lag behind a send)"
-                ),
-            )
-            .with_gateway(GATEWAY)
-        })
+        status_in(&page, message_id)
     }
 
     async fn cancel(&self, id: &str) -> Result<(), Error> {

@@ -104,7 +104,7 @@
 //!
 //! | Assumption | Where |
 //! |---|---|
-//! | Bulk transitions PENDING ⇄ PAUSED, both → CANCELED (the seed's model; no documented table) | `BulkStatus::can_become` |
+//! | Bulk transitions PENDING ⇄ PAUSED, both → CANCELED (bramka's model; Infobip documents no table) | `BulkStatus::can_become` |
 //! | 1000 recipients per request (no documented maximum) | [`MAX_RECIPIENTS`] |
 //! | Status → core state mapping; status 23 in reports is `Unknown`; error 4100 means canceled | `errors.rs` tables |
 //! | A group-5 status can come back per destination inside an HTTP 200 | `send_state` in `gateway.rs` |
@@ -126,6 +126,9 @@ mod credentials;
 mod datetime;
 mod dsn;
 mod errors;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod gateway;
 mod options;
 mod preview;

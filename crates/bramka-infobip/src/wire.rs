@@ -1,5 +1,5 @@
 //! Infobip's JSON bodies (private). Field names follow the official OpenAPI spec 3.210.0
-//! (reference `infobip.md` §4–§13). Requests skip absent fields; responses ignore unknown fields
+//! (`tests/fixtures/openapi/`). Requests skip absent fields; responses ignore unknown fields
 //! and make everything optional that the spec does not require.
 
 use std::collections::BTreeMap;

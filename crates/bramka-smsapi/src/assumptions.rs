@@ -1,5 +1,5 @@
-//! Every wire detail this crate relies on that `reference/smsapi.md` marks **[unverified]** or
-//! **[docs-recalled]**, or that is inferred, in one place: a correction is a one-line change here.
+//! Every wire detail this crate relies on that SMSAPI's documentation does not confirm
+//! (**[unverified]**, **[docs-recalled]** from memory of the docs, or inferred), in one place: a correction is a one-line change here.
 //!
 //! Each item names its evidence. Everything else the crate sends or parses is **[confirmed]** by
 //! the official SMSAPI clients (see the reference's *Sources*).

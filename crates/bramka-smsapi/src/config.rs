@@ -46,8 +46,7 @@ fn with_trailing_slash(mut u: Url) -> Url {
     u
 }
 
-/// SMSAPI's message types, chosen through the sender field (reference §3.2 `from`; seed 001's
-/// "Eco SMS / Pro SMS"; "Priority SMS" is [`SmsapiConfigBuilder::fast`]).
+/// SMSAPI's message types, chosen through the sender field (`from`: "Eco SMS / Pro SMS"; "Priority SMS" is [`SmsapiConfigBuilder::fast`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum MessageType {

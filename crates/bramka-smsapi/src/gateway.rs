@@ -18,6 +18,7 @@ use crate::config::{SMSAPI_MAX_PARTS, SmsapiConfig};
 use crate::errors::{DUPLICATE_IDX, api_error};
 use crate::status::state_of;
 use crate::wire::{self, ErrorValue, Str, text};
+use bramka_core::http::Answer;
 
 /// The gateway id, in reports and errors.
 pub(crate) const GATEWAY_ID: &str = "smsapi";
@@ -119,6 +120,34 @@ impl SmsapiGateway {
     }
 }
 
+impl SmsapiGateway {
+    /// What the `sms.do` answer to a status query for `id` means.
+    pub(crate) fn decode_status(&self, id: &str, answer: &Answer) -> Result<DeliveryReport, Error> {
+        let resp = match self.interpret_sms(answer, 1)? {
+            SmsOutcome::Answer(r) => r,
+            SmsOutcome::Duplicate => return Err(api_error(DUPLICATE_IDX, None, Some(answer.status))),
+        };
+        let items = resp.list.unwrap_or_default();
+        let item = items.iter().find(|it| text(&it.id) == Some(id)).or(items.first()).ok_or_else(|| {
+            Error::new(ErrorKind::NotFound, Certainty::NotSent, format!("SMSAPI knows no message {id:?}"))
+                .with_gateway(GATEWAY_ID)
+        })?;
+        let raw_status = item.status.as_ref().map_or("", Str::as_str).to_owned();
+        let mut r = DeliveryReport::new(GATEWAY_ID, id, state_of(&raw_status), raw_status);
+        r.to = text(&item.number).and_then(|n| PhoneNumber::parse(n).ok());
+        r.client_ref = text(&item.idx).filter(|s| !s.is_empty()).map(str::to_owned);
+        r.price = item.points.as_ref().and_then(wire::Points::value).map(|v| Price::new(v, "points"));
+        r.parts = item.parts;
+        if let Some(ErrorValue::Code(c)) = item.error.as_ref().and_then(wire::ErrorField::value) {
+            r.error_code = Some(c.to_string());
+        }
+        if let Some(d) = item.date_sent {
+            r.raw.insert("date_sent".into(), d.to_string());
+        }
+        Ok(r)
+    }
+}
+
 /// `path` under `base`. Paths are constants without a leading slash: joining keeps the base path
 /// (`/api/`).
 pub(crate) fn join(base: &Url, path: &str) -> Url {
@@ -127,7 +156,7 @@ pub(crate) fn join(base: &Url, path: &str) -> Url {
 
 /// Refuses ids that cannot be SMSAPI message ids (and would change the request: `,` and `|` are
 /// list separators).
-fn check_id(id: &str) -> Result<&str, Error> {
+pub(crate) fn check_id(id: &str) -> Result<&str, Error> {
     let t = id.trim();
     if !t.is_empty() && t.len() <= 128 && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
     {
@@ -189,28 +218,7 @@ impl Gateway for SmsapiGateway {
         let answer = self
             .post_form("sms.do", &[("status", id.to_owned()), ("format", "json".into())], Call::Read)
             .await?;
-        let resp = match self.interpret_sms(&answer, 1)? {
-            SmsOutcome::Answer(r) => r,
-            SmsOutcome::Duplicate => return Err(api_error(DUPLICATE_IDX, None, Some(answer.status))),
-        };
-        let items = resp.list.unwrap_or_default();
-        let item = items.iter().find(|it| text(&it.id) == Some(id)).or(items.first()).ok_or_else(|| {
-            Error::new(ErrorKind::NotFound, Certainty::NotSent, format!("SMSAPI knows no message {id:?}"))
-                .with_gateway(GATEWAY_ID)
-        })?;
-        let raw_status = item.status.as_ref().map_or("", Str::as_str).to_owned();
-        let mut r = DeliveryReport::new(GATEWAY_ID, id, state_of(&raw_status), raw_status);
-        r.to = text(&item.number).and_then(|n| PhoneNumber::parse(n).ok());
-        r.client_ref = text(&item.idx).filter(|s| !s.is_empty()).map(str::to_owned);
-        r.price = item.points.as_ref().and_then(wire::Points::value).map(|v| Price::new(v, "points"));
-        r.parts = item.parts;
-        if let Some(ErrorValue::Code(c)) = item.error.as_ref().and_then(wire::ErrorField::value) {
-            r.error_code = Some(c.to_string());
-        }
-        if let Some(d) = item.date_sent {
-            r.raw.insert("date_sent".into(), d.to_string());
-        }
-        Ok(r)
+        self.decode_status(id, &answer)
     }
 
     async fn cancel(&self, id: &str) -> Result<(), Error> {

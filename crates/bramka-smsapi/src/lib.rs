@@ -79,6 +79,9 @@ mod config;
 mod credentials;
 mod dsn;
 mod errors;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod gateway;
 mod hand_tuned;
 mod send;

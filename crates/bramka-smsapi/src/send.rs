@@ -13,6 +13,7 @@ use crate::config::MessageType;
 use crate::errors::{DUPLICATE_IDX, api_error};
 use crate::gateway::{GATEWAY_ID, SmsapiGateway};
 use crate::wire::{self, ErrorValue, SmsItem, SmsResponse, Str, Text, text};
+use bramka_core::http::Answer;
 
 /// What one send request produced.
 pub(crate) enum ChunkOutcome {
@@ -130,7 +131,17 @@ impl SmsapiGateway {
             "sending SMS request"
         );
         let answer = self.post_form("sms.do", &form, Call::Send).await?;
-        match self.interpret_sms(&answer, chunk.len())? {
+        self.decode_send(message, chunk, &answer)
+    }
+
+    /// What the `sms.do` answer to a send of `chunk` means.
+    pub(crate) fn decode_send(
+        &self,
+        message: &Message,
+        chunk: &[PhoneNumber],
+        answer: &Answer,
+    ) -> Result<ChunkOutcome, Error> {
+        match self.interpret_sms(answer, chunk.len())? {
             SmsOutcome::Duplicate => Ok(ChunkOutcome::Duplicate),
             SmsOutcome::Answer(r) => {
                 Ok(ChunkOutcome::Reports(self.recipient_reports(message, chunk, r, answer.status)))

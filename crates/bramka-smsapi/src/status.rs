@@ -1,7 +1,7 @@
 //! SMSAPI delivery statuses (numeric codes in callbacks, names in `list[].status`) mapped to
 //! [`DeliveryState`]: one table, with a test per row.
 //!
-//! Source: `reference/smsapi.md` §5 (official 2013 table, JS client `MessageStatus`, erigones/esdc-ce
+//! Source: SMSAPI's delivery status list (official 2013 table, JS client `MessageStatus`, erigones/esdc-ce
 //! callback handler). Names are compared case-insensitively; unknown codes and names map to
 //! [`DeliveryState::Unknown`] (non-final) with the raw status kept by the caller.
 

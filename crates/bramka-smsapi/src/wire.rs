@@ -1,4 +1,4 @@
-//! SMSAPI wire DTOs (serde), crate-private. Field names follow `reference/smsapi.md` §3.4, §3.5, §8.
+//! SMSAPI wire DTOs (serde), crate-private. Field names follow SMSAPI's documented `sms.do`, status and profile answers.
 //!
 //! Every DTO is lenient where the official clients saw variation: `points` is a number or a
 //! numeric string, ids and numbers may arrive as JSON numbers, `error` is a number (sms.do), a

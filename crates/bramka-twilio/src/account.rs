@@ -2,7 +2,7 @@
 //! (`IncomingPhoneNumbers.json`) and the scheduled messages (the message list, kept to status
 //! `scheduled`).
 
-use bramka_core::http::Call;
+use bramka_core::http::{Call, Scrubber};
 use bramka_core::{Balance, Certainty, Error, ErrorKind, ReceivingNumber, ScheduledMessage};
 use serde::Deserialize;
 
@@ -53,7 +53,8 @@ impl TwilioGateway {
         let url = self.account_url("Balance.json");
         let (status, body) =
             self.execute("balance", Call::Read, || self.request(reqwest::Method::GET, &url)).await?;
-        let dto: BalanceDto = serde_json::from_slice(&body).map_err(|e| read_error(status, "balance", &e))?;
+        let dto: BalanceDto =
+            serde_json::from_slice(&body).map_err(|e| read_error(status, "balance", &e, &self.scrub))?;
         let amount = dto.balance.as_deref().map(str::trim).filter(|b| !b.is_empty());
         match (amount, dto.currency) {
             (Some(a), Some(c)) => a.parse::<f64>().map(|v| Balance::new(v, c)).map_err(|_| {
@@ -86,8 +87,8 @@ impl TwilioGateway {
             let u = url.to_string();
             let (status, body) =
                 self.execute("list-numbers", Call::Read, || self.request(reqwest::Method::GET, &u)).await?;
-            let page: NumbersPageDto =
-                serde_json::from_slice(&body).map_err(|e| read_error(status, "list-numbers", &e))?;
+            let page: NumbersPageDto = serde_json::from_slice(&body)
+                .map_err(|e| read_error(status, "list-numbers", &e, &self.scrub))?;
             let empty = page.incoming_phone_numbers.is_empty();
             out.extend(page.incoming_phone_numbers.into_iter().filter_map(|n| {
                 let mut r = ReceivingNumber::new(n.phone_number.filter(|p| !p.is_empty())?);
@@ -148,6 +149,6 @@ impl TwilioGateway {
 }
 
 /// A read answer that cannot be decoded: nothing was sent, whatever the status.
-fn read_error(status: u16, what: &str, e: &serde_json::Error) -> Error {
-    decode_error(status, what, e).with_certainty(Certainty::NotSent)
+fn read_error(status: u16, what: &str, e: &serde_json::Error, scrub: &Scrubber) -> Error {
+    decode_error(status, what, e, scrub).with_certainty(Certainty::NotSent)
 }

@@ -30,15 +30,16 @@ pub(crate) enum Auth {
 #[non_exhaustive]
 pub enum ConfigError {
     /// The account SID is not `AC` followed by 32 hexadecimal characters.
-    #[error("invalid Twilio account SID {value:?}: expected \"AC\" followed by 32 hexadecimal characters")]
+    #[error("invalid Twilio account SID {value}: expected \"AC\" followed by 32 hexadecimal characters")]
     InvalidAccountSid {
-        /// The value given.
+        /// The value given, masked: its first two characters and its length (a token written
+        /// in this slot by mistake is not printed).
         value: String,
     },
     /// The API key SID is not `SK` followed by 32 hexadecimal characters.
-    #[error("invalid Twilio API key SID {value:?}: expected \"SK\" followed by 32 hexadecimal characters")]
+    #[error("invalid Twilio API key SID {value}: expected \"SK\" followed by 32 hexadecimal characters")]
     InvalidApiKeySid {
-        /// The value given.
+        /// The value given, masked like [`InvalidAccountSid`](Self::InvalidAccountSid)'s.
         value: String,
     },
     /// The Messaging Service SID is not `MG` followed by 32 hexadecimal characters.
@@ -343,7 +344,7 @@ impl TwilioConfigBuilder {
     /// Checks everything and builds the configuration.
     pub fn build(self) -> Result<TwilioConfig, ConfigError> {
         if !is_sid(&self.account_sid, "AC") {
-            return Err(ConfigError::InvalidAccountSid { value: self.account_sid });
+            return Err(ConfigError::InvalidAccountSid { value: mask_sid(&self.account_sid) });
         }
         let auth = match self.auth {
             BuilderAuth::AuthToken(t) => {
@@ -354,7 +355,7 @@ impl TwilioConfigBuilder {
             }
             BuilderAuth::ApiKey { sid, secret } => {
                 if !is_sid(&sid, "SK") {
-                    return Err(ConfigError::InvalidApiKeySid { value: sid });
+                    return Err(ConfigError::InvalidApiKeySid { value: mask_sid(&sid) });
                 }
                 if secret.is_empty() {
                     return Err(ConfigError::EmptySecret { what: "API key secret" });
@@ -413,6 +414,13 @@ fn parse_base_url(value: &str, insecure_http: bool) -> Result<BaseUrl, ConfigErr
     })
 }
 
+/// How a SID that failed its check is shown: its first two characters and its length. A token
+/// swapped into a SID slot (`twilio://TOKEN:AC…@default`) must not be printed whole.
+pub(crate) fn mask_sid(value: &str) -> String {
+    let head: String = value.chars().take(2).collect();
+    format!("{}… ({} characters)", head.escape_debug(), value.chars().count())
+}
+
 /// Whether `value` is `prefix` followed by 32 hexadecimal characters (Twilio's SID shape).
 pub(crate) fn is_sid(value: &str, prefix: &str) -> bool {
     value.len() == 34
@@ -433,7 +441,7 @@ mod tests {
         assert!(!is_sid("SK0123456789abcdef0123456789abcdef", "AC"));
         assert!(!is_sid("AC0123456789abcdef0123456789abcdeg", "AC"));
         let e = TwilioConfig::builder("AC123", "t").build().unwrap_err();
-        assert_eq!(e, ConfigError::InvalidAccountSid { value: "AC123".into() });
+        assert_eq!(e, ConfigError::InvalidAccountSid { value: "AC… (5 characters)".into() });
         let e = TwilioConfig::builder_with_api_key(AC, "AC0123456789abcdef0123456789abcdef", "s")
             .build()
             .unwrap_err();

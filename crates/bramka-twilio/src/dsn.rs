@@ -85,7 +85,7 @@ impl TwilioFactory {
             if dsn.option("account_sid").is_some_and(|a| a != user) {
                 return Err(DsnError::InvalidOption {
                     key: "account_sid".into(),
-                    value: dsn.option("account_sid").unwrap_or_default().into(),
+                    value: crate::config::mask_sid(dsn.option("account_sid").unwrap_or_default()),
                     expected: "the same SID as the user, or an API key SID (SK…) as the user".into(),
                 }
                 .into());

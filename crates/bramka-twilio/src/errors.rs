@@ -56,7 +56,8 @@ pub(crate) const BODY_LIMIT: usize = 2 * 1024 * 1024;
 /// does (4xx not sent, 5xx may have been sent). A 5xx is always [`Certainty::MaybeSent`].
 pub(crate) fn api_error(status: u16, retry_after: Option<Duration>, body: &[u8], scrub: &Scrubber) -> Error {
     let dto: Option<ErrorDto> = serde_json::from_slice(body).ok();
-    let code = dto.as_ref().and_then(|d| d.code.clone());
+    // Every text of the body is scrubbed: a server echoing the request may put the token anywhere.
+    let code = dto.as_ref().and_then(|d| d.code.as_deref()).map(|c| scrub.scrub(c));
     let mut message = dto
         .as_ref()
         .and_then(|d| d.message.clone())
@@ -68,7 +69,7 @@ pub(crate) fn api_error(status: u16, retry_after: Option<Duration>, body: &[u8],
     if let Some(info) =
         dto.as_ref().and_then(|d| d.more_info.as_deref()).filter(|i| i.starts_with("https://"))
     {
-        message.push_str(&format!(" (see {info})"));
+        message.push_str(&format!(" (see {})", scrub.scrub(info)));
     }
     let row = code.as_deref().and_then(|c| ErrorRow::find(CODE_TABLE, c)).map(|r| (r.kind, r.certainty));
     let (kind, certainty) = if status >= 500 {
@@ -86,12 +87,13 @@ pub(crate) fn api_error(status: u16, retry_after: Option<Duration>, body: &[u8],
     e
 }
 
-/// An undecodable 2xx answer. For a send, the message may well have been created.
-pub(crate) fn decode_error(status: u16, what: &str, err: &serde_json::Error) -> Error {
+/// An undecodable 2xx answer. For a send, the message may well have been created. The decoder's
+/// message quotes values of the body, so it is scrubbed like an echoed answer.
+pub(crate) fn decode_error(status: u16, what: &str, err: &serde_json::Error, scrub: &Scrubber) -> Error {
     Error::new(
         ErrorKind::Decode,
         Certainty::MaybeSent,
-        format!("cannot decode Twilio's {what} answer (HTTP {status}): {err}"),
+        scrub.scrub(&format!("cannot decode Twilio's {what} answer (HTTP {status}): {err}")),
     )
     .with_gateway(GATEWAY)
     .with_http_status(status)

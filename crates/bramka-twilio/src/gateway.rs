@@ -127,7 +127,7 @@ pub struct TwilioGateway {
     caps: Capabilities,
     pub(crate) base: BaseUrl,
     /// Removes the token (as written and inside the Basic credentials) from quoted answers.
-    scrub: Scrubber,
+    pub(crate) scrub: Scrubber,
 }
 
 /// Most pages [`TwilioGateway::list_messages`] follows (1,000 messages per page at most).
@@ -211,6 +211,11 @@ impl TwilioGateway {
 
     async fn execute_once(&self, req: reqwest::RequestBuilder, call: Call) -> Result<(u16, Vec<u8>), Error> {
         let a = Answer::fetch(req, GATEWAY, call, BODY_LIMIT).await?;
+        self.answer_body(a)
+    }
+
+    /// The status and body of a 2xx answer; any other answer is the error it means.
+    pub(crate) fn answer_body(&self, a: Answer) -> Result<(u16, Vec<u8>), Error> {
         if a.is_success() {
             Ok((a.status, a.body))
         } else {
@@ -225,18 +230,30 @@ impl TwilioGateway {
         make: impl Fn() -> reqwest::RequestBuilder,
     ) -> Result<TwilioMessage, Error> {
         let (status, body) = self.execute(what, call, make).await?;
-        let dto: MessageDto = serde_json::from_slice(&body).map_err(|e| decode_error(status, what, &e))?;
-        TwilioMessage::from_dto(dto).ok_or_else(|| {
-            Error::new(
-                ErrorKind::Decode,
-                Certainty::MaybeSent,
-                format!("Twilio's {what} answer (HTTP {status}) has no message sid"),
-            )
-            .with_gateway(GATEWAY)
-            .with_http_status(status)
-        })
+        decode_message(what, status, &body, &self.scrub)
     }
+}
 
+/// The Message of a 2xx answer to `what`.
+pub(crate) fn decode_message(
+    what: &str,
+    status: u16,
+    body: &[u8],
+    scrub: &Scrubber,
+) -> Result<TwilioMessage, Error> {
+    let dto: MessageDto = serde_json::from_slice(body).map_err(|e| decode_error(status, what, &e, scrub))?;
+    TwilioMessage::from_dto(dto).ok_or_else(|| {
+        Error::new(
+            ErrorKind::Decode,
+            Certainty::MaybeSent,
+            format!("Twilio's {what} answer (HTTP {status}) has no message sid"),
+        )
+        .with_gateway(GATEWAY)
+        .with_http_status(status)
+    })
+}
+
+impl TwilioGateway {
     /// Checks the message against Twilio's rules and builds the form shared by all recipients
     /// (everything but `To`). No request is made.
     fn common_form(&self, message: &Message) -> Result<Vec<(&'static str, String)>, SendError> {
@@ -343,27 +360,7 @@ impl TwilioGateway {
             let e = (*first).clone();
             return Err(if maybe { e.with_certainty(Certainty::MaybeSent) } else { e });
         }
-        let reports = results.into_iter().map(|(to, result)| match result {
-            Ok(m) => {
-                let state = match m.status {
-                    MessageStatus::Queued => SendState::Queued,
-                    MessageStatus::Scheduled => SendState::Scheduled,
-                    _ => SendState::Accepted,
-                };
-                let mut r = RecipientReport::new(to, state).with_message_id(m.sid);
-                if let Some(p) = m.num_segments {
-                    r = r.with_parts(p);
-                }
-                if let Some(p) = m.price {
-                    r = r.with_price(p);
-                }
-                r
-            }
-            Err(e) => {
-                tracing::debug!(to = %to.masked(), error = %e, "twilio: recipient not accepted");
-                RecipientReport::new(to, SendState::Rejected(e))
-            }
-        });
+        let reports = results.into_iter().map(|(to, result)| recipient_report(to, result));
         Ok(reports.collect::<Vec<_>>().into())
     }
 
@@ -433,8 +430,8 @@ impl TwilioGateway {
     async fn page(&self, url: &str) -> Result<MessagePage, Error> {
         let (status, body) =
             self.execute("list-messages", Call::Read, || self.request(reqwest::Method::GET, url)).await?;
-        let dto: MessagePageDto =
-            serde_json::from_slice(&body).map_err(|e| decode_error(status, "list-messages", &e))?;
+        let dto: MessagePageDto = serde_json::from_slice(&body)
+            .map_err(|e| decode_error(status, "list-messages", &e, &self.scrub))?;
         Ok(MessagePage {
             messages: dto.messages.into_iter().filter_map(TwilioMessage::from_dto).collect(),
             next_page_uri: dto.next_page_uri.filter(|u| !u.is_empty()),
@@ -471,9 +468,34 @@ impl TwilioGateway {
     }
 }
 
+/// The report of recipient `to` from its create call's outcome.
+pub(crate) fn recipient_report(to: PhoneNumber, result: Result<TwilioMessage, Error>) -> RecipientReport {
+    match result {
+        Ok(m) => {
+            let state = match m.status {
+                MessageStatus::Queued => SendState::Queued,
+                MessageStatus::Scheduled => SendState::Scheduled,
+                _ => SendState::Accepted,
+            };
+            let mut r = RecipientReport::new(to, state).with_message_id(m.sid);
+            if let Some(p) = m.num_segments {
+                r = r.with_parts(p);
+            }
+            if let Some(p) = m.price {
+                r = r.with_price(p);
+            }
+            r
+        }
+        Err(e) => {
+            tracing::debug!(to = %to.masked(), error = %e, "twilio: recipient not accepted");
+            RecipientReport::new(to, SendState::Rejected(e))
+        }
+    }
+}
+
 /// A created Message, or the rejection its state says: Twilio answers 201 with `failed`,
 /// `undelivered` or `canceled` when it will not send (the message was created, not sent).
-fn created(m: TwilioMessage) -> Result<TwilioMessage, Error> {
+pub(crate) fn created(m: TwilioMessage) -> Result<TwilioMessage, Error> {
     if !matches!(m.status, MessageStatus::Failed | MessageStatus::Undelivered | MessageStatus::Canceled) {
         return Ok(m);
     }
@@ -509,7 +531,7 @@ fn check_callback(url: &Url) -> Result<(), SendError> {
     }
 }
 
-fn check_message_sid(sid: &str) -> Result<(), Error> {
+pub(crate) fn check_message_sid(sid: &str) -> Result<(), Error> {
     if is_sid(sid, "SM") || is_sid(sid, "MM") {
         Ok(())
     } else {

@@ -97,6 +97,9 @@ mod account;
 mod config;
 mod dsn;
 mod errors;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod gateway;
 pub mod limits;
 mod model;

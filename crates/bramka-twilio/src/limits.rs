@@ -1,6 +1,6 @@
 //! Twilio's limits and the assumptions bramka makes about them, in one place.
 //!
-//! Each item names its evidence (`reference/twilio.md` section and tag). Items marked
+//! Each item names its evidence (Twilio's documentation, API answers, helper libraries). Items marked
 //! **\[unverified\]** or **inferred** are the ones to correct here first if Twilio behaves otherwise.
 
 use std::time::Duration;

@@ -92,6 +92,29 @@ fn refusals_name_what_is_accepted_and_never_show_the_token() {
     }
 }
 
+/// A token written where the SID goes (user and password swapped, or in `account_sid`) is not
+/// printed: the SID is shown by its first two characters and its length.
+#[test]
+fn a_token_in_a_sid_slot_is_masked() {
+    let n = TOKEN.len();
+    for (dsn, masked) in [
+        (format!("twilio://{TOKEN}:{AC}@default?from=x1"), format!("to… ({n} characters)")),
+        (
+            format!("twilio://SK{TOKEN}:{TOKEN}@default?from=x1&account_sid={AC}"),
+            format!("SK… ({} characters)", n + 2),
+        ),
+        (
+            format!("twilio://{AC}:{TOKEN}@default?from=x1&account_sid={TOKEN}"),
+            format!("to… ({n} characters)"),
+        ),
+    ] {
+        let e = config(&dsn).unwrap_err();
+        let shown = format!("{e} {e:?}");
+        assert!(!shown.contains(TOKEN), "{dsn}: {shown}");
+        assert!(shown.contains(&masked), "{dsn}: {masked} not in {shown}");
+    }
+}
+
 #[test]
 fn dsn_display_redacts_the_token() {
     let dsn = Dsn::parse(&format!("twilio://{AC}:{TOKEN}@default?from=%2B15005550006")).unwrap();

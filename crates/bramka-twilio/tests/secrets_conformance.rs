@@ -144,3 +144,48 @@ async fn conformance_kit_passes_without_any_request() {
     Conformance::new(Arc::new(gw)).secret(TOKEN).scan("config Debug", config_debug).run().await;
     assert_eq!(TwilioWebhooks::new(TOKEN).provider(), "twilio");
 }
+
+/// A server that echoes the token inside a 201 Twilio cannot decode: the decoder's message
+/// quotes the value, and the error shows it scrubbed (found by the `answer_twilio` fuzz target).
+#[tokio::test]
+async fn an_undecodable_answer_echoing_the_token_is_scrubbed() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(MESSAGES_PATH))
+        .and(FormExact::new(&[("To", "+14155552671"), ("From", "+15005550006"), ("Body", "x")]))
+        .respond_with(ResponseTemplate::new(201).set_body_string(format!("\"echo {TOKEN} echo\"")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let gw = TwilioGateway::new(builder(&server).from("+15005550006").build().unwrap()).unwrap();
+    let msg = Message::builder().to("+14155552671").text("x").build().unwrap();
+    let e = gw.send(&msg).await.unwrap_err();
+    let shown = format!("{e} {e:?}");
+    assert_eq!(e.kind(), bramka_core::ErrorKind::Decode, "{shown}");
+    assert!(shown.contains("invalid type: string"), "{shown}");
+    assert!(!shown.contains(TOKEN), "{shown}");
+}
+
+/// An error body echoing the token in its `more_info` link and its `code`: neither is shown
+/// (found by the `answer_twilio` fuzz target).
+#[tokio::test]
+async fn an_error_body_echoing_the_token_in_its_link_or_code_is_scrubbed() {
+    let server = MockServer::start().await;
+    let body = serde_json::json!({
+        "code": format!("2{TOKEN}"),
+        "message": "Authenticate",
+        "more_info": format!("https://www.twilio.com/docs/errors/{TOKEN}"),
+        "status": 401
+    });
+    Mock::given(method("GET"))
+        .and(path(format!("/2010-04-01/Accounts/{AC}/Messages/SM3f1b2c4d5e6f708192a3b4c5d6e7f809.json")))
+        .respond_with(ResponseTemplate::new(401).set_body_json(body))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let gw = TwilioGateway::new(builder(&server).from("+15005550006").build().unwrap()).unwrap();
+    let e = gw.status("SM3f1b2c4d5e6f708192a3b4c5d6e7f809").await.unwrap_err();
+    let shown = format!("{e} {e:?}");
+    assert!(shown.contains("Authenticate (see https://www.twilio.com/docs/errors/"), "{shown}");
+    assert!(!shown.contains(TOKEN), "{shown}");
+}

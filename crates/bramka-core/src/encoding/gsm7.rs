@@ -1,6 +1,6 @@
 //! The GSM 7-bit default alphabet and its extension table (3GPP TS 23.038 §6.2.1 and §6.2.1.1).
 //!
-//! Source: `shared/reference/segmentation.md` sections 3 and 4 (transcribed from the 3GPP tables).
+//! Source: the GSM 7-bit default alphabet and its extension table, 3GPP TS 23.038 section 6.2.1.
 //! Lookups are const arrays (Latin-1, Greek capitals) and byte predicates: no hashing, no allocation.
 
 /// Marks a septet that has no character of its own (0x1B, the escape to the extension table).

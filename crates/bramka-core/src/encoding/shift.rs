@@ -1,6 +1,5 @@
 //! National language shift tables for Turkish, Spanish and Portuguese (3GPP TS 23.038 Annex A,
-//! Release 18), as transcribed in `shared/reference/segmentation.md` section 9 (cross-checked there
-//! against `warthog618/sms` and Android). Opt-in: HTTP SMS APIs generally do not signal them.
+//! Release 18), cross-checked against `warthog618/sms` and Android's tables. Opt-in: HTTP SMS APIs generally do not signal them.
 
 use serde::Serialize;
 

@@ -157,8 +157,67 @@ impl Answer {
         )
     }
 
-    /// Decodes the body as JSON, or the [`decode_error`](Answer::decode_error).
+    /// Decodes the body as JSON, or the [`decode_error`](Answer::decode_error). The error says
+    /// what was expected and where, never a value of the body (which may echo a credential).
     pub fn json<T: DeserializeOwned>(&self, gateway: &'static str, call: Call) -> Result<T, Error> {
-        serde_json::from_slice(&self.body).map_err(|e| self.decode_error(gateway, call, e))
+        serde_json::from_slice(&self.body)
+            .map_err(|e| self.decode_error(gateway, call, json_error_summary(&e)))
+    }
+}
+
+/// What a JSON decoding error says, without the values it quotes from the input: serde's
+/// message names an unexpected value (`invalid type: string "…"`, ``unknown field `…` ``) before
+/// what was expected, and that value came from the operator.
+fn json_error_summary(e: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    let text = e.to_string();
+    let what = match e.classify() {
+        Category::Syntax => "not JSON".to_owned(),
+        Category::Eof => "the JSON ends early".to_owned(),
+        Category::Io => "the body could not be read".to_owned(),
+        // Names from the expected type only: no value of the input.
+        Category::Data if text.starts_with("missing field") => {
+            text.split(" at line ").next().unwrap_or_default().to_owned()
+        }
+        Category::Data => match text.rsplit_once(", expected ") {
+            Some((_, expected)) => {
+                format!(
+                    "not the expected shape: expected {}",
+                    expected.split(" at line ").next().unwrap_or_default()
+                )
+            }
+            None => "not the expected shape".to_owned(),
+        },
+    };
+    format!("{what} at line {} column {}", e.line(), e.column())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The values of the body never reach the error; what was expected and where does (found by
+    /// the `answer_dynmark` fuzz target: `"[{SECRET"` as a 201 body was quoted whole).
+    #[test]
+    fn json_errors_say_what_was_expected_without_quoting_the_body() {
+        let answer = |body: &str| Answer { status: 201, retry_after: None, body: body.as_bytes().to_vec() };
+        let cases: [(&str, &str); 4] = [
+            (r#""[{S3cr3t, expected x""#, "not the expected shape: expected a sequence at line 1 column"),
+            (r#"[{"to": ["S3cr3t"]}]"#, "not the expected shape: expected a string at line 1 column"),
+            ("[{S3cr3t", "not JSON at line 1 column 3"),
+            ("[", "the JSON ends early at line 1 column 1"),
+        ];
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Item {
+            to: Option<String>,
+        }
+        for (body, expected) in cases {
+            let e = answer(body).json::<Vec<Item>>("op", Call::Send).unwrap_err();
+            let shown = format!("{e} {e:?}");
+            assert!(shown.contains(expected), "{body}: {shown}");
+            assert!(!shown.contains("S3cr3t"), "{body}: {shown}");
+            assert_eq!(e.kind(), ErrorKind::Decode);
+        }
     }
 }

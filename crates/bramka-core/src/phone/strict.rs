@@ -7,8 +7,8 @@
 //! [`LineType::FixedLineOrMobile`]. Reserved ranges (the UK's Ofcom drama numbers
 //! `+44 7700 900xxx`) are invalid.
 //!
-//! The first call loads the metadata (about 80-90 ms, measured in
-//! `shared/reference/dependencies.md`); call [`warm_up`] at start-up to pay it early.
+//! The first call loads the metadata (about 80-90 ms on a 2-core
+//! machine); call [`warm_up`] at start-up to pay it early.
 //!
 //! ```
 //! use bramka_core::phone::{LineType, PhoneNumber};

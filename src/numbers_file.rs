@@ -1,48 +1,69 @@
-//! `--to-file`: recipients from a CSV file, every bad row reported with its line number.
+//! Recipients from a CSV file of numbers (what `bramka send --to-file` reads), every bad row
+//! reported with its line number. Feature `numbers-file`.
+//!
+//! ```
+//! use bramka::PhonePolicy;
+//! use bramka::numbers_file;
+//!
+//! let csv = "name,phone\nAnna,+48 600 100 200\nBob,abc\nCelina,600100201\n";
+//! let file = numbers_file::parse(csv.as_bytes(), &PhonePolicy::with_default_prefix("48")).unwrap();
+//! assert_eq!(file.numbers.len(), 2);
+//! assert_eq!((file.bad[0].line, file.bad[0].input.as_str()), (3, "abc"));
+//! ```
 
 use std::path::Path;
 
-use bramka::{PhoneNumber, PhonePolicy};
+use bramka_core::{PhoneNumber, PhonePolicy};
 
 /// Column names taken as the phone column (case-insensitive).
 const PHONE_COLUMNS: [&str; 5] = ["phone", "number", "to", "msisdn", "recipient"];
 
 /// A row that did not give a phone number.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct BadRow {
+#[non_exhaustive]
+pub struct BadRow {
     /// 1-based line number in the file.
-    pub(crate) line: u64,
+    pub line: u64,
     /// The value as written.
-    pub(crate) input: String,
+    pub input: String,
     /// Why it was refused.
-    pub(crate) reason: String,
+    pub reason: String,
 }
 
 /// The numbers of a file, in order, duplicates removed, and its bad rows.
 #[derive(Debug, Default)]
-pub(crate) struct NumbersFile {
+#[non_exhaustive]
+pub struct NumbersFile {
     /// Good numbers.
-    pub(crate) numbers: Vec<PhoneNumber>,
+    pub numbers: Vec<PhoneNumber>,
     /// Bad rows.
-    pub(crate) bad: Vec<BadRow>,
+    pub bad: Vec<BadRow>,
     /// Rows repeating an earlier number.
-    pub(crate) duplicates: usize,
+    pub duplicates: usize,
     /// The header's column names, when the first row is a header.
-    pub(crate) columns: Vec<String>,
+    pub columns: Vec<String>,
     /// Each good number's row, by column name (parallel to `numbers`; empty without a header).
-    pub(crate) fields: Vec<std::collections::BTreeMap<String, String>>,
+    pub fields: Vec<std::collections::BTreeMap<String, String>>,
 }
 
 /// Reads the file: the column named `phone`/`number`/`to`/`msisdn`/`recipient` when the first
 /// row names one, else the first column; the first row is a header when it names a column or has
-/// no digit at all.
-pub(crate) fn read(path: &Path, policy: &PhonePolicy) -> Result<NumbersFile, String> {
+/// no digit at all. Blank rows and `#` comments are skipped.
+///
+/// # Errors
+///
+/// The file cannot be opened, or is not CSV (the message names the file and the line).
+pub fn read(path: &Path, policy: &PhonePolicy) -> Result<NumbersFile, String> {
     let file = std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     parse(file, policy).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// Parses CSV from a reader (see [`read`]).
-pub(crate) fn parse(input: impl std::io::Read, policy: &PhonePolicy) -> Result<NumbersFile, String> {
+///
+/// # Errors
+///
+/// The input is not CSV (the message names the line).
+pub fn parse(input: impl std::io::Read, policy: &PhonePolicy) -> Result<NumbersFile, String> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)

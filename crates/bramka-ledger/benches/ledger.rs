@@ -20,6 +20,10 @@ use divan::counter::ItemsCount;
 
 const RECIPIENTS: usize = 100;
 
+/// Counts allocations per iteration (divan prints them next to the times).
+#[global_allocator]
+static ALLOC: divan::AllocProfiler = divan::AllocProfiler::system();
+
 fn main() {
     divan::main();
 }
@@ -131,6 +135,45 @@ fn send_ledger_sqlite_file(bencher: Bencher) {
     run(bencher, &b, &gw);
 }
 
+/// How many sends run at once in the `concurrent_*` benches.
+const CONCURRENT: usize = 4;
+
+/// `CONCURRENT` 100-recipient sends at once, as a server sending for several clients does:
+/// throughput when one send's store work overlaps another's network wait.
+fn run_concurrent(bencher: Bencher, b: &Bench, gw: Arc<dyn Gateway>) {
+    let n = AtomicU64::new(0);
+    bencher
+        .counter(ItemsCount::new(RECIPIENTS * CONCURRENT))
+        .with_inputs(|| {
+            (0..CONCURRENT).map(|_| message(n.fetch_add(1, Ordering::Relaxed))).collect::<Vec<_>>()
+        })
+        .bench_local_values(|msgs| {
+            b.rt.block_on(async {
+                let mut set = tokio::task::JoinSet::new();
+                for m in msgs {
+                    let gw = gw.clone();
+                    set.spawn(async move { gw.send(&m).await.unwrap().recipients.len() });
+                }
+                while let Some(r) = set.join_next().await {
+                    assert_eq!(r.unwrap(), RECIPIENTS);
+                }
+            })
+        });
+}
+
+#[divan::bench(sample_count = 100)]
+fn concurrent_plain(bencher: Bencher) {
+    let b = setup();
+    run_concurrent(bencher, &b, b.gw.clone());
+}
+
+#[divan::bench(sample_count = 100)]
+fn concurrent_ledger_sqlite_file(bencher: Bencher) {
+    let b = setup();
+    let gw = Ledger::new(Arc::new(SqliteStore::open(tmp_db("conc")).unwrap())).gateway(b.gw.clone());
+    run_concurrent(bencher, &b, Arc::new(gw));
+}
+
 /// The same pair against a mock answering in 5 ms: where the ledger's cost stops mattering.
 #[divan::bench(sample_count = 100)]
 fn send_plain_5ms(bencher: Bencher) {
@@ -223,6 +266,17 @@ mod steps {
             .bench_local_values(|i| rt.block_on(s.record_intent(i)).unwrap());
     }
 
+    /// The suppression check and the intent in one call, as `LedgerGateway` makes it.
+    #[divan::bench(sample_count = 300)]
+    fn check_and_intent_100(bencher: Bencher) {
+        let (rt, s) = store("steps-check-intent");
+        let n = AtomicU64::new(0);
+        let scope = Scope::account("shop");
+        bencher
+            .with_inputs(|| intent(n.fetch_add(1, Ordering::Relaxed)))
+            .bench_local_values(|i| rt.block_on(s.check_and_record_intent(&scope, i)).unwrap());
+    }
+
     #[divan::bench(sample_count = 300)]
     fn outcomes_100(bencher: Bencher) {
         let (rt, s) = store("steps-outcomes");
@@ -252,5 +306,120 @@ mod steps {
     fn empty_call(bencher: Bencher) {
         let (rt, s) = store("steps-empty");
         bencher.bench_local(|| rt.block_on(s.campaign("none")).unwrap());
+    }
+}
+
+/// The floor under the store steps: the same rows written with bare rusqlite on the store's own
+/// schema (no hand-over to a thread, no `Entry` values built), with and without the entry
+/// indexes. What `steps` takes above these is the store's own work.
+mod raw_sqlite {
+    use super::*;
+    use rusqlite::{Connection, TransactionBehavior, params};
+
+    fn conn(name: &str, indexes: bool) -> Connection {
+        let path = tmp_db(name);
+        drop(SqliteStore::open(&path).unwrap());
+        let c = Connection::open(&path).unwrap();
+        c.execute_batch("PRAGMA synchronous=NORMAL;").unwrap();
+        if !indexes {
+            c.execute_batch(
+                "DROP INDEX entries_operator; DROP INDEX entries_campaign; DROP INDEX entries_created;
+                 DROP INDEX entries_recipient; DROP INDEX entries_state; DROP INDEX entries_client_ref;",
+            )
+            .unwrap();
+        }
+        c.execute("INSERT INTO messages (client_ref, account, gateway, text, encoding, parts, created_at) VALUES ('r', 'shop', 'smsapi', 't', 'ucs2', 1, 0)", []).unwrap();
+        c
+    }
+
+    /// One transaction inserting 100 pending rows; returns the first id.
+    fn insert_100(c: &mut Connection, n: u64) -> i64 {
+        let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).unwrap();
+        let mut first = 0;
+        {
+            let mut stmt = tx
+                .prepare_cached(
+                    "INSERT INTO entries (message, client_ref, account, gateway, sender, campaign, recipient, state, created_at, updated_at)
+                     VALUES (1, ?1, 'shop', 'smsapi', 'Sklep', NULL, ?2, 'pending', ?3, ?3)",
+                )
+                .unwrap();
+            for i in 0..RECIPIENTS as u64 {
+                let to = format!("+48{:09}", 600_000_000 + (n * RECIPIENTS as u64 + i) % 100_000_000);
+                stmt.execute(params![format!("{n:032x}"), to, n as i64]).unwrap();
+                if i == 0 {
+                    first = tx.last_insert_rowid();
+                }
+            }
+        }
+        tx.commit().unwrap();
+        first
+    }
+
+    fn bench_insert(bencher: Bencher, name: &str, indexes: bool) {
+        let mut c = conn(name, indexes);
+        let n = AtomicU64::new(0);
+        bencher.bench_local(|| insert_100(&mut c, n.fetch_add(1, Ordering::Relaxed)));
+    }
+
+    #[divan::bench(sample_count = 300)]
+    fn insert_100_rows(bencher: Bencher) {
+        bench_insert(bencher, "raw-insert", true);
+    }
+
+    #[divan::bench(sample_count = 300)]
+    fn insert_100_rows_no_indexes(bencher: Bencher) {
+        bench_insert(bencher, "raw-insert-noidx", false);
+    }
+
+    /// The same 100 rows as one multi-row `INSERT` statement.
+    #[divan::bench(sample_count = 300)]
+    fn insert_100_rows_one_statement(bencher: Bencher) {
+        let mut c = conn("raw-insert-multi", true);
+        let values =
+            vec!["(1, ?, 'shop', 'smsapi', 'Sklep', NULL, ?, 'pending', ?, ?)"; RECIPIENTS].join(", ");
+        let sql = format!(
+            "INSERT INTO entries (message, client_ref, account, gateway, sender, campaign, recipient, state, created_at, updated_at) VALUES {values}"
+        );
+        let n = AtomicU64::new(0);
+        bencher.bench_local(|| {
+            let n = n.fetch_add(1, Ordering::Relaxed);
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).unwrap();
+            {
+                let mut stmt = tx.prepare_cached(&sql).unwrap();
+                let cref = format!("{n:032x}");
+                let mut args: Vec<rusqlite::types::Value> = Vec::with_capacity(RECIPIENTS * 4);
+                for i in 0..RECIPIENTS as u64 {
+                    let to = format!("+48{:09}", 600_000_000 + (n * RECIPIENTS as u64 + i) % 100_000_000);
+                    args.extend([cref.clone().into(), to.into(), (n as i64).into(), (n as i64).into()]);
+                }
+                stmt.execute(rusqlite::params_from_iter(args)).unwrap();
+            }
+            tx.commit().unwrap();
+        });
+    }
+
+    /// One transaction moving 100 pending rows to accepted with an operator id and price.
+    #[divan::bench(sample_count = 300)]
+    fn update_100_rows(bencher: Bencher) {
+        let c = std::cell::RefCell::new(conn("raw-update", true));
+        let n = AtomicU64::new(0);
+        bencher.with_inputs(|| insert_100(&mut c.borrow_mut(), n.fetch_add(1, Ordering::Relaxed))).bench_local_values(
+            |first| {
+                let mut c = c.borrow_mut();
+                let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).unwrap();
+                {
+                    let mut stmt = tx
+                        .prepare_cached(
+                            "UPDATE entries SET state = 'accepted', gateway = 'smsapi', operator_id = ?2, price = 0.16,
+                             currency = 'points', updated_at = ?3 WHERE id = ?1 AND state = 'pending'",
+                        )
+                        .unwrap();
+                    for id in first..first + RECIPIENTS as i64 {
+                        stmt.execute(params![id, format!("B{id}"), id]).unwrap();
+                    }
+                }
+                tx.commit().unwrap();
+            },
+        );
     }
 }

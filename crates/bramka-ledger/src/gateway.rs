@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use bramka_core::{
-    Capabilities, Certainty, DeliveryReport, Error, ErrorKind, Gateway, Message, PhoneNumber,
-    RecipientReport, SendReport, SendState,
+    Capabilities, Certainty, DeliveryReport, Error, ErrorKind, Gateway, Message, RecipientReport, SendReport,
+    SendState,
 };
 use chrono::{DateTime, Utc};
 
@@ -107,11 +107,12 @@ pub(crate) async fn send_and_record(
     let at = ledger.now();
     let outcomes: Vec<Outcome> = match &sent {
         Ok(report) => {
-            let by_number: std::collections::HashMap<String, &RecipientReport> =
-                report.recipients.iter().map(|r| (r.to.e164(), r)).collect();
+            // Keyed by the digits, borrowed: no string built per recipient.
+            let by_digits: std::collections::HashMap<&str, &RecipientReport> =
+                report.recipients.iter().map(|r| (r.to.digits(), r)).collect();
             entries
                 .iter()
-                .map(|e| match by_number.get(&e.to).copied() {
+                .map(|e| match by_digits.get(e.to.strip_prefix('+').unwrap_or(&e.to)).copied() {
                     Some(r) => outcome_of_recipient(e.id, &report.gateway, r, at),
                     None => {
                         let err = Error::new(
@@ -169,16 +170,16 @@ impl<G: Gateway> Gateway for LedgerGateway<G> {
     async fn send(&self, message: &Message) -> Result<SendReport, Error> {
         let account = self.account_name();
         let scope = Scope::Account(account.clone());
-        let numbers: Vec<String> = message.recipients().iter().map(PhoneNumber::e164).collect();
-        let suppressed = self.ledger.store().suppressed_among(&scope, &numbers).await?;
         let at = self.ledger.now();
-        let cref = message.client_ref().as_str().to_owned();
+        let cref = message.client_ref().as_str();
         let intent = Intent::new(
             message_record(message, &account, self.inner.id(), None, at),
-            numbers.iter().map(|n| (n.clone(), cref.clone())).collect(),
+            message.recipients().iter().map(|n| (n.e164(), cref.to_owned())).collect(),
             State::Pending,
         );
-        let entries = self.ledger.store().record_intent(intent).await?;
+        // The suppression check and the intent in one store call (one transaction on SQLite);
+        // suppressed recipients get their entry too, rejected just below, before any I/O.
+        let (suppressed, entries) = self.ledger.store().check_and_record_intent(&scope, intent).await?;
         let reason = |n: &str| suppressed.iter().find(|s| s.number == n).map(|s| s.reason.clone());
         let (refused, allowed): (Vec<&Entry>, Vec<&Entry>) = if suppressed.is_empty() {
             (Vec::new(), entries.iter().collect())
@@ -212,16 +213,17 @@ impl<G: Gateway> Gateway for LedgerGateway<G> {
             )
             .with_gateway("ledger"));
         }
-        let sub = if refused.is_empty() {
-            message.clone()
+        let mut report = if refused.is_empty() {
+            // The common case: nobody suppressed, the message and entries go as they are.
+            send_and_record(&self.ledger, &self.inner, &scope, message, &entries).await?
         } else {
             let keep: std::collections::HashSet<&str> = allowed.iter().map(|e| e.to.as_str()).collect();
-            message.with_recipients(
+            let sub = message.with_recipients(
                 message.recipients().iter().filter(|n| keep.contains(n.e164().as_str())).cloned().collect(),
-            )
+            );
+            let allowed: Vec<Entry> = allowed.into_iter().cloned().collect();
+            send_and_record(&self.ledger, &self.inner, &scope, &sub, &allowed).await?
         };
-        let allowed: Vec<Entry> = allowed.into_iter().cloned().collect();
-        let mut report = send_and_record(&self.ledger, &self.inner, &scope, &sub, &allowed).await?;
         if !refusals.is_empty() {
             // Put the refused recipients back in the message's order.
             let mut all = Vec::with_capacity(message.recipients().len());

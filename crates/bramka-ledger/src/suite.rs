@@ -36,6 +36,7 @@ pub const TESTS: &[&str] = &[
     "send_options_are_kept",
     "uncertain_entry_reconciled_by_client_key",
     "orphan_by_client_key_joins_uncertain_outcome",
+    "intent_with_suppression_check",
 ];
 
 /// Runs the whole suite, each test on a fresh store from `make`.
@@ -47,7 +48,7 @@ macro_rules! store_suite {
             delivery_never_moves_back, orphan_report_is_joined_later, orphan_of_another_gateway_stays,
             claim_is_exclusive, suppression_scopes, consents_replace_and_withdraw, campaign_is_created_once,
             queries_filter_and_page, send_options_are_kept, uncertain_entry_reconciled_by_client_key,
-            orphan_by_client_key_joins_uncertain_outcome);
+            orphan_by_client_key_joins_uncertain_outcome, intent_with_suppression_check);
     };
     (@each $make:expr; $($name:ident),*) => {
         $(
@@ -449,4 +450,28 @@ pub async fn orphan_by_client_key_joins_uncertain_outcome(store: Arc<dyn Store>)
     assert_eq!((second.state, second.operator_id.as_deref()), (State::Accepted, Some("A2")));
     let left = store.orphans().await.unwrap();
     assert_eq!(left.iter().map(|d| d.operator_id.as_str()).collect::<Vec<_>>(), ["K2"]);
+}
+
+/// The check before a send: the suppressions of the scope and global ones among the intent's
+/// recipients, and every recipient's entry written (suppressed ones too, to be refused).
+pub async fn intent_with_suppression_check(store: Arc<dyn Store>) {
+    let shop = Scope::account("shop");
+    let to = ["+48600100200", "+48600100201", "+48600100202", "+48600100203"];
+    let (none, first) =
+        store.check_and_record_intent(&shop, intent("shop", None, &to, State::Pending, t(0))).await.unwrap();
+    assert!(none.is_empty(), "nothing suppressed yet: {none:?}");
+    assert_eq!(first.len(), 4);
+    store.suppress(Suppression::new("+48600100200", Scope::Global, "manual", t(1))).await.unwrap();
+    store.suppress(Suppression::new("+48600100201", shop.clone(), "inbound STOP", t(1))).await.unwrap();
+    store.suppress(Suppression::new("+48600100202", Scope::account("erp"), "other", t(1))).await.unwrap();
+    let (mut supp, entries) =
+        store.check_and_record_intent(&shop, intent("shop", None, &to, State::Pending, t(2))).await.unwrap();
+    supp.sort_by(|a, b| a.number.cmp(&b.number));
+    assert_eq!(supp.iter().map(|s| s.number.as_str()).collect::<Vec<_>>(), ["+48600100200", "+48600100201"]);
+    assert_eq!(supp[1].reason, "inbound STOP");
+    assert_eq!(entries.iter().map(|e| e.to.as_str()).collect::<Vec<_>>(), to);
+    assert!(entries.iter().all(|e| e.state == State::Pending && e.id > first[3].id));
+    assert_eq!(entries[0].message, entries[3].message);
+    let stored = store.entries_page(&Query::all(), first[3].id, 10).await.unwrap();
+    assert_eq!(stored, entries, "the entries returned are the entries stored");
 }

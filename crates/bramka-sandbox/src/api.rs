@@ -6,7 +6,7 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{MethodRouter, get, post, put};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -29,16 +29,90 @@ impl Sandbox {
     }
 
     /// The control API relative to `/api/v1/sandbox` (`/messages`, ...), for mounting in another
-    /// router (behind its own authentication).
+    /// router (behind its own authentication). Built from the same table as [`Sandbox::api_docs`].
     pub fn api_routes(&self) -> Router {
-        Router::new()
-            .route("/messages", get(messages))
-            .route("/faults", get(faults))
-            .route("/messages/{operator}/{id}/report", post(report))
-            .route("/inbound", post(inbound))
-            .route("/faults/{route}", put(set_faults))
-            .with_state(self.clone())
+        let mut r = Router::new();
+        for (doc, handler) in table() {
+            r = r.route(doc.path, handler);
+        }
+        r.with_state(self.clone())
     }
+
+    /// The control API's routes, for documentation (e.g. an OpenAPI document); paths are
+    /// relative to `/api/v1/sandbox`.
+    pub fn api_docs() -> Vec<ApiRoute> {
+        table().into_iter().map(|(d, _)| d).collect()
+    }
+}
+
+/// One route of the control API, described.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ApiRoute {
+    /// `get`, `post` or `put`.
+    pub method: &'static str,
+    /// Relative to `/api/v1/sandbox` (`/messages/{operator}/{id}/report`).
+    pub path: &'static str,
+    /// What it does.
+    pub summary: &'static str,
+    /// Parameters: name, where (`path` or `query`), description.
+    pub params: &'static [(&'static str, &'static str, &'static str)],
+    /// The JSON body it takes, described (`None`: none).
+    pub body: Option<&'static str>,
+}
+
+const REPORT_PARAMS: &[(&str, &str, &str)] = &[
+    ("operator", "path", "smsapi, infobip, twilio or dynmark"),
+    ("id", "path", "the message id the operator answered with"),
+];
+
+fn table() -> Vec<(ApiRoute, MethodRouter<Sandbox>)> {
+    let d = |method, path, summary, params, body| ApiRoute { method, path, summary, params, body };
+    vec![
+        (
+            d(
+                "get",
+                "/messages",
+                "Messages the sandbox received, newest first",
+                &[("operator", "query", "only this operator"), ("limit", "query", "at most this many")],
+                None,
+            ),
+            get(messages),
+        ),
+        (d("get", "/faults", "Faults injected, oldest first", &[], None), get(faults)),
+        (
+            d(
+                "post",
+                "/messages/{operator}/{id}/report",
+                "Deliver a message now and post its delivery report",
+                REPORT_PARAMS,
+                Some(
+                    r#"{"outcome": "delivered" | "undelivered" | "expired" | "stopped"} (optional: by the recipient's last digits)"#,
+                ),
+            ),
+            post(report),
+        ),
+        (
+            d(
+                "post",
+                "/inbound",
+                "Receive an SMS: posted to the operator's inbound URL (and Infobip's inbox)",
+                &[],
+                Some(r#"{"operator", "from", "to", "text"}"#),
+            ),
+            post(inbound),
+        ),
+        (
+            d(
+                "put",
+                "/faults/{route}",
+                "Replace the faults of a send route",
+                &[("route", "path", "smsapi_send, infobip_send, twilio_send or dynmark_send")],
+                Some(r#"{"rate": 0.2, "kinds": ["stall", ...], "script": ["garbled_200", null, ...]}"#),
+            ),
+            put(set_faults),
+        ),
+    ]
 }
 
 fn problem(status: StatusCode, detail: String) -> Response {

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::fault::FaultTiming;
+use crate::fault::{FaultTiming, Route, RouteFaults};
 
 /// Where callbacks go when a message names no URL of its own.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -34,6 +34,8 @@ pub struct SandboxConfig {
     pub(crate) callbacks: CallbackUrls,
     pub(crate) timing: FaultTiming,
     pub(crate) seed: u64,
+    /// Fault plans applied at start: per route (`None`) or per account on a route.
+    pub(crate) faults: Vec<(Route, Option<String>, RouteFaults)>,
 }
 
 impl Default for SandboxConfig {
@@ -47,6 +49,7 @@ impl Default for SandboxConfig {
             callbacks: CallbackUrls::default(),
             timing: FaultTiming::default(),
             seed: 0,
+            faults: Vec::new(),
         }
     }
 }
@@ -63,6 +66,15 @@ impl fmt::Debug for SandboxConfig {
             .field("callbacks", &self.callbacks)
             .field("timing", &self.timing)
             .field("seed", &self.seed)
+            // Account keys may be tokens: only routes and counts are shown.
+            .field(
+                "faults",
+                &self
+                    .faults
+                    .iter()
+                    .map(|(r, a, f)| (r, a.as_ref().map(|_| "account (masked)"), f.rate, f.script.len()))
+                    .collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
@@ -105,6 +117,20 @@ impl SandboxConfig {
         self
     }
 
+    /// Faults of `route` from the start (see [`crate::FaultPlan::set`]).
+    pub fn route_faults(mut self, route: Route, faults: RouteFaults) -> Self {
+        self.faults.push((route, None, faults));
+        self
+    }
+
+    /// Faults of one account on `route` from the start (see
+    /// [`crate::FaultPlan::set_for_account`]: the SMSAPI token, Infobip API key, Twilio Account
+    /// SID or Dynmark user name).
+    pub fn account_faults(mut self, route: Route, account: impl Into<String>, faults: RouteFaults) -> Self {
+        self.faults.push((route, Some(account.into()), faults));
+        self
+    }
+
     /// Seed of the fault generator.
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
@@ -121,9 +147,10 @@ mod tests {
         let c = SandboxConfig::default()
             .smsapi_token("tok-SECRET1")
             .infobip_api_key("key-SECRET2")
-            .twilio("AC0123", "tw-SECRET3");
+            .twilio("AC0123", "tw-SECRET3")
+            .account_faults(Route::SmsapiSend, "tok-SECRET4", RouteFaults::every_kind(0.5));
         let d = format!("{c:?}");
-        for s in ["SECRET1", "SECRET2", "SECRET3"] {
+        for s in ["SECRET1", "SECRET2", "SECRET3", "SECRET4"] {
             assert!(!d.contains(s), "{s} leaked in {d}");
         }
         assert!(d.contains("AC0123"), "the account SID is not a secret: {d}");

@@ -27,9 +27,10 @@ fn answer(status: StatusCode, v: Value) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], v.to_string()).into_response()
 }
 
-async fn send(State(sb): State<Sandbox>, body: Body) -> Response {
+async fn send(State(sb): State<Sandbox>, headers: axum::http::HeaderMap, body: Body) -> Response {
     let sb2 = sb.clone();
-    sb.faulted(Route::DynmarkSend, Operator::Dynmark, body, move |bytes: Bytes| async move {
+    let account = crate::auth::basic(&headers).map(|(user, _)| user);
+    sb.faulted(Route::DynmarkSend, Operator::Dynmark, account.as_deref(), body, move |bytes: Bytes| async move {
         let Ok(Value::Array(items)) = serde_json::from_slice::<Value>(&bytes) else {
             return (answer(StatusCode::BAD_REQUEST, json!({"message": "The request is invalid."})), 0);
         };

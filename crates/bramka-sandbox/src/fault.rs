@@ -99,36 +99,68 @@ struct RouteState {
     kinds: Vec<FaultKind>,
 }
 
-/// The fault plan of a sandbox: per route, with one seeded generator (same seed and same request
-/// order, same faults).
+impl RouteState {
+    fn from(faults: RouteFaults) -> Self {
+        RouteState { script: faults.script.into(), rate: faults.rate.clamp(0.0, 1.0), kinds: faults.kinds }
+    }
+}
+
+struct Plans {
+    routes: HashMap<Route, RouteState>,
+    /// Per account (see [`FaultPlan::set_for_account`]), ahead of the route's plan.
+    accounts: HashMap<(Route, String), RouteState>,
+    rng: fastrand::Rng,
+}
+
+/// The fault plan of a sandbox: per route, and per account on a route, with one seeded
+/// generator (same seed and same request order, same faults).
 pub struct FaultPlan {
-    routes: Mutex<(HashMap<Route, RouteState>, fastrand::Rng)>,
+    plans: Mutex<Plans>,
 }
 
 impl FaultPlan {
     /// No faults; random draws seeded with `seed`.
     pub fn new(seed: u64) -> Self {
-        FaultPlan { routes: Mutex::new((HashMap::new(), fastrand::Rng::with_seed(seed))) }
+        FaultPlan {
+            plans: Mutex::new(Plans {
+                routes: HashMap::new(),
+                accounts: HashMap::new(),
+                rng: fastrand::Rng::with_seed(seed),
+            }),
+        }
     }
 
-    /// Replaces the faults of `route`.
+    fn lock(&self) -> std::sync::MutexGuard<'_, Plans> {
+        self.plans.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Replaces the faults of `route` (for accounts without a plan of their own).
     pub fn set(&self, route: Route, faults: RouteFaults) {
-        let mut g = self.routes.lock().unwrap_or_else(|p| p.into_inner());
-        g.0.insert(
-            route,
-            RouteState {
-                script: faults.script.into(),
-                rate: faults.rate.clamp(0.0, 1.0),
-                kinds: faults.kinds,
-            },
-        );
+        self.lock().routes.insert(route, RouteState::from(faults));
+    }
+
+    /// Replaces the faults of one account on `route`; its requests no longer use the route's
+    /// plan. The account is what the request authenticates as: the SMSAPI token, the Infobip API
+    /// key, the Twilio Account SID, the Dynmark user name.
+    pub fn set_for_account(&self, route: Route, account: impl Into<String>, faults: RouteFaults) {
+        self.lock().accounts.insert((route, account.into()), RouteState::from(faults));
     }
 
     /// The fault for the next request on `route`, if any.
     pub fn next(&self, route: Route) -> Option<FaultKind> {
-        let mut g = self.routes.lock().unwrap_or_else(|p| p.into_inner());
-        let (routes, rng) = &mut *g;
-        let st = routes.get_mut(&route)?;
+        self.next_for(route, None)
+    }
+
+    /// The fault for the next request of `account` on `route`: the account's plan if it has
+    /// one, else the route's.
+    pub fn next_for(&self, route: Route, account: Option<&str>) -> Option<FaultKind> {
+        let mut g = self.lock();
+        let Plans { routes, accounts, rng } = &mut *g;
+        let own = account.and_then(|a| accounts.get_mut(&(route, a.to_owned())));
+        let st = match own {
+            Some(st) => st,
+            None => routes.get_mut(&route)?,
+        };
         if let Some(step) = st.script.pop_front() {
             return step;
         }
@@ -221,5 +253,21 @@ mod tests {
         again.set(Route::SmsapiSend, RouteFaults::every_kind(0.5));
         let replay: Vec<_> = (0..2000).map(|_| again.next(Route::SmsapiSend)).collect();
         assert_eq!(replay, draws);
+    }
+
+    #[test]
+    fn an_accounts_plan_comes_before_the_routes() {
+        let plan = FaultPlan::new(1);
+        plan.set(Route::TwilioSend, RouteFaults::scripted([Some(FaultKind::Stall), Some(FaultKind::Stall)]));
+        plan.set_for_account(Route::TwilioSend, "AC2", RouteFaults::scripted([Some(FaultKind::Garbled200)]));
+        assert_eq!(plan.next_for(Route::TwilioSend, Some("AC2")), Some(FaultKind::Garbled200));
+        assert_eq!(plan.next_for(Route::TwilioSend, Some("AC2")), None, "AC2's own plan is used up");
+        assert_eq!(
+            plan.next_for(Route::TwilioSend, Some("AC1")),
+            Some(FaultKind::Stall),
+            "others: the route's"
+        );
+        assert_eq!(plan.next(Route::TwilioSend), Some(FaultKind::Stall));
+        assert_eq!(plan.next_for(Route::SmsapiSend, Some("AC2")), None, "per route too");
     }
 }

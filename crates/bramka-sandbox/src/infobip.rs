@@ -67,6 +67,22 @@ fn bad_request_legacy(text: &str) -> Response {
     )
 }
 
+/// The legacy 400 with `validationErrors` (property to messages), as the v1/v2 endpoints answer.
+fn bad_request_validation(refused: &[crate::schema::Violation]) -> Response {
+    let mut errors = serde_json::Map::new();
+    for v in refused {
+        let list = errors.entry(v.property.clone()).or_insert_with(|| Value::Array(Vec::new()));
+        if let Value::Array(a) = list {
+            a.push(Value::from(v.violation.clone()));
+        }
+    }
+    answer(
+        StatusCode::BAD_REQUEST,
+        json!({"requestError": {"serviceException": {"messageId": "BAD_REQUEST", "text": "Bad request", "validationErrors": errors}}})
+            .to_string(),
+    )
+}
+
 /// Infobip's date-time form: `2019-11-09T16:00:00.000+0000`.
 pub(crate) fn format_time(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%S%.3f+0000").to_string()
@@ -146,7 +162,7 @@ async fn send_v3(State(sb): State<Sandbox>, headers: HeaderMap, body: Body) -> R
         return answer(StatusCode::UNAUTHORIZED, ERROR_401);
     }
     let sb2 = sb.clone();
-    sb.faulted(Route::InfobipSend, Operator::Infobip, body, move |bytes: Bytes| async move {
+    sb.faulted(Route::InfobipSend, Operator::Infobip, crate::auth::scheme(&headers, "App"), body, move |bytes: Bytes| async move {
         let Ok(v) = serde_json::from_slice::<Value>(&bytes) else {
             return (bad_request_v3("body", "must be a JSON object"), 0);
         };
@@ -171,6 +187,9 @@ async fn send_v3(State(sb): State<Sandbox>, headers: HeaderMap, body: Body) -> R
                 send_at,
             });
         }
+        if let Some(x) = crate::schema::check(crate::schema::Op::InfobipV3, &v).into_iter().next() {
+            return (bad_request_v3(&x.property, &x.violation), 0);
+        }
         let bulk = str_at(&v, "/options/schedule/bulkId").map(str::to_owned);
         let (bulk, out, n) = accept_all(&sb2, bulk, msgs, "v3");
         let list: Vec<Value> = out
@@ -189,7 +208,7 @@ async fn send_v2(State(sb): State<Sandbox>, headers: HeaderMap, body: Body) -> R
         return answer(StatusCode::UNAUTHORIZED, LEGACY_401);
     }
     let sb2 = sb.clone();
-    sb.faulted(Route::InfobipSend, Operator::Infobip, body, move |bytes: Bytes| async move {
+    sb.faulted(Route::InfobipSend, Operator::Infobip, crate::auth::scheme(&headers, "App"), body, move |bytes: Bytes| async move {
         let Ok(v) = serde_json::from_slice::<Value>(&bytes) else {
             return (bad_request_legacy("Bad request"), 0);
         };
@@ -209,6 +228,10 @@ async fn send_v2(State(sb): State<Sandbox>, headers: HeaderMap, body: Body) -> R
                 notify_url: str_at(m, "/notifyUrl").map(str::to_owned),
                 send_at: str_at(m, "/sendAt").and_then(parse_time),
             });
+        }
+        let refused = crate::schema::check(crate::schema::Op::InfobipV2, &v);
+        if !refused.is_empty() {
+            return (bad_request_validation(&refused), 0);
         }
         let bulk = str_at(&v, "/bulkId").map(str::to_owned);
         let (bulk, out, n) = accept_all(&sb2, bulk, msgs, "v2");

@@ -21,7 +21,11 @@
 //!   URL given with the message or configured, in the operator's format (Twilio's signed with
 //!   the Auth Token, as Twilio signs them); Infobip's also wait in `sms/3/reports`, handed out once.
 //! - **Inbound**: [`Sandbox::receive`] posts an inbound SMS to the configured URL.
-//! - **Faults**: per [`Route`], scripted or at a seeded rate ([`FaultPlan`]): accept then drop
+//! - **Validation**: Infobip's and Twilio's send requests are checked against the request schemas
+//!   of their published OpenAPI documents (trimmed copies in `schemas/`), SMSAPI's against its
+//!   documented `sms.do` rules; a refused request gets the operator's own error.
+//! - **Faults**: per [`Route`] or per account on a route, scripted or at a seeded rate
+//!   ([`FaultPlan`]): accept then drop
 //!   the connection, stall, 5xx before or after accepting, 429 with `Retry-After`, close before
 //!   reading the request, garbled 200, slow body.
 //!
@@ -47,9 +51,11 @@ mod fault;
 mod infobip;
 mod record;
 mod sandbox;
+mod schema;
 mod smsapi;
 mod twilio;
 
+pub use api::ApiRoute;
 pub use config::{CallbackUrls, SandboxConfig};
 pub use fault::{FaultPlan, FaultTiming, Route, RouteFaults};
 pub use record::{

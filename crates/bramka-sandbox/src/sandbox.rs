@@ -116,6 +116,12 @@ impl Sandbox {
             bramka_core::http::Timeouts { connect: Duration::from_secs(5), request: Duration::from_secs(10) };
         let http = bramka_core::http::client(timeouts).unwrap_or_else(|_| reqwest::Client::new());
         let faults = FaultPlan::new(config.seed);
+        for (route, account, plan) in &config.faults {
+            match account {
+                Some(a) => faults.set_for_account(*route, a.clone(), plan.clone()),
+                None => faults.set(*route, plan.clone()),
+            }
+        }
         Sandbox {
             inner: Arc::new(Shared {
                 config,
@@ -171,13 +177,15 @@ impl Sandbox {
         self.inner.ids.fetch_add(1, Ordering::Relaxed)
     }
 
-    /// Runs a send endpoint under `route`'s faults: faults that refuse the request answer before
+    /// Runs a send endpoint under the faults of `account` (what the request authenticated as) on
+    /// `route`: faults that refuse the request answer before
     /// its body is read; the others let `handle` process it (and record messages), then replace
     /// or delay its answer. `handle` returns the answer and how many messages it recorded.
     pub(crate) async fn faulted<F, Fut>(
         &self,
         route: Route,
         operator: Operator,
+        account: Option<&str>,
         body: Body,
         handle: F,
     ) -> Response
@@ -185,7 +193,7 @@ impl Sandbox {
         F: FnOnce(Bytes) -> Fut,
         Fut: Future<Output = (Response, usize)>,
     {
-        let fault = self.inner.faults.next(route);
+        let fault = self.inner.faults.next_for(route, account);
         let t = self.inner.config.timing;
         let record = |kind: FaultKind, recorded: usize| {
             self.inner.store.record_fault(FaultEvent { at: Utc::now(), route, kind, recorded });

@@ -105,13 +105,19 @@ async fn sms_do(
         return other_op(&sb, &params(q.as_deref(), &headers, &bytes));
     }
     let sb2 = sb.clone();
-    sb.faulted(Route::SmsapiSend, Operator::Smsapi, body, move |bytes: Bytes| async move {
-        let p = params(q.as_deref(), &headers, &bytes);
-        if p.contains_key("status") || p.contains_key("sch_del") {
-            return (other_op(&sb2, &p), 0);
-        }
-        send(&sb2, &p)
-    })
+    sb.faulted(
+        Route::SmsapiSend,
+        Operator::Smsapi,
+        crate::auth::scheme(&headers, "Bearer").map(str::to_owned).as_deref(),
+        body,
+        move |bytes: Bytes| async move {
+            let p = params(q.as_deref(), &headers, &bytes);
+            if p.contains_key("status") || p.contains_key("sch_del") {
+                return (other_op(&sb2, &p), 0);
+            }
+            send(&sb2, &p)
+        },
+    )
     .await
 }
 
@@ -144,6 +150,48 @@ fn parse_date(v: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(v.trim()).ok().map(|d| d.with_timezone(&Utc))
 }
 
+/// The documented `sms.do` parameter rules a request breaks, as SMSAPI's error code and message
+/// (first one found): `nounicode` with characters outside GSM-7 (11), `single` with more than one
+/// part (12), `flash` with characters outside GSM-7 (17), `param1`..`param4` not one value per
+/// recipient (18), `normalize` with `datacoding` (25), `datacoding=bin` without `udh` (30), a
+/// `date` more than three months ahead (50).
+fn refused_parameters(
+    p: &HashMap<String, String>,
+    text: &str,
+    recipients: usize,
+) -> Option<(u32, &'static str)> {
+    let (encoding, parts) = billing(text);
+    let gsm = encoding == "GSM-7";
+    if on(p, "nounicode") && !gsm {
+        return Some((11, "Message contains special characters and nounicode is set"));
+    }
+    if on(p, "single") && parts > 1 {
+        return Some((12, "Message is longer than one part and single is set"));
+    }
+    if on(p, "flash") && !gsm {
+        return Some((17, "Flash message cannot contain special characters"));
+    }
+    for n in 1..=4 {
+        if let Some(v) = p.get(&format!("param{n}"))
+            && v.split('|').count() != recipients
+        {
+            return Some((18, "Invalid number of parameters"));
+        }
+    }
+    if p.contains_key("datacoding") && on(p, "normalize") {
+        return Some((25, "Parameters normalize and datacoding cannot be used together"));
+    }
+    if p.get("datacoding").is_some_and(|d| d == "bin") && p.get("udh").is_none_or(|u| u.is_empty()) {
+        return Some((30, "UDH is required with datacoding=bin"));
+    }
+    if let Some(at) = p.get("date").and_then(|d| parse_date(d))
+        && at > Utc::now() + chrono::Months::new(3)
+    {
+        return Some((50, "Messages cannot be scheduled more than 3 months ahead"));
+    }
+    None
+}
+
 fn send(sb: &Sandbox, p: &HashMap<String, String>) -> (Response, usize) {
     let json_format = p.get("format").is_some_and(|f| f == "json");
     let legacy_error = |code: u32, msg: &str| {
@@ -154,10 +202,19 @@ fn send(sb: &Sandbox, p: &HashMap<String, String>) -> (Response, usize) {
     if to.trim().is_empty() {
         return (legacy_error(13, "No correct phone numbers"), 0);
     }
+    if p.contains_key("group") {
+        return (legacy_error(40, "No contacts group with that name"), 0);
+    }
+    if text.is_empty() && p.contains_key("template") {
+        return (legacy_error(104, "No such template"), 0);
+    }
     if text.is_empty() {
         return (legacy_error(11, "Message empty"), 0);
     }
     let submitted: Vec<&str> = to.split(',').collect();
+    if let Some((code, msg)) = refused_parameters(p, text, submitted.len()) {
+        return (legacy_error(code, msg), 0);
+    }
     let idx: Option<Vec<&str>> = p.get("idx").map(|i| i.split('|').collect());
     if let Some(i) = &idx
         && i.len() != submitted.len()

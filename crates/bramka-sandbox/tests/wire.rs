@@ -418,7 +418,7 @@ async fn twilio_create_fetch_list_paging_and_cancel() {
         .form(&[
             ("To", "+48500100209"),
             ("Body", "later"),
-            ("MessagingServiceSid", "MG1"),
+            ("MessagingServiceSid", "MG0123456789abcdef0123456789abcdef"),
             ("SendAt", at.as_str()),
             ("ScheduleType", "fixed"),
         ])

@@ -369,19 +369,43 @@ pub(crate) fn routes() -> Vec<(RouteDoc, MethodRouter<Arc<App>>)> {
 
 /// The OpenAPI 3.1 document of the API, generated from its route table.
 pub fn openapi_document() -> Value {
-    let mut paths: BTreeMap<&str, serde_json::Map<String, Value>> = BTreeMap::new();
-    for (r, _) in routes() {
-        let params: Vec<Value> = r
-            .params
+    openapi_document_for(false)
+}
+
+/// The OpenAPI 3.1 document of the API, with the sandbox's `/api/v1/sandbox` routes (generated
+/// from the sandbox's own route table) when `sandbox` is on (`bramka serve --sandbox`).
+pub fn openapi_document_for(sandbox: bool) -> Value {
+    let mut paths: BTreeMap<String, serde_json::Map<String, Value>> = BTreeMap::new();
+    // The server's own routes, then the sandbox's (from its route table): full path, doc and
+    // parameters.
+    let mut docs: Vec<(String, RouteDoc, Vec<Param>)> = routes()
+        .into_iter()
+        .map(|(r, _)| {
+            let params = r.params.iter().flat_map(|list| list.iter().copied()).collect();
+            (r.path.to_owned(), r, params)
+        })
+        .collect();
+    for r in sandbox.then(bramka_sandbox::Sandbox::api_docs).unwrap_or_default() {
+        let doc = RouteDoc {
+            method: r.method,
+            path: r.path,
+            summary: r.summary,
+            params: &[],
+            body: r.body.map(|_| "SandboxRequest"),
+            ok: (JSON, "the sandbox's answer"),
+        };
+        docs.push((format!("/api/v1/sandbox{}", r.path), doc, r.params.to_vec()));
+    }
+    for (path, r, params) in docs {
+        let params: Vec<Value> = params
             .iter()
-            .flat_map(|list| list.iter())
             .map(|(name, at, desc)| {
                 json!({"name": name, "in": at, "required": *at == "path", "description": desc, "schema": {"type": "string"}})
             })
             .collect();
         let mut op = json!({
             "summary": r.summary,
-            "operationId": format!("{}_{}", r.method, r.path.trim_start_matches("/api/v1/").replace(['/', '.', '{', '}'], "_")),
+            "operationId": format!("{}_{}", r.method, path.trim_start_matches("/api/v1/").replace(['/', '.', '{', '}'], "_")),
             "parameters": params,
             "security": [{"bearer": []}],
             "responses": {
@@ -393,7 +417,7 @@ pub fn openapi_document() -> Value {
         if let Some(schema) = r.body {
             op["requestBody"] = json!({"required": true, "content": {JSON: {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}});
         }
-        paths.entry(r.path).or_default().insert(r.method.to_owned(), op);
+        paths.entry(path).or_default().insert(r.method.to_owned(), op);
     }
     json!({
         "openapi": "3.1.0",
@@ -412,7 +436,8 @@ pub fn openapi_document() -> Value {
                 "SendRequest": send_schema(false),
                 "CampaignRequest": send_schema(true),
                 "SuppressRequest": {"type": "object", "required": ["number"], "properties": {
-                    "number": {"type": "string"}, "account": {"type": "string"}, "reason": {"type": "string"}}}
+                    "number": {"type": "string"}, "account": {"type": "string"}, "reason": {"type": "string"}}},
+                "SandboxRequest": {"type": "object", "description": "see the route's summary; the sandbox's control API (bramka serve --sandbox)"}
             }
         }
     })
@@ -716,8 +741,8 @@ async fn balance(State(app): State<Arc<App>>, Path(account): Path<String>) -> Ap
     Ok(Json(json!({"account": account, "amount": b.amount, "unit": b.unit})).into_response())
 }
 
-async fn openapi() -> Response {
-    Json(openapi_document()).into_response()
+async fn openapi(State(app): State<Arc<App>>) -> Response {
+    Json(openapi_document_for(app.settings.sandbox)).into_response()
 }
 
 fn poll_def_schema() -> Value {

@@ -215,6 +215,8 @@ pub struct Settings {
     pub suppression: Suppression,
     /// Replies and forwards go to `console://` (printed) instead of the accounts.
     pub sandbox: bool,
+    /// The sandbox's settings from the `[sandbox]` table (used with `sandbox`).
+    pub sandbox_config: bramka_sandbox::SandboxConfig,
     public_url_derived: bool,
 }
 
@@ -235,6 +237,7 @@ struct FileModel {
     flows: Vec<FlowDef>,
     #[serde(default)]
     suppression: Suppression,
+    sandbox: Option<crate::sandbox::SandboxSection>,
 }
 
 #[derive(Deserialize, Default)]
@@ -495,6 +498,7 @@ impl Settings {
                     .flatten()
             }),
         };
+        let sandbox_config = crate::sandbox::settings(model.sandbox, &env).map_err(|(at, r)| err(&at, r))?;
         Ok(Settings {
             file: file.to_owned(),
             listen,
@@ -510,6 +514,7 @@ impl Settings {
             flows: model.flows,
             suppression: model.suppression,
             sandbox: false,
+            sandbox_config,
             public_url_derived,
         })
     }

@@ -384,7 +384,7 @@ impl Server {
             flows,
             inflight: Default::default(),
         };
-        let sandbox = sandbox::start(app.settings.sandbox);
+        let sandbox = sandbox::start(app.settings.sandbox, &app.settings.sandbox_config);
         Ok(Server { app: Arc::new(app), sandbox })
     }
 
@@ -442,6 +442,7 @@ impl Server {
             .route("/suppressions/lift", axum::routing::post(web::lift))
             .route("/test-sms", get(web::test_sms_form).post(web::test_sms))
             .route("/logout", axum::routing::post(web::logout))
+            .merge(sandbox::pages(self.sandbox.as_ref()))
             .route_layer(middleware::from_fn_with_state(app.clone(), web::require_session));
         let router = Router::new()
             .route("/login", get(web::login_form).post(web::login))

@@ -76,6 +76,15 @@ pub(crate) struct Viewer {
     csrf: String,
     session: Option<String>,
     lang: Lang,
+    /// The server runs with `--sandbox`: the "Sandbox" tab is shown.
+    sandbox: bool,
+}
+
+impl Viewer {
+    /// The CSRF token forms must carry.
+    pub(crate) fn csrf(&self) -> &str {
+        &self.csrf
+    }
 }
 
 /// Requires a session (or, with no token configured, a loopback client); else to the login page.
@@ -87,10 +96,20 @@ pub(crate) async fn require_session(
 ) -> Response {
     let lang = Lang::of(req.headers());
     let viewer = if app.settings.api_tokens.is_empty() {
-        peer.ip().is_loopback().then(|| Viewer { csrf: app.open_csrf.clone(), session: None, lang })
+        peer.ip().is_loopback().then(|| Viewer {
+            csrf: app.open_csrf.clone(),
+            session: None,
+            lang,
+            sandbox: app.settings.sandbox,
+        })
     } else {
         cookie(req.headers(), SESSION_COOKIE).and_then(|id| {
-            app.sessions.csrf(id).map(|csrf| Viewer { csrf, session: Some(id.to_owned()), lang })
+            app.sessions.csrf(id).map(|csrf| Viewer {
+                csrf,
+                session: Some(id.to_owned()),
+                lang,
+                sandbox: app.settings.sandbox,
+            })
         })
     };
     match viewer {
@@ -108,11 +127,11 @@ pub(crate) async fn require_session(
 }
 
 /// Whether a form's CSRF token is the viewer's (compared in constant time).
-fn csrf_ok(v: &Viewer, given: &str) -> bool {
+pub(crate) fn csrf_ok(v: &Viewer, given: &str) -> bool {
     !given.is_empty() && bool::from(v.csrf.as_bytes().ct_eq(given.as_bytes()))
 }
 
-fn csrf_refused() -> Response {
+pub(crate) fn csrf_refused() -> Response {
     (StatusCode::FORBIDDEN, "missing or wrong CSRF token; reload the page and try again").into_response()
 }
 
@@ -212,7 +231,7 @@ pub fn esc(s: &str) -> String {
     out
 }
 
-fn page(v: &Viewer, title: &str, body: &str) -> Response {
+pub(crate) fn page(v: &Viewer, title: &str, body: &str) -> Response {
     let l = v.lang;
     let logout = match &v.session {
         Some(_) => format!(
@@ -229,7 +248,7 @@ fn page(v: &Viewer, title: &str, body: &str) -> Response {
 <style>body{{font-family:system-ui,sans-serif;margin:1.5rem;color:#1d2330}}nav a{{margin-right:1rem}}table{{border-collapse:collapse;margin:1rem 0}}
 td,th{{border-bottom:1px solid #d6d9e0;padding:.35rem .7rem;text-align:left}}.inline{{display:inline}}.num{{text-align:right}}
 form.filters input{{margin-right:.5rem}}.msg{{padding:.5rem;background:#eef6ee}}.err{{padding:.5rem;background:#fbeaea}}</style></head>
-<body><nav><a href="/inbox">{inbox}</a><a href="/sent" id="nav-sent">{sent}</a><a href="/polls">{polls}</a><a href="/suppressions" id="nav-suppressions">{supp}</a><a href="/test-sms">{test}</a><a href="/lang/{olang}">{oname}</a>{logout}</nav>
+<body><nav><a href="/inbox">{inbox}</a><a href="/sent" id="nav-sent">{sent}</a><a href="/polls">{polls}</a><a href="/suppressions" id="nav-suppressions">{supp}</a><a href="/test-sms">{test}</a>{sandbox}<a href="/lang/{olang}">{oname}</a>{logout}</nav>
 <h1>{title}</h1>{body}</body></html>"#,
         lang = l.code(),
         title = esc(title),
@@ -240,12 +259,13 @@ form.filters input{{margin-right:.5rem}}.msg{{padding:.5rem;background:#eef6ee}}
         test = t(l, "test_sms"),
         olang = other.0,
         oname = other.1,
+        sandbox = if v.sandbox { r#"<a href="/web/sandbox" id="nav-sandbox">Sandbox</a>"# } else { "" },
     );
     Html(html).into_response()
 }
 
 fn lang_only(headers: &HeaderMap) -> Viewer {
-    Viewer { csrf: String::new(), session: None, lang: Lang::of(headers) }
+    Viewer { csrf: String::new(), session: None, lang: Lang::of(headers), sandbox: false }
 }
 
 pub(crate) async fn login_form(headers: HeaderMap) -> Response {

@@ -1,7 +1,8 @@
 //! The web page in a real headless Chromium, driven over WebDriver (Debian's `chromium` and
 //! `chromium-driver`): log in, see an injected vote with its percentage, filter the inbox,
 //! download a CSV, send a test SMS and see it in the sent list, suppress a number and lift it,
-//! and save a screenshot of the poll page.
+//! and save a screenshot of the poll page; with `--sandbox`, the Sandbox tab: a received message's
+//! details, a delivery report and an inbound SMS triggered from its buttons.
 //!
 //! Without `chromedriver` the test FAILS with how to install it; it never passes silently.
 
@@ -363,4 +364,109 @@ async fn forms_without_csrf_are_refused() {
     assert_eq!(anon.headers()["location"], "/login");
     let _ = stop.send(());
     task.await.unwrap().unwrap();
+}
+
+/// The "Sandbox" tab: a message sent to the sandbox is listed with its operator, sender,
+/// recipient, text, encoding and parts; "Delivery report" posts the report (to the configured
+/// URL) and the row shows the new state and the callback; "Receive" posts an inbound SMS.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sandbox_tab_in_headless_chromium() {
+    let hook = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::any())
+        .respond_with(wiremock::ResponseTemplate::new(200).set_body_string("OK"))
+        .mount(&hook)
+        .await;
+    let config = format!(
+        "[server]\nstorage = \"memory:\"\napi_tokens = [\"${{BRAMKA_API_TOKEN}}\"]\n[sandbox]\ndelivery_delay_ms = \"manual\"\n[sandbox.callbacks]\nsmsapi_dlr = \"{0}/dlr\"\ntwilio_inbound = \"{0}/mo\"\n",
+        hook.uri()
+    );
+    let mut settings = Settings::from_toml("bramka.toml", &config, env()).unwrap();
+    settings.sandbox = true;
+    let server = Server::new(settings).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(server.serve(listener, async {
+        let _ = stopped.await;
+    }));
+    let http = reqwest::Client::new();
+    let v: Value = http
+        .post(format!("{base}/sandbox/smsapi/sms.do"))
+        .form(&[
+            ("to", "48500100200"),
+            ("from", "Shop"),
+            ("message", "Zażółć gęślą jaźń"),
+            ("format", "json"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = v["list"][0]["id"].as_str().expect("accepted").to_owned();
+
+    let d = Driver::start().await;
+    d.goto(&format!("{base}/login")).await;
+    d.typ("#token", API_TOKEN).await;
+    d.click("#login").await;
+    d.goto(&format!("{base}/inbox")).await;
+    d.click("#nav-sandbox").await;
+    d.wait_count("tr.sandbox-message", 1).await;
+    assert_eq!(d.text("tr.sandbox-message .sender").await, "Shop");
+    assert_eq!(d.text("tr.sandbox-message .recipient").await, "48500100200");
+    assert_eq!(d.text("tr.sandbox-message .text").await, "Zażółć gęślą jaźń");
+    assert_eq!(d.text("tr.sandbox-message .encoding").await, "UCS-2");
+    assert_eq!(d.text("tr.sandbox-message .parts").await, "1");
+    assert_eq!(d.text("tr.sandbox-message .state").await, "queued");
+    assert_eq!(d.count("tr.sandbox-message .callbacks li").await, 0);
+
+    // Trigger the delivery report as "undelivered".
+    d.click("#outcome-0 option[value=undelivered]").await;
+    d.click("#report-0").await;
+    d.wait_count("#notice", 1).await;
+    assert!(d.text("#notice").await.contains(&id));
+    assert_eq!(d.text("tr.sandbox-message .state").await, "undelivered");
+    let cb = d.text("tr.sandbox-message .callbacks li").await;
+    assert!(cb.contains("/dlr") && cb.contains("200"), "{cb}");
+    assert_eq!(d.count("#report-0").await, 0, "no second report for a final state");
+    let got = hook.received_requests().await.unwrap();
+    let dlr: Vec<_> = got.iter().filter(|r| r.url.path() == "/dlr").collect();
+    assert_eq!(dlr.len(), 1);
+    assert!(dlr[0].url.query().unwrap_or("").contains(&format!("MsgId={id}")));
+
+    // Receive an SMS through Twilio: posted to the configured inbound URL.
+    d.click("#receive-operator option[value=twilio]").await;
+    d.typ("#receive-from", "+48500100200").await;
+    d.typ("#receive-to", "+15005550006").await;
+    d.typ("#receive-text", "STOP").await;
+    d.click("#receive").await;
+    d.wait_count("#notice", 1).await;
+    assert!(d.text("#notice").await.contains("twilio"), "{}", d.text("#notice").await);
+    let got = hook.received_requests().await.unwrap();
+    let mo: Vec<_> = got.iter().filter(|r| r.url.path() == "/mo").collect();
+    assert_eq!(mo.len(), 1, "one inbound post");
+    let body = String::from_utf8_lossy(&mo[0].body).to_string();
+    assert!(body.contains("Body=STOP") && body.contains("From=%2B48500100200"), "{body}");
+
+    // With the browser's session but without the CSRF token, the buttons' forms are refused.
+    let cookie = d.cmd("GET", "/cookie/bramka_session", None).await;
+    let session = format!("bramka_session={}", cookie["value"].as_str().expect("a session cookie"));
+    for (path, form) in [
+        ("report", vec![("operator", "smsapi"), ("id", id.as_str())]),
+        ("receive", vec![("operator", "twilio"), ("from", "+48500100200"), ("to", "+1500"), ("text", "x")]),
+    ] {
+        let r = http
+            .post(format!("{base}/web/sandbox/{path}"))
+            .header("Cookie", &session)
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403, "{path} without CSRF");
+    }
+    assert_eq!(hook.received_requests().await.unwrap().len(), 2, "the refused forms posted nothing");
+    drop(d);
+    let _ = stop.send(());
+    let _ = task.await;
 }

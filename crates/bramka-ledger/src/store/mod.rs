@@ -38,6 +38,21 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// send follows it.
     async fn record_intent(&self, intent: Intent) -> Result<Vec<Entry>, StoreError>;
 
+    /// The suppressions (global or of `scope`) among the intent's recipients, then the intent
+    /// written as by [`record_intent`](Store::record_intent): what a send does before its I/O.
+    ///
+    /// The default makes the two calls; a backend may do both in one transaction (and one
+    /// hand-over to its blocking thread), as `SqliteStore` does.
+    async fn check_and_record_intent(
+        &self,
+        scope: &Scope,
+        intent: Intent,
+    ) -> Result<(Vec<Suppression>, Vec<Entry>), StoreError> {
+        let numbers: Vec<String> = intent.recipients.iter().map(|(n, _)| n.clone()).collect();
+        let suppressed = self.suppressed_among(scope, &numbers).await?;
+        Ok((suppressed, self.record_intent(intent).await?))
+    }
+
     /// Moves the listed entries that are in one of `from` to `pending` (one transaction) and
     /// returns those moved: two runners can never both claim an entry.
     async fn claim(

@@ -25,6 +25,8 @@ use crate::model::{
 };
 use crate::rules::{after_delivery, key_candidates};
 
+mod bulk;
+
 /// The schema migrations, version `i + 1` at index `i`. Plain SQL that PostgreSQL also accepts
 /// apart from the `INTEGER PRIMARY KEY` row ids.
 pub const MIGRATIONS: &[&str] = &[
@@ -292,26 +294,12 @@ fn insert_intent(tx: &Connection, intent: Intent) -> Result<Vec<Entry>, StoreErr
         ],
     )?;
     let message = tx.last_insert_rowid();
-    let mut stmt = tx.prepare_cached(
-        "INSERT INTO entries (message, client_ref, account, gateway, sender, campaign, recipient, state, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
-    )?;
-    let mut out = Vec::with_capacity(intent.recipients.len());
-    for (to, client_ref) in intent.recipients {
-        stmt.execute(params![
-            message,
-            client_ref,
-            m.account,
-            m.gateway,
-            m.sender,
-            m.campaign,
-            to,
-            intent.initial.as_str(),
-            micros(m.created_at)
-        ])?;
-        out.push(Entry::new(tx.last_insert_rowid(), message, m, to, client_ref, intent.initial));
-    }
-    Ok(out)
+    let ids = bulk::insert_entries(tx, message, m, &intent.recipients, intent.initial)?;
+    Ok(ids
+        .into_iter()
+        .zip(intent.recipients)
+        .map(|(id, (to, client_ref))| Entry::new(id, message, m, to, client_ref, intent.initial))
+        .collect())
 }
 
 impl SqliteStore {
@@ -332,6 +320,8 @@ impl SqliteStore {
 
     fn init(mut conn: Connection) -> Result<Self, StoreError> {
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        // Room for every statement shape the store prepares (bulk inserts included).
+        conn.set_prepared_statement_cache_capacity(64);
         conn.execute_batch("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;")?;
         migrate(&mut conn)?;
         Ok(SqliteStore { conn: Arc::new(Mutex::new(conn)) })
@@ -667,29 +657,18 @@ impl Store for SqliteStore {
     ) -> Result<Vec<Suppression>, StoreError> {
         let scope = scope.key().to_owned();
         let numbers = numbers.to_vec();
-        self.run(move |c| {
-            let mut out = Vec::new();
-            // Most ledgers suppress few numbers, and most sends meet none of them.
-            let any: bool = c
-                .prepare_cached("SELECT EXISTS (SELECT 1 FROM suppressions)")?
-                .query_row([], |r| r.get(0))?;
-            if !any {
-                return Ok(out);
-            }
-            // One query per 500 numbers (well under SQLite's parameter limit).
-            for part in numbers.chunks(500) {
-                let sql = format!(
-                    "SELECT scope, number, reason, at FROM suppressions WHERE (scope = '' OR scope = ?1)
-                     AND number IN ({}) ORDER BY number, scope",
-                    in_list(part.len(), 2)
-                );
-                let mut stmt = c.prepare_cached(&sql)?;
-                let args = std::iter::once(&scope).chain(part.iter());
-                for r in stmt.query_map(params_from_iter(args), suppression)? {
-                    out.push(r?);
-                }
-            }
-            Ok(out)
+        self.run(move |c| suppressed_in(c, &scope, numbers.iter())).await
+    }
+
+    async fn check_and_record_intent(
+        &self,
+        scope: &Scope,
+        intent: Intent,
+    ) -> Result<(Vec<Suppression>, Vec<Entry>), StoreError> {
+        let scope = scope.key().to_owned();
+        self.tx(move |tx| {
+            let suppressed = suppressed_in(tx, &scope, intent.recipients.iter().map(|(n, _)| n))?;
+            Ok((suppressed, insert_intent(tx, intent)?))
         })
         .await
     }
@@ -801,6 +780,36 @@ impl Store for SqliteStore {
         })
         .await
     }
+}
+
+/// The suppressions, global or of scope key `scope`, of any of `numbers`.
+fn suppressed_in<'a>(
+    c: &Connection,
+    scope: &str,
+    numbers: impl Iterator<Item = &'a String>,
+) -> Result<Vec<Suppression>, StoreError> {
+    let mut out = Vec::new();
+    // Most ledgers suppress few numbers, and most sends meet none of them.
+    let any: bool =
+        c.prepare_cached("SELECT EXISTS (SELECT 1 FROM suppressions)")?.query_row([], |r| r.get(0))?;
+    if !any {
+        return Ok(out);
+    }
+    let numbers: Vec<&String> = numbers.collect();
+    // One query per 500 numbers (well under SQLite's parameter limit).
+    for part in numbers.chunks(500) {
+        let sql = format!(
+            "SELECT scope, number, reason, at FROM suppressions WHERE (scope = '' OR scope = ?1)
+             AND number IN ({}) ORDER BY number, scope",
+            in_list(part.len(), 2)
+        );
+        let mut stmt = c.prepare_cached(&sql)?;
+        let args = std::iter::once(scope).chain(part.iter().map(|n| n.as_str()));
+        for r in stmt.query_map(params_from_iter(args), suppression)? {
+            out.push(r?);
+        }
+    }
+    Ok(out)
 }
 
 fn suppression(r: &Row<'_>) -> rusqlite::Result<Suppression> {

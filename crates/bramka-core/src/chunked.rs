@@ -37,6 +37,7 @@
 
 use std::future::Future;
 
+use crate::capabilities::Capabilities;
 use crate::error::{Certainty, Error, ErrorKind};
 use crate::message::Message;
 use crate::phone::PhoneNumber;
@@ -134,6 +135,81 @@ where
         }
     }
     Ok(report)
+}
+
+/// The whole [`Gateway::send`](crate::Gateway::send) of an operator: the pre-flight checks of
+/// [`preflight`](crate::preflight::preflight) against `caps` (their notes go in the report), then
+/// [`send_in_chunks`] in requests of `caps.batch_size`. An operator writes only `send_chunk`.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use bramka_core::chunked::{send_message, ChunkReport};
+/// use bramka_core::{Capabilities, Message, RecipientReport, SendState};
+///
+/// let caps = Capabilities::new().with_batch_size(2);
+/// let msg = Message::builder().to("+48600100201,+48600100202,+48600100203").text("Hi").build().unwrap();
+/// let report = send_message("demo", &caps, &msg, |chunk| async move {
+///     Ok(ChunkReport::from(chunk.iter().map(|n| RecipientReport::new(n.clone(), SendState::Accepted)).collect::<Vec<_>>()))
+/// })
+/// .await
+/// .unwrap();
+/// assert!(report.all_accepted());
+/// // What the capabilities do not offer is refused before any request.
+/// let flash = Message::builder().to("+48600100201").text("Hi").flash(true).build().unwrap();
+/// assert!(send_message("demo", &caps, &flash, |_| async { unreachable!() }).await.is_err());
+/// # }
+/// ```
+pub async fn send_message<'m, F, Fut>(
+    gateway: &'static str,
+    caps: &Capabilities,
+    message: &'m Message,
+    send_chunk: F,
+) -> Result<SendReport, Error>
+where
+    F: FnMut(&'m [PhoneNumber]) -> Fut,
+    Fut: Future<Output = Result<ChunkReport, Error>>,
+{
+    let notes = crate::preflight::preflight(gateway, caps, message)?;
+    let mut report = SendReport::new(gateway, message);
+    notes.into_iter().for_each(|n| report.note(n));
+    send_in_chunks(report, message, caps.batch_size, send_chunk).await
+}
+
+/// Pairs the entries of an answer with the recipients of the request (`chunk`): an entry whose
+/// `echoed` number has a recipient's digits (a leading `+` ignored) goes to that recipient; an
+/// entry that echoes no number goes to the recipient at its position. An entry naming no
+/// recipient of the chunk, or one already paired, is dropped: the engine then reports that
+/// recipient as missing from the answer ([`Certainty::MaybeSent`]).
+///
+/// ```
+/// use bramka_core::PhoneNumber;
+/// use bramka_core::chunked::pair_by_number;
+/// let chunk = [PhoneNumber::parse("+447700900001").unwrap(), PhoneNumber::parse("+447700900002").unwrap()];
+/// let answer = vec![Some("447700900002"), None, Some("447700900002")];
+/// let pairs = pair_by_number(&chunk, answer, |e| *e);
+/// // The echoed number finds its recipient; the entry without one takes position 1, already
+/// // taken, so it and the repeat are dropped.
+/// assert_eq!(pairs.len(), 1);
+/// assert_eq!(pairs[0].0, &chunk[1]);
+/// ```
+pub fn pair_by_number<E>(
+    chunk: &[PhoneNumber],
+    entries: impl IntoIterator<Item = E>,
+    echoed: impl Fn(&E) -> Option<&str>,
+) -> Vec<(&PhoneNumber, E)> {
+    let mut taken = vec![false; chunk.len()];
+    let mut out = Vec::with_capacity(chunk.len());
+    for (i, entry) in entries.into_iter().enumerate() {
+        let slot = match echoed(&entry) {
+            Some(t) => chunk.iter().position(|n| n.digits() == t.trim_start_matches('+')),
+            None => Some(i),
+        };
+        if let Some(j) = slot.filter(|&j| j < chunk.len() && !taken[j]) {
+            taken[j] = true;
+            out.push((&chunk[j], entry));
+        }
+    }
+    out
 }
 
 /// Appends one entry per recipient of `chunk`, in its order, taken from `answer`.
@@ -263,5 +339,49 @@ mod tests {
         let e = r.recipients[0].state.error().unwrap();
         assert_eq!((e.kind(), e.certainty()), (ErrorKind::Decode, Certainty::MaybeSent));
         assert!(r.recipients[1].state.is_accepted() && r.recipients[2].state.is_accepted());
+    }
+
+    #[test]
+    fn pairing_by_echoed_number_then_position() {
+        let m = msg(3);
+        let chunk = m.recipients();
+        let d = |i: usize| Some(chunk[i].digits().to_owned());
+        // In order without echoes: by position.
+        let pairs = pair_by_number(chunk, vec![None::<String>, None, None], |e| e.as_deref());
+        assert_eq!(pairs.iter().map(|p| p.0).collect::<Vec<_>>(), chunk.iter().collect::<Vec<_>>());
+        // Echoed numbers win over position, with or without `+`; unknown and repeated are dropped.
+        let plus = Some(format!("+{}", chunk[0].digits()));
+        let entries = vec![d(2), plus, Some("447700900999".to_owned()), d(2)];
+        let pairs = pair_by_number(chunk, entries, |e| e.as_deref());
+        let to: Vec<_> = pairs.iter().map(|p| p.0.clone()).collect();
+        assert_eq!(to, vec![chunk[2].clone(), chunk[0].clone()]);
+        // More entries than recipients: the extra positions are dropped.
+        assert_eq!(pair_by_number(chunk, vec![None::<String>; 5], |e| e.as_deref()).len(), 3);
+    }
+
+    #[tokio::test]
+    async fn send_message_runs_preflight_then_chunks() {
+        let m = Message::builder()
+            .to("+48600100201,+48600100202,+48600100203")
+            .text("Hi")
+            .validity(std::time::Duration::from_secs(600))
+            .build()
+            .unwrap();
+        let caps = Capabilities::new().with_batch_size(2);
+        let mut calls = 0;
+        let r = send_message("t", &caps, &m, |chunk| {
+            calls += 1;
+            let out = accept(chunk);
+            async move { out }
+        })
+        .await
+        .unwrap();
+        assert_eq!(calls, 2);
+        assert!(r.all_accepted() && r.recipients.len() == 3);
+        // Validity is not offered: the preflight's note is in the report.
+        assert!(r.notes.iter().any(|n| n.contains("validity")), "{:?}", r.notes);
+        let flash = Message::builder().to("+48600100201").text("Hi").flash(true).build().unwrap();
+        let e = send_message("t", &caps, &flash, |_| async { Ok(ChunkReport::default()) }).await.unwrap_err();
+        assert_eq!((e.kind(), e.certainty()), (ErrorKind::Message, Certainty::NotSent));
     }
 }

@@ -364,6 +364,29 @@ impl ErrorRow {
     pub fn error(&self, gateway: &'static str, message: impl Into<String>) -> Error {
         Error::new(self.kind, self.certainty, message).with_gateway(gateway).with_code(self.code)
     }
+    /// The error of an operator `code`: its row's ([`error`](Self::error)), or for a code not in
+    /// the table [`ErrorKind::Other`] with `unknown` certainty, the code kept.
+    ///
+    /// ```
+    /// use bramka_core::{Certainty, ErrorKind, error::ErrorRow};
+    /// const TABLE: &[ErrorRow] = &[ErrorRow::new("ToInvalid", ErrorKind::InvalidRecipient, Certainty::NotSent, "[docs]")];
+    /// let e = ErrorRow::error_for(TABLE, "acme", "ToInvalid", Certainty::NotSent, "to: ToInvalid");
+    /// assert_eq!(e.kind(), ErrorKind::InvalidRecipient);
+    /// let e = ErrorRow::error_for(TABLE, "acme", "Odd", Certainty::NotSent, "odd");
+    /// assert_eq!((e.kind(), e.operator_code()), (ErrorKind::Other, Some("Odd")));
+    /// ```
+    pub fn error_for(
+        table: &[ErrorRow],
+        gateway: &'static str,
+        code: &str,
+        unknown: Certainty,
+        message: impl Into<String>,
+    ) -> Error {
+        match ErrorRow::find(table, code) {
+            Some(row) => row.error(gateway, message),
+            None => Error::new(ErrorKind::Other, unknown, message).with_gateway(gateway).with_code(code),
+        }
+    }
 }
 
 impl From<crate::message::MessageError> for Error {

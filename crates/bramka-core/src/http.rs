@@ -8,12 +8,16 @@ use crate::error::{Certainty, Error, ErrorKind};
 
 mod answer;
 mod base_url;
+mod basic_auth;
 mod body;
 mod scrub;
 mod settings;
 pub use answer::{Answer, Call};
 pub use base_url::BaseUrl;
+pub use basic_auth::BasicAuth;
 pub use body::{BodyError, DEFAULT_BODY_LIMIT, read_limited};
+/// The `reqwest` this crate builds clients with (for [`http_setters!`](crate::http_setters)).
+pub use reqwest;
 pub use scrub::Scrubber;
 pub use settings::{HTTP_DSN_OPTIONS, HttpSettings, base_url_from_dsn};
 

@@ -36,6 +36,7 @@ pub mod registry;
 pub mod report;
 pub mod retry;
 pub mod secret;
+pub mod senders;
 pub mod testing;
 pub mod webhook;
 

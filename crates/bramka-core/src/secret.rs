@@ -72,8 +72,71 @@ impl<'de> serde::Deserialize<'de> for Secret {
     }
 }
 
+/// Half of a credential that is not secret on its own, such as a username: `Debug` and `Display`
+/// show its first character only (`a***`), enough to tell accounts apart in logs.
+///
+/// ```
+/// use bramka_core::secret::Masked;
+/// let user = Masked::new("acme-user");
+/// assert_eq!(format!("{user:?} {user}"), r#""a***" a***"#);
+/// assert_eq!(user.as_str(), "acme-user");
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash, Default)]
+pub struct Masked(String);
+
+impl Masked {
+    /// Wraps a value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Masked(value.into())
+    }
+
+    /// The whole value.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    fn shown(&self) -> String {
+        let first = self.0.chars().next().map(String::from).unwrap_or_default();
+        format!("{first}***")
+    }
+}
+
+impl fmt::Debug for Masked {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.shown(), f)
+    }
+}
+
+impl fmt::Display for Masked {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.shown())
+    }
+}
+
+impl From<String> for Masked {
+    fn from(s: String) -> Self {
+        Masked(s)
+    }
+}
+
+impl From<&str> for Masked {
+    fn from(s: &str) -> Self {
+        Masked(s.to_owned())
+    }
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn masked_shows_the_first_character_only() {
+        let m = Masked::from("hunter-user");
+        for text in [format!("{m:?}"), m.to_string()] {
+            assert!(text.contains("h***") && !text.contains("unter"), "{text}");
+        }
+        assert_eq!(Masked::default().to_string(), "***");
+        assert_eq!(Masked::new("żółw").to_string(), "ż***");
+    }
     use super::*;
 
     #[test]

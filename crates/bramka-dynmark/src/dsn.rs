@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use bramka_core::http::{self, HttpSettings};
-use bramka_core::{Dsn, DsnError, Error, Gateway, GatewayFactory};
+use bramka_core::{Dsn, Error, Gateway, GatewayFactory};
 
 use crate::{DynmarkConfig, DynmarkGateway};
 
@@ -18,10 +18,7 @@ pub const OPTIONS: &[&str] = &["from", "base_url", "insecure_http", "timeout", "
 /// | host | `default` (services.dynmark.com) or another `host[:port]` |
 /// | path | REST base path, default `/webapi/` |
 /// | `from` | sender names, comma-separated; the first is the default (2 to 11 characters) |
-/// | `base_url` | the whole REST base URL (percent-encoded), a path prefix allowed; overrides host and path |
-/// | `insecure_http` | `1` allows plain http to a non-loopback host (the password travels unencrypted) |
-/// | `timeout`, `connect_timeout` | `130s`, `500ms`, … |
-/// | `tls` | `0` for plain http (refused for a non-loopback host without `insecure_http=1`); loopback hosts (`127.0.0.1`, `localhost`, `[::1]`) default to it |
+/// | `base_url`, `insecure_http`, `timeout`, `connect_timeout`, `tls` | as for every operator: see [`HTTP_DSN_OPTIONS`](bramka_core::http::HTTP_DSN_OPTIONS) (timeouts default to 130 s and 10 s) |
 ///
 /// ```
 /// use bramka_core::{Dsn, GatewayFactory};
@@ -37,12 +34,9 @@ impl DynmarkFactory {
     /// The configuration a DSN describes.
     pub fn config(dsn: &Dsn) -> Result<DynmarkConfig, Error> {
         dsn.check_options(OPTIONS)?;
-        let missing = || DsnError::Missing {
-            scheme: "dynmark".into(),
-            what: "a username and password: dynmark://USER:PASSWORD@default".into(),
-        };
-        let user = dsn.user().ok_or_else(missing)?;
-        let password = dsn.password().ok_or_else(missing)?.clone();
+        let what = "a username and password: dynmark://USER:PASSWORD@default";
+        let user = dsn.required_user(what)?.expose();
+        let password = dsn.required_password(what)?.clone();
         let http = HttpSettings::with_timeouts(crate::wire::TIMEOUTS).from_dsn(dsn)?;
         let mut b = DynmarkConfig::builder(user, password).http(http);
         if let Some(base) = http::base_url_from_dsn(dsn, "/webapi/")? {

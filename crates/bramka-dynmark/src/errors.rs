@@ -33,21 +33,11 @@ pub(crate) const TABLE: &[ErrorRow] = &[
 /// The error of a validation failure `code`: the table's row, or [`ErrorKind::Other`] (certainly
 /// not sent) with the code kept.
 pub(crate) fn failure_error(code: &str, text: String) -> Error {
-    match ErrorRow::find(TABLE, code) {
-        Some(row) => row.error("dynmark", text),
-        None => Error::new(ErrorKind::Other, NotSent, text).with_gateway("dynmark").with_code(code),
-    }
+    ErrorRow::error_for(TABLE, "dynmark", code, NotSent, text)
 }
 
-/// The error of a non-2xx answer, `detail` already scrubbed. Statuses missing from the table:
-/// other 5xx as 500, the rest [`ErrorKind::Other`] with the status's usual certainty.
+/// The error of a non-2xx answer, `detail` already scrubbed: the table's row for the status, other
+/// 5xx as 500, the rest [`ErrorKind::Other`] with the status's usual certainty.
 pub(crate) fn status_error(answer: &Answer, detail: String) -> Error {
-    let code = answer.status.to_string();
-    let (kind, certainty) = match ErrorRow::find(TABLE, &code) {
-        Some(row) => (row.kind, row.certainty),
-        None if answer.status >= 500 => (ErrorKind::Unavailable, MaybeSent),
-        None => (ErrorKind::Other, bramka_core::http::certainty_for_status(answer.status)),
-    };
-    let msg = if detail.is_empty() { format!("Dynmark answered HTTP {}", answer.status) } else { detail };
-    answer.error("dynmark", kind, certainty, msg)
+    answer.status_error("dynmark", "Dynmark", TABLE, detail)
 }

@@ -1,17 +1,14 @@
 //! [`DynmarkGateway`]: the [`Gateway`] implementation over Dynmark's REST API.
 
-use std::fmt;
-
 use async_trait::async_trait;
-use base64::Engine as _;
-use bramka_core::chunked::{ChunkReport, send_in_chunks};
+use bramka_core::chunked::{ChunkReport, pair_by_number, send_message};
 use bramka_core::http::{Answer, Call, Scrubber};
 use bramka_core::{
     Capabilities, Capability, Certainty, Error, ErrorKind, Gateway, Message, PhoneNumber, RecipientReport,
     SendReport, SendState,
 };
 
-use crate::config::{DynmarkConfig, check_sender};
+use crate::config::DynmarkConfig;
 use crate::errors;
 use crate::wire::{self, MessageResult, OutMessage};
 
@@ -30,17 +27,12 @@ const ID: &str = "dynmark";
 /// println!("{} accepted", report.accepted().count());
 /// # Ok(()) }
 /// ```
+#[derive(Debug)]
 pub struct DynmarkGateway {
     config: DynmarkConfig,
     client: reqwest::Client,
     caps: Capabilities,
     scrub: Scrubber,
-}
-
-impl fmt::Debug for DynmarkGateway {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DynmarkGateway").field("config", &self.config).finish_non_exhaustive()
-    }
 }
 
 impl DynmarkGateway {
@@ -52,40 +44,13 @@ impl DynmarkGateway {
             .with_batch_size(wire::MAX_BATCH)
             .with(Capability::Schedule)
             .with_max_parts(wire::MAX_PARTS);
-        // The password as written, and inside the Basic credentials an echo would show.
-        let basic = base64::engine::general_purpose::STANDARD.encode(format!(
-            "{}:{}",
-            config.username,
-            config.password.expose()
-        ));
-        let scrub = Scrubber::new([config.password.expose(), basic.as_str()]);
+        let scrub = config.auth.scrubber();
         Ok(DynmarkGateway { config, client, caps, scrub })
     }
 
     /// The configuration.
     pub fn config(&self) -> &DynmarkConfig {
         &self.config
-    }
-
-    fn sender_for(&self, message: &Message) -> Result<String, Error> {
-        let sender = match (message.sender(), self.config.default_sender()) {
-            (Some(s), _) => s.as_string(),
-            (None, Some(s)) => s.to_owned(),
-            (None, None) => {
-                let why = "no sender: set one on the message or configure a default sender";
-                return Err(Error::new(ErrorKind::InvalidSender, Certainty::NotSent, why).with_gateway(ID));
-            }
-        };
-        check_sender(&sender)?;
-        let senders = self.config.senders();
-        if !senders.is_empty() && !senders.contains(&sender) {
-            let why = format!(
-                "sender {sender:?} is not configured for this account; configured: {}",
-                senders.join(", ")
-            );
-            return Err(Error::new(ErrorKind::InvalidSender, Certainty::NotSent, why).with_gateway(ID));
-        }
-        Ok(sender.trim_start_matches('+').to_owned())
     }
 
     /// One request: the messages of `chunk`.
@@ -110,12 +75,9 @@ impl DynmarkGateway {
             })
             .collect();
         tracing::debug!(gateway = ID, recipients = chunk.len(), "sending");
-        let request = self
-            .client
-            .post(self.config.base_url.join(wire::SEND_PATH))
-            .basic_auth(&self.config.username, Some(self.config.password.expose()))
-            .header(reqwest::header::ACCEPT, "application/json")
-            .json(&body);
+        let post = self.client.post(self.config.base_url.join(wire::SEND_PATH));
+        let request =
+            self.config.auth.apply(post).header(reqwest::header::ACCEPT, "application/json").json(&body);
         let answer = Answer::fetch(request, ID, Call::Send, wire::BODY_LIMIT).await?;
         Ok(self.decode_send(chunk, &answer)?.into())
     }
@@ -129,31 +91,10 @@ impl DynmarkGateway {
         if !answer.is_success() {
             return Err(errors::status_error(answer, self.describe_failures(&answer.body)));
         }
+        // Results pair with recipients by the echoed `to`, else by position.
         let results: Vec<MessageResult> = answer.json(ID, Call::Send)?;
-        Ok(self.match_results(chunk, results, answer.status))
-    }
-
-    /// Pairs results with recipients: by the echoed `to` when present, else by position. A
-    /// recipient left without a result gets none (the engine reports it `MaybeSent`).
-    fn match_results(
-        &self,
-        chunk: &[PhoneNumber],
-        results: Vec<MessageResult>,
-        status: u16,
-    ) -> Vec<RecipientReport> {
-        let mut taken = vec![false; chunk.len()];
-        let mut out = Vec::with_capacity(chunk.len());
-        for (i, r) in results.into_iter().enumerate() {
-            let slot = match r.to.as_deref() {
-                Some(t) => chunk.iter().position(|n| n.digits() == t.trim_start_matches('+')),
-                None => Some(i),
-            };
-            if let Some(j) = slot.filter(|&j| j < chunk.len() && !taken[j]) {
-                taken[j] = true;
-                out.push(self.recipient_report(&chunk[j], &r, status));
-            }
-        }
-        out
+        let pairs = pair_by_number(chunk, results, |r| r.to.as_deref());
+        Ok(pairs.into_iter().map(|(to, r)| self.recipient_report(to, &r, answer.status)).collect())
     }
 
     fn recipient_report(&self, to: &PhoneNumber, r: &MessageResult, status: u16) -> RecipientReport {
@@ -199,40 +140,9 @@ impl Gateway for DynmarkGateway {
     }
 
     async fn send(&self, message: &Message) -> Result<SendReport, Error> {
-        let notes = bramka_core::preflight::preflight(ID, &self.caps, message)?;
-        let sender = self.sender_for(message)?;
-        let mut report = SendReport::new(ID, message);
-        notes.into_iter().for_each(|n| report.note(n));
-        send_in_chunks(report, message, self.caps.batch_size, |chunk| {
-            self.send_chunk(message, &sender, chunk)
-        })
-        .await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Every row of the error table, through the code that maps real answers.
-    #[test]
-    fn every_error_row_maps_as_documented() {
-        let gw = DynmarkGateway::new(DynmarkConfig::builder("acme", "pw").build().unwrap()).unwrap();
-        let to = PhoneNumber::parse("+447700900123").unwrap();
-        bramka_core::testing::conformance::check_error_rows(errors::TABLE, |code| {
-            match code.parse::<u16>() {
-                Ok(status) => errors::status_error(
-                    &Answer { status, retry_after: None, body: Vec::new() },
-                    String::new(),
-                ),
-                Err(_) => {
-                    let body = format!(
-                        r#"{{"successful":false,"validationFailures":[{{"failureCode":"{code}"}}]}}"#
-                    );
-                    let r: MessageResult = serde_json::from_str(&body).unwrap();
-                    gw.recipient_report(&to, &r, 200).state.error().cloned().unwrap()
-                }
-            }
-        });
+        // A leading `+` of a numeric sender is dropped: Dynmark takes digits. [example]
+        let sender = self.config.senders.resolve(message.sender())?;
+        let sender = sender.trim_start_matches('+');
+        send_message(ID, &self.caps, message, |chunk| self.send_chunk(message, sender, chunk)).await
     }
 }

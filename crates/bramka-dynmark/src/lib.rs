@@ -55,3 +55,8 @@ mod wire;
 pub use config::{DynmarkConfig, DynmarkConfigBuilder, check_sender};
 pub use dsn::{DynmarkFactory, OPTIONS};
 pub use gateway::DynmarkGateway;
+
+/// Every failure code and HTTP status bramka maps, with its kind, certainty and evidence.
+pub fn error_table() -> &'static [bramka_core::error::ErrorRow] {
+    errors::TABLE
+}

@@ -7,6 +7,7 @@
 use std::time::Duration;
 
 use bramka_core::http::Timeouts;
+use bramka_core::senders::SenderRules;
 use serde::{Deserialize, Serialize};
 
 /// Production base URL of the REST ("WebApi") family. [docs] [example]
@@ -29,10 +30,9 @@ pub(crate) const MAX_BATCH: usize = 100;
 /// Largest number of parts: not documented. [unknown] The core's default cap (7) is used.
 pub(crate) const MAX_PARTS: u8 = 7;
 
-/// Sender names: 2 to 11 characters (UK industry norm). [inferred]
-pub(crate) const SENDER_MIN: usize = 2;
-/// See [`SENDER_MIN`].
-pub(crate) const SENDER_MAX: usize = 11;
+/// Sender names: 2 to 11 letters, digits or spaces (UK industry norm); numbers of up to 15
+/// digits. [inferred]
+pub(crate) const SENDER_RULES: SenderRules = SenderRules::new("dynmark", "Dynmark", 2, 11);
 
 /// One message of the JSON array posted to `message/send`. [docs] [example]
 ///

@@ -251,3 +251,34 @@ async fn validity_is_reported_as_ignored() {
     let report = gateway(&server).send(&msg).await.unwrap();
     assert!(report.notes.iter().any(|n| n.contains("validity")), "{:?}", report.notes);
 }
+
+/// Every row of the error table, through real answers: an HTTP status as the status of the
+/// answer, a failure code inside a 2xx result.
+#[tokio::test]
+async fn every_error_row_maps_as_documented_through_http() {
+    let mut seen = std::collections::HashMap::new();
+    for row in bramka_dynmark::error_table() {
+        let server = MockServer::start().await;
+        let answer = match row.code.parse::<u16>() {
+            Ok(status) => ResponseTemplate::new(status),
+            Err(_) => ResponseTemplate::new(202).set_body_json(
+                json!([{"successful": false, "validationFailures": [{"failureCode": row.code}]}]),
+            ),
+        };
+        Mock::given(method("POST"))
+            .and(path("/webapi/message/send"))
+            .and(header("authorization", AUTH))
+            .respond_with(answer)
+            .expect(1)
+            .mount(&server)
+            .await;
+        let error = match gateway(&server).send(&message(&["+447700900123"])).await {
+            Err(e) => e,
+            Ok(report) => report.recipients[0].state.error().cloned().expect("a rejection"),
+        };
+        seen.insert(row.code, error);
+    }
+    bramka_core::testing::conformance::check_error_rows(bramka_dynmark::error_table(), |code| {
+        seen[code].clone()
+    });
+}

@@ -27,7 +27,7 @@ use reqwest::Method;
 
 use bramka_core::{Certainty, Error, ErrorKind};
 
-use crate::errors::{GATEWAY, Op};
+use crate::errors::{GATEWAY, IncompleteAnswer, Op};
 use crate::gateway::{InfobipGateway, MAX_SCHEDULE_AHEAD_DAYS};
 use crate::wire;
 
@@ -187,7 +187,8 @@ impl InfobipGateway {
         let q = bulk_query(bulk_id)?;
         let w: wire::BulkScheduleWire =
             self.request(Op::Read, Method::GET, "/sms/1/bulks", &q, None::<&()>).await?;
-        Ok(BulkSchedule { bulk_id: w.bulk_id.unwrap_or_else(|| bulk_id.to_owned()), send_at: w.send_at })
+        let send_at = w.send_at.ok_or(IncompleteAnswer::read("GET /sms/1/bulks", "sendAt"))?;
+        Ok(BulkSchedule { bulk_id: w.bulk_id.unwrap_or_else(|| bulk_id.to_owned()), send_at })
     }
 
     /// Moves a PENDING or PAUSED bulk to another time (`PUT /sms/1/bulks?bulkId=`). The status
@@ -206,10 +207,14 @@ impl InfobipGateway {
         if !status.is_changeable() {
             return Err(BulkError::NotReschedulable { bulk_id: bulk_id.to_owned(), status }.into());
         }
-        let body = wire::BulkScheduleWire { bulk_id: None, send_at: at };
+        let body = wire::BulkScheduleRequest { send_at: at };
         let w: wire::BulkScheduleWire =
             self.request(Op::Change, Method::PUT, "/sms/1/bulks", &q, Some(&body)).await?;
-        Ok(BulkSchedule { bulk_id: w.bulk_id.unwrap_or_else(|| bulk_id.to_owned()), send_at: w.send_at })
+        // Infobip took the change; an answer without `sendAt` leaves the time asked for.
+        Ok(BulkSchedule {
+            bulk_id: w.bulk_id.unwrap_or_else(|| bulk_id.to_owned()),
+            send_at: w.send_at.unwrap_or(at),
+        })
     }
 
     /// The status of a bulk (`GET /sms/1/bulks/status?bulkId=`).
@@ -217,7 +222,8 @@ impl InfobipGateway {
         let q = bulk_query(bulk_id)?;
         let w: wire::BulkStatusWire =
             self.request(Op::Read, Method::GET, "/sms/1/bulks/status", &q, None::<&()>).await?;
-        let status = BulkStatus::parse(&w.status);
+        let status = w.status.ok_or(IncompleteAnswer::read("GET /sms/1/bulks/status", "status"))?;
+        let status = BulkStatus::parse(&status);
         self.remember(bulk_id, &status);
         Ok(status)
     }
@@ -237,10 +243,23 @@ impl InfobipGateway {
         if !from.can_become(&to) {
             return Err(BulkError::IllegalTransition { bulk_id: bulk_id.to_owned(), from, to }.into());
         }
-        let body = wire::BulkStatusWire { bulk_id: None, status: to.as_str().to_owned() };
+        let body = wire::BulkStatusRequest { status: to.as_str().to_owned() };
         let w: wire::BulkStatusWire =
             self.request(Op::Change, Method::PUT, "/sms/1/bulks/status", &q, Some(&body)).await?;
-        let now = BulkStatus::parse(&w.status);
+        let now = match w.status {
+            Some(now) => now,
+            // The spec makes `status` optional: read it back rather than assume the change took.
+            None => {
+                let r: wire::BulkStatusWire =
+                    self.request(Op::Read, Method::GET, "/sms/1/bulks/status", &q, None::<&()>).await?;
+                let missing = IncompleteAnswer {
+                    after_change: true,
+                    ..IncompleteAnswer::read("PUT /sms/1/bulks/status", "status")
+                };
+                r.status.ok_or(missing)?
+            }
+        };
+        let now = BulkStatus::parse(&now);
         self.remember(bulk_id, &now);
         Ok(now)
     }

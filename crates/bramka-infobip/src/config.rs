@@ -165,27 +165,7 @@ impl InfobipConfigBuilder {
         self.sender = Some(sender.to_owned());
         self
     }
-    /// Connect and request timeouts.
-    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
-        self.http = self.http.timeout(timeouts.request).connect_timeout(timeouts.connect);
-        self
-    }
-    /// All HTTP settings at once (timeouts, an application's `reqwest::Client`, `insecure_http`).
-    pub fn http(mut self, http: HttpSettings) -> Self {
-        self.http = http;
-        self
-    }
-    /// Uses the application's `reqwest::Client` (its timeouts, TLS and redirect policy apply).
-    pub fn reqwest_client(mut self, client: reqwest::Client) -> Self {
-        self.http = self.http.reqwest_client(client);
-        self
-    }
-    /// Allows a plain-`http://` base URL to a non-loopback host. The API key then travels
-    /// unencrypted: only for a TLS-terminating proxy on a trusted network.
-    pub fn insecure_http(mut self, on: bool) -> Self {
-        self.http = self.http.insecure_http(on);
-        self
-    }
+    bramka_core::http_setters!(http);
     /// Default Infobip options for every send.
     pub fn options(mut self, options: InfobipOptions) -> Self {
         self.options = options;

@@ -54,19 +54,10 @@ fn parse_offset(s: &str) -> Option<i32> {
 /// Serde helpers for `DateTime<Utc>` fields in Infobip's format.
 pub(crate) mod serde_utc {
     use chrono::{DateTime, Utc};
-    use serde::{Deserialize, Deserializer, Serializer};
+    use serde::Serializer;
 
     pub(crate) fn serialize<S: Serializer>(at: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&super::format(*at))
-    }
-
-    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
-        let s = String::deserialize(d)?;
-        super::parse(&s).map(|t| t.with_timezone(&Utc)).ok_or_else(|| {
-            serde::de::Error::custom(format!(
-                "invalid Infobip date-time {s:?}: expected yyyy-MM-ddTHH:mm:ss[.SSS][+hhmm|+hh:mm|Z]"
-            ))
-        })
     }
 
     /// Optional variant: absent or `null` is `None`; an unparsable value is an error, so a format

@@ -27,6 +27,38 @@ pub(crate) const DUPLICATE_MESSAGE_ID: i64 = 23;
 /// is reported as [`DeliveryState::Canceled`]. Inferred from the name (reference §6.2).
 pub(crate) const ERROR_MESSAGE_CANCELED: i64 = 4100;
 
+/// An answer without a field the spec marks optional but the call needs to give its result (a
+/// bulk's `sendAt` when reading its schedule, a bulk's `status`, the `balance` and `currency` of
+/// the balance). Converts to [`ErrorKind::Decode`]: certainly without effect for a read,
+/// [`Certainty::MaybeSent`] when the change asked for before it may have been made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "Infobip's answer to {call} has no `{field}` (optional in Infobip's API, but needed here){}",
+    if *after_change { "; the change asked for may have been made: read the bulk's status again" } else { "" }
+)]
+#[non_exhaustive]
+pub struct IncompleteAnswer {
+    /// The call (`"GET /account/1/balance"`).
+    pub call: &'static str,
+    /// The missing field, as Infobip spells it (`"sendAt"`).
+    pub field: &'static str,
+    /// Whether a change request was made before (the change may have taken effect).
+    pub after_change: bool,
+}
+
+impl IncompleteAnswer {
+    pub(crate) fn read(call: &'static str, field: &'static str) -> Self {
+        IncompleteAnswer { call, field, after_change: false }
+    }
+}
+
+impl From<IncompleteAnswer> for Error {
+    fn from(e: IncompleteAnswer) -> Self {
+        let certainty = if e.after_change { Certainty::MaybeSent } else { Certainty::NotSent };
+        Error::new(ErrorKind::Decode, certainty, e.to_string()).with_gateway(GATEWAY).with_source(e)
+    }
+}
+
 /// One known Infobip status.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct StatusRow {

@@ -769,7 +769,8 @@ impl Gateway for InfobipGateway {
     async fn balance(&self) -> Result<Balance, Error> {
         let b: wire::BalanceWire =
             self.request(Op::Read, Method::GET, "/account/1/balance", &[], None::<&()>).await?;
-        Ok(Balance::new(b.balance, b.currency))
+        let missing = |field| crate::errors::IncompleteAnswer::read("GET /account/1/balance", field);
+        Ok(Balance::new(b.balance.ok_or(missing("balance"))?, b.currency.ok_or(missing("currency"))?))
     }
 }
 

@@ -139,6 +139,7 @@ mod wire;
 pub use bulk::{BulkError, BulkSchedule, BulkStatus};
 pub use config::{ConfigError, InfobipConfig, InfobipConfigBuilder};
 pub use dsn::{DSN_OPTIONS, InfobipFactory};
+pub use errors::IncompleteAnswer;
 pub use gateway::{InfobipGateway, MAX_PARTS, MAX_RECIPIENTS, MAX_SCHEDULE_AHEAD_DAYS, MAX_VALIDITY_MINUTES};
 pub use options::{
     InfobipOptions, Language, LanguageCode, OptionError, SpeedLimit, SpeedUnit, Transliteration,

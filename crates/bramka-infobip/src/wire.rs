@@ -323,32 +323,45 @@ pub(crate) struct InboundItem {
 
 // ---------------------------------------------------------------- bulks: /sms/1/bulks
 
-/// `BulkRequest` / `BulkResponse`.
-#[derive(Debug, Serialize, Deserialize)]
+/// `BulkRequest`: the new send time (required in the spec).
+#[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct BulkScheduleWire {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub bulk_id: Option<String>,
-    #[serde(with = "serde_utc")]
+pub(crate) struct BulkScheduleRequest {
+    #[serde(serialize_with = "serde_utc::serialize")]
     pub send_at: DateTime<Utc>,
 }
 
-/// `UpdateStatusRequest` / `BulkStatusResponse`.
-#[derive(Debug, Serialize, Deserialize)]
+/// `BulkResponse`: both fields optional in the spec.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct BulkScheduleWire {
+    pub bulk_id: Option<String>,
+    #[serde(default, with = "serde_utc::option")]
+    pub send_at: Option<DateTime<Utc>>,
+}
+
+/// `UpdateStatusRequest`: the status asked for (required in the spec).
+#[derive(Debug, Serialize)]
+pub(crate) struct BulkStatusRequest {
+    pub status: String,
+}
+
+/// `BulkStatusResponse`: both fields optional in the spec.
+#[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct BulkStatusWire {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[allow(dead_code)]
     pub bulk_id: Option<String>,
-    pub status: String,
+    pub status: Option<String>,
 }
 
 // ---------------------------------------------------------------- balance
 
-/// `GET /account/1/balance`.
+/// `GET /account/1/balance`: both fields optional in the spec.
 #[derive(Debug, Deserialize)]
 pub(crate) struct BalanceWire {
-    pub balance: f64,
-    pub currency: String,
+    pub balance: Option<f64>,
+    pub currency: Option<String>,
 }
 
 // ---------------------------------------------------------------- errors (§13.1)

@@ -232,3 +232,70 @@ async fn cancel_and_pause_check_the_status_infobip_answers() {
         h.finish().await;
     }
 }
+
+/// `bulkId`, `sendAt` and `status` are optional in Infobip's spec. Where bramka knows the value
+/// (the time it asked for), an answer without it is fine; where the value is the result, the
+/// error is a typed [`bramka_infobip::IncompleteAnswer`]; a status change answered without a
+/// status is read back.
+#[tokio::test]
+async fn answers_without_the_optional_fields() {
+    let h = harness().await;
+    let empty = || ResponseTemplate::new(200).set_body_json(json!({}));
+    api("GET", "/sms/1/bulks")
+        .and(query_param("bulkId", BULK))
+        .respond_with(empty())
+        .expect(1)
+        .mount(&h.server)
+        .await;
+    // The status reads, in order: missing; PENDING (reschedule's check); PENDING (pause's check);
+    // PAUSED (pause's read-back); PAUSED (resume's check); missing (resume's read-back).
+    for answer in [
+        empty(),
+        status_is("PENDING"),
+        status_is("PENDING"),
+        status_is("PAUSED"),
+        status_is("PAUSED"),
+        empty(),
+    ] {
+        api("GET", "/sms/1/bulks/status")
+            .and(query_param("bulkId", BULK))
+            .respond_with(answer)
+            .up_to_n_times(1)
+            .expect(1)
+            .mount(&h.server)
+            .await;
+    }
+    api("PUT", "/sms/1/bulks")
+        .and(query_param("bulkId", BULK))
+        .and(body_json(json!({"sendAt": "2026-03-01T12:00:00.000+0000"})))
+        .respond_with(empty())
+        .expect(1)
+        .mount(&h.server)
+        .await;
+    for to in ["PAUSED", "PENDING"] {
+        api("PUT", "/sms/1/bulks/status")
+            .and(query_param("bulkId", BULK))
+            .and(body_json(json!({"status": to})))
+            .respond_with(empty())
+            .expect(1)
+            .mount(&h.server)
+            .await;
+    }
+
+    let e = h.gw.bulk_schedule(BULK).await.unwrap_err();
+    assert_eq!((e.kind(), e.certainty()), (ErrorKind::Decode, Certainty::NotSent));
+    assert!(e.to_string().contains("GET /sms/1/bulks has no `sendAt`"), "{e}");
+    let e = h.gw.bulk_status(BULK).await.unwrap_err();
+    assert_eq!((e.kind(), e.certainty()), (ErrorKind::Decode, Certainty::NotSent));
+    assert!(e.to_string().contains("no `status`"), "{e}");
+
+    let at = now() + chrono::Duration::hours(2);
+    let s = h.gw.reschedule_bulk(BULK, at).await.unwrap();
+    assert_eq!((s.bulk_id.as_str(), s.send_at), (BULK, at), "the bulk and time asked for");
+
+    assert_eq!(h.gw.set_bulk_status(BULK, BulkStatus::Paused).await.unwrap(), BulkStatus::Paused);
+    let e = h.gw.set_bulk_status(BULK, BulkStatus::Pending).await.unwrap_err();
+    assert_eq!((e.kind(), e.certainty()), (ErrorKind::Decode, Certainty::MaybeSent));
+    assert!(e.to_string().contains("may have been made"), "{e}");
+    h.finish().await;
+}

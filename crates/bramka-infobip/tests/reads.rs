@@ -191,6 +191,27 @@ async fn balance_and_its_errors() {
     h.finish().await;
 }
 
+/// `balance` and `currency` are optional in Infobip's spec; both make the result, so an answer
+/// missing either is a typed error naming the field, not a decode failure of the whole body.
+#[tokio::test]
+async fn balance_without_its_fields_is_a_typed_error() {
+    let h = harness().await;
+    for answer in [json!({"currency": "EUR"}), json!({"balance": 12.5})] {
+        api("GET", "/account/1/balance")
+            .respond_with(ResponseTemplate::new(200).set_body_json(answer))
+            .up_to_n_times(1)
+            .expect(1)
+            .mount(&h.server)
+            .await;
+    }
+    for field in ["balance", "currency"] {
+        let e = h.gw.balance().await.unwrap_err();
+        assert_eq!((e.kind(), e.certainty()), (ErrorKind::Decode, Certainty::NotSent));
+        assert!(e.to_string().contains(&format!("GET /account/1/balance has no `{field}`")), "{e}");
+    }
+    h.finish().await;
+}
+
 /// After a retry, the logs may hold the rejected duplicate (status 23) next to the original:
 /// the original's entry is the message's status; the duplicate's report is never "rejected".
 #[tokio::test]

@@ -2,7 +2,6 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
 
 use bramka_core::clock::{Clock, SystemClock};
 use bramka_core::http::{BaseUrl, HttpSettings, Timeouts};
@@ -339,35 +338,7 @@ impl SmsapiConfigBuilder {
         self.batch_size = n;
         self
     }
-    /// Time allowed for a whole request and its answer (default 30 s). Raise it for slow links; a
-    /// timeout after the request was written may mean the message went out (SMSAPI de-duplicates
-    /// the retry by `idx`).
-    pub fn timeout(mut self, d: Duration) -> Self {
-        self.http = self.http.timeout(d);
-        self
-    }
-    /// Time allowed to connect (default 10 s). A connect failure means nothing was sent.
-    pub fn connect_timeout(mut self, d: Duration) -> Self {
-        self.http = self.http.connect_timeout(d);
-        self
-    }
-    /// Allows a plain-http base URL to a host that is not loopback: the token then travels
-    /// unencrypted. Off by default (https is required unless the host is loopback).
-    pub fn insecure_http(mut self, on: bool) -> Self {
-        self.http = self.http.insecure_http(on);
-        self
-    }
-    /// Replaces the HTTP settings whole ([`HttpSettings`]: timeouts, the application's own
-    /// `reqwest::Client`, `insecure_http`), as every operator's builder takes them.
-    pub fn http(mut self, http: HttpSettings) -> Self {
-        self.http = http;
-        self
-    }
-    /// Uses the application's HTTP client (its timeouts, TLS and redirect policy apply).
-    pub fn reqwest_client(mut self, client: reqwest::Client) -> Self {
-        self.http = self.http.reqwest_client(client);
-        self
-    }
+    bramka_core::http_setters!(http);
     /// Before each send, checks that the alphanumeric sender name is active on the account and
     /// refuses the message with the name's status otherwise (the list of names is read with
     /// `GET /sms/sendernames` and reused for five minutes). Off by default: it costs one request
@@ -466,6 +437,7 @@ fn redact_userinfo(raw: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn platforms_and_custom_urls() {

@@ -299,21 +299,7 @@ impl TwilioConfigBuilder {
         self
     }
 
-    /// HTTP timeouts.
-    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
-        self.http = self.http.timeout(timeouts.request).connect_timeout(timeouts.connect);
-        self
-    }
-    /// Allows a plain-http base URL to a non-loopback host (the credentials travel unencrypted).
-    pub fn insecure_http(mut self, on: bool) -> Self {
-        self.http = self.http.insecure_http(on);
-        self
-    }
-    /// Replaces the HTTP settings whole (e.g. to share the application's `reqwest::Client`).
-    pub fn http(mut self, http: HttpSettings) -> Self {
-        self.http = http;
-        self
-    }
+    bramka_core::http_setters!(http);
 
     /// Send requests in flight at once for a multi-recipient message (at least 1; default 4).
     pub fn concurrency(mut self, n: usize) -> Self {

@@ -4,7 +4,6 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use base64::Engine as _;
 use bramka_core::chunked::{ChunkReport, send_in_chunks};
 use bramka_core::http::{Answer, BaseUrl, Call, Scrubber};
 use bramka_core::{Balance, ReceivingNumber, ScheduledMessage};
@@ -140,8 +139,7 @@ impl TwilioGateway {
         let http = config.http.client()?;
         let base = config.base_url.clone();
         let (user, pass) = config.basic_auth();
-        let basic = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"));
-        let scrub = Scrubber::new([pass, basic.as_str()]);
+        let scrub = Scrubber::basic_auth(user, pass);
         let mut caps = Capabilities::new()
             .with(Capability::Schedule)
             .with(Capability::Cancel)

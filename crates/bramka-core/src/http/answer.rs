@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 
 use super::{read_limited, retry_after, transport_error};
-use crate::error::{Certainty, Error, ErrorKind};
+use crate::error::{Certainty, Error, ErrorKind, ErrorRow};
 
 /// What a failed or ambiguous request means for the message: a send that may have reached the
 /// operator is [`Certainty::MaybeSent`]; a read-only call (status, balance) changes nothing.
@@ -103,6 +103,41 @@ impl Answer {
             e = e.with_retry_after(d);
         }
         e
+    }
+
+    /// The error for a non-2xx answer of a send, from the operator's table: the row whose code is
+    /// the HTTP status; else a 5xx is [`ErrorKind::Unavailable`] / [`Certainty::MaybeSent`] and any
+    /// other status [`ErrorKind::Other`] with [`certainty_for_status`](super::certainty_for_status).
+    /// `detail` (already scrubbed) is the message; when empty, `"{operator} answered HTTP {status}"`.
+    ///
+    /// ```
+    /// use bramka_core::http::Answer;
+    /// use bramka_core::{Certainty, ErrorKind, error::ErrorRow};
+    /// const TABLE: &[ErrorRow] = &[ErrorRow::new("401", ErrorKind::Auth, Certainty::NotSent, "[docs]")];
+    /// let answer = |status| Answer { status, retry_after: None, body: Vec::new() };
+    /// let e = answer(401).status_error("acme", "Acme", TABLE, String::new());
+    /// assert_eq!((e.kind(), e.http_status()), (ErrorKind::Auth, Some(401)));
+    /// assert_eq!(e.operator_message(), "Acme answered HTTP 401");
+    /// let e = answer(507).status_error("acme", "Acme", TABLE, "disk full".into());
+    /// assert_eq!((e.kind(), e.certainty()), (ErrorKind::Unavailable, Certainty::MaybeSent));
+    /// let e = answer(418).status_error("acme", "Acme", TABLE, String::new());
+    /// assert_eq!((e.kind(), e.certainty()), (ErrorKind::Other, Certainty::NotSent));
+    /// ```
+    pub fn status_error(
+        &self,
+        gateway: &'static str,
+        operator: &str,
+        table: &[ErrorRow],
+        detail: String,
+    ) -> Error {
+        let (kind, certainty) = match ErrorRow::find(table, &self.status.to_string()) {
+            Some(row) => (row.kind, row.certainty),
+            None if self.status >= 500 => (ErrorKind::Unavailable, Certainty::MaybeSent),
+            None => (ErrorKind::Other, super::certainty_for_status(self.status)),
+        };
+        let message =
+            if detail.is_empty() { format!("{operator} answered HTTP {}", self.status) } else { detail };
+        self.error(gateway, kind, certainty, message)
     }
 
     /// The error for an answer that could not be decoded. A 2xx answer to a send is

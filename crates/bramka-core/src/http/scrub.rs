@@ -40,6 +40,21 @@ impl Scrubber {
         Scrubber { needles }
     }
 
+    /// A scrubber for HTTP Basic credentials: the password as written, and the
+    /// `base64(user:password)` an echoed `Authorization` header would show.
+    ///
+    /// ```
+    /// use bramka_core::http::Scrubber;
+    /// let s = Scrubber::basic_auth("acme", "pa55-word");
+    /// // base64("acme:pa55-word")
+    /// assert_eq!(s.scrub("Basic YWNtZTpwYTU1LXdvcmQ= / pa55-word"), "Basic *** / ***");
+    /// ```
+    pub fn basic_auth(user: &str, password: &str) -> Self {
+        use base64::Engine as _;
+        let basic = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+        Scrubber::new([password, basic.as_str()])
+    }
+
     /// `text` with every secret replaced by `***`.
     pub fn scrub(&self, text: &str) -> String {
         let mut out = text.to_owned();

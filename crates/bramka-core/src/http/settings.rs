@@ -9,7 +9,14 @@ use crate::dsn::Dsn;
 use crate::error::Error;
 
 /// The DSN options [`HttpSettings::from_dsn`] and [`base_url_from_dsn`] read; operator factories
-/// accept them in addition to their own.
+/// accept them in addition to their own:
+///
+/// | option | meaning |
+/// |---|---|
+/// | `base_url` | the whole API base URL (percent-encoded), a path prefix allowed; overrides host and path |
+/// | `insecure_http` | `1` allows plain http to a non-loopback host (the credentials travel unencrypted) |
+/// | `timeout`, `connect_timeout` | `130s`, `500ms`, …; the operator's recommended values by default |
+/// | `tls` | `0` for plain http (refused for a non-loopback host without `insecure_http=1`); loopback hosts (`127.0.0.1`, `localhost`, `[::1]`) default to it |
 pub const HTTP_DSN_OPTIONS: &[&str] = &["base_url", "insecure_http", "timeout", "connect_timeout", "tls"];
 
 /// HTTP settings of one operator client.
@@ -92,6 +99,25 @@ impl HttpSettings {
     pub fn base_url(&self, raw: &str) -> Result<BaseUrl, Error> {
         BaseUrl::parse(raw, self.insecure_http)
     }
+    /// The checked settings ([`check`](Self::check)) and the base URL: `custom` when given, else
+    /// `default`, parsed by [`base_url`](Self::base_url); errors carry `gateway`.
+    ///
+    /// ```
+    /// use bramka_core::http::HttpSettings;
+    /// let s = HttpSettings::new();
+    /// assert_eq!(s.endpoint("acme", None, "https://api.acme.example/v1").unwrap().as_str(), "https://api.acme.example/v1/");
+    /// let e = s.endpoint("acme", Some("http://acme.example"), "https://api.acme.example/").unwrap_err();
+    /// assert_eq!(e.gateway(), Some("acme"));
+    /// ```
+    pub fn endpoint(
+        &self,
+        gateway: &'static str,
+        custom: Option<&str>,
+        default: &str,
+    ) -> Result<BaseUrl, Error> {
+        self.check(gateway)?;
+        self.base_url(custom.unwrap_or(default)).map_err(|e| e.with_gateway(gateway))
+    }
     /// The client: the caller's, or a new one (rustls, these timeouts, same-origin redirects).
     pub fn client(&self) -> Result<reqwest::Client, Error> {
         match &self.client {
@@ -141,4 +167,66 @@ pub fn base_url_from_dsn(dsn: &Dsn, default_path: &str) -> Result<Option<BaseUrl
     let path = if dsn.path().is_empty() || dsn.path() == "/" { default_path } else { dsn.path() };
     let raw = format!("{}://{}{port}{path}", if tls { "https" } else { "http" }, dsn.host());
     BaseUrl::parse(&raw, insecure).map(Some)
+}
+
+/// The builder setters every operator config forwards to its embedded [`HttpSettings`]:
+/// `timeout`, `connect_timeout`, `timeouts`, `insecure_http`, `reqwest_client` and `http`. Write it
+/// inside the builder's `impl` block with the name of the field holding the settings, so each
+/// operator's builder has the same setters with the same meaning.
+///
+/// ```
+/// use bramka_core::http::{HttpSettings, Timeouts};
+/// use std::time::Duration;
+///
+/// /// A builder of some operator's configuration.
+/// #[derive(Debug, Default)]
+/// pub struct AcmeConfigBuilder {
+///     http: HttpSettings,
+/// }
+///
+/// impl AcmeConfigBuilder {
+///     bramka_core::http_setters!(http);
+/// }
+///
+/// let b = AcmeConfigBuilder::default().timeout(Duration::from_secs(90)).insecure_http(true);
+/// assert_eq!(b.http.timeouts().request, Duration::from_secs(90));
+/// assert!(b.http.allows_insecure_http());
+/// ```
+#[macro_export]
+macro_rules! http_setters {
+    ($field:ident) => {
+        /// Time allowed for a whole request and its answer (the operator's recommended value by
+        /// default). A send that times out after the request was written may have gone out.
+        pub fn timeout(mut self, d: ::std::time::Duration) -> Self {
+            self.$field = self.$field.timeout(d);
+            self
+        }
+        /// Time allowed to connect (10 s by default). A connect failure means nothing was sent.
+        pub fn connect_timeout(mut self, d: ::std::time::Duration) -> Self {
+            self.$field = self.$field.connect_timeout(d);
+            self
+        }
+        /// Both timeouts at once.
+        pub fn timeouts(mut self, timeouts: $crate::http::Timeouts) -> Self {
+            self.$field = self.$field.timeout(timeouts.request).connect_timeout(timeouts.connect);
+            self
+        }
+        /// Allows a plain-http base URL to a host that is not loopback: the credentials then
+        /// travel unencrypted. Off by default (https unless the host is loopback).
+        pub fn insecure_http(mut self, on: bool) -> Self {
+            self.$field = self.$field.insecure_http(on);
+            self
+        }
+        /// Uses the application's `reqwest::Client` (its timeouts, TLS and redirect policy apply).
+        pub fn reqwest_client(mut self, client: $crate::http::reqwest::Client) -> Self {
+            self.$field = self.$field.reqwest_client(client);
+            self
+        }
+        /// Replaces the HTTP settings whole (`bramka_core::http::HttpSettings`: timeouts, the
+        /// application's client, `insecure_http`).
+        pub fn http(mut self, http: $crate::http::HttpSettings) -> Self {
+            self.$field = http;
+            self
+        }
+    };
 }

@@ -128,7 +128,8 @@ impl fmt::Debug for InfobipConfig {
         f.debug_struct("InfobipConfig")
             .field("base_url", &self.base_url.as_str())
             .field("api_key", &"***")
-            .field("username", &self.basic_user)
+            // With the password, the username is half of the credentials: its first character only.
+            .field("username", &self.basic_user.as_deref().map(bramka_core::secret::Masked::new))
             .field("sender", &self.sender)
             .field("http", &self.http)
             .field("options", &self.options)

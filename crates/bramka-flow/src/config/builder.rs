@@ -77,7 +77,7 @@ impl SmsActionConfigBuilder {
         self.label = Some(label.into());
         self
     }
-    /// The sender (alphanumeric name, number or short code; see [`Sender::parse`]). Without it the
+    /// The sender (alphanumeric name, number or short code; see [`Sender::parse`](bramka_core::Sender::parse)). Without it the
     /// gateway's default sender is used.
     pub fn sender(mut self, sender: impl Into<String>) -> Self {
         self.sender = Some(sender.into());

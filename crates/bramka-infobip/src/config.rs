@@ -175,8 +175,8 @@ impl InfobipConfigBuilder {
     /// Advertise [`Idempotency::ServerDedupe`] instead of [`Idempotency::ClientReference`].
     ///
     /// Off by default: Infobip documents that a reused `messageId` is rejected (status 23) but
-    /// not the scope or time window of that check, nor whether it is reported synchronously
-    /// (reference §14, open question 2). Turn it on only once your account's behaviour is
+    /// not the scope or time window of that check, nor whether it is reported synchronously.
+    /// Turn it on only once your account's behaviour is
     /// confirmed (e.g. by Infobip support).
     pub fn trust_duplicate_rejection(mut self, on: bool) -> Self {
         self.trust_duplicate_rejection = on;

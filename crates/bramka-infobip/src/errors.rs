@@ -20,11 +20,11 @@ use crate::wire::{ApiError, LegacyApiError};
 pub(crate) const GATEWAY: &str = "infobip";
 
 /// Status id 23 `REJECTED_DUPLICATE_MESSAGE_ID`: the client `messageId` was already used, so the
-/// message went out on an earlier attempt (reference §6.1, §14).
+/// message went out on an earlier attempt (Infobip's response status table).
 pub(crate) const DUPLICATE_MESSAGE_ID: i64 = 23;
 
 /// Error id 4100 `EC_MESSAGE_CANCELED` (error group `USER_ERRORS`): a final report with this error
-/// is reported as [`DeliveryState::Canceled`]. Inferred from the name (reference §6.2).
+/// is reported as [`DeliveryState::Canceled`]. Inferred from the name (Infobip's error code table).
 pub(crate) const ERROR_MESSAGE_CANCELED: i64 = 4100;
 
 /// An answer without a field the spec marks optional but the call needs to give its result (a
@@ -79,7 +79,7 @@ const fn row(id: i64, name: &'static str, group: i64, state: DeliveryState) -> S
 use DeliveryState as D;
 use ErrorKind as K;
 
-/// Every status id the reference lists (§6.1). The kind of a send-time rejection is in
+/// Every status id of Infobip's response status table. The kind of a send-time rejection is in
 /// [`REJECTIONS`]; id 23 is handled as "already accepted", never as a rejection.
 pub(crate) const STATUSES: &[StatusRow] = &[
     row(0, "MESSAGE_ACCEPTED", 0, D::Pending),
@@ -163,7 +163,7 @@ pub(crate) fn status_row(id: i64) -> Option<&'static StatusRow> {
     STATUSES.iter().find(|r| r.id == id)
 }
 
-/// The state of a status group, for ids the table does not know (reference §6.1: 0 ACCEPTED,
+/// The state of a status group, for ids the table does not know (Infobip's status groups: 0 ACCEPTED,
 /// 1 PENDING, 2 UNDELIVERABLE, 3 DELIVERED, 4 EXPIRED, 5 REJECTED). Unknown ids of group 3 are
 /// reported as `Sent`, not `Delivered`: only id 5 is a confirmed handset delivery.
 pub(crate) fn status_group_state(group: i64) -> DeliveryState {
@@ -193,7 +193,7 @@ pub(crate) fn rejection_kind(status_id: i64) -> ErrorKind {
     ErrorRow::find(REJECTIONS, &status_id.to_string()).map_or(K::Other, |r| r.kind)
 }
 
-/// One known error of a delivery report's `error` object (reference §6.2).
+/// One known error of a delivery report's `error` object (Infobip's error code table).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct DlrError {
     /// Error id.
@@ -210,7 +210,7 @@ const fn err(id: i64, name: &'static str, group: &'static str, permanent: bool) 
     DlrError { id, name, group, permanent }
 }
 
-/// The error ids the reference lists (§6.2), used to fill in the name, group and `permanent`
+/// The error ids of Infobip's error code table, used to fill in the name, group and `permanent`
 /// flag when a report leaves them out. Id 4100 also turns a final state into
 /// [`DeliveryState::Canceled`] (see [`delivery_state`]). `EC_INVALID_DESTINATION_ADDRESS` has
 /// no documented `permanent` flag; it is taken as permanent (an invalid number stays invalid).
@@ -254,7 +254,7 @@ pub(crate) enum Op {
 
 /// Maps an HTTP error response to an [`Error`].
 ///
-/// Classified by HTTP status, never by the body's code (reference §13.1: the official C# SDK
+/// Classified by HTTP status, never by the body's code (the official C# SDK
 /// tests show a legacy 403 whose id is `UNAUTHORIZED`): 400/401/403/404 are not retryable and
 /// certainly not sent; 429 is transient and not sent, with `Retry-After` when present; 5xx (and
 /// other non-4xx codes) are transient and may have been sent when the operation changes state.
@@ -263,7 +263,8 @@ pub(crate) fn http_error(op: Op, status: u16, retry_after: Option<std::time::Dur
     let (code, text) = describe_body(body);
     let row = ErrorRow::find(HTTP_STATUSES, &status.to_string());
     let kind = match (op, status) {
-        // A refused status change of a bulk means "not changeable in its state" (reference §10).
+        // A refused status change of a bulk means "not changeable in its state" (Infobip's bulk
+        // status endpoint answers 400 for that).
         (Op::Change, 400) => K::InvalidState,
         (_, 400) => refine_400(&text),
         (_, s) => row.map_or_else(|| kind_for_status(s), |r| r.kind),

@@ -27,11 +27,11 @@ use crate::reports::{self, LogsPage, LogsQuery, Pulled, ReportsQuery};
 use crate::wire;
 
 /// Recipients per request advertised in the capabilities. **Inferred**: Infobip documents no
-/// maximum (reference open question 9); 1000 matches the largest page size of its read APIs.
+/// maximum; 1000 matches the largest page size of its read APIs.
 pub const MAX_RECIPIENTS: usize = 1000;
 /// Infobip's longest validity period: 48 hours, in minutes (Infobip's documented maximum).
 pub const MAX_VALIDITY_MINUTES: u64 = 2880;
-/// How far ahead `sendAt` may be (reference §4.1: at most 180 days).
+/// How far ahead `sendAt` may be (Infobip's `sendAt`: at most 180 days).
 pub const MAX_SCHEDULE_AHEAD_DAYS: i64 = 180;
 /// The largest answer body read (bytes): a full page of 1,000 log entries is about 1 MB.
 pub const BODY_LIMIT: usize = 8 * 1024 * 1024;
@@ -590,7 +590,7 @@ fn chunk_bulk_id(message: &Message, index: usize) -> String {
 }
 
 /// The response entry of one destination: by our `messageId`, else (Infobip-generated ids) by
-/// destination, else by position. Response order is not documented (reference open question 8).
+/// destination, else by position. Infobip does not document the response order.
 fn take_item(
     items: &mut [Option<wire::SendResponseItem>],
     wanted: &str,

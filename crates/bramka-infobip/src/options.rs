@@ -7,8 +7,7 @@ use std::str::FromStr;
 use bramka_core::Error;
 
 /// Infobip-side character replacement (`content.transliteration`). Infobip does not publish
-/// which characters each value converts; there is no `POLISH` value (reference §9, open
-/// question 5). bramka's own transliteration (the message's `Policy`) happens before sending and
+/// which characters each value converts; there is no `POLISH` value. bramka's own transliteration (the message's `Policy`) happens before sending and
 /// is usually the better choice; this is a pass-through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -97,7 +96,7 @@ impl FromStr for Transliteration {
 
 /// National Language Identifier (`content.language.languageCode`): GSM shift tables that keep
 /// Turkish, Spanish or Portuguese letters in 7 bits. It costs header space (a single message
-/// holds 155 characters, reference §12); bramka's segmentation does not model it, so the parts
+/// holds 155 characters with a language table); bramka's segmentation does not model it, so the parts
 /// Infobip counts may differ from the message's analysis.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]

@@ -1,7 +1,8 @@
 //! [`InfobipWebhooks`]: delivery reports (v2 and v3 bodies) and inbound messages (`MO_JSON_2`)
 //! pushed by Infobip.
 //!
-//! Infobip `POST`s `{"results": [...]}` as JSON and expects `200` (reference §7.1, §8.1). It
+//! Infobip `POST`s `{"results": [...]}` as JSON and expects `200` (Infobip's delivery report and inbound
+//! message push documentation). It
 //! retries a failed push (after `1 + n²` minutes), so acknowledge quickly and de-duplicate by
 //! message id. Infobip does not sign these requests: protect the endpoint with a secret path or
 //! token of your own, or an IP allowlist.

@@ -186,7 +186,7 @@ pub(crate) struct SendDetails {
 
 // ---------------------------------------------------------------- shared status objects
 
-/// Status object (§6.1).
+/// Status object (`status` of a response or report).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Status {
@@ -205,7 +205,7 @@ impl Status {
     }
 }
 
-/// The id of a status group name (reference §6.1: 0 ACCEPTED, 1 PENDING, 2 UNDELIVERABLE,
+/// The id of a status group name (Infobip's status groups: 0 ACCEPTED, 1 PENDING, 2 UNDELIVERABLE,
 /// 3 DELIVERED, 4 EXPIRED, 5 REJECTED).
 fn group_of_name(name: &str) -> Option<i64> {
     let groups = ["ACCEPTED", "PENDING", "UNDELIVERABLE", "DELIVERED", "EXPIRED", "REJECTED"];
@@ -217,7 +217,7 @@ pub(crate) fn count(value: Option<i32>) -> Option<u32> {
     value.and_then(|v| u32::try_from(v).ok())
 }
 
-/// Error object (§6.2).
+/// Error object (`error` of a report).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ErrorObject {
@@ -364,7 +364,7 @@ pub(crate) struct BalanceWire {
     pub currency: Option<String>,
 }
 
-// ---------------------------------------------------------------- errors (§13.1)
+// ---------------------------------------------------------------- errors (API error bodies)
 
 /// New `ApiError` shape.
 #[derive(Debug, Deserialize)]

@@ -48,7 +48,7 @@ async fn key_never_printed_and_conformance_passes() {
         InfobipFactory.create(&Dsn::parse(&format!("infobip://{KEY}@default")).unwrap()).unwrap_err();
     let logs = capture.contents();
     assert!(logs.contains("/sms/3/messages"), "the capture saw nothing:\n{logs}");
-    // A Deprecation header is logged at WARN (reference §1).
+    // A Deprecation header (Infobip marks retired endpoints with it) is logged at WARN.
     assert!(logs.lines().any(|l| l.starts_with("WARN") && l.contains("deprecated")), "{logs}");
 
     let mut kit = Conformance::new(h.gw.clone()).secret(KEY);

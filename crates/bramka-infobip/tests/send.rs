@@ -117,7 +117,7 @@ async fn several_destinations_in_one_request_matched_by_message_id() {
     h.finish().await;
 }
 
-/// The reference's synthetic rejected response, with Infobip-generated ids (no echo): matched
+/// A rejected response with Infobip-generated ids (no echo): matched
 /// by destination.
 #[tokio::test]
 async fn generated_ids_are_matched_by_destination() {

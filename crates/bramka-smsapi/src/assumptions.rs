@@ -2,12 +2,12 @@
 //! (**[unverified]**, **[docs-recalled]** from memory of the docs, or inferred), in one place: a correction is a one-line change here.
 //!
 //! Each item names its evidence. Everything else the crate sends or parses is **[confirmed]** by
-//! the official SMSAPI clients (see the reference's *Sources*).
+//! the official SMSAPI clients (PHP, Python, JavaScript, C#) and SMSAPI's HTTP API documentation.
 
 /// Recipients per `sms.do` request when the caller does not choose.
 ///
-/// **[unverified]**: SMSAPI documents no maximum (reference, open question 8; error 19 "too many
-/// messages in one request" exists). 100 is a conservative pick; [`crate::SmsapiConfigBuilder::batch_size`]
+/// **[unverified]**: SMSAPI documents no maximum (only error 19 "too many messages in one
+/// request"). 100 is a conservative pick; [`crate::SmsapiConfigBuilder::batch_size`]
 /// changes it.
 pub(crate) const DEFAULT_BATCH_SIZE: usize = 100;
 
@@ -16,8 +16,8 @@ pub(crate) const MAX_BATCH_SIZE: usize = 10_000;
 
 /// The `from` value selecting the Eco route (random numeric sender).
 ///
-/// **[unverified]** whether still offered on both platforms (reference §3.2 `from`, open question 9;
-/// old official clients' docs).
+/// **[unverified]** whether still offered on both platforms (the `from` parameter of `sms.do`, as
+/// old official clients' docs describe it).
 pub(crate) const ECO_SENDER: &str = "Eco";
 
 /// The `from` value selecting a two-way message (replies possible).
@@ -37,19 +37,19 @@ pub(crate) fn format_time(t: chrono::DateTime<chrono::Utc>) -> String {
 /// How a number sender (`Sender::Number`) is written in `from`: E.164 digits without `+`, like `to`.
 ///
 /// **[unverified]**: SMSAPI senders are normally registered names; a leading `+` in `to` was
-/// reported rejected by a third party (reference §3.2 `to`), so digits are used here as well.
+/// reported rejected in `to` by a third party, so digits are used here as well.
 pub(crate) fn number_sender(digits: &str) -> String {
     digits.to_owned()
 }
 
-/// The name of SMSAPI's `STOP` status. Its numeric code is not known (reference §5, open
-/// question 6); it is mapped by name only.
+/// The name of SMSAPI's `STOP` status. SMSAPI's status table gives it no numeric code; it
+/// is mapped by name only.
 pub(crate) const STOP_STATUS_NAME: &str = "STOP";
 
 /// Parameter names of the delivery-report (DLR) callback.
 ///
 /// `MsgId`, `status`, `idx`, `donedate`, `username` and `to` are **[confirmed]**; `points`,
-/// `status_name`, `from`, `mcc` and `mnc` are **[docs-recalled]** (reference §6).
+/// `status_name`, `from`, `mcc` and `mnc` are **[docs-recalled]** (SMSAPI's callback documentation, not re-read from a primary copy).
 pub(crate) mod dlr {
     /// SMSAPI message id (`list[].id` of the send answer). [confirmed]
     pub(crate) const MSG_ID: &str = "MsgId";
@@ -75,8 +75,7 @@ pub(crate) mod dlr {
     pub(crate) const MNC: &str = "mnc";
 }
 
-/// Parameter names of the inbound (MO) callback. All **[docs-recalled]** (reference §7, open
-/// question 3): no primary copy was readable. The HTTP method is recalled as POST form; GET query is
+/// Parameter names of the inbound (MO) callback. All **[docs-recalled]**: no primary copy was readable. The HTTP method is recalled as POST form; GET query is
 /// accepted too.
 pub(crate) mod mo {
     /// Your number that received the SMS.

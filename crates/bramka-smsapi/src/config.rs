@@ -10,7 +10,7 @@ use url::Url;
 
 use crate::assumptions::{DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE};
 
-/// Largest `max_parts` SMSAPI accepts (reference §3.2: `max_parts` 1 to 10).
+/// Largest `max_parts` SMSAPI accepts (the `max_parts` parameter of `sms.do`: 1 to 10).
 pub const SMSAPI_MAX_PARTS: u8 = 10;
 
 /// Which SMSAPI platform an account lives on. A token works on one platform only (the other answers

@@ -35,7 +35,7 @@ pub(crate) const TABLE: &[StatusRow] = &[
     st(409, "QUEUE", DeliveryState::Pending),
     st(410, "ACCEPTED", DeliveryState::Sent),
     st(411, "RENEWAL", DeliveryState::Pending),
-    // Numeric code unknown (reference open question 6); "sending stopped".
+    // No numeric code in SMSAPI's status table; "sending stopped".
     StatusRow { code: None, name: crate::assumptions::STOP_STATUS_NAME, state: DeliveryState::Canceled },
 ];
 
@@ -95,7 +95,7 @@ mod tests {
 
     #[test]
     fn final_states_match_the_reference() {
-        // Reference §5 "Final?" column: delivered and failed kinds final; SENT, QUEUE, ACCEPTED,
+        // SMSAPI's status table: delivered and failed kinds final; SENT, QUEUE, ACCEPTED,
         // RENEWAL not.
         for raw in ["402", "404", "405", "406", "407", "STOP"] {
             assert!(state_of(raw).is_final(), "{raw}");

@@ -10,7 +10,7 @@
 //! anyone who finds the URL can call it, parsing is linear in the request's size and bounded:
 //! at most [`MAX_WEBHOOK_BYTES`] of query and body, [`MAX_WEBHOOK_PARAMS`] parameters and
 //! [`MAX_REPORTS_PER_CALL`] reports; more is [`WebhookError::TooLarge`] (HTTP 413).
-//! Parameter names marked docs-recalled in the reference are kept in one place
+//! Parameter names recalled from SMSAPI's documentation but not confirmed are kept in one place
 //! (`assumptions.rs`).
 
 use std::collections::{BTreeMap, HashMap, HashSet};

@@ -1,7 +1,7 @@
 //! Twilio error codes mapped to bramka's [`ErrorKind`] and [`Certainty`]: one table, one place.
 //!
 //! Source: Twilio's error dictionary pages and its helper libraries' code.
-//! Rows marked `[unverified]` come from the reference's unconfirmed items; correct them here.
+//! Rows marked `[unverified]` are not confirmed by Twilio's documentation; correct them here.
 
 use std::time::Duration;
 

@@ -5,23 +5,24 @@
 
 use std::time::Duration;
 
-/// Twilio's default REST host (region US1). \[spec\] §2
+/// Twilio's default REST host (region US1), the server of Twilio's OpenAPI description.
 pub const DEFAULT_BASE_URL: &str = "https://api.twilio.com";
 
-/// The body limit: 1600 characters. \[spec\] §5.1, errors 21617 / 21658 \[docs\].
+/// The body limit: 1600 characters (CreateMessage `Body` in Twilio's OpenAPI description; errors
+/// 21617 / 21658 in its error dictionary).
 /// **Inferred**: counted as UTF-16 code units (emoji = 2), the conservative reading of the 21617
-/// page's warning that non-GSM characters "may count as more than one" (open question 5).
+/// page's warning that non-GSM characters "may count as more than one" (Twilio does not say how it counts).
 pub const MAX_BODY_UTF16_UNITS: usize = 1600;
 
 /// The longest reply text in TwiML, in characters (same 1600 limit).
 pub const MAX_BODY_CHARS: usize = 1600;
 
-/// `ValidityPeriod` range in seconds: 1..=36000. \[spec\] (CreateMessage `ValidityPeriod`
-/// description); older docs said 1..14400 (error 21624).
+/// `ValidityPeriod` range in seconds: 1..=36000 (the CreateMessage `ValidityPeriod` description
+/// in Twilio's OpenAPI document); older docs said 1..14400 (error 21624).
 pub const VALIDITY_RANGE_SECS: std::ops::RangeInclusive<u64> = 1..=36_000;
 
 /// Default earliest scheduling lead: 15 minutes. **\[unverified\]**: Twilio's error pages (35114)
-/// say "more than 300 seconds", the scheduling page and FAQ still say 15 minutes (open question 1),
+/// say "more than 300 seconds", the scheduling page and FAQ still say 15 minutes,
 /// so the safe value is the default and the window is configurable.
 pub const DEFAULT_SCHEDULE_MIN_LEAD: Duration = Duration::from_secs(15 * 60);
 
@@ -39,7 +40,8 @@ pub const DEFAULT_RATE_LIMIT_RETRIES: u32 = 2;
 pub const MAX_RATE_LIMIT_WAIT: Duration = Duration::from_secs(30);
 
 /// The wait before retrying a 429 that carries no `Retry-After`: 1 s, 2 s, 4 s, … capped at 16 s.
-/// **\[unverified\]** whether Twilio sends `Retry-After` on REST 429s at all (open question 3).
+/// **\[unverified\]** whether Twilio sends `Retry-After` on REST 429s at all: its documentation does not
+/// say.
 pub(crate) fn rate_limit_backoff(attempt: u32) -> Duration {
     Duration::from_secs(1 << attempt.min(4))
 }

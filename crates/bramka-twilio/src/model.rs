@@ -9,7 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::errors::GATEWAY;
 use crate::wire::MessageDto;
 
-/// A Twilio message status (reference §9). Twilio adds values over time: unknown ones are kept.
+/// A Twilio message status (the `Status` of a Message resource). Twilio adds values over time: unknown ones are kept.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum MessageStatus {

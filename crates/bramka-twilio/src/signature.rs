@@ -1,6 +1,6 @@
 //! `X-Twilio-Signature`: computing and verifying Twilio's webhook signatures.
 //!
-//! Algorithm (reference §14, the official helper libraries and their test vectors):
+//! Algorithm (Twilio's webhook security page, the official helper libraries and their test vectors):
 //! `base64(HMAC-SHA1(key = auth token, msg = URL + for each name in byte order: name + value))`.
 //! Repeated names contribute each distinct value, sorted. The JSON-body variant signs the URL
 //! only and carries `bodySHA256=<hex sha256 of the body>` in the query. Twilio is inconsistent

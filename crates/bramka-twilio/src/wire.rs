@@ -1,6 +1,6 @@
 //! Twilio's JSON shapes (API v2010), as received. Crate-private: the public API converts them.
 //!
-//! Quirks (reference §6, spec): `num_segments`, `num_media` and `price` are strings; `error_code` is an integer
+//! Quirks (Twilio's OpenAPI description of the Message resource): `num_segments`, `num_media` and `price` are strings; `error_code` is an integer
 //! or null; dates are RFC 2822. Parsing is lenient (string or number) and ignores unknown fields.
 
 use serde::{Deserialize, Deserializer};

@@ -1,7 +1,7 @@
 //! Encoding and segmentation: how a text will be encoded (GSM-7 or UCS-2) and split into parts,
 //! what an application shows as "3 SMS, 412/459" before sending.
 //!
-//! [`analyze`] runs the pipeline of the reference specification (section 12):
+//! [`analyze`] runs this pipeline:
 //! 1. compose to NFC ([`Policy::nfc`], on by default: a decomposed "Café" is GSM-7);
 //! 2. optionally transliterate ([`Transliteration`]), applied only when the whole text then fits
 //!    GSM-7 (what was replaced is in [`Analysis::replacements`]);

@@ -13,7 +13,7 @@ if ! cmp -s bench/python/requirements.txt "$WORK/requirements.txt" 2>/dev/null; 
     "$WORK/venv/bin/pip" install --quiet --disable-pip-version-check -r bench/python/requirements.txt
     cp bench/python/requirements.txt "$WORK/requirements.txt"
 fi
-cargo build --quiet -p bramka-cli
+cargo build --quiet -p bramka-cli --features serve
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 DIR=$(mktemp -d)
 # No configuration file: --sandbox runs in memory and needs no account.

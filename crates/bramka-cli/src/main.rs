@@ -133,6 +133,14 @@ enum Command {
     /// Run the SMS service: webhooks, polls, the JSON API (configured by bramka.toml).
     #[cfg(feature = "serve")]
     Serve(serve::ServeArgs),
+    /// Not in this build: says how to get it rather than "unrecognized subcommand".
+    #[cfg(not(feature = "serve"))]
+    #[command(hide = true, disable_help_flag = true)]
+    Serve {
+        /// Whatever followed `serve`, ignored.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -159,5 +167,12 @@ fn main() -> ExitCode {
         Command::Accounts(cmd) => accounts_cmd::run(&cmd),
         #[cfg(feature = "serve")]
         Command::Serve(args) => serve::run(&args),
+        #[cfg(not(feature = "serve"))]
+        Command::Serve { .. } => {
+            eprintln!(
+                "error: this bramka was built without `serve` (the SMS service); install it with `cargo install bramka-cli --features serve` (add `postgres` for PostgreSQL storage), or from a checkout `cargo run -p bramka-cli --features serve -- serve`"
+            );
+            ExitCode::from(2)
+        }
     }
 }

@@ -290,7 +290,7 @@ impl Server {
         {
             let _ = (url, definitions);
             Err(StartError::Storage(
-                "this build has no PostgreSQL support: build bramka-server with the feature `postgres` (the bramka CLI has it by default), or use \"sqlite:PATH\"".into(),
+                "this build has no PostgreSQL support: build bramka-server with the feature `postgres` (`cargo install bramka-cli --features postgres`), or use \"sqlite:PATH\"".into(),
             ))
         }
     }

@@ -3,6 +3,17 @@
 use std::fmt;
 
 /// One optional operation or feature of a gateway.
+///
+/// ```
+/// use bramka_core::testing::NullGateway;
+/// use bramka_core::{Capability, Gateway};
+///
+/// let gw = NullGateway::new();
+/// if gw.capabilities().supports(Capability::Schedule) {
+///     println!("can schedule");
+/// }
+/// assert_eq!(Capability::Schedule.as_str(), "schedule");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
@@ -97,6 +108,13 @@ impl fmt::Display for Capability {
 }
 
 /// How a gateway protects against sending the same message twice.
+///
+/// ```
+/// use bramka_core::{Capabilities, Idempotency};
+///
+/// let caps = Capabilities::new().with_idempotency(Idempotency::ClientReference);
+/// assert_eq!(caps.idempotency, Idempotency::ClientReference);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
@@ -113,6 +131,15 @@ pub enum Idempotency {
 
 /// A set of [`Capability`] flags. Kept as a set so that every operation on capabilities
 /// (intersection, listing) covers every flag, including ones added later.
+///
+/// ```
+/// use bramka_core::{Capability, CapabilitySet};
+///
+/// let mut set = CapabilitySet::default();
+/// set.set(Capability::Balance, true);
+/// assert!(set.contains(Capability::Balance));
+/// assert_eq!(set.iter().collect::<Vec<_>>(), [Capability::Balance]);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct CapabilitySet(u32);
 

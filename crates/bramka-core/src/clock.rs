@@ -8,6 +8,16 @@ use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 
 /// Tells the time and waits.
+///
+/// ```
+/// use bramka_core::clock::{Clock, SystemClock};
+///
+/// fn greeting(clock: &dyn Clock) -> &'static str {
+///     use chrono::Timelike;
+///     if clock.now().hour() < 12 { "Good morning" } else { "Hello" }
+/// }
+/// println!("{}", greeting(&SystemClock));
+/// ```
 pub trait Clock: Send + Sync + fmt::Debug {
     /// The current time.
     fn now(&self) -> DateTime<Utc>;
@@ -16,6 +26,12 @@ pub trait Clock: Send + Sync + fmt::Debug {
 }
 
 /// The real clock: `Utc::now()` and `tokio::time::sleep` (so tokio's paused test time works too).
+///
+/// ```
+/// use bramka_core::clock::{Clock, SystemClock};
+///
+/// assert!(SystemClock.now().timestamp() > 1_577_836_800); // after 2020-01-01
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemClock;
 

@@ -90,6 +90,15 @@ use crate::secret::Secret;
 
 /// A parsed DSN. `Display` redacts the user and the password (the `smsapi://TOKEN@default` form
 /// puts a token in the user) and secret-looking option values.
+///
+/// ```
+/// use bramka_core::Dsn;
+///
+/// let dsn = Dsn::parse("smsapi://TOKEN@default?test=1").unwrap();
+/// assert_eq!(dsn.scheme(), "smsapi");
+/// assert_eq!(dsn.option("test"), Some("1"));
+/// assert!(!dsn.to_string().contains("TOKEN"), "Display redacts the token");
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct Dsn {
     scheme: String,
@@ -102,6 +111,15 @@ pub struct Dsn {
 }
 
 /// Why a DSN was refused. No variant ever holds a credential in clear.
+///
+/// ```
+/// use bramka_core::{Dsn, DsnError};
+///
+/// assert!(matches!(Dsn::parse("no scheme here"), Err(DsnError::Syntax { .. })));
+/// let dsn = Dsn::parse("smsapi://TOKEN@default?tset=1").unwrap();
+/// let e = dsn.check_options(&["test"]).unwrap_err();
+/// assert!(matches!(e, DsnError::UnknownOption { .. }), "{e}");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum DsnError {
@@ -684,6 +702,29 @@ impl FromStr for Dsn {
 }
 
 /// Turns a DSN of its schemes into a gateway. Each operator crate provides one.
+///
+/// ```
+/// use std::sync::Arc;
+/// use bramka_core::testing::NullGateway;
+/// use bramka_core::{Dsn, Error, Gateway, GatewayFactory, Registry};
+///
+/// /// `quiet://default`: a gateway that sends nothing.
+/// struct QuietFactory;
+///
+/// impl GatewayFactory for QuietFactory {
+///     fn schemes(&self) -> &[&'static str] {
+///         &["quiet"]
+///     }
+///     fn create(&self, dsn: &Dsn) -> Result<Arc<dyn Gateway>, Error> {
+///         dsn.check_options(&[])?;
+///         Ok(Arc::new(NullGateway::new()))
+///     }
+/// }
+///
+/// let mut registry = Registry::new();
+/// registry.register(Arc::new(QuietFactory));
+/// assert!(registry.connect("quiet://default").is_ok());
+/// ```
 pub trait GatewayFactory: Send + Sync {
     /// The schemes it handles (`["smsapi"]`).
     fn schemes(&self) -> &[&'static str];

@@ -12,6 +12,15 @@ use crate::capabilities::Capability;
 ///
 /// Retries and failover act only on [`Certainty::NotSent`], or on [`Certainty::MaybeSent`] where
 /// the operator rejects duplicates of a client key (see [`crate::Idempotency`]).
+///
+/// ```
+/// use bramka_core::{Certainty, Error, ErrorKind};
+///
+/// let e = Error::new(ErrorKind::Timeout, Certainty::MaybeSent, "read timed out");
+/// // Retrying could send twice, unless the operator rejects duplicates of the client reference.
+/// assert!(e.may_have_been_sent());
+/// assert_eq!(e.certainty(), Certainty::MaybeSent);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
@@ -23,6 +32,22 @@ pub enum Certainty {
 }
 
 /// What went wrong, normalised across operators.
+///
+/// ```
+/// use bramka_core::{Certainty, Error, ErrorKind};
+///
+/// fn advice(e: &Error) -> &'static str {
+///     match e.kind() {
+///         ErrorKind::Auth | ErrorKind::Config => "check the credentials",
+///         ErrorKind::InsufficientFunds => "top up the account",
+///         ErrorKind::InvalidRecipient => "fix the number",
+///         k if k.is_transient() => "try again later",
+///         _ => "see the message",
+///     }
+/// }
+/// let e = Error::new(ErrorKind::RateLimited, Certainty::NotSent, "429");
+/// assert_eq!(advice(&e), "try again later");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]

@@ -22,6 +22,14 @@ pub enum Sender {
 }
 
 /// Why a sender was refused.
+///
+/// ```
+/// use bramka_core::Sender;
+///
+/// let e = Sender::parse("Twelve chars").unwrap_err();
+/// assert_eq!(e.input, "Twelve chars");
+/// assert!(e.to_string().contains("11"), "{e}");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid sender {input:?}: {reason}")]
 pub struct SenderError {
@@ -108,6 +116,17 @@ impl std::str::FromStr for Sender {
 /// Generated once when a message is built (32 lowercase hex characters) and kept across every
 /// retry, so operators that de-duplicate by a client key (SMSAPI `idx`, Infobip `messageId`)
 /// can refuse a second copy.
+///
+/// ```
+/// use bramka_core::{ClientRef, Message};
+///
+/// let fixed = ClientRef::new("order1234").unwrap();
+/// assert_eq!(fixed.as_str(), "order1234");
+/// assert!(ClientRef::new("not-alphanumeric").is_err());
+/// // A message built without one gets a fresh reference, kept across retries.
+/// let m = Message::builder().to("+48600100200").text("Hi").build().unwrap();
+/// assert_eq!(m.client_ref().as_str().len(), 32);
+/// ```
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct ClientRef(String);
 
@@ -157,6 +176,17 @@ impl fmt::Debug for ClientRef {
 }
 
 /// Why a message could not be built. Every variant is found before any I/O.
+///
+/// ```
+/// use bramka_core::{Message, MessageError};
+///
+/// match Message::builder().to("+48600100200").text("  ").build() {
+///     Err(MessageError::EmptyText) => {}
+///     other => panic!("{other:?}"),
+/// }
+/// let e = Message::builder().to("+48600100200, 12").text("Hi").build().unwrap_err();
+/// assert!(matches!(e, MessageError::Recipients(ref list) if list.errors[0].position == 2), "{e}");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum MessageError {
@@ -302,6 +332,23 @@ impl Message {
 }
 
 /// Builds a [`Message`]; every check happens in [`build`](MessageBuilder::build).
+///
+/// ```
+/// use std::time::Duration;
+/// use bramka_core::Message;
+///
+/// let m = Message::builder()
+///     .default_prefix("48")
+///     .to("600 100 200, +44 7700 900123")
+///     .sender("Shop")
+///     .text("Your order has shipped")
+///     .validity(Duration::from_secs(3600))
+///     .client_ref("order1234")
+///     .build()
+///     .unwrap();
+/// assert_eq!(m.recipients().len(), 2);
+/// assert_eq!(m.recipients()[0].e164(), "+48600100200");
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct MessageBuilder {
     numbers: Vec<PhoneNumber>,

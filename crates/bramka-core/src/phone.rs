@@ -82,6 +82,15 @@ const ACCEPTED: &str = "accepted: digits with spaces, '-', '.', '/' or parenthes
 ///
 /// `Display` and `Serialize` give `+` and the digits; `FromStr` and `Deserialize` parse with
 /// [`PhoneNumber::parse`] (international form, no default prefix).
+///
+/// ```
+/// use bramka_core::PhoneNumber;
+///
+/// let n = PhoneNumber::parse("+48 600-100-200").unwrap();
+/// assert_eq!(n.e164(), "+48600100200");
+/// assert_eq!(n.digits(), "48600100200");
+/// assert_eq!(n.to_string(), "+48600100200");
+/// ```
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PhoneNumber {
     digits: String,
@@ -91,6 +100,16 @@ pub struct PhoneNumber {
 ///
 /// The default policy has no default prefix: every number must be international (with or without
 /// `+`). Build one with [`PhonePolicy::with_default_prefix`] and the `with_*` methods.
+///
+/// ```
+/// use bramka_core::{PhoneNumber, PhonePolicy};
+///
+/// let uk = PhonePolicy::with_default_prefix("+44").with_trunk_zero(true);
+/// let n = PhoneNumber::parse_with("07700 900123", &uk).unwrap();
+/// assert_eq!(n.e164(), "+447700900123");
+/// // The default policy refuses national numbers.
+/// assert!(PhoneNumber::parse_with("600100200", &PhonePolicy::default()).is_err());
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct PhonePolicy {
@@ -152,6 +171,17 @@ impl PhonePolicy {
 }
 
 /// Why a phone number was refused. Every variant with an `input` carries the text as given.
+///
+/// ```
+/// use bramka_core::{PhoneError, PhoneNumber};
+///
+/// match PhoneNumber::parse("600100200") {
+///     Err(PhoneError::NationalWithoutPrefix { input, digits }) => {
+///         assert_eq!((input.as_str(), digits), ("600100200", 9));
+///     }
+///     other => panic!("{other:?}"),
+/// }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum PhoneError {
@@ -400,6 +430,14 @@ impl<'de> Deserialize<'de> for PhoneNumber {
 }
 
 /// One refused entry of a recipient list.
+///
+/// ```
+/// use bramka_core::phone::{parse_list, PhonePolicy};
+///
+/// let e = parse_list("+48600100200, 12x", &PhonePolicy::default()).unwrap_err();
+/// assert_eq!(e.errors[0].position, 2);
+/// assert_eq!(e.errors[0].input, "12x");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListEntryError {
     /// 1-based position of the entry among the list's non-empty entries.
@@ -423,6 +461,14 @@ impl std::error::Error for ListEntryError {
 }
 
 /// A recipient list had bad entries; all of them are listed, in order.
+///
+/// ```
+/// use bramka_core::phone::{parse_list, PhonePolicy};
+///
+/// let e = parse_list("1, +48600100200, 2", &PhonePolicy::default()).unwrap_err();
+/// let positions: Vec<usize> = e.errors.iter().map(|x| x.position).collect();
+/// assert_eq!(positions, [1, 3]);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{} bad recipient(s): {}", .errors.len(), .errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
 pub struct RecipientListError {

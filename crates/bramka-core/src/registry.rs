@@ -31,6 +31,14 @@ use crate::gateway::Gateway;
 use crate::testing::{ConsoleGateway, NullGateway};
 
 /// The `console://` factory: [`ConsoleGateway`] on stdout. `console://default`, no options.
+///
+/// ```
+/// use bramka_core::Registry;
+///
+/// // Registered by `Registry::new()`: prints each message instead of sending it.
+/// let gateway = Registry::new().connect("console://default").unwrap();
+/// assert_eq!(gateway.id(), "console");
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ConsoleFactory;
 
@@ -45,6 +53,14 @@ impl GatewayFactory for ConsoleFactory {
 }
 
 /// The `null://` factory: [`NullGateway`]. `null://default`, no options.
+///
+/// ```
+/// use bramka_core::Registry;
+///
+/// // Registered by `Registry::new()`: accepts everything, sends nothing, prints nothing.
+/// let gateway = Registry::new().connect("null://default").unwrap();
+/// assert_eq!(gateway.id(), "null");
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NullFactory;
 

@@ -12,6 +12,19 @@ use crate::message::{ClientRef, Message};
 use crate::phone::PhoneNumber;
 
 /// The state of one recipient right after a send.
+///
+/// ```
+/// use bramka_core::report::{RecipientReport, SendState};
+/// use bramka_core::PhoneNumber;
+///
+/// let r = RecipientReport::new(PhoneNumber::parse("+48600100200").unwrap(), SendState::Queued);
+/// match &r.state {
+///     SendState::Accepted | SendState::Queued | SendState::Scheduled | SendState::AlreadyAccepted => {}
+///     SendState::Rejected(e) => println!("refused: {e}"),
+///     _ => println!("not sent"),
+/// }
+/// assert!(r.state.is_accepted());
+/// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum SendState {
@@ -71,6 +84,13 @@ impl fmt::Display for SendState {
 }
 
 /// A price or an amount, with its unit.
+///
+/// ```
+/// use bramka_core::Price;
+///
+/// let p = Price::new(0.16, "PLN");
+/// assert_eq!((p.amount, p.unit.as_str()), (0.16, "PLN"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Price {
     /// The amount.
@@ -87,6 +107,16 @@ impl Price {
 }
 
 /// The outcome for one recipient of a send.
+///
+/// ```
+/// use bramka_core::{PhoneNumber, Price, RecipientReport, SendState};
+///
+/// let r = RecipientReport::new(PhoneNumber::parse("+48600100200").unwrap(), SendState::Accepted)
+///     .with_message_id("abc123")
+///     .with_parts(2)
+///     .with_price(Price::new(0.32, "PLN"));
+/// assert_eq!(r.message_id.as_deref(), Some("abc123"));
+/// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct RecipientReport {
@@ -128,6 +158,16 @@ impl RecipientReport {
 ///
 /// A batch can partly succeed: [`accepted`](SendReport::accepted) and
 /// [`rejected`](SendReport::rejected) say exactly which recipients went where.
+///
+/// ```
+/// use bramka_core::{Message, PhoneNumber, RecipientReport, SendReport, SendState};
+///
+/// let m = Message::builder().to("+48600100200").text("Hi").build().unwrap();
+/// let mut report = SendReport::new("mygateway", &m);
+/// report.push(RecipientReport::new(m.recipients()[0].clone(), SendState::Accepted));
+/// assert!(report.all_accepted());
+/// assert_eq!(report.client_ref, *m.client_ref());
+/// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct SendReport {
@@ -188,6 +228,19 @@ impl SendReport {
 }
 
 /// The normalised state of a sent message.
+///
+/// ```
+/// use bramka_core::DeliveryState;
+///
+/// for state in [DeliveryState::Delivered, DeliveryState::Sent, DeliveryState::Expired] {
+///     match state {
+///         s if s.is_delivered() => println!("delivered"),
+///         s if s.is_final() => println!("final: {}", s.as_str()),
+///         s => println!("still moving: {}", s.as_str()),
+///     }
+/// }
+/// assert!(DeliveryState::Expired.is_final() && !DeliveryState::Sent.is_final());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
@@ -250,6 +303,14 @@ impl fmt::Display for DeliveryState {
 }
 
 /// A delivery report, from a webhook or a status query.
+///
+/// ```
+/// use bramka_core::{DeliveryReport, DeliveryState};
+///
+/// let mut r = DeliveryReport::new("smsapi", "abc123", DeliveryState::Delivered, "DELIVERED");
+/// r.error_code = None;
+/// assert!(r.state.is_delivered());
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct DeliveryReport {
@@ -308,6 +369,13 @@ impl DeliveryReport {
 }
 
 /// An account balance.
+///
+/// ```
+/// use bramka_core::Balance;
+///
+/// let b = Balance::new(12.5, "PLN");
+/// assert_eq!(b.unit, "PLN");
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct Balance {

@@ -13,6 +13,16 @@ use crate::report::DeliveryReport;
 ///
 /// `url` must be the public URL the operator called (scheme, host, port, path and query as
 /// configured at the operator): signature checks (Twilio) depend on it exactly.
+///
+/// ```
+/// use bramka_core::WebhookRequest;
+///
+/// let req = WebhookRequest::new("POST", "https://sms.example.com/hooks/smsapi".parse().unwrap())
+///     .with_header("Content-Type", "application/x-www-form-urlencoded")
+///     .with_body("MsgId=abc&status=403");
+/// assert_eq!(req.header("content-type"), Some("application/x-www-form-urlencoded"));
+/// assert_eq!(req.form_pairs()[1], ("status".to_owned(), "403".to_owned()));
+/// ```
 #[derive(Clone)]
 pub struct WebhookRequest {
     /// `GET`, `POST`, …
@@ -96,6 +106,14 @@ impl WebhookRequest {
 }
 
 /// A message received by one of your numbers.
+///
+/// ```
+/// use bramka_core::InboundMessage;
+///
+/// let m = InboundMessage::new("smsapi", "42", "48600100200", "4580", "YES", chrono::Utc::now());
+/// assert_eq!(m.from, "+48600100200");
+/// assert_eq!(m.to, "4580", "a short code stays as given");
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct InboundMessage {
@@ -152,6 +170,19 @@ pub fn normalize_address(s: &str) -> String {
 }
 
 /// What a webhook request carried.
+///
+/// ```
+/// use bramka_core::{DeliveryReport, DeliveryState, WebhookEvent};
+///
+/// let events = vec![WebhookEvent::Delivery(DeliveryReport::new("smsapi", "1", DeliveryState::Delivered, "403"))];
+/// for event in &events {
+///     match event {
+///         WebhookEvent::Delivery(r) => println!("{} is {}", r.message_id, r.state.as_str()),
+///         WebhookEvent::Inbound(m) => println!("from {}: {}", m.from, m.text),
+///         _ => {}
+///     }
+/// }
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 #[non_exhaustive]
@@ -163,6 +194,13 @@ pub enum WebhookEvent {
 }
 
 /// The response to give the operator.
+///
+/// ```
+/// use bramka_core::WebhookResponse;
+///
+/// assert_eq!(WebhookResponse::text("OK").status, 200);
+/// assert_eq!(WebhookResponse::no_content().status, 204);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WebhookResponse {
     /// HTTP status.
@@ -185,6 +223,17 @@ impl WebhookResponse {
 }
 
 /// Why a webhook request was refused.
+///
+/// ```
+/// use bramka_core::WebhookError;
+///
+/// let e = WebhookError::malformed("no MsgId");
+/// assert_eq!(e.http_status(), 400);
+/// match e {
+///     WebhookError::MissingSignature { .. } | WebhookError::InvalidSignature { .. } => println!("forged?"),
+///     other => println!("refused: {other}"),
+/// }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum WebhookError {
@@ -243,6 +292,27 @@ impl WebhookError {
 }
 
 /// Parses (and verifies, where the operator signs) an operator's webhook requests.
+///
+/// ```
+/// use bramka_core::{WebhookError, WebhookEvent, WebhookParser, WebhookRequest, WebhookResponse};
+///
+/// /// Accepts every request and reports nothing.
+/// struct Ignore;
+///
+/// impl WebhookParser for Ignore {
+///     fn provider(&self) -> &str {
+///         "ignore"
+///     }
+///     fn parse(&self, _request: &WebhookRequest) -> Result<Vec<WebhookEvent>, WebhookError> {
+///         Ok(Vec::new())
+///     }
+///     fn acknowledge(&self, _events: &[WebhookEvent]) -> WebhookResponse {
+///         WebhookResponse::no_content()
+///     }
+/// }
+/// let req = WebhookRequest::new("POST", "http://localhost/hook".parse().unwrap());
+/// assert!(Ignore.parse(&req).unwrap().is_empty());
+/// ```
 pub trait WebhookParser: Send + Sync {
     /// The operator (`"twilio"`).
     fn provider(&self) -> &str;

@@ -60,6 +60,13 @@ impl DynmarkConfig {
 
 /// Builds a [`DynmarkConfig`]; every check happens in [`build`](Self::build). `Debug` masks as
 /// [`DynmarkConfig`]'s does.
+///
+/// ```
+/// use bramka_dynmark::{DynmarkConfig, DynmarkGateway};
+///
+/// let config = DynmarkConfig::builder("acme", "s3cret").sender("Acme").build().unwrap();
+/// let gateway = DynmarkGateway::new(config).unwrap();
+/// ```
 #[derive(Debug, Clone)]
 pub struct DynmarkConfigBuilder {
     auth: BasicAuth,

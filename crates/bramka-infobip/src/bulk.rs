@@ -32,6 +32,14 @@ use crate::gateway::{InfobipGateway, MAX_SCHEDULE_AHEAD_DAYS};
 use crate::wire;
 
 /// The status of a scheduled bulk (`BulkStatus` in the spec; `CANCELED` with one L).
+///
+/// ```
+/// use bramka_infobip::BulkStatus;
+///
+/// let s = BulkStatus::parse("PAUSED");
+/// assert!(s.can_become(&BulkStatus::Pending));
+/// assert!(!BulkStatus::Finished.is_changeable());
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum BulkStatus {
@@ -120,6 +128,15 @@ pub struct BulkSchedule {
 
 /// A bulk operation refused before a change request; converts to [`ErrorKind::InvalidState`]
 /// (or [`ErrorKind::Message`] for bad arguments), certainly not sent.
+///
+/// ```
+/// use bramka_infobip::{BulkError, BulkStatus};
+///
+/// let e = BulkError::NotSettable { to: BulkStatus::Finished };
+/// assert!(e.to_string().contains("PENDING (resume)"), "{e}");
+/// let core: bramka_core::Error = e.into();
+/// assert_eq!(core.kind(), bramka_core::ErrorKind::InvalidState);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum BulkError {

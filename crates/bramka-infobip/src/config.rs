@@ -10,6 +10,15 @@ use bramka_core::{Error, Idempotency, Secret, Sender};
 use crate::options::InfobipOptions;
 
 /// Why a configuration was refused; found before any I/O.
+///
+/// ```
+/// use bramka_infobip::{ConfigError, InfobipConfig};
+///
+/// assert!(matches!(InfobipConfig::builder("xxxxx.api.infobip.com", "").build(), Err(ConfigError::EmptyApiKey)));
+/// let e = InfobipConfig::builder("xxxxx.api.infobip.com", "s3cret key").build().unwrap_err();
+/// assert!(matches!(e, ConfigError::InvalidApiKey { len: 10 }), "{e}");
+/// assert!(!e.to_string().contains("s3cret"), "the key is never shown");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
@@ -139,6 +148,17 @@ impl fmt::Debug for InfobipConfig {
 }
 
 /// Builds an [`InfobipConfig`]; every check happens in [`build`](Self::build).
+///
+/// ```
+/// use bramka_infobip::{InfobipConfig, InfobipOptions, Transliteration};
+///
+/// let config = InfobipConfig::builder("https://xxxxx.api.infobip.com", "api-key")
+///     .sender("Shop")
+///     .options(InfobipOptions::new().transliteration(Transliteration::CentralEuropean))
+///     .build()
+///     .unwrap();
+/// assert_eq!(config.sender().unwrap().to_string(), "Shop");
+/// ```
 pub struct InfobipConfigBuilder {
     base_url: String,
     api_key: Secret,

@@ -42,6 +42,15 @@ pub const MAX_PARTS: u8 = 25;
 /// (`/sms/1/bulks`), reads logs, reports, inbound messages and the balance.
 ///
 /// See the [crate documentation](crate) for the DSN, the capabilities and the bulk states.
+///
+/// ```
+/// use bramka_infobip::{InfobipConfig, InfobipGateway};
+/// use bramka_core::{Capability, Gateway};
+///
+/// let config = InfobipConfig::builder("xxxxx.api.infobip.com", "api-key").sender("Shop").build().unwrap();
+/// let gateway = InfobipGateway::new(config).unwrap();
+/// assert!(gateway.capabilities().supports(Capability::Schedule));
+/// ```
 pub struct InfobipGateway {
     pub(crate) config: InfobipConfig,
     http: reqwest::Client,

@@ -9,6 +9,14 @@ use bramka_core::Error;
 /// Infobip-side character replacement (`content.transliteration`). Infobip does not publish
 /// which characters each value converts; there is no `POLISH` value. bramka's own transliteration (the message's `Policy`) happens before sending and
 /// is usually the better choice; this is a pass-through.
+///
+/// ```
+/// use bramka_infobip::{InfobipOptions, Transliteration};
+///
+/// let o = InfobipOptions::new().transliteration(Transliteration::Greek);
+/// assert_eq!(Transliteration::Greek.as_str(), "GREEK");
+/// assert!(o.validate().is_ok());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Transliteration {
@@ -98,6 +106,13 @@ impl FromStr for Transliteration {
 /// Turkish, Spanish or Portuguese letters in 7 bits. It costs header space (a single message
 /// holds 155 characters with a language table); bramka's segmentation does not model it, so the parts
 /// Infobip counts may differ from the message's analysis.
+///
+/// ```
+/// use bramka_infobip::{InfobipOptions, LanguageCode};
+///
+/// let o = InfobipOptions::new().language(LanguageCode::Turkish);
+/// assert_eq!(o.language.unwrap().code, LanguageCode::Turkish);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum LanguageCode {
@@ -148,6 +163,13 @@ impl FromStr for LanguageCode {
 }
 
 /// The language settings of a message.
+///
+/// ```
+/// use bramka_infobip::{InfobipOptions, Language, LanguageCode};
+///
+/// let o = InfobipOptions::new().language_settings(Language::new(LanguageCode::Spanish));
+/// assert!(o.validate().is_ok());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Language {
     /// The language.
@@ -166,6 +188,12 @@ impl Language {
 }
 
 /// The unit of a [`SpeedLimit`].
+///
+/// ```
+/// use bramka_infobip::{SpeedLimit, SpeedUnit};
+///
+/// assert_eq!(SpeedLimit::new(10, SpeedUnit::Hour).per.as_str(), "HOUR");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SpeedUnit {
@@ -190,6 +218,14 @@ impl SpeedUnit {
 
 /// Sending speed limit of a request (`options.schedule.sendingSpeedLimit`): Infobip spreads the
 /// messages of the bulk so that at most `amount` go out per unit.
+///
+/// ```
+/// use bramka_infobip::{InfobipOptions, SpeedLimit, SpeedUnit};
+///
+/// // At most 100 messages a minute for each send.
+/// let o = InfobipOptions::new().speed_limit(SpeedLimit::new(100, SpeedUnit::Minute));
+/// assert!(o.validate().is_ok());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct SpeedLimit {
     /// Messages per unit (1 to 2 147 483 647).
@@ -227,6 +263,15 @@ impl FromStr for SpeedLimit {
 }
 
 /// An Infobip option with a value Infobip would refuse; found before any request.
+///
+/// ```
+/// use bramka_infobip::{InfobipOptions, OptionError};
+///
+/// match InfobipOptions::new().campaign_reference("x".repeat(256)).validate() {
+///     Err(OptionError::TooLong { len, max, .. }) => assert_eq!((len, max), (256, 255)),
+///     other => panic!("{other:?}"),
+/// }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum OptionError {

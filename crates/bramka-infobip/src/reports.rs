@@ -131,6 +131,13 @@ pub(crate) fn decode_each<W: DeserializeOwned, T>(
 
 /// What to ask `GET /sms/3/reports` for. **Each report is handed out once**: a report read here
 /// is not pushed to a webhook or returned again.
+///
+/// ```
+/// use bramka_infobip::ReportsQuery;
+///
+/// // The reports of one bulk (the batch id of a send report), 100 at a time.
+/// let q = ReportsQuery::new().bulk_id("order1234").limit(100);
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ReportsQuery {

@@ -6,6 +6,14 @@ use chrono::{DateTime, FixedOffset};
 
 /// The status of a sender name at SMSAPI. New names need approval ([`Pending`](Self::Pending)); only
 /// [`Active`](Self::Active) ones can send.
+///
+/// ```
+/// use bramka_smsapi::SenderNameStatus;
+///
+/// assert!(SenderNameStatus::parse("ACTIVE").is_usable());
+/// assert!(!SenderNameStatus::parse("PENDING").is_usable());
+/// assert_eq!(SenderNameStatus::parse("NEW_ONE"), SenderNameStatus::Other("NEW_ONE".into()));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SenderNameStatus {

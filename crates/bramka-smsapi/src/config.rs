@@ -15,6 +15,13 @@ pub const SMSAPI_MAX_PARTS: u8 = 10;
 
 /// Which SMSAPI platform an account lives on. A token works on one platform only (the other answers
 /// error 101).
+///
+/// ```
+/// use bramka_smsapi::{Platform, SmsapiConfig};
+///
+/// let config = SmsapiConfig::builder("token").platform(Platform::Com).build().unwrap();
+/// assert_eq!(config.base_url().as_str(), "https://api.smsapi.com/");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Platform {
@@ -47,6 +54,14 @@ fn with_trailing_slash(mut u: Url) -> Url {
 }
 
 /// SMSAPI's message types, chosen through the sender field (`from`: "Eco SMS / Pro SMS"; "Priority SMS" is [`SmsapiConfigBuilder::fast`]).
+///
+/// ```
+/// use bramka_smsapi::{MessageType, SmsapiConfig};
+///
+/// assert_eq!(MessageType::parse("eco"), Some(MessageType::Eco));
+/// let config = SmsapiConfig::builder("token").message_type(MessageType::Eco).build().unwrap();
+/// assert_eq!(config.message_type().as_str(), "eco");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum MessageType {
@@ -81,6 +96,14 @@ impl MessageType {
 }
 
 /// Why a configuration was refused. Every variant is found before any I/O.
+///
+/// ```
+/// use bramka_smsapi::{ConfigError, SmsapiConfig};
+///
+/// assert!(matches!(SmsapiConfig::builder("").build(), Err(ConfigError::EmptyToken)));
+/// let e = SmsapiConfig::builder("token").max_parts(11).build().unwrap_err();
+/// assert!(matches!(e, ConfigError::MaxParts { .. }), "{e}");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
@@ -257,6 +280,14 @@ impl fmt::Debug for SmsapiConfig {
 }
 
 /// Builds a [`SmsapiConfig`]; every check happens in [`build`](SmsapiConfigBuilder::build).
+///
+/// ```
+/// use bramka_smsapi::{SmsapiConfig, SmsapiGateway};
+///
+/// let config = SmsapiConfig::builder("token").sender("Shop").test_mode(true).build().unwrap();
+/// assert!(config.test_mode());
+/// let gateway = SmsapiGateway::new(config).unwrap();
+/// ```
 #[derive(Clone)]
 pub struct SmsapiConfigBuilder {
     token: Secret,

@@ -26,6 +26,13 @@ pub(crate) enum Auth {
 
 /// Why a configuration was refused. Every check happens in [`TwilioConfigBuilder::build`],
 /// before any request.
+///
+/// ```
+/// use bramka_twilio::{ConfigError, TwilioConfig};
+///
+/// let e = TwilioConfig::builder("not-a-sid", "token").build().unwrap_err();
+/// assert!(matches!(e, ConfigError::InvalidAccountSid { .. }), "{e}");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
@@ -226,6 +233,18 @@ enum BuilderAuth {
 }
 
 /// Builds a [`TwilioConfig`]; every check happens in [`build`](Self::build).
+///
+/// ```
+/// use bramka_twilio::{TwilioConfig, TwilioGateway};
+///
+/// let config = TwilioConfig::builder("AC0123456789abcdef0123456789abcdef", "auth-token")
+///     .from("+15005550006")
+///     .concurrency(4)
+///     .build()
+///     .unwrap();
+/// assert_eq!(config.from(), Some("+15005550006"));
+/// let gateway = TwilioGateway::new(config).unwrap();
+/// ```
 #[derive(Clone)]
 pub struct TwilioConfigBuilder {
     account_sid: String,

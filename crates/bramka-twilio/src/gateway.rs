@@ -27,6 +27,21 @@ use crate::wire::{MessageDto, MessagePageDto};
 ///
 /// Carried as the [`std::error::Error::source`] of the returned [`Error`] (kind
 /// [`ErrorKind::Message`] or [`ErrorKind::Config`], [`Certainty::NotSent`]).
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use bramka_core::{Gateway, Message};
+/// use bramka_twilio::{SendError, TwilioConfig, TwilioGateway};
+///
+/// // No From and no Messaging Service: refused before any request.
+/// let config = TwilioConfig::builder("AC0123456789abcdef0123456789abcdef", "auth-token").build().unwrap();
+/// let gateway = TwilioGateway::new(config).unwrap();
+/// let message = Message::builder().to("+48600100200").text("Hi").build().unwrap();
+/// let e = gateway.send(&message).await.unwrap_err();
+/// let why = std::error::Error::source(&e).and_then(|s| s.downcast_ref::<SendError>());
+/// assert_eq!(why, Some(&SendError::NoSender));
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum SendError {

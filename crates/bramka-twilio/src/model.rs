@@ -10,6 +10,15 @@ use crate::errors::GATEWAY;
 use crate::wire::MessageDto;
 
 /// A Twilio message status (the `Status` of a Message resource). Twilio adds values over time: unknown ones are kept.
+///
+/// ```
+/// use bramka_core::DeliveryState;
+/// use bramka_twilio::MessageStatus;
+///
+/// assert_eq!(MessageStatus::parse("delivered"), MessageStatus::Delivered);
+/// assert_eq!(MessageStatus::parse("undelivered").delivery_state(Some("30003")), DeliveryState::Undelivered);
+/// assert_eq!(MessageStatus::parse("new_status"), MessageStatus::Unknown("new_status".into()));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum MessageStatus {
@@ -225,6 +234,13 @@ pub struct ListFilter {
 }
 
 /// Why a list filter was refused.
+///
+/// ```
+/// use bramka_twilio::{ListFilter, ListFilterError};
+///
+/// let e = ListFilter::new().page_size(5000).query().unwrap_err();
+/// assert_eq!(e, ListFilterError::PageSize { value: 5000 });
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ListFilterError {

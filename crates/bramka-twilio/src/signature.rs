@@ -27,6 +27,16 @@ pub const SIGNATURE_HEADER: &str = "X-Twilio-Signature";
 pub const BODY_SHA256_PARAM: &str = "bodySHA256";
 
 /// Why a signature was refused.
+///
+/// ```
+/// use bramka_twilio::signature::{verify_form, SignatureError};
+///
+/// let url = "https://sms.example.com/hooks/twilio";
+/// let params = [("MessageSid", "SM1"), ("MessageStatus", "delivered")];
+/// let token = bramka_core::Secret::from("auth-token");
+/// let e = verify_form(&token, url, &params, "forged").unwrap_err();
+/// assert_eq!(e, SignatureError::Mismatch);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum SignatureError {

@@ -257,6 +257,13 @@ fn undo_url_normalisation(url: &str) -> Option<String> {
 }
 
 /// Why a TwiML reply cannot be rendered.
+///
+/// ```
+/// use bramka_twilio::{MessagingResponse, TwimlError};
+///
+/// let e = MessagingResponse::new().message("bell \u{7}").to_xml().unwrap_err();
+/// assert!(matches!(e, TwimlError::InvalidCharacter { codepoint: 7, .. }), "{e}");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum TwimlError {

@@ -70,6 +70,13 @@ use scan::Scan;
 use segment::Capacity;
 
 /// The data coding an SMS is sent in.
+///
+/// ```
+/// use bramka_core::encoding::{analyze, Encoding, Policy};
+///
+/// assert_eq!(analyze("Hello", &Policy::default()).encoding(), Encoding::Gsm7);
+/// assert_eq!(analyze("Zażółć", &Policy::default()).encoding(), Encoding::Ucs2);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]
@@ -90,6 +97,14 @@ impl fmt::Display for Encoding {
 }
 
 /// One part of a (possibly concatenated) message.
+///
+/// ```
+/// use bramka_core::encoding::{analyze, Policy};
+///
+/// let a = analyze(&"x".repeat(200), &Policy::default());
+/// assert_eq!(a.parts().len(), 2);
+/// assert_eq!(a.parts()[0].units, 153);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Part {
     /// The text carried by this part.
@@ -103,6 +118,14 @@ pub struct Part {
 /// Serialises (serde) with the fields named after the accessors: `text`, `encoding`, `units`,
 /// `segments`, `parts`, `max_parts`, `fits`, `part_capacity`, `capacity`, `max_units`,
 /// `shift_tables`, `concat_ref`, `split_mode`, `replacements`, `ucs2_chars`.
+///
+/// ```
+/// use bramka_core::encoding::{analyze, Policy};
+///
+/// let a = analyze("Zażółć gęślą jaźń", &Policy::default());
+/// println!("{} SMS, {}/{}", a.segments(), a.units(), a.capacity());
+/// assert!(a.fits());
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct Analysis {
     text: String,
@@ -320,6 +343,16 @@ impl Analysis {
 }
 
 /// Errors of the encoding layer.
+///
+/// ```
+/// use bramka_core::encoding::{analyze, EncodingError, Policy};
+///
+/// let a = analyze(&"x".repeat(400), &Policy::default().with_max_parts(2));
+/// match a.ensure_fits() {
+///     Err(EncodingError::TooManyParts { needed, max_parts, .. }) => assert_eq!((needed, max_parts), (3, 2)),
+///     other => panic!("{other:?}"),
+/// }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum EncodingError {

@@ -5,6 +5,15 @@ use serde::Serialize;
 use super::shift::NationalLanguage;
 
 /// What to do with characters that GSM-7 cannot carry.
+///
+/// ```
+/// use bramka_core::encoding::{analyze, Encoding, Policy, Transliteration};
+///
+/// let p = Policy::default().with_transliteration(Transliteration::Gsm7Safe);
+/// let a = analyze("Zażółć", &p);
+/// assert_eq!(a.encoding(), Encoding::Gsm7);
+/// assert_eq!(a.text(), "Zazolc");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
@@ -31,6 +40,15 @@ pub enum Transliteration {
 }
 
 /// What [`Transliteration::NoDiacritics`] writes for an emoji.
+///
+/// ```
+/// use bramka_core::encoding::{analyze, EmojiText, Policy, Transliteration};
+///
+/// let p = Policy::default()
+///     .with_transliteration(Transliteration::NoDiacritics)
+///     .with_emoji(EmojiText::Remove);
+/// assert_eq!(analyze("Hi 👋", &p).text().trim_end(), "Hi");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
@@ -45,6 +63,13 @@ pub enum EmojiText {
 }
 
 /// Which concatenation information element the parts carry (spec section 6).
+///
+/// ```
+/// use bramka_core::encoding::{analyze, ConcatRef, Policy};
+///
+/// let p = Policy::default().with_concat_ref(ConcatRef::SixteenBit);
+/// assert_eq!(analyze(&"x".repeat(200), &p).parts()[0].units, 152);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
@@ -67,6 +92,13 @@ impl ConcatRef {
 }
 
 /// Where a UCS-2 text may be split between parts (spec section 7).
+///
+/// ```
+/// use bramka_core::encoding::{analyze, Policy, SplitMode};
+///
+/// let p = Policy::default().with_split_mode(SplitMode::CodePoints);
+/// assert!(analyze("Hello", &p).fits());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]

@@ -7,6 +7,14 @@ use super::gsm7::{self, BASIC, EXTENSION};
 
 /// A national language whose 3GPP shift tables may be used for GSM-7 (opt-in, see
 /// [`Policy::with_language`](super::Policy::with_language)).
+///
+/// ```
+/// use bramka_core::encoding::{analyze, Encoding, NationalLanguage, Policy};
+///
+/// let turkish = Policy::default().with_language(Some(NationalLanguage::Turkish));
+/// assert_eq!(analyze("Şeker", &turkish).encoding(), Encoding::Gsm7);
+/// assert_eq!(NationalLanguage::parse("tr"), Some(NationalLanguage::Turkish));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]

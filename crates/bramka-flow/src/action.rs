@@ -16,6 +16,22 @@ use crate::history::{
 use crate::remote::{self, RemotePolicy};
 
 /// What [`SmsAction::run`] (or a [`CallHandle`]) ended with.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use std::sync::Arc;
+/// use bramka_core::testing::NullGateway;
+/// use bramka_flow::{CallEvent, CallOutcome, SmsAction, SmsActionConfig};
+///
+/// let config = SmsActionConfig::builder().label("missed").recipients("+48600100200").template("Missed call from {from_number}").build().unwrap();
+/// let action = SmsAction::new(config, Arc::new(NullGateway::new())).unwrap();
+/// match action.run(CallEvent::new("c-1", "+48500600700", "+48221131415")).await {
+///     CallOutcome::Completed(record) => println!("{}", record.result.as_str()),
+///     CallOutcome::Duplicate { .. } => println!("already sent for this call"),
+///     other => println!("{other:?}"),
+/// }
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum CallOutcome {
@@ -54,6 +70,21 @@ impl CallOutcome {
 }
 
 /// A call being handled in its own task: wait for it or abort it.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use std::sync::Arc;
+/// use std::time::Duration;
+/// use bramka_core::testing::NullGateway;
+/// use bramka_flow::{CallEvent, SmsAction, SmsActionConfig};
+///
+/// let config = SmsActionConfig::builder().label("later").recipients("+48600100200").template("Hi").delay(Duration::from_secs(60)).build().unwrap();
+/// let action = SmsAction::new(config, Arc::new(NullGateway::new())).unwrap();
+/// let handle = action.on_call(CallEvent::new("c-2", "+48500600700", "+48221131415"));
+/// handle.abort(); // the caller hung up: nothing is sent
+/// assert!(!handle.outcome().await.is_sent());
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct CallHandle {
     call_id: String,
@@ -105,6 +136,19 @@ impl CallHandle {
 ///    the once-per-call entry when nothing certainly went out, so a later pass can try again.
 ///
 /// `Clone` is cheap and shares everything.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use std::sync::Arc;
+/// use bramka_core::testing::NullGateway;
+/// use bramka_flow::{CallEvent, SmsAction, SmsActionConfig};
+///
+/// let config = SmsActionConfig::builder().label("welcome").sender("Shop").also_to_caller(true).template("Thanks for calling").build().unwrap();
+/// let action = SmsAction::new(config, Arc::new(NullGateway::new())).unwrap();
+/// let outcome = action.on_call(CallEvent::new("c-3", "+48500600700", "+48221131415")).outcome().await;
+/// assert!(outcome.is_sent());
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct SmsAction {
     inner: Arc<Inner>,

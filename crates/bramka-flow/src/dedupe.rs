@@ -9,6 +9,13 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 /// A store failed (a database or cache the application plugged in).
+///
+/// ```
+/// use bramka_flow::StoreError;
+///
+/// let e = StoreError::new("redis", "connection refused");
+/// assert!(e.to_string().contains("connection refused"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{store}: {message}")]
 pub struct StoreError {
@@ -29,6 +36,26 @@ impl StoreError {
 ///
 /// Implement it over a shared database or cache when several application instances handle the
 /// same calls; [`InMemoryDedupe`] serves one process.
+///
+/// ```
+/// use std::time::Duration;
+/// use bramka_flow::{DedupeStore, StoreError};
+/// use chrono::{DateTime, Utc};
+///
+/// /// Never remembers anything: every call may send.
+/// #[derive(Debug)]
+/// struct Forgetful;
+///
+/// #[async_trait::async_trait]
+/// impl DedupeStore for Forgetful {
+///     async fn claim(&self, _key: &str, _now: DateTime<Utc>, _ttl: Duration) -> Result<bool, StoreError> {
+///         Ok(true)
+///     }
+///     async fn release(&self, _key: &str) -> Result<(), StoreError> {
+///         Ok(())
+///     }
+/// }
+/// ```
 #[async_trait]
 pub trait DedupeStore: Send + Sync + fmt::Debug {
     /// Atomically: when `key` is absent or its entry expired (at `now`), stores it until

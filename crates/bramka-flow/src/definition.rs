@@ -22,6 +22,18 @@ use serde::{Deserialize, Serialize};
 use crate::config::{ConfigError, SmsActionConfig};
 
 /// One `[[flows]]` entry: a template SMS sent when a call reaches the element.
+///
+/// ```
+/// use bramka_flow::FlowDef;
+///
+/// let def: FlowDef = serde_json::from_str(r#"{
+///     "label": "after-hours",
+///     "template": "Missed call from {from_number}",
+///     "recipients": "+48600100200",
+///     "delay_seconds": 5
+/// }"#).unwrap();
+/// let config = def.to_config().unwrap();
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FlowDef {

@@ -5,6 +5,13 @@
 /// The numbers are kept as the PBX gave them: they fill `{from_number}` / `{to_number}` and the
 /// `from_number` / `to_number` parameters of the customer's API unchanged. The caller's number is
 /// parsed (with the configured caller prefix) only when the SMS also goes to the caller.
+///
+/// ```
+/// use bramka_flow::CallEvent;
+///
+/// let call = CallEvent::new("c-42", "+48500600700", "+48221131415");
+/// assert_eq!(call.builtin("from_number"), Some("+48500600700"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub struct CallEvent {

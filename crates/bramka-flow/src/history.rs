@@ -11,6 +11,15 @@ use crate::dedupe::StoreError;
 use crate::remote::RemoteError;
 
 /// Where the text came from.
+///
+/// ```
+/// use bramka_flow::{ContentSource, RemoteError};
+///
+/// let source = ContentSource::Fallback(RemoteError::Status { status: 503 });
+/// if let ContentSource::Fallback(why) = &source {
+///     println!("the API failed ({why}); the fallback text was sent");
+/// }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ContentSource {
@@ -23,6 +32,13 @@ pub enum ContentSource {
 }
 
 /// Why no text could be obtained: nothing was sent.
+///
+/// ```
+/// use bramka_flow::{ContentError, RemoteError};
+///
+/// let e = ContentError::Remote(RemoteError::EmptyText);
+/// println!("no SMS: {e}");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ContentError {
@@ -49,6 +65,14 @@ pub struct SmsContent {
 }
 
 /// What happened to a call's SMS.
+///
+/// ```
+/// use bramka_flow::SendResult;
+///
+/// let r = SendResult::NoRecipients;
+/// assert_eq!(r.as_str(), "no_recipients");
+/// assert!(r.certainly_not_sent());
+/// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum SendResult {
@@ -158,6 +182,22 @@ impl SendRecord {
 }
 
 /// Receives every [`SendRecord`] (a database table, a log, a queue).
+///
+/// ```
+/// use bramka_flow::{HistorySink, SendRecord, StoreError};
+///
+/// /// Logs each record.
+/// #[derive(Debug)]
+/// struct LogHistory;
+///
+/// #[async_trait::async_trait]
+/// impl HistorySink for LogHistory {
+///     async fn record(&self, record: &SendRecord) -> Result<(), StoreError> {
+///         println!("{} {}: {}", record.label, record.call_id, record.result.as_str());
+///         Ok(())
+///     }
+/// }
+/// ```
 #[async_trait]
 pub trait HistorySink: Send + Sync + fmt::Debug {
     /// Stores a record. A failure is logged by the action and does not change the call's outcome.
@@ -165,6 +205,14 @@ pub trait HistorySink: Send + Sync + fmt::Debug {
 }
 
 /// A [`HistorySink`] in memory, for tests and small deployments. `Clone` shares the records.
+///
+/// ```
+/// use bramka_flow::InMemoryHistory;
+///
+/// let history = InMemoryHistory::new();
+/// // SmsAction::new(config, gateway)?.with_history(Arc::new(history.clone()));
+/// assert!(history.by_label("after-hours").is_empty());
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct InMemoryHistory {
     records: Arc<Mutex<Vec<SendRecord>>>,

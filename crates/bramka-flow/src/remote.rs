@@ -40,6 +40,12 @@ pub const MAX_TIMEOUT: Duration = Duration::from_secs(60);
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// How the request is made.
+///
+/// ```
+/// use bramka_flow::{RemoteApi, RemoteMethod};
+///
+/// let api = RemoteApi::new(RemoteMethod::PostForm, "https://crm.example/sms-text");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RemoteMethod {
@@ -62,6 +68,14 @@ impl fmt::Display for RemoteMethod {
 }
 
 /// The declared structure of the answer.
+///
+/// ```
+/// use bramka_flow::ResponseFormat;
+///
+/// let f = ResponseFormat::JsonPointer("/sms/text".into());
+/// assert_eq!(f.extract(br#"{"sms": {"text": "Hello"}}"#).unwrap(), "Hello");
+/// assert_eq!(ResponseFormat::PlainText.extract(b"Hi there").unwrap(), "Hi there");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ResponseFormat {
@@ -200,6 +214,19 @@ impl RemoteApi {
 }
 
 /// The customer's API, validated.
+///
+/// ```
+/// use bramka_flow::{Content, RemoteApi, SmsActionConfig};
+///
+/// let config = SmsActionConfig::builder()
+///     .label("crm")
+///     .recipients("+48600100200")
+///     .remote(RemoteApi::get("https://crm.example/text").json_pointer("/text").fallback("We will call back"))
+///     .build()
+///     .unwrap();
+/// let Content::Remote(remote) = config.content() else { unreachable!() };
+/// assert_eq!(remote.fallback(), Some("We will call back"));
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct RemoteContent {
     pub(crate) method: RemoteMethod,
@@ -245,6 +272,15 @@ impl RemoteContent {
 }
 
 /// Why the customer's API gave no usable text.
+///
+/// ```
+/// use bramka_flow::{RemoteError, ResponseFormat};
+///
+/// match ResponseFormat::JsonPointer("/text".into()).extract(b"not json") {
+///     Err(RemoteError::Malformed { expected, .. }) => println!("expected {expected}"),
+///     other => panic!("{other:?}"),
+/// }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum RemoteError {

@@ -37,6 +37,13 @@ enum Piece {
 }
 
 /// One problem in a template.
+///
+/// ```
+/// use bramka_flow::{Template, TemplateProblem};
+///
+/// let e = Template::parse("Hi {nmae}", &["name"]).unwrap_err();
+/// assert!(matches!(&e.problems[0], TemplateProblem::UnknownPlaceholder { name, position: 3 } if name == "nmae"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum TemplateProblem {
@@ -59,6 +66,14 @@ pub enum TemplateProblem {
 }
 
 /// Why a template was refused: every problem found, and the names that would be accepted.
+///
+/// ```
+/// use bramka_flow::Template;
+///
+/// let e = Template::parse("Hi {nmae", &["name"]).unwrap_err();
+/// assert_eq!(e.known, ["name"]);
+/// println!("{e}"); // says what is wrong and the accepted names
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{}; known placeholders: {}", describe(.problems), known_list(.known))]
 pub struct TemplateError {

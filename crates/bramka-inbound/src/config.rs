@@ -16,6 +16,13 @@ pub const PREFIX_MIN: usize = 2;
 pub const PREFIX_MAX: usize = 16;
 
 /// Whether a receiving number belongs to one owner or is shared by prefixes.
+///
+/// ```
+/// use bramka_inbound::{NumberKind, ReceivingNumber};
+///
+/// assert_eq!(ReceivingNumber::shared("+48790100200").kind(), NumberKind::Shared);
+/// assert_eq!(ReceivingNumber::dedicated("4580").kind(), NumberKind::Dedicated);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum NumberKind {
@@ -26,6 +33,15 @@ pub enum NumberKind {
 }
 
 /// Where a copy of every message received on a number goes.
+///
+/// ```
+/// use bramka_inbound::{Forward, ReceivingNumber};
+///
+/// let number = ReceivingNumber::dedicated("+48790100200")
+///     .forward(Forward::sms("+48600100200").unwrap())
+///     .forward(Forward::email("office@example.com").unwrap());
+/// assert!(Forward::email("not an address").is_err());
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Forward {
@@ -66,6 +82,17 @@ impl Forward {
 }
 
 /// A receiving number (or short code) and its per-number settings.
+///
+/// ```
+/// use bramka_inbound::{Config, ReceivingNumber};
+///
+/// let mut cfg = Config::new();
+/// cfg.add_number(
+///     ReceivingNumber::shared("+48 790 100 200").unmatched_reply("Unknown keyword").reply_sender("SHOP"),
+/// )
+/// .unwrap();
+/// assert!(cfg.number("+48790100200").is_some());
+/// ```
 #[derive(Debug, Clone)]
 pub struct ReceivingNumber {
     pub(crate) address: String,
@@ -128,6 +155,14 @@ impl ReceivingNumber {
 }
 
 /// What a route leads to.
+///
+/// ```
+/// use bramka_inbound::{Config, ReceivingNumber, Target};
+///
+/// let mut cfg = Config::new();
+/// cfg.add_number(ReceivingNumber::dedicated("+48790100200")).unwrap();
+/// cfg.set_default_route("+48790100200", Target::Inbox("support".into())).unwrap();
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Target {

@@ -29,6 +29,17 @@ use crate::error::ConfigError;
 use crate::poll::{Limit, LimitPeriod, Poll, PollOption, PollReplies};
 
 /// A definition was refused: where (`polls[2].options[0].reply`) and why.
+///
+/// ```
+/// use bramka_inbound::definition::Definitions;
+///
+/// let defs: Definitions = serde_json::from_str(r#"{ "numbers": [
+///     { "number": "+48790100200", "inbox": "shop" },
+///     { "number": "48790100200", "inbox": "support" }
+/// ] }"#).unwrap();
+/// let e = defs.to_config().unwrap_err();
+/// assert!(e.to_string().starts_with("numbers[1]"), "{e}");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{path}: {reason}")]
 #[non_exhaustive]
@@ -191,6 +202,16 @@ pub struct PollDef {
 }
 
 /// Numbers, polls and groups together, in the order they are registered.
+///
+/// ```
+/// use bramka_inbound::definition::Definitions;
+///
+/// let defs: Definitions = serde_json::from_str(r#"{
+///     "numbers": [{ "number": "+48790100200", "inbox": "shop" }]
+/// }"#).unwrap();
+/// let cfg = defs.to_config().unwrap();
+/// assert!(cfg.number("+48790100200").is_some());
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Definitions {
     /// Receiving numbers.

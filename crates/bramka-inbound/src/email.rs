@@ -7,6 +7,14 @@ use async_trait::async_trait;
 use bramka_core::Certainty;
 
 /// Why an e-mail was not sent, and whether it may have been anyway.
+///
+/// ```
+/// use bramka_core::Certainty;
+/// use bramka_inbound::EmailError;
+///
+/// let e = EmailError { message: "relay refused the recipient".into(), certainty: Certainty::NotSent };
+/// assert!(e.to_string().contains("relay refused"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("e-mail not sent ({certainty:?}): {message}")]
 pub struct EmailError {
@@ -19,6 +27,22 @@ pub struct EmailError {
 
 /// Sends one plain-text e-mail. `SmtpEmailSender` (feature `email`) turns every `\r\n` and lone `\r` of the
 /// body into a line break before it reaches SMTP.
+///
+/// ```
+/// use bramka_inbound::{EmailError, EmailSender};
+///
+/// /// Prints instead of sending.
+/// #[derive(Debug)]
+/// struct PrintEmail;
+///
+/// #[async_trait::async_trait]
+/// impl EmailSender for PrintEmail {
+///     async fn send_email(&self, to: &str, subject: &str, body: &str) -> Result<(), EmailError> {
+///         println!("to {to}: {subject}\n{body}");
+///         Ok(())
+///     }
+/// }
+/// ```
 #[async_trait]
 pub trait EmailSender: Send + Sync + fmt::Debug {
     /// Sends `body` with `subject` to `to`.
@@ -57,6 +81,14 @@ mod smtp {
     /// [`starttls`](Self::starttls) and [`tls`](Self::tls) reach public servers (rustls,
     /// webpki roots; STARTTLS refuses to continue in clear text when the server does not offer
     /// it).
+    ///
+    /// ```
+    /// use bramka_inbound::SmtpEmailSender;
+    ///
+    /// // A local relay without TLS (feature `email`); `starttls` and `tls` need `email-tls`.
+    /// let sender = SmtpEmailSender::unencrypted("localhost", 25, "Bramka <sms@example.com>").unwrap();
+    /// assert!(SmtpEmailSender::unencrypted("localhost", 25, "not an address").is_err());
+    /// ```
     #[derive(Clone)]
     pub struct SmtpEmailSender {
         transport: AsyncSmtpTransport<Tokio1Executor>,

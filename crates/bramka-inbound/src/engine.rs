@@ -29,6 +29,21 @@ enum Sink<'a> {
 }
 
 /// Receives messages, routes them, counts votes and sends replies and forwards from the outbox.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use std::sync::Arc;
+/// use bramka_core::InboundMessage;
+/// use bramka_inbound::{Config, Inbound, MemoryStore, ReceivingNumber};
+///
+/// let mut cfg = Config::new();
+/// cfg.add_number(ReceivingNumber::dedicated("+48790100200").auto_reply("Got it, thanks")).unwrap();
+/// let inbound = Inbound::new(cfg, Arc::new(MemoryStore::new()));
+/// let msg = InboundMessage::new("smsapi", "m1", "+48600100200", "+48790100200", "Hello", chrono::Utc::now());
+/// let ingested = inbound.ingest(&msg).await.unwrap();
+/// assert!(!ingested.duplicate);
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct Inbound {
     config: Arc<Config>,
@@ -38,6 +53,21 @@ pub struct Inbound {
 }
 
 /// What one [`Inbound::dispatch_pending`] call did, entry by entry.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use std::sync::Arc;
+/// use bramka_core::testing::NullGateway;
+/// use bramka_inbound::{Config, Inbound, MemoryStore};
+///
+/// let inbound = Inbound::new(Config::new(), Arc::new(MemoryStore::new()));
+/// let report = inbound.dispatch_pending(&NullGateway::new()).await.unwrap();
+/// for (id, why) in &report.uncertain {
+///     println!("outbox entry {id} may have gone out: {why}");
+/// }
+/// assert!(report.sent.is_empty());
+/// # }
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct DispatchReport {

@@ -1,6 +1,17 @@
 //! Typed errors: configuration (found at registration) and storage.
 
 /// A configuration was refused; the variant names the offending value and what is accepted.
+///
+/// ```
+/// use bramka_inbound::{Config, ConfigError, ReceivingNumber};
+///
+/// let mut cfg = Config::new();
+/// cfg.add_number(ReceivingNumber::dedicated("+48790100200")).unwrap();
+/// match cfg.add_number(ReceivingNumber::dedicated("48790100200")) {
+///     Err(ConfigError::DuplicateNumber { .. }) => {}
+///     other => panic!("{other:?}"),
+/// }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
@@ -141,6 +152,18 @@ pub enum ConfigError {
 }
 
 /// A storage failure.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use bramka_inbound::{MemoryStore, SendResult, Store, StoreError};
+///
+/// let store = MemoryStore::new();
+/// match store.finish_outbox(42, SendResult::Sent(None)).await {
+///     Err(StoreError::NotFound { what, id }) => assert_eq!((what, id.as_str()), ("outbox entry", "42")),
+///     other => panic!("{other:?}"),
+/// }
+/// # }
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
@@ -203,6 +226,17 @@ impl From<serde_json::Error> for StoreError {
 }
 
 /// A failure while writing a report or CSV export.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use std::sync::Arc;
+/// use bramka_inbound::{Config, ExportError, Inbound, MemoryStore};
+///
+/// let inbound = Inbound::new(Config::new(), Arc::new(MemoryStore::new()));
+/// let e = inbound.statistics("no-such-poll").await.unwrap_err();
+/// assert!(matches!(e, ExportError::UnknownPoll(ref id) if id == "no-such-poll"), "{e}");
+/// # }
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ExportError {

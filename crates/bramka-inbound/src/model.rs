@@ -282,6 +282,14 @@ impl Bucket {
 }
 
 /// A filter for received messages. Every field is optional; `to` and `from` are normalised.
+///
+/// ```
+/// use bramka_inbound::MessageQuery;
+///
+/// let mut q = MessageQuery::default();
+/// q.to = Some("+48790100200".into());
+/// q.since = Some("2026-05-01T00:00:00Z".parse().unwrap());
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct MessageQuery {

@@ -9,6 +9,16 @@ use crate::error::ConfigError;
 use crate::fold::tokens;
 
 /// One answer option: a code (`A`, `5`), aliases (`tak`, `yes`) and its own reply.
+///
+/// ```
+/// use bramka_inbound::{Poll, PollOption};
+///
+/// let poll = Poll::builder("rating", "Rating", "+48790100200")
+///     .option(PollOption::new("5").alias("pięć").alias("five").reply("Thank you!"))
+///     .build()
+///     .unwrap();
+/// assert_eq!(poll.options()[0].code(), "5");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PollOption {
     pub(crate) code: String,
@@ -38,6 +48,14 @@ impl PollOption {
 }
 
 /// How the per-number limit divides time.
+///
+/// ```
+/// use bramka_inbound::{Limit, LimitPeriod};
+///
+/// // Two answers per number in every 12-hour period from the poll's start.
+/// let limit = Limit { max: 2, period: LimitPeriod::Every(chrono::Duration::hours(12)) };
+/// assert_eq!(Limit::per_day(1).period, LimitPeriod::Day);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum LimitPeriod {
@@ -50,6 +68,17 @@ pub enum LimitPeriod {
 }
 
 /// N accepted answers per phone number within a period; `max = 0` means unlimited.
+///
+/// ```
+/// use bramka_inbound::{Limit, Poll, PollOption};
+///
+/// let poll = Poll::builder("vote", "Vote", "+48790100200")
+///     .option(PollOption::new("A"))
+///     .limit(Limit::per_day(3))
+///     .build()
+///     .unwrap();
+/// assert_eq!(poll.limit().max, 3);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limit {
     /// Accepted answers per number and period (0 = unlimited).
@@ -73,6 +102,20 @@ impl Limit {
 
 /// The replies a poll sends. `{option}` and `{code}` are replaced in every reply; when a
 /// discount code was issued and the reply has no `{code}`, the code is appended after a space.
+///
+/// ```
+/// use bramka_inbound::{Poll, PollOption, PollReplies};
+///
+/// let mut replies = PollReplies::default();
+/// replies.default = Some("You chose {option}".into());
+/// replies.unknown_answer = Some("Answer A or B".into());
+/// let poll = Poll::builder("ab", "A or B", "+48790100200")
+///     .option(PollOption::new("A"))
+///     .option(PollOption::new("B"))
+///     .replies(replies)
+///     .build()
+///     .unwrap();
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct PollReplies {
@@ -91,6 +134,19 @@ pub struct PollReplies {
 }
 
 /// A poll. Build it with [`Poll::builder`].
+///
+/// ```
+/// use bramka_inbound::{Poll, PollOption};
+///
+/// let poll = Poll::builder("rating", "Shop rating", "+48 790 100 200")
+///     .prefix("VOTE")
+///     .option(PollOption::new("1"))
+///     .option(PollOption::new("5"))
+///     .build()
+///     .unwrap();
+/// assert_eq!(poll.number(), "+48790100200");
+/// assert!(poll.is_open(chrono::Utc::now()));
+/// ```
 #[derive(Debug, Clone)]
 pub struct Poll {
     pub(crate) id: String,
@@ -113,6 +169,21 @@ pub struct Poll {
 }
 
 /// Builds a [`Poll`]; [`build`](PollBuilder::build) validates everything.
+///
+/// ```
+/// use bramka_inbound::{ConfigError, Poll, PollOption};
+///
+/// let poll = Poll::builder("spring", "Spring vote", "+48790100200")
+///     .local_window("2026-04-01T08:00:00".parse().unwrap(), "2026-04-08T20:00:00".parse().unwrap())
+///     .time_zone(chrono_tz::Europe::Warsaw)
+///     .option(PollOption::new("A").reply("Thanks for A"))
+///     .over_limit_reply("You have voted already")
+///     .build()
+///     .unwrap();
+/// // A poll needs options.
+/// let e = Poll::builder("empty", "Empty", "+48790100200").build().unwrap_err();
+/// assert!(matches!(e, ConfigError::NoOptions { .. }), "{e}");
+/// ```
 #[derive(Debug, Clone)]
 pub struct PollBuilder {
     poll: Poll,

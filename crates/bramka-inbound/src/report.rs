@@ -21,6 +21,13 @@ pub const PAGE: usize = 500;
 
 /// Export settings: the time zone for dates and times (Europe/Warsaw by default) and an
 /// optional UTF-8 byte-order mark so spreadsheet software shows Polish letters.
+///
+/// ```
+/// use bramka_inbound::report::ExportOptions;
+///
+/// let o = ExportOptions::default().time_zone(chrono_tz::Europe::London).bom(true);
+/// assert!(o.bom);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ExportOptions {

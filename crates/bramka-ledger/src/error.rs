@@ -1,6 +1,15 @@
 //! Typed errors: storage, campaigns and imports.
 
 /// A storage operation failed.
+///
+/// ```
+/// use bramka_ledger::{Ledger, StoreError};
+///
+/// match Ledger::open("/nonexistent-dir/ledger.db") {
+///     Err(StoreError::Backend(why)) => println!("cannot open: {why}"),
+///     other => println!("{other:?}"),
+/// }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
@@ -60,6 +69,20 @@ impl From<StoreError> for bramka_core::Error {
 }
 
 /// A CSV import or export failed.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use bramka_core::PhonePolicy;
+/// use bramka_ledger::{CsvError, Ledger, Scope};
+///
+/// let ledger = Ledger::in_memory();
+/// let csv = "number\n+48600100200\nnot a number\n";
+/// match ledger.import_consents_csv(csv.as_bytes(), Scope::Global, "web form", &PhonePolicy::default()).await {
+///     Err(CsvError::BadRows { rows }) => assert_eq!(rows[0].0, 3),
+///     other => panic!("{other:?}"),
+/// }
+/// # }
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum CsvError {

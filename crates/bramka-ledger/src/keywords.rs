@@ -5,6 +5,16 @@
 use bramka_inbound::fold::tokens;
 
 /// What a received message asks for.
+///
+/// ```
+/// use bramka_ledger::{KeywordAction, Keywords};
+///
+/// match Keywords::default().classify("STOP") {
+///     KeywordAction::Stop => println!("suppress the sender"),
+///     KeywordAction::Start => println!("lift the suppression"),
+///     _ => {}
+/// }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum KeywordAction {

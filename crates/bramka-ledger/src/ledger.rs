@@ -16,6 +16,18 @@ use crate::store::{MemoryStore, Store};
 /// A durable record of sends, deliveries, suppressions, consents and campaigns.
 ///
 /// Cheap to clone (a handle on the store).
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use bramka_core::PhoneNumber;
+/// use bramka_ledger::{Ledger, Scope};
+///
+/// let ledger = Ledger::in_memory(); // or Ledger::open("ledger.db") (feature `sqlite`)
+/// let n = PhoneNumber::parse("+48600100200").unwrap();
+/// assert!(ledger.suppress(&n, Scope::Global, "asked by phone").await.unwrap());
+/// assert_eq!(ledger.suppressions().await.unwrap()[0].number, "+48600100200");
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct Ledger {
     store: Arc<dyn Store>,

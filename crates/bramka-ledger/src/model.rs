@@ -14,6 +14,15 @@ use crate::options::SendOptions;
 /// `pending` is written before any I/O; the send's answer moves it to `accepted`, `rejected`,
 /// `uncertain` (may have gone out) or `not_attempted`; delivery reports move `accepted` on to
 /// `delivered`, `undelivered`, `expired`, `canceled` (final) or `unknown`.
+///
+/// ```
+/// use bramka_ledger::State;
+///
+/// fn needs_attention(s: State) -> bool {
+///     matches!(s, State::Uncertain | State::Rejected | State::Undelivered)
+/// }
+/// assert!(!needs_attention(State::Delivered));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
@@ -340,6 +349,21 @@ impl Delivery {
 }
 
 /// What applying a delivery did.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use bramka_core::{DeliveryReport, DeliveryState};
+/// use bramka_ledger::{Applied, Ledger};
+///
+/// let ledger = Ledger::in_memory();
+/// let dlr = DeliveryReport::new("smsapi", "unknown-id", DeliveryState::Delivered, "DELIVERED");
+/// match ledger.apply_report(&dlr).await.unwrap() {
+///     Applied::Updated { entry, from } => println!("{} moved from {from:?}", entry.to),
+///     Applied::Unchanged { .. } => println!("a repeat"),
+///     other => println!("kept for later: {other:?}"),
+/// }
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Applied {
@@ -362,6 +386,14 @@ pub enum Applied {
 }
 
 /// Where a suppression or a consent applies.
+///
+/// ```
+/// use bramka_ledger::Scope;
+///
+/// assert_eq!(Scope::account("shop"), Scope::Account("shop".into()));
+/// assert_eq!(Scope::Global.to_string(), "global");
+/// assert_eq!(Scope::from_key(""), Scope::Global);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[non_exhaustive]
 pub enum Scope {
@@ -472,6 +504,16 @@ pub struct Campaign {
 }
 
 /// Which entries a query selects; every set field must match.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use bramka_ledger::{Ledger, Query, State};
+///
+/// let ledger = Ledger::in_memory();
+/// let q = Query::all().account("shop").state(State::Uncertain).recipient("+48600100200");
+/// assert!(ledger.entries(&q).await.unwrap().is_empty());
+/// # }
+/// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Query {

@@ -6,6 +6,22 @@ use bramka_core::Secret;
 
 /// A customer's own constant field: a template placeholder, and a parameter of every request to
 /// the customer's API. Secret fields go only to the API and print as `***`.
+///
+/// ```
+/// use bramka_core::Secret;
+/// use bramka_flow::SmsActionConfig;
+///
+/// let config = SmsActionConfig::builder()
+///     .label("x")
+///     .recipients("+48600100200")
+///     .template("Call {team}")
+///     .field("team", "Sales")
+///     .secret_field("api_key", Secret::from("s3cret"))
+///     .build()
+///     .unwrap();
+/// assert!(config.fields().iter().any(|f| f.name() == "api_key" && f.is_secret()));
+/// assert!(!format!("{config:?}").contains("s3cret"));
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct CustomField {
     pub(super) name: String,

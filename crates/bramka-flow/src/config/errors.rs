@@ -3,6 +3,13 @@
 use std::fmt;
 
 /// A configuration field, as named in errors.
+///
+/// ```
+/// use bramka_flow::{Field, SmsActionConfig};
+///
+/// let e = SmsActionConfig::builder().label("").template("Hi").build().unwrap_err();
+/// assert!(e.has(&Field::Label));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Field {
@@ -61,6 +68,15 @@ impl fmt::Display for Field {
 }
 
 /// One bad field: which, its value as given (secrets masked), and what would be accepted.
+///
+/// ```
+/// use bramka_flow::{Field, SmsActionConfig};
+///
+/// let e = SmsActionConfig::builder().label("x").recipients("+48 600, 12").template("Hi").build().unwrap_err();
+/// let p = &e.problems[0];
+/// assert_eq!(p.field, Field::Recipients);
+/// println!("{} {:?}: {}", p.field, p.value, p.reason);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
     /// The field.
@@ -78,6 +94,14 @@ impl fmt::Display for FieldError {
 }
 
 /// The configuration was refused; every bad field is listed.
+///
+/// ```
+/// use bramka_flow::{Field, SmsActionConfig};
+///
+/// // Every bad field at once.
+/// let e = SmsActionConfig::builder().label("").sender("Far too long a sender").template("Hi {oops}").build().unwrap_err();
+/// assert!(e.has(&Field::Label) && e.has(&Field::Sender) && e.has(&Field::Template), "{e}");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
     "invalid SMS action configuration ({} problem(s)): {}",

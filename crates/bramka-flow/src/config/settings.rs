@@ -14,6 +14,17 @@ use crate::remote::RemoteContent;
 use crate::template::Template;
 
 /// Where the SMS text comes from.
+///
+/// ```
+/// use bramka_flow::{Content, SmsActionConfig};
+///
+/// let config = SmsActionConfig::builder().label("x").recipients("+48600100200").template("Hi {call_id}").build().unwrap();
+/// match config.content() {
+///     Content::Template(t) => assert_eq!(t.placeholders(), ["call_id"]),
+///     Content::Remote(r) => println!("from {}", r.url()),
+///     _ => {}
+/// }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Content {

@@ -34,6 +34,14 @@ struct State {
 
 /// An in-memory store. Ingestion holds one mutex for the whole transaction; a failed
 /// ingestion leaves no trace (the work is done on a copy of the touched state).
+///
+/// ```
+/// use std::sync::Arc;
+/// use bramka_inbound::{Config, Inbound, MemoryStore};
+///
+/// // Everything in memory: for tests and trials.
+/// let inbound = Inbound::new(Config::new(), Arc::new(MemoryStore::new()));
+/// ```
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     state: Mutex<State>,

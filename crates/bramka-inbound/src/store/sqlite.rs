@@ -75,6 +75,14 @@ CREATE INDEX IF NOT EXISTS outbox_state ON outbox(state, channel, id);
 ";
 
 /// A SQLite store (a file in WAL mode, or in memory for tests).
+///
+/// ```
+/// use std::sync::Arc;
+/// use bramka_inbound::{Config, Inbound, SqliteStore};
+///
+/// let store = SqliteStore::open_in_memory().unwrap(); // or SqliteStore::open("inbound.db")
+/// let inbound = Inbound::new(Config::new(), Arc::new(store));
+/// ```
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,

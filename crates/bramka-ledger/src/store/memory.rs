@@ -15,6 +15,13 @@ use crate::model::{
 use crate::rules::{after_delivery, after_outcome};
 
 /// An in-memory store.
+///
+/// ```
+/// use std::sync::Arc;
+/// use bramka_ledger::{Ledger, MemoryStore};
+///
+/// let ledger = Ledger::new(Arc::new(MemoryStore::new())); // what Ledger::in_memory() does
+/// ```
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     inner: Mutex<Inner>,

@@ -126,6 +126,14 @@ const ENTRY_COLS: &str = "id, message, client_ref, account, gateway, sender, cam
     created_at, updated_at";
 
 /// A SQLite ledger store (a file in WAL mode, or in memory for tests).
+///
+/// ```
+/// use std::sync::Arc;
+/// use bramka_ledger::{Ledger, SqliteStore};
+///
+/// let store = SqliteStore::open_in_memory().unwrap(); // or SqliteStore::open("ledger.db")
+/// let ledger = Ledger::new(Arc::new(store));
+/// ```
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,

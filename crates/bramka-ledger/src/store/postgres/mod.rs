@@ -69,6 +69,17 @@ const ORPHAN_COLS: &str =
 
 /// A PostgreSQL ledger store: a connection pool on one database, shared by any number of
 /// instances, plus one connection that holds this instance's lock (see the module docs).
+///
+/// ```no_run
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use std::sync::Arc;
+/// use bramka_ledger::{Ledger, PostgresStore};
+///
+/// // Needs a PostgreSQL server; migrates the schema on connect.
+/// let store = PostgresStore::connect("postgres://bramka:s3cret@localhost/sms").await.unwrap();
+/// let ledger = Ledger::new(Arc::new(store));
+/// # }
+/// ```
 #[derive(Clone)]
 pub struct PostgresStore {
     pool: Pool,

@@ -15,6 +15,14 @@ use crate::error::StoreError;
 /// it), `require` or `verify-full`; certificates (chain and host name) are always verified against
 /// the webpki roots, so `require` already checks what libpq's `verify-full` checks, and
 /// `verify-full` is accepted as the same mode.
+///
+/// ```
+/// use bramka_ledger::PostgresUrl;
+///
+/// let url = PostgresUrl::parse("postgres://bramka:s3cret@db.example/sms?sslmode=require").unwrap();
+/// assert!(!format!("{url:?}").contains("s3cret"));
+/// assert!(PostgresUrl::parse("postgres://db.example").is_err(), "no database name");
+/// ```
 #[derive(Clone)]
 pub struct PostgresUrl {
     config: tokio_postgres::Config,

@@ -46,6 +46,15 @@ impl Sandbox {
 }
 
 /// One route of the control API, described.
+///
+/// ```
+/// use bramka_sandbox::Sandbox;
+///
+/// // What a host server lists in its own API documentation.
+/// for route in Sandbox::api_docs() {
+///     println!("{route:?}");
+/// }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ApiRoute {

@@ -7,6 +7,14 @@ use std::time::Duration;
 use crate::fault::{FaultTiming, Route, RouteFaults};
 
 /// Where callbacks go when a message names no URL of its own.
+///
+/// ```
+/// use bramka_sandbox::{CallbackUrls, SandboxConfig};
+///
+/// let mut urls = CallbackUrls::default();
+/// urls.twilio_status = Some("http://127.0.0.1:8080/hooks/twilio".into());
+/// let config = SandboxConfig::default().callbacks(urls);
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct CallbackUrls {
@@ -25,6 +33,18 @@ pub struct CallbackUrls {
 }
 
 /// Settings of a [`crate::Sandbox`]. Secrets are never shown by `Debug`.
+///
+/// ```
+/// use std::time::Duration;
+/// use bramka_sandbox::SandboxConfig;
+///
+/// let config = SandboxConfig::default()
+///     .smsapi_token("test-token") // else any token is accepted
+///     .twilio("AC0123456789abcdef0123456789abcdef", "auth-token")
+///     .delivery_delay(Some(Duration::from_millis(100)))
+///     .seed(7);
+/// assert!(!format!("{config:?}").contains("auth-token"));
+/// ```
 #[derive(Clone)]
 pub struct SandboxConfig {
     pub(crate) smsapi_token: Option<String>,

@@ -14,6 +14,12 @@ use serde::Serialize;
 use crate::record::FaultKind;
 
 /// A send endpoint faults are configured for (the other endpoints answer without faults).
+///
+/// ```
+/// use bramka_sandbox::Route;
+///
+/// assert_eq!(Route::parse("infobip_send"), Some(Route::InfobipSend));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
@@ -44,6 +50,13 @@ impl Route {
 /// Faults for one route: `script` is consumed first (one entry per request, `None` = answer
 /// normally), then each request gets a fault with probability `rate`, its kind drawn evenly
 /// from `kinds`.
+///
+/// ```
+/// use bramka_sandbox::{Route, RouteFaults, SandboxConfig};
+///
+/// // One request in ten gets a random fault, for the account "ACME" only.
+/// let config = SandboxConfig::default().account_faults(Route::InfobipSend, "ACME", RouteFaults::every_kind(0.1));
+/// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RouteFaults {
     /// Scripted outcomes for the next requests.
@@ -73,6 +86,14 @@ impl RouteFaults {
 }
 
 /// Timing of the faults that take time.
+///
+/// ```
+/// use std::time::Duration;
+/// use bramka_sandbox::{FaultTiming, SandboxConfig};
+///
+/// let timing = FaultTiming { stall: Duration::from_secs(2), ..FaultTiming::default() };
+/// let config = SandboxConfig::default().fault_timing(timing);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FaultTiming {
     /// How long a [`FaultKind::Stall`] waits before answering (set it past the client's timeout).
@@ -114,6 +135,15 @@ struct Plans {
 
 /// The fault plan of a sandbox: per route, and per account on a route, with one seeded
 /// generator (same seed and same request order, same faults).
+///
+/// ```
+/// use bramka_sandbox::{FaultKind, FaultPlan, Route, RouteFaults};
+///
+/// let plan = FaultPlan::new(1);
+/// plan.set(Route::TwilioSend, RouteFaults::scripted([Some(FaultKind::Stall)]));
+/// assert_eq!(plan.next(Route::TwilioSend), Some(FaultKind::Stall));
+/// assert_eq!(plan.next(Route::TwilioSend), None);
+/// ```
 pub struct FaultPlan {
     plans: Mutex<Plans>,
 }

@@ -10,6 +10,13 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// The operator whose wire protocol a request used.
+///
+/// ```
+/// use bramka_sandbox::Operator;
+///
+/// assert_eq!(Operator::parse("twilio"), Some(Operator::Twilio));
+/// assert_eq!(Operator::Infobip.as_str(), "infobip");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]
@@ -54,6 +61,14 @@ impl fmt::Display for Operator {
 }
 
 /// The simulated state of one received message.
+///
+/// ```
+/// use bramka_sandbox::SimState;
+///
+/// let s = SimState::parse_outcome("undelivered").unwrap();
+/// assert!(s.is_final());
+/// assert_eq!(s.as_str(), "undelivered");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
@@ -157,6 +172,17 @@ pub struct Received {
 }
 
 /// The faults the sandbox can inject into an answer.
+///
+/// ```
+/// use bramka_sandbox::{FaultKind, Route, RouteFaults, SandboxConfig};
+///
+/// // The next SMSAPI send is answered 503 after the message was accepted; the one after is normal.
+/// let config = SandboxConfig::default().route_faults(
+///     Route::SmsapiSend,
+///     RouteFaults::scripted([Some(FaultKind::ServerErrorAfter), None]),
+/// );
+/// assert!(FaultKind::ServerErrorAfter.processes_request());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
@@ -256,6 +282,16 @@ struct Inner {
 }
 
 /// A [`SandboxStore`] in memory (lost when the process ends).
+///
+/// ```
+/// use std::sync::Arc;
+/// use bramka_sandbox::{MemoryStore, Sandbox, SandboxConfig};
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let sandbox = Sandbox::with_store(SandboxConfig::default(), Arc::new(MemoryStore::new()));
+/// assert!(sandbox.messages().is_empty());
+/// # }
+/// ```
 #[derive(Default)]
 pub struct MemoryStore {
     inner: Mutex<Inner>,

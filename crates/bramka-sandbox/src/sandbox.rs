@@ -23,6 +23,18 @@ use crate::{callback, dynmark, infobip, smsapi, twilio};
 pub(crate) const BODY_LIMIT: usize = 16 * 1024 * 1024;
 
 /// Why a control operation failed.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use bramka_sandbox::{Operator, Sandbox, SandboxConfig, SandboxError};
+///
+/// let sandbox = Sandbox::new(SandboxConfig::default());
+/// match sandbox.deliver(Operator::Smsapi, "no-such-id", Some("delivered")).await {
+///     Err(SandboxError::UnknownMessage { id, .. }) => assert_eq!(id, "no-such-id"),
+///     other => panic!("{other:?}"),
+/// }
+/// # }
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum SandboxError {
@@ -89,6 +101,21 @@ pub(crate) struct Shared {
 }
 
 /// The sandbox: cheap to clone, every clone shares the same record.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use bramka_sandbox::{Sandbox, SandboxConfig};
+///
+/// let sandbox = Sandbox::new(SandboxConfig::default());
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+/// let base = format!("http://{}/sandbox/smsapi/", listener.local_addr().unwrap());
+/// let router = sandbox.router();
+/// tokio::spawn(async move { axum::serve(listener, router).await });
+/// // Point a gateway at `base`, send, then look:
+/// assert!(sandbox.messages().is_empty());
+/// # let _ = base;
+/// # }
+/// ```
 #[derive(Clone)]
 pub struct Sandbox {
     pub(crate) inner: Arc<Shared>,

@@ -11,6 +11,18 @@ use async_trait::async_trait;
 use bramka_core::{Error, PhoneNumber};
 
 /// Tells which recipients consented to receive SMS.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use bramka::consent::{ConsentCheck, ConsentList};
+/// use bramka::PhoneNumber;
+///
+/// let list = ConsentList::new();
+/// let (a, b) = (PhoneNumber::parse("+48600100200").unwrap(), PhoneNumber::parse("+48600100201").unwrap());
+/// list.grant(a.clone());
+/// assert_eq!(list.missing("shop", &[a, b.clone()]).await.unwrap(), [b]);
+/// # }
+/// ```
 #[async_trait]
 pub trait ConsentCheck: Send + Sync + std::fmt::Debug {
     /// The numbers of `numbers` without a consent in force for `account`, in order (one

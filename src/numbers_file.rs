@@ -19,6 +19,15 @@ use bramka_core::{PhoneNumber, PhonePolicy};
 const PHONE_COLUMNS: [&str; 5] = ["phone", "number", "to", "msisdn", "recipient"];
 
 /// A row that did not give a phone number.
+///
+/// ```
+/// use bramka::numbers_file::parse;
+/// use bramka::PhonePolicy;
+///
+/// let file = parse("phone\n+48600100200\nnot a number\n".as_bytes(), &PhonePolicy::default()).unwrap();
+/// assert_eq!(file.bad[0].line, 3);
+/// assert_eq!(file.bad[0].input, "not a number");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct BadRow {
@@ -31,6 +40,16 @@ pub struct BadRow {
 }
 
 /// The numbers of a file, in order, duplicates removed, and its bad rows.
+///
+/// ```
+/// use bramka::numbers_file::parse;
+/// use bramka::PhonePolicy;
+///
+/// let csv = "name,phone\nAda,600 100 200\nBob,+48 600 100 201\n";
+/// let file = parse(csv.as_bytes(), &PhonePolicy::with_default_prefix("48")).unwrap();
+/// assert_eq!(file.numbers.len(), 2);
+/// assert!(file.bad.is_empty());
+/// ```
 #[derive(Debug, Default)]
 #[non_exhaustive]
 pub struct NumbersFile {

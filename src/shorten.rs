@@ -9,6 +9,23 @@ use bramka_core::Error;
 use url::Url;
 
 /// Shortens one URL.
+///
+/// ```
+/// use bramka::shorten::LinkShortener;
+/// use bramka::{async_trait, Error};
+/// use url::Url;
+///
+/// /// Keeps every link as it is.
+/// #[derive(Debug)]
+/// struct Keep;
+///
+/// #[async_trait]
+/// impl LinkShortener for Keep {
+///     async fn shorten(&self, url: &Url) -> Result<Url, Error> {
+///         Ok(url.clone())
+///     }
+/// }
+/// ```
 #[async_trait]
 pub trait LinkShortener: Send + Sync + std::fmt::Debug {
     /// The short form of `url`.
@@ -46,6 +63,16 @@ pub async fn shorten_text(text: &str, shortener: &dyn LinkShortener) -> Result<S
 
 /// A shortener for tests and demos: `https://sho.rt/` followed by 7 characters derived from the URL
 /// (the same URL always gives the same short link). It stores nothing and resolves nothing.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use bramka::shorten::{DeterministicShortener, LinkShortener};
+///
+/// let s = DeterministicShortener::with_base("https://s.example/".parse().unwrap());
+/// let short = s.shorten(&"https://shop.example/orders/42".parse().unwrap()).await.unwrap();
+/// assert!(short.as_str().starts_with("https://s.example/"));
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct DeterministicShortener {
     base: Url,

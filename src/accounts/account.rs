@@ -7,6 +7,14 @@ use bramka_core::Secret;
 use super::policy::AccountPolicy;
 
 /// A named account: a DSN (which may name environment variables as `${VAR}`) and a policy.
+///
+/// ```
+/// use bramka::accounts::{Account, AccountPolicy};
+///
+/// let a = Account::new("shop", "smsapi://TOKEN@default", AccountPolicy::default());
+/// assert_eq!(a.name(), "shop");
+/// assert!(!a.dsn_redacted().contains("TOKEN"));
+/// ```
 #[derive(Clone)]
 pub struct Account {
     pub(super) name: String,

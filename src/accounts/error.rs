@@ -3,6 +3,17 @@
 use bramka_core::{Certainty, Error, ErrorKind};
 
 /// Why an account operation was refused (before any request).
+///
+/// ```
+/// use bramka::accounts::{Account, AccountError, AccountPolicy, Accounts};
+///
+/// let mut accounts = Accounts::new();
+/// accounts.add(Account::new("shop", "console://", AccountPolicy::default())).unwrap();
+/// match accounts.add(Account::new("shop", "null://", AccountPolicy::default())) {
+///     Err(AccountError::Duplicate { name }) => assert_eq!(name, "shop"),
+///     other => panic!("{other:?}"),
+/// }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum AccountError {

@@ -76,6 +76,14 @@ impl Accounts {
     }
 }
 /// How [`Accounts::save`] writes secrets.
+///
+/// ```
+/// use bramka::accounts::{Accounts, Secrets};
+///
+/// let accounts = Accounts::from_toml_str("[accounts.shop]\ndsn = \"smsapi://TOKEN@default\"\n").unwrap();
+/// assert!(!accounts.to_toml_string(Secrets::Redact).contains("TOKEN"));
+/// assert!(accounts.to_toml_string(Secrets::Clear).contains("TOKEN"));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum Secrets {

@@ -3,6 +3,12 @@
 use chrono::{DateTime, Utc};
 
 /// What to send through an account.
+///
+/// ```
+/// use bramka::accounts::Outgoing;
+///
+/// let out = Outgoing::new("+48600100200", "Your code is 1234").sender("Shop");
+/// ```
 #[derive(Debug, Clone)]
 pub struct Outgoing {
     /// Recipients: one number or a list (`"a, b; c"`).

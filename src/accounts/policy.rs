@@ -9,6 +9,19 @@ use serde::{Deserialize, Serialize};
 use crate::shorten::LinkShortener;
 
 /// How an account sends.
+///
+/// ```
+/// use bramka::accounts::AccountPolicy;
+///
+/// let policy = AccountPolicy {
+///     senders: vec!["Shop".into()],
+///     default_prefix: Some("48".into()),
+///     allowed_prefixes: vec!["48".into()],
+///     max_parts: 3,
+///     ..AccountPolicy::default()
+/// };
+/// assert!(policy.active);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountPolicy {
     /// Sender names the caller may pick from; the first is the default. Empty: any sender, or

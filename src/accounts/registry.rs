@@ -22,6 +22,19 @@ pub(super) struct Entry {
 }
 
 /// The registry of named accounts.
+///
+/// ```
+/// use bramka::accounts::Accounts;
+///
+/// let accounts = Accounts::from_toml_str(r#"
+/// default_account = "shop"
+/// [accounts.shop]
+/// dsn = "console://default"
+/// senders = ["Shop"]
+/// "#).unwrap();
+/// assert_eq!(accounts.default_account(), Some("shop"));
+/// let gateway = accounts.gateway("shop").unwrap();
+/// ```
 pub struct Accounts {
     pub(super) entries: BTreeMap<String, Entry>,
     connector: Connector,

@@ -27,6 +27,15 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Timeouts for one operator client.
+///
+/// ```
+/// use std::time::Duration;
+/// use bramka_core::http::Timeouts;
+///
+/// // A slow link: 20 s to connect, 2 minutes per request.
+/// let t = Timeouts { connect: Duration::from_secs(20), request: Duration::from_secs(120) };
+/// assert_eq!(Timeouts::default().request, Duration::from_secs(30));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Timeouts {
     /// Time allowed to establish a connection. A failure here is always [`Certainty::NotSent`].

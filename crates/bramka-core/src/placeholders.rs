@@ -13,6 +13,14 @@
 //! ```
 
 /// How each value is written into the result.
+///
+/// ```
+/// use bramka_core::placeholders::{expand, Encode};
+///
+/// let lookup = |_: &str| Some("a/b@c".to_owned());
+/// assert_eq!(expand("smsapi://${T}@default", lookup, Encode::Percent).unwrap(), "smsapi://a%2Fb%40c@default");
+/// assert_eq!(expand("${T}", lookup, Encode::None).unwrap(), "a/b@c");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Encode {
@@ -24,6 +32,13 @@ pub enum Encode {
 }
 
 /// A placeholder could not be expanded.
+///
+/// ```
+/// use bramka_core::placeholders::{expand, Encode, PlaceholderError};
+///
+/// let e = expand("smsapi://${TOKEN}@default", |_| None, Encode::Percent).unwrap_err();
+/// assert_eq!(e, PlaceholderError::Missing { var: "TOKEN".into() });
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum PlaceholderError {

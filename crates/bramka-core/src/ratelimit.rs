@@ -26,6 +26,18 @@ use crate::message::Message;
 use crate::report::SendReport;
 
 /// What one unit of the quota is.
+///
+/// ```
+/// use std::num::NonZeroU32;
+/// use bramka_core::ratelimit::{Cost, RateLimitedGateway};
+/// use bramka_core::testing::NullGateway;
+/// use bramka_core::Message;
+///
+/// // At most 10 SMS parts a second, whatever the recipients.
+/// let gw = RateLimitedGateway::per_second(NullGateway::new(), NonZeroU32::new(10).unwrap()).counting(Cost::Parts);
+/// let m = Message::builder().to("+48600100200, +48600100201").text("x".repeat(200)).build().unwrap();
+/// assert_eq!(Cost::Parts.of(&m), 4);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum Cost {

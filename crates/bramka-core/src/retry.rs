@@ -58,6 +58,16 @@ use crate::message::Message;
 use crate::report::{RecipientReport, SendReport, SendState};
 
 /// What [`RetryPolicy::decide`] says about a failed attempt.
+///
+/// ```
+/// use bramka_core::retry::{Decision, GiveUp, RetryPolicy};
+/// use bramka_core::{Capabilities, Certainty, Error, ErrorKind};
+///
+/// let policy = RetryPolicy::new().with_max_attempts(3);
+/// let timeout = Error::new(ErrorKind::Timeout, Certainty::MaybeSent, "read timed out");
+/// // May have gone out, and the gateway does not reject duplicates: not retried.
+/// assert_eq!(policy.decide(&timeout, 1, &Capabilities::new(), true), Decision::GiveUp(GiveUp::MaybeSent));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Decision {
@@ -68,6 +78,17 @@ pub enum Decision {
 }
 
 /// Why a failed attempt is not retried.
+///
+/// ```
+/// use bramka_core::retry::{Decision, GiveUp, RetryPolicy};
+/// use bramka_core::{Capabilities, Certainty, Error, ErrorKind};
+///
+/// let auth = Error::new(ErrorKind::Auth, Certainty::NotSent, "401");
+/// match RetryPolicy::new().decide(&auth, 1, &Capabilities::new(), true) {
+///     Decision::GiveUp(GiveUp::NotTransient) => {}
+///     other => panic!("{other:?}"),
+/// }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum GiveUp {

@@ -145,6 +145,14 @@ impl SenderRules {
 
 /// The sender names configured for an account, each checked against the operator's
 /// [`SenderRules`]; the first is the default. See the [module](self) for an example.
+///
+/// ```
+/// use bramka_core::senders::{SenderList, SenderRules};
+///
+/// let list = SenderList::new(SenderRules::new("acme", "Acme", 2, 11), ["Shop"]).unwrap();
+/// assert_eq!(list.names(), ["Shop"]);
+/// assert!(SenderList::new(SenderRules::new("acme", "Acme", 2, 11), ["S"]).is_err(), "too short");
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct SenderList {
     rules: SenderRules,

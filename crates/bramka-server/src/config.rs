@@ -32,6 +32,15 @@ pub fn process_env() -> Env {
 }
 
 /// The file was refused.
+///
+/// ```
+/// use bramka_server::{Settings, config::process_env};
+///
+/// let e = Settings::from_toml("bramka.toml", "[server]\nlisten = \"nowhere\"\n", process_env()).unwrap_err();
+/// assert_eq!(e.file, "bramka.toml");
+/// assert_eq!(e.path, "server.listen");
+/// println!("{e}"); // bramka.toml: server.listen: ...
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{file}: {path}{sep}{reason}", sep = if path.is_empty() { "" } else { ": " })]
 #[non_exhaustive]
@@ -45,6 +54,13 @@ pub struct ConfigError {
 }
 
 /// Where received messages and definitions are kept.
+///
+/// ```
+/// use bramka_server::{Settings, config::{Storage, process_env}};
+///
+/// let s = Settings::from_toml("bramka.toml", "[server]\nstorage = \"memory:\"\n", process_env()).unwrap();
+/// assert_eq!(s.storage, Storage::Memory);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Storage {
@@ -64,6 +80,13 @@ pub enum Storage {
 }
 
 /// Which operator an account's webhooks come from.
+///
+/// ```
+/// use bramka_server::config::Provider;
+///
+/// assert!(Provider::Twilio.signs());
+/// assert_eq!(Provider::Smsapi.as_str(), "smsapi");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Provider {
@@ -91,6 +114,14 @@ impl Provider {
 }
 
 /// An address or network allowed to call an account's webhooks.
+///
+/// ```
+/// use bramka_server::config::IpNet;
+///
+/// let net = IpNet::parse("10.0.0.0/8").unwrap();
+/// assert!(net.contains("10.1.2.3".parse().unwrap()));
+/// assert!(IpNet::parse("10.0.0.0/33").is_err());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IpNet {
     addr: IpAddr,
@@ -159,6 +190,13 @@ impl fmt::Debug for HookSettings {
 
 /// STOP/START keywords: a received message that is one of them alone suppresses (or lifts) its
 /// sender in the ledger, for every account.
+///
+/// ```
+/// use bramka_server::config::Suppression;
+///
+/// let s = Suppression::default();
+/// assert_eq!((s.stop.as_slice(), s.start.as_slice()), (["STOP".to_owned()].as_slice(), ["START".to_owned()].as_slice()));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Suppression {
@@ -184,6 +222,18 @@ impl Default for Suppression {
 }
 
 /// The validated configuration.
+///
+/// ```
+/// use bramka_server::{Settings, config::process_env};
+///
+/// let toml = r#"
+/// [server]
+/// listen = "127.0.0.1:8025"
+/// storage = "memory:"
+/// "#;
+/// let settings = Settings::from_toml("bramka.toml", toml, process_env()).unwrap();
+/// assert_eq!(settings.listen.port(), 8025);
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct Settings {

@@ -8,6 +8,15 @@ use bramka_inbound::definition::{NumberDef, PollDef};
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// A failure of the definitions store.
+///
+/// ```
+/// use bramka_server::defs::DefStore;
+///
+/// match DefStore::open("/nonexistent-dir/defs.db".as_ref()) {
+///     Err(e) => println!("{e}"),
+///     Ok(_) => println!("opened"),
+/// }
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[error("definitions store: {0}")]
 pub struct DefsError(String);
@@ -24,6 +33,14 @@ impl From<serde_json::Error> for DefsError {
 }
 
 /// Poll definitions and webhook secrets in SQLite (a file, or in memory).
+///
+/// ```
+/// use bramka_server::defs::DefStore;
+///
+/// let defs = DefStore::in_memory().unwrap();
+/// let secret = defs.hook_secret("smsapi-main").unwrap();
+/// assert_eq!(defs.hook_secret("smsapi-main").unwrap(), secret, "generated once, then kept");
+/// ```
 #[derive(Debug)]
 pub struct DefStore {
     conn: Mutex<Connection>,

@@ -66,6 +66,16 @@ use error::ApiError;
 use hooks::Hook;
 
 /// Why the server could not start.
+///
+/// ```
+/// use bramka_server::{Server, Settings, StartError, config::process_env};
+///
+/// let settings = Settings::from_toml("bramka.toml", "[server]\nstorage = \"sqlite:/nonexistent-dir/x.db\"\n", process_env()).unwrap();
+/// match Server::new(settings) {
+///     Err(StartError::Storage(why)) => println!("cannot open the store: {why}"),
+///     other => println!("{}", other.is_ok()),
+/// }
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StartError {
@@ -78,6 +88,16 @@ pub enum StartError {
 }
 
 /// One account's hook URLs (for `bramka serve --print-hooks`).
+///
+/// ```
+/// use bramka_server::{Server, Settings, config::process_env};
+///
+/// let settings = Settings::from_toml("bramka.toml", "[server]\nstorage = \"memory:\"\n", process_env()).unwrap();
+/// let server = Server::new(settings).unwrap();
+/// for h in server.hook_urls() {
+///     println!("{} ({}): {} and {}", h.account, h.provider, h.inbound, h.status);
+/// }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct HookUrls {
@@ -221,6 +241,17 @@ async fn load_codes(store: &dyn Store, polls: &[PollDef]) -> Result<(), String> 
 }
 
 /// A configured server, its store open, ready to [`serve`](Server::serve).
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use bramka_server::{Server, Settings, config::process_env};
+///
+/// let settings = Settings::from_toml("bramka.toml", "[server]\nstorage = \"memory:\"\n", process_env()).unwrap();
+/// let server = Server::open(settings).await.unwrap();
+/// // A router to mount in your own axum application, or `server.serve(listener, shutdown)`.
+/// let router = server.router();
+/// # }
+/// ```
 pub struct Server {
     app: Arc<App>,
     sandbox: Option<bramka_sandbox::Sandbox>,

@@ -45,6 +45,17 @@ use crate::retry::{RetryGateway, RetryPolicy};
 use crate::testing::RecordingGateway;
 
 /// A conformance run over one gateway; see the [module docs](self).
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use std::sync::Arc;
+/// use bramka_core::testing::conformance::Conformance;
+/// use bramka_core::testing::MockGateway;
+///
+/// let failures = Conformance::new(Arc::new(MockGateway::new())).secret("s3cret").check().await;
+/// assert!(failures.is_empty(), "{failures:#?}");
+/// # }
+/// ```
 pub struct Conformance {
     gateway: Arc<dyn Gateway>,
     secrets: Vec<String>,

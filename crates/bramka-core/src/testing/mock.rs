@@ -14,6 +14,19 @@ use crate::phone::PhoneNumber;
 use crate::report::{Balance, DeliveryReport, DeliveryState, RecipientReport, SendReport, SendState};
 
 /// The scripted outcome of one [`MockGateway::send`] call.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use bramka_core::testing::{MockGateway, MockResult};
+/// use bramka_core::{Certainty, Error, ErrorKind, Gateway, Message};
+///
+/// let gw = MockGateway::new();
+/// gw.push_result(MockResult::Fail(Error::new(ErrorKind::RateLimited, Certainty::NotSent, "429")));
+/// let m = Message::builder().to("+48600100200").text("Hi").build().unwrap();
+/// assert_eq!(gw.send(&m).await.unwrap_err().kind(), ErrorKind::RateLimited);
+/// assert!(gw.send(&m).await.is_ok(), "then the default: accept");
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum MockResult {
@@ -49,6 +62,17 @@ impl MockResult {
 }
 
 /// One call made to a [`MockGateway`].
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use bramka_core::testing::{MockCall, MockGateway};
+/// use bramka_core::Gateway;
+///
+/// let gw = MockGateway::new();
+/// let _ = gw.balance().await;
+/// assert!(matches!(gw.calls()[..], [MockCall::Balance]));
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum MockCall {
@@ -79,6 +103,14 @@ impl MockCall {
 }
 
 /// Which optional operation a scripted result is for ([`MockGateway::set_result`]).
+///
+/// ```
+/// use bramka_core::testing::{MockGateway, MockOp};
+/// use bramka_core::{Certainty, Error, ErrorKind};
+///
+/// let gw = MockGateway::new();
+/// gw.set_result(MockOp::Cancel, Err(Error::new(ErrorKind::InvalidState, Certainty::NotSent, "already sent")));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum MockOp {

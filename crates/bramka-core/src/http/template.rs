@@ -45,9 +45,9 @@ macro_rules! basic_auth_config {
     (
         $(#[$meta:meta])*
         pub struct $config:ident, $builder:ident {
-            id: $id:expr,
+            id: $id:literal,
             operator: $operator:expr,
-            base_url: $default_base:expr,
+            base_url: $default_base:literal,
             timeouts: $timeouts:expr,
             senders: $rules:expr $(,)?
         }

@@ -88,6 +88,8 @@ pub trait Gateway: Send + Sync + fmt::Debug {
     /// [`RetryGateway`](crate::RetryGateway) uses it to keep a recipient that may have gone out
     /// through one member on that member: it is sent again only there, and only when that member
     /// de-duplicates, so a retry never reaches another operator that knows nothing of the key.
+    /// Wrappers (rate limit, recording…) keep the default: a send straight to a member would skip
+    /// them; around a wrapped pool, a retry then leaves such a recipient `MaybeSent`, as before.
     fn member(&self, id: &str) -> Option<&dyn Gateway> {
         let _ = id;
         None

@@ -27,11 +27,13 @@ impl Outgoing {
         Outgoing { to: to.into(), text: text.into(), sender: None, send_at: None }
     }
     /// Picks a sender.
+    #[must_use]
     pub fn sender(mut self, sender: impl Into<String>) -> Self {
         self.sender = Some(sender.into());
         self
     }
     /// Sends at `at`.
+    #[must_use]
     pub fn send_at(mut self, at: DateTime<Utc>) -> Self {
         self.send_at = Some(at);
         self

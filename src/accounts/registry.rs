@@ -80,16 +80,19 @@ impl Accounts {
     }
 
     /// Expands `${VAR}` from this lookup instead of the process environment.
+    #[must_use]
     pub fn with_env(mut self, env: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Self {
         self.env = Arc::new(env);
         self
     }
     /// Shortens links for accounts whose operator cannot.
+    #[must_use]
     pub fn with_shortener(mut self, s: Arc<dyn LinkShortener>) -> Self {
         self.shortener = Some(s);
         self
     }
     /// Refuses recipients without a recorded consent.
+    #[must_use]
     pub fn with_consent(mut self, c: Arc<dyn ConsentCheck>) -> Self {
         self.consent = Some(c);
         self

@@ -106,16 +106,19 @@ impl ScheduledMessage {
         ScheduledMessage { id: id.into(), send_at: None, to: Vec::new(), text: None, status: status.into() }
     }
     /// Sets the send time.
+    #[must_use]
     pub fn with_send_at(mut self, at: DateTime<Utc>) -> Self {
         self.send_at = Some(at);
         self
     }
     /// Adds a recipient.
+    #[must_use]
     pub fn with_to(mut self, to: impl Into<String>) -> Self {
         self.to.push(to.into());
         self
     }
     /// Sets the text.
+    #[must_use]
     pub fn with_text(mut self, text: impl Into<String>) -> Self {
         self.text = Some(text.into());
         self
@@ -142,16 +145,19 @@ impl ReceivingNumber {
         ReceivingNumber { number: number.into(), id: None, label: None, sms: None }
     }
     /// Sets the operator's id.
+    #[must_use]
     pub fn with_id(mut self, id: impl Into<String>) -> Self {
         self.id = Some(id.into());
         self
     }
     /// Sets the label.
+    #[must_use]
     pub fn with_label(mut self, label: impl Into<String>) -> Self {
         self.label = Some(label.into());
         self
     }
     /// Says whether it receives SMS.
+    #[must_use]
     pub fn with_sms(mut self, sms: bool) -> Self {
         self.sms = Some(sms);
         self

@@ -164,6 +164,7 @@ impl CapabilitySet {
         }
     }
     /// The flags in both sets.
+    #[must_use]
     pub fn intersection(self, other: CapabilitySet) -> CapabilitySet {
         CapabilitySet(self.0 & other.0)
     }
@@ -235,6 +236,7 @@ impl Capabilities {
     }
 
     /// Turns a capability on (for [`Capability::MultiRecipient`] use [`with_batch_size`](Self::with_batch_size)).
+    #[must_use]
     pub fn with(mut self, c: Capability) -> Self {
         self.set(c, true);
         self
@@ -250,24 +252,28 @@ impl Capabilities {
     }
 
     /// Sets the maximum recipients per request (at least 1).
+    #[must_use]
     pub fn with_batch_size(mut self, n: usize) -> Self {
         self.batch_size = n.max(1);
         self
     }
 
     /// Sets the part cap.
+    #[must_use]
     pub fn with_max_parts(mut self, n: u8) -> Self {
         self.max_parts = n;
         self
     }
 
     /// Sets the duplicate protection.
+    #[must_use]
     pub fn with_idempotency(mut self, i: Idempotency) -> Self {
         self.idempotency = i;
         self
     }
 
     /// Marks webhooks as signed ([`Capability::SignedWebhooks`]).
+    #[must_use]
     pub fn with_signed_webhooks(self) -> Self {
         self.with(Capability::SignedWebhooks)
     }

@@ -57,11 +57,13 @@ pub struct ChunkReport {
 
 impl ChunkReport {
     /// Adds a note.
+    #[must_use]
     pub fn note(mut self, note: impl Into<String>) -> Self {
         self.notes.push(note.into());
         self
     }
     /// Sets the batch id.
+    #[must_use]
     pub fn with_batch_id(mut self, id: impl Into<String>) -> Self {
         self.batch_id = Some(id.into());
         self

@@ -53,6 +53,7 @@ impl Capabilities {
     /// assert!(both.supports(Capability::Status) && !both.supports(Capability::Balance));
     /// assert_eq!(both.idempotency, Idempotency::None);
     /// ```
+    #[must_use]
     pub fn intersect(&self, other: &Capabilities) -> Capabilities {
         let rank = |i: Idempotency| match i {
             Idempotency::ServerDedupe => 2,
@@ -334,11 +335,13 @@ impl Failover {
         Ok(Failover { pool: Pool::new("failover", gateways)? })
     }
     /// How long a failed gateway is skipped (default 60 s).
+    #[must_use]
     pub fn with_cooldown(mut self, d: Duration) -> Self {
         self.pool.cooldown = d;
         self
     }
     /// Measures cooldowns on `clock`.
+    #[must_use]
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.pool.clock = clock;
         self
@@ -396,16 +399,19 @@ impl RoundRobin {
         Ok(RoundRobin { pool, cursor: AtomicUsize::new(start) })
     }
     /// Starts the rotation at gateway `i` (modulo their number), for reproducible tests.
+    #[must_use]
     pub fn starting_at(self, i: usize) -> Self {
         self.cursor.store(i % self.pool.gateways.len(), Ordering::Relaxed);
         self
     }
     /// How long a failed gateway is skipped (default 60 s).
+    #[must_use]
     pub fn with_cooldown(mut self, d: Duration) -> Self {
         self.pool.cooldown = d;
         self
     }
     /// Measures cooldowns on `clock`.
+    #[must_use]
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.pool.clock = clock;
         self

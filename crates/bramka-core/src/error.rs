@@ -206,31 +206,37 @@ impl Error {
     }
 
     /// Sets the gateway id.
+    #[must_use]
     pub fn with_gateway(mut self, gateway: impl Into<Cow<'static, str>>) -> Self {
         self.inner.gateway = Some(gateway.into());
         self
     }
     /// Sets the operator's error code.
+    #[must_use]
     pub fn with_code(mut self, code: impl Into<String>) -> Self {
         self.inner.code = Some(code.into());
         self
     }
     /// Sets the HTTP status.
+    #[must_use]
     pub fn with_http_status(mut self, status: u16) -> Self {
         self.inner.http_status = Some(status);
         self
     }
     /// Sets the time to wait before trying again.
+    #[must_use]
     pub fn with_retry_after(mut self, d: Duration) -> Self {
         self.inner.retry_after = Some(d);
         self
     }
     /// Sets the certainty.
+    #[must_use]
     pub fn with_certainty(mut self, c: Certainty) -> Self {
         self.inner.certainty = c;
         self
     }
     /// Sets the underlying cause. It must not carry secrets in its `Display`.
+    #[must_use]
     pub fn with_source(mut self, source: impl StdError + Send + Sync + 'static) -> Self {
         self.inner.source = Some(Arc::new(source));
         self

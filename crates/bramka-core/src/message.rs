@@ -308,6 +308,7 @@ impl Message {
 
     /// The same message (same text, analysis and client reference) for a subset of recipients:
     /// what a retry re-sends.
+    #[must_use]
     pub fn with_recipients(&self, recipients: Vec<PhoneNumber>) -> Message {
         Message { recipients, ..self.clone() }
     }
@@ -367,81 +368,97 @@ pub struct MessageBuilder {
 
 impl MessageBuilder {
     /// Adds one recipient, or a list (`"a, b; c"` or newline-separated), parsed at `build()`.
+    #[must_use]
     pub fn to(mut self, recipients: impl Into<String>) -> Self {
         self.raw.push(recipients.into());
         self
     }
     /// Adds an already parsed recipient.
+    #[must_use]
     pub fn recipient(mut self, number: PhoneNumber) -> Self {
         self.numbers.push(number);
         self
     }
     /// Adds parsed recipients.
+    #[must_use]
     pub fn recipients(mut self, numbers: impl IntoIterator<Item = PhoneNumber>) -> Self {
         self.numbers.extend(numbers);
         self
     }
     /// Country code given to numbers of 9 digits or fewer (`"48"` or `"+48"`).
+    #[must_use]
     pub fn default_prefix(mut self, prefix: &str) -> Self {
         self.phone_policy = PhonePolicy::with_default_prefix(prefix);
         self
     }
     /// Full control over number parsing.
+    #[must_use]
     pub fn phone_policy(mut self, policy: PhonePolicy) -> Self {
         self.phone_policy = policy;
         self
     }
     /// The text.
+    #[must_use]
     pub fn text(mut self, text: impl Into<String>) -> Self {
         self.text = Some(text.into());
         self
     }
     /// The sender, parsed with [`Sender::parse`].
+    #[must_use]
     pub fn sender(mut self, sender: &str) -> Self {
         self.sender = Some(Sender::parse(sender));
         self
     }
     /// An already built sender.
+    #[must_use]
     pub fn sender_value(mut self, sender: Sender) -> Self {
         self.sender = Some(Ok(sender));
         self
     }
     /// Sends at this time (UTC).
+    #[must_use]
     pub fn send_at(mut self, at: DateTime<Utc>) -> Self {
         self.send_at = Some(at);
         self
     }
     /// How long the operator keeps trying (operators clamp to their own limits).
+    #[must_use]
     pub fn validity(mut self, d: Duration) -> Self {
         self.validity = Some(d);
         self
     }
     /// A flash SMS.
+    #[must_use]
     pub fn flash(mut self, flash: bool) -> Self {
         self.flash = flash;
         self
     }
     /// A caller-chosen client reference (else one is generated).
+    #[must_use]
     pub fn client_ref(mut self, r: &str) -> Self {
         self.client_ref = Some(ClientRef::new(r));
         self
     }
     /// Delivery reports for this message go to this URL.
+    #[must_use]
     pub fn callback_url(mut self, url: Url) -> Self {
         self.callback_url = Some(url);
         self
     }
     /// Asks the operator to shorten links in the text, where it can.
+    #[must_use]
     pub fn shorten_links(mut self, shorten: bool) -> Self {
         self.shorten_links = shorten;
         self
     }
     /// The segmentation policy (part cap, transliteration, NFC).
+    #[must_use]
     pub fn policy(mut self, policy: Policy) -> Self {
         self.policy = policy;
         self
     }
     /// Shorthand for the part cap of the policy.
+    #[must_use]
     pub fn max_parts(mut self, n: u8) -> Self {
         self.policy = self.policy.with_max_parts(n);
         self

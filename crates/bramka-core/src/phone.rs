@@ -143,12 +143,14 @@ impl PhonePolicy {
     /// Turns the national trunk `0` rule on or off (on for the UK, Germany, France...; off for
     /// Poland, whose numbers have no trunk prefix). With it, `0` followed by a national number
     /// is national whatever its length; the result must still have 8 to 15 digits.
+    #[must_use]
     pub fn with_trunk_zero(mut self, on: bool) -> Self {
         self.trunk_zero = on;
         self
     }
 
     /// Sets the longest national number (without a trunk `0`) that gets the default prefix.
+    #[must_use]
     pub fn with_national_max_len(mut self, digits: usize) -> Self {
         self.national_max_len = digits;
         self

@@ -132,6 +132,7 @@ impl<G: Gateway> RateLimitedGateway<G> {
     }
 
     /// Counts the quota in `cost` units (default [`Cost::Recipients`]).
+    #[must_use]
     pub fn counting(mut self, cost: Cost) -> Self {
         self.cost = cost;
         self

@@ -138,16 +138,19 @@ impl RecipientReport {
         RecipientReport { to, message_id: None, state, parts: None, price: None }
     }
     /// Sets the operator's message id.
+    #[must_use]
     pub fn with_message_id(mut self, id: impl Into<String>) -> Self {
         self.message_id = Some(id.into());
         self
     }
     /// Sets the parts counted by the operator.
+    #[must_use]
     pub fn with_parts(mut self, parts: u32) -> Self {
         self.parts = Some(parts);
         self
     }
     /// Sets the price.
+    #[must_use]
     pub fn with_price(mut self, price: Price) -> Self {
         self.price = Some(price);
         self
@@ -201,6 +204,7 @@ impl SendReport {
         }
     }
     /// Sets the batch id.
+    #[must_use]
     pub fn with_batch_id(mut self, id: impl Into<String>) -> Self {
         self.batch_id = Some(id.into());
         self

@@ -154,26 +154,31 @@ impl RetryPolicy {
     }
 
     /// Attempts in all, the first included (at least 1; 1 disables retries).
+    #[must_use]
     pub fn with_max_attempts(mut self, n: u32) -> Self {
         self.max_attempts = n.max(1);
         self
     }
     /// The first backoff bound (doubled on each attempt).
+    #[must_use]
     pub fn with_base_delay(mut self, d: Duration) -> Self {
         self.base = d;
         self
     }
     /// The largest backoff bound.
+    #[must_use]
     pub fn with_max_delay(mut self, d: Duration) -> Self {
         self.cap = d;
         self
     }
     /// The longest `Retry-After` honoured; a longer one ends the retries.
+    #[must_use]
     pub fn with_max_retry_after(mut self, d: Duration) -> Self {
         self.max_retry_after = d;
         self
     }
     /// The overall deadline, measured from the first attempt; `None` for none.
+    #[must_use]
     pub fn with_deadline(mut self, d: impl Into<Option<Duration>>) -> Self {
         self.deadline = d.into();
         self
@@ -294,11 +299,13 @@ impl<G: Gateway> RetryGateway<G> {
         RetryGateway { inner, policy, clock: Arc::new(SystemClock), rng: Mutex::new(fastrand::Rng::new()) }
     }
     /// Waits (and measures the deadline) on `clock`.
+    #[must_use]
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
         self
     }
     /// Seeds the jitter, for reproducible tests.
+    #[must_use]
     pub fn with_seed(self, seed: u64) -> Self {
         RetryGateway { rng: Mutex::new(fastrand::Rng::with_seed(seed)), ..self }
     }

@@ -93,12 +93,14 @@ impl SenderRules {
     }
 
     /// The longest numeric sender, in digits.
+    #[must_use]
     pub const fn with_max_digits(mut self, max_digits: usize) -> Self {
         self.max_digits = max_digits;
         self
     }
 
     /// The characters accepted in a name.
+    #[must_use]
     pub const fn with_chars(mut self, chars: NameChars) -> Self {
         self.chars = chars;
         self

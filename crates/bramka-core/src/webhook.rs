@@ -66,11 +66,13 @@ impl WebhookRequest {
         WebhookRequest { method: method.to_ascii_uppercase(), url, headers: Vec::new(), body: Vec::new() }
     }
     /// Adds a header.
+    #[must_use]
     pub fn with_header(mut self, name: &str, value: &str) -> Self {
         self.headers.push((name.to_owned(), value.to_owned()));
         self
     }
     /// Sets the body.
+    #[must_use]
     pub fn with_body(mut self, body: impl Into<Vec<u8>>) -> Self {
         self.body = body.into();
         self

@@ -226,16 +226,19 @@ impl SmsAction {
     }
 
     /// Uses this clock for delays, send times and dedupe expiry.
+    #[must_use]
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         Arc::make_mut(&mut self.inner).clock = clock;
         self
     }
     /// Uses this dedupe store (share one store between instances that handle the same calls).
+    #[must_use]
     pub fn with_dedupe(mut self, store: Arc<dyn DedupeStore>) -> Self {
         Arc::make_mut(&mut self.inner).dedupe = store;
         self
     }
     /// Writes the history here.
+    #[must_use]
     pub fn with_history(mut self, sink: Arc<dyn HistorySink>) -> Self {
         Arc::make_mut(&mut self.inner).history = sink;
         self

@@ -192,21 +192,25 @@ impl RemoteApi {
         RemoteApi::new(RemoteMethod::PostForm, url)
     }
     /// How long to wait for the whole answer (more than zero, at most [`MAX_TIMEOUT`]).
+    #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
     }
     /// The declared answer structure.
+    #[must_use]
     pub fn response(mut self, format: ResponseFormat) -> Self {
         self.response = format;
         self
     }
     /// Shorthand for [`ResponseFormat::JsonPointer`].
+    #[must_use]
     pub fn json_pointer(self, pointer: impl Into<String>) -> Self {
         self.response(ResponseFormat::JsonPointer(pointer.into()))
     }
     /// The text sent when the API fails (timeout, HTTP error, answer not matching the structure).
     /// Without one, such a call sends nothing.
+    #[must_use]
     pub fn fallback(mut self, text: impl Into<String>) -> Self {
         self.fallback = Some(text.into());
         self
@@ -378,12 +382,14 @@ impl RemotePolicy {
     }
     /// Follows up to `max` redirects (at most [`MAX_REDIRECTS`]) that stay on the same origin
     /// (scheme, host and port). A redirect elsewhere is [`RemoteError::Redirect`].
+    #[must_use]
     pub fn follow_same_origin_redirects(mut self, max: usize) -> Self {
         self.same_origin_redirects = max.min(MAX_REDIRECTS);
         self
     }
     /// Only these hosts (exact names or IP literals as written in URLs, case-insensitive) may be
     /// called. Without this, any host may.
+    #[must_use]
     pub fn allow_hosts<I, S>(mut self, hosts: I) -> Self
     where
         I: IntoIterator<Item = S>,

@@ -125,21 +125,25 @@ impl ReceivingNumber {
     /// The automatic reply to every message routed to an inbox of this number. On a dedicated
     /// number it also answers messages that match no route when no default route is set (an
     /// [`unmatched_reply`](Self::unmatched_reply) takes precedence there).
+    #[must_use]
     pub fn auto_reply(mut self, text: impl Into<String>) -> Self {
         self.auto_reply = Some(text.into());
         self
     }
     /// The reply to messages that match no route on this number (none by default).
+    #[must_use]
     pub fn unmatched_reply(mut self, text: impl Into<String>) -> Self {
         self.unmatched_reply = Some(text.into());
         self
     }
     /// The sender name (or number) used for replies from this number.
+    #[must_use]
     pub fn reply_sender(mut self, sender: impl Into<String>) -> Self {
         self.reply_sender = Some(sender.into());
         self
     }
     /// Adds a forwarding rule.
+    #[must_use]
     pub fn forward(mut self, rule: Forward) -> Self {
         self.forwards.push(rule);
         self

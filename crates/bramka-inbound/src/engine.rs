@@ -92,11 +92,13 @@ impl Inbound {
         }
     }
     /// Uses this clock for first-seen times.
+    #[must_use]
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
         self
     }
     /// `NotSent` attempts before an outbox entry is marked failed (at least 1).
+    #[must_use]
     pub fn with_max_attempts(mut self, n: u32) -> Self {
         self.max_attempts = n.max(1);
         self

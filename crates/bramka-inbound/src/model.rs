@@ -311,32 +311,38 @@ impl MessageQuery {
         MessageQuery::default()
     }
     /// Received in `[since, until)`.
+    #[must_use]
     pub fn between(mut self, since: DateTime<Utc>, until: DateTime<Utc>) -> Self {
         self.since = Some(since);
         self.until = Some(until);
         self
     }
     /// Sent to this receiving number.
+    #[must_use]
     pub fn to(mut self, number: &str) -> Self {
         self.to = Some(bramka_core::webhook::normalize_address(number));
         self
     }
     /// Sent by this number.
+    #[must_use]
     pub fn from(mut self, number: &str) -> Self {
         self.from = Some(bramka_core::webhook::normalize_address(number));
         self
     }
     /// Answers to this poll.
+    #[must_use]
     pub fn poll(mut self, id: &str) -> Self {
         self.bucket = Some(Bucket::Poll(id.to_owned()));
         self
     }
     /// Routed to this inbox.
+    #[must_use]
     pub fn inbox(mut self, name: &str) -> Self {
         self.bucket = Some(Bucket::Inbox(name.to_owned()));
         self
     }
     /// Matched no route.
+    #[must_use]
     pub fn unmatched(mut self) -> Self {
         self.bucket = Some(Bucket::Unmatched);
         self

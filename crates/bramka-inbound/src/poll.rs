@@ -32,11 +32,13 @@ impl PollOption {
         PollOption { code: code.into(), aliases: Vec::new(), reply: None }
     }
     /// Another word (or phrase) that selects this option.
+    #[must_use]
     pub fn alias(mut self, alias: impl Into<String>) -> Self {
         self.aliases.push(alias.into());
         self
     }
     /// The reply to a vote for this option (instead of the poll's default reply).
+    #[must_use]
     pub fn reply(mut self, text: impl Into<String>) -> Self {
         self.reply = Some(text.into());
         self
@@ -308,11 +310,13 @@ fn to_utc(tz: Tz, t: NaiveDateTime, poll: &str) -> Result<DateTime<Utc>, ConfigE
 impl PollBuilder {
     /// The prefix (2 to 16 characters); needed on shared numbers and when several polls share
     /// a dedicated number.
+    #[must_use]
     pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
         self.poll.prefix = Some(prefix.into());
         self
     }
     /// The window `[start, end)` as instants.
+    #[must_use]
     pub fn window(mut self, start: DateTime<Utc>, end: DateTime<Utc>) -> Self {
         self.poll.starts_at = start;
         self.poll.ends_at = end;
@@ -321,71 +325,85 @@ impl PollBuilder {
     }
     /// The window `[start, end)` as wall-clock times in the poll's time zone (converted at
     /// build; a time skipped by a DST change is refused, an ambiguous one takes the earlier).
+    #[must_use]
     pub fn local_window(mut self, start: NaiveDateTime, end: NaiveDateTime) -> Self {
         self.local_window = Some((start, end));
         self
     }
     /// The time zone (Europe/Warsaw by default).
+    #[must_use]
     pub fn time_zone(mut self, tz: Tz) -> Self {
         self.poll.time_zone = tz;
         self
     }
     /// Adds an answer option.
+    #[must_use]
     pub fn option(mut self, option: PollOption) -> Self {
         self.poll.options.push(option);
         self
     }
     /// All replies at once.
+    #[must_use]
     pub fn replies(mut self, replies: PollReplies) -> Self {
         self.poll.replies = replies;
         self
     }
     /// The default reply to accepted answers.
+    #[must_use]
     pub fn default_reply(mut self, text: impl Into<String>) -> Self {
         self.poll.replies.default = Some(text.into());
         self
     }
     /// The reply to answers outside the window.
+    #[must_use]
     pub fn outside_window_reply(mut self, text: impl Into<String>) -> Self {
         self.poll.replies.outside_window = Some(text.into());
         self
     }
     /// The reply to answers over the limit.
+    #[must_use]
     pub fn over_limit_reply(mut self, text: impl Into<String>) -> Self {
         self.poll.replies.over_limit = Some(text.into());
         self
     }
     /// The reply to unknown answers.
+    #[must_use]
     pub fn unknown_answer_reply(mut self, text: impl Into<String>) -> Self {
         self.poll.replies.unknown_answer = Some(text.into());
         self
     }
     /// The reply when the discount-code pool is empty.
+    #[must_use]
     pub fn pool_exhausted_reply(mut self, text: impl Into<String>) -> Self {
         self.poll.replies.pool_exhausted = Some(text.into());
         self
     }
     /// The reply to senders outside the allowed groups.
+    #[must_use]
     pub fn not_allowed_reply(mut self, text: impl Into<String>) -> Self {
         self.poll.replies.not_allowed = Some(text.into());
         self
     }
     /// The sender name for replies (else the number's reply sender).
+    #[must_use]
     pub fn reply_sender(mut self, sender: impl Into<String>) -> Self {
         self.poll.reply_sender = Some(sender.into());
         self
     }
     /// The per-number limit.
+    #[must_use]
     pub fn limit(mut self, limit: Limit) -> Self {
         self.poll.limit = limit;
         self
     }
     /// Restricts voting to members of this group (several calls: any of the groups).
+    #[must_use]
     pub fn group(mut self, name: impl Into<String>) -> Self {
         self.poll.groups.push(name.into());
         self
     }
     /// Hands one code from the poll's pool (filled with `Store::add_codes`) to each accepted answer.
+    #[must_use]
     pub fn discount_codes(mut self, on: bool) -> Self {
         self.poll.discount_codes = on;
         self
@@ -395,6 +413,7 @@ impl PollBuilder {
     /// `Store::add_codes(name, codes)` and shared by every poll that names it, in this poll and
     /// later ones: a code is never handed out twice across them. A group's name may not be a
     /// poll id ([`ConfigError::CodeGroupClash`]).
+    #[must_use]
     pub fn code_group(mut self, name: impl Into<String>) -> Self {
         self.poll.code_group = Some(name.into());
         self.poll.discount_codes = true;

@@ -45,11 +45,13 @@ impl Default for ExportOptions {
 
 impl ExportOptions {
     /// Another time zone.
+    #[must_use]
     pub fn time_zone(mut self, tz: Tz) -> Self {
         self.time_zone = tz;
         self
     }
     /// With or without a BOM.
+    #[must_use]
     pub fn bom(mut self, on: bool) -> Self {
         self.bom = on;
         self

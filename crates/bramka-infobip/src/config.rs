@@ -182,12 +182,14 @@ impl fmt::Debug for InfobipConfigBuilder {
 
 impl InfobipConfigBuilder {
     /// The default sender (alphanumeric name, number or short code), used when a message has none.
+    #[must_use]
     pub fn sender(mut self, sender: &str) -> Self {
         self.sender = Some(sender.to_owned());
         self
     }
     bramka_core::http_setters!(http);
     /// Default Infobip options for every send.
+    #[must_use]
     pub fn options(mut self, options: InfobipOptions) -> Self {
         self.options = options;
         self
@@ -198,11 +200,13 @@ impl InfobipConfigBuilder {
     /// not the scope or time window of that check, nor whether it is reported synchronously.
     /// Turn it on only once your account's behaviour is
     /// confirmed (e.g. by Infobip support).
+    #[must_use]
     pub fn trust_duplicate_rejection(mut self, on: bool) -> Self {
         self.trust_duplicate_rejection = on;
         self
     }
     /// The clock used for the 180-day scheduling bound (tests use `ManualClock`).
+    #[must_use]
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
         self

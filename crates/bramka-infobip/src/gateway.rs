@@ -34,7 +34,7 @@ pub const MAX_VALIDITY_MINUTES: u64 = 2880;
 /// How far ahead `sendAt` may be (Infobip's `sendAt`: at most 180 days).
 pub const MAX_SCHEDULE_AHEAD_DAYS: i64 = 180;
 /// The largest answer body read (bytes): a full page of 1,000 log entries is about 1 MB.
-pub const BODY_LIMIT: usize = 8 * 1024 * 1024;
+pub(crate) const BODY_LIMIT: usize = 8 * 1024 * 1024;
 /// Infobip's hard cap on parts (status 25 `REJECTED_MESSAGE_TOO_LONG`: more than 25 parts).
 pub const MAX_PARTS: u8 = 25;
 

@@ -354,41 +354,49 @@ impl InfobipOptions {
         InfobipOptions::default()
     }
     /// Sets the transliteration.
+    #[must_use]
     pub fn transliteration(mut self, t: Transliteration) -> Self {
         self.transliteration = Some(t);
         self
     }
     /// Sets the language (shift flags off).
+    #[must_use]
     pub fn language(mut self, code: LanguageCode) -> Self {
         self.language = Some(Language::new(code));
         self
     }
     /// Sets the language with explicit shift flags.
+    #[must_use]
     pub fn language_settings(mut self, language: Language) -> Self {
         self.language = Some(language);
         self
     }
     /// Sets the sending speed limit.
+    #[must_use]
     pub fn speed_limit(mut self, limit: SpeedLimit) -> Self {
         self.speed_limit = Some(limit);
         self
     }
     /// Sets the callback data.
+    #[must_use]
     pub fn callback_data(mut self, data: impl Into<String>) -> Self {
         self.callback_data = Some(data.into());
         self
     }
     /// Asks for intermediate reports.
+    #[must_use]
     pub fn intermediate_reports(mut self, on: bool) -> Self {
         self.intermediate_reports = on;
         self
     }
     /// Turns delivery reports on or off.
+    #[must_use]
     pub fn delivery_reports(mut self, on: bool) -> Self {
         self.delivery_reports = Some(on);
         self
     }
     /// Sets the campaign reference.
+    #[must_use]
     pub fn campaign_reference(mut self, r: impl Into<String>) -> Self {
         self.campaign_reference = Some(r.into());
         self

@@ -42,27 +42,32 @@ impl LogsQuery {
         LogsQuery::default()
     }
     /// Adds a message id.
+    #[must_use]
     pub fn message_id(mut self, id: impl Into<String>) -> Self {
         self.message_ids.push(id.into());
         self
     }
     /// Adds a bulk id.
+    #[must_use]
     pub fn bulk_id(mut self, id: impl Into<String>) -> Self {
         self.bulk_ids.push(id.into());
         self
     }
     /// Sets the time range.
+    #[must_use]
     pub fn sent_between(mut self, since: DateTime<Utc>, until: DateTime<Utc>) -> Self {
         self.sent_since = Some(since);
         self.sent_until = Some(until);
         self
     }
     /// Sets the page size.
+    #[must_use]
     pub fn limit(mut self, limit: u32) -> Self {
         self.limit = Some(limit);
         self
     }
     /// Uses cursor pagination from `cursor` (`""` for the first page).
+    #[must_use]
     pub fn cursor(mut self, cursor: impl Into<String>) -> Self {
         self.cursor = Some(cursor.into());
         self
@@ -155,16 +160,19 @@ impl ReportsQuery {
         ReportsQuery::default()
     }
     /// Only this bulk.
+    #[must_use]
     pub fn bulk_id(mut self, id: impl Into<String>) -> Self {
         self.bulk_id = Some(id.into());
         self
     }
     /// Only this message.
+    #[must_use]
     pub fn message_id(mut self, id: impl Into<String>) -> Self {
         self.message_id = Some(id.into());
         self
     }
     /// At most this many.
+    #[must_use]
     pub fn limit(mut self, limit: u32) -> Self {
         self.limit = Some(limit);
         self

@@ -47,6 +47,7 @@ impl<G: Gateway> LedgerGateway<G> {
         LedgerGateway { inner, ledger, account: None }
     }
     /// Records entries under this account name (and checks its suppressions as well as global ones).
+    #[must_use]
     pub fn account(mut self, name: impl Into<String>) -> Self {
         self.account = Some(name.into());
         self

@@ -53,12 +53,14 @@ impl Ledger {
     }
 
     /// Uses other opt-out and opt-in keywords.
+    #[must_use]
     pub fn with_keywords(mut self, k: Keywords) -> Self {
         self.keywords = Arc::new(k);
         self
     }
 
     /// Uses another clock (tests).
+    #[must_use]
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
         self

@@ -543,43 +543,51 @@ impl Query {
         Query::default()
     }
     /// Entries created in `[from, until)`.
+    #[must_use]
     pub fn between(mut self, from: DateTime<Utc>, until: DateTime<Utc>) -> Self {
         self.from = Some(from);
         self.until = Some(until);
         self
     }
     /// Entries of an account.
+    #[must_use]
     pub fn account(mut self, a: impl Into<String>) -> Self {
         self.account = Some(a.into());
         self
     }
     /// Entries of a sender.
+    #[must_use]
     pub fn sender(mut self, s: impl Into<String>) -> Self {
         self.sender = Some(s.into());
         self
     }
     /// Entries to a recipient (E.164).
+    #[must_use]
     pub fn recipient(mut self, r: impl Into<String>) -> Self {
         self.recipient = Some(r.into());
         self
     }
     /// Entries in a state (repeat for several).
+    #[must_use]
     pub fn state(mut self, s: State) -> Self {
         self.states.push(s);
         self
     }
     /// Entries of a campaign.
+    #[must_use]
     pub fn campaign(mut self, c: impl Into<String>) -> Self {
         self.campaign = Some(c.into());
         self
     }
     /// Entries with this operator message id.
+    #[must_use]
     pub fn operator_id(mut self, id: impl Into<String>) -> Self {
         self.operator_id = Some(id.into());
         self
     }
 
     /// Entries sent with this client reference (idempotency key).
+    #[must_use]
     pub fn client_ref(mut self, r: impl Into<String>) -> Self {
         self.client_ref = Some(r.into());
         self

@@ -101,12 +101,14 @@ impl fmt::Debug for SandboxConfig {
 
 impl SandboxConfig {
     /// Requires this SMSAPI OAuth token (`Authorization: Bearer`).
+    #[must_use]
     pub fn smsapi_token(mut self, token: impl Into<String>) -> Self {
         self.smsapi_token = Some(token.into());
         self
     }
 
     /// Requires this Infobip API key (`Authorization: App KEY`).
+    #[must_use]
     pub fn infobip_api_key(mut self, key: impl Into<String>) -> Self {
         self.infobip_api_key = Some(key.into());
         self
@@ -114,30 +116,35 @@ impl SandboxConfig {
 
     /// Requires this Twilio Account SID and Auth Token (HTTP Basic); the token also signs the
     /// callbacks. Without it, callbacks are signed with the token the client authenticated with.
+    #[must_use]
     pub fn twilio(mut self, account_sid: impl Into<String>, auth_token: impl Into<String>) -> Self {
         self.twilio = Some((account_sid.into(), auth_token.into()));
         self
     }
 
     /// Delivery reports this long after acceptance (`None`: only by hand).
+    #[must_use]
     pub fn delivery_delay(mut self, delay: Option<Duration>) -> Self {
         self.delivery_delay = delay;
         self
     }
 
     /// Default callback URLs.
+    #[must_use]
     pub fn callbacks(mut self, urls: CallbackUrls) -> Self {
         self.callbacks = urls;
         self
     }
 
     /// Timing of stalls, `Retry-After` and slow bodies.
+    #[must_use]
     pub fn fault_timing(mut self, timing: FaultTiming) -> Self {
         self.timing = timing;
         self
     }
 
     /// Faults of `route` from the start (see [`crate::FaultPlan::set`]).
+    #[must_use]
     pub fn route_faults(mut self, route: Route, faults: RouteFaults) -> Self {
         self.faults.push((route, None, faults));
         self
@@ -146,12 +153,14 @@ impl SandboxConfig {
     /// Faults of one account on `route` from the start (see
     /// [`crate::FaultPlan::set_for_account`]: the SMSAPI token, Infobip API key, Twilio Account
     /// SID or Dynmark user name).
+    #[must_use]
     pub fn account_faults(mut self, route: Route, account: impl Into<String>, faults: RouteFaults) -> Self {
         self.faults.push((route, Some(account.into()), faults));
         self
     }
 
     /// Seed of the fault generator.
+    #[must_use]
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
         self

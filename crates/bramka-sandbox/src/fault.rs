@@ -79,6 +79,7 @@ impl RouteFaults {
     }
 
     /// This plan with `script` played first.
+    #[must_use]
     pub fn then_script(mut self, script: impl IntoIterator<Item = Option<FaultKind>>) -> Self {
         self.script = script.into_iter().collect();
         self
@@ -146,6 +147,12 @@ struct Plans {
 /// ```
 pub struct FaultPlan {
     plans: Mutex<Plans>,
+}
+
+impl std::fmt::Debug for FaultPlan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FaultPlan").finish_non_exhaustive()
+    }
 }
 
 impl FaultPlan {

@@ -319,52 +319,62 @@ impl fmt::Debug for SmsapiConfigBuilder {
 
 impl SmsapiConfigBuilder {
     /// The platform (default [`Platform::Pl`]).
+    #[must_use]
     pub fn platform(mut self, platform: Platform) -> Self {
         self.platform = platform;
         self.base_url = None;
         self
     }
     /// Any base URL (`http://127.0.0.1:8080/` for a test server); checked at `build()`.
+    #[must_use]
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = Some(url.into());
         self
     }
     /// The default sender name (registered and active at SMSAPI), used when a message has none.
+    #[must_use]
     pub fn sender(mut self, sender: impl Into<String>) -> Self {
         self.sender = Some(sender.into());
         self
     }
     /// The message type (default [`MessageType::Pro`]).
+    #[must_use]
     pub fn message_type(mut self, t: MessageType) -> Self {
         self.message_type = t;
         self
     }
     /// Test mode (`test=1`): SMSAPI validates and answers, nothing is sent or charged.
+    #[must_use]
     pub fn test_mode(mut self, on: bool) -> Self {
         self.test_mode = on;
         self
     }
     /// Server-side replacement of diacritics (`normalize=1`).
+    #[must_use]
     pub fn normalize(mut self, on: bool) -> Self {
         self.normalize = on;
         self
     }
     /// Priority queue (`fast=1`; SMSAPI forbids it for bulk sends and charges extra).
+    #[must_use]
     pub fn fast(mut self, on: bool) -> Self {
         self.fast = on;
         self
     }
     /// Every message as a flash SMS (`flash=1`); a message can also ask for it itself.
+    #[must_use]
     pub fn flash(mut self, on: bool) -> Self {
         self.flash = on;
         self
     }
     /// Refuse messages with more parts (`max_parts`, 1 to 10). Checked locally before sending too.
+    #[must_use]
     pub fn max_parts(mut self, n: u8) -> Self {
         self.max_parts = Some(n);
         self
     }
     /// Recipients per `sms.do` request (default 100; SMSAPI documents no maximum).
+    #[must_use]
     pub fn batch_size(mut self, n: usize) -> Self {
         self.batch_size = n;
         self
@@ -374,12 +384,14 @@ impl SmsapiConfigBuilder {
     /// refuses the message with the name's status otherwise (the list of names is read with
     /// `GET /sms/sendernames` and reused for five minutes). Off by default: it costs one request
     /// every five minutes.
+    #[must_use]
     pub fn verify_sender(mut self, on: bool) -> Self {
         self.verify_sender = on;
         self
     }
 
     /// The clock used for expiration times (tests use `ManualClock`).
+    #[must_use]
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
         self

@@ -293,6 +293,7 @@ impl TwilioConfigBuilder {
 
     /// The REST base URL: `https://api.twilio.com` by default, a regional host, or any URL
     /// (a test server). Request paths are appended to it.
+    #[must_use]
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = url.into();
         self
@@ -300,18 +301,21 @@ impl TwilioConfigBuilder {
 
     /// A regional endpoint `https://api.{edge}.{region}.twilio.com` (e.g. `dublin`, `ie1`).
     /// API keys are region-scoped: use a key created in that region.
+    #[must_use]
     pub fn region(mut self, edge: &str, region: &str) -> Self {
         self.base_url = format!("https://api.{edge}.{region}.twilio.com");
         self
     }
 
     /// The default `From` for messages without a sender.
+    #[must_use]
     pub fn from(mut self, from: impl Into<String>) -> Self {
         self.from = Some(from.into());
         self
     }
 
     /// A Messaging Service (`MG…`) sent with every message (needed for scheduling).
+    #[must_use]
     pub fn messaging_service_sid(mut self, sid: impl Into<String>) -> Self {
         self.messaging_service_sid = Some(sid.into());
         self
@@ -320,6 +324,7 @@ impl TwilioConfigBuilder {
     bramka_core::http_setters!(http);
 
     /// Send requests in flight at once for a multi-recipient message (at least 1; default 4).
+    #[must_use]
     pub fn concurrency(mut self, n: usize) -> Self {
         self.concurrency = n;
         self
@@ -327,12 +332,14 @@ impl TwilioConfigBuilder {
 
     /// Sends `SmartEncoded=true|false` with every message (Twilio replaces Unicode look-alikes
     /// with GSM-7 characters when true). Not sent when unset: the service's setting applies.
+    #[must_use]
     pub fn smart_encoded(mut self, on: bool) -> Self {
         self.smart_encoded = Some(on);
         self
     }
 
     /// Sends `ShortenUrls=true` with every message (needs a Messaging Service with link shortening).
+    #[must_use]
     pub fn shorten_urls(mut self, on: bool) -> Self {
         self.shorten_urls = on;
         self
@@ -340,6 +347,7 @@ impl TwilioConfigBuilder {
 
     /// The accepted scheduling lead time, checked before sending. Default 15 minutes to 35 days;
     /// Twilio accepts more than 300 s to 35 days.
+    #[must_use]
     pub fn schedule_window(mut self, min: Duration, max: Duration) -> Self {
         self.schedule_min_lead = min;
         self.schedule_max_lead = max;
@@ -348,12 +356,14 @@ impl TwilioConfigBuilder {
 
     /// Retries of a send refused with HTTP 429 / 20429 (never processed by Twilio), waiting its
     /// `Retry-After`. Default 2; 0 returns the rate-limit error at once.
+    #[must_use]
     pub fn rate_limit_retries(mut self, n: u32) -> Self {
         self.rate_limit_retries = n;
         self
     }
 
     /// The clock used for scheduling checks and waits (a `ManualClock` in tests).
+    #[must_use]
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
         self

@@ -258,36 +258,43 @@ impl ListFilter {
         ListFilter::default()
     }
     /// Messages to this address.
+    #[must_use]
     pub fn to(mut self, to: impl Into<String>) -> Self {
         self.to = Some(to.into());
         self
     }
     /// Messages from this address.
+    #[must_use]
     pub fn from(mut self, from: impl Into<String>) -> Self {
         self.from = Some(from.into());
         self
     }
     /// Messages sent on this UTC date.
+    #[must_use]
     pub fn sent_on(mut self, d: NaiveDate) -> Self {
         self.date_sent = Some(d);
         self
     }
     /// Messages sent on or before this UTC date (`DateSent<`).
+    #[must_use]
     pub fn sent_on_or_before(mut self, d: NaiveDate) -> Self {
         self.date_sent_before = Some(d);
         self
     }
     /// Messages sent on or after this UTC date (`DateSent>`).
+    #[must_use]
     pub fn sent_on_or_after(mut self, d: NaiveDate) -> Self {
         self.date_sent_after = Some(d);
         self
     }
     /// Messages per page (1 to 1000; Twilio's default is 50).
+    #[must_use]
     pub fn page_size(mut self, n: u32) -> Self {
         self.page_size = Some(n);
         self
     }
     /// Stop after this many messages (across pages).
+    #[must_use]
     pub fn limit(mut self, n: usize) -> Self {
         self.limit = Some(n);
         self

@@ -71,6 +71,7 @@ impl TwilioWebhooks {
 
     /// Also accepts signatures made with another token (e.g. the secondary token while rotating
     /// the Auth Token).
+    #[must_use]
     pub fn also_accept_token(mut self, auth_token: impl Into<Secret>) -> Self {
         if let Mode::Verify(tokens) = &mut self.mode {
             tokens.push(auth_token.into());
@@ -87,6 +88,7 @@ impl TwilioWebhooks {
     }
 
     /// The clock giving `received_at` of inbound messages (Twilio does not send a time).
+    #[must_use]
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
         self
@@ -323,12 +325,14 @@ impl MessagingResponse {
     }
 
     /// Adds a reply to the sender.
+    #[must_use]
     pub fn message(mut self, body: impl Into<String>) -> Self {
         self.replies.push(Reply { body: body.into(), to: None, from: None });
         self
     }
 
     /// Adds a message with explicit `to` and `from` attributes.
+    #[must_use]
     pub fn message_to(mut self, body: impl Into<String>, to: &str, from: Option<&str>) -> Self {
         self.replies.push(Reply {
             body: body.into(),

@@ -81,12 +81,14 @@ impl Operator {
     }
 
     /// The answer for a failing HTTP status (default: the bare status, empty body).
+    #[must_use]
     pub fn failure(mut self, f: impl Fn(u16) -> ResponseTemplate + Send + Sync + 'static) -> Self {
         self.failure = Arc::new(f);
         self
     }
 
     /// Replaces the expectation for `status` (an operator whose table documents otherwise).
+    #[must_use]
     pub fn status_row(mut self, status: u16, kind: ErrorKind, certainty: Certainty) -> Self {
         self.statuses.retain(|(s, _, _)| *s != status);
         self.statuses.push((status, kind, certainty));

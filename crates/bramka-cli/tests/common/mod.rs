@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// What a run printed and returned.
-pub struct Run {
+pub(crate) struct Run {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
@@ -16,19 +16,19 @@ pub struct Run {
 
 impl Run {
     /// Standard output as JSON.
-    pub fn json(&self) -> serde_json::Value {
+    pub(crate) fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
             panic!("stdout is not JSON ({e}):\n{}\nstderr:\n{}", self.stdout, self.stderr)
         })
     }
     /// Both streams, for leak checks and messages.
-    pub fn all(&self) -> String {
+    pub(crate) fn all(&self) -> String {
         format!("{}\n{}", self.stdout, self.stderr)
     }
 }
 
 /// A fresh empty directory under the system temp directory.
-pub fn temp_dir(name: &str) -> PathBuf {
+pub(crate) fn temp_dir(name: &str) -> PathBuf {
     static N: AtomicUsize = AtomicUsize::new(0);
     let dir = std::env::temp_dir().join(format!(
         "bramka-cli-{name}-{}-{}",
@@ -42,7 +42,7 @@ pub fn temp_dir(name: &str) -> PathBuf {
 
 /// Runs `bramka args` in `dir` with `stdin`, extra environment `env`, and no `BRAMKA_*` or
 /// proxy variables from the test's environment.
-pub fn bramka_in(dir: &Path, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Run {
+pub(crate) fn bramka_in(dir: &Path, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Run {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_bramka"));
     cmd.args(args).current_dir(dir).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
     for (k, _) in std::env::vars() {
@@ -71,18 +71,18 @@ pub fn bramka_in(dir: &Path, args: &[&str], stdin: &str, env: &[(&str, &str)]) -
 }
 
 /// Runs `bramka args` in a fresh temporary directory.
-pub fn bramka(args: &[&str]) -> Run {
+pub(crate) fn bramka(args: &[&str]) -> Run {
     bramka_in(&temp_dir("run"), args, "", &[])
 }
 
 /// Runs `bramka args` with `stdin` in a fresh temporary directory.
-pub fn bramka_stdin(args: &[&str], stdin: &str) -> Run {
+pub(crate) fn bramka_stdin(args: &[&str], stdin: &str) -> Run {
     bramka_in(&temp_dir("run"), args, stdin, &[])
 }
 
 /// Runs `bramka args` in `dir` with standard output a pipe whose reader is already closed (as
 /// after `bramka ... | head` has read its lines): the exit code and standard error.
-pub fn bramka_closed_stdout(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
+pub(crate) fn bramka_closed_stdout(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
     let (reader, writer) = std::io::pipe().unwrap();
     drop(reader);
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_bramka"));

@@ -162,31 +162,37 @@ impl Default for Policy {
 
 impl Policy {
     /// Sets the part cap (1..=255).
+    #[must_use]
     pub fn with_max_parts(mut self, max_parts: u8) -> Self {
         self.max_parts = max_parts;
         self
     }
     /// Sets the transliteration mode.
+    #[must_use]
     pub fn with_transliteration(mut self, t: Transliteration) -> Self {
         self.transliteration = t;
         self
     }
     /// Turns NFC composition on or off.
+    #[must_use]
     pub fn with_nfc(mut self, nfc: bool) -> Self {
         self.nfc = nfc;
         self
     }
     /// Sets the concatenation reference size.
+    #[must_use]
     pub fn with_concat_ref(mut self, r: ConcatRef) -> Self {
         self.concat_ref = r;
         self
     }
     /// Sets where UCS-2 text may be split.
+    #[must_use]
     pub fn with_split_mode(mut self, m: SplitMode) -> Self {
         self.split_mode = m;
         self
     }
     /// Sets what [`Transliteration::NoDiacritics`] writes for an emoji.
+    #[must_use]
     pub fn with_emoji(mut self, emoji: EmojiText) -> Self {
         self.emoji = emoji;
         self
@@ -194,6 +200,7 @@ impl Policy {
     /// Enables (or, with `None`, disables) a national language's shift tables. The tables are
     /// used only when they lower the part count or make a UCS-2 text GSM-7; each table in use
     /// costs 3 UDH octets in every part (149 / 146 septets per concatenated part).
+    #[must_use]
     pub fn with_language(mut self, language: Option<NationalLanguage>) -> Self {
         self.language = language;
         self

@@ -56,22 +56,26 @@ impl HttpSettings {
         HttpSettings { timeouts, ..HttpSettings::default() }
     }
     /// The per-request timeout (a send that times out after writing is `MaybeSent`).
+    #[must_use]
     pub fn timeout(mut self, d: Duration) -> Self {
         self.timeouts.request = d;
         self
     }
     /// The connect timeout.
+    #[must_use]
     pub fn connect_timeout(mut self, d: Duration) -> Self {
         self.timeouts.connect = d;
         self
     }
     /// Uses the application's client instead of building one. Its own timeouts, TLS and
     /// redirect policy then apply (bramka's client follows same-origin redirects only).
+    #[must_use]
     pub fn reqwest_client(mut self, client: reqwest::Client) -> Self {
         self.client = Some(client);
         self
     }
     /// Allows a plain-http base URL to a non-loopback host (credentials travel unencrypted).
+    #[must_use]
     pub fn insecure_http(mut self, on: bool) -> Self {
         self.insecure_http = on;
         self

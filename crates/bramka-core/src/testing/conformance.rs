@@ -82,6 +82,7 @@ impl Conformance {
     }
 
     /// A secret that must never appear in any text checked (empty strings are ignored).
+    #[must_use]
     pub fn secret(mut self, s: impl Into<String>) -> Self {
         let s = s.into();
         if !s.is_empty() {
@@ -92,6 +93,7 @@ impl Conformance {
 
     /// Another text to scan for secrets (`format!("{config:?}")`, an error's `Display` and
     /// `Debug`, a DSN's `Display`, log output).
+    #[must_use]
     pub fn scan(mut self, label: &str, text: impl Into<String>) -> Self {
         self.texts.push((label.to_owned(), text.into()));
         self
@@ -99,6 +101,7 @@ impl Conformance {
 
     /// Calls every advertised optional operation with `id` and requires `Ok` (mount the
     /// operator's answers for it on the wiremock server the gateway points at first).
+    #[must_use]
     pub fn advertised_id(mut self, id: impl Into<String>) -> Self {
         self.advertised_id = Some(id.into());
         self

@@ -237,16 +237,19 @@ impl MockGateway {
     }
 
     /// Sets the id (call before cloning: it makes a new shared state, keeping the script).
+    #[must_use]
     pub fn with_id(self, id: impl Into<String>) -> Self {
         let id = id.into();
         self.rebuild(|i, _, _| *i = id)
     }
     /// Sets the capabilities (call before cloning).
+    #[must_use]
     pub fn with_capabilities(self, caps: Capabilities) -> Self {
         self.rebuild(|_, c, _| *c = caps)
     }
     /// Rejects duplicates of a per-recipient client key like SMSAPI (`AlreadyAccepted`), and
     /// advertises [`Idempotency::ServerDedupe`] (call before cloning).
+    #[must_use]
     pub fn with_server_dedupe(self) -> Self {
         self.rebuild(|_, c, d| {
             *d = true;

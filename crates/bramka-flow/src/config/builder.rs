@@ -73,44 +73,52 @@ impl Default for SmsActionConfigBuilder {
 
 impl SmsActionConfigBuilder {
     /// The element's label (1 to 64 characters), recorded with every send (required).
+    #[must_use]
     pub fn label(mut self, label: impl Into<String>) -> Self {
         self.label = Some(label.into());
         self
     }
     /// The sender (alphanumeric name, number or short code; see [`Sender::parse`](bramka_core::Sender::parse)). Without it the
     /// gateway's default sender is used.
+    #[must_use]
     pub fn sender(mut self, sender: impl Into<String>) -> Self {
         self.sender = Some(sender.into());
         self
     }
     /// Waits this long after the call reaches the element (at most [`MAX_DELAY`](super::MAX_DELAY); default none).
+    #[must_use]
     pub fn delay(mut self, delay: Duration) -> Self {
         self.delay = delay;
         self
     }
     /// Recipients: a comma-separated list of numbers in international format (`+48221131415`
     /// or `0048221131415`). May be called more than once.
+    #[must_use]
     pub fn recipients(mut self, list: impl Into<String>) -> Self {
         self.recipients.push(list.into());
         self
     }
     /// Also sends to the caller.
+    #[must_use]
     pub fn also_to_caller(mut self, yes: bool) -> Self {
         self.also_to_caller = yes;
         self
     }
     /// Country code (`"48"` or `"+48"`) given to a caller's number of 9 digits or fewer, for
     /// PBXs that present national numbers.
+    #[must_use]
     pub fn caller_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.caller_prefix = Some(prefix.into());
         self
     }
     /// Sends at most one SMS per call, however often the call reaches the element.
+    #[must_use]
     pub fn once_per_call(mut self, yes: bool) -> Self {
         self.once_per_call = yes;
         self
     }
     /// How long a call is remembered for [`once_per_call`](Self::once_per_call) (default 24 h).
+    #[must_use]
     pub fn dedupe_ttl(mut self, ttl: Duration) -> Self {
         self.dedupe_ttl = ttl;
         self
@@ -118,38 +126,45 @@ impl SmsActionConfigBuilder {
     /// Delays of at least this use the gateway's own scheduling (`send_at`) when its capabilities
     /// say it can schedule, so a restart of the application does not lose a waiting SMS
     /// (default 10 minutes).
+    #[must_use]
     pub fn schedule_threshold(mut self, threshold: Duration) -> Self {
         self.schedule_threshold = Some(threshold);
         self
     }
     /// Always waits in the application, never uses the gateway's scheduling.
+    #[must_use]
     pub fn never_gateway_schedule(mut self) -> Self {
         self.schedule_threshold = None;
         self
     }
     /// The segmentation policy (part cap, transliteration).
+    #[must_use]
     pub fn policy(mut self, policy: Policy) -> Self {
         self.policy = policy;
         self
     }
     /// The content is this template (replaces an API set before). Placeholders: `{from_number}`,
     /// `{to_number}`, `{call_id}` and the custom fields' names.
+    #[must_use]
     pub fn template(mut self, template: impl Into<String>) -> Self {
         self.content = Some(ContentSpec::Template(template.into()));
         self
     }
     /// The content comes from the customer's API (replaces a template set before).
+    #[must_use]
     pub fn remote(mut self, api: RemoteApi) -> Self {
         self.content = Some(ContentSpec::Remote(api));
         self
     }
     /// A custom constant field: a template placeholder and a parameter of every API request.
+    #[must_use]
     pub fn field(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.fields.push(CustomField { name: name.into(), value: FieldValue::Plain(value.into()) });
         self
     }
     /// A secret custom field: sent to the customer's API only (never usable in a template), and
     /// printed as `***`.
+    #[must_use]
     pub fn secret_field(mut self, name: impl Into<String>, value: Secret) -> Self {
         self.fields.push(CustomField { name: name.into(), value: FieldValue::Secret(value) });
         self

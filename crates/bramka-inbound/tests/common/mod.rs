@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 
 /// One message the gateway was asked to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Sent {
+pub(crate) struct Sent {
     pub to: String,
     pub text: String,
     pub sender: Option<String>,
@@ -22,27 +22,27 @@ pub struct Sent {
 
 /// What the next send does.
 #[derive(Debug, Clone, Copy)]
-pub enum Script {
+pub(crate) enum Script {
     Ok,
     NotSent,
     MaybeSent,
 }
 
 #[derive(Debug, Default)]
-pub struct RecGateway {
+pub(crate) struct RecGateway {
     caps: Capabilities,
     pub sent: Mutex<Vec<Sent>>,
     script: Mutex<VecDeque<Script>>,
 }
 
 impl RecGateway {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         RecGateway::default()
     }
-    pub fn script(&self, s: impl IntoIterator<Item = Script>) {
+    pub(crate) fn script(&self, s: impl IntoIterator<Item = Script>) {
         self.script.lock().unwrap().extend(s);
     }
-    pub fn sent(&self) -> Vec<Sent> {
+    pub(crate) fn sent(&self) -> Vec<Sent> {
         self.sent.lock().unwrap().clone()
     }
 }
@@ -79,10 +79,10 @@ impl Gateway for RecGateway {
     }
 }
 
-pub fn at(s: &str) -> DateTime<Utc> {
+pub(crate) fn at(s: &str) -> DateTime<Utc> {
     s.parse().unwrap()
 }
 
-pub fn inbound(id: &str, from: &str, to: &str, text: &str, when: &str) -> InboundMessage {
+pub(crate) fn inbound(id: &str, from: &str, to: &str, text: &str, when: &str) -> InboundMessage {
     InboundMessage::new("smsapi", id, from, to, text, at(when))
 }

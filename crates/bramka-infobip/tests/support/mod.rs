@@ -15,35 +15,35 @@ use wiremock::matchers::{header, method, path};
 use wiremock::{MockBuilder, MockServer};
 
 /// The API key of every test; it must never show up in output.
-pub const KEY: &str = "test-KEY-9f8e7d6c5b4a";
+pub(crate) const KEY: &str = "test-KEY-9f8e7d6c5b4a";
 /// `Authorization` as Infobip expects it.
-pub const AUTH: &str = "App test-KEY-9f8e7d6c5b4a";
+pub(crate) const AUTH: &str = "App test-KEY-9f8e7d6c5b4a";
 
 /// A fixture from `tests/fixtures/` (the workspace's shared helper).
-pub fn fixture(name: &str) -> String {
+pub(crate) fn fixture(name: &str) -> String {
     bramka_test_support::fixture!(name)
 }
 
-pub fn fixture_json(name: &str) -> Value {
+pub(crate) fn fixture_json(name: &str) -> Value {
     bramka_test_support::fixture_json!(name)
 }
 
-pub fn now() -> DateTime<Utc> {
+pub(crate) fn now() -> DateTime<Utc> {
     "2026-03-01T10:00:00Z".parse().unwrap()
 }
 
 /// A mock server and a gateway pointed at it, with a manual clock at [`now`].
-pub struct Harness {
+pub(crate) struct Harness {
     pub server: MockServer,
     pub gw: Arc<InfobipGateway>,
     pub clock: ManualClock,
 }
 
-pub async fn harness() -> Harness {
+pub(crate) async fn harness() -> Harness {
     harness_with(|b| b).await
 }
 
-pub async fn harness_with(
+pub(crate) async fn harness_with(
     f: impl FnOnce(bramka_infobip::InfobipConfigBuilder) -> bramka_infobip::InfobipConfigBuilder,
 ) -> Harness {
     let server = MockServer::start().await;
@@ -55,7 +55,7 @@ pub async fn harness_with(
 }
 
 /// A mock matching method, path and the `Authorization: App <key>` header.
-pub fn api(m: &str, p: &str) -> MockBuilder {
+pub(crate) fn api(m: &str, p: &str) -> MockBuilder {
     wiremock::Mock::given(method(m))
         .and(path(p))
         .and(header("Authorization", AUTH))
@@ -64,7 +64,7 @@ pub fn api(m: &str, p: &str) -> MockBuilder {
 
 impl Harness {
     /// Checks every mock's call count and validates every request body against the spec.
-    pub async fn finish(&self) {
+    pub(crate) async fn finish(&self) {
         self.server.verify().await;
         for (method, path, body) in json_bodies(&self.server).await {
             assert_valid(&method, &path, &body);
@@ -72,7 +72,7 @@ impl Harness {
     }
 
     /// How many requests reached the server.
-    pub async fn request_count(&self) -> usize {
+    pub(crate) async fn request_count(&self) -> usize {
         self.server.received_requests().await.unwrap_or_default().len()
     }
 }
@@ -90,7 +90,7 @@ fn schema_name(method: &str, path: &str) -> &'static str {
 
 /// Validates a request body against the strict schema of its operation, and checks Infobip's
 /// date-time format (`+0000` offsets) that the spec's `format: date-time` cannot express.
-pub fn assert_valid(method: &str, path: &str, body: &Value) {
+pub(crate) fn assert_valid(method: &str, path: &str, body: &Value) {
     let name = schema_name(method, path);
     let errors = validate(name, body);
     assert!(
@@ -102,7 +102,7 @@ pub fn assert_valid(method: &str, path: &str, body: &Value) {
 }
 
 /// Schema errors of `body` against component `name` (empty when valid).
-pub fn validate(name: &str, body: &Value) -> Vec<String> {
+pub(crate) fn validate(name: &str, body: &Value) -> Vec<String> {
     spec().validate(name, body)
 }
 

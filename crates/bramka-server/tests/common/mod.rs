@@ -11,11 +11,11 @@ use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-pub const API_TOKEN: &str = "api-token-0123456789abcdef";
-pub const TW_TOKEN: &str = "twilio-auth-token-xyz";
-pub const SID: &str = "AC00000000000000000000000000000000";
+pub(crate) const API_TOKEN: &str = "api-token-0123456789abcdef";
+pub(crate) const TW_TOKEN: &str = "twilio-auth-token-xyz";
+pub(crate) const SID: &str = "AC00000000000000000000000000000000";
 
-pub fn env() -> Env {
+pub(crate) fn env() -> Env {
     Arc::new(|k: &str| match k {
         "BRAMKA_API_TOKEN" => Some(API_TOKEN.into()),
         "TWILIO_AUTH_TOKEN" => Some(TW_TOKEN.into()),
@@ -26,7 +26,7 @@ pub fn env() -> Env {
 /// The acceptance file (shared with the CLI's tests), with the Twilio host pointed at a
 /// wiremock, memory storage, a fast dispatcher and `extra` appended to `[server]` (further tables
 /// may follow it).
-pub fn acceptance(twilio_host: &str, extra: &str) -> String {
+pub(crate) fn acceptance(twilio_host: &str, extra: &str) -> String {
     let file = bramka_test_support::serve::ACCEPTANCE_TOML;
     let out = file
         .replace("storage = \"sqlite:bramka.db\"", "storage = \"memory:\"")
@@ -39,7 +39,7 @@ pub fn acceptance(twilio_host: &str, extra: &str) -> String {
     out
 }
 
-pub struct Running {
+pub(crate) struct Running {
     pub base: String,
     pub client: reqwest::Client,
     pub stop: Option<tokio::sync::oneshot::Sender<()>>,
@@ -48,11 +48,11 @@ pub struct Running {
 }
 
 impl Running {
-    pub async fn start(toml: &str) -> Running {
+    pub(crate) async fn start(toml: &str) -> Running {
         let settings = Settings::from_toml("bramka.toml", toml, env()).expect("valid config");
         Running::serve(Server::new(settings).expect("server")).await
     }
-    pub async fn serve(server: Server) -> Running {
+    pub(crate) async fn serve(server: Server) -> Running {
         let hooks = server.hook_urls();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
@@ -67,20 +67,26 @@ impl Running {
         .unwrap();
         Running { base, client, stop: Some(stop), task, hooks }
     }
-    pub fn url(&self, p: &str) -> String {
+    pub(crate) fn url(&self, p: &str) -> String {
         format!("{}{p}", self.base)
     }
     /// A hook URL from `--print-hooks`, re-pointed at the test listener.
-    pub fn hook(&self, account: &str, kind: &str) -> String {
+    pub(crate) fn hook(&self, account: &str, kind: &str) -> String {
         let h = self.hooks.iter().find(|h| h.account == account).unwrap();
         let full = if kind == "inbound" { &h.inbound } else { &h.status };
         let path = full.split_once("://").unwrap().1.split_once('/').unwrap().1;
         self.url(&format!("/{path}"))
     }
-    pub async fn get_api(&self, p: &str) -> reqwest::Response {
+    pub(crate) async fn get_api(&self, p: &str) -> reqwest::Response {
         self.client.get(self.url(p)).bearer_auth(API_TOKEN).send().await.unwrap()
     }
-    pub async fn twilio_inbound(&self, sid: &str, from: &str, body: &str, token: &str) -> reqwest::Response {
+    pub(crate) async fn twilio_inbound(
+        &self,
+        sid: &str,
+        from: &str,
+        body: &str,
+        token: &str,
+    ) -> reqwest::Response {
         let form = url::form_urlencoded::Serializer::new(String::new())
             .extend_pairs([
                 ("MessageSid", sid),
@@ -101,13 +107,13 @@ impl Running {
             .await
             .unwrap()
     }
-    pub async fn stop(mut self) {
+    pub(crate) async fn stop(mut self) {
         let _ = self.stop.take().unwrap().send(());
         self.task.await.unwrap().unwrap();
     }
 }
 
-pub async fn twilio_mock() -> MockServer {
+pub(crate) async fn twilio_mock() -> MockServer {
     let mock = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path(format!("/2010-04-01/Accounts/{SID}/Messages.json")))
@@ -120,7 +126,7 @@ pub async fn twilio_mock() -> MockServer {
     mock
 }
 
-pub async fn wait_for_requests(mock: &MockServer, n: usize) -> Vec<wiremock::Request> {
+pub(crate) async fn wait_for_requests(mock: &MockServer, n: usize) -> Vec<wiremock::Request> {
     for _ in 0..200 {
         let got = mock.received_requests().await.unwrap_or_default();
         if got.len() >= n {
@@ -131,7 +137,7 @@ pub async fn wait_for_requests(mock: &MockServer, n: usize) -> Vec<wiremock::Req
     mock.received_requests().await.unwrap_or_default()
 }
 
-pub fn unsigned_config(mock_host: &str) -> String {
+pub(crate) fn unsigned_config(mock_host: &str) -> String {
     acceptance(
         mock_host,
         r#"

@@ -6,25 +6,25 @@ use wiremock::matchers::{header, method, path};
 use wiremock::{MockBuilder, ResponseTemplate};
 
 /// A distinctive token: any appearance of it in output is a leak.
-pub const TOKEN: &str = "tok-Zq81xVv0-secret";
+pub(crate) const TOKEN: &str = "tok-Zq81xVv0-secret";
 
 /// A fixture from `tests/fixtures/`.
-pub fn fixture(name: &str) -> String {
+pub(crate) fn fixture(name: &str) -> String {
     bramka_test_support::fixture!(name)
 }
 
 /// A config builder pointed at the mock server.
-pub fn config(server: &wiremock::MockServer) -> SmsapiConfigBuilder {
+pub(crate) fn config(server: &wiremock::MockServer) -> SmsapiConfigBuilder {
     SmsapiConfig::builder(TOKEN).base_url(server.uri())
 }
 
 /// A gateway pointed at the mock server, with sender `Sklep`.
-pub fn gateway(server: &wiremock::MockServer) -> SmsapiGateway {
+pub(crate) fn gateway(server: &wiremock::MockServer) -> SmsapiGateway {
     SmsapiGateway::new(config(server).sender("Sklep").build().unwrap()).unwrap()
 }
 
 /// `POST /sms.do` with the bearer token and a form body.
-pub fn sms_do() -> MockBuilder {
+pub(crate) fn sms_do() -> MockBuilder {
     wiremock::Mock::given(method("POST"))
         .and(path("/sms.do"))
         .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
@@ -32,22 +32,22 @@ pub fn sms_do() -> MockBuilder {
 }
 
 /// `GET <p>` with the bearer token.
-pub fn get(p: &str) -> MockBuilder {
+pub(crate) fn get(p: &str) -> MockBuilder {
     wiremock::Mock::given(method("GET"))
         .and(path(p))
         .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
 }
 
 /// A JSON answer with HTTP 200.
-pub fn json(body: impl Into<String>) -> ResponseTemplate {
+pub(crate) fn json(body: impl Into<String>) -> ResponseTemplate {
     ResponseTemplate::new(200).insert_header("content-type", "application/json").set_body_string(body.into())
 }
 
 #[allow(unused_imports)]
-pub use bramka_test_support::{FormExact, form, form_of};
+pub(crate) use bramka_test_support::{FormExact, form, form_of};
 
 /// The fields every send request carries, plus `extra`.
-pub fn send_form(to: &str, message: &str, idx: &str, extra: &[(&str, &str)]) -> FormExact {
+pub(crate) fn send_form(to: &str, message: &str, idx: &str, extra: &[(&str, &str)]) -> FormExact {
     let mut all = vec![
         ("to", to),
         ("message", message),

@@ -10,63 +10,64 @@ use bramka_twilio::{TwilioConfig, TwilioConfigBuilder, TwilioGateway};
 use wiremock::MockServer;
 
 /// The account SID used by the fixtures.
-pub const AC: &str = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+pub(crate) const AC: &str = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 /// An auth token for tests (never to appear in any output).
-pub const TOKEN: &str = "tok3n-Secret-Zq81x";
+pub(crate) const TOKEN: &str = "tok3n-Secret-Zq81x";
 /// An API key SID and secret.
-pub const SK: &str = "SKbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
-pub const SK_SECRET: &str = "k3y-Secret-Wv27p";
+pub(crate) const SK: &str = "SKbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+pub(crate) const SK_SECRET: &str = "k3y-Secret-Wv27p";
 /// A Messaging Service SID.
-pub const MG: &str = "MGaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
-pub const MESSAGES_PATH: &str = "/2010-04-01/Accounts/ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/Messages.json";
+pub(crate) const MG: &str = "MGaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+pub(crate) const MESSAGES_PATH: &str =
+    "/2010-04-01/Accounts/ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/Messages.json";
 
 #[allow(unused_imports)] // not every test file matches forms
-pub use bramka_test_support::{FormExact, form_pairs};
+pub(crate) use bramka_test_support::{FormExact, form_pairs};
 
-pub fn fixture(name: &str) -> String {
+pub(crate) fn fixture(name: &str) -> String {
     bramka_test_support::fixture!(name)
 }
 
-pub fn fixture_json(name: &str) -> serde_json::Value {
+pub(crate) fn fixture_json(name: &str) -> serde_json::Value {
     bramka_test_support::fixture_json!(name)
 }
 
-pub fn basic(user: &str, pass: &str) -> String {
+pub(crate) fn basic(user: &str, pass: &str) -> String {
     format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}")))
 }
 
-pub fn json_response(status: u16, fixture_name: &str) -> wiremock::ResponseTemplate {
+pub(crate) fn json_response(status: u16, fixture_name: &str) -> wiremock::ResponseTemplate {
     wiremock::ResponseTemplate::new(status)
         .insert_header("content-type", "application/json")
         .set_body_string(fixture(fixture_name))
 }
 
 /// A builder pointed at the mock server, with Account SID + token auth and a manual clock.
-pub fn builder(server: &MockServer) -> TwilioConfigBuilder {
+pub(crate) fn builder(server: &MockServer) -> TwilioConfigBuilder {
     TwilioConfig::builder(AC, TOKEN).base_url(server.uri())
 }
 
-pub fn clock() -> ManualClock {
+pub(crate) fn clock() -> ManualClock {
     ManualClock::new("2026-08-11T15:00:00Z".parse().unwrap())
 }
 
-pub fn gateway(b: TwilioConfigBuilder) -> TwilioGateway {
+pub(crate) fn gateway(b: TwilioConfigBuilder) -> TwilioGateway {
     TwilioGateway::new(b.build().unwrap()).unwrap()
 }
 
-pub fn gateway_with_clock(b: TwilioConfigBuilder, clock: &ManualClock) -> TwilioGateway {
+pub(crate) fn gateway_with_clock(b: TwilioConfigBuilder, clock: &ManualClock) -> TwilioGateway {
     gateway(b.clock(Arc::new(clock.clone())))
 }
 
 /// Names the OpenAPI spec declares for an operation (from the committed fixture).
-pub fn declared(operation: &str, field: &str) -> BTreeSet<String> {
+pub(crate) fn declared(operation: &str, field: &str) -> BTreeSet<String> {
     let v = fixture_json("openapi_message_parameters.json");
     v[operation][field].as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_owned()).collect()
 }
 
 /// Checks every request the server received against the OpenAPI parameter names: create and
 /// update forms, list queries. Also checks no request body or URL carries a secret.
-pub async fn assert_requests_declared(server: &MockServer) {
+pub(crate) async fn assert_requests_declared(server: &MockServer) {
     let create = declared("CreateMessage", "form_parameters");
     let update = declared("UpdateMessage", "form_parameters");
     let list = declared("ListMessage", "query_parameters");

@@ -52,7 +52,7 @@ mod url;
 pub use url::PostgresUrl;
 
 /// How often a transaction that lost a race is retried before the error is returned.
-pub const MAX_RETRIES: u32 = 30;
+pub(crate) const MAX_RETRIES: u32 = 30;
 
 /// The schema component name in `bramka_schema`.
 const COMPONENT: &str = "ledger";

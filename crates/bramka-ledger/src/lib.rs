@@ -72,8 +72,8 @@ pub use gateway::LedgerGateway;
 pub use keywords::{KeywordAction, Keywords};
 pub use ledger::Ledger;
 pub use model::{
-    Applied, Campaign, Consent, Delivery, Entry, Intent, MessageRecord, Outcome, Query, Scope, State,
-    Suppression,
+    Applied, Campaign, Consent, Delivery, Entry, Intent, MessageRecord, Outcome, Query, RefClaim, Scope,
+    State, Suppression,
 };
 pub use options::SendOptions;
 pub use query::{CostTotal, DEFAULT_TZ, DayCount};

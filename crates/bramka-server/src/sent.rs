@@ -109,7 +109,21 @@ impl App {
             }
             None => ClientRef::generate().as_str().to_owned(),
         };
-        let _claim = self.claim_key(&key)?;
+        // Claimed in the ledger, so two instances on one database never both send with a key.
+        match self.ledger.claim_client_ref(account, &key).await.map_err(store_error)? {
+            bramka_ledger::RefClaim::Taken { at, message: None } => {
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "conflict",
+                    format!(
+                        "a send with client_ref {key:?} is in progress (claimed at {}); repeat the request later",
+                        at.to_rfc3339()
+                    ),
+                ));
+            }
+            // Recorded: answered below from the ledger as a duplicate.
+            _ => {}
+        }
         let found = self
             .ledger
             .entries(&bramka_ledger::Query::all().client_ref(key.clone()))
@@ -117,6 +131,9 @@ impl App {
             .map_err(store_error)?;
         if !found.is_empty() {
             if found.iter().any(|e| e.account != account) {
+                if let Err(e) = self.ledger.store().release_client_ref(account, &key).await {
+                    tracing::warn!(error = %e, "ledger: a client_ref claim was not released");
+                }
                 return Err(ApiError::new(
                     StatusCode::CONFLICT,
                     "conflict",
@@ -125,14 +142,32 @@ impl App {
             }
             return Ok((found, true, None));
         }
-        let msg = self
+        let release = || async {
+            // Nothing recorded under the key (refused before any I/O): free it for a retry.
+            if let Err(e) = self.ledger.store().release_client_ref(account, &key).await {
+                tracing::warn!(error = %e, "ledger: a client_ref claim was not released");
+            }
+        };
+        let msg = match self
             .settings
             .accounts
             .prepare(account, out)
             .await
             .and_then(|m| m.to_builder().client_ref(&key).build().map_err(bramka_core::Error::from))
-            .map_err(|e| ApiError::invalid(e.to_string()))?;
-        let gw = self.ledger_gateway(account).map_err(ApiError::unavailable)?;
+        {
+            Ok(m) => m,
+            Err(e) => {
+                release().await;
+                return Err(ApiError::invalid(e.to_string()));
+            }
+        };
+        let gw = match self.ledger_gateway(account) {
+            Ok(gw) => gw,
+            Err(e) => {
+                release().await;
+                return Err(ApiError::unavailable(e));
+            }
+        };
         let error = gw.send(&msg).await.err().map(|e| e.to_string());
         let entries = self
             .ledger
@@ -140,6 +175,7 @@ impl App {
             .await
             .map_err(store_error)?;
         if entries.is_empty() {
+            release().await;
             return Err(ApiError::new(
                 StatusCode::BAD_GATEWAY,
                 "upstream",

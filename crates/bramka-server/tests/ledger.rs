@@ -266,3 +266,48 @@ auto_reply = "Odpiszemy wkrótce"
     assert_eq!(sent["messages"][0]["to"], "+48600100300");
     s.stop().await;
 }
+
+/// Two server instances on one SQLite file, each given the same client_ref at the same moment
+/// (the operator answers in 300 ms, so both requests are in flight together): the key is
+/// claimed in the shared ledger, so exactly one request reaches the operator; the other is
+/// refused as in progress, and a repeat on either instance answers the one send.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn same_client_ref_on_two_instances_sends_once() {
+    let dir = std::env::temp_dir().join(format!("bramka-serve-claim-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for f in ["bramka.db", "bramka.ledger.db"] {
+        for ext in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(dir.join(format!("{f}{ext}")));
+        }
+    }
+    let mock = slow_twilio_mock(std::time::Duration::from_millis(300)).await;
+    let toml = acceptance(&mock.address().to_string(), "")
+        .replace("storage = \"memory:\"", &format!("storage = \"sqlite:{}/bramka.db\"", dir.display()));
+    let a = Running::start(&toml).await;
+    let b = Running::start(&toml).await;
+    let req = json!({"account": "tw", "to": "+48600100200", "text": "Faktura 17", "client_ref": "inv17"});
+    let (ra, rb) = tokio::join!(
+        post_api(&a, "/api/v1/messages", req.clone()),
+        post_api(&b, "/api/v1/messages", req.clone())
+    );
+    let mut statuses = [ra.status().as_u16(), rb.status().as_u16()];
+    statuses.sort_unstable();
+    let bodies = [ra.text().await.unwrap(), rb.text().await.unwrap()];
+    assert_eq!(statuses, [201, 409], "one sends, the other is told it is in progress: {bodies:?}");
+    assert!(bodies.iter().any(|b| b.contains("in progress")), "{bodies:?}");
+    assert_eq!(mock.received_requests().await.unwrap().len(), 1, "exactly one send to the operator");
+    // Afterwards either instance answers the recorded send, and still sends nothing.
+    for s in [&a, &b] {
+        let again = post_api(s, "/api/v1/messages", req.clone()).await;
+        assert_eq!(again.status(), 200);
+        assert_eq!(again.json::<Value>().await.unwrap()["duplicate"], true);
+    }
+    assert_eq!(mock.received_requests().await.unwrap().len(), 1);
+    // A request refused before any I/O (no such number) leaves its key free for a corrected one.
+    let bad = json!({"account": "tw", "to": "not a number", "text": "x", "client_ref": "inv18"});
+    assert_eq!(post_api(&a, "/api/v1/messages", bad).await.status(), 400);
+    let good = json!({"account": "tw", "to": "+48600100200", "text": "x", "client_ref": "inv18"});
+    assert_eq!(post_api(&b, "/api/v1/messages", good).await.status(), 201);
+    a.stop().await;
+    b.stop().await;
+}

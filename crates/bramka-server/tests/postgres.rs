@@ -72,3 +72,34 @@ async fn two_instances_share_one_postgres_database() {
     b.stop().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Two instances on one PostgreSQL database, each given the same client_ref at the same moment
+/// (the operator answers in 300 ms, so both requests are in flight together): the key is claimed
+/// in the shared ledger, so exactly one request reaches the operator.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn same_client_ref_on_two_postgres_instances_sends_once() {
+    let db = bramka_pgtest::database();
+    let dir = std::env::temp_dir().join(format!("bramka-serve-pg-claim-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mock = slow_twilio_mock(std::time::Duration::from_millis(300)).await;
+    let toml = acceptance(&mock.address().to_string(), "").replace(
+        "storage = \"memory:\"",
+        &format!("storage = \"{}\"\ndefinitions = \"{}/defs.db\"", db.url(), dir.display()),
+    );
+    let (a, b) = (start(&toml).await, start(&toml).await);
+    let req = json!({"account": "tw", "to": "+48600100200", "text": "Faktura 17", "client_ref": "inv17"});
+    let post =
+        |s: &Running| s.client.post(s.url("/api/v1/messages")).bearer_auth(API_TOKEN).json(&req).send();
+    let (ra, rb) = tokio::join!(post(&a), post(&b));
+    let (ra, rb) = (ra.unwrap(), rb.unwrap());
+    let mut statuses = [ra.status().as_u16(), rb.status().as_u16()];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [201, 409], "one sends, the other is told it is in progress");
+    assert_eq!(mock.received_requests().await.unwrap().len(), 1, "exactly one send to the operator");
+    let again = post(&b).await.unwrap();
+    assert_eq!(again.status(), 200);
+    assert_eq!(again.json::<Value>().await.unwrap()["duplicate"], true);
+    assert_eq!(mock.received_requests().await.unwrap().len(), 1);
+    a.stop().await;
+    b.stop().await;
+}

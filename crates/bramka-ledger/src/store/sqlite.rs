@@ -20,12 +20,13 @@ use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params, 
 use super::Store;
 use crate::error::StoreError;
 use crate::model::{
-    Applied, Campaign, Consent, Delivery, Entry, Intent, MessageRecord, Outcome, Query, Scope, State,
-    Suppression,
+    Applied, Campaign, Consent, Delivery, Entry, Intent, MessageRecord, Outcome, Query, RefClaim, Scope,
+    State, Suppression,
 };
 use crate::rules::{after_delivery, key_candidates};
 
 mod bulk;
+mod group;
 
 /// The schema migrations, version `i + 1` at index `i`. Plain SQL that PostgreSQL also accepts
 /// apart from the `INTEGER PRIMARY KEY` row ids.
@@ -119,6 +120,16 @@ CREATE INDEX entries_campaign ON entries(campaign, state, id) WHERE campaign IS 
     "
 CREATE INDEX entries_client_ref ON entries(client_ref, id);
 ",
+    // v4: idempotency keys claimed once across every process on the file (Store::claim_client_ref).
+    "
+CREATE TABLE ref_claims (
+    account TEXT NOT NULL,
+    client_ref TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    PRIMARY KEY (account, client_ref)
+);
+CREATE INDEX messages_client_ref ON messages(client_ref, account, id);
+",
 ];
 
 const ENTRY_COLS: &str = "id, message, client_ref, account, gateway, sender, campaign, recipient, state, \
@@ -129,6 +140,8 @@ const ENTRY_COLS: &str = "id, message, client_ref, account, gateway, sender, cam
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
+    /// Write transactions waiting for the connection (group commit, see `group.rs`).
+    queue: Arc<group::Queue>,
 }
 
 fn micros(t: DateTime<Utc>) -> i64 {
@@ -324,7 +337,7 @@ impl SqliteStore {
         conn.set_prepared_statement_cache_capacity(64);
         conn.execute_batch("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;")?;
         migrate(&mut conn)?;
-        Ok(SqliteStore { conn: Arc::new(Mutex::new(conn)) })
+        Ok(SqliteStore { conn: Arc::new(Mutex::new(conn)), queue: Default::default() })
     }
 
     /// The schema version of the database.
@@ -350,17 +363,38 @@ impl SqliteStore {
         .map_err(|e| StoreError::Backend(format!("storage task failed: {e}")))?
     }
 
+    /// Runs `f` in a write transaction, committed before this returns; concurrent calls share
+    /// one transaction and one commit (group commit, see `group.rs`), each in its own savepoint.
     async fn tx<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
-        self.run(move |c| {
-            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let out = f(&tx)?;
-            tx.commit()?;
-            Ok(out)
+        let (send, answer) = tokio::sync::oneshot::channel();
+        self.queue.push(Box::new(move |conn: Result<&Connection, &StoreError>| -> (bool, group::Deliver) {
+            let result = match conn {
+                Ok(c) => f(c),
+                Err(e) => Err(e.clone()),
+            };
+            let ok = result.is_ok();
+            (
+                ok,
+                Box::new(move |commit: Option<&StoreError>| {
+                    let _ = send.send(match commit {
+                        Some(e) if ok => Err(e.clone()),
+                        _ => result,
+                    });
+                }),
+            )
+        }));
+        let (conn, queue) = (self.conn.clone(), self.queue.clone());
+        tokio::task::spawn_blocking(move || {
+            let mut c = conn.lock().unwrap_or_else(|p| p.into_inner());
+            // Runs our job and every other queued by now, unless a task before us took it.
+            queue.drain(&mut c);
         })
         .await
+        .map_err(|e| StoreError::Backend(format!("storage task failed: {e}")))?;
+        answer.await.map_err(|_| StoreError::Backend("storage task ended without an answer".into()))?
     }
 }
 
@@ -425,6 +459,8 @@ impl Store for SqliteStore {
     async fn record_outcomes(&self, outcomes: Vec<Outcome>) -> Result<usize, StoreError> {
         self.tx(move |tx| {
             // Only a pending entry takes an outcome (rules::after_outcome), checked in the UPDATE.
+            // One cached statement per outcome: a multi-row `UPDATE … FROM (VALUES …)` measured
+            // more instructions (SQLite materialises the join first), see README.
             let mut upd = tx.prepare_cached(
                 "UPDATE entries SET state = ?2, gateway = COALESCE(?3, gateway), operator_id = ?4, error_kind = ?5,
                  error_code = ?6, error_message = ?7, certainty = ?8, parts = ?9, price = ?10, currency = ?11,
@@ -432,7 +468,8 @@ impl Store for SqliteStore {
                  WHERE id = ?1 AND state = 'pending' AND ?2 <> 'pending'",
             )?;
             let mut exists = tx.prepare_cached("SELECT EXISTS (SELECT 1 FROM entries WHERE id = ?1)")?;
-            let any_orphans: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM orphans)", [], |r| r.get(0))?;
+            let any_orphans: bool =
+                tx.prepare_cached("SELECT EXISTS (SELECT 1 FROM orphans)")?.query_row([], |r| r.get(0))?;
             let mut n = 0;
             for o in outcomes {
                 let changed = upd.execute(params![
@@ -780,6 +817,46 @@ impl Store for SqliteStore {
         })
         .await
     }
+
+    async fn claim_client_ref(
+        &self,
+        account: &str,
+        client_ref: &str,
+        at: DateTime<Utc>,
+    ) -> Result<RefClaim, StoreError> {
+        let (account, client_ref) = (account.to_owned(), client_ref.to_owned());
+        // BEGIN IMMEDIATE holds the file's write lock: one claimant at a time, across processes.
+        self.tx(move |tx| {
+            let n = tx
+                .prepare_cached(
+                    "INSERT INTO ref_claims (account, client_ref, at) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (account, client_ref) DO NOTHING",
+                )?
+                .execute(params![account, client_ref, micros(at)])?;
+            if n == 1 {
+                return Ok(RefClaim::Claimed);
+            }
+            let first: i64 = tx
+                .prepare_cached("SELECT at FROM ref_claims WHERE account = ?1 AND client_ref = ?2")?
+                .query_row(params![account, client_ref], |r| r.get(0))?;
+            Ok(RefClaim::Taken { at: time(first)?, message: message_of(tx, &account, &client_ref)? })
+        })
+        .await
+    }
+
+    async fn release_client_ref(&self, account: &str, client_ref: &str) -> Result<bool, StoreError> {
+        let (account, client_ref) = (account.to_owned(), client_ref.to_owned());
+        self.tx(move |tx| {
+            if message_of(tx, &account, &client_ref)?.is_some() {
+                return Ok(false);
+            }
+            Ok(tx.execute(
+                "DELETE FROM ref_claims WHERE account = ?1 AND client_ref = ?2",
+                params![account, client_ref],
+            )? > 0)
+        })
+        .await
+    }
 }
 
 /// The suppressions, global or of scope key `scope`, of any of `numbers`.
@@ -810,6 +887,15 @@ fn suppressed_in<'a>(
         }
     }
     Ok(out)
+}
+
+/// The first message recorded with `client_ref` in `account`.
+fn message_of(c: &Connection, account: &str, client_ref: &str) -> Result<Option<i64>, StoreError> {
+    Ok(c.prepare_cached(
+        "SELECT id FROM messages WHERE client_ref = ?1 AND account = ?2 ORDER BY id LIMIT 1",
+    )?
+    .query_row(params![client_ref, account], |r| r.get(0))
+    .optional()?)
 }
 
 fn suppression(r: &Row<'_>) -> rusqlite::Result<Suppression> {

@@ -115,4 +115,17 @@ CREATE INDEX ledger_entries_campaign ON ledger_entries(campaign, state, id) WHER
         version: 3,
         sql: "CREATE INDEX ledger_entries_client_ref ON ledger_entries(client_ref, id);",
     },
+    // Idempotency keys claimed once across every instance (Store::claim_client_ref).
+    Migration {
+        version: 4,
+        sql: r#"
+CREATE TABLE ledger_ref_claims (
+    account TEXT NOT NULL,
+    client_ref TEXT NOT NULL,
+    at BIGINT NOT NULL,
+    PRIMARY KEY (account, client_ref)
+);
+CREATE INDEX ledger_messages_client_ref ON ledger_messages(client_ref, account, id);
+"#,
+    },
 ];

@@ -5,7 +5,8 @@
 //!
 //! Durability: WAL with `synchronous=NORMAL`. A committed transaction is in the WAL file when the
 //! call returns, so a killed process loses nothing (an intent is on disk before its request); a
-//! power loss or OS crash may lose the last commits, never corrupting the database. The schema is versioned (`PRAGMA user_version`); the
+//! power loss or OS crash may lose the last commits, never corrupting the database. A file
+//! database's WAL is copied into it by a background thread ([`Checkpointer`]), not inside commits. The schema is versioned (`PRAGMA user_version`); the
 //! migrations in [`MIGRATIONS`] are applied on open, each in its own transaction, and a database
 //! newer than this code is refused with [`StoreError::SchemaTooNew`] without being touched.
 

@@ -319,10 +319,10 @@ pub(crate) fn routes() -> Vec<(RouteDoc, MethodRouter<Arc<App>>)> {
             d(
                 "post",
                 "/api/v1/campaigns",
-                "Send a campaign (a rerun with the same name resumes it)",
+                "Start a campaign in the background (202; a rerun with the same name resumes it)",
                 &[],
                 Some("CampaignRequest"),
-                (JSON, "every recipient's state"),
+                (JSON, "the campaign's progress"),
             ),
             post(sent::create_campaign),
         ),
@@ -336,6 +336,50 @@ pub(crate) fn routes() -> Vec<(RouteDoc, MethodRouter<Arc<App>>)> {
                 (JSON, "every recipient's state"),
             ),
             get(sent::get_campaign),
+        ),
+        (
+            d(
+                "get",
+                "/api/v1/campaigns",
+                "Campaigns run by the server, newest first",
+                &[],
+                None,
+                (JSON, "each campaign's progress"),
+            ),
+            get(sent::list_campaigns),
+        ),
+        (
+            d(
+                "get",
+                "/api/v1/campaigns/{name}/progress",
+                "A campaign's run state and counts",
+                &[CAMPAIGN],
+                None,
+                (JSON, "state (running, paused, done, failed) and sent/failed/pending counts"),
+            ),
+            get(sent::campaign_progress),
+        ),
+        (
+            d(
+                "post",
+                "/api/v1/campaigns/{name}/pause",
+                "Pause a running campaign (before its next request)",
+                &[CAMPAIGN],
+                None,
+                (JSON, "the campaign's progress"),
+            ),
+            post(sent::pause_campaign),
+        ),
+        (
+            d(
+                "post",
+                "/api/v1/campaigns/{name}/resume",
+                "Resume a paused or failed campaign",
+                &[CAMPAIGN],
+                None,
+                (JSON, "the campaign's progress (202)"),
+            ),
+            post(sent::resume_campaign),
         ),
         (
             d("get", "/api/v1/suppressions", "The suppression list", &[], None, (JSON, "suppressed numbers")),

@@ -26,6 +26,7 @@ use crate::model::{
 use crate::rules::{after_delivery, key_candidates};
 
 mod bulk;
+mod jobs;
 
 /// The schema migrations, version `i + 1` at index `i`. Plain SQL that PostgreSQL also accepts
 /// apart from the `INTEGER PRIMARY KEY` row ids.
@@ -118,6 +119,21 @@ CREATE INDEX entries_campaign ON entries(campaign, state, id) WHERE campaign IS 
 ",
     "
 CREATE INDEX entries_client_ref ON entries(client_ref, id);
+",
+    "
+CREATE TABLE jobs (
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL,
+    state TEXT NOT NULL,
+    due_at INTEGER,
+    data TEXT NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (kind, key)
+);
+CREATE TABLE claims (
+    key TEXT PRIMARY KEY,
+    until INTEGER NOT NULL
+);
 ",
 ];
 

@@ -115,4 +115,22 @@ CREATE INDEX ledger_entries_campaign ON ledger_entries(campaign, state, id) WHER
         version: 3,
         sql: "CREATE INDEX ledger_entries_client_ref ON ledger_entries(client_ref, id);",
     },
+    Migration {
+        version: 4,
+        sql: r#"
+CREATE TABLE ledger_jobs (
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL,
+    state TEXT NOT NULL,
+    due_at BIGINT,
+    data TEXT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    PRIMARY KEY (kind, key)
+);
+CREATE TABLE ledger_claims (
+    key TEXT PRIMARY KEY,
+    until BIGINT NOT NULL
+);
+"#,
+    },
 ];

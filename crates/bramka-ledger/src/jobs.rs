@@ -136,9 +136,15 @@ impl MemoryJobs {
     }
 }
 
-/// Sorts jobs by due time (none first), then key.
-pub(crate) fn sort_jobs(jobs: &mut [Job]) {
-    jobs.sort_by(|a, b| (a.due_at, &a.key).cmp(&(b.due_at, &b.key)));
+/// The jobs of `kind` in one of `states` (all when empty), by due time (none first), then key:
+/// what [`JobStore::jobs`] answers, from a backend's rows of that kind.
+pub(crate) fn select(rows: impl IntoIterator<Item = Job>, kind: &str, states: &[&str]) -> Vec<Job> {
+    let mut out: Vec<Job> = rows
+        .into_iter()
+        .filter(|j| j.kind == kind && (states.is_empty() || states.contains(&j.state.as_str())))
+        .collect();
+    out.sort_by(|a, b| (a.due_at, &a.key).cmp(&(b.due_at, &b.key)));
+    out
 }
 
 #[async_trait]
@@ -180,15 +186,7 @@ impl JobStore for MemoryJobs {
     }
 
     async fn jobs(&self, kind: &str, states: &[&str]) -> Result<Vec<Job>, StoreError> {
-        let mut out: Vec<Job> = self
-            .lock()
-            .0
-            .values()
-            .filter(|j| j.kind == kind && (states.is_empty() || states.contains(&j.state.as_str())))
-            .cloned()
-            .collect();
-        sort_jobs(&mut out);
-        Ok(out)
+        Ok(select(self.lock().0.values().cloned(), kind, states))
     }
 
     async fn claim_key(

@@ -734,18 +734,35 @@ async fn inbox(State(app): State<Arc<App>>, p: Params) -> ApiResult {
     Ok(Json(json!({"messages": page, "next_after": next})).into_response())
 }
 
-async fn inbox_csv(State(app): State<Arc<App>>, p: Params) -> ApiResult {
+/// The two CSV reports of received messages.
+#[derive(Clone, Copy)]
+enum InboxReport {
+    /// One row per message.
+    Detailed,
+    /// One row per local day.
+    Daily,
+}
+
+/// A CSV report of the received messages matching the request's filters, times in its zone.
+async fn inbox_report(app: &App, p: Params, report: InboxReport) -> ApiResult {
     let p = params(p)?;
-    let mut out = Vec::new();
-    report::write_messages_csv(
-        app.store.as_ref(),
-        &p.query()?,
-        &ExportOptions::default().time_zone(p.tz()?).bom(true),
-        &mut out,
-    )
-    .await
-    .map_err(export_error)?;
-    Ok(csv_response("inbox.csv", out))
+    let (q, opts) = (p.query()?, ExportOptions::default().time_zone(p.tz()?).bom(true));
+    let (store, mut out) = (app.store.as_ref(), Vec::new());
+    let name = match report {
+        InboxReport::Detailed => {
+            report::write_messages_csv(store, &q, &opts, &mut out).await.map_err(export_error)?;
+            "inbox.csv"
+        }
+        InboxReport::Daily => {
+            report::write_daily_csv(store, &q, &opts, &mut out).await.map_err(export_error)?;
+            "daily.csv"
+        }
+    };
+    Ok(csv_response(name, out))
+}
+
+async fn inbox_csv(State(app): State<Arc<App>>, p: Params) -> ApiResult {
+    inbox_report(&app, p, InboxReport::Detailed).await
 }
 
 async fn daily(State(app): State<Arc<App>>, p: Params) -> ApiResult {
@@ -758,17 +775,7 @@ async fn daily(State(app): State<Arc<App>>, p: Params) -> ApiResult {
 }
 
 async fn daily_csv(State(app): State<Arc<App>>, p: Params) -> ApiResult {
-    let p = params(p)?;
-    let mut out = Vec::new();
-    report::write_daily_csv(
-        app.store.as_ref(),
-        &p.query()?,
-        &ExportOptions::default().time_zone(p.tz()?).bom(true),
-        &mut out,
-    )
-    .await
-    .map_err(export_error)?;
-    Ok(csv_response("daily.csv", out))
+    inbox_report(&app, p, InboxReport::Daily).await
 }
 
 async fn balance(State(app): State<Arc<App>>, Path(account): Path<String>) -> ApiResult {

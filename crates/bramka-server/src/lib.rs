@@ -490,6 +490,7 @@ impl Server {
             .route("/web/polls/{id}/{what}", get(web::poll_csv))
             .route("/sent", get(web::sent))
             .route("/web/sent.csv", get(web::sent_csv))
+            .route("/campaigns", get(web::campaigns))
             .route("/suppressions", get(web::suppressions).post(web::suppress))
             .route("/suppressions/lift", axum::routing::post(web::lift))
             .route("/test-sms", get(web::test_sms_form).post(web::test_sms))

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use super::{PostgresStore, db, micros, time};
 use crate::error::StoreError;
-use crate::jobs::{Job, JobStore, sort_jobs};
+use crate::jobs::{Job, JobStore, select};
 
 const COLS: &str = "kind, key, state, due_at, data, updated_at";
 
@@ -73,19 +73,11 @@ impl JobStore for PostgresStore {
 
     async fn jobs(&self, kind: &str, states: &[&str]) -> Result<Vec<Job>, StoreError> {
         let c = self.client().await?;
-        let states: Vec<String> = states.iter().map(|s| (*s).to_owned()).collect();
         let rows = c
-            .query(
-                &format!(
-                    "SELECT {COLS} FROM ledger_jobs WHERE kind = $1 AND (cardinality($2::text[]) = 0 OR state = ANY($2))"
-                ),
-                &[&kind, &states],
-            )
+            .query(&format!("SELECT {COLS} FROM ledger_jobs WHERE kind = $1"), &[&kind])
             .await
             .map_err(db)?;
-        let mut out = rows.iter().map(job).collect::<Result<Vec<_>, _>>()?;
-        sort_jobs(&mut out);
-        Ok(out)
+        Ok(select(rows.iter().map(job).collect::<Result<Vec<_>, _>>()?, kind, states))
     }
 
     async fn claim_key(

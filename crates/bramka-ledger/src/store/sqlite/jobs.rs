@@ -6,7 +6,7 @@ use rusqlite::{OptionalExtension, Row, params};
 
 use super::{SqliteStore, micros, time};
 use crate::error::StoreError;
-use crate::jobs::{Job, JobStore, sort_jobs};
+use crate::jobs::{Job, JobStore, select};
 
 const COLS: &str = "kind, key, state, due_at, data, updated_at";
 
@@ -77,24 +77,15 @@ impl JobStore for SqliteStore {
     }
 
     async fn jobs(&self, kind: &str, states: &[&str]) -> Result<Vec<Job>, StoreError> {
-        let kind = kind.to_owned();
-        let states: Vec<String> = states.iter().map(|s| (*s).to_owned()).collect();
-        let mut out = self
+        let k = kind.to_owned();
+        let rows = self
             .run(move |c| {
                 let mut stmt = c.prepare_cached(&format!("SELECT {COLS} FROM jobs WHERE kind = ?1"))?;
-                let rows = stmt.query_map([&kind], job)?;
-                let mut out = Vec::new();
-                for r in rows {
-                    let j = r?;
-                    if states.is_empty() || states.contains(&j.state) {
-                        out.push(j);
-                    }
-                }
-                Ok(out)
+                let rows = stmt.query_map([&k], job)?.collect::<Result<Vec<_>, _>>()?;
+                Ok(rows)
             })
             .await?;
-        sort_jobs(&mut out);
-        Ok(out)
+        Ok(select(rows, kind, states))
     }
 
     async fn claim_key(

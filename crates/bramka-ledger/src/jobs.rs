@@ -121,17 +121,18 @@ pub trait JobStore: Send + Sync + fmt::Debug {
 /// Jobs and claims in memory (one process; lost when it stops).
 #[derive(Debug, Default)]
 pub struct MemoryJobs {
-    inner: Mutex<(BTreeMap<(String, String), Job>, BTreeMap<String, DateTime<Utc>>)>,
+    inner: Mutex<Held>,
 }
+
+/// Jobs by (kind, key), and claims with their expiry.
+type Held = (BTreeMap<(String, String), Job>, BTreeMap<String, DateTime<Utc>>);
 
 impl MemoryJobs {
     /// No jobs.
     pub fn new() -> Self {
         Self::default()
     }
-    fn lock(
-        &self,
-    ) -> std::sync::MutexGuard<'_, (BTreeMap<(String, String), Job>, BTreeMap<String, DateTime<Utc>>)> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Held> {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 }

@@ -94,7 +94,7 @@ impl App {
     /// Every campaign this server (or another on the same database) ran, newest first.
     pub(crate) async fn campaign_jobs(&self) -> Result<Vec<Job>, ApiError> {
         let mut jobs = self.jobs.jobs(KIND, &[]).await.map_err(crate::sent::store_error)?;
-        jobs.sort_by(|a, b| b.updated_at.cmp(&a.updated_at));
+        jobs.sort_by_key(|j| std::cmp::Reverse(j.updated_at));
         Ok(jobs)
     }
 

@@ -8,6 +8,8 @@
 //! [`bramka_inbound`] exactly once, and replies leave from the outbox through a background task,
 //! each through the account of the number that received the message. Sends, campaigns, delivery
 //! reports and the suppression list (with inbound STOP/START) live in [`bramka_ledger`];
+//! campaigns run in the background and, like `[[flows]]`' delays and once-per-call checks, are
+//! kept in the ledger's database ([`bramka_ledger::JobStore`]) so a restart takes them up again;
 //! `[[flows]]` run the call-flow SMS element. A JSON API under `/api/v1` (bearer tokens) manages
 //! polls, numbers and suppressions, sends, and reads statistics, reports, delivery states and
 //! balances; its OpenAPI document is served at `/api/v1/openapi.json`.

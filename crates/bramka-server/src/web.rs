@@ -392,10 +392,13 @@ fn query_string(p: &InboxParams) -> String {
 
 type Filters<P> = Result<Query<P>, axum::extract::rejection::QueryRejection>;
 
-/// A list page's filters and the store query built from them, or the 400 answer.
-fn filters<P, Q>(q: Filters<P>, query: impl FnOnce(&P) -> Result<Q, ApiError>) -> Result<(P, Q), Response> {
-    let Query(p) = q.map_err(|e| (StatusCode::BAD_REQUEST, e.body_text()).into_response())?;
-    let built = query(&p).map_err(|e| (StatusCode::BAD_REQUEST, e.message).into_response())?;
+/// A list page's filters and the store query built from them, or the 400 answer's text.
+fn filters<P, Q>(
+    q: Filters<P>,
+    query: impl FnOnce(&P) -> Result<Q, ApiError>,
+) -> Result<(P, Q), (StatusCode, String)> {
+    let Query(p) = q.map_err(|e| (StatusCode::BAD_REQUEST, e.body_text()))?;
+    let built = query(&p).map_err(|e| (StatusCode::BAD_REQUEST, e.message))?;
     Ok((p, built))
 }
 
@@ -446,7 +449,7 @@ pub(crate) async fn inbox(
     let l = v.lang;
     let (p, query) = match filters(q, InboxParams::query) {
         Ok(x) => x,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let msgs: Vec<StoredMessage> = match app.store.messages_page(&query, p.after.unwrap_or(0), 200).await {
         Ok(m) => m,
@@ -486,7 +489,7 @@ pub(crate) async fn inbox(
 pub(crate) async fn inbox_csv(State(app): State<Arc<App>>, q: Filters<InboxParams>) -> Response {
     let query = match filters(q, InboxParams::query) {
         Ok((_, q)) => q,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let mut out = Vec::new();
     match report::write_messages_csv(
@@ -735,7 +738,7 @@ pub(crate) async fn sent(
     let l = v.lang;
     let (p, query) = match filters(q, SentParams::query) {
         Ok(x) => x,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     // Like the inbox: 200 rows at a time in id order, with a link to the next page.
     let rows = match app.ledger.store().entries_page(&query, p.after.unwrap_or(0), 200).await {
@@ -802,7 +805,7 @@ pub(crate) async fn sent(
 pub(crate) async fn sent_csv(State(app): State<Arc<App>>, q: Filters<SentParams>) -> Response {
     match filters(q, SentParams::query) {
         Ok((_, q)) => crate::sent::csv_stream(app.ledger.clone(), q, bramka_ledger::DEFAULT_TZ, "sent.csv"),
-        Err(r) => r,
+        Err(r) => r.into_response(),
     }
 }
 

@@ -152,26 +152,39 @@ impl App {
         let pause = Arc::new(AtomicBool::new(false));
         {
             let mut runs = self.runs.lock().unwrap_or_else(|p| p.into_inner());
-            if runs.contains_key(name) {
-                return; // already running here
+            if let Some(flag) = runs.get(name) {
+                // Already running here: un-pause it (a resume right after a pause).
+                flag.store(false, Ordering::SeqCst);
+                return;
             }
             runs.insert(name.to_owned(), pause.clone());
         }
         let app = self.clone();
         let name = name.to_owned();
         self.tasks.spawn(async move {
-            run(&app, &name, pause).await;
+            let interrupted = run(&app, &name, pause).await;
             app.runs.lock().unwrap_or_else(|p| p.into_inner()).remove(&name);
+            // Paused, then resumed before this run noticed: the resume found this task and left
+            // it to go on, so start again (after the removal above, so no resume is lost).
+            let stopping = *app.stop_rx().borrow();
+            if interrupted
+                && !stopping
+                && matches!(app.jobs.job(KIND, &name).await, Ok(Some(j)) if j.state == RUNNING)
+            {
+                app.spawn_campaign(&name);
+            }
         });
     }
 }
 
-/// Runs campaign `name` until it is complete, paused, failed or the server stops.
-async fn run(app: &Arc<App>, name: &str, pause: Arc<AtomicBool>) {
+/// Runs campaign `name` until it is complete, paused, failed or the server stops; `true` when it
+/// stopped between two requests because it was paused or the server is stopping.
+async fn run(app: &Arc<App>, name: &str, pause: Arc<AtomicBool>) -> bool {
     let stop = app.stop_rx();
     let fail = |why: String| async move {
         tracing::warn!(campaign = %name, error = %why, "campaign run failed");
         let _ = app.jobs.move_job(KIND, name, &[RUNNING], FAILED, Some(&why), Utc::now()).await;
+        false
     };
     let record = match app.ledger.store().campaign(name).await {
         Ok(Some(c)) => app.ledger.store().message(c.message).await,
@@ -224,12 +237,14 @@ async fn run(app: &Arc<App>, name: &str, pause: Arc<AtomicBool>) {
     match result {
         Ok(r) if r.interrupted => {
             tracing::info!(campaign = %name, sent = r.sent, paused = pause.load(Ordering::SeqCst), "campaign run interrupted");
+            true
         }
         Ok(r) => match r.stopped {
             Some(e) => fail(e.to_string()).await,
             None => {
                 tracing::info!(campaign = %name, sent = r.sent, uncertain = r.uncertain.len(), "campaign done");
                 let _ = app.jobs.move_job(KIND, name, &[RUNNING], DONE, None, Utc::now()).await;
+                false
             }
         },
         Err(e) => fail(format!("ledger: {e}")).await,

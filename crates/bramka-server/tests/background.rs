@@ -129,6 +129,13 @@ async fn campaign_runs_in_the_background_and_survives_a_restart() {
     assert!(mid < 12, "the restart came too late to matter ({mid} sent)");
 
     let s = Running::start(&cfg).await;
+    // A pause followed at once by a resume (before the run noticed the pause): it goes on.
+    let pause =
+        s.client.post(s.url("/api/v1/campaigns/autumn/pause")).bearer_auth(API_TOKEN).send().await.unwrap();
+    assert_eq!(pause.status(), 200, "resumed after the restart");
+    let resume =
+        s.client.post(s.url("/api/v1/campaigns/autumn/resume")).bearer_auth(API_TOKEN).send().await.unwrap();
+    assert_eq!(resume.status(), 202);
     let done = wait_progress(&s, "autumn", |p| p["state"] == "done").await;
     assert_eq!(done["sent"], 12, "{done}");
     assert_eq!(done["pending"], 0);

@@ -527,3 +527,60 @@ pub async fn client_ref_claim_races(store: Arc<dyn Store>) {
     assert_eq!(taken.len(), 15);
     assert!(taken.windows(2).all(|w| w[0] == w[1]), "every loser sees the one winning claim: {taken:?}");
 }
+
+/// Jobs move by compare-and-set, one winner among concurrent movers; claims hold until they
+/// expire or are released. (Run against [`JobStore`](crate::JobStore) backends, not by
+/// [`store_suite!`](crate::store_suite).)
+pub async fn jobs_and_claims(jobs: Arc<dyn crate::JobStore>) {
+    use crate::Job;
+    assert!(jobs.put_job(Job::new("campaign", "b", "running", t(0))).await.unwrap());
+    assert!(!jobs.put_job(Job::new("campaign", "b", "paused", t(1))).await.unwrap(), "the key exists");
+    assert!(jobs.put_job(Job::new("flow", "b", "waiting", t(0)).due(t(60)).data("{\"x\":1}")).await.unwrap());
+    assert!(jobs.put_job(Job::new("flow", "a", "waiting", t(0)).due(t(30))).await.unwrap());
+    // Concurrent movers: exactly one wins.
+    let movers: Vec<_> = (0..8)
+        .map(|_| {
+            let jobs = jobs.clone();
+            tokio::spawn(async move {
+                jobs.move_job("flow", "b", &["waiting"], "sending", None, t(61)).await.unwrap()
+            })
+        })
+        .collect();
+    let mut won = 0;
+    for m in movers {
+        won += usize::from(m.await.unwrap());
+    }
+    assert_eq!(won, 1);
+    let b = jobs.job("flow", "b").await.unwrap().unwrap();
+    assert_eq!(
+        (b.state.as_str(), b.data.as_str(), b.due_at, b.updated_at),
+        ("sending", "{\"x\":1}", Some(t(60)), t(61))
+    );
+    assert!(jobs.move_job("flow", "b", &[], "done", Some("sent"), t(62)).await.unwrap());
+    assert_eq!(jobs.job("flow", "b").await.unwrap().unwrap().data, "sent");
+    assert!(!jobs.move_job("flow", "zz", &[], "done", None, t(62)).await.unwrap(), "no such job");
+    let waiting: Vec<String> =
+        jobs.jobs("flow", &["waiting"]).await.unwrap().into_iter().map(|j| j.key).collect();
+    assert_eq!(waiting, ["a"]);
+    let all: Vec<String> = jobs.jobs("flow", &[]).await.unwrap().into_iter().map(|j| j.key).collect();
+    assert_eq!(all, ["a", "b"], "by due time");
+    assert_eq!(jobs.job("campaign", "b").await.unwrap().unwrap().state, "running");
+    assert_eq!(jobs.job("nope", "b").await.unwrap(), None);
+
+    // Claims: one winner, held until expiry or release.
+    let claimers: Vec<_> = (0..8)
+        .map(|_| {
+            let jobs = jobs.clone();
+            tokio::spawn(async move { jobs.claim_key("call-1", t(0), t(100)).await.unwrap() })
+        })
+        .collect();
+    let mut won = 0;
+    for c in claimers {
+        won += usize::from(c.await.unwrap());
+    }
+    assert_eq!(won, 1);
+    assert!(!jobs.claim_key("call-1", t(99), t(200)).await.unwrap());
+    assert!(jobs.claim_key("call-1", t(100), t(200)).await.unwrap(), "expired at its time");
+    jobs.release_key("call-1").await.unwrap();
+    assert!(jobs.claim_key("call-1", t(101), t(300)).await.unwrap(), "released");
+}

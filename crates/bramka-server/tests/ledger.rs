@@ -147,8 +147,21 @@ async fn campaign_and_suppressions_by_api_and_by_stop() {
     let c = json!({"name": "spring", "account": "tw", "text": "Wiosenna promocja",
         "to": ["+48600100200", "+48600100201", "+48600100202"], "chunk_size": 10});
     let r = post_api(&s, "/api/v1/campaigns", c.clone()).await;
-    assert_eq!(r.status(), 201);
-    let r: Value = r.json().await.unwrap();
+    assert_eq!(r.status(), 202, "runs in the background");
+    // Until it is done (the progress endpoint), then every recipient's state.
+    for _ in 0..200 {
+        let p: Value = s.get_api("/api/v1/campaigns/spring/progress").await.json().await.unwrap();
+        if p["progress"]["state"] == "done" {
+            assert_eq!(
+                (p["progress"]["sent"].as_u64(), p["progress"]["failed"].as_u64()),
+                (Some(1), Some(2))
+            );
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let r: Value = s.get_api("/api/v1/campaigns/spring").await.json().await.unwrap();
+    assert_eq!(r["progress"]["state"], "done");
     assert_eq!(r["states"], json!({"accepted": 1, "rejected": 2}));
     let states: Vec<(&str, &str)> = r["recipients"]
         .as_array()
@@ -161,9 +174,11 @@ async fn campaign_and_suppressions_by_api_and_by_stop() {
         [("+48600100200", "accepted"), ("+48600100201", "rejected"), ("+48600100202", "rejected")]
     );
     assert_eq!(r["recipients"][1]["error"]["kind"], "suppressed");
-    // Running it again resumes: nobody is sent twice.
-    let again: Value = post_api(&s, "/api/v1/campaigns", c).await.json().await.unwrap();
-    assert_eq!(again["states"], json!({"accepted": 1, "rejected": 2}));
+    // Running it again finds it done: nobody is sent twice.
+    let again = post_api(&s, "/api/v1/campaigns", c).await;
+    assert_eq!(again.status(), 200);
+    let again: Value = again.json().await.unwrap();
+    assert_eq!(again["progress"]["states"], json!({"accepted": 1, "rejected": 2}));
     let texts: Vec<String> = mock
         .received_requests()
         .await

@@ -27,6 +27,7 @@ use crate::model::{
 use crate::rules::{after_delivery, key_candidates};
 
 mod bulk;
+mod jobs;
 
 /// The schema migrations, version `i + 1` at index `i`. Plain SQL that PostgreSQL also accepts
 /// apart from the `INTEGER PRIMARY KEY` row ids.
@@ -129,6 +130,22 @@ CREATE TABLE ref_claims (
     PRIMARY KEY (account, client_ref)
 );
 CREATE INDEX messages_client_ref ON messages(client_ref, account, id);
+",
+    // v5: stored jobs and expiring claims (campaign runs, flow delays; JobStore).
+    "
+CREATE TABLE jobs (
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL,
+    state TEXT NOT NULL,
+    due_at INTEGER,
+    data TEXT NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (kind, key)
+);
+CREATE TABLE claims (
+    key TEXT PRIMARY KEY,
+    until INTEGER NOT NULL
+);
 ",
 ];
 

@@ -128,4 +128,23 @@ CREATE TABLE ledger_ref_claims (
 CREATE INDEX ledger_messages_client_ref ON ledger_messages(client_ref, account, id);
 "#,
     },
+    // v5: stored jobs and expiring claims (campaign runs, flow delays; JobStore).
+    Migration {
+        version: 5,
+        sql: r#"
+CREATE TABLE ledger_jobs (
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL,
+    state TEXT NOT NULL,
+    due_at BIGINT,
+    data TEXT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    PRIMARY KEY (kind, key)
+);
+CREATE TABLE ledger_claims (
+    key TEXT PRIMARY KEY,
+    until BIGINT NOT NULL
+);
+"#,
+    },
 ];

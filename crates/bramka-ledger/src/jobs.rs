@@ -69,11 +69,13 @@ impl Job {
         }
     }
     /// With a due time.
+    #[must_use]
     pub fn due(mut self, at: DateTime<Utc>) -> Job {
         self.due_at = Some(at);
         self
     }
     /// With data.
+    #[must_use]
     pub fn data(mut self, data: impl Into<String>) -> Job {
         self.data = data.into();
         self

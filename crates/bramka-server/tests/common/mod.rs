@@ -156,7 +156,7 @@ dsn = "smsapi://token2@default"
 }
 
 /// A Twilio mock that answers after `delay`, so that requests overlap.
-pub async fn slow_twilio_mock(delay: std::time::Duration) -> MockServer {
+pub(crate) async fn slow_twilio_mock(delay: std::time::Duration) -> MockServer {
     let mock = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path(format!("/2010-04-01/Accounts/{SID}/Messages.json")))

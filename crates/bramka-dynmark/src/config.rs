@@ -29,6 +29,11 @@ bramka_core::basic_auth_config! {
 
 /// Checks a Dynmark sender: a name of 2 to 11 letters, digits or spaces, or a number of up to 15
 /// digits (an optional leading `+` is dropped when sending).
+///
+/// # Errors
+///
+/// [`ErrorKind::InvalidSender`](bramka_core::ErrorKind::InvalidSender) naming the sender and what
+/// Dynmark accepts.
 pub fn check_sender(sender: &str) -> Result<(), Error> {
     wire::SENDER_RULES.check(sender)
 }

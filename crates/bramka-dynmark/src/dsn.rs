@@ -31,6 +31,11 @@ pub struct DynmarkFactory;
 
 impl DynmarkFactory {
     /// The configuration a DSN describes.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Config`](bramka_core::ErrorKind::Config) for a DSN without credentials, with an
+    /// unknown option or an invalid sender or base URL.
     pub fn config(dsn: &Dsn) -> Result<DynmarkConfig, Error> {
         dsn.check_options(OPTIONS)?;
         DynmarkConfigBuilder::from_dsn(dsn, "/webapi/")?.build()

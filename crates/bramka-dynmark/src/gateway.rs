@@ -39,6 +39,10 @@ pub struct DynmarkGateway {
 impl DynmarkGateway {
     /// A gateway with the configuration's HTTP client (its own, or the one given to
     /// [`HttpSettings::reqwest_client`](bramka_core::http::HttpSettings::reqwest_client)).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Config`](bramka_core::ErrorKind::Config) when the HTTP client cannot be built.
     pub fn new(config: DynmarkConfig) -> Result<Self, Error> {
         let client = config.http.client()?;
         // Parts: Dynmark documents no limit [unknown]; the core's default cap (7) applies.

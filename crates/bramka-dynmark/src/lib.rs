@@ -37,6 +37,7 @@
 //! let report = gw.send(&Message::builder().to("07700 900123").default_prefix("44").text("Hi").build()?).await?;
 //! # Ok(()) }
 //! ```
+#![warn(clippy::missing_errors_doc)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod config;

@@ -169,6 +169,11 @@ impl SmsAction {
     /// An action sending through `gateway`, with the system clock, an in-memory dedupe store and
     /// an in-memory history. Fails only when the HTTP client for the customer's API cannot be
     /// built.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Config`](bramka_core::ErrorKind::Config) when the HTTP client of the customer's API
+    /// cannot be built.
     pub fn new(config: SmsActionConfig, gateway: Arc<dyn Gateway>) -> Result<SmsAction, Error> {
         let remote_policy = RemotePolicy::default();
         let http = Self::http_client(&config, &remote_policy)?;
@@ -217,6 +222,11 @@ impl SmsAction {
     /// let err = action.with_remote_policy(RemotePolicy::new().allow_hosts(["crm.example.com"]));
     /// assert!(err.unwrap_err().to_string().contains("not in the allow-list"));
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Config`](bramka_core::ErrorKind::Config) when the configured API's host is not
+    /// allowed by `policy`, or its HTTP client cannot be built.
     pub fn with_remote_policy(mut self, policy: RemotePolicy) -> Result<Self, Error> {
         let http = Self::http_client(&self.inner.config, &policy)?;
         let inner = Arc::make_mut(&mut self.inner);

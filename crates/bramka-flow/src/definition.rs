@@ -69,6 +69,10 @@ pub struct FlowDef {
 
 impl FlowDef {
     /// Validates into an [`SmsActionConfig`]; every bad field is listed in the error.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError`] listing every bad field, as [`SmsActionConfigBuilder::build`](crate::SmsActionConfigBuilder::build).
     pub fn to_config(&self) -> Result<SmsActionConfig, ConfigError> {
         let mut b = SmsActionConfig::builder()
             .label(&self.label)

@@ -80,6 +80,7 @@
 //! A custom field given with [`secret_field`](SmsActionConfigBuilder::secret_field) goes only to
 //! the customer's API; a template cannot use it, and `Debug` prints `***`. The API URL's password
 //! and query values are redacted in `Debug` and errors.
+#![warn(clippy::missing_errors_doc)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod action;

@@ -98,6 +98,11 @@ impl ResponseFormat {
     /// assert!(matches!(json.extract(b"[1]"), Err(RemoteError::Malformed { .. })));
     /// assert_eq!(ResponseFormat::PlainText.extract(b"  \n"), Err(RemoteError::EmptyText));
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`RemoteError::Malformed`] when the body is not UTF-8, not JSON, or has no string at the
+    /// pointer.
     pub fn extract(&self, body: &[u8]) -> Result<String, RemoteError> {
         let expected = self.to_string();
         let malformed = |reason: String| RemoteError::Malformed { expected: expected.clone(), reason };

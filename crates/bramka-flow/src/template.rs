@@ -112,6 +112,10 @@ fn is_name(name: &str) -> bool {
 impl Template {
     /// Parses `source`; `known` are the placeholder names accepted (the built-in ones are not
     /// added automatically).
+    ///
+    /// # Errors
+    ///
+    /// [`TemplateError`] with every problem: unknown placeholders, unbalanced braces, an empty template.
     pub fn parse(source: &str, known: &[&str]) -> Result<Template, TemplateError> {
         let mut problems = Vec::new();
         let mut pieces = Vec::new();

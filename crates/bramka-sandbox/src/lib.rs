@@ -40,6 +40,7 @@
 //! ```
 
 // Handlers return the operator's ready error answer as `Err(Response)`; boxing it buys nothing.
+#![warn(clippy::missing_errors_doc)]
 #![allow(clippy::result_large_err)]
 
 mod api;

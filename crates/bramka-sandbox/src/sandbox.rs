@@ -302,6 +302,11 @@ impl Sandbox {
     /// Delivers message `id` of `operator` now with `outcome` (`delivered`, `undelivered`,
     /// `expired`, `stopped`; `None`: by the recipient's pattern), posts the report, and for
     /// `stopped` an inbound `STOP` from the recipient.
+    ///
+    /// # Errors
+    ///
+    /// [`SandboxError`] when no such message was received, it already has a final state, or
+    /// `outcome` is not one of the accepted words.
     pub async fn deliver(
         &self,
         operator: Operator,

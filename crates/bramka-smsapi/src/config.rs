@@ -398,6 +398,11 @@ impl SmsapiConfigBuilder {
     }
 
     /// Checks everything and builds the configuration.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError`] for an empty token, a base URL that is not absolute http(s), an invalid default
+    /// sender, `max_parts` outside 1 to 10, a batch size outside the accepted range or a zero timeout.
     pub fn build(self) -> Result<SmsapiConfig, ConfigError> {
         if self.token.expose().trim().is_empty() {
             return Err(ConfigError::EmptyToken);

@@ -64,6 +64,11 @@ pub struct SmsapiFactory;
 
 impl SmsapiConfig {
     /// The configuration a DSN describes (see [`SmsapiFactory`] for the format).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Config`](bramka_core::ErrorKind::Config) for a DSN of another scheme, without a
+    /// token, with an unknown option or an option value SMSAPI does not accept.
     pub fn from_dsn(dsn: &Dsn) -> Result<SmsapiConfig, Error> {
         if dsn.scheme() != "smsapi" {
             return Err(DsnError::UnknownScheme {

@@ -65,6 +65,10 @@ impl fmt::Debug for SmsapiGateway {
 
 impl SmsapiGateway {
     /// A gateway for `config`. Fails only if the HTTP client cannot be built.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Config`](bramka_core::ErrorKind::Config) when the HTTP client cannot be built.
     pub fn new(config: SmsapiConfig) -> Result<Self, Error> {
         let http = config.http.client()?;
         let caps = Capabilities::new()
@@ -92,6 +96,10 @@ impl SmsapiGateway {
     }
 
     /// The sender names registered on the account, with their status (`GET /sms/sendernames`).
+    ///
+    /// # Errors
+    ///
+    /// The request's [`Error`]: auth, network, timeout, or an answer that cannot be decoded.
     pub async fn sender_names(&self) -> Result<Vec<SenderName>, Error> {
         let answer = self.get("sms/sendernames", &[]).await?;
         let list: wire::SenderNames = self.rest_json(&answer)?;

@@ -70,6 +70,7 @@
 //! println!("balance: {}", gateway.balance().await?);
 //! # Ok(()) }
 //! ```
+#![warn(clippy::missing_errors_doc)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod account;

@@ -95,6 +95,11 @@ impl SmsapiGateway {
 
     /// Requests a new sender name (`POST /sms/sendernames`, body `{"sender": name}`); SMSAPI
     /// answers it, normally [`Pending`](SenderNameStatus::Pending) until approved.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidSender`](bramka_core::ErrorKind::InvalidSender) for a name SMSAPI's rules
+    /// refuse (before any request), else the request's [`Error`].
     pub async fn request_sender_name(&self, name: &str) -> Result<SenderName, Error> {
         let n = check_name(name)?;
         let a = self.sendernames_request(Method::POST, &[], Some(serde_json::json!({ "sender": n }))).await?;
@@ -105,6 +110,10 @@ impl SmsapiGateway {
 
     /// Makes `name` the account's default sender
     /// (`POST /sms/sendernames/{name}/commands/make_default`).
+    ///
+    /// # Errors
+    ///
+    /// The request's [`Error`] (a name the account does not have is refused by SMSAPI).
     pub async fn make_default_sender_name(&self, name: &str) -> Result<(), Error> {
         let n = check_name(name)?;
         let a = self.sendernames_request(Method::POST, &[n, "commands", "make_default"], None).await?;
@@ -113,6 +122,10 @@ impl SmsapiGateway {
     }
 
     /// Deletes a sender name (`DELETE /sms/sendernames/{name}`).
+    ///
+    /// # Errors
+    ///
+    /// The request's [`Error`] (a name the account does not have is refused by SMSAPI).
     pub async fn delete_sender_name(&self, name: &str) -> Result<(), Error> {
         let n = check_name(name)?;
         let a = self.sendernames_request(Method::DELETE, &[n], None).await?;

@@ -171,6 +171,11 @@ impl SmsActionConfigBuilder {
     }
 
     /// Checks every field and reports all the bad ones at once, in the order of the fields.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError`] listing every bad field: label, sender, delay, recipients, caller prefix,
+    /// content (template placeholders, API URL, timeout, response format) and custom fields.
     pub fn build(self) -> Result<SmsActionConfig, ConfigError> {
         let mut problems = Vec::new();
         let mut bad = |field: Field, value: &str, reason: String| {

@@ -1,5 +1,8 @@
-//! One pass over a text that yields everything the common case needs: GSM-7 septets (with the
-//! default tables), UTF-16 length, and whether NFC composition might change the text.
+//! The hand-tuned scan, one entry point [`scan`]: one pass over a text, block by block in byte
+//! lanes, that yields everything the common case needs: GSM-7 septets (with the default tables),
+//! UTF-16 length, and whether NFC composition might change the text. `super::plain` is the plain
+//! way it is tested against (with the rest of the tuned path) on the corpus and on proptest
+//! inputs; the tests below check each block classifier against per-byte predicates.
 
 use super::{gsm7, nfc};
 
@@ -153,25 +156,24 @@ const fn gsm_check(b: u8) -> bool {
     b == 0xC2 || b == 0xC3 || b == 0xCE || b == 0xE2
 }
 
-/// Calls `f(offset, block)` for each block of [`BLOCK`] bytes of `bytes` from `from` (a multiple
-/// of [`BLOCK`]), the last one padded with continuation bytes (0x80, which count nothing and mark
-/// nothing), with the byte after the block (0x80 at the end); stops when `f` returns `false`.
+/// The blocks of [`BLOCK`] bytes of `bytes`, each with its offset and the byte after it (0x80
+/// at the end); the last one padded with continuation bytes (0x80, which count nothing and mark
+/// nothing).
 #[inline(always)]
-fn each_block(bytes: &[u8], from: usize, mut f: impl FnMut(usize, &[u8; BLOCK], u8) -> bool) -> bool {
-    let mut at = from;
-    while let Some(block) = block_at(bytes, at) {
-        if !f(at, block, bytes.get(at + BLOCK).copied().unwrap_or(0x80)) {
-            return false;
-        }
-        at += BLOCK;
-    }
-    let rest = &bytes[at.min(bytes.len())..];
-    if rest.is_empty() {
-        return true;
-    }
-    let mut padded = [0x80u8; BLOCK];
-    padded[..rest.len()].copy_from_slice(rest);
-    f(at, &padded, 0x80)
+fn blocks(bytes: &[u8]) -> impl Iterator<Item = (usize, [u8; BLOCK], u8)> + '_ {
+    (0..bytes.len().div_ceil(BLOCK)).map(move |k| {
+        let at = k * BLOCK;
+        let block = match block_at(bytes, at) {
+            Some(block) => *block,
+            None => {
+                let mut padded = [0x80u8; BLOCK];
+                let rest = &bytes[at..];
+                padded[..rest.len()].copy_from_slice(rest);
+                padded
+            }
+        };
+        (at, block, bytes.get(at + BLOCK).copied().unwrap_or(0x80))
+    })
 }
 
 /// A bit per byte lane of `lanes` (each 0 or 1), bit `i` for lane `i`: eight lanes at a time by
@@ -203,11 +205,11 @@ fn classify_gsm(block: &[u8; BLOCK]) -> (u8, bool, u32) {
         let ascii = s >= 0;
         let folded = (b & 0xDF) as i8; // 0x7B..=0x7E onto 0x5B..=0x5E
         let ext = (ascii && (0x5B..=0x5E).contains(&folded)) || b == 0x0C;
-        let gsm_lead = b == 0xC2 || b == 0xC3 || b == 0xCE || b == 0xE2;
-        let not_gsm = (ascii && s < 0x20 && b != b'\n' && b != b'\r' && b != 0x0C)
-            || b == b'`'
-            || b == 0x7F
-            || (!ascii && s >= -64 && !gsm_lead);
+        let gsm_lead = (b | 1) == 0xC3 || b == 0xCE || b == 0xE2;
+        // Below 0x20 as a signed byte: ASCII controls and every byte from 0x80; of those, lead
+        // bytes (from 0xC0) and controls but LF, FF, CR rule GSM-7 out, except `gsm_lead`.
+        let not_gsm =
+            (s < 0x20 && s >= -64 && b != b'\n' && (b | 1) != 0x0D && !gsm_lead) || b == b'`' || b == 0x7F;
         septets = septets.wrapping_add(u8::from(s >= -64) + u8::from(ext) + u8::from(b == 0xE2));
         bad |= u8::from(not_gsm);
         *check = u8::from(gsm_lead);
@@ -230,38 +232,22 @@ fn classify_ucs2(block: &[u8; BLOCK], next: u8) -> (u8, u32) {
     (units, if lanes_any(&candidates) { lane_mask(&candidates) } else { 0 })
 }
 
-/// Scans `text` block by block (see [`each_block`]): while it may be GSM-7, septets and the
+/// Scans `text` block by block (see [`blocks`]): while it may be GSM-7, septets and the
 /// multi-byte characters to look up one by one ([`classify_gsm`]); from the first byte that rules
 /// GSM-7 out, again from the start, UTF-16 units and the characters NFC might change
 /// ([`classify_ucs2`]).
 #[inline]
 pub(crate) fn scan(text: &str) -> Scan {
     let bytes = text.as_bytes();
-    let mut septets = 0;
-    let gsm = each_block(bytes, 0, |at, block, _| {
-        let (s, bad, mut check) = classify_gsm(block);
-        if bad {
-            return false;
-        }
-        while check != 0 {
-            let j = at + check.trailing_zeros() as usize;
-            if gsm7::multibyte_cost(bytes, j).0 == 0 {
-                return false;
-            }
-            check &= check - 1;
-        }
-        septets += usize::from(s);
-        true
-    });
-    if gsm {
+    if let Some(septets) = gsm7_septets(bytes) {
         // GSM-7 characters are all NFC-stable (none is a combining mark or a singleton).
         return Scan { septets: Some(septets), utf16: None, maybe_not_nfc: false };
     }
     let mut utf16 = 0;
     let mut suspect = false;
     let mut mark_end = usize::MAX; // where the last lone mark ends
-    each_block(bytes, 0, |at, block, next| {
-        let (u, mut candidates) = classify_ucs2(block, next);
+    for (at, block, next) in blocks(bytes) {
+        let (u, mut candidates) = classify_ucs2(&block, next);
         utf16 += usize::from(u);
         while candidates != 0 && !suspect {
             // A marked byte is a lead byte, so `j` is a character boundary.
@@ -277,9 +263,29 @@ pub(crate) fn scan(text: &str) -> Scan {
             }
             candidates &= candidates - 1;
         }
-        true
-    });
+    }
     Scan { septets: None, utf16: Some(utf16), maybe_not_nfc: suspect }
+}
+
+/// Septets of `bytes` if it is GSM-7 with the default tables, else `None` (at the first block
+/// that shows it).
+#[inline(always)]
+fn gsm7_septets(bytes: &[u8]) -> Option<usize> {
+    let mut septets = 0;
+    for (at, block, _) in blocks(bytes) {
+        let (s, bad, mut check) = classify_gsm(&block);
+        if bad {
+            return None;
+        }
+        while check != 0 {
+            if gsm7::multibyte_cost(bytes, at + check.trailing_zeros() as usize).0 == 0 {
+                return None;
+            }
+            check &= check - 1;
+        }
+        septets += usize::from(s);
+    }
+    Some(septets)
 }
 
 /// A lead byte whose character [`scan`] looks up one by one for NFC: every byte from 0xCC

@@ -142,12 +142,14 @@ pub(crate) fn to_nfc(text: &str) -> Cow<'_, str> {
     }
     let mut out: Option<String> = None;
     let mut copied = 0; // bytes of `text` already in `out`
+    let mut composed = String::new(); // one buffer for every run
     for (from, to) in runs(text) {
         let segment = &text[from..to];
         if is_nfc_quick(segment.chars()) == IsNormalized::Yes {
             continue;
         }
-        let composed: String = segment.nfc().collect();
+        composed.clear();
+        composed.extend(segment.nfc());
         if composed == segment {
             continue;
         }

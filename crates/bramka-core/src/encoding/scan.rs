@@ -208,8 +208,9 @@ fn classify_gsm(block: &[u8; BLOCK]) -> (u8, bool, u32) {
         let gsm_lead = (b | 1) == 0xC3 || b == 0xCE || b == 0xE2;
         // Below 0x20 as a signed byte: ASCII controls and every byte from 0x80; of those, lead
         // bytes (from 0xC0) and controls but LF, FF, CR rule GSM-7 out, except `gsm_lead`.
-        let not_gsm =
-            (s < 0x20 && s >= -64 && b != b'\n' && (b | 1) != 0x0D && !gsm_lead) || b == b'`' || b == 0x7F;
+        let not_gsm = ((-64..0x20).contains(&s) && b != b'\n' && (b | 1) != 0x0D && !gsm_lead)
+            || b == b'`'
+            || b == 0x7F;
         septets = septets.wrapping_add(u8::from(s >= -64) + u8::from(ext) + u8::from(b == 0xE2));
         bad |= u8::from(not_gsm);
         *check = u8::from(gsm_lead);

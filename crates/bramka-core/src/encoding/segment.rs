@@ -370,12 +370,20 @@ fn emoji_part(c: char) -> bool {
 fn inside_emoji(text: &str, at: usize, cap: usize) -> Option<Cluster> {
     const ZWJ: char = '\u{200D}';
     // Whether a ZWJ ending at byte `end` joins a pictograph after it (GB11: a pictograph, then
-    // only Extend, before it); `None` when the character that decides is not known.
-    let joins = |end: usize| match text[..end - ZWJ.len_utf8()].chars().rev().find(|&c| !emoji_extend(c)) {
-        None => Some(false),
-        Some(c) if pictograph(c) => Some(true),
-        Some(c) if not_pictograph(c) => Some(false),
-        Some(_) => None,
+    // only Extend, before it); `None` when the character that decides is not known or is more
+    // than `cap + 1` characters back (the walk stays within a window, so time stays linear).
+    let joins = |end: usize| {
+        let mut before = text[..end - ZWJ.len_utf8()].chars().rev();
+        for _ in 0..=cap + 1 {
+            match before.next() {
+                None => return Some(false),
+                Some(c) if emoji_extend(c) => {}
+                Some(c) if pictograph(c) => return Some(true),
+                Some(c) if not_pictograph(c) => return Some(false),
+                Some(_) => return None,
+            }
+        }
+        None
     };
     // Back to the start: the nearest pictograph not joined to what precedes it.
     let mut start = None;

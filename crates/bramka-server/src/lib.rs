@@ -346,7 +346,8 @@ impl Server {
     }
 
     /// Like [`new`](Server::new), for every storage: `postgres://` connects here (feature
-    /// `postgres`; received messages and the ledger in PostgreSQL, migrated on connect).
+    /// `postgres`; received messages, the ledger and the definitions in PostgreSQL, migrated on
+    /// connect; an older deployment's `[server] definitions` file is imported once).
     pub async fn open(settings: Settings) -> Result<Server, StartError> {
         let Storage::Postgres { url, definitions } = &settings.storage else {
             return Self::new(settings);
@@ -361,8 +362,15 @@ impl Server {
                     .await
                     .map_err(|e| StartError::Storage(format!("PostgreSQL (ledger): {e}")))?,
             );
-            let defs = DefStore::open(definitions)
-                .map_err(|e| StartError::Storage(format!("{}: {e}", definitions.display())))?;
+            let defs = DefStore::postgres(url.expose())
+                .map_err(|e| StartError::Storage(format!("PostgreSQL (definitions): {e}")))?;
+            if definitions.exists() {
+                let older = DefStore::open(definitions)
+                    .map_err(|e| StartError::Storage(format!("{}: {e}", definitions.display())))?;
+                if defs.import_once(&older).map_err(|e| StartError::Storage(e.to_string()))? {
+                    tracing::info!(file = %definitions.display(), "definitions imported into PostgreSQL (first start)");
+                }
+            }
             Self::assemble(settings, Arc::new(store), defs, ledger.clone(), ledger)
         }
         #[cfg(not(feature = "postgres"))]

@@ -8,7 +8,7 @@
 //! - `ledger_entries.claimer` names the store instance that moved a `pending` entry there, so that
 //!   recovery by one instance never touches the entries another live instance is sending.
 
-use super::migrate::Migration;
+use bramka_postgres::Migration;
 
 /// The migrations, ordered by version.
 pub(crate) const MIGRATIONS: &[Migration] = &[

@@ -13,6 +13,7 @@ use crate::model::{
     Suppression,
 };
 use crate::rules::{after_delivery, after_outcome};
+use crate::sandbox::SandboxMessage;
 
 /// An in-memory store.
 #[derive(Debug, Default)]
@@ -29,6 +30,7 @@ struct Inner {
     suppressions: BTreeMap<(String, String), Suppression>,
     consents: BTreeMap<(String, String), Consent>,
     campaigns: BTreeMap<String, Campaign>,
+    sandbox: BTreeMap<(String, String), SandboxMessage>,
 }
 
 impl MemoryStore {
@@ -294,5 +296,16 @@ impl Store for MemoryStore {
 
     async fn campaign(&self, name: &str) -> Result<Option<Campaign>, StoreError> {
         Ok(self.lock().campaigns.get(name).cloned())
+    }
+
+    async fn put_sandbox_message(&self, m: SandboxMessage) -> Result<(), StoreError> {
+        self.lock().sandbox.insert((m.operator.clone(), m.message_id.clone()), m);
+        Ok(())
+    }
+
+    async fn sandbox_messages(&self) -> Result<Vec<SandboxMessage>, StoreError> {
+        let mut all: Vec<SandboxMessage> = self.lock().sandbox.values().cloned().collect();
+        all.sort_by_key(|m| m.seq);
+        Ok(all)
     }
 }

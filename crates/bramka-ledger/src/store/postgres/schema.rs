@@ -115,4 +115,31 @@ CREATE INDEX ledger_entries_campaign ON ledger_entries(campaign, state, id) WHER
         version: 3,
         sql: "CREATE INDEX ledger_entries_client_ref ON ledger_entries(client_ref, id);",
     },
+    // v4 and v5 belong to other branches (the runner applies every version above the stored one).
+    Migration {
+        version: 6,
+        sql: r#"
+CREATE TABLE ledger_sandbox_messages (
+    operator TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    seq BIGINT NOT NULL,
+    direction TEXT NOT NULL,
+    account TEXT NOT NULL,
+    sender TEXT,
+    recipient TEXT NOT NULL,
+    text TEXT NOT NULL,
+    encoding TEXT NOT NULL,
+    parts BIGINT NOT NULL,
+    state TEXT NOT NULL,
+    client_key TEXT,
+    batch_id TEXT,
+    send_at BIGINT,
+    callback_url TEXT,
+    callbacks TEXT NOT NULL DEFAULT '[]',
+    received_at BIGINT NOT NULL,
+    PRIMARY KEY (operator, message_id)
+);
+CREATE INDEX ledger_sandbox_messages_seq ON ledger_sandbox_messages(seq);
+"#,
+    },
 ];

@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
+use chrono::SubsecRound;
 use futures::future::BoxFuture;
 use tokio::sync::{mpsc, oneshot};
 
@@ -188,7 +189,10 @@ async fn writer(
 }
 
 impl SandboxStore for JournaledStore {
-    fn insert(&self, r: Received) -> u64 {
+    fn insert(&self, mut r: Received) -> u64 {
+        // Databases keep microseconds: memory keeps the same, so both read back alike.
+        r.received_at = r.received_at.trunc_subsecs(6);
+        r.send_at = r.send_at.map(|t| t.trunc_subsecs(6));
         self.write(|| {
             let (op, id) = (r.operator, r.message_id.clone());
             let seq = self.mem.insert(r);

@@ -290,7 +290,9 @@ impl Sandbox {
     }
 
     /// Records `r` and starts its delivery simulation.
-    pub(crate) fn accept(&self, r: Received) {
+    pub(crate) fn accept(&self, mut r: Received) {
+        // In microseconds, as a journal keeps it (the delivery task compares it later).
+        r.send_at = r.send_at.map(|t| chrono::SubsecRound::trunc_subsecs(t, 6));
         let (op, id, state, send_at) = (r.operator, r.message_id.clone(), r.state, r.send_at);
         self.inner.store.insert(r);
         if matches!(state, SimState::Queued | SimState::Scheduled) {

@@ -384,7 +384,7 @@ impl Server {
             flows,
             inflight: Default::default(),
         };
-        let sandbox = sandbox::start(app.settings.sandbox, &app.settings.sandbox_config);
+        let sandbox = sandbox::start(app.settings.sandbox, &app.settings.sandbox_config, &app.ledger);
         Ok(Server { app: Arc::new(app), sandbox })
     }
 
@@ -485,6 +485,9 @@ impl Server {
             ),
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "ledger recovery failed"),
+        }
+        if let Some(sb) = &self.sandbox {
+            sandbox::restore(sb).await?;
         }
         tracing::info!(listen = %local, public_url = %app.public_url, hooks = app.hooks.len(), "bramka serve started");
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);

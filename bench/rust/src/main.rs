@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! bramka-bench seg CORPUS MIN_SECS                 segmentation per category and the floor, one thread
+//! bramka-bench seg-work CORPUS CATEGORY TOOL REPS  fixed work for an instruction count (bench/profile.sh)
 //! bramka-bench mock                                fast mock of the three send endpoints (prints "PORT n")
 //! bramka-bench send GATEWAY BASE_URL N CONCURRENCY sends to N recipients through a gateway
 //! bramka-bench inbound STORE POLLS N DUP_PCT DIR   ingestion through bramka-inbound
@@ -21,7 +22,8 @@ use std::process::ExitCode;
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage:\n  bramka-bench seg CORPUS MIN_SECS\n  bramka-bench mock\n  \
+        "usage:\n  bramka-bench seg CORPUS MIN_SECS\n  bramka-bench seg-work CORPUS CATEGORY bramka|floor REPS\n  \
+         bramka-bench mock\n  \
          bramka-bench send smsapi|infobip|twilio BASE_URL N CONCURRENCY\n  \
          bramka-bench inbound memory|sqlite POLLS(0|1) N DUP_PCT WORKDIR"
     );
@@ -32,6 +34,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("seg") if args.len() == 3 => seg::run(&args[1], &args[2]),
+        Some("seg-work") if args.len() == 5 => seg::work(&args[1], &args[2], &args[3], &args[4]),
         Some("mock") if args.len() == 1 => mock::run(),
         Some("send") if args.len() == 5 => send::run(&args[1], &args[2], &args[3], &args[4]),
         Some("inbound") if args.len() == 6 => inbound::run(&args[1], &args[2], &args[3], &args[4], &args[5]),

@@ -154,3 +154,33 @@ pub fn run(corpus: &str, min_secs: &str) -> Result<String, String> {
     };
     Ok(format!("{}\n{}", line("bramka-core", secs_ours, ours), line("floor", secs_floor, floors)))
 }
+
+/// Fixed work for an instruction count (`bench/profile.sh` runs it under callgrind): every
+/// message of `category` through `tool` (`bramka`: `analyze` then `segments()`; `floor`) `reps`
+/// times. Prints the number of messages analysed (the corpus is read and parsed also with
+/// `reps` 0, so the difference of two counts is the work alone).
+pub fn work(corpus: &str, category: &str, tool: &str, reps: &str) -> Result<String, String> {
+    let cats = load_corpus(corpus)?;
+    let reps: usize = crate::num("REPS", reps)?;
+    let texts = &cats
+        .iter()
+        .find(|c| c.name == category)
+        .ok_or_else(|| format!("no category {category:?} in {corpus}"))?
+        .texts;
+    let policy = Policy::default();
+    let mut total = 0usize;
+    for _ in 0..reps {
+        for t in texts {
+            total += match tool {
+                "bramka" => analyze(black_box(t), &policy).segments(),
+                "floor" => {
+                    let (chars, ascii) = floor(black_box(t));
+                    chars + usize::from(ascii)
+                }
+                _ => return Err(format!("TOOL must be bramka or floor, got {tool:?}")),
+            };
+        }
+    }
+    black_box(total);
+    Ok(serde_json::json!({ "tool": tool, "category": category, "messages": texts.len() * reps }).to_string())
+}

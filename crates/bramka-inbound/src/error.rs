@@ -196,6 +196,19 @@ impl From<rusqlite::Error> for StoreError {
     }
 }
 
+#[cfg(feature = "postgres")]
+impl From<bramka_postgres::Error> for StoreError {
+    fn from(e: bramka_postgres::Error) -> Self {
+        match e {
+            bramka_postgres::Error::InvalidUrl { url, reason } => StoreError::InvalidUrl { url, reason },
+            bramka_postgres::Error::SchemaTooNew { found, supported, .. } => {
+                StoreError::SchemaTooNew { found: found.into(), supported: supported.into() }
+            }
+            other => StoreError::Backend(other.to_string()),
+        }
+    }
+}
+
 impl From<serde_json::Error> for StoreError {
     fn from(e: serde_json::Error) -> Self {
         StoreError::Corrupt(e.to_string())

@@ -7,35 +7,13 @@
 //! run). Needs the PostgreSQL server binaries, like the tests.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use bramka_ledger::{
     Applied, Delivery, Intent, MessageRecord, Outcome, PostgresStore, SendOptions, SqliteStore, State, Store,
 };
-use bramka_pgtest::{Cluster, Durability};
+use bramka_pgtest::Cluster;
+use bramka_pgtest::scale::{Row, Target, timed};
 use chrono::Utc;
-
-/// utime + stime of a process, in clock ticks.
-fn ticks(pid: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .ok()
-        .and_then(|s| {
-            let f: Vec<&str> = s.rsplit_once(')')?.1.split_whitespace().collect();
-            Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
-        })
-        .unwrap_or(0)
-}
-
-fn server_ticks(cluster: Option<&Cluster>) -> u64 {
-    cluster.map_or(0, |c| c.server_pids().iter().map(|p| ticks(&p.to_string())).sum())
-}
-
-struct Row {
-    writers: usize,
-    per_sec: f64,
-    client_ms: f64,
-    server_ms: f64,
-}
 
 /// Records `n` accepted entries with operator ids `OP0`…, in batches.
 async fn prefill(store: &dyn Store, n: usize) {
@@ -82,78 +60,27 @@ async fn measure(store: Arc<dyn Store>, cluster: Option<&Cluster>, writers: usiz
         let i = writers * per_writer + w;
         assert!(matches!(store.apply_delivery(report(i)).await.unwrap(), Applied::Updated { .. }));
     }
-    let (c0, s0) = (ticks("self"), server_ticks(cluster));
-    let start = Instant::now();
-    let tasks: Vec<_> = (0..writers)
-        .map(|w| {
-            let store = store.clone();
-            tokio::spawn(async move {
-                for i in w * per_writer..(w + 1) * per_writer {
-                    let applied = store.apply_delivery(report(i)).await.unwrap();
-                    assert!(matches!(applied, Applied::Updated { .. }), "{applied:?}");
-                }
-            })
-        })
-        .collect();
-    for t in tasks {
-        t.await.unwrap();
-    }
-    let secs = start.elapsed().as_secs_f64();
-    let (c1, s1) = (ticks("self"), server_ticks(cluster));
-    let n = (writers * per_writer) as f64;
-    let tick_ms = 10.0; // USER_HZ is 100 on Linux
-    Row {
-        writers,
-        per_sec: n / secs,
-        client_ms: c1.saturating_sub(c0) as f64 * tick_ms / n,
-        server_ms: s1.saturating_sub(s0) as f64 * tick_ms / n,
-    }
-}
-
-fn print(name: &str, rows: &[Row]) {
-    let one = rows[0].per_sec;
-    for r in rows {
-        println!(
-            "| {name} | {} | {:.0} | {:.2}x | {:.3} | {:.3} |",
-            r.writers,
-            r.per_sec,
-            r.per_sec / one,
-            r.client_ms,
-            r.server_ms
-        );
-    }
+    timed(cluster, writers, per_writer, |w| {
+        let store = store.clone();
+        async move {
+            for i in w * per_writer..(w + 1) * per_writer {
+                let applied = store.apply_delivery(report(i)).await.unwrap();
+                assert!(matches!(applied, Applied::Updated { .. }), "{applied:?}");
+            }
+        }
+    })
+    .await
 }
 
 fn main() {
-    let quick = std::env::args().any(|a| a == "--quick");
-    let total = if quick { 400 } else { 4000 };
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    println!(
-        "| store | writers | reports/s | vs 1 writer | client CPU ms/report | server CPU ms/report |\n|---|---|---|---|---|---|"
-    );
-    for (name, durability) in [
-        ("PostgreSQL, durable commit", Durability::Durable),
-        ("PostgreSQL, synchronous_commit=off", Durability::AsyncCommit),
-    ] {
-        let cluster = Cluster::start(durability).unwrap_or_else(|e| panic!("{e}"));
-        let mut rows = Vec::new();
-        for writers in [1, 2, 4] {
-            let db = cluster.create_database().unwrap_or_else(|e| panic!("{e}"));
-            let store = rt.block_on(PostgresStore::connect_with_pool_size(db.url(), writers)).unwrap();
-            rows.push(rt.block_on(measure(Arc::new(store), Some(&cluster), writers, total / writers)));
-            std::thread::sleep(Duration::from_millis(200));
-        }
-        print(name, &rows);
-    }
-    let mut rows = Vec::new();
-    for writers in [1, 2, 4] {
-        let path =
-            std::env::temp_dir().join(format!("bramka-ledger-scale-{}-{writers}.db", std::process::id()));
-        let store = SqliteStore::open(&path).unwrap();
-        rows.push(rt.block_on(measure(Arc::new(store), None, writers, total / writers)));
-        for ext in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{ext}", path.display()));
-        }
-    }
-    print("SQLite, WAL file (synchronous=NORMAL)", &rows);
+    bramka_pgtest::scale::run("report", |target, writers, per_writer| {
+        let store: Arc<dyn Store> = match target {
+            Target::Postgres { url, .. } => {
+                Arc::new(rt.block_on(PostgresStore::connect_with_pool_size(url, writers)).unwrap())
+            }
+            Target::Sqlite(path) => Arc::new(SqliteStore::open(path).unwrap()),
+        };
+        rt.block_on(measure(store, target.cluster(), writers, per_writer))
+    });
 }

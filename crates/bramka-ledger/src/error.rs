@@ -52,6 +52,20 @@ impl From<rusqlite::Error> for StoreError {
     }
 }
 
+#[cfg(feature = "postgres")]
+impl From<bramka_postgres::Error> for StoreError {
+    fn from(e: bramka_postgres::Error) -> Self {
+        match e {
+            bramka_postgres::Error::InvalidUrl { url, reason } => StoreError::InvalidUrl { url, reason },
+            bramka_postgres::Error::SchemaTooNew { found, supported, .. } => StoreError::SchemaTooNew {
+                found: found.max(0).unsigned_abs(),
+                known: supported.max(0).unsigned_abs(),
+            },
+            other => StoreError::Backend(other.to_string()),
+        }
+    }
+}
+
 impl From<StoreError> for bramka_core::Error {
     fn from(e: StoreError) -> Self {
         bramka_core::Error::new(bramka_core::ErrorKind::Other, bramka_core::Certainty::NotSent, e.to_string())

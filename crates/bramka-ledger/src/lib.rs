@@ -20,6 +20,8 @@
 //!   chunk is rebuilt with the message's recorded [`SendOptions`].
 //! * **Reconciliation** — `uncertain` entries are settled by [`Ledger::reconcile`] (`status()`,
 //!   which a campaign run calls first) and by reports carrying the client key ([`reconcile`]).
+//! * **Jobs** — [`JobStore`]: durable job records (compare-and-set states) and once-per-key
+//!   claims next to the ledger, for work an application must resume after a restart.
 //! * **Queries** — [`Query`], [`Ledger::daily_counts`], [`Ledger::cost_totals`],
 //!   [`Ledger::export_csv`].
 //!
@@ -54,6 +56,7 @@
 pub mod campaign;
 pub mod error;
 pub mod gateway;
+pub mod jobs;
 pub mod keywords;
 pub mod ledger;
 pub mod model;
@@ -69,11 +72,12 @@ pub mod suite;
 pub use campaign::{CampaignReport, chunk_ref};
 pub use error::{CsvError, StoreError};
 pub use gateway::LedgerGateway;
+pub use jobs::{Job, JobStore, MemoryJobs};
 pub use keywords::{KeywordAction, Keywords};
 pub use ledger::Ledger;
 pub use model::{
-    Applied, Campaign, Consent, Delivery, Entry, Intent, MessageRecord, Outcome, Query, Scope, State,
-    Suppression,
+    Applied, Campaign, Consent, Delivery, Entry, Intent, MessageRecord, Outcome, Query, RefClaim, Scope,
+    State, Suppression,
 };
 pub use options::SendOptions;
 pub use query::{CostTotal, DEFAULT_TZ, DayCount};

@@ -33,6 +33,8 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+pub mod scale;
+
 /// How to install the server binaries; part of every "not found" message.
 pub const INSTALL_HINT: &str = "install the PostgreSQL server binaries: `apt-get install postgresql-15` \
      (Debian/Ubuntu; any version from 13 on works), `brew install postgresql@15` (macOS), or point \

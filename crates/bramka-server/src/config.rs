@@ -52,13 +52,14 @@ pub enum Storage {
     Sqlite(PathBuf),
     /// In memory, lost at exit (`memory:`; tests and trials).
     Memory,
-    /// PostgreSQL (`postgres://…`; feature `postgres`): received messages and the ledger, shared by
-    /// several instances. Poll and number definitions and generated hook secrets stay in a small
-    /// SQLite file (`[server] definitions`, default `bramka.defs.db`).
+    /// PostgreSQL (`postgres://…`; feature `postgres`): received messages, the ledger, poll and
+    /// number definitions and generated hook secrets, shared by several instances.
     Postgres {
         /// The URL, placeholders expanded (its password never shown).
         url: Secret,
-        /// The definitions file.
+        /// The SQLite definitions file of an older deployment (`[server] definitions`, default
+        /// `bramka.defs.db`): when it exists, its contents are imported once into an unseeded
+        /// database, then it is no longer used.
         definitions: PathBuf,
     },
 }

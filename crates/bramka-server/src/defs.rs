@@ -1,5 +1,7 @@
-//! The server's own small tables next to the inbound store: poll definitions (seeded from the
-//! file on first start, then edited through the API) and the per-account webhook secrets.
+//! The server's own small tables next to the inbound store: poll and number definitions (seeded
+//! from the file on first start, then edited through the API) and the per-account webhook
+//! secrets. In SQLite (the storage's file, or memory), or with `postgres://` storage in
+//! PostgreSQL (feature `postgres`), where every instance on the database shares them.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -7,10 +9,35 @@ use std::sync::Mutex;
 use bramka_inbound::definition::{NumberDef, PollDef};
 use rusqlite::{Connection, OptionalExtension, params};
 
+#[cfg(feature = "postgres")]
+mod postgres;
+
+/// The PostgreSQL side of a method, for when [`DefStore::sqlite`] found no SQLite connection
+/// (which, in a build without the feature `postgres`, never happens).
+macro_rules! on_postgres {
+    ($self:ident, |$pg:ident| $body:expr) => {{
+        #[cfg(feature = "postgres")]
+        let answer = match &$self.backend {
+            Backend::Postgres($pg) => $body,
+            Backend::Sqlite(_) => Err(DefsError("the SQLite store answers itself".into())),
+        };
+        #[cfg(not(feature = "postgres"))]
+        let answer = Err(DefsError("this build has no PostgreSQL support".into()));
+        answer
+    }};
+}
+
 /// A failure of the definitions store.
 #[derive(Debug, thiserror::Error)]
 #[error("definitions store: {0}")]
 pub struct DefsError(String);
+
+#[cfg(feature = "postgres")]
+impl From<bramka_postgres::Error> for DefsError {
+    fn from(e: bramka_postgres::Error) -> Self {
+        DefsError(e.to_string())
+    }
+}
 
 impl From<rusqlite::Error> for DefsError {
     fn from(e: rusqlite::Error) -> Self {
@@ -23,10 +50,18 @@ impl From<serde_json::Error> for DefsError {
     }
 }
 
-/// Poll definitions and webhook secrets in SQLite (a file, or in memory).
+/// Poll and number definitions and webhook secrets: in SQLite (a file, or in memory) or in
+/// PostgreSQL.
 #[derive(Debug)]
 pub struct DefStore {
-    conn: Mutex<Connection>,
+    backend: Backend,
+}
+
+#[derive(Debug)]
+enum Backend {
+    Sqlite(Mutex<Connection>),
+    #[cfg(feature = "postgres")]
+    Postgres(Box<postgres::PgDefs>),
 }
 
 const SCHEMA: &str = "
@@ -54,18 +89,51 @@ impl DefStore {
     pub fn in_memory() -> Result<DefStore, DefsError> {
         Self::init(Connection::open_in_memory()?)
     }
+    /// Connects to PostgreSQL (a pool of up to 4 connections) and creates or migrates its tables
+    /// (`bramka_server_*`, version in `bramka_schema` as `server`); instances on one database
+    /// share everything in it.
+    #[cfg(feature = "postgres")]
+    pub fn postgres(url: &str) -> Result<DefStore, DefsError> {
+        Ok(DefStore { backend: Backend::Postgres(Box::new(postgres::PgDefs::connect(url)?)) })
+    }
     fn init(conn: Connection) -> Result<DefStore, DefsError> {
         conn.execute_batch(SCHEMA)?;
-        Ok(DefStore { conn: Mutex::new(conn) })
+        Ok(DefStore { backend: Backend::Sqlite(Mutex::new(conn)) })
     }
-    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
-        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    fn sqlite(&self) -> Option<std::sync::MutexGuard<'_, Connection>> {
+        match &self.backend {
+            Backend::Sqlite(conn) => Some(conn.lock().unwrap_or_else(|p| p.into_inner())),
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(_) => None,
+        }
+    }
+    #[cfg(feature = "postgres")]
+    fn pg(&self) -> Option<&postgres::PgDefs> {
+        match &self.backend {
+            Backend::Postgres(pg) => Some(pg),
+            Backend::Sqlite(_) => None,
+        }
+    }
+
+    /// Copies the polls, numbers, seeded flags and hook secrets of `older` (the SQLite
+    /// definitions file of a deployment from before definitions moved to PostgreSQL) into this
+    /// store, once: only when nothing has been seeded here yet. Returns whether it copied; a
+    /// SQLite store never imports.
+    #[cfg(feature = "postgres")]
+    pub fn import_once(&self, older: &DefStore) -> Result<bool, DefsError> {
+        let Some(pg) = self.pg() else { return Ok(false) };
+        let meta = {
+            let c = older.sqlite().ok_or_else(|| DefsError("an import reads a SQLite store".into()))?;
+            let mut st = c.prepare("SELECT key, value FROM bramka_server_meta ORDER BY key")?;
+            st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<Vec<_>, _>>()?
+        };
+        pg.import(older.polls()?, older.numbers()?, meta)
     }
 
     /// Seeds the polls once: on the first start they are written; afterwards the store wins and
     /// the file's polls are ignored. Returns whether this call seeded.
     pub fn seed_polls(&self, polls: &[PollDef]) -> Result<bool, DefsError> {
-        let mut c = self.conn();
+        let Some(mut c) = self.sqlite() else { return on_postgres!(self, |pg| pg.seed_polls(polls)) };
         let tx = c.transaction()?;
         let seeded: Option<String> = tx
             .query_row("SELECT value FROM bramka_server_meta WHERE key = 'polls_seeded'", [], |r| r.get(0))
@@ -86,7 +154,7 @@ impl DefStore {
 
     /// All polls, in creation order.
     pub fn polls(&self) -> Result<Vec<PollDef>, DefsError> {
-        let c = self.conn();
+        let Some(c) = self.sqlite() else { return on_postgres!(self, |pg| pg.polls()) };
         let mut st = c.prepare("SELECT def FROM bramka_server_polls ORDER BY position")?;
         let rows = st.query_map([], |r| r.get::<_, String>(0))?;
         let mut out = Vec::new();
@@ -98,8 +166,9 @@ impl DefStore {
 
     /// Writes a poll (a new id is added at the end; an existing one keeps its place).
     pub fn put_poll(&self, p: &PollDef) -> Result<(), DefsError> {
+        let Some(c) = self.sqlite() else { return on_postgres!(self, |pg| pg.put_poll(p)) };
         let json = serde_json::to_string(p)?;
-        self.conn().execute(
+        c.execute(
             "INSERT INTO bramka_server_polls (id, def) VALUES (?1, ?2) ON CONFLICT(id) DO UPDATE SET def = excluded.def",
             params![p.id, json],
         )?;
@@ -109,7 +178,7 @@ impl DefStore {
     /// Seeds the receiving numbers once, like [`seed_polls`](Self::seed_polls): a store that
     /// has been seeded (from a file, even an empty list) keeps its own numbers.
     pub fn seed_numbers(&self, numbers: &[NumberDef]) -> Result<bool, DefsError> {
-        let mut c = self.conn();
+        let Some(mut c) = self.sqlite() else { return on_postgres!(self, |pg| pg.seed_numbers(numbers)) };
         let tx = c.transaction()?;
         let seeded: Option<String> = tx
             .query_row("SELECT value FROM bramka_server_meta WHERE key = 'numbers_seeded'", [], |r| r.get(0))
@@ -130,7 +199,7 @@ impl DefStore {
 
     /// All receiving numbers, in creation order.
     pub fn numbers(&self) -> Result<Vec<NumberDef>, DefsError> {
-        let c = self.conn();
+        let Some(c) = self.sqlite() else { return on_postgres!(self, |pg| pg.numbers()) };
         let mut st = c.prepare("SELECT def FROM bramka_server_numbers ORDER BY position")?;
         let rows = st.query_map([], |r| r.get::<_, String>(0))?;
         let mut out = Vec::new();
@@ -142,7 +211,7 @@ impl DefStore {
 
     /// Replaces the receiving numbers (one transaction; the order is kept).
     pub fn put_numbers(&self, numbers: &[NumberDef]) -> Result<(), DefsError> {
-        let mut c = self.conn();
+        let Some(mut c) = self.sqlite() else { return on_postgres!(self, |pg| pg.put_numbers(numbers)) };
         let tx = c.transaction()?;
         tx.execute("DELETE FROM bramka_server_numbers", [])?;
         for n in numbers {
@@ -158,7 +227,9 @@ impl DefStore {
     /// The webhook secret of an account, generated (32 random letters and digits) on first use.
     pub fn hook_secret(&self, account: &str) -> Result<String, DefsError> {
         let key = format!("hook_secret:{account}");
-        let mut c = self.conn();
+        let Some(mut c) = self.sqlite() else {
+            return on_postgres!(self, |pg| pg.meta_or_insert(key, random_token(32).map_err(DefsError)?));
+        };
         let tx = c.transaction()?;
         let found: Option<String> = tx
             .query_row("SELECT value FROM bramka_server_meta WHERE key = ?1", [&key], |r| r.get(0))
@@ -210,36 +281,123 @@ mod tests {
         .unwrap()
     }
 
-    #[test]
-    fn seeds_once_then_the_store_wins() {
-        let s = DefStore::in_memory().unwrap();
+    fn number(number: &str, account: &str) -> NumberDef {
+        serde_json::from_value(serde_json::json!({"number": number, "account": account})).unwrap()
+    }
+
+    // The behaviour every backend shares (the PostgreSQL tests run these too).
+    pub(super) fn seeds_once_then_the_store_wins(s: &DefStore) {
         assert!(s.seed_polls(&[poll("a", "A"), poll("b", "B")]).unwrap());
         s.put_poll(&poll("a", "A edited")).unwrap();
         assert!(!s.seed_polls(&[poll("a", "A from file")]).unwrap());
+        s.put_poll(&poll("c", "C")).unwrap();
         let names: Vec<_> = s.polls().unwrap().into_iter().map(|p| p.name).collect();
-        assert_eq!(names, ["A edited", "B"]);
+        assert_eq!(names, ["A edited", "B", "C"]);
     }
 
-    #[test]
-    fn numbers_seed_once_then_the_store_wins() {
-        let n = |number: &str, account: &str| -> NumberDef {
-            serde_json::from_value(serde_json::json!({"number": number, "account": account})).unwrap()
-        };
-        let s = DefStore::in_memory().unwrap();
-        assert!(s.seed_numbers(&[n("+1", "a"), n("+2", "b")]).unwrap());
-        s.put_numbers(&[n("+2", "b"), n("+3", "c")]).unwrap();
-        assert!(!s.seed_numbers(&[n("+9", "z")]).unwrap());
+    pub(super) fn numbers_seed_once_then_the_store_wins(s: &DefStore) {
+        assert!(s.seed_numbers(&[number("+1", "a"), number("+2", "b")]).unwrap());
+        s.put_numbers(&[number("+2", "b"), number("+3", "c")]).unwrap();
+        assert!(!s.seed_numbers(&[number("+9", "z")]).unwrap());
         let got: Vec<_> = s.numbers().unwrap().into_iter().map(|x| x.number).collect();
         assert_eq!(got, ["+2", "+3"]);
     }
 
-    #[test]
-    fn secrets_are_random_and_kept() {
-        let s = DefStore::in_memory().unwrap();
+    pub(super) fn secrets_are_random_and_kept(s: &DefStore) {
         let a = s.hook_secret("a").unwrap();
         assert_eq!(a.len(), 32);
         assert!(a.chars().all(|c| c.is_ascii_alphanumeric()));
         assert_eq!(s.hook_secret("a").unwrap(), a);
         assert_ne!(s.hook_secret("b").unwrap(), a);
+    }
+
+    #[test]
+    fn sqlite_seeds_once_then_the_store_wins() {
+        seeds_once_then_the_store_wins(&DefStore::in_memory().unwrap());
+    }
+
+    #[test]
+    fn sqlite_numbers_seed_once_then_the_store_wins() {
+        numbers_seed_once_then_the_store_wins(&DefStore::in_memory().unwrap());
+    }
+
+    #[test]
+    fn sqlite_secrets_are_random_and_kept() {
+        secrets_are_random_and_kept(&DefStore::in_memory().unwrap());
+    }
+
+    #[cfg(feature = "postgres")]
+    mod postgres {
+        use super::*;
+
+        #[test]
+        fn postgres_passes_the_shared_behaviour() {
+            let db = bramka_pgtest::database();
+            seeds_once_then_the_store_wins(&DefStore::postgres(db.url()).unwrap());
+            numbers_seed_once_then_the_store_wins(&DefStore::postgres(db.url()).unwrap());
+            secrets_are_random_and_kept(&DefStore::postgres(db.url()).unwrap());
+        }
+
+        #[test]
+        fn instances_share_edits_seed_once_and_agree_on_secrets() {
+            let db = bramka_pgtest::database();
+            let stores: Vec<DefStore> = (0..4).map(|_| DefStore::postgres(db.url()).unwrap()).collect();
+            // Four instances starting at once: exactly one seeds, and all agree on each secret.
+            let (seeded, secrets): (Vec<bool>, Vec<String>) = std::thread::scope(|sc| {
+                let handles: Vec<_> = stores
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| {
+                        sc.spawn(move || {
+                            let name = format!("file {i}");
+                            (s.seed_polls(&[poll("p", &name)]).unwrap(), s.hook_secret("shop").unwrap())
+                        })
+                    })
+                    .collect();
+                handles.into_iter().map(|h| h.join().unwrap()).unzip()
+            });
+            assert_eq!(seeded.iter().filter(|s| **s).count(), 1, "{seeded:?}");
+            assert!(secrets.iter().all(|s| *s == secrets[0]), "{secrets:?}");
+            // An edit through one instance is what the others read.
+            stores[1].put_poll(&poll("p", "edited on 1")).unwrap();
+            stores[2].put_numbers(&[number("+48500", "shop")]).unwrap();
+            for s in &stores {
+                assert_eq!(s.polls().unwrap()[0].name, "edited on 1");
+                assert_eq!(s.numbers().unwrap()[0].number, "+48500");
+            }
+        }
+
+        #[tokio::test]
+        async fn works_inside_a_single_threaded_runtime_and_drops_there() {
+            let db = bramka_pgtest::database();
+            let s = DefStore::postgres(db.url()).unwrap();
+            assert!(s.seed_numbers(&[number("+1", "a")]).unwrap());
+            assert_eq!(s.numbers().unwrap().len(), 1);
+            drop(s);
+        }
+
+        #[test]
+        fn an_older_definitions_file_is_imported_once() {
+            let db = bramka_pgtest::database();
+            let older = DefStore::in_memory().unwrap();
+            older.seed_polls(&[poll("a", "A")]).unwrap();
+            older.put_poll(&poll("a", "A edited in the file")).unwrap();
+            older.seed_numbers(&[number("+1", "shop")]).unwrap();
+            let secret = older.hook_secret("shop").unwrap();
+            let pg = DefStore::postgres(db.url()).unwrap();
+            assert!(pg.import_once(&older).unwrap());
+            assert_eq!(pg.polls().unwrap()[0].name, "A edited in the file");
+            assert_eq!(pg.numbers().unwrap()[0].number, "+1");
+            assert_eq!(pg.hook_secret("shop").unwrap(), secret);
+            // Imported means seeded: the config file's lists no longer apply, and no second import.
+            assert!(!pg.seed_polls(&[poll("z", "Z")]).unwrap());
+            assert!(!pg.import_once(&DefStore::in_memory().unwrap()).unwrap());
+        }
+
+        #[test]
+        fn a_bad_url_is_refused_without_its_password() {
+            let e = DefStore::postgres("postgres://u:hunter2@h:notaport/db").unwrap_err().to_string();
+            assert!(e.contains("port") && !e.contains("hunter2"), "{e}");
+        }
     }
 }

@@ -8,6 +8,8 @@
 //! [`bramka_inbound`] exactly once, and replies leave from the outbox through a background task,
 //! each through the account of the number that received the message. Sends, campaigns, delivery
 //! reports and the suppression list (with inbound STOP/START) live in [`bramka_ledger`];
+//! campaigns run in the background and, like `[[flows]]`' delays and once-per-call checks, are
+//! kept in the ledger's database ([`bramka_ledger::JobStore`]) so a restart takes them up again;
 //! `[[flows]]` run the call-flow SMS element. A JSON API under `/api/v1` (bearer tokens) manages
 //! polls, numbers and suppressions, sends, and reads statistics, reports, delivery states and
 //! balances; its OpenAPI document is served at `/api/v1/openapi.json`.
@@ -31,6 +33,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod api;
+mod campaigns;
 pub mod config;
 pub mod defs;
 pub mod error;
@@ -77,6 +80,9 @@ pub enum StartError {
     Definitions(String),
 }
 
+/// The durable job store (the ledger's database).
+type Jobs = Arc<dyn bramka_ledger::JobStore>;
+
 /// One account's hook URLs (for `bramka serve --print-hooks`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -111,9 +117,45 @@ pub(crate) struct App {
     pub(crate) flows: flows::Flows,
     /// Idempotency keys of sends in progress.
     pub(crate) inflight: std::sync::Mutex<std::collections::HashSet<String>>,
+    /// Durable jobs in the ledger's database: background campaigns, delayed call-flow SMS.
+    pub(crate) jobs: Arc<dyn bramka_ledger::JobStore>,
+    /// The campaigns running in this process, each with its pause flag.
+    pub(crate) runs: std::sync::Mutex<std::collections::HashMap<String, Arc<std::sync::atomic::AtomicBool>>>,
+    /// Background tasks (campaigns, waiting calls), awaited at shutdown.
+    pub(crate) tasks: Tasks,
+    /// Turns `true` when the server stops: background tasks stop before their next request.
+    stop: tokio::sync::watch::Sender<bool>,
+}
+
+/// Completes when the server stops.
+pub(crate) async fn stopped(mut stop: tokio::sync::watch::Receiver<bool>) {
+    let _ = stop.wait_for(|s| *s).await;
+}
+
+/// Background tasks the server waits for when it stops.
+#[derive(Default)]
+pub(crate) struct Tasks(std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>);
+
+impl Tasks {
+    pub(crate) fn spawn(&self, f: impl Future<Output = ()> + Send + 'static) {
+        let mut v = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        v.retain(|h| !h.is_finished());
+        v.push(tokio::spawn(f));
+    }
+    async fn join(&self) {
+        let all = std::mem::take(&mut *self.0.lock().unwrap_or_else(|p| p.into_inner()));
+        for h in all {
+            let _ = h.await;
+        }
+    }
 }
 
 impl App {
+    /// Watches the server's stop.
+    pub(crate) fn stop_rx(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.stop.subscribe()
+    }
+
     pub(crate) fn engine(&self) -> Inbound {
         self.engine.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
@@ -237,39 +279,44 @@ impl Server {
     /// the polls and numbers on the first start (afterwards the stored ones win), loads discount
     /// codes and prepares the webhook parsers and the `[[flows]]`.
     pub fn new(settings: Settings) -> Result<Server, StartError> {
-        let (store, defs, ledger_store): (Arc<dyn Store>, DefStore, Arc<dyn bramka_ledger::Store>) =
-            match &settings.storage {
-                Storage::Sqlite(path) => {
-                    let lpath = config::ledger_path(path);
-                    (
-                        Arc::new(
-                            SqliteStore::open(path)
-                                .map_err(|e| StartError::Storage(format!("{}: {e}", path.display())))?,
-                        ),
-                        DefStore::open(path).map_err(|e| StartError::Storage(e.to_string()))?,
-                        Arc::new(
-                            bramka_ledger::SqliteStore::open(&lpath)
-                                .map_err(|e| StartError::Storage(format!("{}: {e}", lpath.display())))?,
-                        ),
-                    )
-                }
-                Storage::Memory => (
-                    Arc::new(MemoryStore::new()),
-                    DefStore::in_memory().map_err(|e| StartError::Storage(e.to_string()))?,
-                    Arc::new(bramka_ledger::MemoryStore::new()),
-                ),
-                Storage::Postgres { .. } => {
-                    return Err(StartError::Storage(
-                        "PostgreSQL storage connects asynchronously: start the server with Server::open"
-                            .into(),
-                    ));
-                }
-            };
-        Self::assemble(settings, store, defs, ledger_store)
+        let (store, defs, ledger_store, jobs): (
+            Arc<dyn Store>,
+            DefStore,
+            Arc<dyn bramka_ledger::Store>,
+            Jobs,
+        ) = match &settings.storage {
+            Storage::Sqlite(path) => {
+                let lpath = config::ledger_path(path);
+                let ledger = bramka_ledger::SqliteStore::open(&lpath)
+                    .map_err(|e| StartError::Storage(format!("{}: {e}", lpath.display())))?;
+                (
+                    Arc::new(
+                        SqliteStore::open(path)
+                            .map_err(|e| StartError::Storage(format!("{}: {e}", path.display())))?,
+                    ),
+                    DefStore::open(path).map_err(|e| StartError::Storage(e.to_string()))?,
+                    Arc::new(ledger.clone()),
+                    Arc::new(ledger),
+                )
+            }
+            Storage::Memory => (
+                Arc::new(MemoryStore::new()),
+                DefStore::in_memory().map_err(|e| StartError::Storage(e.to_string()))?,
+                Arc::new(bramka_ledger::MemoryStore::new()),
+                Arc::new(bramka_ledger::MemoryJobs::new()),
+            ),
+            Storage::Postgres { .. } => {
+                return Err(StartError::Storage(
+                    "PostgreSQL storage connects asynchronously: start the server with Server::open".into(),
+                ));
+            }
+        };
+        Self::assemble(settings, store, defs, ledger_store, jobs)
     }
 
     /// Like [`new`](Server::new), for every storage: `postgres://` connects here (feature
-    /// `postgres`; received messages and the ledger in PostgreSQL, migrated on connect).
+    /// `postgres`; received messages, the ledger and the definitions in PostgreSQL, migrated on
+    /// connect; an older deployment's `[server] definitions` file is imported once).
     pub async fn open(settings: Settings) -> Result<Server, StartError> {
         let Storage::Postgres { url, definitions } = &settings.storage else {
             return Self::new(settings);
@@ -279,12 +326,21 @@ impl Server {
             let store = bramka_inbound::PostgresStore::connect(url.expose())
                 .await
                 .map_err(|e| StartError::Storage(format!("PostgreSQL (received messages): {e}")))?;
-            let ledger = bramka_ledger::PostgresStore::connect(url.expose())
-                .await
-                .map_err(|e| StartError::Storage(format!("PostgreSQL (ledger): {e}")))?;
-            let defs = DefStore::open(definitions)
-                .map_err(|e| StartError::Storage(format!("{}: {e}", definitions.display())))?;
-            Self::assemble(settings, Arc::new(store), defs, Arc::new(ledger))
+            let ledger = Arc::new(
+                bramka_ledger::PostgresStore::connect(url.expose())
+                    .await
+                    .map_err(|e| StartError::Storage(format!("PostgreSQL (ledger): {e}")))?,
+            );
+            let defs = DefStore::postgres(url.expose())
+                .map_err(|e| StartError::Storage(format!("PostgreSQL (definitions): {e}")))?;
+            if definitions.exists() {
+                let older = DefStore::open(definitions)
+                    .map_err(|e| StartError::Storage(format!("{}: {e}", definitions.display())))?;
+                if defs.import_once(&older).map_err(|e| StartError::Storage(e.to_string()))? {
+                    tracing::info!(file = %definitions.display(), "definitions imported into PostgreSQL (first start)");
+                }
+            }
+            Self::assemble(settings, Arc::new(store), defs, ledger.clone(), ledger)
         }
         #[cfg(not(feature = "postgres"))]
         {
@@ -300,6 +356,7 @@ impl Server {
         store: Arc<dyn Store>,
         defs: DefStore,
         ledger_store: Arc<dyn bramka_ledger::Store>,
+        jobs: Jobs,
     ) -> Result<Server, StartError> {
         let s = &settings.suppression;
         let ledger = bramka_ledger::Ledger::new(ledger_store).with_keywords(bramka_ledger::Keywords::new(
@@ -363,10 +420,11 @@ impl Server {
                 Hook { provider: h.provider, parser, secret, allow_ips: h.allow_ips.clone() },
             );
         }
-        let flows = flows::Flows::build(&settings.flows, settings.outbox_account.as_deref(), |a| {
-            sent::ledger_gateway(&settings, &ledger, a)
-        })
-        .map_err(StartError::Definitions)?;
+        let flows =
+            flows::Flows::build(&settings.flows, settings.outbox_account.as_deref(), jobs.clone(), |a| {
+                sent::ledger_gateway(&settings, &ledger, a)
+            })
+            .map_err(StartError::Definitions)?;
         let public_url = settings.public_url.clone();
         let app = App {
             engine: RwLock::new(Inbound::new(cfg, store.clone())),
@@ -383,6 +441,10 @@ impl Server {
             numbers: RwLock::new(numbers),
             flows,
             inflight: Default::default(),
+            jobs,
+            runs: Default::default(),
+            tasks: Tasks::default(),
+            stop: tokio::sync::watch::channel(false).0,
         };
         let sandbox = sandbox::start(app.settings.sandbox, &app.settings.sandbox_config);
         Ok(Server { app: Arc::new(app), sandbox })
@@ -438,6 +500,7 @@ impl Server {
             .route("/web/polls/{id}/{what}", get(web::poll_csv))
             .route("/sent", get(web::sent))
             .route("/web/sent.csv", get(web::sent_csv))
+            .route("/campaigns", get(web::campaigns))
             .route("/suppressions", get(web::suppressions).post(web::suppress))
             .route("/suppressions/lift", axum::routing::post(web::lift))
             .route("/test-sms", get(web::test_sms_form).post(web::test_sms))
@@ -486,6 +549,9 @@ impl Server {
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "ledger recovery failed"),
         }
+        // Campaigns and delayed call-flow SMS left running by the last stop go on.
+        app.resume_campaigns().await;
+        app.flows.resume(&app.stop_rx(), &app.tasks).await;
         tracing::info!(listen = %local, public_url = %app.public_url, hooks = app.hooks.len(), "bramka serve started");
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let dispatcher = tokio::spawn(dispatch_loop(app.clone(), stop_rx));
@@ -494,6 +560,9 @@ impl Server {
             .with_graceful_shutdown(shutdown)
             .await;
         let _ = stop_tx.send(true);
+        // Background campaigns and waiting calls stop before their next request.
+        let _ = app.stop.send(true);
+        app.tasks.join().await;
         let _ = dispatcher.await;
         tracing::info!("bramka serve stopped");
         result

@@ -17,7 +17,7 @@ const TRIVIAL: &[(u32, u32)] = &[
     (0x48A, 0x52F),
     (0x620, 0x64A), // Arabic letters (not the harakat)
     (0x671, 0x6D3),
-    (0x904, 0x939), // Devanagari (not nukta, virama, stress signs, 0x958..=0x95F)
+    (0x900, 0x93B), // Devanagari (not nukta, virama, stress signs, 0x958..=0x95F)
     (0x93D, 0x94C),
     (0x94E, 0x950),
     (0x955, 0x957),
@@ -31,9 +31,9 @@ const TRIVIAL: &[(u32, u32)] = &[
     (0x2ADD, 0x2BFF),
     (0x3041, 0x3096), // kana (not the combining voiced marks)
     (0x309B, 0x30FF),
-    (0x4E00, 0x9FFF),   // CJK unified ideographs
-    (0xAC00, 0xD7A3),   // Hangul syllables
-    (0xFE00, 0xFE0F),   // variation selectors
+    (0x3400, 0x9FFF), // CJK unified ideographs (extension A, Yijing hexagrams, the main block)
+    (0xAC00, 0xD7A3), // Hangul syllables
+    (0xFE00, 0xFE0F), // variation selectors
     (0x1F000, 0x1FFFF), // emoji, pictographs, legacy computing symbols
     (0xE0020, 0xE007F), // tags (subdivision flags)
 ];
@@ -53,6 +53,68 @@ static BMP: [u64; 1024] = {
     }
     t
 };
+
+/// Combining marks of common scripts (Hebrew points, Arabic harakat, Indic nukta and virama,
+/// Thai vowel and tone marks) that are NFC_Quick_Check=Yes with a non-zero combining class: NFC
+/// leaves one alone (nothing composes with it) unless it stands next to another mark it could be
+/// reordered with. Verified against `unicode-normalization` by the tests below.
+const LONE_MARKS: &[(u32, u32)] = &[
+    (0x591, 0x5BD),
+    (0x5BF, 0x5BF),
+    (0x5C1, 0x5C2),
+    (0x5C4, 0x5C5),
+    (0x5C7, 0x5C7),
+    (0x610, 0x61A),
+    (0x64B, 0x652),
+    (0x656, 0x65F),
+    (0x670, 0x670),
+    (0x6D6, 0x6DC),
+    (0x6DF, 0x6E4),
+    (0x6E7, 0x6E8),
+    (0x6EA, 0x6ED),
+    (0x94D, 0x94D),
+    (0x951, 0x954),
+    (0x9BC, 0x9BC),
+    (0x9CD, 0x9CD),
+    (0xA3C, 0xA3C),
+    (0xA4D, 0xA4D),
+    (0xABC, 0xABC),
+    (0xACD, 0xACD),
+    (0xB3C, 0xB3C),
+    (0xB4D, 0xB4D),
+    (0xBCD, 0xBCD),
+    (0xC3C, 0xC3C),
+    (0xC4D, 0xC4D),
+    (0xC55, 0xC55),
+    (0xCBC, 0xCBC),
+    (0xCCD, 0xCCD),
+    (0xD3B, 0xD3C),
+    (0xD4D, 0xD4D),
+    (0xE38, 0xE3A),
+    (0xE48, 0xE4B),
+];
+
+/// [`LONE_MARKS`] as a bitmap of the first 4096 code points (512 bytes).
+static LONE_MARK_BITS: [u64; 64] = {
+    let mut t = [0u64; 64];
+    let mut r = 0;
+    while r < LONE_MARKS.len() {
+        let (first, last) = LONE_MARKS[r];
+        let mut u = first;
+        while u <= last {
+            t[(u >> 6) as usize] |= 1 << (u & 63);
+            u += 1;
+        }
+        r += 1;
+    }
+    t
+};
+
+/// Whether the BMP code point `u` is in [`LONE_MARKS`].
+#[inline(always)]
+pub(crate) fn lone_mark_bmp(u: u32) -> bool {
+    u < 0x1000 && LONE_MARK_BITS[(u >> 6) as usize & 63] >> (u & 63) & 1 != 0
+}
 
 /// Whether `c` is in [`TRIVIAL`]: one bit lookup in the BMP.
 #[inline]
@@ -80,12 +142,14 @@ pub(crate) fn to_nfc(text: &str) -> Cow<'_, str> {
     }
     let mut out: Option<String> = None;
     let mut copied = 0; // bytes of `text` already in `out`
+    let mut composed = String::new(); // one buffer for every run
     for (from, to) in runs(text) {
         let segment = &text[from..to];
         if is_nfc_quick(segment.chars()) == IsNormalized::Yes {
             continue;
         }
-        let composed: String = segment.nfc().collect();
+        composed.clear();
+        composed.extend(segment.nfc());
         if composed == segment {
             continue;
         }
@@ -150,6 +214,21 @@ mod tests {
                 let mut buf = [0u8; 4];
                 assert_eq!(is_nfc_quick(c.encode_utf8(&mut buf).chars()), IsNormalized::Yes, "U+{u:04X}");
                 assert_eq!(unicode_normalization::char::canonical_combining_class(c), 0, "U+{u:04X}");
+            }
+        }
+    }
+
+    #[test]
+    fn lone_marks_are_quick_check_yes_with_a_class() {
+        for u in 0..=0x10FFFFu32 {
+            let Some(c) = char::from_u32(u) else { continue };
+            let want = LONE_MARKS.iter().any(|&(a, b)| a <= u && u <= b);
+            assert_eq!(u < 0x10000 && lone_mark_bmp(u), want, "U+{u:04X}");
+            if want {
+                let mut buf = [0u8; 4];
+                assert_eq!(is_nfc_quick(c.encode_utf8(&mut buf).chars()), IsNormalized::Yes, "U+{u:04X}");
+                assert_ne!(unicode_normalization::char::canonical_combining_class(c), 0, "U+{u:04X}");
+                assert!(!trivially_nfc(c), "U+{u:04X}");
             }
         }
     }

@@ -1,5 +1,8 @@
-//! One pass over a text that yields everything the common case needs: GSM-7 septets (with the
-//! default tables), UTF-16 length, and whether NFC composition might change the text.
+//! The hand-tuned scan, one entry point [`scan`]: one pass over a text, block by block in byte
+//! lanes, that yields everything the common case needs: GSM-7 septets (with the default tables),
+//! UTF-16 length, and whether NFC composition might change the text. `super::plain` is the plain
+//! way it is tested against (with the rest of the tuned path) on the corpus and on proptest
+//! inputs; the tests below check each block classifier against per-byte predicates.
 
 use super::{gsm7, nfc};
 
@@ -103,49 +106,6 @@ pub(crate) fn gsm7_word_septets(bytes: &[u8]) -> usize {
     (bytes.iter().fold(0u32, |a, &b| a + GSM_CLASS[usize::from(b)]) & 0xFF) as usize
 }
 
-/// Bit 7 set in each byte of the 8-byte `bytes` that is a UTF-8 lead byte (0xC0 and up).
-#[inline(always)]
-fn swar_lead(bytes: &[u8]) -> u64 {
-    let w = word(bytes);
-    w & (w << 1) & HIGH
-}
-
-/// Bit 7 set in each byte of the 8-byte `bytes` that is 0xCC or more, except 0xD0 and 0xD1
-/// (Cyrillic U+0400..=U+047F, all NFC-stable). Exact: no carry crosses a byte.
-#[inline(always)]
-fn swar_at_least_cc(bytes: &[u8]) -> u64 {
-    const LOW7: u64 = !HIGH;
-    let w = word(bytes);
-    let at_least_cc = ((w & LOW7) + 0x3434_3434_3434_3434) & w & HIGH;
-    let v = (w & 0xFEFE_FEFE_FEFE_FEFE) ^ 0xD0D0_D0D0_D0D0_D0D0;
-    let is_d0_d1 = !(((v & LOW7) + LOW7) | v) & HIGH;
-    at_least_cc & !is_d0_d1
-}
-
-/// Calls `f` with the index of every byte of `bytes` whose bit 7 is set in `mask(word)`, eight
-/// bytes at a time (the last word padded with spaces, which no mask marks).
-#[inline(always)]
-fn each_marked(bytes: &[u8], mask: impl Fn(&[u8]) -> u64, mut f: impl FnMut(usize)) {
-    let mut words = bytes.chunks_exact(8);
-    let mut base = 0;
-    let mut visit = |mut m: u64, base: usize| {
-        while m != 0 {
-            f(base + (m.trailing_zeros() / 8) as usize);
-            m &= m - 1;
-        }
-    };
-    for w in &mut words {
-        visit(mask(w), base);
-        base += 8;
-    }
-    let rest = words.remainder();
-    if !rest.is_empty() {
-        let mut padded = [b' '; 8];
-        padded[..rest.len()].copy_from_slice(rest);
-        visit(mask(&padded), base);
-    }
-}
-
 /// Per-byte classes for [`gsm7_word_septets`] (and the reference for [`gsm_bad`], [`gsm_check`]): septets the byte adds
 /// (bits 0..8, as [`gsm7::septets_of_byte`]), a lead byte of a character that may be GSM-7
 /// (bits 8..16: 0xC2, 0xC3, 0xCE, 0xE2, checked one by one), a byte that is not GSM-7 (from
@@ -180,8 +140,9 @@ const GSM_CHECK: u32 = 1 << 8;
 const GSM_BAD: u32 = 1 << 16;
 
 /// A byte that rules a text out of GSM-7 (default tables): ASCII GSM-7 lacks, a lead byte other
-/// than 0xC2, 0xC3, 0xCE, 0xE2, or a byte never in UTF-8. Compares only, so loops vectorise.
-#[inline(always)]
+/// than 0xC2, 0xC3, 0xCE, 0xE2, or a byte never in UTF-8 (the reference [`classify_gsm`] is
+/// tested against).
+#[cfg(test)]
 const fn gsm_bad(b: u8) -> bool {
     (b < 0x20 && b != b'\n' && b != b'\r' && b != 0x0C)
         || b == b'`'
@@ -190,106 +151,190 @@ const fn gsm_bad(b: u8) -> bool {
 }
 
 /// A lead byte of a multi-byte character that may be GSM-7 (checked one by one).
-#[inline(always)]
+#[cfg(test)]
 const fn gsm_check(b: u8) -> bool {
     b == 0xC2 || b == 0xC3 || b == 0xCE || b == 0xE2
 }
 
-/// Bytes per run of the vectorised loops: byte-lane sums of at most 2 per byte stay below 256.
-const RUN: usize = 127;
+/// The blocks of [`BLOCK`] bytes of `bytes`, each with its offset and the byte after it (0x80
+/// at the end); the last one padded with continuation bytes (0x80, which count nothing and mark
+/// nothing).
+#[inline(always)]
+fn blocks(bytes: &[u8]) -> impl Iterator<Item = (usize, [u8; BLOCK], u8)> + '_ {
+    (0..bytes.len().div_ceil(BLOCK)).map(move |k| {
+        let at = k * BLOCK;
+        let block = match block_at(bytes, at) {
+            Some(block) => *block,
+            None => {
+                let mut padded = [0x80u8; BLOCK];
+                let rest = &bytes[at..];
+                padded[..rest.len()].copy_from_slice(rest);
+                padded
+            }
+        };
+        (at, block, bytes.get(at + BLOCK).copied().unwrap_or(0x80))
+    })
+}
 
-/// Scans `text` run by run: for GSM-7 text one vectorised pass (septets, and whether a byte rules
-/// GSM-7 out or starts a multi-byte character to check one by one); at the first run that rules
-/// it out, [`scan_ucs2`].
+/// A bit per byte lane of `lanes` (each 0 or 1), bit `i` for lane `i`: eight lanes at a time by
+/// one multiplication (lane `i` lands in bit `56 + i`, nothing below carries into it).
+#[inline(always)]
+fn lane_mask(lanes: &[u8; BLOCK]) -> u32 {
+    lanes
+        .chunks_exact(8)
+        .enumerate()
+        .fold(0u32, |m, (k, w)| m | (((word(w).wrapping_mul(0x0102_0408_1020_4080) >> 56) as u32) << (8 * k)))
+}
+
+/// Whether a byte lane is not zero.
+#[inline(always)]
+fn lanes_any(lanes: &[u8; BLOCK]) -> bool {
+    lanes.chunks_exact(8).fold(0u64, |a, w| a | word(w)) != 0
+}
+
+/// One block of GSM-hopeful text in byte lanes (signed comparisons and equality only, what SSE2
+/// has for bytes, so the whole block is vectorised): septets as if the text were GSM-7 (as
+/// [`gsm7::septets_of_byte`], at most 64), whether a byte rules GSM-7 out ([`gsm_bad`]), and a
+/// bit per lead byte of a character that may be GSM-7 ([`gsm_check`]: 0xC2, 0xC3, 0xCE, 0xE2).
+#[inline(always)]
+fn classify_gsm(block: &[u8; BLOCK]) -> (u8, bool, u32) {
+    let (mut septets, mut bad) = (0u8, 0u8);
+    let mut check = [0u8; BLOCK];
+    for (&b, check) in block.iter().zip(&mut check) {
+        let s = b as i8;
+        let ascii = s >= 0;
+        let folded = (b & 0xDF) as i8; // 0x7B..=0x7E onto 0x5B..=0x5E
+        let ext = (ascii && (0x5B..=0x5E).contains(&folded)) || b == 0x0C;
+        let gsm_lead = (b | 1) == 0xC3 || b == 0xCE || b == 0xE2;
+        // Below 0x20 as a signed byte: ASCII controls and every byte from 0x80; of those, lead
+        // bytes (from 0xC0) and controls but LF, FF, CR rule GSM-7 out, except `gsm_lead`.
+        let not_gsm = ((-64..0x20).contains(&s) && b != b'\n' && (b | 1) != 0x0D && !gsm_lead)
+            || b == b'`'
+            || b == 0x7F;
+        septets = septets.wrapping_add(u8::from(s >= -64) + u8::from(ext) + u8::from(b == 0xE2));
+        bad |= u8::from(not_gsm);
+        *check = u8::from(gsm_lead);
+    }
+    (septets, bad != 0, if lanes_any(&check) { lane_mask(&check) } else { 0 })
+}
+
+/// One block of text that is not GSM-7, in byte lanes: UTF-16 units (as [`utf16_units`], at most
+/// 64) and a bit per lead byte [`nfc_candidate`] marks (`next` is the byte after the block).
+#[inline(always)]
+fn classify_ucs2(block: &[u8; BLOCK], next: u8) -> (u8, u32) {
+    let mut after = [next; BLOCK];
+    after[..BLOCK - 1].copy_from_slice(&block[1..]);
+    let mut units = 0u8;
+    let mut candidates = [0u8; BLOCK];
+    for ((&b, &n), c) in block.iter().zip(&after).zip(&mut candidates) {
+        units = units.wrapping_add(utf16_units(b));
+        *c = u8::from(nfc_candidate(b, n));
+    }
+    (units, if lanes_any(&candidates) { lane_mask(&candidates) } else { 0 })
+}
+
+/// Scans `text` block by block (see [`blocks`]): while it may be GSM-7, septets and the
+/// multi-byte characters to look up one by one ([`classify_gsm`]); from the first byte that rules
+/// GSM-7 out, again from the start, UTF-16 units and the characters NFC might change
+/// ([`classify_ucs2`]).
 #[inline]
 pub(crate) fn scan(text: &str) -> Scan {
     let bytes = text.as_bytes();
-    let mut septets = 0;
-    for (n, run) in bytes.chunks(RUN).enumerate() {
-        let (mut sum, mut bad, mut check) = (0u8, 0u8, 0u8);
-        for &b in run {
-            sum = sum.wrapping_add(gsm7::septets_of_byte(b));
-            bad |= u8::from(gsm_bad(b));
-            check |= u8::from(gsm_check(b));
-        }
-        if bad != 0 {
-            return scan_ucs2(text);
-        }
-        if check != 0 {
-            // Continuation bytes may be in the next run: `multibyte_cost` reads the text.
-            let base = n * RUN;
-            let mut bad = false;
-            each_marked(run, swar_lead, |j| bad |= gsm7::multibyte_cost(bytes, base + j).0 == 0);
-            if bad {
-                return scan_ucs2(text);
-            }
-        }
-        septets += usize::from(sum);
+    if let Some(septets) = gsm7_septets(bytes) {
+        // GSM-7 characters are all NFC-stable (none is a combining mark or a singleton).
+        return Scan { septets: Some(septets), utf16: None, maybe_not_nfc: false };
     }
-    // GSM-7 characters are all NFC-stable (none is a combining mark or a singleton).
-    Scan { septets: Some(septets), utf16: None, maybe_not_nfc: false }
-}
-
-/// A byte from 0xCC up, except 0xD0 and 0xD1 (Cyrillic U+0400..=U+047F, all NFC-stable) and 0xF0
-/// (looked at in pairs: only U+1F000..=U+1FFFF, lead 0xF0 then 0x9F, is skipped): the lead bytes
-/// [`scan_ucs2`] looks at one by one.
-#[inline(always)]
-const fn nfc_candidate(b: u8) -> bool {
-    b >= 0xCC && b != 0xD0 && b != 0xD1 && b != 0xF0
-}
-
-/// Whether the character starting at byte `j` (a lead byte from 0xCC) may change in NFC: BMP
-/// characters by one bit of the trivially-NFC bitmap, the code point assembled from the bytes;
-/// emoji from their bytes; other 4-byte characters decoded.
-#[inline(always)]
-fn may_change_in_nfc(text: &str, j: usize) -> bool {
-    let bytes = text.as_bytes();
-    let lead = u32::from(bytes[j]);
-    let cont = |k: usize| u32::from(bytes.get(j + k).copied().unwrap_or(0) & 0x3F);
-    let cp = match lead {
-        0xC0..=0xDF => ((lead & 0x1F) << 6) | cont(1),
-        0xE0..=0xEF => ((lead & 0x0F) << 12) | (cont(1) << 6) | cont(2),
-        // Emoji first: the most common 4-byte characters in SMS.
-        _ if bytes.get(j..j + 2) == Some(&[0xF0, 0x9F]) => return false,
-        _ => return text.get(j..).and_then(|t| t.chars().next()).is_some_and(|c| !nfc::trivially_nfc(c)),
-    };
-    !nfc::trivially_nfc_bmp(cp)
-}
-
-/// Scans text that is not GSM-7 (default tables): UTF-16 length (one vectorised pass in runs) and,
-/// from lead bytes of ranges that are not NFC-stable, whether NFC composition might change it.
-fn scan_ucs2(text: &str) -> Scan {
-    let bytes = text.as_bytes();
     let mut utf16 = 0;
     let mut suspect = false;
-    for (n, run) in bytes.chunks(RUN).enumerate() {
-        let (mut units, mut candidates) = (0u8, 0u8);
-        for &b in run {
-            units = units.wrapping_add(utf16_units(b));
-            candidates |= u8::from(nfc_candidate(b));
-        }
-        utf16 += usize::from(units);
-        if suspect {
-            continue;
-        }
-        let base = n * RUN;
-        if candidates != 0 {
-            // A byte from 0xCC is a lead byte, so `base + j` is a character boundary.
-            each_marked(run, swar_at_least_cc, |j| suspect |= may_change_in_nfc(text, base + j));
-        }
-        // 4-byte characters outside U+1F000..=U+1FFFF (emoji and pictographs, all trivially NFC):
-        // lead 0xF0 not followed by 0x9F (checked in pairs that may cross into the next run).
-        let pairs = &bytes[base..(base + run.len() + 1).min(bytes.len())];
-        let other = pairs.windows(2).fold(0u8, |a, w| a | u8::from(w[0] == 0xF0 && w[1] != 0x9F));
-        if other != 0 {
-            for (j, w) in pairs.windows(2).enumerate() {
-                if w[0] == 0xF0 && w[1] != 0x9F {
-                    suspect |= may_change_in_nfc(text, base + j);
+    let mut mark_end = usize::MAX; // where the last lone mark ends
+    for (at, block, next) in blocks(bytes) {
+        let (u, mut candidates) = classify_ucs2(&block, next);
+        utf16 += usize::from(u);
+        while candidates != 0 && !suspect {
+            // A marked byte is a lead byte, so `j` is a character boundary.
+            let j = at + candidates.trailing_zeros() as usize;
+            match nfc_class(text, j) {
+                NfcClass::Trivial => {}
+                NfcClass::LoneMark { len } => {
+                    // NFC_Quick_Check: Yes unless two marks meet (they might need reordering).
+                    suspect = j == mark_end;
+                    mark_end = j + len;
                 }
+                NfcClass::Other => suspect = true,
             }
+            candidates &= candidates - 1;
         }
     }
     Scan { septets: None, utf16: Some(utf16), maybe_not_nfc: suspect }
+}
+
+/// Septets of `bytes` if it is GSM-7 with the default tables, else `None` (at the first block
+/// that shows it).
+#[inline(always)]
+fn gsm7_septets(bytes: &[u8]) -> Option<usize> {
+    let mut septets = 0;
+    for (at, block, _) in blocks(bytes) {
+        let (s, bad, mut check) = classify_gsm(&block);
+        if bad {
+            return None;
+        }
+        while check != 0 {
+            if gsm7::multibyte_cost(bytes, at + check.trailing_zeros() as usize).0 == 0 {
+                return None;
+            }
+            check &= check - 1;
+        }
+        septets += usize::from(s);
+    }
+    Some(septets)
+}
+
+/// A lead byte whose character [`scan`] looks up one by one for NFC: every byte from 0xCC
+/// except 0xD0 and 0xD1 (Cyrillic U+0400..=U+047F), 0xE4 to 0xE9 (CJK U+4000..=U+9FFF) and 0xF0
+/// followed by 0x9F (U+1F000..=U+1FFFF, emoji and pictographs), all trivially NFC (a test checks
+/// every code point). Signed comparisons and equality only, so it vectorises with SSE2.
+#[inline(always)]
+#[allow(clippy::manual_range_contains)] // `contains` is not const
+const fn nfc_candidate(b: u8, next: u8) -> bool {
+    let s = b as i8;
+    s >= -52 && s < 0 && (b & 0xFE) != 0xD0 && !(s >= -28 && s <= -23) && !(b == 0xF0 && next == 0x9F)
+}
+
+/// What NFC may do to the character starting at byte `j` (a lead byte from 0xCC), by a bit of
+/// the trivially-NFC bitmap for BMP characters (the code point assembled from the bytes), from
+/// the bytes for emoji, decoded for other 4-byte characters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NfcClass {
+    /// [`nfc::trivially_nfc`]: nothing.
+    Trivial,
+    /// A combining mark of [`nfc::lone_mark_bmp`], `len` bytes: nothing unless next to another mark.
+    LoneMark { len: usize },
+    /// Anything else: it may change.
+    Other,
+}
+
+#[inline(always)]
+fn nfc_class(text: &str, j: usize) -> NfcClass {
+    let bytes = text.as_bytes();
+    let lead = u32::from(bytes[j]);
+    let cont = |k: usize| u32::from(bytes.get(j + k).copied().unwrap_or(0) & 0x3F);
+    let (cp, len) = match lead {
+        0xC0..=0xDF => (((lead & 0x1F) << 6) | cont(1), 2),
+        0xE0..=0xEF => (((lead & 0x0F) << 12) | (cont(1) << 6) | cont(2), 3),
+        // Emoji first: the most common 4-byte characters in SMS.
+        _ if bytes.get(j..j + 2) == Some(&[0xF0, 0x9F]) => return NfcClass::Trivial,
+        _ => {
+            let trivial = text.get(j..).and_then(|t| t.chars().next()).is_some_and(nfc::trivially_nfc);
+            return if trivial { NfcClass::Trivial } else { NfcClass::Other };
+        }
+    };
+    if nfc::trivially_nfc_bmp(cp) {
+        NfcClass::Trivial
+    } else if nfc::lone_mark_bmp(cp) {
+        NfcClass::LoneMark { len }
+    } else {
+        NfcClass::Other
+    }
 }
 
 #[cfg(test)]
@@ -298,26 +343,71 @@ mod tests {
 
     /// From the bytes, exactly the characters that are not trivially NFC (every code point).
     #[test]
-    fn may_change_in_nfc_matches_trivially_nfc() {
+    fn nfc_class_matches_tables() {
         for u in 0xC0..=0x10FFFFu32 {
             let Some(c) = char::from_u32(u) else { continue };
             let mut buf = [0u8; 4];
             let s = format!("{}a", c.encode_utf8(&mut buf));
             if s.as_bytes()[0] >= 0xCC {
-                assert_eq!(may_change_in_nfc(&s, 0), !nfc::trivially_nfc(c), "U+{u:04X}");
+                let want = if nfc::trivially_nfc(c) {
+                    NfcClass::Trivial
+                } else if u < 0x10000 && nfc::lone_mark_bmp(u) {
+                    NfcClass::LoneMark { len: c.len_utf8() }
+                } else {
+                    NfcClass::Other
+                };
+                assert_eq!(nfc_class(&s, 0), want, "U+{u:04X}");
             }
         }
     }
 
+    /// The block classifiers against the per-byte predicates, on random blocks and on blocks of
+    /// every byte value at every position.
     #[test]
-    fn swar_mask_exact_on_mixed_words() {
+    fn classifiers_match_predicates() {
+        let check = |block: &[u8; BLOCK], next: u8| {
+            let (septets, bad, checks) = classify_gsm(block);
+            let want_bad = block.iter().any(|&b| gsm_bad(b));
+            assert_eq!(bad, want_bad, "{block:x?}");
+            if !want_bad {
+                let want: usize = block.iter().map(|&b| usize::from(gsm7::septets_of_byte(b))).sum();
+                assert_eq!(usize::from(septets), want, "{block:x?}");
+            }
+            let (units, candidates) = classify_ucs2(block, next);
+            assert_eq!(usize::from(units), block.iter().map(|&b| usize::from(utf16_units(b))).sum::<usize>());
+            for (i, &b) in block.iter().enumerate() {
+                assert_eq!(checks >> i & 1 == 1, gsm_check(b), "{block:x?} {i}");
+                let after = block.get(i + 1).copied().unwrap_or(next);
+                assert_eq!(candidates >> i & 1 == 1, nfc_candidate(b, after), "{block:x?} {i}");
+            }
+        };
         let mut rng = fastrand::Rng::with_seed(7);
-        for _ in 0..100_000 {
-            let w: [u8; 8] = std::array::from_fn(|_| rng.u8(..));
-            let m = swar_at_least_cc(&w);
-            for (j, &b) in w.iter().enumerate() {
-                let want = b >= 0xCC && b != 0xD0 && b != 0xD1;
-                assert_eq!(m >> (8 * j + 7) & 1 == 1, want, "{w:x?} byte {j}");
+        for _ in 0..50_000 {
+            let block: [u8; BLOCK] = std::array::from_fn(|_| rng.u8(..));
+            check(&block, rng.u8(..));
+            let ascii: [u8; BLOCK] = std::array::from_fn(|_| rng.u8(..0x80));
+            check(&ascii, b'a');
+        }
+        for b in 0..=255u8 {
+            for pos in 0..BLOCK {
+                let mut block = [b'a'; BLOCK];
+                block[pos] = b;
+                check(&block, 0x9F);
+                check(&block, b'a');
+            }
+        }
+    }
+
+    /// Every character [`nfc_candidate`] lets through unmarked is trivially NFC (every code
+    /// point).
+    #[test]
+    fn unmarked_lead_bytes_are_trivially_nfc() {
+        for u in 0x80..=0x10FFFFu32 {
+            let Some(c) = char::from_u32(u) else { continue };
+            let mut buf = [0u8; 4];
+            let bytes = c.encode_utf8(&mut buf).as_bytes();
+            if !nfc_candidate(bytes[0], bytes.get(1).copied().unwrap_or(0x80)) {
+                assert!(nfc::trivially_nfc(c) || bytes[0] < 0xCC && u < 0x300, "U+{u:04X}");
             }
         }
     }
@@ -335,23 +425,6 @@ mod tests {
         let w: [u8; 8] = std::array::from_fn(|i| [b'a', 0xC5, 0x82, 0xF0, 0x9F, 0x98, 0x80, 0xE2][i]);
         assert_eq!(utf16_word(&w), 1 + 1 + 2 + 1);
         assert_eq!(gsm7_word_septets(b"ab{\xC3\xA9\xE2\x82\xAC"), 1 + 1 + 2 + 1 + 2);
-    }
-
-    #[test]
-    fn swar_masks() {
-        for b in 0..=255u8 {
-            for pos in 0..8 {
-                let mut w = [b'a'; 8];
-                w[pos] = b;
-                let lead = swar_lead(&w);
-                assert_eq!(lead != 0, b >= 0xC0, "{b:#x}");
-                let cc = swar_at_least_cc(&w);
-                assert_eq!(cc != 0, b >= 0xCC && b != 0xD0 && b != 0xD1, "{b:#x}");
-                if cc != 0 {
-                    assert_eq!((cc.trailing_zeros() / 8) as usize, pos);
-                }
-            }
-        }
     }
 
     /// Characters straddling run boundaries at every offset: the scan agrees with counting
@@ -385,7 +458,11 @@ mod tests {
             assert_eq!(g >= GSM_BAD, (b < 0x80 && gsm7::ascii_bad(b)) || (b >= 0xC0 && !gsm_lead), "{b:#x}");
             assert_eq!(gsm_bad(b), g >= GSM_BAD, "{b:#x}");
             assert_eq!(gsm_check(b), gsm_lead, "{b:#x}");
-            assert_eq!(nfc_candidate(b), b >= 0xCC && b != 0xD0 && b != 0xD1 && b != 0xF0, "{b:#x}");
+            assert_eq!(
+                nfc_candidate(b, b'a'),
+                b >= 0xCC && !matches!(b, 0xD0 | 0xD1 | 0xE4..=0xE9),
+                "{b:#x}"
+            );
             if g < GSM_BAD {
                 assert_eq!(g & 0xFF, u32::from(gsm7::septets_of_byte(b)), "{b:#x}");
                 assert_eq!(g >= GSM_CHECK, gsm_lead, "{b:#x}");

@@ -279,8 +279,23 @@ fn cluster_at(text: &str, at: usize, cap: usize) -> Cluster {
     let (Some(prev), Some(next)) = (text[..at].chars().next_back(), text[at..].chars().next()) else {
         return Cluster::Boundary;
     };
-    if plain(prev) && plain(next) && !(prev == '\r' && next == '\n') {
-        return Cluster::Boundary; // UAX #29 GB999: a boundary between two characters of category Any/Control.
+    if free(next) && (free(prev) || regional_indicator(prev)) && !(prev == '\r' && next == '\n') {
+        // UAX #29 GB999: no rule keeps a character of break property Other, Control, CR or LF
+        // (not Prepend, Extend, SpacingMark, ZWJ, Hangul) with one before it of the same kind
+        // (but CR LF) or a regional indicator.
+        return Cluster::Boundary;
+    }
+    if regional_indicator(prev)
+        && regional_indicator(next)
+        && let Some(found) = inside_flags(text, at, cap)
+    {
+        return found;
+    }
+    if emoji_part(prev)
+        && emoji_part(next)
+        && let Some(found) = inside_emoji(text, at, cap)
+    {
+        return found;
     }
     if NEAR < cap + 1
         && let Some(found) = cluster_in_window(text, at, cap, NEAR)
@@ -288,6 +303,172 @@ fn cluster_at(text: &str, at: usize, cap: usize) -> Cluster {
         return found;
     }
     cluster_in_window(text, at, cap, cap + 1).unwrap_or(Cluster::Unknown)
+}
+
+/// Emoji that are Extended_Pictographic (a subset, checked by a test).
+#[inline]
+fn pictograph(c: char) -> bool {
+    matches!(
+        c as u32,
+        0x2640
+            | 0x2642
+            | 0x2695..=0x2696
+            | 0x2708
+            | 0x2764
+            | 0x1F300..=0x1F321
+            | 0x1F324..=0x1F393
+            | 0x1F39E..=0x1F3F0
+            | 0x1F3F3..=0x1F3F5
+            | 0x1F3F7..=0x1F3FA
+            | 0x1F400..=0x1F4FD
+            | 0x1F4FF..=0x1F53D
+            | 0x1F5FA..=0x1F64F
+            | 0x1F680..=0x1F6C5
+            | 0x1F90C..=0x1F93A
+            | 0x1F93C..=0x1F945
+            | 0x1F947..=0x1F9FF
+            | 0x1FA6E..=0x1FAFF
+    )
+}
+
+/// Characters known not to be Extended_Pictographic (checked by a test): Latin, Greek,
+/// Cyrillic, Arabic, Devanagari, CJK, and ZWJ and the regional indicators.
+#[inline]
+fn not_pictograph(c: char) -> bool {
+    matches!(
+        c as u32,
+        0..=0xA8
+            | 0xAA..=0xAD
+            | 0xAF..=0x2FF
+            | 0x370..=0x52F
+            | 0x600..=0x6FF
+            | 0x900..=0x97F
+            | 0x200D
+            | 0x3400..=0x4DBF
+            | 0x4E00..=0x9FFF
+            | 0x1F1E6..=0x1F1FF
+    )
+}
+
+/// What follows an emoji inside its cluster, break property Extend: variation selectors, the
+/// keycap, skin tones, tags (checked by a test).
+#[inline]
+fn emoji_extend(c: char) -> bool {
+    matches!(c as u32, 0xFE0E | 0xFE0F | 0x20E3 | 0x1F3FB..=0x1F3FF | 0xE0020..=0xE007F)
+}
+
+/// A part of an emoji sequence: a [`pictograph`], an [`emoji_extend`] or ZWJ.
+#[inline]
+fn emoji_part(c: char) -> bool {
+    pictograph(c) || emoji_extend(c) || c == '\u{200D}'
+}
+
+/// [`cluster_at`] between two parts of emoji sequences (UAX #29 GB9: nothing breaks before
+/// Extend or ZWJ; GB11: a pictograph, Extend*, ZWJ, then a pictograph stay together): back to the
+/// pictograph that starts the cluster, then forward to its end, within `cap` characters. `None`
+/// when something else takes part (another base, a mark, a regional indicator) or it is longer.
+fn inside_emoji(text: &str, at: usize, cap: usize) -> Option<Cluster> {
+    const ZWJ: char = '\u{200D}';
+    // Whether a ZWJ ending at byte `end` joins a pictograph after it (GB11: a pictograph, then
+    // only Extend, before it); `None` when the character that decides is not known or is more
+    // than `cap + 1` characters back (the walk stays within a window, so time stays linear).
+    let joins = |end: usize| {
+        let mut before = text[..end - ZWJ.len_utf8()].chars().rev();
+        for _ in 0..=cap + 1 {
+            match before.next() {
+                None => return Some(false),
+                Some(c) if emoji_extend(c) => {}
+                Some(c) if pictograph(c) => return Some(true),
+                Some(c) if not_pictograph(c) => return Some(false),
+                Some(_) => return None,
+            }
+        }
+        None
+    };
+    // Back to the start: the nearest pictograph not joined to what precedes it.
+    let mut start = None;
+    for (n, (i, c)) in text[..at].char_indices().rev().enumerate() {
+        if n > cap {
+            return None;
+        }
+        if emoji_extend(c) || c == ZWJ {
+            continue;
+        }
+        if !pictograph(c) {
+            return None;
+        }
+        if text[..i].ends_with(ZWJ) && joins(i)? {
+            continue;
+        }
+        start = Some(i);
+        break;
+    }
+    let start = start?;
+    // A boundary before it: at the start of the text, after a ZWJ that does not join it, or after
+    // a character that keeps nothing with a following pictograph (not Prepend).
+    match text[..start].chars().next_back() {
+        None => {}
+        Some(p) if free(p) || regional_indicator(p) || emoji_extend(p) || p == ZWJ => {}
+        Some(_) => return None,
+    }
+    // Forward to the end.
+    let mut end = start;
+    for (n, c) in text[start..].chars().enumerate() {
+        if n > cap + 1 {
+            return None;
+        }
+        let after_zwj = n > 0 && text[..end].ends_with(ZWJ);
+        let joined = n == 0 || emoji_extend(c) || c == ZWJ || (after_zwj && pictograph(c) && joins(end)?);
+        if !joined {
+            if (after_zwj && !pictograph(c) && !not_pictograph(c)) || !(free(c) || regional_indicator(c)) {
+                return None;
+            }
+            break;
+        }
+        end += c.len_utf8();
+    }
+    Some(if end <= at || start == at {
+        Cluster::Boundary
+    } else if utf16_len(&text[start..end]) <= cap {
+        Cluster::StartsAt(start)
+    } else {
+        Cluster::TooLong
+    })
+}
+
+/// A regional indicator (U+1F1E6..=U+1F1FF): two make a flag.
+#[inline]
+fn regional_indicator(c: char) -> bool {
+    matches!(c as u32, 0x1F1E6..=0x1F1FF)
+}
+
+/// [`cluster_at`] between two regional indicators (UAX #29 GB12, GB13: they pair from the start
+/// of their run), when the run starts within `cap` characters after a [`free`] character or at
+/// the start of the text, and the indicator after `at` is followed by a [`free`] character, a
+/// regional indicator or the end: a boundary after an even number of them, else inside a flag
+/// of 4 units that starts 4 bytes before `at`. `None` when that is not so.
+fn inside_flags(text: &str, at: usize, cap: usize) -> Option<Cluster> {
+    let mut before = 0;
+    let mut chars = text[..at].chars().rev();
+    loop {
+        match chars.next() {
+            Some(c) if regional_indicator(c) => before += 1,
+            Some(c) if free(c) => break,
+            None => break,
+            Some(_) => return None,
+        }
+        if before > cap {
+            return None;
+        }
+    }
+    if before % 2 == 0 {
+        return Some(Cluster::Boundary);
+    }
+    match text[at + 4..].chars().next() {
+        Some(c) if !free(c) && !regional_indicator(c) => None,
+        _ if cap >= 4 => Some(Cluster::StartsAt(at - 4)),
+        _ => Some(Cluster::TooLong),
+    }
 }
 
 /// Characters either side of a part end looked at first by [`cluster_at`].
@@ -318,37 +499,194 @@ fn cluster_in_window(text: &str, at: usize, cap: usize, chars: usize) -> Option<
     Some(if utf16_len(&text[start..end]) <= cap { Cluster::StartsAt(start) } else { Cluster::TooLong })
 }
 
-/// Characters whose grapheme break property is Other ("Any") or Control/CR/LF, and that are
-/// neither Extended_Pictographic nor Prepend/Extend/SpacingMark/ZWJ/Regional_Indicator/Hangul:
-/// between two of them there is always a boundary (except CR LF). Checked by a test against
-/// `unicode-segmentation`.
+/// Characters whose grapheme break property is Other ("Any"), Control, CR or LF: not Prepend,
+/// Extend, SpacingMark, ZWJ, Regional_Indicator or Hangul. Between two of them there is always a
+/// boundary (except CR LF), Extended_Pictographic ones included (UAX #29 GB11 needs a ZWJ before
+/// the second). Checked for every one of them by a test against `unicode-segmentation`.
 #[inline]
-fn plain(c: char) -> bool {
-    matches!(c as u32, 0..=0xA8 | 0xAA..=0xAD | 0xAF..=0x2FF | 0x400..=0x482 | 0x48A..=0x52F | 0x4E00..=0x9FFF)
+fn free(c: char) -> bool {
+    matches!(
+        c as u32,
+        0..=0x2FF
+            | 0x370..=0x482
+            | 0x48A..=0x52F
+            | 0x620..=0x64A
+            | 0x671..=0x6D3
+            | 0x904..=0x939
+            | 0x2010..=0x2027
+            | 0x2030..=0x205E
+            | 0x20A0..=0x20C0
+            | 0x2100..=0x2BFF
+            | 0x3041..=0x3096
+            | 0x30A1..=0x30FA
+            | 0x3400..=0x4DBF
+            | 0x4E00..=0x9FFF
+            | 0x1F000..=0x1F1E5
+            | 0x1F200..=0x1F3FA
+            | 0x1F400..=0x1FAFF
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// Every [`free`] character: a boundary after it before any other free character, a
+    /// regional indicator, an emoji, a Hangul jamo of each kind or a consonant, and before it
+    /// after each of those (but CR LF); no boundary before it after `a` + ZWJ only when it is an
+    /// emoji (GB11), which [`cluster_at`] never asks about (ZWJ is not free).
     #[test]
-    fn plain_pairs_are_boundaries() {
-        let plain_chars: Vec<char> = (0..=0x10FFFFu32)
-            .filter_map(char::from_u32)
-            .filter(|&c| plain(c))
-            .step_by(7)
-            .chain(['\r', '\n', 'a', 'ł', 'Ж', '北', '\u{AD}', '\u{0}'])
-            .collect();
-        let probes =
-            ['\u{301}', '\u{200D}', '\u{FE0F}', '\u{1F1F5}', '😀', '\u{A9}', 'a', '\r', '\n', '\u{1100}'];
-        for &a in &plain_chars {
-            for &b in probes.iter().chain(plain_chars.iter().step_by(97)) {
-                let s = format!("{a}{b}");
-                let at = a.len_utf8();
-                let mut cursor = GraphemeCursor::new(at, s.len(), true);
-                let boundary = cursor.is_boundary(&s, 0).unwrap();
-                if plain(a) && plain(b) && !(a == '\r' && b == '\n') {
-                    assert!(boundary, "U+{:04X} U+{:04X}", a as u32, b as u32);
+    fn free_characters_are_boundaries() {
+        let is_boundary =
+            |s: &str, at: usize| GraphemeCursor::new(at, s.len(), true).is_boundary(s, 0).unwrap();
+        let probes = [
+            'a',
+            '\u{1161}',
+            '\u{11A8}',
+            '\u{1100}',
+            '\u{AC00}',
+            '\u{1F1F5}',
+            '😀',
+            'क',
+            '\n',
+            '\r',
+            '\u{0}',
+        ];
+        let mut n = 0;
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32).filter(|&c| free(c)) {
+            for &p in &probes {
+                if !(c == '\r' && p == '\n') {
+                    assert!(
+                        is_boundary(&format!("{c}{p}"), c.len_utf8()),
+                        "U+{:04X} then U+{:04X}",
+                        c as u32,
+                        p as u32
+                    );
+                }
+                if !(p == '\r' && c == '\n') {
+                    assert!(
+                        is_boundary(&format!("{p}{c}"), p.len_utf8()),
+                        "U+{:04X} then U+{:04X}",
+                        p as u32,
+                        c as u32
+                    );
+                }
+            }
+            // Before it after a regional indicator, a flag and a lone indicator.
+            assert!(is_boundary(&format!("\u{1F1F5}\u{1F1F1}{c}"), 8), "flag then U+{:04X}", c as u32);
+            n += 1;
+        }
+        assert!(n > 30_000, "{n}");
+    }
+
+    /// The emoji classes against `unicode-segmentation`: every pictograph joins a ZWJ after a
+    /// pictograph (GB11, so it is Extended_Pictographic), no character of `not_pictograph` does,
+    /// every emoji Extend stays with what is before it.
+    #[test]
+    fn emoji_classes_match_cursor() {
+        let is_boundary =
+            |s: &str, at: usize| GraphemeCursor::new(at, s.len(), true).is_boundary(s, 0).unwrap();
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            let joins = !is_boundary(&format!("😀\u{200D}{c}"), 7);
+            if pictograph(c) {
+                assert!(free(c) && joins, "U+{:04X}", c as u32);
+            }
+            if not_pictograph(c) && is_boundary(&format!("a{c}"), 1) {
+                // (Extend, SpacingMark and ZWJ stay after anything: GB9, GB9a.)
+                assert!(!joins, "U+{:04X}", c as u32);
+            }
+            if emoji_extend(c) {
+                assert!(!is_boundary(&format!("a{c}"), 1), "U+{:04X}", c as u32);
+                assert!(
+                    !is_boundary(&format!("😀{c}\u{200D}😀"), 4 + c.len_utf8() + 3),
+                    "U+{:04X}",
+                    c as u32
+                );
+            }
+        }
+    }
+
+    /// What the clusters of the whole text say about `at` (the ground truth).
+    fn truth(text: &str, at: usize, cap: usize) -> Cluster {
+        for (i, g) in text.grapheme_indices(true) {
+            if i == at {
+                return Cluster::Boundary;
+            }
+            if i < at && at < i + g.len() {
+                return if utf16_len(g) <= cap { Cluster::StartsAt(i) } else { Cluster::TooLong };
+            }
+        }
+        Cluster::Boundary
+    }
+
+    /// Inside emoji sequences the walk back and forth decides as the clusters of the whole text.
+    #[test]
+    fn inside_emoji_matches_clusters() {
+        const PIECES: &[&str] = &[
+            "😀",
+            "👨",
+            "👩",
+            "👧",
+            "\u{200D}",
+            "\u{FE0F}",
+            "\u{1F3FD}",
+            "🏴",
+            "\u{E0067}",
+            "\u{E007F}",
+            "1",
+            "\u{20E3}",
+            " ",
+            "a",
+            "\u{1F1F5}",
+            "\u{301}",
+            "♂",
+            "\u{200D}\u{200D}",
+            "\u{1F3F1}",
+            "\u{1F54A}",
+            "\u{1F322}",
+            "❤",
+            "\u{2600}",
+            "北",
+            "ب",
+        ];
+        let mut rng = fastrand::Rng::with_seed(5);
+        let mut decided = 0;
+        for _ in 0..20_000 {
+            let text: String = (0..rng.usize(1..14)).map(|_| PIECES[rng.usize(..PIECES.len())]).collect();
+            for cap in [3, 8, 67] {
+                for (at, _) in text.char_indices().skip(1) {
+                    let (prev, next) =
+                        (text[..at].chars().next_back().unwrap(), text[at..].chars().next().unwrap());
+                    if emoji_part(prev)
+                        && emoji_part(next)
+                        && let Some(found) = inside_emoji(&text, at, cap)
+                    {
+                        assert_eq!(found, truth(&text, at, cap), "{text:?} {at} {cap}");
+                        decided += 1;
+                    }
+                    let found = cluster_at(&text, at, cap);
+                    if found != Cluster::Unknown {
+                        assert_eq!(found, truth(&text, at, cap), "cluster_at {text:?} {at} {cap}");
+                    }
+                }
+            }
+        }
+        assert!(decided > 10_000, "{decided}");
+    }
+
+    /// Between regional indicators the pairing is counted from the run's start.
+    #[test]
+    fn inside_flags_matches_cursor() {
+        let cap = 67;
+        for prefix in ["", "a", "a ", "😀", "\u{1F1F5}\u{1F1F1} "] {
+            for run in 2..40 {
+                for suffix in ["", "a", "\u{301}", "\u{200D}😀", "\u{1F1F5}"] {
+                    let text = format!("{prefix}{}{suffix}", "\u{1F1F5}".repeat(run));
+                    for k in 1..run {
+                        let at = prefix.len() + 4 * k;
+                        let window = cluster_in_window(&text, at, cap, cap + 1);
+                        assert_eq!(Some(cluster_at(&text, at, cap)), window, "{text:?} {at}");
+                    }
                 }
             }
         }

@@ -30,9 +30,9 @@ use std::fmt;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use bramka_postgres::{Migration, describe, migrate, retryable};
 use chrono::{DateTime, Utc};
-use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
-use tokio_postgres::error::SqlState;
+use deadpool_postgres::Pool;
 use tokio_postgres::types::ToSql;
 
 use super::{SendResult, Store, next_state};
@@ -40,13 +40,10 @@ use crate::error::StoreError;
 use crate::ingest::IngestPlan;
 use crate::model::{Channel, Ingested, MessageQuery, OutboxEntry, OutboxState, StoredMessage};
 
-mod migrate;
 mod replay;
-mod url;
 
-use migrate::{Migration, migrate};
+pub use bramka_postgres::PostgresUrl;
 use replay::{Answer, Op, drive};
-pub use url::PostgresUrl;
 
 /// How often a transaction that lost a race is retried before the error is returned.
 pub const MAX_RETRIES: u32 = 30;
@@ -136,49 +133,17 @@ impl fmt::Debug for PostgresStore {
     }
 }
 
-/// A database error as text: SQLSTATE, message and detail (never the connection settings).
-pub(crate) fn describe(e: &tokio_postgres::Error) -> String {
-    match e.as_db_error() {
-        Some(d) => match d.detail() {
-            Some(detail) => format!("{} [{}]: {detail}", d.message(), d.code().code()),
-            None => format!("{} [{}]", d.message(), d.code().code()),
-        },
-        None => match std::error::Error::source(e) {
-            Some(s) => format!("{e}: {s}"),
-            None => e.to_string(),
-        },
-    }
-}
-
 pub(crate) fn db(e: tokio_postgres::Error) -> StoreError {
     StoreError::Backend(describe(&e))
 }
 
 /// An error inside a transaction: a database error may be retried, a store error is final.
-enum TxError {
-    Db(tokio_postgres::Error),
-    Store(StoreError),
-}
+type TxError = bramka_postgres::TxError<StoreError>;
 
 impl From<StoreError> for TxError {
     fn from(e: StoreError) -> Self {
         TxError::Store(e)
     }
-}
-
-impl From<tokio_postgres::Error> for TxError {
-    fn from(e: tokio_postgres::Error) -> Self {
-        TxError::Db(e)
-    }
-}
-
-fn retryable(e: &tokio_postgres::Error) -> bool {
-    matches!(
-        e.code(),
-        Some(c) if *c == SqlState::T_R_SERIALIZATION_FAILURE
-            || *c == SqlState::T_R_DEADLOCK_DETECTED
-            || *c == SqlState::UNIQUE_VIOLATION
-    )
 }
 
 fn micros(t: DateTime<Utc>) -> i64 {
@@ -211,19 +176,8 @@ impl PostgresStore {
     /// Connects with a pool of up to `max_connections` connections (at least 1) and brings the
     /// schema up to date (refusing a schema newer than this code: [`StoreError::SchemaTooNew`]).
     pub async fn connect_with_pool_size(url: &str, max_connections: usize) -> Result<Self, StoreError> {
-        let url = PostgresUrl::parse(url)?;
-        let manager = Manager::from_config(
-            url.config().clone(),
-            url::tls()?,
-            ManagerConfig { recycling_method: RecyclingMethod::Fast },
-        );
-        let pool = Pool::builder(manager)
-            .max_size(max_connections.max(1))
-            .runtime(deadpool_postgres::Runtime::Tokio1)
-            .wait_timeout(Some(Duration::from_secs(30)))
-            .create_timeout(Some(Duration::from_secs(30)))
-            .build()
-            .map_err(|e| StoreError::Backend(format!("connection pool for {url}: {e}")))?;
+        let url = PostgresUrl::parse(url, "bramka-inbound")?;
+        let pool = bramka_postgres::pool(&url, max_connections)?;
         let store = PostgresStore { pool, url };
         let mut client = store.client().await?;
         migrate(&mut client, COMPONENT, MIGRATIONS).await?;
@@ -247,13 +201,7 @@ impl PostgresStore {
     }
 
     async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {
-        self.pool.get().await.map_err(|e| {
-            let detail = match &e {
-                deadpool_postgres::PoolError::Backend(b) => describe(b),
-                other => other.to_string(),
-            };
-            StoreError::Backend(format!("connecting to {}: {detail}", self.url))
-        })
+        Ok(self.pool.get().await.map_err(|e| bramka_postgres::Error::from_pool(&self.url, e))?)
     }
 
     async fn ingest_once(

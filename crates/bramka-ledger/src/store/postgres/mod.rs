@@ -30,26 +30,25 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use bramka_postgres::{describe, retryable};
 use chrono::{DateTime, Utc};
-use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Transaction};
-use tokio_postgres::error::SqlState;
+use deadpool_postgres::{Pool, Transaction};
 use tokio_postgres::types::ToSql;
 
 use super::Store;
 use crate::error::StoreError;
 use crate::model::recipient_key;
 use crate::model::{
-    Applied, Campaign, Consent, Delivery, Entry, Intent, MessageRecord, Outcome, Query, Scope, State,
-    Suppression,
+    Applied, Campaign, Consent, Delivery, Entry, Intent, MessageRecord, Outcome, Query, RefClaim, Scope,
+    State, Suppression,
 };
 use crate::options::SendOptions;
 use crate::rules::{after_delivery, key_candidates};
 
-mod migrate;
+mod jobs;
 mod schema;
-mod url;
 
-pub use url::PostgresUrl;
+pub use bramka_postgres::PostgresUrl;
 
 /// How often a transaction that lost a race is retried before the error is returned.
 pub const MAX_RETRIES: u32 = 30;
@@ -90,49 +89,17 @@ impl fmt::Debug for PostgresStore {
     }
 }
 
-/// A database error as text: SQLSTATE, message and detail (never the connection settings).
-pub(crate) fn describe(e: &tokio_postgres::Error) -> String {
-    match e.as_db_error() {
-        Some(d) => match d.detail() {
-            Some(detail) => format!("{} [{}]: {detail}", d.message(), d.code().code()),
-            None => format!("{} [{}]", d.message(), d.code().code()),
-        },
-        None => match std::error::Error::source(e) {
-            Some(s) => format!("{e}: {s}"),
-            None => e.to_string(),
-        },
-    }
-}
-
 pub(crate) fn db(e: tokio_postgres::Error) -> StoreError {
     StoreError::Backend(describe(&e))
 }
 
 /// An error inside a transaction: a database error may be retried, a store error is final.
-enum TxError {
-    Db(tokio_postgres::Error),
-    Store(StoreError),
-}
+type TxError = bramka_postgres::TxError<StoreError>;
 
 impl From<StoreError> for TxError {
     fn from(e: StoreError) -> Self {
         TxError::Store(e)
     }
-}
-
-impl From<tokio_postgres::Error> for TxError {
-    fn from(e: tokio_postgres::Error) -> Self {
-        TxError::Db(e)
-    }
-}
-
-fn retryable(e: &tokio_postgres::Error) -> bool {
-    matches!(
-        e.code(),
-        Some(c) if *c == SqlState::T_R_SERIALIZATION_FAILURE
-            || *c == SqlState::T_R_DEADLOCK_DETECTED
-            || *c == SqlState::UNIQUE_VIOLATION
-    )
 }
 
 /// Runs `$body` (which uses the transaction `$tx` and returns `Result<_, TxError>`) in a fresh
@@ -439,26 +406,17 @@ impl PostgresStore {
     /// connection that holds this instance's lock, and brings the schema up to date (refusing a
     /// schema newer than this code: [`StoreError::SchemaTooNew`]).
     pub async fn connect_with_pool_size(url: &str, max_connections: usize) -> Result<Self, StoreError> {
-        let url = PostgresUrl::parse(url)?;
-        let manager = Manager::from_config(
-            url.config().clone(),
-            url::tls()?,
-            ManagerConfig { recycling_method: RecyclingMethod::Fast },
-        );
-        let pool = Pool::builder(manager)
-            .max_size(max_connections.max(1))
-            .runtime(deadpool_postgres::Runtime::Tokio1)
-            .wait_timeout(Some(Duration::from_secs(30)))
-            .create_timeout(Some(Duration::from_secs(30)))
-            .build()
-            .map_err(|e| StoreError::Backend(format!("connection pool for {url}: {e}")))?;
-        let connecting =
-            |e: tokio_postgres::Error| StoreError::Backend(format!("connecting to {url}: {}", describe(&e)));
+        let url = PostgresUrl::parse(url, "bramka-ledger")?;
+        let pool = bramka_postgres::pool(&url, max_connections)?;
         {
-            let mut client = pool.get().await.map_err(|e| pool_error(&url, e))?;
-            migrate::migrate(&mut client, COMPONENT, schema::MIGRATIONS).await?;
+            let mut client = pool.get().await.map_err(|e| bramka_postgres::Error::from_pool(&url, e))?;
+            bramka_postgres::migrate(&mut client, COMPONENT, schema::MIGRATIONS).await?;
         }
-        let (lease, connection) = url.config().connect(url::tls()?).await.map_err(connecting)?;
+        let (lease, connection) = url
+            .config()
+            .connect(bramka_postgres::tls()?)
+            .await
+            .map_err(|e| bramka_postgres::Error::from_connect(&url, &e))?;
         tokio::spawn(async move {
             if let Err(e) = connection.await {
                 tracing::warn!(error = %describe(&e), "the ledger's instance-lock connection closed");
@@ -492,16 +450,8 @@ impl PostgresStore {
     }
 
     async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {
-        self.pool.get().await.map_err(|e| pool_error(&self.url, e))
+        Ok(self.pool.get().await.map_err(|e| bramka_postgres::Error::from_pool(&self.url, e))?)
     }
-}
-
-fn pool_error(url: &PostgresUrl, e: deadpool_postgres::PoolError) -> StoreError {
-    let detail = match &e {
-        deadpool_postgres::PoolError::Backend(b) => describe(b),
-        other => other.to_string(),
-    };
-    StoreError::Backend(format!("connecting to {url}: {detail}"))
 }
 
 #[async_trait]
@@ -938,5 +888,58 @@ impl Store for PostgresStore {
             })
         })
         .transpose()
+    }
+
+    async fn claim_client_ref(
+        &self,
+        account: &str,
+        client_ref: &str,
+        at: DateTime<Utc>,
+    ) -> Result<RefClaim, StoreError> {
+        retrying!(self, |tx| {
+            let mut answer = None;
+            // A concurrent insert of the same key waits for the first to commit (then does
+            // nothing) or roll back (then inserts); a claim released in between is tried again.
+            for _ in 0..MAX_RETRIES {
+                let claimed = tx
+                    .execute(
+                        "INSERT INTO ledger_ref_claims (account, client_ref, at) VALUES ($1, $2, $3)
+                         ON CONFLICT (account, client_ref) DO NOTHING",
+                        &[&account, &client_ref, &micros(at)],
+                    )
+                    .await?;
+                if claimed == 1 {
+                    answer = Some(RefClaim::Claimed);
+                    break;
+                }
+                let first = tx
+                    .query_opt(
+                        "SELECT c.at, (SELECT m.id FROM ledger_messages m WHERE m.client_ref = c.client_ref
+                         AND m.account = c.account ORDER BY m.id LIMIT 1)
+                         FROM ledger_ref_claims c WHERE c.account = $1 AND c.client_ref = $2",
+                        &[&account, &client_ref],
+                    )
+                    .await?;
+                if let Some(r) = first {
+                    answer = Some(RefClaim::Taken { at: time(r.get(0))?, message: r.get(1) });
+                    break;
+                }
+            }
+            answer.ok_or_else(|| {
+                StoreError::Backend(format!("claim of client_ref {client_ref:?} kept being released"))
+            })?
+        })
+    }
+
+    async fn release_client_ref(&self, account: &str, client_ref: &str) -> Result<bool, StoreError> {
+        retrying!(self, |tx| {
+            tx.execute(
+                "DELETE FROM ledger_ref_claims c WHERE c.account = $1 AND c.client_ref = $2
+                 AND NOT EXISTS (SELECT 1 FROM ledger_messages m WHERE m.client_ref = $2 AND m.account = $1)",
+                &[&account, &client_ref],
+            )
+            .await?
+                > 0
+        })
     }
 }

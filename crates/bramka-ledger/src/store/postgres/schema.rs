@@ -8,7 +8,7 @@
 //! - `ledger_entries.claimer` names the store instance that moved a `pending` entry there, so that
 //!   recovery by one instance never touches the entries another live instance is sending.
 
-use super::migrate::Migration;
+use bramka_postgres::Migration;
 
 /// The migrations, ordered by version.
 pub(crate) const MIGRATIONS: &[Migration] = &[
@@ -114,5 +114,37 @@ CREATE INDEX ledger_entries_campaign ON ledger_entries(campaign, state, id) WHER
     Migration {
         version: 3,
         sql: "CREATE INDEX ledger_entries_client_ref ON ledger_entries(client_ref, id);",
+    },
+    // Idempotency keys claimed once across every instance (Store::claim_client_ref).
+    Migration {
+        version: 4,
+        sql: r#"
+CREATE TABLE ledger_ref_claims (
+    account TEXT NOT NULL,
+    client_ref TEXT NOT NULL,
+    at BIGINT NOT NULL,
+    PRIMARY KEY (account, client_ref)
+);
+CREATE INDEX ledger_messages_client_ref ON ledger_messages(client_ref, account, id);
+"#,
+    },
+    // v5: stored jobs and expiring claims (campaign runs, flow delays; JobStore).
+    Migration {
+        version: 5,
+        sql: r#"
+CREATE TABLE ledger_jobs (
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL,
+    state TEXT NOT NULL,
+    due_at BIGINT,
+    data TEXT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    PRIMARY KEY (kind, key)
+);
+CREATE TABLE ledger_claims (
+    key TEXT PRIMARY KEY,
+    until BIGINT NOT NULL
+);
+"#,
     },
 ];

@@ -6,7 +6,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
 
-use crate::error::StoreError;
+use crate::Error;
 
 /// A `postgres://` (or `postgresql://`) connection URL whose password is never printed:
 /// `Debug`, `Display` and every error show it as `***`.
@@ -15,6 +15,13 @@ use crate::error::StoreError;
 /// it), `require` or `verify-full`; certificates (chain and host name) are always verified against
 /// the webpki roots, so `require` already checks what libpq's `verify-full` checks, and
 /// `verify-full` is accepted as the same mode.
+///
+/// ```
+/// let url = bramka_postgres::PostgresUrl::parse("postgres://app:s3cret@db.example/votes", "bramka-inbound")?;
+/// assert_eq!(url.to_string(), "postgres://app:***@db.example/votes");
+/// assert_eq!(url.config().get_application_name(), Some("bramka-inbound"));
+/// # Ok::<(), bramka_postgres::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct PostgresUrl {
     config: tokio_postgres::Config,
@@ -47,10 +54,12 @@ pub(crate) fn mask(url: &str) -> String {
 }
 
 impl PostgresUrl {
-    /// Parses a URL such as `postgres://user:secret@db.example:5432/bramka?sslmode=require`.
-    pub fn parse(url: &str) -> Result<Self, StoreError> {
+    /// Parses a URL such as `postgres://user:secret@db.example:5432/bramka?sslmode=require`;
+    /// the connections name themselves `application_name` (what `pg_stat_activity` shows) unless
+    /// the URL sets `application_name` itself.
+    pub fn parse(url: &str, application_name: &str) -> Result<Self, Error> {
         let masked = mask(url);
-        let bad = |why: String| StoreError::InvalidUrl { url: masked.clone(), reason: why };
+        let bad = |why: String| Error::InvalidUrl { url: masked.clone(), reason: why };
         if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
             return Err(bad("expected a URL starting with postgres:// or postgresql://".into()));
         }
@@ -60,13 +69,13 @@ impl PostgresUrl {
             return Err(bad("no database name (postgres://user:password@host/DATABASE)".into()));
         }
         if config.get_application_name().is_none() {
-            config.application_name("bramka-ledger");
+            config.application_name(application_name);
         }
         Ok(PostgresUrl { config, masked })
     }
 
-    /// The parsed configuration.
-    pub(crate) fn config(&self) -> &tokio_postgres::Config {
+    /// The parsed configuration (it holds the password: do not print it).
+    pub fn config(&self) -> &tokio_postgres::Config {
         &self.config
     }
 }
@@ -85,13 +94,6 @@ fn verify_full_as_require(url: &str) -> String {
     format!("{head}?{}", query.join("&"))
 }
 
-impl FromStr for PostgresUrl {
-    type Err = StoreError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        PostgresUrl::parse(s)
-    }
-}
-
 impl fmt::Display for PostgresUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.masked)
@@ -104,13 +106,14 @@ impl fmt::Debug for PostgresUrl {
     }
 }
 
-/// The rustls connector (ring provider, webpki roots; no process-wide provider is installed).
-pub(crate) fn tls() -> Result<tokio_postgres_rustls::MakeRustlsConnect, StoreError> {
+/// The rustls connector (ring provider, webpki roots; no process-wide provider is installed), for
+/// [`tokio_postgres::Config::connect`]; it is used only when the URL's `sslmode` asks for TLS.
+pub fn tls() -> Result<tokio_postgres_rustls::MakeRustlsConnect, Error> {
     let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
     let config =
         rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
             .with_safe_default_protocol_versions()
-            .map_err(|e| StoreError::Backend(format!("TLS setup: {e}")))?
+            .map_err(|e| Error::Tls(e.to_string()))?
             .with_root_certificates(roots)
             .with_no_client_auth();
     Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
@@ -122,7 +125,11 @@ mod tests {
 
     #[test]
     fn the_password_is_masked_everywhere() {
-        let u = PostgresUrl::parse("postgres://app:s3cr%21t@db.example:5433/votes?sslmode=require").unwrap();
+        let u = PostgresUrl::parse(
+            "postgres://app:s3cr%21t@db.example:5433/votes?sslmode=require",
+            "bramka-test",
+        )
+        .unwrap();
         for s in [u.to_string(), format!("{u:?}")] {
             assert!(!s.contains("s3cr"), "{s}");
             assert!(s.contains("app:***@db.example:5433/votes"), "{s}");
@@ -139,12 +146,16 @@ mod tests {
 
     #[test]
     fn verify_full_is_require_with_verified_certificates() {
-        let u =
-            PostgresUrl::parse("postgres://app:pw@db.example/votes?sslmode=verify-full&connect_timeout=5")
-                .unwrap();
+        let u = PostgresUrl::parse(
+            "postgres://app:pw@db.example/votes?sslmode=verify-full&connect_timeout=5",
+            "bramka-test",
+        )
+        .unwrap();
         assert_eq!(u.config().get_ssl_mode(), tokio_postgres::config::SslMode::Require);
         assert!(u.to_string().contains("sslmode=verify-full"), "{u}");
-        let e = PostgresUrl::parse("postgres://app:hunter2@db.example/votes?sslmode=verify-ca").unwrap_err();
+        let e =
+            PostgresUrl::parse("postgres://app:hunter2@db.example/votes?sslmode=verify-ca", "bramka-test")
+                .unwrap_err();
         assert!(e.to_string().contains("sslmode") && !e.to_string().contains("hunter2"), "{e}");
     }
 
@@ -157,11 +168,20 @@ mod tests {
             ("postgres://u:hunter2@h", "no database name"),
             ("postgres://u@h/db?password=hunter2&sslmode=bad", "sslmode"),
         ] {
-            let e = PostgresUrl::parse(url).unwrap_err();
+            let e = PostgresUrl::parse(url, "bramka-test").unwrap_err();
             let (s, d) = (e.to_string(), format!("{e:?}"));
             assert!(!s.contains("hunter2") && !d.contains("hunter2"), "{s} / {d}");
             assert!(s.contains(why), "{url}: {s}");
-            assert!(matches!(e, StoreError::InvalidUrl { .. }), "{e:?}");
+            assert!(matches!(e, Error::InvalidUrl { .. }), "{e:?}");
         }
+    }
+
+    #[test]
+    fn the_application_name_is_the_callers_unless_the_url_sets_one() {
+        let u = PostgresUrl::parse("postgres://app:pw@h/db", "bramka-ledger").unwrap();
+        assert_eq!(u.config().get_application_name(), Some("bramka-ledger"));
+        let u =
+            PostgresUrl::parse("postgres://app:pw@h/db?application_name=night-job", "bramka-ledger").unwrap();
+        assert_eq!(u.config().get_application_name(), Some("night-job"));
     }
 }

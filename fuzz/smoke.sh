@@ -32,7 +32,7 @@ export RUSTFLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4
 -Cllvm-args=-sanitizer-coverage-trace-compares --cfg fuzzing \
 -Cllvm-args=-simplifycfg-branch-fold-threshold=0 -Cllvm-args=-sanitizer-coverage-stack-depth \
 -Cdebug-assertions"
-cargo build --release --target "$triple" --bins --config 'profile.release.debug="line-tables-only"'
+cargo build --locked --release --target "$triple" --bins --config 'profile.release.debug="line-tables-only"'
 targets=$(sed -n 's/^name = "\(.*\)"$/\1/p' Cargo.toml | grep -v '^bramka-fuzz$')
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

@@ -282,3 +282,34 @@ async fn every_error_row_maps_as_documented_through_http() {
         seen[code].clone()
     });
 }
+
+/// A `reqwest::Client` given to the builder is the one that sends (issue 14: the shared HTTP
+/// settings take a caller-supplied client): its default header reaches the server, with
+/// Dynmark's own authorization still applied per request.
+#[tokio::test]
+async fn a_caller_supplied_client_sends() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/webapi/message/send"))
+        .and(header("x-app", "shop-7"))
+        .and(header("authorization", AUTH))
+        .respond_with(
+            ResponseTemplate::new(202)
+                .set_body_json(json!([{"to": "447700900123", "successful": true, "validationFailures": []}])),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("x-app", reqwest::header::HeaderValue::from_static("shop-7"));
+    let client = reqwest::Client::builder().default_headers(headers).build().unwrap();
+    let config = DynmarkConfig::builder("acme", "s3cret")
+        .base_url(format!("{}/webapi/", server.uri()))
+        .sender("Acme")
+        .reqwest_client(client)
+        .build()
+        .unwrap();
+    assert!(config.http().own_client().is_some());
+    let report = DynmarkGateway::new(config).unwrap().send(&message(&["+447700900123"])).await.unwrap();
+    assert!(report.all_accepted(), "{:?}", report.recipients);
+}

@@ -210,12 +210,16 @@ async fn refused_change_is_invalid_state() {
 }
 
 /// A cancel whose answer is not CANCELED is an error naming both statuses, never a success;
-/// likewise a pause answered PENDING. The exact PUT is asserted.
+/// likewise a pause answered PENDING and a resume answered PAUSED. The exact PUT is asserted.
 #[tokio::test]
-async fn cancel_and_pause_check_the_status_infobip_answers() {
-    for (verb, asked, answered) in [("cancel", "CANCELED", "PENDING"), ("pause", "PAUSED", "PENDING")] {
+async fn cancel_pause_and_resume_check_the_status_infobip_answers() {
+    for (verb, before, asked, answered) in [
+        ("cancel", "PENDING", "CANCELED", "PENDING"),
+        ("pause", "PENDING", "PAUSED", "PENDING"),
+        ("resume", "PAUSED", "PENDING", "PAUSED"),
+    ] {
         let h = harness().await;
-        mount_status(&h, "PENDING", 1).await;
+        mount_status(&h, before, 1).await;
         api("PUT", "/sms/1/bulks/status")
             .and(query_param("bulkId", BULK))
             .and(body_json(json!({"status": asked})))
@@ -223,7 +227,11 @@ async fn cancel_and_pause_check_the_status_infobip_answers() {
             .expect(1)
             .mount(&h.server)
             .await;
-        let r = if verb == "cancel" { h.gw.cancel(BULK).await } else { h.gw.pause(BULK).await };
+        let r = match verb {
+            "cancel" => h.gw.cancel(BULK).await,
+            "pause" => h.gw.pause(BULK).await,
+            _ => h.gw.resume(BULK).await,
+        };
         let e = r.unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidState, "{verb}: {e}");
         assert_eq!(e.certainty(), Certainty::MaybeSent, "{verb}");

@@ -64,6 +64,7 @@ pub mod options;
 pub mod query;
 pub mod reconcile;
 pub mod rules;
+pub mod sandbox;
 pub mod signals;
 pub mod store;
 #[cfg(feature = "test-suite")]
@@ -81,6 +82,7 @@ pub use model::{
 };
 pub use options::SendOptions;
 pub use query::{CostTotal, DEFAULT_TZ, DayCount};
+pub use sandbox::{SandboxCallback, SandboxMessage};
 #[cfg(feature = "sqlite")]
 pub use store::SqliteStore;
 pub use store::{MemoryStore, Store};

@@ -52,7 +52,8 @@ macro_rules! store_suite {
             claim_is_exclusive, suppression_scopes, consents_replace_and_withdraw, campaign_is_created_once,
             queries_filter_and_page, send_options_are_kept, uncertain_entry_reconciled_by_client_key,
             orphan_by_client_key_joins_uncertain_outcome, intent_with_suppression_check,
-            client_ref_claimed_once, client_ref_claim_races);
+            client_ref_claimed_once, client_ref_claim_races,
+            sandbox_messages_are_replaced_by_key_and_listed_by_seq);
     };
     (@each $make:expr; $($name:ident),*) => {
         $(
@@ -583,4 +584,32 @@ pub async fn jobs_and_claims(jobs: Arc<dyn crate::JobStore>) {
     assert!(jobs.claim_key("call-1", t(100), t(200)).await.unwrap(), "expired at its time");
     jobs.release_key("call-1").await.unwrap();
     assert!(jobs.claim_key("call-1", t(101), t(300)).await.unwrap(), "released");
+}
+
+/// Sandbox messages: one row per (operator, message id), a second put replaces it (state and
+/// callbacks change), and the list is in `seq` order with every field as written.
+pub async fn sandbox_messages_are_replaced_by_key_and_listed_by_seq(store: Arc<dyn Store>) {
+    use crate::{SandboxCallback, SandboxMessage};
+    let mut a = SandboxMessage::new("twilio", "SM01", "+48500100200", "Zażółć", t(0));
+    a.seq = 2;
+    a.account = "AC1".into();
+    a.sender = Some("+15005550006".into());
+    a.encoding = "UCS-2".into();
+    a.parts = 3;
+    a.client_key = Some("k1".into());
+    a.batch_id = Some("b1".into());
+    a.send_at = Some(t(60));
+    a.callback_url = Some("http://127.0.0.1:9/status".into());
+    let mut b = SandboxMessage::new("smsapi", "SM01", "48500100201", "hi", t(1));
+    b.seq = 1;
+    b.direction = "inbound".into();
+    b.state = "received".into();
+    store.put_sandbox_message(a.clone()).await.unwrap();
+    store.put_sandbox_message(b.clone()).await.unwrap();
+    a.state = "delivered".into();
+    a.callbacks.push(SandboxCallback::new("http://127.0.0.1:9/status", "delivered", Some(204)));
+    a.callbacks.push(SandboxCallback::new("http://127.0.0.1:9/status", "delivered", None));
+    store.put_sandbox_message(a.clone()).await.unwrap();
+    let all = store.sandbox_messages().await.unwrap();
+    assert_eq!(all, vec![b, a], "the same id of another operator is another row; seq order");
 }

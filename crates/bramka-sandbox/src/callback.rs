@@ -4,7 +4,7 @@ use chrono::Utc;
 use serde_json::json;
 
 use crate::infobip;
-use crate::record::{CallbackSent, Operator, Received};
+use crate::record::{CallbackSent, Direction, Operator, Received, SimState};
 use crate::sandbox::{Sandbox, lock};
 use crate::smsapi;
 use crate::twilio;
@@ -79,13 +79,15 @@ async fn twilio_post(
     req.send().await
 }
 
-/// An inbound message; returns its id.
+/// An inbound message, recorded (direction inbound) with the callback posted; returns its id.
 pub(crate) async fn inbound(sb: &Sandbox, operator: Operator, from: &str, to: &str, text: &str) -> String {
     let now = Utc::now();
     let cb = &sb.inner.config.callbacks;
-    match operator {
+    let mut account = String::new();
+    let (id, sent) = match operator {
         Operator::Smsapi => {
             let id = format!("{:024X}", sb.next_id());
+            let mut sent = None;
             if let Some(url) = &cb.smsapi_mo {
                 let form = [
                     ("sms_to", to.to_owned()),
@@ -95,9 +97,9 @@ pub(crate) async fn inbound(sb: &Sandbox, operator: Operator, from: &str, to: &s
                     ("username", "sandbox".to_owned()),
                     ("MsgId", id.clone()),
                 ];
-                let _ = sb.inner.http.post(url).form(&form).send().await;
+                sent = Some((url.clone(), sb.inner.http.post(url).form(&form).send().await));
             }
-            id
+            (id, sent)
         }
         Operator::Infobip => {
             let id = format!("{:x}-in-{:04x}", now.timestamp_millis(), sb.next_id());
@@ -109,26 +111,28 @@ pub(crate) async fn inbound(sb: &Sandbox, operator: Operator, from: &str, to: &s
                 "keyword": keyword, "receivedAt": infobip::format_time(now), "smsCount": crate::sandbox::billing(text).1,
                 "price": {"pricePerMessage": 0, "currency": "EUR"}, "callbackData": null});
             lock(&sb.inner.infobip_inbox).push_back(item.clone());
+            let mut sent = None;
             if let Some(url) = &cb.infobip_mo {
                 let body = json!({"results": [item], "messageCount": 1, "pendingMessageCount": 0});
-                let _ = sb.inner.http.post(url).json(&body).send().await;
+                sent = Some((url.clone(), sb.inner.http.post(url).json(&body).send().await));
             }
-            id
+            (id, sent)
         }
         Operator::Twilio => {
             let id = format!(
                 "SM{:032x}",
                 (u128::from(now.timestamp_millis() as u64) << 64) | u128::from(sb.next_id())
             );
+            account = sb
+                .inner
+                .config
+                .twilio
+                .as_ref()
+                .map(|t| t.0.clone())
+                .or_else(|| lock(&sb.inner.twilio_tokens).keys().next().cloned())
+                .unwrap_or_default();
+            let mut sent = None;
             if let Some(url) = &cb.twilio_inbound {
-                let account = sb
-                    .inner
-                    .config
-                    .twilio
-                    .as_ref()
-                    .map(|t| t.0.clone())
-                    .or_else(|| lock(&sb.inner.twilio_tokens).keys().next().cloned())
-                    .unwrap_or_default();
                 let mut params: Vec<(&str, String)> = vec![
                     ("ToCountry", String::new()),
                     ("SmsMessageSid", id.clone()),
@@ -146,11 +150,40 @@ pub(crate) async fn inbound(sb: &Sandbox, operator: Operator, from: &str, to: &s
                 if text.trim().eq_ignore_ascii_case("STOP") {
                     params.push(("OptOutType", "STOP".to_owned()));
                 }
-                let _ = twilio_post(sb, &account, url, &params).await;
+                sent = Some((url.clone(), twilio_post(sb, &account, url, &params).await));
             }
-            id
+            (id, sent)
         }
         // Dynmark documents no inbound format: nothing is posted.
-        Operator::Dynmark => format!("DM{:016X}", sb.next_id()),
-    }
+        Operator::Dynmark => (format!("DM{:016X}", sb.next_id()), None),
+    };
+    let (encoding, parts) = crate::sandbox::billing(text);
+    let callbacks = sent
+        .map(|(url, r)| CallbackSent {
+            url,
+            event: "mo".to_owned(),
+            status: r.ok().map(|a| a.status().as_u16()),
+        })
+        .into_iter()
+        .collect();
+    sb.inner.store.insert(Received {
+        seq: 0,
+        operator,
+        direction: Direction::Inbound,
+        received_at: now,
+        account,
+        sender: Some(from.to_owned()),
+        recipient: to.to_owned(),
+        text: text.to_owned(),
+        encoding,
+        parts,
+        message_id: id.clone(),
+        client_key: None,
+        batch_id: None,
+        send_at: None,
+        callback_url: None,
+        state: SimState::Received,
+        callbacks,
+    });
+    id
 }

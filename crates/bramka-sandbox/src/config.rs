@@ -56,6 +56,9 @@ pub struct SandboxConfig {
     pub(crate) seed: u64,
     /// Fault plans applied at start: per route (`None`) or per account on a route.
     pub(crate) faults: Vec<(Route, Option<String>, RouteFaults)>,
+    /// SMSAPI sender names registered on the sandbox account (`None`: every name counts as
+    /// registered).
+    pub(crate) smsapi_senders: Option<Vec<String>>,
 }
 
 impl Default for SandboxConfig {
@@ -70,6 +73,7 @@ impl Default for SandboxConfig {
             timing: FaultTiming::default(),
             seed: 0,
             faults: Vec::new(),
+            smsapi_senders: None,
         }
     }
 }
@@ -86,6 +90,7 @@ impl fmt::Debug for SandboxConfig {
             .field("callbacks", &self.callbacks)
             .field("timing", &self.timing)
             .field("seed", &self.seed)
+            .field("smsapi_senders", &self.smsapi_senders)
             // Account keys may be tokens: only routes and counts are shown.
             .field(
                 "faults",
@@ -156,6 +161,19 @@ impl SandboxConfig {
     #[must_use]
     pub fn account_faults(mut self, route: Route, account: impl Into<String>, faults: RouteFaults) -> Self {
         self.faults.push((route, Some(account.into()), faults));
+        self
+    }
+
+    /// The SMSAPI sender names registered (and active) on the sandbox account: a send `from`
+    /// any other name is refused with SMSAPI's error 14, as the real API refuses a sender not
+    /// registered on the account. Without this every name counts as registered.
+    ///
+    /// ```
+    /// let c = bramka_sandbox::SandboxConfig::default().smsapi_senders(["Shop", "Test"]);
+    /// assert!(format!("{c:?}").contains("Shop"));
+    /// ```
+    pub fn smsapi_senders<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
+        self.smsapi_senders = Some(names.into_iter().map(Into::into).collect());
         self
     }
 

@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use crate::fault::Route;
-use crate::record::{Operator, Received, SimState};
+use crate::record::{Direction, Operator, Received, SimState};
 use crate::sandbox::{Sandbox, billing, lock};
 
 pub(crate) const ERROR_500: &str = r#"{"message":"An error has occurred."}"#;
@@ -55,6 +55,7 @@ async fn send(State(sb): State<Sandbox>, headers: axum::http::HeaderMap, body: B
             sb2.accept(Received {
                 seq: 0,
                 operator: Operator::Dynmark,
+                direction: Direction::Outbound,
                 received_at: now,
                 account: String::new(),
                 sender: m["from"].as_str().map(str::to_owned),

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::fault::Route;
-use crate::record::{Operator, Received, SimState};
+use crate::record::{Direction, Operator, Received, SimState};
 use crate::sandbox::{Bulk, Sandbox, billing, lock};
 
 pub(crate) const ERROR_500: &str = r#"{"errorCode":"E500","description":"Something went wrong.","action":"Contact the support.","violations":[],"resources":[]}"#;
@@ -99,7 +99,8 @@ fn parse_time(s: &str) -> Option<DateTime<Utc>> {
 pub(crate) fn status_json(s: SimState) -> (Value, Value) {
     let ok = json!({"groupId": 0, "groupName": "OK", "id": 0, "name": "NO_ERROR", "description": "No Error", "permanent": false});
     match s {
-        SimState::Delivered | SimState::Stopped => (
+        // An inbound message (looked up by its id) reads as delivered.
+        SimState::Delivered | SimState::Stopped | SimState::Received => (
             json!({"groupId": 3, "groupName": "DELIVERED", "id": 5, "name": "DELIVERED_TO_HANDSET", "description": "Message delivered to handset"}),
             ok,
         ),
@@ -280,6 +281,7 @@ fn accept_all(
             sb.accept(Received {
                 seq: 0,
                 operator: Operator::Infobip,
+                direction: Direction::Outbound,
                 received_at: now,
                 account: version.to_owned(),
                 sender: m.sender.clone(),
@@ -384,7 +386,7 @@ async fn logs(State(sb): State<Sandbox>, headers: HeaderMap, Query(q): Query<Log
     let all: Vec<Value> = sb
         .messages()
         .into_iter()
-        .filter(|r| r.operator == Operator::Infobip)
+        .filter(|r| r.operator == Operator::Infobip && r.is_outbound())
         .filter(|r| ids.as_ref().is_none_or(|i| i.contains(&r.message_id)))
         .filter(|r| bulks.as_ref().is_none_or(|b| r.batch_id.as_ref().is_some_and(|x| b.contains(x))))
         .filter(|r| q.destination.as_ref().is_none_or(|d| *d == r.recipient))
@@ -542,7 +544,7 @@ async fn balance(State(sb): State<Sandbox>, headers: HeaderMap) -> Response {
         .store
         .messages()
         .iter()
-        .filter(|r| r.operator == Operator::Infobip && r.state != SimState::Canceled)
+        .filter(|r| r.operator == Operator::Infobip && r.is_outbound() && r.state != SimState::Canceled)
         .map(|r| PRICE_PER_PART * f64::from(r.parts))
         .sum();
     let left = ((START_BALANCE - spent) * 100_000.0).round() / 100_000.0;

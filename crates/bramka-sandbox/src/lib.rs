@@ -11,7 +11,10 @@
 //!
 //! Every accepted recipient is recorded ([`Received`]: sender, recipient, text, encoding, parts
 //! as the operator would bill them, the id returned, the simulated delivery state) in a
-//! [`SandboxStore`], and so is every injected fault ([`FaultEvent`]).
+//! [`SandboxStore`], and so is every injected fault ([`FaultEvent`]) and every simulated
+//! inbound SMS ([`Direction::Inbound`]). [`Sandbox::with_journal`] writes the messages through
+//! to a durable [`SandboxJournal`] (bramka-server: its ledger) before answering, and
+//! [`Sandbox::restore`] reads them back after a restart.
 //!
 //! - **Credentials**: any are accepted unless [`SandboxConfig`] declares some; then a wrong one
 //!   gets the operator's own 401.
@@ -50,17 +53,20 @@ mod config;
 mod dynmark;
 mod fault;
 mod infobip;
+mod journal;
 mod record;
 mod sandbox;
 mod schema;
 mod smsapi;
 mod twilio;
+mod unverified;
 
 pub use api::ApiRoute;
 pub use config::{CallbackUrls, SandboxConfig};
 pub use fault::{FaultPlan, FaultTiming, Route, RouteFaults};
+pub use journal::{JournalError, JournaledStore, SandboxJournal};
 pub use record::{
-    CallbackSent, FaultEvent, FaultKind, MemoryStore, Operator, Received, SandboxStore, SimState,
+    CallbackSent, Direction, FaultEvent, FaultKind, MemoryStore, Operator, Received, SandboxStore, SimState,
 };
 pub use sandbox::{Sandbox, SandboxError};
 pub use twilio::signature as twilio_signature;

@@ -89,6 +89,8 @@ pub enum SimState {
     Expired,
     /// The recipient opted out, STOP (recipient ending in `0003`).
     Stopped,
+    /// An inbound SMS the sandbox simulated (to the application).
+    Received,
 }
 
 impl SimState {
@@ -103,6 +105,7 @@ impl SimState {
             SimState::Undelivered => "undelivered",
             SimState::Expired => "expired",
             SimState::Stopped => "stopped",
+            SimState::Received => "received",
         }
     }
 
@@ -117,9 +120,52 @@ impl SimState {
         }
     }
 
+    /// Parses [`SimState::as_str`]'s names.
+    pub fn parse(s: &str) -> Option<SimState> {
+        match s {
+            "queued" => Some(SimState::Queued),
+            "scheduled" => Some(SimState::Scheduled),
+            "canceled" => Some(SimState::Canceled),
+            "test" => Some(SimState::Test),
+            "received" => Some(SimState::Received),
+            other => SimState::parse_outcome(other),
+        }
+    }
+
     /// Whether no further report follows.
     pub fn is_final(self) -> bool {
         !matches!(self, SimState::Queued | SimState::Scheduled)
+    }
+}
+
+/// Which way a recorded message went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum Direction {
+    /// An application sent it to the sandbox.
+    Outbound,
+    /// The sandbox simulated it, to the application ([`crate::Sandbox::receive`], or a STOP
+    /// answer).
+    Inbound,
+}
+
+impl Direction {
+    /// `outbound` or `inbound`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Outbound => "outbound",
+            Direction::Inbound => "inbound",
+        }
+    }
+
+    /// Parses [`Direction::as_str`]'s names.
+    pub fn parse(s: &str) -> Option<Direction> {
+        match s {
+            "outbound" => Some(Direction::Outbound),
+            "inbound" => Some(Direction::Inbound),
+            _ => None,
+        }
     }
 }
 
@@ -141,6 +187,10 @@ pub struct Received {
     pub seq: u64,
     /// Whose protocol carried it.
     pub operator: Operator,
+    /// Sent by an application, or an inbound SMS the sandbox simulated (then `sender` is the
+    /// phone it came from, `recipient` the application's number, and `state`
+    /// [`SimState::Received`]).
+    pub direction: Direction,
     /// When it arrived.
     pub received_at: DateTime<Utc>,
     /// The account (Twilio's Account SID from the path; empty for the others).
@@ -169,6 +219,13 @@ pub struct Received {
     pub state: SimState,
     /// The callbacks posted about it.
     pub callbacks: Vec<CallbackSent>,
+}
+
+impl Received {
+    /// Whether an application sent it (rather than the sandbox simulating it inbound).
+    pub fn is_outbound(&self) -> bool {
+        self.direction == Direction::Outbound
+    }
 }
 
 /// The faults the sandbox can inject into an answer.
@@ -271,6 +328,12 @@ pub trait SandboxStore: Send + Sync + 'static {
     fn record_fault(&self, f: FaultEvent);
     /// Every injected fault, oldest first.
     fn faults(&self) -> Vec<FaultEvent>;
+    /// Waits until every write so far is durable (a store that writes in the background, like
+    /// [`crate::JournaledStore`], makes the sandbox wait here before it answers). The default
+    /// has nothing to wait for.
+    fn flush(&self) -> futures::future::BoxFuture<'_, ()> {
+        Box::pin(std::future::ready(()))
+    }
 }
 
 #[derive(Default)]

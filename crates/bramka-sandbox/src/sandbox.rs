@@ -16,6 +16,7 @@ use serde_json::Value;
 
 use crate::config::SandboxConfig;
 use crate::fault::{self, FaultPlan, Route};
+use crate::journal::{JournalError, JournaledStore, SandboxJournal};
 use crate::record::{FaultEvent, FaultKind, MemoryStore, Operator, Received, SandboxStore, SimState};
 use crate::{callback, dynmark, infobip, smsapi, twilio};
 
@@ -88,6 +89,8 @@ pub(crate) struct Bulk {
 pub(crate) struct Shared {
     pub(crate) config: SandboxConfig,
     pub(crate) store: Arc<dyn SandboxStore>,
+    /// The same store when it writes through to a journal ([`Sandbox::with_journal`]).
+    journaled: Option<Arc<JournaledStore>>,
     pub(crate) faults: FaultPlan,
     /// Held while checking client keys and recording, so a duplicate check and its insert are one step.
     pub(crate) send_lock: Mutex<()>,
@@ -139,6 +142,22 @@ impl Sandbox {
 
     /// A sandbox recording into `store`.
     pub fn with_store(config: SandboxConfig, store: Arc<dyn SandboxStore>) -> Self {
+        Self::build(config, store, None)
+    }
+
+    /// A sandbox recording in memory and writing every message, with its state and callbacks,
+    /// through to `journal` (a database) before it answers. Call
+    /// [`restore`](Sandbox::restore) before serving to read back what the journal holds.
+    pub fn with_journal(config: SandboxConfig, journal: Arc<dyn SandboxJournal>) -> Self {
+        let store = Arc::new(JournaledStore::new(journal));
+        Self::build(config, store.clone(), Some(store))
+    }
+
+    fn build(
+        config: SandboxConfig,
+        store: Arc<dyn SandboxStore>,
+        journaled: Option<Arc<JournaledStore>>,
+    ) -> Self {
         let timeouts =
             bramka_core::http::Timeouts { connect: Duration::from_secs(5), request: Duration::from_secs(10) };
         let http = bramka_core::http::client(timeouts).unwrap_or_else(|_| reqwest::Client::new());
@@ -153,6 +172,7 @@ impl Sandbox {
             inner: Arc::new(Shared {
                 config,
                 store,
+                journaled,
                 faults,
                 send_lock: Mutex::new(()),
                 ids: AtomicU64::new(1),
@@ -192,11 +212,45 @@ impl Sandbox {
         &self.inner.store
     }
 
-    /// Every received message, newest first.
+    /// Every received message (and every simulated inbound one), newest first.
     pub fn messages(&self) -> Vec<Received> {
         let mut m = self.inner.store.messages();
         m.reverse();
         m
+    }
+
+    /// Reads back what the journal of [`with_journal`](Sandbox::with_journal) holds (nothing
+    /// to do without one): the messages are known again (ids, client keys, states), later ids
+    /// cannot collide with theirs, and those still queued or scheduled get their simulated
+    /// delivery reports. Returns how many messages were read.
+    pub async fn restore(&self) -> Result<usize, JournalError> {
+        let Some(j) = &self.inner.journaled else { return Ok(0) };
+        let n = j.restore().await?;
+        if n > 0 {
+            // Ids count up from 1 in each process: start past any a previous run could have used.
+            let floor = u64::try_from(Utc::now().timestamp_micros()).unwrap_or(1);
+            self.inner.ids.fetch_max(floor, Ordering::Relaxed);
+            for r in self.inner.store.messages() {
+                if r.is_outbound() && matches!(r.state, SimState::Queued | SimState::Scheduled) {
+                    self.schedule_delivery(r.operator, r.message_id, r.send_at);
+                }
+            }
+        }
+        Ok(n)
+    }
+
+    /// Every message newest first, read from the journal when there is one (else from memory).
+    pub async fn recorded(&self) -> Result<Vec<Received>, JournalError> {
+        let Some(j) = &self.inner.journaled else { return Ok(self.messages()) };
+        self.inner.store.flush().await;
+        let mut m = j.journal().load().await?;
+        m.reverse();
+        Ok(m)
+    }
+
+    /// Waits until every change so far is in the journal (if any).
+    pub async fn flush(&self) {
+        self.inner.store.flush().await;
     }
 
     /// A new unique number for ids.
@@ -245,6 +299,8 @@ impl Sandbox {
             Err(e) => return (StatusCode::PAYLOAD_TOO_LARGE, format!("request body: {e}")).into_response(),
         };
         let (answer, recorded) = handle(bytes).await;
+        // What the client is told it sent is durable first, as at a real operator.
+        self.inner.store.flush().await;
         let Some(kind) = fault else { return answer };
         record(kind, recorded);
         match kind {
@@ -261,7 +317,9 @@ impl Sandbox {
     }
 
     /// Records `r` and starts its delivery simulation.
-    pub(crate) fn accept(&self, r: Received) {
+    pub(crate) fn accept(&self, mut r: Received) {
+        // In microseconds, as a journal keeps it (the delivery task compares it later).
+        r.send_at = r.send_at.map(|t| chrono::SubsecRound::trunc_subsecs(t, 6));
         let (op, id, state, send_at) = (r.operator, r.message_id.clone(), r.state, r.send_at);
         self.inner.store.insert(r);
         if matches!(state, SimState::Queued | SimState::Scheduled) {
@@ -353,13 +411,17 @@ impl Sandbox {
             let to = r.sender.clone().unwrap_or_default();
             self.receive(operator, &r.recipient, &to, "STOP").await;
         }
+        self.inner.store.flush().await;
         Ok(self.inner.store.get(operator, id).unwrap_or(r))
     }
 
-    /// An inbound SMS from `from` to `to`: queued for Infobip's inbox pull and posted to the
-    /// operator's configured inbound URL (if any). Returns the inbound message's id.
+    /// An inbound SMS from `from` to `to`: queued for Infobip's inbox pull, posted to the
+    /// operator's configured inbound URL (if any) and recorded as an inbound message
+    /// ([`Received::direction`]). Returns the inbound message's id.
     pub async fn receive(&self, operator: Operator, from: &str, to: &str, text: &str) -> String {
-        callback::inbound(self, operator, from, to, text).await
+        let id = callback::inbound(self, operator, from, to, text).await;
+        self.inner.store.flush().await;
+        id
     }
 
     /// Notes a callback posted about message `id`.

@@ -14,8 +14,9 @@ use chrono::{DateTime, TimeZone, Utc};
 use serde_json::{Value, json};
 
 use crate::fault::Route;
-use crate::record::{Operator, Received, SimState};
+use crate::record::{Direction, Operator, Received, SimState};
 use crate::sandbox::{Sandbox, billing, lock};
+use crate::unverified;
 
 /// Points one part costs in the sandbox.
 pub(crate) const POINTS_PER_PART: f64 = 0.16;
@@ -154,7 +155,11 @@ fn parse_date(v: &str) -> Option<DateTime<Utc>> {
 /// (first one found): `nounicode` with characters outside GSM-7 (11), `single` with more than one
 /// part (12), `flash` with characters outside GSM-7 (17), `param1`..`param4` not one value per
 /// recipient (18), `normalize` with `datacoding` (25), `datacoding=bin` without `udh` (30), a
-/// `date` more than three months ahead (50).
+/// `date` more than three months ahead (50), an `expiration_date` outside 1 to 12 hours after
+/// the send time, with 5 minutes' tolerance (56); and, with codes chosen in
+/// [`crate::unverified`], `max_parts` outside 1..10, an `idx` value not of 1 to 255 letters and
+/// digits, `time_restriction` other than `follow`, `ignore` or `nearest_available`, and an
+/// unreadable `expiration_date`.
 fn refused_parameters(
     p: &HashMap<String, String>,
     text: &str,
@@ -189,7 +194,47 @@ fn refused_parameters(
     {
         return Some((50, "Messages cannot be scheduled more than 3 months ahead"));
     }
+    if let Some(m) = p.get("max_parts")
+        && !m.trim().parse::<u32>().is_ok_and(|m| (1..=10).contains(&m))
+    {
+        return Some((unverified::SMSAPI_MAX_PARTS_RANGE, "max_parts must be a number from 1 to 10"));
+    }
+    if let Some(idx) = p.get("idx")
+        && !idx
+            .split('|')
+            .all(|k| (1..=255).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_alphanumeric()))
+    {
+        return Some((unverified::SMSAPI_IDX_CHARSET, "idx values must be 1 to 255 letters and digits"));
+    }
+    if let Some(t) = p.get("time_restriction")
+        && !matches!(t.as_str(), "follow" | "ignore" | "nearest_available")
+    {
+        return Some((
+            unverified::SMSAPI_TIME_RESTRICTION,
+            "time_restriction must be follow, ignore or nearest_available",
+        ));
+    }
+    if let Some(e) = p.get("expiration_date") {
+        let Some(expires) = parse_date(e) else {
+            return Some((unverified::SMSAPI_EXPIRATION_FORMAT, "Wrong expiration_date format"));
+        };
+        let sent =
+            p.get("date").and_then(|d| parse_date(d)).filter(|d| *d > Utc::now()).unwrap_or_else(Utc::now);
+        let tolerance = chrono::Duration::minutes(5);
+        let window = (chrono::Duration::hours(1) - tolerance)..=(chrono::Duration::hours(12) + tolerance);
+        if !window.contains(&(expires - sent)) {
+            return Some((56, "expiration_date must be between 1 and 12 hours after the send date"));
+        }
+    }
     None
+}
+
+/// Error 14 when `from` names a sender not registered on the sandbox account (when the account
+/// lists its senders, [`crate::SandboxConfig::smsapi_senders`]).
+fn unregistered_sender(sb: &Sandbox, p: &HashMap<String, String>) -> Option<(u32, &'static str)> {
+    let from = p.get("from")?;
+    let senders = sb.inner.config.smsapi_senders.as_ref()?;
+    (!senders.iter().any(|s| s == from)).then_some((14, "Invalid sender field"))
 }
 
 fn send(sb: &Sandbox, p: &HashMap<String, String>) -> (Response, usize) {
@@ -212,7 +257,9 @@ fn send(sb: &Sandbox, p: &HashMap<String, String>) -> (Response, usize) {
         return (legacy_error(11, "Message empty"), 0);
     }
     let submitted: Vec<&str> = to.split(',').collect();
-    if let Some((code, msg)) = refused_parameters(p, text, submitted.len()) {
+    if let Some((code, msg)) =
+        refused_parameters(p, text, submitted.len()).or_else(|| unregistered_sender(sb, p))
+    {
         return (legacy_error(code, msg), 0);
     }
     let idx: Option<Vec<&str>> = p.get("idx").map(|i| i.split('|').collect());
@@ -287,6 +334,7 @@ fn send(sb: &Sandbox, p: &HashMap<String, String>) -> (Response, usize) {
         sb.accept(Received {
             seq: 0,
             operator: Operator::Smsapi,
+            direction: Direction::Outbound,
             received_at: now,
             account: String::new(),
             sender: p.get("from").cloned(),
@@ -326,7 +374,7 @@ pub(crate) fn status_name(s: SimState) -> (&'static str, u32) {
     match s {
         SimState::Queued | SimState::Scheduled | SimState::Test => ("QUEUE", 409),
         SimState::Canceled => ("STOP", 406),
-        SimState::Delivered | SimState::Stopped => ("DELIVERED", 404),
+        SimState::Delivered | SimState::Stopped | SimState::Received => ("DELIVERED", 404),
         SimState::Undelivered => ("UNDELIVERED", 405),
         SimState::Expired => ("EXPIRED", 402),
     }
@@ -373,7 +421,8 @@ fn points_left(sb: &Sandbox) -> f64 {
         .store
         .messages()
         .iter()
-        .filter(|r| r.operator == Operator::Smsapi && !matches!(r.state, SimState::Test | SimState::Canceled))
+        .filter(|r| r.operator == Operator::Smsapi && r.is_outbound())
+        .filter(|r| !matches!(r.state, SimState::Test | SimState::Canceled))
         .map(|r| POINTS_PER_PART * f64::from(r.parts))
         .sum();
     ((START_POINTS - spent) * 100.0).round() / 100.0

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use sha1::Sha1;
 
 use crate::fault::Route;
-use crate::record::{Operator, Received, SimState};
+use crate::record::{Direction, Operator, Received, SimState};
 use crate::sandbox::{Sandbox, billing, lock};
 
 pub(crate) const ERROR_500: &str = r#"{"code":20500,"message":"Internal Server Error","more_info":"https://www.twilio.com/docs/errors/20500","status":500}"#;
@@ -22,10 +22,8 @@ pub(crate) const ERROR_429: &str = r#"{"code":20429,"message":"Too Many Requests
 /// Price of one segment in the sandbox (USD, negative as Twilio shows it).
 const PRICE_PER_SEGMENT: f64 = -0.0079;
 const API: &str = "/2010-04-01/Accounts";
-/// The code answered for a parameter Twilio's OpenAPI document refuses (wrong type, value outside
-/// an enum, malformed SID) when no more specific code is documented. [unverified]: Twilio's
-/// exact code for these is not in its public error list; 20001 is its generic "invalid parameter".
-const INVALID_PARAMETER: u32 = 20001;
+/// Twilio's code for a parameter its OpenAPI document refuses: see [`crate::unverified`].
+const INVALID_PARAMETER: u32 = crate::unverified::TWILIO_INVALID_PARAMETER;
 
 pub(crate) fn router(sb: Sandbox) -> Router {
     Router::new()
@@ -114,6 +112,7 @@ pub(crate) fn status_of(r: &Received) -> (&'static str, Option<u32>) {
         SimState::Delivered | SimState::Stopped => ("delivered", None),
         SimState::Undelivered => ("undelivered", Some(30003)),
         SimState::Expired => ("failed", Some(30001)),
+        SimState::Received => ("received", None),
     }
 }
 
@@ -241,6 +240,7 @@ fn create_one(sb: &Sandbox, account: &str, f: &[(String, String)]) -> Result<Rec
     Ok(Received {
         seq: 0,
         operator: Operator::Twilio,
+        direction: Direction::Outbound,
         received_at: now,
         account: account.to_owned(),
         sender: from.map(str::to_owned),
@@ -348,7 +348,7 @@ async fn list(
     let all: Vec<Received> = sb
         .messages()
         .into_iter()
-        .filter(|r| r.operator == Operator::Twilio && r.account == account)
+        .filter(|r| r.operator == Operator::Twilio && r.is_outbound() && r.account == account)
         .filter(|r| to.is_none_or(|t| r.recipient == t))
         .filter(|r| from.is_none_or(|f| r.sender.as_deref() == Some(f)))
         .collect();

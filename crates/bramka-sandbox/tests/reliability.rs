@@ -305,6 +305,7 @@ async fn failover_check(sb: &Sandbox, gw: &dyn Gateway, label: &str, base: u64) 
     let (a, b) = (recorded(sb, Operator::Smsapi), recorded(sb, Operator::Infobip));
     let mut both = Vec::new();
     let (mut lost, mut via_b) = (0, 0);
+    let accepted = states.iter().filter(|(_, s, _)| s.is_accepted()).count();
     let mut lost_states: HashMap<String, usize> = HashMap::new();
     for (to, state, _) in &states {
         match (a.get(to).map_or(0, Vec::len), b.get(to).map_or(0, Vec::len)) {
@@ -323,7 +324,7 @@ async fn failover_check(sb: &Sandbox, gw: &dyn Gateway, label: &str, base: u64) 
         }
     }
     eprintln!(
-        "{label}: {n} recipients, {} through smsapi, {via_b} through infobip, {} through both, {lost} recorded by neither: {lost_states:?}",
+        "{label}: {n} recipients, {accepted} reported accepted, {} through smsapi, {via_b} through infobip, {} through both, {lost} recorded by neither: {lost_states:?}",
         a.len(),
         both.len()
     );

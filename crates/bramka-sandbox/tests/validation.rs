@@ -163,3 +163,84 @@ async fn smsapi_documented_parameter_rules_get_smsapi_errors_with_http_200() {
         c.post(format!("{url}/sandbox/smsapi/sms.do")).form(ok).send().await.unwrap().json().await.unwrap();
     assert_eq!(b["count"], 2, "{b}");
 }
+
+/// SMSAPI's `sms.do` rules the sandbox checks besides the schema-less basics: each refusal is
+/// HTTP 200 with SMSAPI's error code (documented ones: 14 sender not registered, 56 expiration
+/// window; the nearest documented code where none is: 12 `max_parts` range, 20 `idx` charset,
+/// 8 `time_restriction`, 56 unreadable `expiration_date`), and nothing is recorded for it.
+#[tokio::test]
+async fn smsapi_senders_expiration_time_restriction_max_parts_and_idx_are_checked() {
+    let sb = Sandbox::new(SandboxConfig::default().delivery_delay(None).smsapi_senders(["Shop", "Test"]));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let router = sb.router();
+    tokio::spawn(async move { axum::serve(listener, router).await.expect("serve") });
+    let c = client();
+    let in_hours = |h: i64| (chrono::Utc::now() + chrono::Duration::minutes(h * 60)).timestamp().to_string();
+    let send = |extra: Vec<(&'static str, String)>| {
+        let mut form = vec![
+            ("to", "48500100200".to_owned()),
+            ("message", "hi".to_owned()),
+            ("format", "json".to_owned()),
+        ];
+        form.extend(extra);
+        c.post(format!("{url}/sandbox/smsapi/sms.do")).form(&form).send()
+    };
+    let code = |r: reqwest::Response| async move {
+        assert_eq!(r.status(), 200, "SMSAPI answers its errors with HTTP 200");
+        r.json::<Value>().await.unwrap()["error"].clone()
+    };
+    let cases: Vec<(Vec<(&'static str, String)>, u32)> = vec![
+        (vec![("from", "Other".into())], 14),
+        (vec![("from", "shop".into())], 14),
+        (vec![("expiration_date", in_hours(0))], 56),
+        (vec![("expiration_date", in_hours(13))], 56),
+        (vec![("expiration_date", "tomorrow".into())], 56),
+        (vec![("date", in_hours(24)), ("expiration_date", in_hours(12))], 56),
+        (vec![("time_restriction", "always".into())], 8),
+        (vec![("max_parts", "0".into())], 12),
+        (vec![("max_parts", "11".into())], 12),
+        (vec![("max_parts", "x".into())], 12),
+        (vec![("idx", "k-1".into())], 20),
+        (vec![("idx", "k".repeat(256))], 20),
+        (vec![("idx", String::new())], 20),
+    ];
+    for (extra, want) in cases {
+        let shown = format!("{extra:?}");
+        assert_eq!(code(send(extra).await.unwrap()).await, json!(want), "{shown}");
+    }
+    assert!(sb.messages().is_empty(), "refused requests are not recorded");
+    // The same parameters within the rules are accepted.
+    let ok = vec![
+        ("from", "Shop".to_owned()),
+        ("expiration_date", in_hours(2)),
+        ("time_restriction", "nearest_available".to_owned()),
+        ("max_parts", "10".to_owned()),
+        ("idx", format!("K1{}", "a".repeat(253))),
+    ];
+    let v: Value = send(ok).await.unwrap().json().await.unwrap();
+    assert_eq!(v["count"], 1, "{v}");
+    let ok = vec![
+        ("date", in_hours(24)),
+        ("expiration_date", in_hours(30)),
+        ("time_restriction", "follow".into()),
+    ];
+    let v: Value = send(ok).await.unwrap().json().await.unwrap();
+    assert_eq!(v["count"], 1, "expiration counts from a scheduled date: {v}");
+    assert_eq!(sb.messages().len(), 2);
+}
+
+/// Without a list of registered senders any sender is accepted (a sandbox needs no account).
+#[tokio::test]
+async fn smsapi_any_sender_without_a_registered_list() {
+    let (sb, url) = start().await;
+    let r = client()
+        .post(format!("{url}/sandbox/smsapi/sms.do"))
+        .form(&[("to", "48500100200"), ("message", "hi"), ("from", "Anything"), ("format", "json")])
+        .send()
+        .await
+        .unwrap();
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["count"], 1, "{v}");
+    assert_eq!(sb.messages()[0].sender.as_deref(), Some("Anything"));
+}

@@ -520,12 +520,23 @@ async fn delivery_by_pattern_posts_each_operators_callback() {
     );
     let stop = find("OptOutType=STOP").expect("STOP reply from the 0003 recipient");
     assert!(stop.body.contains("Body=STOP") && stop.body.contains("From=%2B48500100003"), "{stop:?}");
+    // The inbound STOP is recorded once its post is answered.
+    for _ in 0..40 {
+        if sb.messages().iter().any(|r| !r.is_outbound() && !r.callbacks.is_empty()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let rec = sb.messages();
     assert!(rec.iter().all(|r| r.state.is_final()), "{rec:?}");
+    let (sent, inbound): (Vec<_>, Vec<_>) = rec.iter().partition(|r| r.is_outbound());
     assert!(
-        rec.iter().filter(|r| r.operator != Operator::Smsapi || r.callbacks.len() == 1).count() == 3,
+        sent.iter().filter(|r| r.operator != Operator::Smsapi || r.callbacks.len() == 1).count() == 3,
         "callbacks noted"
     );
+    assert_eq!(inbound.len(), 1, "the STOP answer is recorded as inbound: {inbound:?}");
+    assert_eq!((inbound[0].sender.as_deref(), inbound[0].text.as_str()), (Some("+48500100003"), "STOP"));
+    assert_eq!(inbound[0].callbacks.len(), 1, "its inbound post is noted");
 }
 
 /// Each fault as a plain client sees it, and whether the request was recorded.

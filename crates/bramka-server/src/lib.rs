@@ -477,7 +477,7 @@ impl Server {
             tasks: Tasks::default(),
             stop: tokio::sync::watch::channel(false).0,
         };
-        let sandbox = sandbox::start(app.settings.sandbox, &app.settings.sandbox_config);
+        let sandbox = sandbox::start(app.settings.sandbox, &app.settings.sandbox_config, &app.ledger);
         Ok(Server { app: Arc::new(app), sandbox })
     }
 
@@ -579,6 +579,9 @@ impl Server {
             ),
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "ledger recovery failed"),
+        }
+        if let Some(sb) = &self.sandbox {
+            sandbox::restore(sb).await?;
         }
         // Campaigns and delayed call-flow SMS left running by the last stop go on.
         app.resume_campaigns().await;

@@ -2,12 +2,17 @@
 //! SMSAPI, Infobip, Twilio and Dynmark endpoints), and its JSON API at `/api/v1/sandbox/` behind
 //! the API's token check (`GET /api/v1/sandbox/messages`: what it received, newest first).
 //!
+//! Everything it receives (and every inbound SMS it simulates), with the callbacks it posts, is
+//! written to the ledger (SQLite, or PostgreSQL when the server uses it) before it answers, and
+//! read back when the server starts: the Sandbox tab lists it from the ledger.
+//!
 //! The config file's optional `[sandbox]` table sets it up:
 //!
 //! ```toml
 //! [sandbox]
 //! delivery_delay_ms = 2000          # or "manual": reports only when triggered
 //! seed = 7                          # of the fault generator
+//! smsapi_senders = ["Shop", "Test"] # registered SMSAPI senders (none: any is accepted)
 //! [sandbox.credentials]             # none: any credentials are accepted
 //! smsapi_token = "${SMSAPI_TOKEN}"
 //! infobip_api_key = "${INFOBIP_KEY}"
@@ -30,12 +35,15 @@ use std::time::Duration;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Extension, Form, Router};
-use bramka_sandbox::{CallbackUrls, FaultKind, Operator, Route, RouteFaults, Sandbox, SandboxConfig};
+use bramka_sandbox::{
+    CallbackSent, CallbackUrls, Direction, FaultKind, JournalError, Operator, Received, Route, RouteFaults,
+    Sandbox, SandboxConfig, SandboxJournal, SimState,
+};
 use serde::Deserialize;
 
 use crate::App;
 use crate::config::{Env, expand};
-use crate::web::{Viewer, csrf_ok, csrf_refused, esc, page};
+use crate::web::{Lang, Viewer, csrf_ok, csrf_refused, esc, page};
 
 /// The configuration `bramka serve --sandbox` runs with when there is no file: in memory, no
 /// account needed.
@@ -47,6 +55,7 @@ pub const NO_FILE_CONFIG: &str = "[server]\nstorage = \"memory:\"\n";
 pub(crate) struct SandboxSection {
     delivery_delay_ms: Option<toml::Value>,
     seed: Option<u64>,
+    smsapi_senders: Option<Vec<String>>,
     #[serde(default)]
     credentials: Credentials,
     #[serde(default)]
@@ -113,6 +122,9 @@ pub(crate) fn settings(
     }
     if let Some(seed) = s.seed {
         c = c.seed(seed);
+    }
+    if let Some(names) = &s.smsapi_senders {
+        c = c.smsapi_senders(names.iter().cloned());
     }
     let cr = &s.credentials;
     if let Some(t) = secret("credentials.smsapi_token", &cr.smsapi_token)? {
@@ -192,9 +204,98 @@ pub(crate) fn settings(
     Ok(c)
 }
 
-/// The sandbox of a server started with `--sandbox`.
-pub(crate) fn start(enabled: bool, config: &SandboxConfig) -> Option<Sandbox> {
-    enabled.then(|| Sandbox::new(config.clone()))
+/// The sandbox of a server started with `--sandbox`, writing through to the ledger's store.
+pub(crate) fn start(
+    enabled: bool,
+    config: &SandboxConfig,
+    ledger: &bramka_ledger::Ledger,
+) -> Option<Sandbox> {
+    enabled.then(|| Sandbox::with_journal(config.clone(), Arc::new(LedgerJournal(ledger.store().clone()))))
+}
+
+/// Reads back what the ledger holds of an earlier run (before the server accepts requests).
+pub(crate) async fn restore(sb: &Sandbox) -> std::io::Result<()> {
+    match sb.restore().await {
+        Ok(n) => {
+            tracing::info!(messages = n, "sandbox: messages of earlier runs read from the ledger");
+            Ok(())
+        }
+        Err(e) => Err(std::io::Error::other(format!("sandbox: {e}"))),
+    }
+}
+
+/// The sandbox's journal in the ledger ([`bramka_ledger::SandboxMessage`] rows).
+struct LedgerJournal(Arc<dyn bramka_ledger::Store>);
+
+#[async_trait::async_trait]
+impl SandboxJournal for LedgerJournal {
+    async fn save(&self, r: &Received) -> Result<(), JournalError> {
+        self.0.put_sandbox_message(to_ledger(r)).await.map_err(|e| JournalError::new(e.to_string()))
+    }
+
+    async fn load(&self) -> Result<Vec<Received>, JournalError> {
+        let rows = self.0.sandbox_messages().await.map_err(|e| JournalError::new(e.to_string()))?;
+        rows.into_iter().map(from_ledger).collect()
+    }
+}
+
+fn to_ledger(r: &Received) -> bramka_ledger::SandboxMessage {
+    let mut m = bramka_ledger::SandboxMessage::new(
+        r.operator.as_str(),
+        &r.message_id,
+        &r.recipient,
+        &r.text,
+        r.received_at,
+    );
+    m.seq = i64::try_from(r.seq).unwrap_or(i64::MAX);
+    m.direction = r.direction.as_str().to_owned();
+    m.account.clone_from(&r.account);
+    m.sender.clone_from(&r.sender);
+    m.encoding.clone_from(&r.encoding);
+    m.parts = r.parts;
+    m.state = r.state.as_str().to_owned();
+    m.client_key.clone_from(&r.client_key);
+    m.batch_id.clone_from(&r.batch_id);
+    m.send_at = r.send_at;
+    m.callback_url.clone_from(&r.callback_url);
+    m.callbacks = r
+        .callbacks
+        .iter()
+        .map(|c| bramka_ledger::SandboxCallback::new(c.url.clone(), c.event.clone(), c.status))
+        .collect();
+    m
+}
+
+fn from_ledger(m: bramka_ledger::SandboxMessage) -> Result<Received, JournalError> {
+    let bad = |what: &str, v: &str| {
+        JournalError::new(format!(
+            "sandbox message {:?} in the ledger has an unknown {what} {v:?}",
+            m.message_id
+        ))
+    };
+    Ok(Received {
+        seq: u64::try_from(m.seq).unwrap_or(0),
+        operator: Operator::parse(&m.operator).ok_or_else(|| bad("operator", &m.operator))?,
+        direction: Direction::parse(&m.direction).ok_or_else(|| bad("direction", &m.direction))?,
+        state: SimState::parse(&m.state).ok_or_else(|| bad("state", &m.state))?,
+        received_at: m.received_at,
+        account: m.account.clone(),
+        sender: m.sender.clone(),
+        recipient: m.recipient.clone(),
+        text: m.text.clone(),
+        encoding: m.encoding.clone(),
+        parts: m.parts,
+        message_id: m.message_id.clone(),
+        client_key: m.client_key.clone(),
+        batch_id: m.batch_id.clone(),
+        send_at: m.send_at,
+        callback_url: m.callback_url.clone(),
+        callbacks: m
+            .callbacks
+            .iter()
+            .map(|c| CallbackSent { url: c.url.clone(), event: c.event.clone(), status: c.status })
+            .collect(),
+    })
 }
 
 /// Adds the sandbox's API under `/api/v1/sandbox` to the API routes (before their token layer).
@@ -229,15 +330,67 @@ pub(crate) fn pages(sandbox: Option<&Sandbox>) -> Router<Arc<App>> {
 
 const OUTCOMES: &[&str] = &["delivered", "undelivered", "expired", "stopped"];
 
-fn tab_page(sb: &Sandbox, v: &Viewer, notice: &str) -> Response {
+/// A label of the Sandbox tab in the page's language (Polish or English, as the other tabs).
+fn t(lang: Lang, key: &str) -> &'static str {
+    let (pl, en) = match key {
+        "title" => ("Piaskownica", "Sandbox"),
+        "intro" => (
+            "Co aplikacje wysłały do lokalnego operatora, od najnowszych (zapisane w rejestrze):",
+            "What applications sent to the local operator, newest first (kept in the ledger):",
+        ),
+        "receive" => ("Odbierz SMS", "Receive an SMS"),
+        "receive_button" => ("Odbierz", "Receive"),
+        "from" => ("od", "from"),
+        "to" => ("do", "to"),
+        "text" => ("treść", "text"),
+        "operator" => ("Operator", "Operator"),
+        "direction" => ("Kierunek", "Direction"),
+        "sender" => ("Nadawca", "Sender"),
+        "recipient" => ("Odbiorca", "Recipient"),
+        "text_h" => ("Treść", "Text"),
+        "encoding" => ("Kodowanie", "Encoding"),
+        "parts" => ("Części", "Parts"),
+        "state" => ("Stan", "State"),
+        "callbacks" => ("Odesłane powiadomienia", "Callbacks sent back"),
+        "outbound" => ("wysłana", "sent"),
+        "inbound" => ("odebrana", "received"),
+        "unreachable" => ("nieosiągalny", "unreachable"),
+        "by_pattern" => ("wg numeru", "by pattern"),
+        "report" => ("Raport doręczenia", "Delivery report"),
+        "report_done" => ("Raport doręczenia", "Delivery report for"),
+        "received_done" => ("Odebrano SMS", "Received SMS"),
+        "ledger_error" => ("Nie udało się odczytać rejestru", "The ledger could not be read"),
+        "queued" => ("w kolejce", "queued"),
+        "scheduled" => ("zaplanowana", "scheduled"),
+        "canceled" => ("anulowana", "canceled"),
+        "test" => ("test", "test"),
+        "delivered" => ("doręczona", "delivered"),
+        "undelivered" => ("niedoręczona", "undelivered"),
+        "expired" => ("wygasła", "expired"),
+        "stopped" => ("STOP", "stopped"),
+        "received" => ("odebrana", "received"),
+        _ => ("?", "?"),
+    };
+    if lang == Lang::Pl { pl } else { en }
+}
+
+async fn tab_page(sb: &Sandbox, v: &Viewer, notice: &str) -> Response {
+    let l = v.lang();
     let csrf = esc(v.csrf());
+    let (list, error) = match sb.recorded().await {
+        Ok(list) => (list, None),
+        Err(e) => {
+            tracing::error!(error = %e, "sandbox: the ledger could not be read");
+            (sb.messages(), Some(e))
+        }
+    };
     let mut rows = String::new();
-    for (n, m) in sb.messages().iter().enumerate() {
+    for (n, m) in list.iter().enumerate() {
         let callbacks: Vec<String> = m
             .callbacks
             .iter()
             .map(|c| {
-                let status = c.status.map_or_else(|| "unreachable".to_owned(), |s| s.to_string());
+                let status = c.status.map_or_else(|| t(l, "unreachable").to_owned(), |s| s.to_string());
                 format!("<li>{} → {} ({status})</li>", esc(&c.event), esc(&c.url))
             })
             .collect();
@@ -245,15 +398,19 @@ fn tab_page(sb: &Sandbox, v: &Viewer, notice: &str) -> Response {
             String::new()
         } else {
             let options: String =
-                OUTCOMES.iter().map(|o| format!(r#"<option value="{o}">{o}</option>"#)).collect();
+                OUTCOMES.iter().map(|o| format!(r#"<option value="{o}">{}</option>"#, t(l, o))).collect();
             format!(
-                r#"<form method="post" action="/web/sandbox/report" class="inline"><input type="hidden" name="csrf" value="{csrf}"><input type="hidden" name="operator" value="{op}"><input type="hidden" name="id" value="{id}"><select name="outcome" id="outcome-{n}"><option value="">by pattern</option>{options}</select> <button id="report-{n}">Delivery report</button></form>"#,
+                r#"<form method="post" action="/web/sandbox/report" class="inline"><input type="hidden" name="csrf" value="{csrf}"><input type="hidden" name="operator" value="{op}"><input type="hidden" name="id" value="{id}"><select name="outcome" id="outcome-{n}"><option value="">{by}</option>{options}</select> <button id="report-{n}">{report}</button></form>"#,
                 op = m.operator.as_str(),
                 id = esc(&m.message_id),
+                by = t(l, "by_pattern"),
+                report = t(l, "report"),
             )
         };
         rows.push_str(&format!(
-            r#"<tr class="sandbox-message" data-id="{id}"><td>{op}</td><td class="sender">{sender}</td><td class="recipient">{to}</td><td class="text">{text}</td><td class="encoding">{enc}</td><td class="num parts">{parts}</td><td class="state">{state}</td><td class="callbacks"><ul>{cb}</ul></td><td>{action}</td></tr>"#,
+            r#"<tr class="sandbox-message {dir}" data-id="{id}" data-state="{state_key}"><td>{op}</td><td class="direction">{dir_label}</td><td class="sender">{sender}</td><td class="recipient">{to}</td><td class="text">{text}</td><td class="encoding">{enc}</td><td class="num parts">{parts}</td><td class="state">{state}</td><td class="callbacks"><ul>{cb}</ul></td><td>{action}</td></tr>"#,
+            dir = m.direction.as_str(),
+            dir_label = t(l, m.direction.as_str()),
             id = esc(&m.message_id),
             op = m.operator.as_str(),
             sender = esc(m.sender.as_deref().unwrap_or("")),
@@ -261,28 +418,46 @@ fn tab_page(sb: &Sandbox, v: &Viewer, notice: &str) -> Response {
             text = esc(&m.text),
             enc = esc(&m.encoding),
             parts = m.parts,
-            state = m.state.as_str(),
+            state_key = m.state.as_str(),
+            state = t(l, m.state.as_str()),
             cb = callbacks.concat(),
         ));
     }
-    let notice = if notice.is_empty() {
-        String::new()
-    } else {
-        format!(r#"<p class="msg" id="notice">{}</p>"#, esc(notice))
+    let notice = match (notice.is_empty(), error) {
+        (_, Some(e)) => {
+            format!(r#"<p class="err" id="notice">{}: {}</p>"#, t(l, "ledger_error"), esc(&e.to_string()))
+        }
+        (true, None) => String::new(),
+        (false, None) => format!(r#"<p class="msg" id="notice">{}</p>"#, esc(notice)),
     };
     let body = format!(
-        r#"{notice}<p>What applications sent to the local operator (<code>/sandbox/smsapi/</code>, <code>/sandbox/infobip/</code>, <code>/sandbox/twilio/</code>, <code>/sandbox/dynmark/</code>), newest first.</p>
-<h2>Receive an SMS</h2>
+        r#"{notice}<p>{intro} <code>/sandbox/smsapi/</code>, <code>/sandbox/infobip/</code>, <code>/sandbox/twilio/</code>, <code>/sandbox/dynmark/</code></p>
+<h2>{receive}</h2>
 <form method="post" action="/web/sandbox/receive" id="receive-form"><input type="hidden" name="csrf" value="{csrf}">
 <select name="operator" id="receive-operator"><option value="smsapi">SMSAPI</option><option value="infobip">Infobip</option><option value="twilio">Twilio</option></select>
-<input name="from" id="receive-from" placeholder="from" required> <input name="to" id="receive-to" placeholder="to" required> <input name="text" id="receive-text" placeholder="text" required> <button id="receive">Receive</button></form>
-<table id="sandbox-messages"><tr><th>Operator</th><th>Sender</th><th>Recipient</th><th>Text</th><th>Encoding</th><th>Parts</th><th>State</th><th>Callbacks sent back</th><th></th></tr>{rows}</table>"#
+<input name="from" id="receive-from" placeholder="{from}" required> <input name="to" id="receive-to" placeholder="{to}" required> <input name="text" id="receive-text" placeholder="{text}" required> <button id="receive">{receive_button}</button></form>
+<table id="sandbox-messages"><tr><th>{h_op}</th><th>{h_dir}</th><th>{h_sender}</th><th>{h_to}</th><th>{h_text}</th><th>{h_enc}</th><th>{h_parts}</th><th>{h_state}</th><th>{h_cb}</th><th></th></tr>{rows}</table>"#,
+        intro = t(l, "intro"),
+        receive = t(l, "receive"),
+        from = t(l, "from"),
+        to = t(l, "to"),
+        text = t(l, "text"),
+        receive_button = t(l, "receive_button"),
+        h_op = t(l, "operator"),
+        h_dir = t(l, "direction"),
+        h_sender = t(l, "sender"),
+        h_to = t(l, "recipient"),
+        h_text = t(l, "text_h"),
+        h_enc = t(l, "encoding"),
+        h_parts = t(l, "parts"),
+        h_state = t(l, "state"),
+        h_cb = t(l, "callbacks"),
     );
-    page(v, "Sandbox", &body)
+    page(v, t(l, "title"), &body)
 }
 
 async fn tab(Extension(sb): Extension<Sandbox>, Extension(v): Extension<Viewer>) -> Response {
-    tab_page(&sb, &v, "")
+    tab_page(&sb, &v, "").await
 }
 
 #[derive(Deserialize)]
@@ -304,14 +479,15 @@ async fn report(
         return csrf_refused();
     }
     let Some(op) = Operator::parse(&f.operator) else {
-        return tab_page(&sb, &v, &format!("unknown operator {:?}", f.operator));
+        return tab_page(&sb, &v, &format!("unknown operator {:?}", f.operator)).await;
     };
     let outcome = Some(f.outcome.as_str()).filter(|o| !o.is_empty());
+    let l = v.lang();
     let notice = match sb.deliver(op, &f.id, outcome).await {
-        Ok(r) => format!("Delivery report for {}: {}", r.message_id, r.state.as_str()),
+        Ok(r) => format!("{} {}: {}", t(l, "report_done"), r.message_id, t(l, r.state.as_str())),
         Err(e) => e.to_string(),
     };
-    tab_page(&sb, &v, &notice)
+    tab_page(&sb, &v, &notice).await
 }
 
 #[derive(Deserialize)]
@@ -333,8 +509,9 @@ async fn receive(
         return csrf_refused();
     }
     let Some(op) = Operator::parse(&f.operator) else {
-        return tab_page(&sb, &v, &format!("unknown operator {:?}", f.operator));
+        return tab_page(&sb, &v, &format!("unknown operator {:?}", f.operator)).await;
     };
     let id = sb.receive(op, &f.from, &f.to, &f.text).await;
-    tab_page(&sb, &v, &format!("Received {} SMS {id} from {} to {}", op.as_str(), f.from, f.to))
+    let notice = format!("{} ({}) {id}: {} → {}", t(v.lang(), "received_done"), op.as_str(), f.from, f.to);
+    tab_page(&sb, &v, &notice).await
 }

@@ -86,6 +86,11 @@ impl Viewer {
     pub(crate) fn csrf(&self) -> &str {
         &self.csrf
     }
+
+    /// The page language.
+    pub(crate) fn lang(&self) -> Lang {
+        self.lang
+    }
 }
 
 /// Requires a session (or, with no token configured, a loopback client); else to the login page.
@@ -268,7 +273,11 @@ form.filters input{{margin-right:.5rem}}.msg{{padding:.5rem;background:#eef6ee}}
         test = t(l, "test_sms"),
         olang = other.0,
         oname = other.1,
-        sandbox = if v.sandbox { r#"<a href="/web/sandbox" id="nav-sandbox">Sandbox</a>"# } else { "" },
+        sandbox = match (v.sandbox, l) {
+            (false, _) => "",
+            (true, Lang::Pl) => r#"<a href="/web/sandbox" id="nav-sandbox">Piaskownica</a>"#,
+            (true, Lang::En) => r#"<a href="/web/sandbox" id="nav-sandbox">Sandbox</a>"#,
+        },
     );
     Html(html).into_response()
 }

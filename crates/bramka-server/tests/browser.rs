@@ -402,7 +402,8 @@ async fn forms_without_csrf_are_refused() {
 
 /// The "Sandbox" tab: a message sent to the sandbox is listed with its operator, sender,
 /// recipient, text, encoding and parts; "Delivery report" posts the report (to the configured
-/// URL) and the row shows the new state and the callback; "Receive" posts an inbound SMS.
+/// URL) and the row shows the new state and the callback; "Receive" posts an inbound SMS, which
+/// is listed too; the tab speaks Polish like the other tabs.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sandbox_tab_in_headless_chromium() {
     let hook = wiremock::MockServer::start().await;
@@ -482,6 +483,33 @@ async fn sandbox_tab_in_headless_chromium() {
     assert_eq!(mo.len(), 1, "one inbound post");
     let body = String::from_utf8_lossy(&mo[0].body).to_string();
     assert!(body.contains("Body=STOP") && body.contains("From=%2B48500100200"), "{body}");
+    // ... and listed on the tab, newest first, as an inbound message with its post.
+    d.wait_count("tr.sandbox-message", 2).await;
+    assert_eq!(d.count("tr.sandbox-message.inbound").await, 1);
+    assert_eq!(d.text("tr.sandbox-message .direction").await, "received");
+    assert_eq!(d.text("tr.sandbox-message.inbound .sender").await, "+48500100200");
+    assert_eq!(d.text("tr.sandbox-message.inbound .recipient").await, "+15005550006");
+    assert_eq!(d.text("tr.sandbox-message.inbound .text").await, "STOP");
+    assert_eq!(d.text("tr.sandbox-message.inbound .state").await, "received");
+    let cb = d.text("tr.sandbox-message.inbound .callbacks li").await;
+    assert!(cb.starts_with("mo") && cb.contains("/mo") && cb.contains("200"), "{cb}");
+
+    // In Polish, like the other tabs.
+    d.goto(&format!("{base}/lang/pl")).await;
+    d.goto(&format!("{base}/web/sandbox")).await;
+    d.wait_count("tr.sandbox-message", 2).await;
+    assert_eq!(d.text("h1").await, "Piaskownica");
+    assert_eq!(d.text("#nav-sandbox").await, "Piaskownica");
+    assert_eq!(d.text("#receive").await, "Odbierz");
+    assert_eq!(d.text("tr.sandbox-message.inbound .state").await, "odebrana");
+    assert_eq!(d.text("tr.sandbox-message.outbound .state").await, "niedoręczona");
+    assert_eq!(d.text("tr.sandbox-message.outbound .direction").await, "wysłana");
+    let headers = d.script("arguments[0]([...document.querySelectorAll('#sandbox-messages th')].map(t => t.textContent).join('|'))").await;
+    assert_eq!(
+        headers,
+        "Operator|Kierunek|Nadawca|Odbiorca|Treść|Kodowanie|Części|Stan|Odesłane powiadomienia|"
+    );
+    d.goto(&format!("{base}/lang/en")).await;
 
     // With the browser's session but without the CSRF token, the buttons' forms are refused.
     let cookie = d.cmd("GET", "/cookie/bramka_session", None).await;

@@ -196,3 +196,24 @@ once_per_call = true
     b.stop().await;
     c.stop().await;
 }
+
+/// With PostgreSQL storage the sandbox's record is in the ledger's PostgreSQL tables and
+/// survives a restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sandbox_record_is_in_postgres_and_survives_a_restart() {
+    let db = bramka_pgtest::database();
+    let dir = std::env::temp_dir().join(format!("bramka-serve-pg-sandbox-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let toml = format!(
+        "[server]\nstorage = \"{}\"\ndefinitions = \"{}/defs.db\"\napi_tokens = [\"${{BRAMKA_API_TOKEN}}\"]\n[sandbox]\ndelivery_delay_ms = \"manual\"\nsmsapi_senders = [\"Shop\"]\n",
+        db.url(),
+        dir.display()
+    );
+    let id = sandbox_record_survives_a_restart(&toml).await;
+    let ledger = bramka_ledger::PostgresStore::connect(db.url()).await.unwrap();
+    let rows = bramka_ledger::Store::sandbox_messages(&ledger).await.unwrap();
+    assert_eq!(rows.len(), 3);
+    let row = rows.iter().find(|m| m.message_id == id).unwrap();
+    assert_eq!((row.operator.as_str(), row.state.as_str()), ("smsapi", "undelivered"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

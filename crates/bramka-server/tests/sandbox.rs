@@ -1,6 +1,8 @@
 //! `bramka serve --sandbox`: the operator sandbox mounted under /sandbox/, its record at
 //! /api/v1/sandbox/messages behind the API's token; nothing of it without the flag.
 
+mod common;
+
 use std::sync::Arc;
 
 use bramka::Gateway as _;
@@ -320,4 +322,30 @@ async fn the_openapi_document_lists_the_sandbox_routes_only_with_the_flag() {
         let body = r.text().await.unwrap();
         assert!(status != 404 || body.contains("no smsapi message"), "{m} {p}: {status} {body}");
     }
+}
+
+/// On SQLite storage the sandbox's record is in the ledger file and survives a restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_record_is_in_the_sqlite_ledger_and_survives_a_restart() {
+    let dir = std::env::temp_dir().join(format!("bramka-sandbox-restart-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("bramka.db");
+    let toml = format!(
+        "[server]\nstorage = \"sqlite:{}\"\napi_tokens = [\"${{BRAMKA_API_TOKEN}}\"]\n[sandbox]\ndelivery_delay_ms = \"manual\"\nsmsapi_senders = [\"Shop\"]\n",
+        db.display()
+    );
+    let id = common::sandbox_record_survives_a_restart(&toml).await;
+    // The rows are the ledger's.
+    let ledger = bramka_ledger::SqliteStore::open(bramka_server::config::ledger_path(&db)).unwrap();
+    let rows = bramka_ledger::Store::sandbox_messages(&ledger).await.unwrap();
+    assert_eq!(rows.len(), 3);
+    let row = rows.iter().find(|m| m.message_id == id).unwrap();
+    assert_eq!(
+        (row.operator.as_str(), row.state.as_str(), row.sender.as_deref()),
+        ("smsapi", "undelivered", Some("Shop"))
+    );
+    assert_eq!((row.encoding.as_str(), row.parts), ("UCS-2", 1));
+    assert_eq!(rows[2].direction, "inbound");
+    let _ = std::fs::remove_dir_all(&dir);
 }

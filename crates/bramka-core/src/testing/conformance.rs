@@ -127,9 +127,10 @@ impl Conformance {
             failures.push(format!("capabilities: batch_size is {}, expected at least 1", caps.batch_size));
         }
 
+        // Cancel last: a canceled message or bulk can no longer be rescheduled, paused or
+        // resumed, and a gateway may remember that (Infobip does).
         let ops: [(&str, Capability); 9] = [
             ("status", Capability::Status),
-            ("cancel", Capability::Cancel),
             ("reschedule", Capability::Reschedule),
             ("pause", Capability::Pause),
             ("resume", Capability::Pause),
@@ -137,6 +138,7 @@ impl Conformance {
             ("scheduled", Capability::ListScheduled),
             ("numbers", Capability::ReceivingNumbers),
             ("senders", Capability::SenderNames),
+            ("cancel", Capability::Cancel),
         ];
         let wrapped: Vec<(&str, Arc<dyn Gateway>)> = vec![
             ("the gateway", gw.clone()),

@@ -13,6 +13,7 @@ use crate::model::{
     State, Suppression,
 };
 use crate::rules::{after_delivery, after_outcome};
+use crate::sandbox::SandboxMessage;
 
 /// An in-memory store.
 ///
@@ -38,6 +39,7 @@ struct Inner {
     campaigns: BTreeMap<String, Campaign>,
     /// Idempotency keys (account, client reference) and when each was claimed.
     claims: BTreeMap<(String, String), DateTime<Utc>>,
+    sandbox: BTreeMap<(String, String), SandboxMessage>,
 }
 
 impl MemoryStore {
@@ -331,5 +333,16 @@ impl Store for MemoryStore {
             return Ok(false);
         }
         Ok(g.claims.remove(&(account.to_owned(), client_ref.to_owned())).is_some())
+    }
+
+    async fn put_sandbox_message(&self, m: SandboxMessage) -> Result<(), StoreError> {
+        self.lock().sandbox.insert((m.operator.clone(), m.message_id.clone()), m);
+        Ok(())
+    }
+
+    async fn sandbox_messages(&self) -> Result<Vec<SandboxMessage>, StoreError> {
+        let mut all: Vec<SandboxMessage> = self.lock().sandbox.values().cloned().collect();
+        all.sort_by_key(|m| m.seq);
+        Ok(all)
     }
 }

@@ -16,6 +16,7 @@ use crate::model::{
     Applied, Campaign, Consent, Delivery, Entry, Intent, MessageRecord, Outcome, Query, RefClaim, Scope,
     State, Suppression,
 };
+use crate::sandbox::SandboxMessage;
 
 mod memory;
 #[cfg(feature = "postgres")]
@@ -154,7 +155,15 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// I/O), so the key can be claimed again. Returns `false`, keeping the claim, when there is
     /// no claim or a message with that client reference exists in that account.
     async fn release_client_ref(&self, account: &str, client_ref: &str) -> Result<bool, StoreError>;
+
+    /// Writes one message `bramka serve --sandbox` received, replacing the one with the same
+    /// (operator, message id): its state and callbacks change after it arrives. Once it
+    /// returns the row must survive the process being killed.
+    async fn put_sandbox_message(&self, m: SandboxMessage) -> Result<(), StoreError>;
+
+    /// Every sandbox message, by `seq` (oldest first).
+    async fn sandbox_messages(&self) -> Result<Vec<SandboxMessage>, StoreError>;
 }
 
 /// The highest schema version of the stores in this crate.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;

@@ -28,6 +28,7 @@ use crate::rules::{after_delivery, key_candidates};
 
 mod bulk;
 mod jobs;
+mod sandbox;
 
 /// The schema migrations, version `i + 1` at index `i`. Plain SQL that PostgreSQL also accepts
 /// apart from the `INTEGER PRIMARY KEY` row ids.
@@ -146,6 +147,30 @@ CREATE TABLE claims (
     key TEXT PRIMARY KEY,
     until INTEGER NOT NULL
 );
+",
+    // v6: what `bramka serve --sandbox` received (bramka-sandbox's record), see `sandbox.rs`.
+    "
+CREATE TABLE sandbox_messages (
+    operator TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    direction TEXT NOT NULL,
+    account TEXT NOT NULL,
+    sender TEXT,
+    recipient TEXT NOT NULL,
+    text TEXT NOT NULL,
+    encoding TEXT NOT NULL,
+    parts INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    client_key TEXT,
+    batch_id TEXT,
+    send_at INTEGER,
+    callback_url TEXT,
+    callbacks TEXT NOT NULL DEFAULT '[]',
+    received_at INTEGER NOT NULL,
+    PRIMARY KEY (operator, message_id)
+);
+CREATE INDEX sandbox_messages_seq ON sandbox_messages(seq);
 ",
 ];
 
@@ -909,6 +934,14 @@ impl Store for SqliteStore {
             )? > 0)
         })
         .await
+    }
+
+    async fn put_sandbox_message(&self, m: crate::SandboxMessage) -> Result<(), StoreError> {
+        self.run(move |c| sandbox::put(c, &m)).await
+    }
+
+    async fn sandbox_messages(&self) -> Result<Vec<crate::SandboxMessage>, StoreError> {
+        self.run(|c| sandbox::all(c)).await
     }
 }
 

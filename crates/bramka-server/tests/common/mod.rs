@@ -172,3 +172,87 @@ pub(crate) async fn slow_twilio_mock(delay: std::time::Duration) -> MockServer {
         .await;
     mock
 }
+
+/// A server with `--sandbox` on `toml` (any storage: opened with `Server::open`).
+pub async fn start_sandbox(toml: &str) -> Running {
+    let mut settings = Settings::from_toml("bramka.toml", toml, env()).expect("valid config");
+    settings.sandbox = true;
+    Running::serve(Server::open(settings).await.expect("server")).await
+}
+
+/// The Sandbox tab's HTML, through a session logged in with the API token.
+pub async fn sandbox_tab(r: &Running) -> String {
+    let c = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let login = c.post(r.url("/login")).form(&[("token", API_TOKEN)]).send().await.unwrap();
+    let cookie = login.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let page = c.get(r.url("/web/sandbox")).header("Cookie", cookie).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    page.text().await.unwrap()
+}
+
+/// What `bramka serve --sandbox` received is in the ledger of `toml`'s storage and survives a
+/// restart: sends (with the registered-sender rule from the file), a delivery report by hand and
+/// an inbound SMS are listed alike by the API and the tab after the restart, and an `idx` of
+/// the first run is still known to `check_idx`. Returns the id of the message reported
+/// undelivered.
+pub async fn sandbox_record_survives_a_restart(toml: &str) -> String {
+    let a = start_sandbox(toml).await;
+    let sms = |r: &Running, from: &str, idx: &str| {
+        let url = r.url("/sandbox/smsapi/sms.do");
+        let form = vec![
+            ("to", "48500100200,48500100201".to_owned()),
+            ("message", "Zażółć gęślą jaźń".to_owned()),
+            ("from", from.to_owned()),
+            ("idx", idx.to_owned()),
+            ("check_idx", "1".to_owned()),
+            ("format", "json".to_owned()),
+        ];
+        let c = r.client.clone();
+        async move { c.post(url).form(&form).send().await.unwrap().json::<serde_json::Value>().await.unwrap() }
+    };
+    let v = sms(&a, "Other", "a1|a2").await;
+    assert_eq!(v["error"], 14, "a sender not registered in [sandbox] smsapi_senders: {v}");
+    let v = sms(&a, "Shop", "a1|a2").await;
+    assert_eq!(v["count"], 2, "{v}");
+    let id = v["list"][0]["id"].as_str().unwrap().to_owned();
+    let r = a
+        .client
+        .post(a.url(&format!("/api/v1/sandbox/messages/smsapi/{id}/report")))
+        .bearer_auth(API_TOKEN)
+        .json(&json!({"outcome": "undelivered"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = a
+        .client
+        .post(a.url("/api/v1/sandbox/inbound"))
+        .bearer_auth(API_TOKEN)
+        .json(&json!({"operator": "twilio", "from": "+48500100300", "to": "+15005550006", "text": "Hello back"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let before: serde_json::Value = a.get_api("/api/v1/sandbox/messages").await.json().await.unwrap();
+    assert_eq!(before["messages"].as_array().unwrap().len(), 3);
+    a.stop().await;
+
+    let b = start_sandbox(toml).await;
+    let after: serde_json::Value = b.get_api("/api/v1/sandbox/messages").await.json().await.unwrap();
+    assert_eq!(after, before, "the same list after the restart");
+    let list = after["messages"].as_array().unwrap();
+    assert_eq!(
+        (list[0]["direction"].as_str(), list[0]["state"].as_str()),
+        (Some("inbound"), Some("received"))
+    );
+    let undelivered = list.iter().find(|m| m["message_id"] == id.as_str()).unwrap();
+    assert_eq!(undelivered["state"], "undelivered");
+    assert_eq!(undelivered["callbacks"].as_array().unwrap().len(), 0, "no report URL configured");
+    let tab = sandbox_tab(&b).await;
+    assert_eq!(tab.matches("<tr class=\"sandbox-message").count(), 3, "{tab}");
+    assert!(tab.contains(&id) && tab.contains("Hello back") && tab.contains("Zażółć gęślą jaźń"), "{tab}");
+    let v = sms(&b, "Shop", "a2|a3").await;
+    assert_eq!(v["error"], 53, "the first run's idx is known after the restart: {v}");
+    b.stop().await;
+    id
+}

@@ -953,4 +953,79 @@ impl Store for PostgresStore {
                 > 0
         })
     }
+
+    async fn put_sandbox_message(&self, m: crate::SandboxMessage) -> Result<(), StoreError> {
+        let client = self.client().await?;
+        let st = client
+            .prepare_cached(&format!(
+                "INSERT INTO ledger_sandbox_messages ({SANDBOX_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+                 ON CONFLICT (operator, message_id) DO UPDATE SET seq = excluded.seq, direction = excluded.direction,
+                   account = excluded.account, sender = excluded.sender, recipient = excluded.recipient,
+                   text = excluded.text, encoding = excluded.encoding, parts = excluded.parts, state = excluded.state,
+                   client_key = excluded.client_key, batch_id = excluded.batch_id, send_at = excluded.send_at,
+                   callback_url = excluded.callback_url, callbacks = excluded.callbacks, received_at = excluded.received_at"
+            ))
+            .await
+            .map_err(db)?;
+        let callbacks = crate::sandbox::callbacks_json(&m.callbacks);
+        let parts = i64::from(m.parts);
+        let send_at = m.send_at.map(micros);
+        let received_at = micros(m.received_at);
+        client
+            .execute(
+                &st,
+                &[
+                    &m.seq,
+                    &m.operator,
+                    &m.direction,
+                    &m.message_id,
+                    &m.account,
+                    &m.sender,
+                    &m.recipient,
+                    &m.text,
+                    &m.encoding,
+                    &parts,
+                    &m.state,
+                    &m.client_key,
+                    &m.batch_id,
+                    &send_at,
+                    &m.callback_url,
+                    &callbacks,
+                    &received_at,
+                ],
+            )
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn sandbox_messages(&self) -> Result<Vec<crate::SandboxMessage>, StoreError> {
+        let client = self.client().await?;
+        let rows = client
+            .query(&format!("SELECT {SANDBOX_COLS} FROM ledger_sandbox_messages ORDER BY seq"), &[])
+            .await
+            .map_err(db)?;
+        rows.iter()
+            .map(|r| {
+                let mut m =
+                    crate::SandboxMessage::new(r.get(1), r.get(3), r.get(6), r.get(7), time(r.get(16))?);
+                m.seq = r.get(0);
+                m.direction = r.get(2);
+                m.account = r.get(4);
+                m.sender = r.get(5);
+                m.encoding = r.get(8);
+                m.parts = count(r.get(9), "sandbox parts")?;
+                m.state = r.get(10);
+                m.client_key = r.get(11);
+                m.batch_id = r.get(12);
+                m.send_at = r.get::<_, Option<i64>>(13).map(time).transpose()?;
+                m.callback_url = r.get(14);
+                m.callbacks = crate::sandbox::callbacks_from(r.get(15))?;
+                Ok(m)
+            })
+            .collect()
+    }
 }
+
+const SANDBOX_COLS: &str = "seq, operator, direction, message_id, account, sender, recipient, text, encoding, \
+    parts, state, client_key, batch_id, send_at, callback_url, callbacks, received_at";

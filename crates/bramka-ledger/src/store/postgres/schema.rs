@@ -147,4 +147,31 @@ CREATE TABLE ledger_claims (
 );
 "#,
     },
+    // v6: what `bramka serve --sandbox` received (bramka-sandbox's record).
+    Migration {
+        version: 6,
+        sql: r#"
+CREATE TABLE ledger_sandbox_messages (
+    operator TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    seq BIGINT NOT NULL,
+    direction TEXT NOT NULL,
+    account TEXT NOT NULL,
+    sender TEXT,
+    recipient TEXT NOT NULL,
+    text TEXT NOT NULL,
+    encoding TEXT NOT NULL,
+    parts BIGINT NOT NULL,
+    state TEXT NOT NULL,
+    client_key TEXT,
+    batch_id TEXT,
+    send_at BIGINT,
+    callback_url TEXT,
+    callbacks TEXT NOT NULL DEFAULT '[]',
+    received_at BIGINT NOT NULL,
+    PRIMARY KEY (operator, message_id)
+);
+CREATE INDEX ledger_sandbox_messages_seq ON ledger_sandbox_messages(seq);
+"#,
+    },
 ];

@@ -172,6 +172,7 @@ impl SandboxConfig {
     /// let c = bramka_sandbox::SandboxConfig::default().smsapi_senders(["Shop", "Test"]);
     /// assert!(format!("{c:?}").contains("Shop"));
     /// ```
+    #[must_use]
     pub fn smsapi_senders<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
         self.smsapi_senders = Some(names.into_iter().map(Into::into).collect());
         self

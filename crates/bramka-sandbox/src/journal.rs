@@ -112,6 +112,10 @@ impl JournaledStore {
 
     /// Reads the journal into memory (after anything already recorded); returns how many
     /// messages it held. Only the first call reads; later ones return 0.
+    ///
+    /// # Errors
+    ///
+    /// [`JournalError`] when the journal cannot be read or a line of it cannot be decoded.
     pub async fn restore(&self) -> Result<usize, JournalError> {
         if self.restored.swap(true, Ordering::SeqCst) {
             return Ok(0);

@@ -223,6 +223,10 @@ impl Sandbox {
     /// to do without one): the messages are known again (ids, client keys, states), later ids
     /// cannot collide with theirs, and those still queued or scheduled get their simulated
     /// delivery reports. Returns how many messages were read.
+    ///
+    /// # Errors
+    ///
+    /// [`JournalError`] when the journal cannot be read or a line of it cannot be decoded.
     pub async fn restore(&self) -> Result<usize, JournalError> {
         let Some(j) = &self.inner.journaled else { return Ok(0) };
         let n = j.restore().await?;
@@ -240,6 +244,10 @@ impl Sandbox {
     }
 
     /// Every message newest first, read from the journal when there is one (else from memory).
+    ///
+    /// # Errors
+    ///
+    /// [`JournalError`] when the journal cannot be read.
     pub async fn recorded(&self) -> Result<Vec<Received>, JournalError> {
         let Some(j) = &self.inner.journaled else { return Ok(self.messages()) };
         self.inner.store.flush().await;

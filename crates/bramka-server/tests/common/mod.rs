@@ -174,14 +174,14 @@ pub(crate) async fn slow_twilio_mock(delay: std::time::Duration) -> MockServer {
 }
 
 /// A server with `--sandbox` on `toml` (any storage: opened with `Server::open`).
-pub async fn start_sandbox(toml: &str) -> Running {
+pub(crate) async fn start_sandbox(toml: &str) -> Running {
     let mut settings = Settings::from_toml("bramka.toml", toml, env()).expect("valid config");
     settings.sandbox = true;
     Running::serve(Server::open(settings).await.expect("server")).await
 }
 
 /// The Sandbox tab's HTML, through a session logged in with the API token.
-pub async fn sandbox_tab(r: &Running) -> String {
+pub(crate) async fn sandbox_tab(r: &Running) -> String {
     let c = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let login = c.post(r.url("/login")).form(&[("token", API_TOKEN)]).send().await.unwrap();
     let cookie = login.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
@@ -195,7 +195,7 @@ pub async fn sandbox_tab(r: &Running) -> String {
 /// an inbound SMS are listed alike by the API and the tab after the restart, and an `idx` of
 /// the first run is still known to `check_idx`. Returns the id of the message reported
 /// undelivered.
-pub async fn sandbox_record_survives_a_restart(toml: &str) -> String {
+pub(crate) async fn sandbox_record_survives_a_restart(toml: &str) -> String {
     let a = start_sandbox(toml).await;
     let sms = |r: &Running, from: &str, idx: &str| {
         let url = r.url("/sandbox/smsapi/sms.do");

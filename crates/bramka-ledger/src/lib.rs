@@ -20,6 +20,8 @@
 //!   chunk is rebuilt with the message's recorded [`SendOptions`].
 //! * **Reconciliation** — `uncertain` entries are settled by [`Ledger::reconcile`] (`status()`,
 //!   which a campaign run calls first) and by reports carrying the client key ([`reconcile`]).
+//! * **Short links** — [`links::LinkStore`]: codes, their URLs, the message (and recipient)
+//!   that carried them, and click counts.
 //! * **Queries** — [`Query`], [`Ledger::daily_counts`], [`Ledger::cost_totals`],
 //!   [`Ledger::export_csv`].
 //!
@@ -56,6 +58,7 @@ pub mod error;
 pub mod gateway;
 pub mod keywords;
 pub mod ledger;
+pub mod links;
 pub mod model;
 pub mod options;
 pub mod query;

@@ -45,6 +45,7 @@ use crate::model::{
 use crate::options::SendOptions;
 use crate::rules::{after_delivery, key_candidates};
 
+mod links;
 mod migrate;
 mod schema;
 mod url;

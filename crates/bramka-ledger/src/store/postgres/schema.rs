@@ -115,4 +115,23 @@ CREATE INDEX ledger_entries_campaign ON ledger_entries(campaign, state, id) WHER
         version: 3,
         sql: "CREATE INDEX ledger_entries_client_ref ON ledger_entries(client_ref, id);",
     },
+    // Version 4 is reserved for a change written alongside this one.
+    Migration {
+        version: 5,
+        sql: r#"
+CREATE TABLE ledger_links (
+    code TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    account TEXT,
+    client_ref TEXT,
+    recipient TEXT,
+    clicks BIGINT NOT NULL DEFAULT 0,
+    created_at BIGINT NOT NULL,
+    first_click_at BIGINT,
+    last_click_at BIGINT
+);
+CREATE INDEX ledger_links_client_ref ON ledger_links(client_ref) WHERE client_ref IS NOT NULL;
+CREATE INDEX ledger_links_created ON ledger_links(created_at);
+"#,
+    },
 ];

@@ -36,6 +36,7 @@ pub mod defs;
 pub mod error;
 mod flows;
 mod hooks;
+mod links;
 pub mod sandbox;
 mod sent;
 pub mod web;
@@ -105,6 +106,8 @@ pub(crate) struct App {
     pub(crate) open_csrf: String,
     /// Every send, its delivery, and the suppression list.
     pub(crate) ledger: bramka_ledger::Ledger,
+    /// The `/s/` short links and their clicks (in the ledger's database).
+    pub(crate) links: Arc<dyn bramka_ledger::links::LinkStore>,
     /// The receiving numbers (kept in the store; edited through the API).
     numbers: RwLock<Vec<NumberDef>>,
     /// The `[[flows]]`, ready for calls.
@@ -220,6 +223,9 @@ async fn load_codes(store: &dyn Store, polls: &[PollDef]) -> Result<(), String> 
     Ok(())
 }
 
+/// The short-link store (the ledger's database).
+type Links = Arc<dyn bramka_ledger::links::LinkStore>;
+
 /// A configured server, its store open, ready to [`serve`](Server::serve).
 pub struct Server {
     app: Arc<App>,
@@ -237,27 +243,33 @@ impl Server {
     /// the polls and numbers on the first start (afterwards the stored ones win), loads discount
     /// codes and prepares the webhook parsers and the `[[flows]]`.
     pub fn new(settings: Settings) -> Result<Server, StartError> {
-        let (store, defs, ledger_store): (Arc<dyn Store>, DefStore, Arc<dyn bramka_ledger::Store>) =
+        let (store, defs, ledger_store, links): (Arc<dyn Store>, DefStore, Arc<dyn bramka_ledger::Store>, Links) =
             match &settings.storage {
                 Storage::Sqlite(path) => {
                     let lpath = config::ledger_path(path);
+                    let ledger = Arc::new(
+                        bramka_ledger::SqliteStore::open(&lpath)
+                            .map_err(|e| StartError::Storage(format!("{}: {e}", lpath.display())))?,
+                    );
                     (
                         Arc::new(
                             SqliteStore::open(path)
                                 .map_err(|e| StartError::Storage(format!("{}: {e}", path.display())))?,
                         ),
                         DefStore::open(path).map_err(|e| StartError::Storage(e.to_string()))?,
-                        Arc::new(
-                            bramka_ledger::SqliteStore::open(&lpath)
-                                .map_err(|e| StartError::Storage(format!("{}: {e}", lpath.display())))?,
-                        ),
+                        ledger.clone(),
+                        ledger,
                     )
                 }
-                Storage::Memory => (
-                    Arc::new(MemoryStore::new()),
-                    DefStore::in_memory().map_err(|e| StartError::Storage(e.to_string()))?,
-                    Arc::new(bramka_ledger::MemoryStore::new()),
-                ),
+                Storage::Memory => {
+                    let ledger = Arc::new(bramka_ledger::MemoryStore::new());
+                    (
+                        Arc::new(MemoryStore::new()),
+                        DefStore::in_memory().map_err(|e| StartError::Storage(e.to_string()))?,
+                        ledger.clone(),
+                        ledger,
+                    )
+                }
                 Storage::Postgres { .. } => {
                     return Err(StartError::Storage(
                         "PostgreSQL storage connects asynchronously: start the server with Server::open"
@@ -265,7 +277,7 @@ impl Server {
                     ));
                 }
             };
-        Self::assemble(settings, store, defs, ledger_store)
+        Self::assemble(settings, store, defs, ledger_store, links)
     }
 
     /// Like [`new`](Server::new), for every storage: `postgres://` connects here (feature
@@ -279,12 +291,14 @@ impl Server {
             let store = bramka_inbound::PostgresStore::connect(url.expose())
                 .await
                 .map_err(|e| StartError::Storage(format!("PostgreSQL (received messages): {e}")))?;
-            let ledger = bramka_ledger::PostgresStore::connect(url.expose())
-                .await
-                .map_err(|e| StartError::Storage(format!("PostgreSQL (ledger): {e}")))?;
+            let ledger = Arc::new(
+                bramka_ledger::PostgresStore::connect(url.expose())
+                    .await
+                    .map_err(|e| StartError::Storage(format!("PostgreSQL (ledger): {e}")))?,
+            );
             let defs = DefStore::open(definitions)
                 .map_err(|e| StartError::Storage(format!("{}: {e}", definitions.display())))?;
-            Self::assemble(settings, Arc::new(store), defs, Arc::new(ledger))
+            Self::assemble(settings, Arc::new(store), defs, ledger.clone(), ledger)
         }
         #[cfg(not(feature = "postgres"))]
         {
@@ -296,11 +310,15 @@ impl Server {
     }
 
     fn assemble(
-        settings: Settings,
+        mut settings: Settings,
         store: Arc<dyn Store>,
         defs: DefStore,
         ledger_store: Arc<dyn bramka_ledger::Store>,
+        links: Links,
     ) -> Result<Server, StartError> {
+        // Accounts with `shorten_links` whose operator cannot shorten use the `/s/` links.
+        let shortener = links::LedgerShortener::new(links.clone(), &settings.public_url);
+        settings.accounts = std::mem::take(&mut settings.accounts).with_shortener(Arc::new(shortener));
         let s = &settings.suppression;
         let ledger = bramka_ledger::Ledger::new(ledger_store).with_keywords(bramka_ledger::Keywords::new(
             s.stop.iter().map(String::as_str),
@@ -380,6 +398,7 @@ impl Server {
             sessions: web::Sessions::default(),
             open_csrf: defs::random_token(32).map_err(StartError::Storage)?,
             ledger,
+            links,
             numbers: RwLock::new(numbers),
             flows,
             inflight: Default::default(),
@@ -450,6 +469,7 @@ impl Server {
             .merge(pages)
             .route("/healthz", get(|| async { axum::Json(json!({"status": "ok"})) }))
             .route("/readyz", get(readyz))
+            .route("/s/{code}", get(links::follow))
             .route("/hooks/{account}/{kind}", any(hooks::signed))
             .route("/hooks/{account}/{secret}/{kind}", any(hooks::with_secret))
             .merge(api)

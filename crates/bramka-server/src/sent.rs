@@ -132,6 +132,7 @@ impl App {
             .await
             .and_then(|m| m.to_builder().client_ref(&key).build().map_err(bramka_core::Error::from))
             .map_err(|e| ApiError::invalid(e.to_string()))?;
+        self.attach_links(&msg, account).await?;
         let gw = self.ledger_gateway(account).map_err(ApiError::unavailable)?;
         let error = gw.send(&msg).await.err().map(|e| e.to_string());
         let entries = self
@@ -424,8 +425,18 @@ pub(crate) async fn create_campaign(
     let _claim = app.claim_key(&format!("campaign:{}", r.name))?;
     let mut out = Outgoing::new(r.to.joined(), r.text);
     out.sender = r.sender;
-    let msg =
-        app.settings.accounts.prepare(&r.account, out).await.map_err(|e| ApiError::invalid(e.to_string()))?;
+    // A rerun reuses the first run's short links, so its text is the same and it resumes.
+    let first = match app.ledger.store().campaign(&r.name).await.map_err(store_error)? {
+        Some(c) => app.ledger.store().message(c.message).await.map_err(store_error)?.map(|m| m.client_ref),
+        None => None,
+    };
+    let msg = app
+        .reusing_links(first.as_deref(), app.settings.accounts.prepare(&r.account, out))
+        .await?
+        .map_err(|e| ApiError::invalid(e.to_string()))?;
+    if first.is_none() {
+        app.attach_links(&msg, &r.account).await?;
+    }
     // The campaign runner records every outcome itself, so it gets the bare account.
     let inner = bare_gateway(&app.settings, &r.account).map_err(ApiError::unavailable)?;
     app.ledger

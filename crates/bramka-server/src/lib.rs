@@ -37,6 +37,7 @@ pub mod error;
 mod flows;
 mod hooks;
 mod links;
+mod outbox;
 pub mod sandbox;
 mod sent;
 pub mod web;
@@ -541,6 +542,7 @@ async fn dispatch(app: &App) -> Result<usize, String> {
                 d.via.as_deref().unwrap_or("this entry")
             )
         })?;
+        outbox::check_destination(&app.settings, &account, d)?;
         app.ledger_gateway(&account)
     };
     let report = app.engine().dispatch_routed(&route).await.map_err(|e| e.to_string())?;

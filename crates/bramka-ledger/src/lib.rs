@@ -22,6 +22,8 @@
 //!   which a campaign run calls first) and by reports carrying the client key ([`reconcile`]).
 //! * **Short links** — [`links::LinkStore`]: codes, their URLs, the message (and recipient)
 //!   that carried them, and click counts.
+//! * **Scheduled sends** — [`Ledger::scheduled`] lists the sends still waiting for their time,
+//!   with the ids cancel, pause and reschedule take (for operators that cannot list them).
 //! * **Queries** — [`Query`], [`Ledger::daily_counts`], [`Ledger::cost_totals`],
 //!   [`Ledger::export_csv`].
 //!
@@ -64,6 +66,7 @@ pub mod options;
 pub mod query;
 pub mod reconcile;
 pub mod rules;
+pub mod scheduled;
 pub mod signals;
 pub mod store;
 #[cfg(feature = "test-suite")]
@@ -80,6 +83,7 @@ pub use model::{
 };
 pub use options::SendOptions;
 pub use query::{CostTotal, DEFAULT_TZ, DayCount};
+pub use scheduled::ScheduledSend;
 #[cfg(feature = "sqlite")]
 pub use store::SqliteStore;
 pub use store::{MemoryStore, Store};

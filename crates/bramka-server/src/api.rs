@@ -86,6 +86,7 @@ const SCOPE: &[Param] = &[("account", "query", "the account of the suppression (
 pub(crate) fn routes() -> Vec<(RouteDoc, MethodRouter<Arc<App>>)> {
     let d = |method, path, summary, params, body, ok| RouteDoc { method, path, summary, params, body, ok };
     let mut routes = crate::links::routes();
+    routes.extend(crate::scheduled::routes());
     routes.extend(vec![
         (d("get", "/api/v1/polls", "List polls", &[], None, (JSON, "poll definitions")), get(list_polls)),
         (

@@ -39,6 +39,7 @@ mod hooks;
 mod links;
 mod outbox;
 pub mod sandbox;
+mod scheduled;
 mod sent;
 pub mod web;
 

@@ -142,7 +142,13 @@ pub(crate) fn poll(cmd: &PollCommand) -> ExitCode {
                     outln!("{}", json!({ "poll": args.poll, "total": total, "options": options }));
                 } else {
                     for (r, h) in rows.iter().zip(&hundredths) {
-                        outln!("{}  {}  {}.{:02}%", crate::terminal::line(&r.label), r.votes, h / 100, h % 100);
+                        outln!(
+                            "{}  {}  {}.{:02}%",
+                            crate::terminal::line(&r.label),
+                            r.votes,
+                            h / 100,
+                            h % 100
+                        );
                     }
                     outln!("total  {total}");
                 }
@@ -174,7 +180,11 @@ struct OptionRow {
 fn labelled(store: &Path, poll: &str, counts: &std::collections::BTreeMap<String, u64>) -> Vec<OptionRow> {
     let mut rows: Vec<OptionRow> = Vec::new();
     for o in poll_options(store, poll) {
-        let label = if o.aliases.is_empty() { o.code.clone() } else { format!("{} ({})", o.code, o.aliases.join(", ")) };
+        let label = if o.aliases.is_empty() {
+            o.code.clone()
+        } else {
+            format!("{} ({})", o.code, o.aliases.join(", "))
+        };
         rows.push(OptionRow { votes: counts.get(&o.code).copied().unwrap_or(0), code: o.code, label });
     }
     for (code, n) in counts {

@@ -42,12 +42,12 @@ mod failure;
 mod inbox_cmd;
 mod input;
 mod ledger_cmd;
-mod scheduled_cmd;
 mod ops;
 mod out;
 mod personalise;
 mod progress;
 mod schedule;
+mod scheduled_cmd;
 mod send;
 #[cfg(feature = "serve")]
 mod serve;

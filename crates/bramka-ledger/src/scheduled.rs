@@ -64,7 +64,15 @@ impl ScheduledSend {
         if self.gateway == "infobip" {
             let n = self.entries.len().div_ceil(INFOBIP_BULK).max(1);
             (0..n)
-                .map(|i| if i == 0 { self.client_ref.clone() } else { format!("{}-{}", self.client_ref, i + 1) })
+                .map(
+                    |i| {
+                        if i == 0 {
+                            self.client_ref.clone()
+                        } else {
+                            format!("{}-{}", self.client_ref, i + 1)
+                        }
+                    },
+                )
                 .collect()
         } else {
             self.entries.iter().filter_map(|e| e.operator_id.clone()).collect()
@@ -120,7 +128,11 @@ impl Ledger {
     /// Asks `gateway` for the state of each recipient of `send` by its message id and applies
     /// the answers; returns how many entries changed. An operator that cannot answer `status()`
     /// gives its error (the ledger is left as it was).
-    pub async fn refresh_scheduled(&self, gateway: &dyn Gateway, send: &ScheduledSend) -> Result<usize, Error> {
+    pub async fn refresh_scheduled(
+        &self,
+        gateway: &dyn Gateway,
+        send: &ScheduledSend,
+    ) -> Result<usize, Error> {
         let mut changed = 0;
         for e in &send.entries {
             let Some(id) = &e.operator_id else { continue };
@@ -130,5 +142,88 @@ impl Ledger {
             }
         }
         Ok(changed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::MessageRecord;
+    use crate::options::SendOptions;
+
+    fn send(gateway: &str, n: usize) -> ScheduledSend {
+        let at = Utc::now();
+        let m = MessageRecord {
+            id: 1,
+            client_ref: "ref".into(),
+            account: "shop".into(),
+            gateway: gateway.into(),
+            sender: None,
+            text: "x".into(),
+            encoding: "gsm7".into(),
+            parts: 1,
+            send_at: Some(at),
+            campaign: None,
+            options: SendOptions::default(),
+            created_at: at,
+        };
+        let entries = (0..n)
+            .map(|i| {
+                let mut e =
+                    Entry::new(i as i64 + 1, 1, &m, format!("+48600{i:06}"), "ref".into(), State::Accepted);
+                e.operator_id = Some(format!("ID{i}"));
+                e
+            })
+            .collect();
+        ScheduledSend {
+            client_ref: "ref".into(),
+            account: "shop".into(),
+            gateway: gateway.into(),
+            send_at: at,
+            text: "x".into(),
+            campaign: None,
+            entries,
+        }
+    }
+
+    #[test]
+    fn infobip_acts_on_bulk_ids_other_operators_on_message_ids() {
+        assert_eq!(send("infobip", 1).operation_ids(), ["ref"]);
+        assert_eq!(send("infobip", 2500).operation_ids(), ["ref", "ref-2", "ref-3"]);
+        assert_eq!(send("smsapi", 2).operation_ids(), ["ID0", "ID1"]);
+    }
+
+    #[tokio::test]
+    async fn only_future_accepted_sends_are_listed_soonest_first() {
+        use bramka_core::{Message, testing::NullGateway};
+        let ledger = Ledger::in_memory();
+        let gw = ledger.gateway(NullGateway::new()).account("shop");
+        let now = Utc::now();
+        for (text, at) in [
+            ("later", Some(now + chrono::Duration::days(2))),
+            ("soon", Some(now + chrono::Duration::hours(1))),
+            ("now", None),
+        ] {
+            let mut b = Message::builder().to("+48600100200").text(text);
+            if let Some(at) = at {
+                b = b.send_at(at);
+            }
+            gw.send(&b.build().unwrap()).await.unwrap();
+        }
+        let other = ledger.gateway(NullGateway::new()).account("other");
+        other
+            .send(
+                &Message::builder()
+                    .to("+48600100201")
+                    .text("x")
+                    .send_at(now + chrono::Duration::hours(3))
+                    .build()
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        let list = ledger.scheduled(Some("shop")).await.unwrap();
+        assert_eq!(list.iter().map(|s| s.text.as_str()).collect::<Vec<_>>(), ["soon", "later"]);
+        assert_eq!(ledger.scheduled(None).await.unwrap().len(), 3);
     }
 }

@@ -38,7 +38,11 @@ async fn behaves(store: &dyn LinkStore) {
     let mine = store.links(&LinkQuery::all().client_ref("order-1")).await.unwrap();
     assert_eq!(mine.iter().map(|l| l.code.as_str()).collect::<Vec<_>>(), ["aaaaaaaa1"]);
     let all = store.links(&LinkQuery::all()).await.unwrap();
-    assert_eq!(all.iter().map(|l| l.code.as_str()).collect::<Vec<_>>(), ["bbbbbbbb2", "aaaaaaaa1"], "newest first");
+    assert_eq!(
+        all.iter().map(|l| l.code.as_str()).collect::<Vec<_>>(),
+        ["bbbbbbbb2", "aaaaaaaa1"],
+        "newest first"
+    );
     assert_eq!(store.links(&LinkQuery::all().limit(1)).await.unwrap().len(), 1);
     assert!(store.links(&LinkQuery::all().account("other")).await.unwrap().is_empty());
     let untouched = store.link("bbbbbbbb2").await.unwrap().unwrap();
@@ -66,9 +70,8 @@ async fn sqlite_file_at_version_3_migrates_to_5_with_the_links_table() {
         drop(SqliteStore::open(&path).unwrap());
         let c = rusqlite::Connection::open(&path).unwrap();
         c.execute_batch("DROP TABLE links; PRAGMA user_version = 3;").unwrap();
-        let has: i64 = c
-            .query_row("SELECT count(*) FROM sqlite_master WHERE name = 'links'", [], |r| r.get(0))
-            .unwrap();
+        let has: i64 =
+            c.query_row("SELECT count(*) FROM sqlite_master WHERE name = 'links'", [], |r| r.get(0)).unwrap();
         assert_eq!(has, 0);
     }
     let store = SqliteStore::open(&path).unwrap();

@@ -794,6 +794,10 @@ fn send_schema(campaign: bool) -> Value {
         required.push("name");
     } else {
         props.insert("client_ref".into(), json!({"type": "string", "description": "idempotency key"}));
+        props.insert(
+            "send_at".into(),
+            json!({"type": "string", "format": "date-time", "description": "send later, at this time"}),
+        );
     }
     json!({"type": "object", "required": required, "properties": props})
 }

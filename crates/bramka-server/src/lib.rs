@@ -245,40 +245,43 @@ impl Server {
     /// the polls and numbers on the first start (afterwards the stored ones win), loads discount
     /// codes and prepares the webhook parsers and the `[[flows]]`.
     pub fn new(settings: Settings) -> Result<Server, StartError> {
-        let (store, defs, ledger_store, links): (Arc<dyn Store>, DefStore, Arc<dyn bramka_ledger::Store>, Links) =
-            match &settings.storage {
-                Storage::Sqlite(path) => {
-                    let lpath = config::ledger_path(path);
-                    let ledger = Arc::new(
-                        bramka_ledger::SqliteStore::open(&lpath)
-                            .map_err(|e| StartError::Storage(format!("{}: {e}", lpath.display())))?,
-                    );
-                    (
-                        Arc::new(
-                            SqliteStore::open(path)
-                                .map_err(|e| StartError::Storage(format!("{}: {e}", path.display())))?,
-                        ),
-                        DefStore::open(path).map_err(|e| StartError::Storage(e.to_string()))?,
-                        ledger.clone(),
-                        ledger,
-                    )
-                }
-                Storage::Memory => {
-                    let ledger = Arc::new(bramka_ledger::MemoryStore::new());
-                    (
-                        Arc::new(MemoryStore::new()),
-                        DefStore::in_memory().map_err(|e| StartError::Storage(e.to_string()))?,
-                        ledger.clone(),
-                        ledger,
-                    )
-                }
-                Storage::Postgres { .. } => {
-                    return Err(StartError::Storage(
-                        "PostgreSQL storage connects asynchronously: start the server with Server::open"
-                            .into(),
-                    ));
-                }
-            };
+        let (store, defs, ledger_store, links): (
+            Arc<dyn Store>,
+            DefStore,
+            Arc<dyn bramka_ledger::Store>,
+            Links,
+        ) = match &settings.storage {
+            Storage::Sqlite(path) => {
+                let lpath = config::ledger_path(path);
+                let ledger = Arc::new(
+                    bramka_ledger::SqliteStore::open(&lpath)
+                        .map_err(|e| StartError::Storage(format!("{}: {e}", lpath.display())))?,
+                );
+                (
+                    Arc::new(
+                        SqliteStore::open(path)
+                            .map_err(|e| StartError::Storage(format!("{}: {e}", path.display())))?,
+                    ),
+                    DefStore::open(path).map_err(|e| StartError::Storage(e.to_string()))?,
+                    ledger.clone(),
+                    ledger,
+                )
+            }
+            Storage::Memory => {
+                let ledger = Arc::new(bramka_ledger::MemoryStore::new());
+                (
+                    Arc::new(MemoryStore::new()),
+                    DefStore::in_memory().map_err(|e| StartError::Storage(e.to_string()))?,
+                    ledger.clone(),
+                    ledger,
+                )
+            }
+            Storage::Postgres { .. } => {
+                return Err(StartError::Storage(
+                    "PostgreSQL storage connects asynchronously: start the server with Server::open".into(),
+                ));
+            }
+        };
         Self::assemble(settings, store, defs, ledger_store, links)
     }
 

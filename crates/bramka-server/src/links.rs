@@ -57,7 +57,8 @@ fn base(public_url: &Url) -> String {
 impl LinkShortener for LedgerShortener {
     async fn shorten(&self, url: &Url) -> Result<Url, Error> {
         if let Ok(Some(short)) = REUSE.try_with(|m| m.get(url.as_str()).cloned()) {
-            return Url::parse(&short).map_err(|e| Error::message(format!("stored short link {short:?}: {e}")));
+            return Url::parse(&short)
+                .map_err(|e| Error::message(format!("stored short link {short:?}: {e}")));
         }
         let now = chrono::Utc::now();
         // A taken code (one chance in about 10^16 per stored link) draws another.
@@ -168,7 +169,13 @@ pub(crate) fn routes() -> Vec<(RouteDoc, MethodRouter<Arc<App>>)> {
     let d = |method, path, summary, params, ok| RouteDoc { method, path, summary, params, body: None, ok };
     vec![
         (
-            d("get", "/api/v1/links", "Short links and their clicks", &[LINK_PARAMS], (JSON, "links, newest first")),
+            d(
+                "get",
+                "/api/v1/links",
+                "Short links and their clicks",
+                &[LINK_PARAMS],
+                (JSON, "links, newest first"),
+            ),
             get(list),
         ),
         (

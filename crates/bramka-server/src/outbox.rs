@@ -9,7 +9,11 @@ use bramka_inbound::OutboxDraft;
 use crate::Settings;
 
 /// Refuses `draft` when `account` may not send to its recipient.
-pub(crate) fn check_destination(settings: &Settings, account: &str, draft: &OutboxDraft) -> Result<(), String> {
+pub(crate) fn check_destination(
+    settings: &Settings,
+    account: &str,
+    draft: &OutboxDraft,
+) -> Result<(), String> {
     if draft.channel != bramka_inbound::Channel::Sms {
         return Ok(());
     }

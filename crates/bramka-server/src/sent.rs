@@ -56,6 +56,9 @@ pub(crate) struct SendRequest {
     /// first one's recipients.
     #[serde(default)]
     client_ref: Option<String>,
+    /// Send later, at this time (RFC 3339); listed by `GET /api/v1/accounts/{account}/scheduled`.
+    #[serde(default)]
+    send_at: Option<DateTime<Utc>>,
 }
 
 /// `POST /api/v1/campaigns`.
@@ -216,6 +219,7 @@ pub(crate) async fn send_message(
     let Json(r) = body.map_err(|e| ApiError::invalid(e.body_text()))?;
     let mut out = Outgoing::new(r.to.joined(), r.text);
     out.sender = r.sender;
+    out.send_at = r.send_at;
     let (entries, duplicate, error) = app.send_once(&r.account, out, r.client_ref).await?;
     let mut body = message_json(&app.ledger, &entries).await?;
     body["duplicate"] = json!(duplicate);

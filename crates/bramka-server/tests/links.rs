@@ -48,7 +48,12 @@ async fn send_with_shortening_counts_the_short_text_and_a_click_is_counted_in_th
     let text = format!("Your order is ready: {LONG} Pick it up by Friday at the shop on Main Street.");
     assert!(text.len() > 160, "the full text would take two parts");
 
-    let r = post_api(&s, "/api/v1/messages", json!({"account": "short", "to": "+48600100200", "text": text, "client_ref": "order1"})).await;
+    let r = post_api(
+        &s,
+        "/api/v1/messages",
+        json!({"account": "short", "to": "+48600100200", "text": text, "client_ref": "order1"}),
+    )
+    .await;
     assert_eq!(r.status(), 201, "{:?}", r.text().await);
     let sent: Value = r.json().await.unwrap();
     let stored = sent["text"].as_str().unwrap().to_owned();
@@ -57,7 +62,9 @@ async fn send_with_shortening_counts_the_short_text_and_a_click_is_counted_in_th
     assert!(!stored.contains("shop.example.com"), "{stored}");
     assert_eq!(
         stored,
-        format!("Your order is ready: http://127.0.0.1:8025/s/{code} Pick it up by Friday at the shop on Main Street.")
+        format!(
+            "Your order is ready: http://127.0.0.1:8025/s/{code} Pick it up by Friday at the shop on Main Street."
+        )
     );
     // The shortened text is what is counted and sent.
     assert_eq!(sent["parts"], 1);
@@ -71,7 +78,10 @@ async fn send_with_shortening_counts_the_short_text_and_a_click_is_counted_in_th
     let links: Value = s.get_api("/api/v1/links?client_ref=order1").await.json().await.unwrap();
     assert_eq!(links["links"].as_array().unwrap().len(), 1, "{links}");
     let l = &links["links"][0];
-    assert_eq!((l["code"].as_str(), l["url"].as_str(), l["clicks"].as_u64()), (Some(code.as_str()), Some(LONG), Some(0)));
+    assert_eq!(
+        (l["code"].as_str(), l["url"].as_str(), l["clicks"].as_u64()),
+        (Some(code.as_str()), Some(LONG), Some(0))
+    );
     assert_eq!(l["recipient"], "+48600100200");
     assert_eq!(l["account"], "short");
     assert_eq!(l["short_url"], format!("http://127.0.0.1:8025/s/{code}"));
@@ -117,22 +127,34 @@ async fn each_message_gets_its_own_codes_several_recipients_share_them_and_other
         .json()
         .await
         .unwrap();
-    let b: Value = post_api(&s, "/api/v1/messages", json!({"account": "short", "to": "+48600100202", "text": text, "client_ref": "one"}))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let b: Value = post_api(
+        &s,
+        "/api/v1/messages",
+        json!({"account": "short", "to": "+48600100202", "text": text, "client_ref": "one"}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
     let (ca, cb) = (code_in(a["text"].as_str().unwrap()), code_in(b["text"].as_str().unwrap()));
     assert_ne!(ca, cb, "codes are per message, random, not reused");
     let many: Value = s.get_api("/api/v1/links?client_ref=many").await.json().await.unwrap();
-    assert_eq!(many["links"][0]["recipient"], Value::Null, "two recipients share the link: clicks count per message");
+    assert_eq!(
+        many["links"][0]["recipient"],
+        Value::Null,
+        "two recipients share the link: clicks count per message"
+    );
     assert_eq!(many["links"][0]["client_ref"], "many");
     // An account without shorten_links sends the text as written.
-    let plain: Value = post_api(&s, "/api/v1/messages", json!({"account": "tw", "to": "+48600100203", "text": text, "client_ref": "plain"}))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let plain: Value = post_api(
+        &s,
+        "/api/v1/messages",
+        json!({"account": "tw", "to": "+48600100203", "text": text, "client_ref": "plain"}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
     assert_eq!(plain["text"], text);
     let all: Value = s.get_api("/api/v1/links?account=short").await.json().await.unwrap();
     assert_eq!(all["links"].as_array().unwrap().len(), 2);
@@ -192,7 +214,11 @@ auto_reply = "Odpiszemy wkrótce"
                 ("Body", "Pomocy"),
             ])
             .finish();
-        let sig = bramka::twilio::signature::sign_for_test(TW_TOKEN, "http://127.0.0.1:8025/hooks/pl/inbound", &form);
+        let sig = bramka::twilio::signature::sign_for_test(
+            TW_TOKEN,
+            "http://127.0.0.1:8025/hooks/pl/inbound",
+            &form,
+        );
         s.client
             .post(s.url("/hooks/pl/inbound"))
             .header("content-type", "application/x-www-form-urlencoded")
@@ -211,7 +237,8 @@ auto_reply = "Odpiszemy wkrótce"
     assert!(form.contains(&("To".into(), "+48600100300".into())), "{form:?}");
     // The refused reply is not in the ledger as a send through the account.
     let sent: Value = s.get_api("/api/v1/messages?account=pl").await.json().await.unwrap();
-    let to: Vec<&str> = sent["messages"].as_array().unwrap().iter().map(|m| m["to"].as_str().unwrap()).collect();
+    let to: Vec<&str> =
+        sent["messages"].as_array().unwrap().iter().map(|m| m["to"].as_str().unwrap()).collect();
     assert_eq!(to, ["+48600100300"]);
     s.stop().await;
 }

@@ -77,7 +77,11 @@ impl crate::links::LinkStore for MemoryStore {
         Ok(n)
     }
 
-    async fn click(&self, code: &str, at: DateTime<Utc>) -> Result<Option<crate::links::ShortLink>, StoreError> {
+    async fn click(
+        &self,
+        code: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Option<crate::links::ShortLink>, StoreError> {
         Ok(self.lock_links().get_mut(code).map(|l| {
             l.record_click(at);
             l.clone()
@@ -88,7 +92,10 @@ impl crate::links::LinkStore for MemoryStore {
         Ok(self.lock_links().get(code).cloned())
     }
 
-    async fn links(&self, query: &crate::links::LinkQuery) -> Result<Vec<crate::links::ShortLink>, StoreError> {
+    async fn links(
+        &self,
+        query: &crate::links::LinkQuery,
+    ) -> Result<Vec<crate::links::ShortLink>, StoreError> {
         let mut out: Vec<_> = self.lock_links().values().filter(|l| query.matches(l)).cloned().collect();
         out.sort_by(|a, b| b.created_at.cmp(&a.created_at).then_with(|| a.code.cmp(&b.code)));
         out.truncate(query.max());

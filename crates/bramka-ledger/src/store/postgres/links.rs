@@ -8,7 +8,8 @@ use super::{PostgresStore, db, micros, time};
 use crate::error::StoreError;
 use crate::links::{LinkQuery, LinkStore, ShortLink};
 
-const COLS: &str = "code, url, account, client_ref, recipient, clicks, created_at, first_click_at, last_click_at";
+const COLS: &str =
+    "code, url, account, client_ref, recipient, clicks, created_at, first_click_at, last_click_at";
 
 fn link(r: &tokio_postgres::Row) -> Result<ShortLink, StoreError> {
     let mut l = ShortLink::new(r.get::<_, String>(0), r.get::<_, String>(1), time(r.get(6))?);

@@ -8,7 +8,8 @@ use super::{SqliteStore, micros, time};
 use crate::error::StoreError;
 use crate::links::{LinkQuery, LinkStore, ShortLink};
 
-const COLS: &str = "code, url, account, client_ref, recipient, clicks, created_at, first_click_at, last_click_at";
+const COLS: &str =
+    "code, url, account, client_ref, recipient, clicks, created_at, first_click_at, last_click_at";
 
 fn link(r: &Row<'_>) -> rusqlite::Result<ShortLink> {
     let mut l = ShortLink::new(r.get::<_, String>(0)?, r.get::<_, String>(1)?, time(r.get(6)?)?);
@@ -70,7 +71,9 @@ impl LinkStore for SqliteStore {
             if n == 0 {
                 return Ok(None);
             }
-            Ok(tx.query_row(&format!("SELECT {COLS} FROM links WHERE code = ?1"), params![code], link).optional()?)
+            Ok(tx
+                .query_row(&format!("SELECT {COLS} FROM links WHERE code = ?1"), params![code], link)
+                .optional()?)
         })
         .await
     }
@@ -78,7 +81,8 @@ impl LinkStore for SqliteStore {
     async fn link(&self, code: &str) -> Result<Option<ShortLink>, StoreError> {
         let code = code.to_owned();
         self.run(move |c| {
-            Ok(c.query_row(&format!("SELECT {COLS} FROM links WHERE code = ?1"), params![code], link).optional()?)
+            Ok(c.query_row(&format!("SELECT {COLS} FROM links WHERE code = ?1"), params![code], link)
+                .optional()?)
         })
         .await
     }

@@ -25,7 +25,7 @@ fn pieces(text: &str) -> Vec<Piece<'_>> {
         }
         if c == '{'
             && let Some(end) = rest[1..].find(['}', '{'])
-            && rest[1..].as_bytes()[end] == b'}'
+            && rest.as_bytes()[1 + end] == b'}'
             && is_name(&rest[1..1 + end])
         {
             if !lit.is_empty() {

@@ -96,9 +96,8 @@ impl Ledger {
             after = last.id;
             let full = page.len() == 500;
             for e in page {
-                if !messages.contains_key(&e.message) {
-                    let m = self.store().message(e.message).await?;
-                    messages.insert(e.message, m);
+                if let std::collections::btree_map::Entry::Vacant(slot) = messages.entry(e.message) {
+                    slot.insert(self.store().message(e.message).await?);
                 }
                 let Some(Some(m)) = messages.get(&e.message) else { continue };
                 let Some(at) = m.send_at.filter(|t| *t > now) else { continue };

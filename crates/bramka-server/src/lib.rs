@@ -11,6 +11,9 @@
 //! `[[flows]]` run the call-flow SMS element. A JSON API under `/api/v1` (bearer tokens) manages
 //! polls, numbers and suppressions, sends, and reads statistics, reports, delivery states and
 //! balances; its OpenAPI document is served at `/api/v1/openapi.json`.
+//! Accounts with `shorten_links` whose operator cannot shorten get `PUBLIC_URL/s/CODE` links
+//! (kept in the ledger with their clicks; `GET /s/CODE` redirects to stored URLs only), and the
+//! scheduled sends of operators that cannot list them are listed from the ledger.
 //!
 //! | feature | default | what |
 //! |---|---|---|

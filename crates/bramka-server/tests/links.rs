@@ -99,7 +99,8 @@ async fn send_with_shortening_counts_the_short_text_and_a_click_is_counted_in_th
     assert!(one["first_click_at"].is_string() && one["last_click_at"].is_string(), "{one}");
 
     // Unknown, malformed or look-alike codes are 404: no redirect anywhere else.
-    let other = if code.starts_with('a') { format!("b{}", &code[1..]) } else { format!("a{}", &code[1..]) };
+    let (first, rest) = code.split_at(1);
+    let other = format!("{}{rest}", if first == "a" { "b" } else { "a" });
     for p in [
         format!("/s/{other}"),
         "/s/short".into(),

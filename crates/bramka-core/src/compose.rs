@@ -14,7 +14,9 @@
 //! the smallest batch size and part cap, an optional operation only when every gateway has it, and
 //! the weakest idempotency, downgraded from [`Idempotency::ServerDedupe`] to
 //! [`Idempotency::ClientReference`] when there are several gateways (a retry may reach another
-//! operator, which knows nothing of the first one's keys).
+//! operator, which knows nothing of the first one's keys). A [`RetryGateway`](crate::RetryGateway)
+//! around a pool still re-sends a `MaybeSent` recipient, through the member that may have sent it
+//! when that member de-duplicates ([`Gateway::member`]).
 //!
 //! Optional operations take an id that belongs to one gateway: they are tried on each gateway in
 //! order until one answers with something other than [`ErrorKind::NotFound`] or
@@ -164,6 +166,14 @@ impl Pool {
         Err(self.combine(errors))
     }
 
+    /// The one member answering as `id` (nested pools searched), or `None` when none or several do.
+    fn member(&self, id: &str) -> Option<&dyn Gateway> {
+        let mut found =
+            self.gateways.iter().filter_map(|g| if g.id() == id { Some(&**g) } else { g.member(id) });
+        let first = found.next()?;
+        found.next().is_none().then_some(first)
+    }
+
     fn combine(&self, mut errors: Vec<Error>) -> Error {
         if errors.len() == 1 {
             return errors.remove(0);
@@ -234,6 +244,9 @@ macro_rules! pool_gateway {
             }
             fn capabilities(&self) -> &Capabilities {
                 &self.pool.caps
+            }
+            fn member(&self, id: &str) -> Option<&dyn Gateway> {
+                self.pool.member(id)
             }
             async fn send(&self, message: &Message) -> Result<SendReport, Error> {
                 let start = self.$start();

@@ -403,6 +403,17 @@ impl Dsn {
     pub fn option(&self, key: &str) -> Option<&str> {
         self.options.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
     }
+    /// A comma-separated option as a list: each item trimmed, empty items left out (none when
+    /// the option is absent).
+    ///
+    /// ```
+    /// let dsn = bramka_core::Dsn::parse("smsapi://t@default?from=Shop,%20Alerts,,").unwrap();
+    /// assert_eq!(dsn.list_option("from"), ["Shop", "Alerts"]);
+    /// assert!(dsn.list_option("to").is_empty());
+    /// ```
+    pub fn list_option(&self, key: &str) -> Vec<&str> {
+        self.option(key).unwrap_or_default().split(',').map(str::trim).filter(|s| !s.is_empty()).collect()
+    }
     /// Whether the option is present (with any value, even empty).
     pub fn has_option(&self, key: &str) -> bool {
         self.options.iter().any(|(k, _)| k == key)

@@ -81,6 +81,20 @@ pub trait Gateway: Send + Sync + fmt::Debug {
         None
     }
 
+    /// For a pool of gateways ([`Failover`](crate::compose::Failover),
+    /// [`RoundRobin`](crate::compose::RoundRobin)): the member that answers as `id`, searched in
+    /// nested pools too, when exactly one does. Others keep the default (`None`).
+    ///
+    /// [`RetryGateway`](crate::RetryGateway) uses it to keep a recipient that may have gone out
+    /// through one member on that member: it is sent again only there, and only when that member
+    /// de-duplicates, so a retry never reaches another operator that knows nothing of the key.
+    /// Wrappers (rate limit, recording…) keep the default: a send straight to a member would skip
+    /// them; around a wrapped pool, a retry then leaves such a recipient `MaybeSent`, as before.
+    fn member(&self, id: &str) -> Option<&dyn Gateway> {
+        let _ = id;
+        None
+    }
+
     /// The delivery status of a sent message, by the operator's message id.
     async fn status(&self, message_id: &str) -> Result<DeliveryReport, Error> {
         match self.delegate() {
@@ -204,6 +218,9 @@ macro_rules! forward_gateway {
             }
             fn delegate(&self) -> Option<&dyn Gateway> {
                 (**self).delegate()
+            }
+            fn member(&self, id: &str) -> Option<&dyn Gateway> {
+                (**self).member(id)
             }
             async fn status(&self, message_id: &str) -> Result<DeliveryReport, Error> {
                 (**self).status(message_id).await

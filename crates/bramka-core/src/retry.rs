@@ -42,6 +42,12 @@
 //! entry is a [`Certainty::MaybeSent`] rejection. Other recipients of the message are not
 //! affected. When every attempt failed as a whole (no per-recipient answer ever came), the last
 //! error is returned, `MaybeSent` if any attempt may have gone out.
+//!
+//! Around a pool ([`Failover`](crate::compose::Failover), [`RoundRobin`](crate::compose::RoundRobin)),
+//! whose own idempotency is never `ServerDedupe`, a recipient that may have gone out through one
+//! member is kept on that member ([`Gateway::member`]): it is sent again only there, and only when
+//! that member de-duplicates. The others go through the pool as usual. So `retry(a || b)` leaves no
+//! more recipients `MaybeSent` than `retry(a) || retry(b)`, and never sends one through both.
 
 use std::fmt;
 use std::sync::{Arc, Mutex};
@@ -285,10 +291,11 @@ impl<G: Gateway> RetryGateway<G> {
     }
 
     /// The wait before attempt `attempt + 1`, or why not to make one. `errors` are the errors
-    /// of the recipients to send again (empty when they were all not attempted).
+    /// of the recipients to send again (none when they were all not attempted), each with the
+    /// capabilities of the gateway it is sent through.
     fn next_wait<'e>(
         &self,
-        errors: impl Iterator<Item = &'e Error>,
+        errors: impl Iterator<Item = (&'e Error, &'e Capabilities)>,
         attempt: u32,
         started: DateTime<Utc>,
     ) -> Result<Duration, GiveUp> {
@@ -296,8 +303,8 @@ impl<G: Gateway> RetryGateway<G> {
             return Err(GiveUp::AttemptsExhausted);
         }
         let mut retry_after: Option<Duration> = None;
-        for e in errors {
-            if let Decision::GiveUp(g) = self.policy.decide(e, attempt, self.inner.capabilities(), true) {
+        for (e, caps) in errors {
+            if let Decision::GiveUp(g) = self.policy.decide(e, attempt, caps, true) {
                 return Err(g);
             }
             retry_after = retry_after.max(e.retry_after());
@@ -313,10 +320,17 @@ impl<G: Gateway> RetryGateway<G> {
         Ok(wait)
     }
 
-    /// Whether a recipient in `state`, with `maybe_out` telling whether one of its attempts may
-    /// have gone out, is sent again (see the [module docs](self)).
-    fn retryable(&self, state: &SendState, maybe_out: bool) -> bool {
-        let dedupe = self.inner.capabilities().idempotency == Idempotency::ServerDedupe;
+    /// The gateway a recipient is sent through: the member of a pool that may have sent it
+    /// (`via`, see [`Gateway::member`]) when the wrapped gateway has that member, else the
+    /// wrapped gateway.
+    fn route(&self, via: Option<&str>) -> &dyn Gateway {
+        via.filter(|id| *id != self.inner.id()).and_then(|id| self.inner.member(id)).unwrap_or(&self.inner)
+    }
+
+    /// Whether a recipient in `state`, sent through `gateway`, with `maybe_out` telling whether
+    /// one of its attempts may have gone out, is sent again (see the [module docs](self)).
+    fn retryable(&self, state: &SendState, gateway: &dyn Gateway, maybe_out: bool) -> bool {
+        let dedupe = gateway.capabilities().idempotency == Idempotency::ServerDedupe;
         if maybe_out && !dedupe {
             return false;
         }
@@ -345,6 +359,15 @@ fn take_entry(
     answer.iter_mut().find(|r| r.as_ref().is_some_and(|r| &r.to == to)).and_then(Option::take)
 }
 
+/// What a [`RetryGateway`] knows of one recipient: its latest entry and its own history.
+struct Recipient {
+    entry: RecipientReport,
+    /// The last error of an attempt that may have gone out, if any did.
+    maybe_out: Option<Error>,
+    /// The gateway that may have sent it (a report's or an error's gateway id), if known.
+    via: Option<String>,
+}
+
 #[async_trait]
 impl<G: Gateway> Gateway for RetryGateway<G> {
     fn id(&self) -> &str {
@@ -360,70 +383,101 @@ impl<G: Gateway> Gateway for RetryGateway<G> {
     async fn send(&self, message: &Message) -> Result<SendReport, Error> {
         let started = self.clock.now();
         let all = message.recipients();
-        let mut entries: Vec<RecipientReport> =
-            all.iter().map(|n| RecipientReport::new(n.clone(), SendState::NotAttempted)).collect();
-        // The last error of each recipient that may have gone out: its own history.
-        let mut maybe_out: Vec<Option<Error>> = vec![None; all.len()];
+        let mut people: Vec<Recipient> = all
+            .iter()
+            .map(|n| Recipient {
+                entry: RecipientReport::new(n.clone(), SendState::NotAttempted),
+                maybe_out: None,
+                via: None,
+            })
+            .collect();
         let mut pending: Vec<usize> = (0..all.len()).collect();
         let mut report: Option<SendReport> = None;
         let mut attempt = 1u32;
         loop {
-            let subset;
-            let sub: &Message = if pending.len() == all.len() {
-                message
-            } else {
-                subset = message.with_recipients(pending.iter().map(|&i| all[i].clone()).collect());
-                &subset
-            };
-            match self.inner.send(sub).await {
-                Ok(mut r) => {
-                    let mut answer: Vec<Option<RecipientReport>> =
-                        std::mem::take(&mut r.recipients).into_iter().map(Some).collect();
-                    for (k, &i) in pending.iter().enumerate() {
-                        entries[i] = take_entry(&mut answer, k, &all[i]).unwrap_or_else(|| {
-                            RecipientReport::new(
-                                all[i].clone(),
-                                SendState::Rejected(
-                                    Error::new(
-                                        ErrorKind::Decode,
-                                        Certainty::MaybeSent,
-                                        "the gateway's report has no entry for this recipient",
-                                    )
-                                    .with_gateway(self.inner.id().to_owned()),
-                                ),
-                            )
-                        });
-                    }
-                    match &mut report {
-                        None => report = Some(r),
-                        Some(base) => {
-                            if base.batch_id.is_none() {
-                                base.batch_id = r.batch_id;
+            // One send per gateway: a recipient that may have gone out through a pool's member
+            // goes to that member only; the others go through the wrapped gateway.
+            let mut groups: Vec<(Option<&str>, Vec<usize>)> = Vec::new();
+            for &i in &pending {
+                let via = people[i].via.as_deref().filter(|id| self.inner.member(id).is_some());
+                match groups.iter_mut().find(|g| g.0 == via) {
+                    Some(g) => g.1.push(i),
+                    None => groups.push((via, vec![i])),
+                }
+            }
+            let groups: Vec<(Option<String>, Vec<usize>)> =
+                groups.into_iter().map(|(v, g)| (v.map(str::to_owned), g)).collect();
+            for (via, group) in groups {
+                let subset;
+                let sub: &Message = if group.len() == all.len() {
+                    message
+                } else {
+                    subset = message.with_recipients(group.iter().map(|&i| all[i].clone()).collect());
+                    &subset
+                };
+                let source = match self.route(via.as_deref()).send(sub).await {
+                    Ok(mut r) => {
+                        let mut answer: Vec<Option<RecipientReport>> =
+                            std::mem::take(&mut r.recipients).into_iter().map(Some).collect();
+                        for (k, &i) in group.iter().enumerate() {
+                            people[i].entry = take_entry(&mut answer, k, &all[i]).unwrap_or_else(|| {
+                                RecipientReport::new(
+                                    all[i].clone(),
+                                    SendState::Rejected(
+                                        Error::new(
+                                            ErrorKind::Decode,
+                                            Certainty::MaybeSent,
+                                            "the gateway's report has no entry for this recipient",
+                                        )
+                                        .with_gateway(r.gateway.clone()),
+                                    ),
+                                )
+                            });
+                        }
+                        let source = r.gateway.clone();
+                        match &mut report {
+                            None => report = Some(r),
+                            Some(base) => {
+                                if base.batch_id.is_none() {
+                                    base.batch_id = r.batch_id;
+                                }
+                                base.notes.extend(r.notes);
                             }
-                            base.notes.extend(r.notes);
+                        }
+                        Some(source)
+                    }
+                    Err(e) => {
+                        for &i in &group {
+                            people[i].entry.state = SendState::Rejected(e.clone());
+                        }
+                        e.gateway().map(str::to_owned)
+                    }
+                };
+                for &i in &group {
+                    let p = &mut people[i];
+                    if let SendState::Rejected(e) = &p.entry.state
+                        && e.may_have_been_sent()
+                    {
+                        p.maybe_out = Some(e.clone());
+                        if p.via.is_none() {
+                            p.via = source.clone();
                         }
                     }
                 }
-                Err(e) => {
-                    for &i in &pending {
-                        entries[i].state = SendState::Rejected(e.clone());
-                    }
-                }
-            }
-            for &i in &pending {
-                if let SendState::Rejected(e) = &entries[i].state
-                    && e.may_have_been_sent()
-                {
-                    maybe_out[i] = Some(e.clone());
-                }
             }
             pending = (0..all.len())
-                .filter(|&i| self.retryable(&entries[i].state, maybe_out[i].is_some()))
+                .filter(|&i| {
+                    let p = &people[i];
+                    self.retryable(&p.entry.state, self.route(p.via.as_deref()), p.maybe_out.is_some())
+                })
                 .collect();
             if pending.is_empty() {
                 break;
             }
-            let errors = pending.iter().filter_map(|&i| entries[i].state.error());
+            let errors = pending.iter().filter_map(|&i| {
+                let p = &people[i];
+                Some((p.entry.state.error()?, self.route(p.via.as_deref()).capabilities()))
+            });
             match self.next_wait(errors, attempt, started) {
                 Ok(wait) => {
                     tracing::debug!(
@@ -443,24 +497,40 @@ impl<G: Gateway> Gateway for RetryGateway<G> {
             }
         }
         // A recipient that may have gone out on one of its attempts is reported so.
-        for (entry, maybe) in entries.iter_mut().zip(maybe_out) {
-            let Some(maybe) = maybe else { continue };
-            match &mut entry.state {
-                SendState::Rejected(e) if !e.may_have_been_sent() => {
-                    *e = e.clone().with_certainty(Certainty::MaybeSent);
+        let entries: Vec<RecipientReport> = people
+            .into_iter()
+            .map(|p| {
+                let mut entry = p.entry;
+                if let Some(maybe) = p.maybe_out {
+                    match &mut entry.state {
+                        SendState::Rejected(e) if !e.may_have_been_sent() => {
+                            *e = e.clone().with_certainty(Certainty::MaybeSent);
+                        }
+                        SendState::NotAttempted => entry.state = SendState::Rejected(maybe),
+                        _ => {}
+                    }
                 }
-                SendState::NotAttempted => entry.state = SendState::Rejected(maybe),
-                _ => {}
-            }
-        }
+                entry
+            })
+            .collect();
         match report {
             None => {
-                // Every attempt failed as a whole: the entries all carry the last error.
-                let e = entries.into_iter().find_map(|r| match r.state {
-                    SendState::Rejected(e) => Some(e),
-                    _ => None,
-                });
-                Err(e.unwrap_or_else(|| Error::config("no attempt was made")))
+                // Every request failed as a whole. One error holds for every recipient when they
+                // all end with the same kind and certainty; else each keeps its own.
+                let errors: Vec<&Error> = entries.iter().filter_map(|r| r.state.error()).collect();
+                let same = errors.len() == entries.len()
+                    && errors
+                        .windows(2)
+                        .all(|w| (w[0].kind(), w[0].certainty()) == (w[1].kind(), w[1].certainty()));
+                match errors.first() {
+                    Some(e) if same => Err((*e).clone()),
+                    None => Err(Error::config("no attempt was made")),
+                    Some(_) => {
+                        let mut r = SendReport::new(self.inner.id(), message);
+                        r.recipients = entries;
+                        Ok(r)
+                    }
+                }
             }
             Some(mut r) => {
                 r.recipients = entries;

@@ -298,3 +298,16 @@ mod props {
         }
     }
 }
+
+#[test]
+fn a_pool_finds_its_one_member_by_id_nested_too() {
+    let g = |id: &str| Arc::new(MockGateway::new().with_id(id)) as Arc<dyn Gateway>;
+    let inner: Arc<dyn Gateway> = Arc::new(RoundRobin::new(vec![g("b"), g("c")]).unwrap());
+    let pool = Failover::new(vec![g("a"), inner, g("d"), g("d")]).unwrap();
+    assert_eq!(pool.member("a").map(|m| m.id()), Some("a"));
+    assert_eq!(pool.member("c").map(|m| m.id()), Some("c"), "found in the nested pool");
+    assert!(pool.member("d").is_none(), "two members answer as d: none is chosen");
+    assert!(pool.member("x").is_none());
+    // An operator gateway has no members.
+    assert!(MockGateway::new().with_id("a").member("a").is_none());
+}

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use bramka_core::chunked::{ChunkReport, send_in_chunks};
 use bramka_core::clock::ManualClock;
+use bramka_core::compose::{Failover, RoundRobin};
 use bramka_core::retry::{RetryGateway, RetryPolicy};
 use bramka_core::{
     Capabilities, Certainty, Error, ErrorKind, Gateway, Idempotency, Message, PhoneNumber, RecipientReport,
@@ -50,6 +51,7 @@ fn fault() -> impl Strategy<Value = Fault> {
 
 #[derive(Debug)]
 struct Flaky {
+    id: &'static str,
     caps: Capabilities,
     /// One entry per request; `None` = a clean answer. Exhausted: clean answers.
     script: Mutex<VecDeque<Option<Fault>>>,
@@ -59,12 +61,16 @@ struct Flaky {
 
 impl Flaky {
     fn new(batch: usize, dedupe: bool, script: Vec<Option<Fault>>) -> Self {
+        Flaky::named("flaky", batch, dedupe, script)
+    }
+
+    fn named(id: &'static str, batch: usize, dedupe: bool, script: Vec<Option<Fault>>) -> Self {
         let caps = Capabilities::new().with_batch_size(batch).with_idempotency(if dedupe {
             Idempotency::ServerDedupe
         } else {
             Idempotency::None
         });
-        Flaky { caps, script: Mutex::new(script.into()), delivered: Mutex::new(HashMap::new()) }
+        Flaky { id, caps, script: Mutex::new(script.into()), delivered: Mutex::new(HashMap::new()) }
     }
 
     fn dedupe(&self) -> bool {
@@ -89,7 +95,7 @@ impl Flaky {
 
     fn request(&self, m: &Message, chunk: &[PhoneNumber]) -> Result<ChunkReport, Error> {
         let fault = self.script.lock().unwrap().pop_front().flatten();
-        let e = |k, c| Error::new(k, c, "scripted");
+        let e = |k, c| Error::new(k, c, "scripted").with_gateway(self.id);
         let all = |this: &Self| chunk.iter().for_each(|n| drop(this.deliver(m, n)));
         match fault {
             None => Ok(chunk
@@ -149,13 +155,13 @@ impl Flaky {
 #[async_trait]
 impl Gateway for Flaky {
     fn id(&self) -> &str {
-        "flaky"
+        self.id
     }
     fn capabilities(&self) -> &Capabilities {
         &self.caps
     }
     async fn send(&self, message: &Message) -> Result<SendReport, Error> {
-        send_in_chunks(SendReport::new("flaky", message), message, self.caps.batch_size, |chunk| {
+        send_in_chunks(SendReport::new(self.id, message), message, self.caps.batch_size, |chunk| {
             ready(self.request(message, chunk))
         })
         .await
@@ -233,6 +239,84 @@ proptest! {
     }
 }
 
+/// A scripted leg of a pool: batch size, de-duplication, script.
+type Leg = (usize, bool, Vec<Option<Fault>>);
+
+/// Runs one message through `RetryGateway` around a failover (or round robin) of two scripted
+/// operators, and checks the invariants: no recipient delivered twice, by one leg or by both;
+/// every final state matches the legs' records; and within the budget every recipient is
+/// delivered, except one left `MaybeSent` by a leg that does not de-duplicate. That is what
+/// `retry(a) || retry(b)` achieves, so `retry(a || b)` must too.
+fn run_pool(n: usize, legs: [Leg; 2], round: bool, attempts: u32) -> Result<(), TestCaseError> {
+    let faults = legs.iter().map(|l| l.2.iter().filter(|f| f.is_some()).count() as u32).sum::<u32>();
+    let [(ba, da, sa), (bb, db, sb)] = legs;
+    let (a, b) = (Arc::new(Flaky::named("a", ba, da, sa)), Arc::new(Flaky::named("b", bb, db, sb)));
+    let clock = Arc::new(ManualClock::new("2026-05-01T08:00:00Z".parse().unwrap()));
+    let list: Vec<Arc<dyn Gateway>> = vec![a.clone(), b.clone()];
+    let pool: Arc<dyn Gateway> = if round {
+        Arc::new(RoundRobin::new(list).unwrap().starting_at(0).with_clock(clock.clone()))
+    } else {
+        Arc::new(Failover::new(list).unwrap().with_clock(clock.clone()))
+    };
+    let policy = RetryPolicy::new().with_max_attempts(attempts).with_deadline(None);
+    let gw = RetryGateway::new(pool, policy).with_clock(clock).with_seed(1);
+    let m = message(n);
+    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let states: Vec<SendState> = match rt.block_on(gw.send(&m)) {
+        Ok(r) => {
+            prop_assert_eq!(r.recipients.len(), n, "one entry per recipient");
+            r.recipients.into_iter().map(|r| r.state).collect()
+        }
+        Err(e) => vec![SendState::Rejected(e); n],
+    };
+    for (to, state) in m.recipients().iter().zip(&states) {
+        let (x, y) = (a.deliveries(&m, to), b.deliveries(&m, to));
+        prop_assert!(x + y <= 1, "{} delivered {x} times by a and {y} times by b", to.e164());
+        match state {
+            s if s.is_accepted() => prop_assert_eq!(x + y, 1, "accepted but not delivered: {}", to.e164()),
+            SendState::NotAttempted => prop_assert_eq!(x + y, 0, "not attempted but delivered"),
+            SendState::Rejected(e) if !e.may_have_been_sent() => {
+                prop_assert_eq!(x + y, 0, "rejected NotSent but delivered: {}", e)
+            }
+            _ => {}
+        }
+        if attempts > faults {
+            // Only a leg without de-duplication may leave a recipient ambiguous.
+            let excused = match state {
+                SendState::Rejected(e) if e.may_have_been_sent() => match e.gateway() {
+                    Some("a") => !da,
+                    Some("b") => !db,
+                    _ => false,
+                },
+                _ => false,
+            };
+            if !excused {
+                prop_assert!(state.is_accepted(), "{} not delivered within budget: {state}", to.e164());
+            }
+        }
+    }
+    Ok(())
+}
+
+fn leg() -> impl Strategy<Value = Leg> {
+    (1usize..6, any::<bool>(), proptest::collection::vec(proptest::option::weighted(0.6, fault()), 0..6))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    #[test]
+    fn retry_around_a_pool_delivers_like_retrying_legs(
+        n in 1usize..16,
+        a in leg(),
+        b in leg(),
+        round in any::<bool>(),
+        attempts in 1u32..14,
+    ) {
+        run_pool(n, [a, b], round, attempts)?;
+    }
+}
+
 #[test]
 fn a_maybe_sent_first_request_of_several_leaves_the_rest_not_attempted_then_delivered() {
     // Non-deduplicating: the first chunk's fate is unknown, the others are certainly not sent
@@ -247,5 +331,24 @@ fn a_maybe_sent_first_request_of_several_leaves_the_rest_not_attempted_then_deli
     assert!(r.recipients[0].state.error().unwrap().may_have_been_sent());
     for to in m.recipients() {
         assert_eq!(flaky.deliveries(&m, to), 1);
+    }
+}
+
+#[test]
+fn retry_around_a_failover_resends_a_maybe_sent_recipient_only_through_its_member() {
+    // `a` de-duplicates: its first request is accepted, then the connection drops (MaybeSent);
+    // the retry of those two goes to `a` alone, which refuses once, then answers "already
+    // accepted". `b` is never used, although the failover itself does not de-duplicate.
+    let a = Arc::new(Flaky::named("a", 2, true, vec![Some(Fault::AcceptThenDrop), Some(Fault::Refuse)]));
+    let b = Arc::new(Flaky::named("b", 2, false, vec![]));
+    let clock = Arc::new(ManualClock::new("2026-05-01T08:00:00Z".parse().unwrap()));
+    let pool = Failover::new(vec![a.clone(), b.clone()]).unwrap().with_clock(clock.clone());
+    assert_ne!(pool.capabilities().idempotency, Idempotency::ServerDedupe);
+    let gw = RetryGateway::new(pool, RetryPolicy::new()).with_clock(clock);
+    let m = message(4);
+    let r = tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(gw.send(&m)).unwrap();
+    assert!(r.all_accepted(), "{:?}", r.recipients);
+    for to in m.recipients() {
+        assert_eq!((a.deliveries(&m, to), b.deliveries(&m, to)), (1, 0), "{}", to.e164());
     }
 }

@@ -2,10 +2,9 @@
 
 use std::sync::Arc;
 
-use bramka_core::http::{self, HttpSettings};
 use bramka_core::{Dsn, Error, Gateway, GatewayFactory};
 
-use crate::{DynmarkConfig, DynmarkGateway};
+use crate::{DynmarkConfig, DynmarkConfigBuilder, DynmarkGateway};
 
 /// Options accepted in a Dynmark DSN: `from` and the HTTP options every operator accepts.
 pub const OPTIONS: &[&str] = &["from", "base_url", "insecure_http", "timeout", "connect_timeout", "tls"];
@@ -34,18 +33,7 @@ impl DynmarkFactory {
     /// The configuration a DSN describes.
     pub fn config(dsn: &Dsn) -> Result<DynmarkConfig, Error> {
         dsn.check_options(OPTIONS)?;
-        let what = "a username and password: dynmark://USER:PASSWORD@default";
-        let user = dsn.required_user(what)?.expose();
-        let password = dsn.required_password(what)?.clone();
-        let http = HttpSettings::with_timeouts(crate::wire::TIMEOUTS).from_dsn(dsn)?;
-        let mut b = DynmarkConfig::builder(user, password).http(http);
-        if let Some(base) = http::base_url_from_dsn(dsn, "/webapi/")? {
-            b = b.base_url(base.as_str());
-        }
-        for s in dsn.option("from").unwrap_or_default().split(',').map(str::trim).filter(|s| !s.is_empty()) {
-            b = b.sender(s);
-        }
-        b.build()
+        DynmarkConfigBuilder::from_dsn(dsn, "/webapi/")?.build()
     }
 }
 

@@ -2,6 +2,7 @@
 
 use async_trait::async_trait;
 use bramka_core::chunked::{ChunkReport, pair_by_number, send_message};
+use bramka_core::error::ErrorRow;
 use bramka_core::http::{Answer, Call, Scrubber};
 use bramka_core::{
     Capabilities, Capability, Certainty, Error, ErrorKind, Gateway, Message, PhoneNumber, RecipientReport,
@@ -40,10 +41,8 @@ impl DynmarkGateway {
     /// [`HttpSettings::reqwest_client`](bramka_core::http::HttpSettings::reqwest_client)).
     pub fn new(config: DynmarkConfig) -> Result<Self, Error> {
         let client = config.http.client()?;
-        let caps = Capabilities::new()
-            .with_batch_size(wire::MAX_BATCH)
-            .with(Capability::Schedule)
-            .with_max_parts(wire::MAX_PARTS);
+        // Parts: Dynmark documents no limit [unknown]; the core's default cap (7) applies.
+        let caps = Capabilities::new().with_batch_size(wire::MAX_BATCH).with(Capability::Schedule);
         let scrub = config.auth.scrubber();
         Ok(DynmarkGateway { config, client, caps, scrub })
     }
@@ -61,15 +60,13 @@ impl DynmarkGateway {
         chunk: &[PhoneNumber],
     ) -> Result<ChunkReport, Error> {
         let deliver_after = message.send_at().map(|t| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string());
-        let refs: Vec<String> = chunk.iter().map(|n| message.client_ref().for_recipient(n)).collect();
         let body: Vec<OutMessage<'_>> = chunk
             .iter()
-            .zip(&refs)
-            .map(|(to, client_ref)| OutMessage {
+            .map(|to| OutMessage {
                 from: sender,
                 to: to.digits(),
                 body: message.text(),
-                client_ref,
+                client_ref: message.client_ref().for_recipient(to),
                 deliver_after: deliver_after.clone(),
                 delivery_status_url: message.callback_url().map(url::Url::as_str),
             })
@@ -89,7 +86,8 @@ impl DynmarkGateway {
         answer: &Answer,
     ) -> Result<Vec<RecipientReport>, Error> {
         if !answer.is_success() {
-            return Err(errors::status_error(answer, self.describe_failures(&answer.body)));
+            let detail = self.describe_failures(&answer.body);
+            return Err(answer.status_error(ID, "Dynmark", errors::TABLE, detail));
         }
         // Results pair with recipients by the echoed `to`, else by position.
         let results: Vec<MessageResult> = answer.json(ID, Call::Send)?;
@@ -105,18 +103,17 @@ impl DynmarkGateway {
             return reject(Error::new(kind, Certainty::NotSent, self.scrub.scrub(desc)).with_gateway(ID));
         }
         if r.successful == Some(true) && r.validation_failures.is_empty() {
-            let rep = RecipientReport::new(to.clone(), SendState::Accepted);
-            return match wire::message_id(r) {
-                Some(id) => rep.with_message_id(id),
-                None => rep,
-            };
+            let mut rep = RecipientReport::new(to.clone(), SendState::Accepted);
+            rep.message_id = r.message_id.as_ref().and_then(bramka_core::http::json_id);
+            return rep;
         }
         let Some(code) = r.validation_failures.first().and_then(|f| f.failure_code.clone()) else {
             let why = "Dynmark did not accept the message (successful: false, no reason given)";
             return reject(Error::new(ErrorKind::Other, Certainty::NotSent, why).with_gateway(ID));
         };
         let text = r.validation_failures.iter().map(wire::ValidationFailure::describe).collect::<Vec<_>>();
-        reject(errors::failure_error(&code, self.scrub.scrub(&text.join("; "))))
+        let text = self.scrub.scrub(&text.join("; "));
+        reject(ErrorRow::error_for(errors::TABLE, ID, &code, Certainty::NotSent, text))
     }
 
     /// A short, scrubbed description of a 4xx/5xx body: its validation failures when it is a list

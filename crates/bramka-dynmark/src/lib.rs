@@ -22,15 +22,11 @@
 //!
 //! ## Known versus assumed
 //!
-//! Public material on Dynmark is thin. Known from Dynmark's documentation and sample code: the
-//! host, the `message/send` path, Basic auth, the JSON array body with `from`, `to` (digits without
-//! `+`), `body`, `clientRef`, `deliverAfter`, `deliveryStatusUrl`, and the per-message result
-//! objects (`to`, `successful`, `validationFailures[{property, failureCode, details}]`, 200 or 202).
-//! Assumed: no message id in the answer (the report carries none unless one appears), the
-//! batch size, the failure codes other than `ToInvalid`, the sender length rule, and that a 5xx may
-//! have been processed. The delivery-report and inbound forwarding formats are unknown, so they are
-//! advertised as unsupported. Every such detail lives in one private module (`wire`), each with its
-//! evidence, so a correction from Dynmark is a change in one place.
+//! Public material on Dynmark is thin. Known from its documentation and sample code: the host and
+//! path, Basic auth, the JSON array body (`to` as digits without `+`) and the per-message results.
+//! Assumed: the batch size, the failure codes other than `ToInvalid`, the sender rule, that no
+//! message id comes back, and that a 5xx may have been processed. The delivery-report and inbound
+//! formats are unknown, so unsupported. Each detail and its evidence lives in one private module.
 //!
 //! ```no_run
 //! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), bramka_core::Error> {

@@ -10,10 +10,8 @@ use bramka_core::http::Timeouts;
 use bramka_core::senders::SenderRules;
 use serde::{Deserialize, Serialize};
 
-/// Production base URL of the REST ("WebApi") family. [docs] [example]
-pub(crate) const DEFAULT_BASE_URL: &str = "https://services.dynmark.com/webapi/";
-
-/// Path of the send endpoint, relative to the base URL. [docs] [example]
+/// Path of the send endpoint, relative to the base URL (production:
+/// `https://services.dynmark.com/webapi/`, the REST "WebApi" family). [docs] [example]
 pub(crate) const SEND_PATH: &str = "message/send";
 
 /// Recommended timeouts: 130 s per request (docs C# sample, PHP sample, SaleCycle comment)
@@ -26,9 +24,6 @@ pub(crate) const BODY_LIMIT: usize = 256 * 1024;
 
 /// Messages per request. No limit is documented; 100 keeps requests small. [inferred]
 pub(crate) const MAX_BATCH: usize = 100;
-
-/// Largest number of parts: not documented. [unknown] The core's default cap (7) is used.
-pub(crate) const MAX_PARTS: u8 = 7;
 
 /// Sender names: 2 to 11 letters, digits or spaces (UK industry norm); numbers of up to 15
 /// digits. [inferred]
@@ -44,7 +39,7 @@ pub(crate) struct OutMessage<'a> {
     pub(crate) to: &'a str,
     pub(crate) body: &'a str,
     #[serde(rename = "clientRef")]
-    pub(crate) client_ref: &'a str,
+    pub(crate) client_ref: String,
     /// ISO-8601 UTC, e.g. `2015-10-05T12:57:00.543Z`. [docs]
     #[serde(rename = "deliverAfter", skip_serializing_if = "Option::is_none")]
     pub(crate) deliver_after: Option<String>,
@@ -99,13 +94,4 @@ impl ValidationFailure {
 pub(crate) fn is_logon_failure(description: &str) -> bool {
     let d = description.to_ascii_lowercase();
     ["logon", "log on", "credential", "password", "authenticat"].iter().any(|w| d.contains(w))
-}
-
-/// The message id of a result, when one is there. [unknown]
-pub(crate) fn message_id(r: &MessageResult) -> Option<String> {
-    match r.message_id.as_ref()? {
-        serde_json::Value::String(s) if !s.is_empty() => Some(s.clone()),
-        serde_json::Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
 }

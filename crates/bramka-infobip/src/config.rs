@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use bramka_core::clock::{Clock, SystemClock};
-use bramka_core::http::{BaseUrl, HttpSettings, Timeouts};
+use bramka_core::http::{BaseUrl, BasicAuth, HttpSettings, Timeouts};
 use bramka_core::{Error, Idempotency, Secret, Sender};
 
 use crate::options::InfobipOptions;
@@ -70,10 +70,10 @@ impl From<ConfigError> for Error {
 #[derive(Clone)]
 pub struct InfobipConfig {
     pub(crate) base_url: BaseUrl,
-    /// The API key, or the password when `basic_user` is set.
+    /// The API key, or the password when `basic` is set.
     pub(crate) api_key: Secret,
-    /// The username of Basic authentication ([`InfobipConfig::builder_basic`]).
-    pub(crate) basic_user: Option<String>,
+    /// HTTP Basic credentials ([`InfobipConfig::builder_basic`]).
+    pub(crate) basic: Option<BasicAuth>,
     pub(crate) sender: Option<Sender>,
     pub(crate) http: HttpSettings,
     pub(crate) options: InfobipOptions,
@@ -88,7 +88,7 @@ impl InfobipConfig {
         InfobipConfigBuilder {
             base_url: base_url.to_owned(),
             api_key: api_key.into(),
-            basic_user: None,
+            basic: None,
             sender: None,
             http: HttpSettings::new(),
             options: InfobipOptions::default(),
@@ -129,7 +129,7 @@ impl fmt::Debug for InfobipConfig {
             .field("base_url", &self.base_url.as_str())
             .field("api_key", &"***")
             // With the password, the username is half of the credentials: its first character only.
-            .field("username", &self.basic_user.as_deref().map(bramka_core::secret::Masked::new))
+            .field("username", &self.basic.as_ref().map(|b| bramka_core::secret::Masked::new(b.username())))
             .field("sender", &self.sender)
             .field("http", &self.http)
             .field("options", &self.options)
@@ -142,7 +142,7 @@ impl fmt::Debug for InfobipConfig {
 pub struct InfobipConfigBuilder {
     base_url: String,
     api_key: Secret,
-    pub(crate) basic_user: Option<String>,
+    pub(crate) basic: Option<BasicAuth>,
     sender: Option<String>,
     http: HttpSettings,
     options: InfobipOptions,
@@ -199,8 +199,9 @@ impl InfobipConfigBuilder {
             return Err(ConfigError::Timeouts);
         }
         let key = self.api_key.expose();
-        if let Some(user) = &self.basic_user {
-            crate::credentials::check_username(user).map_err(|reason| ConfigError::Credentials { reason })?;
+        if let Some(basic) = &self.basic {
+            crate::credentials::check_username(basic.username())
+                .map_err(|reason| ConfigError::Credentials { reason })?;
             if key.is_empty() {
                 return Err(ConfigError::Credentials { reason: "the Infobip password is empty".into() });
             }
@@ -217,7 +218,7 @@ impl InfobipConfigBuilder {
         Ok(InfobipConfig {
             base_url,
             api_key: self.api_key,
-            basic_user: self.basic_user,
+            basic: self.basic,
             sender,
             http: self.http,
             options: self.options,

@@ -1,8 +1,9 @@
 //! The two ways an Infobip account signs in: an API key (`Authorization: App <key>`, the default)
 //! or the account's username and password (`Authorization: Basic base64(user:password)`).
 
-use base64::Engine as _;
+use bramka_core::http::{BasicAuth, Scrubber};
 use bramka_core::{Error, Secret};
+use reqwest::RequestBuilder;
 use reqwest::header::HeaderValue;
 
 use crate::config::{InfobipConfig, InfobipConfigBuilder};
@@ -23,14 +24,15 @@ impl InfobipConfig {
         username: &str,
         password: impl Into<Secret>,
     ) -> InfobipConfigBuilder {
-        let mut b = InfobipConfig::builder(base_url, password);
-        b.basic_user = Some(username.to_owned());
+        let password = password.into();
+        let mut b = InfobipConfig::builder(base_url, password.clone());
+        b.basic = Some(BasicAuth::new(username, password));
         b
     }
 
     /// The username, when the account signs in with username and password.
     pub fn username(&self) -> Option<&str> {
-        self.basic_user.as_deref()
+        self.basic.as_ref().map(BasicAuth::username)
     }
 }
 
@@ -47,19 +49,34 @@ pub(crate) fn check_username(user: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// The `Authorization` header value and the strings to scrub from quoted answers.
-pub(crate) fn authorization(config: &InfobipConfig) -> Result<(HeaderValue, Vec<String>), Error> {
-    let secret = config.api_key.expose();
-    let (value, scrub) = match &config.basic_user {
-        None => (format!("App {secret}"), vec![secret.to_owned()]),
-        Some(user) => {
-            let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{secret}"));
-            (format!("Basic {encoded}"), vec![secret.to_owned(), encoded])
+/// How every request signs in.
+pub(crate) enum Authorization {
+    /// `Authorization: App <key>`, marked sensitive.
+    App(HeaderValue),
+    /// HTTP Basic, through the core's [`BasicAuth`].
+    Basic(BasicAuth),
+}
+
+impl Authorization {
+    /// `request` with the credentials.
+    pub(crate) fn apply(&self, request: RequestBuilder) -> RequestBuilder {
+        match self {
+            Authorization::App(value) => request.header(reqwest::header::AUTHORIZATION, value.clone()),
+            Authorization::Basic(basic) => basic.apply(request),
         }
-    };
-    let mut header = HeaderValue::from_str(&value).map_err(|_| {
+    }
+}
+
+/// The credentials of every request, and the scrubber for quoted answers (the key; or the
+/// password and the base64 credentials).
+pub(crate) fn authorization(config: &InfobipConfig) -> Result<(Authorization, Scrubber), Error> {
+    if let Some(basic) = &config.basic {
+        return Ok((Authorization::Basic(basic.clone()), basic.scrubber()));
+    }
+    let secret = config.api_key.expose();
+    let mut header = HeaderValue::from_str(&format!("App {secret}")).map_err(|_| {
         Error::config("the Infobip credentials are not a valid header value").with_gateway(GATEWAY)
     })?;
     header.set_sensitive(true);
-    Ok((header, scrub))
+    Ok((Authorization::App(header), Scrubber::new([secret])))
 }

@@ -48,7 +48,7 @@ pub struct InfobipGateway {
     /// Removes the API key from every text quoted from Infobip's answers.
     pub(crate) scrub: bramka_core::http::Scrubber,
     /// `App <key>`, marked sensitive so HTTP-level debug output never shows it.
-    auth: reqwest::header::HeaderValue,
+    auth: crate::credentials::Authorization,
     caps: Capabilities,
     /// Bulks seen in a status from which no change is possible (it never changes back), so a
     /// later illegal change is refused without any request.
@@ -65,8 +65,7 @@ impl InfobipGateway {
     /// A gateway for one account.
     pub fn new(config: InfobipConfig) -> Result<Self, Error> {
         let http = config.http.client()?;
-        let (auth, secrets) = crate::credentials::authorization(&config)?;
-        let scrub = bramka_core::http::Scrubber::new(secrets.iter().map(String::as_str));
+        let (auth, scrub) = crate::credentials::authorization(&config)?;
         let caps = Capabilities::new()
             .with_batch_size(MAX_RECIPIENTS)
             .with(Capability::Schedule)
@@ -447,9 +446,8 @@ impl InfobipGateway {
             url.query_pairs_mut().extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
         }
         let mut req = self
-            .http
-            .request(method.clone(), url)
-            .header(reqwest::header::AUTHORIZATION, self.auth.clone())
+            .auth
+            .apply(self.http.request(method.clone(), url))
             .header(reqwest::header::ACCEPT, "application/json");
         if let Some(b) = body {
             req = req.json(b);

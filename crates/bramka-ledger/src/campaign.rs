@@ -41,6 +41,9 @@ pub struct CampaignReport {
     /// The error that stopped the run; the entries not reached stay `not_attempted` for the
     /// next run.
     pub stopped: Option<Error>,
+    /// Whether the run stopped between two requests because its caller asked it to
+    /// ([`Ledger::run_campaign_while`]); the entries not reached stay `not_attempted`.
+    pub interrupted: bool,
 }
 
 impl CampaignReport {
@@ -147,6 +150,36 @@ impl Ledger {
         name: &str,
         gateway: &dyn Gateway,
     ) -> Result<CampaignReport, StoreError> {
+        self.run_campaign_while(name, gateway, &|| true).await
+    }
+
+    /// [`Ledger::run_campaign`], asking `go_on` before each request: when it answers `false`
+    /// the run stops there (nothing claimed, nothing in flight), the rest stays `not_attempted`
+    /// and [`CampaignReport::interrupted`] is set. A server pauses or stops a background
+    /// campaign this way; running it again resumes it.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use bramka_core::{Message, testing::NullGateway};
+    /// use bramka_ledger::{Ledger, State};
+    ///
+    /// let ledger = Ledger::in_memory();
+    /// let gw = NullGateway::new();
+    /// let msg = Message::builder().to("+48600100200").to("+48600100201").text("Hi").build().unwrap();
+    /// ledger.create_campaign("c", "main", "null", &msg, 1).await.unwrap();
+    /// let paused = ledger.run_campaign_while("c", &gw, &|| false).await.unwrap();
+    /// assert!(paused.interrupted);
+    /// assert_eq!(paused.count(State::NotAttempted), 2);
+    /// let done = ledger.run_campaign_while("c", &gw, &|| true).await.unwrap();
+    /// assert!(done.is_complete() && !done.interrupted);
+    /// # }
+    /// ```
+    pub async fn run_campaign_while(
+        &self,
+        name: &str,
+        gateway: &dyn Gateway,
+        go_on: &(dyn Fn() -> bool + Send + Sync),
+    ) -> Result<CampaignReport, StoreError> {
         let campaign = self
             .store()
             .campaign(name)
@@ -167,7 +200,7 @@ impl Ledger {
         }
         let mut query = Query::all().campaign(name);
         query.states = from.clone();
-        let (mut sent, mut suppressed, mut stopped) = (0u64, 0u64, None);
+        let (mut sent, mut suppressed, mut stopped, mut interrupted) = (0u64, 0u64, None, false);
         let mut after = 0;
         'pages: loop {
             let page = self.store().entries_page(&query, after, campaign.chunk_size as usize).await?;
@@ -182,6 +215,10 @@ impl Ledger {
                 }
             }
             for group in groups {
+                if !go_on() {
+                    interrupted = true;
+                    break 'pages;
+                }
                 let ids: Vec<i64> = group.iter().map(|e| e.id).collect();
                 let claimed = self.store().claim(&ids, &from, self.now()).await?;
                 if claimed.is_empty() {
@@ -238,7 +275,17 @@ impl Ledger {
                 uncertain.push(e);
             }
         }
-        Ok(CampaignReport { campaign, recovered, reconciled, sent, suppressed, states, uncertain, stopped })
+        Ok(CampaignReport {
+            campaign,
+            recovered,
+            reconciled,
+            sent,
+            suppressed,
+            states,
+            uncertain,
+            stopped,
+            interrupted,
+        })
     }
 
     /// The same as [`Ledger::run_campaign`]: a campaign resumes by running it again.

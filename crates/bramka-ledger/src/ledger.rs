@@ -66,6 +66,27 @@ impl Ledger {
         LedgerGateway::new(inner, self.clone())
     }
 
+    /// Claims the idempotency key (`account`, `client_ref`) now, once across every instance on
+    /// the store's database ([`Store::claim_client_ref`]): send with the key only on
+    /// [`RefClaim::Claimed`](crate::RefClaim::Claimed).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use bramka_ledger::{Ledger, RefClaim};
+    ///
+    /// let ledger = Ledger::in_memory();
+    /// assert_eq!(ledger.claim_client_ref("shop", "order-17").await.unwrap(), RefClaim::Claimed);
+    /// assert!(matches!(ledger.claim_client_ref("shop", "order-17").await.unwrap(), RefClaim::Taken { .. }));
+    /// # }
+    /// ```
+    pub async fn claim_client_ref(
+        &self,
+        account: &str,
+        client_ref: &str,
+    ) -> Result<crate::RefClaim, StoreError> {
+        self.store.claim_client_ref(account, client_ref, self.now()).await
+    }
+
     /// After a crash: every `pending` entry (intent written, answer not) becomes `uncertain` and
     /// is returned for reconciliation. Nothing is resent. Call it at start-up, before sending.
     pub async fn recover(&self) -> Result<Vec<Entry>, StoreError> {

@@ -20,6 +20,8 @@
 //!   chunk is rebuilt with the message's recorded [`SendOptions`].
 //! * **Reconciliation** — `uncertain` entries are settled by [`Ledger::reconcile`] (`status()`,
 //!   which a campaign run calls first) and by reports carrying the client key ([`reconcile`]).
+//! * **Jobs** — [`JobStore`]: durable job records (compare-and-set states) and once-per-key
+//!   claims next to the ledger, for work an application must resume after a restart.
 //! * **Short links** — [`links::LinkStore`]: codes, their URLs, the message (and recipient)
 //!   that carried them, and click counts.
 //! * **Scheduled sends** — [`Ledger::scheduled`] lists the sends still waiting for their time,
@@ -58,6 +60,7 @@
 pub mod campaign;
 pub mod error;
 pub mod gateway;
+pub mod jobs;
 pub mod keywords;
 pub mod ledger;
 pub mod links;
@@ -75,11 +78,12 @@ pub mod suite;
 pub use campaign::{CampaignReport, chunk_ref};
 pub use error::{CsvError, StoreError};
 pub use gateway::LedgerGateway;
+pub use jobs::{Job, JobStore, MemoryJobs};
 pub use keywords::{KeywordAction, Keywords};
 pub use ledger::Ledger;
 pub use model::{
-    Applied, Campaign, Consent, Delivery, Entry, Intent, MessageRecord, Outcome, Query, Scope, State,
-    Suppression,
+    Applied, Campaign, Consent, Delivery, Entry, Intent, MessageRecord, Outcome, Query, RefClaim, Scope,
+    State, Suppression,
 };
 pub use options::SendOptions;
 pub use query::{CostTotal, DEFAULT_TZ, DayCount};

@@ -119,7 +119,7 @@ impl LinkQuery {
     }
 }
 
-/// Where short links live (the ledger's stores implement it; schema version 5).
+/// Where short links live (the ledger's stores implement it; schema version 6).
 #[async_trait]
 pub trait LinkStore: Send + Sync + fmt::Debug {
     /// Stores a new link; `false` (and nothing written) when the code is taken, so the caller

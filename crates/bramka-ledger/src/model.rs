@@ -471,6 +471,40 @@ pub struct Campaign {
     pub created_at: DateTime<Utc>,
 }
 
+/// The answer of [`Store::claim_client_ref`](crate::Store::claim_client_ref): who holds an
+/// (account, client reference) idempotency key.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use bramka_ledger::{MemoryStore, RefClaim, Store};
+///
+/// let store = MemoryStore::new();
+/// let at = chrono::Utc::now();
+/// assert_eq!(store.claim_client_ref("shop", "order-17", at).await.unwrap(), RefClaim::Claimed);
+/// // A second claim of the same key, from this or any other instance, is refused.
+/// assert!(matches!(
+///     store.claim_client_ref("shop", "order-17", at).await.unwrap(),
+///     RefClaim::Taken { message: None, .. }
+/// ));
+/// # }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub enum RefClaim {
+    /// The key was free and now belongs to this caller, who may send with it.
+    Claimed,
+    /// The key was claimed before (by this or another instance) at `at`. `message` is the id of
+    /// the message recorded with that client reference in that account, or `None` while the
+    /// first claimant has not written its intent yet (its send is in progress, or it was refused
+    /// before any I/O and not released, or its process died between the claim and the intent).
+    Taken {
+        /// When the key was claimed.
+        at: DateTime<Utc>,
+        /// The message recorded under the key, if any yet.
+        message: Option<i64>,
+    },
+}
+
 /// Which entries a query selects; every set field must match.
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]

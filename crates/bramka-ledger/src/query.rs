@@ -123,37 +123,60 @@ impl Ledger {
     pub async fn export_csv(&self, query: &Query, tz: Tz, out: impl Write) -> Result<u64, CsvError> {
         let mut w = csv::WriterBuilder::new().quote_style(csv::QuoteStyle::Necessary).from_writer(out);
         w.write_record(HEADER)?;
-        let n = self
-            .for_each(query, |e| {
-                let t = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&tz).to_rfc3339();
-                let cells = [
-                    e.id.to_string(),
-                    t(e.created_at),
-                    t(e.updated_at),
-                    e.account.clone(),
-                    e.gateway.clone(),
-                    e.sender.clone().unwrap_or_default(),
-                    e.campaign.clone().unwrap_or_default(),
-                    e.to.clone(),
-                    e.state.as_str().to_owned(),
-                    e.operator_id.clone().unwrap_or_default(),
-                    e.client_ref.clone(),
-                    e.error_kind.clone().unwrap_or_default(),
-                    e.error_code.clone().unwrap_or_default(),
-                    e.error_message.clone().unwrap_or_default(),
-                    e.certainty.clone().unwrap_or_default(),
-                    e.parts.map(|p| p.to_string()).unwrap_or_default(),
-                    e.price.map(|p| p.to_string()).unwrap_or_default(),
-                    e.currency.clone().unwrap_or_default(),
-                    e.delivery_status.clone().unwrap_or_default(),
-                ];
-                w.write_record(cells.iter().map(|c| neutralise(c).into_owned()))?;
-                Ok(())
-            })
-            .await?;
+        let n = self.for_each(query, |e| Ok(w.write_record(csv_cells(e, tz))?)).await?;
         w.flush()?;
         Ok(n)
     }
+}
+
+/// The CSV of `entries` as [`Ledger::export_csv`] writes them (the header first when `header`),
+/// for a caller that pages through the store itself ([`crate::Store::entries_page`]) and
+/// streams one page at a time.
+///
+/// ```
+/// use bramka_ledger::query::csv_rows;
+///
+/// let head = csv_rows(&[], bramka_ledger::DEFAULT_TZ, true).unwrap();
+/// assert!(String::from_utf8(head).unwrap().starts_with("id,created_at,"));
+/// ```
+pub fn csv_rows(entries: &[Entry], tz: Tz, header: bool) -> Result<Vec<u8>, CsvError> {
+    let mut w = csv::WriterBuilder::new()
+        .quote_style(csv::QuoteStyle::Necessary)
+        .from_writer(Vec::with_capacity(160 * entries.len() + 200));
+    if header {
+        w.write_record(HEADER)?;
+    }
+    for e in entries {
+        w.write_record(csv_cells(e, tz))?;
+    }
+    w.into_inner().map_err(|e| CsvError::from(e.into_error()))
+}
+
+/// One entry's CSV cells, neutralised.
+fn csv_cells(e: &Entry, tz: Tz) -> impl Iterator<Item = String> {
+    let t = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&tz).to_rfc3339();
+    let cells = [
+        e.id.to_string(),
+        t(e.created_at),
+        t(e.updated_at),
+        e.account.clone(),
+        e.gateway.clone(),
+        e.sender.clone().unwrap_or_default(),
+        e.campaign.clone().unwrap_or_default(),
+        e.to.clone(),
+        e.state.as_str().to_owned(),
+        e.operator_id.clone().unwrap_or_default(),
+        e.client_ref.clone(),
+        e.error_kind.clone().unwrap_or_default(),
+        e.error_code.clone().unwrap_or_default(),
+        e.error_message.clone().unwrap_or_default(),
+        e.certainty.clone().unwrap_or_default(),
+        e.parts.map(|p| p.to_string()).unwrap_or_default(),
+        e.price.map(|p| p.to_string()).unwrap_or_default(),
+        e.currency.clone().unwrap_or_default(),
+        e.delivery_status.clone().unwrap_or_default(),
+    ];
+    cells.into_iter().map(|c| neutralise(&c).into_owned())
 }
 
 const HEADER: [&str; 19] = [

@@ -15,7 +15,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
 use crate::model::{
-    Applied, Consent, Delivery, Entry, Intent, MessageRecord, Outcome, Query, Scope, State, Suppression,
+    Applied, Consent, Delivery, Entry, Intent, MessageRecord, Outcome, Query, RefClaim, Scope, State,
+    Suppression,
 };
 use crate::options::SendOptions;
 use crate::store::Store;
@@ -37,6 +38,8 @@ pub const TESTS: &[&str] = &[
     "uncertain_entry_reconciled_by_client_key",
     "orphan_by_client_key_joins_uncertain_outcome",
     "intent_with_suppression_check",
+    "client_ref_claimed_once",
+    "client_ref_claim_races",
 ];
 
 /// Runs the whole suite, each test on a fresh store from `make`.
@@ -48,7 +51,8 @@ macro_rules! store_suite {
             delivery_never_moves_back, orphan_report_is_joined_later, orphan_of_another_gateway_stays,
             claim_is_exclusive, suppression_scopes, consents_replace_and_withdraw, campaign_is_created_once,
             queries_filter_and_page, send_options_are_kept, uncertain_entry_reconciled_by_client_key,
-            orphan_by_client_key_joins_uncertain_outcome, intent_with_suppression_check);
+            orphan_by_client_key_joins_uncertain_outcome, intent_with_suppression_check,
+            client_ref_claimed_once, client_ref_claim_races);
     };
     (@each $make:expr; $($name:ident),*) => {
         $(
@@ -474,4 +478,109 @@ pub async fn intent_with_suppression_check(store: Arc<dyn Store>) {
     assert_eq!(entries[0].message, entries[3].message);
     let stored = store.entries_page(&Query::all(), first[3].id, 10).await.unwrap();
     assert_eq!(stored, entries, "the entries returned are the entries stored");
+}
+
+/// An idempotency key is claimed once per account; a repeated claim names the first claim's time
+/// and, once recorded, its message; a claim with no message can be released, one with a message
+/// cannot.
+pub async fn client_ref_claimed_once(store: Arc<dyn Store>) {
+    assert_eq!(store.claim_client_ref("shop", "ref1", t(0)).await.unwrap(), RefClaim::Claimed);
+    assert_eq!(
+        store.claim_client_ref("shop", "ref1", t(5)).await.unwrap(),
+        RefClaim::Taken { at: t(0), message: None },
+        "claimed, nothing recorded yet"
+    );
+    // Another account's key of the same name is its own.
+    assert_eq!(store.claim_client_ref("other", "ref1", t(1)).await.unwrap(), RefClaim::Claimed);
+    let e = store.record_intent(intent("shop", None, &["+48600100200"], State::Pending, t(2))).await.unwrap();
+    assert_eq!(
+        store.claim_client_ref("shop", "ref1", t(6)).await.unwrap(),
+        RefClaim::Taken { at: t(0), message: Some(e[0].message) }
+    );
+    assert!(!store.release_client_ref("shop", "ref1").await.unwrap(), "a recorded send keeps its key");
+    assert!(matches!(store.claim_client_ref("shop", "ref1", t(7)).await.unwrap(), RefClaim::Taken { .. }));
+    // "other" recorded nothing under its claim: released, then free again.
+    assert!(store.release_client_ref("other", "ref1").await.unwrap());
+    assert!(!store.release_client_ref("other", "ref1").await.unwrap(), "nothing left to release");
+    assert_eq!(store.claim_client_ref("other", "ref1", t(8)).await.unwrap(), RefClaim::Claimed);
+}
+
+/// Sixteen concurrent claims of one key: exactly one wins, the rest see its time.
+pub async fn client_ref_claim_races(store: Arc<dyn Store>) {
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..16 {
+        let store = store.clone();
+        set.spawn(async move { store.claim_client_ref("shop", "race", t(i)).await.unwrap() });
+    }
+    let mut won = Vec::new();
+    let mut taken = Vec::new();
+    while let Some(r) = set.join_next().await {
+        match r.unwrap() {
+            RefClaim::Claimed => won.push(()),
+            RefClaim::Taken { at, message } => {
+                assert_eq!(message, None);
+                taken.push(at);
+            }
+        }
+    }
+    assert_eq!(won.len(), 1, "exactly one claim wins");
+    assert_eq!(taken.len(), 15);
+    assert!(taken.windows(2).all(|w| w[0] == w[1]), "every loser sees the one winning claim: {taken:?}");
+}
+
+/// Jobs move by compare-and-set, one winner among concurrent movers; claims hold until they
+/// expire or are released. (Run against [`JobStore`](crate::JobStore) backends, not by
+/// [`store_suite!`](crate::store_suite).)
+pub async fn jobs_and_claims(jobs: Arc<dyn crate::JobStore>) {
+    use crate::Job;
+    assert!(jobs.put_job(Job::new("campaign", "b", "running", t(0))).await.unwrap());
+    assert!(!jobs.put_job(Job::new("campaign", "b", "paused", t(1))).await.unwrap(), "the key exists");
+    assert!(jobs.put_job(Job::new("flow", "b", "waiting", t(0)).due(t(60)).data("{\"x\":1}")).await.unwrap());
+    assert!(jobs.put_job(Job::new("flow", "a", "waiting", t(0)).due(t(30))).await.unwrap());
+    // Concurrent movers: exactly one wins.
+    let movers: Vec<_> = (0..8)
+        .map(|_| {
+            let jobs = jobs.clone();
+            tokio::spawn(async move {
+                jobs.move_job("flow", "b", &["waiting"], "sending", None, t(61)).await.unwrap()
+            })
+        })
+        .collect();
+    let mut won = 0;
+    for m in movers {
+        won += usize::from(m.await.unwrap());
+    }
+    assert_eq!(won, 1);
+    let b = jobs.job("flow", "b").await.unwrap().unwrap();
+    assert_eq!(
+        (b.state.as_str(), b.data.as_str(), b.due_at, b.updated_at),
+        ("sending", "{\"x\":1}", Some(t(60)), t(61))
+    );
+    assert!(jobs.move_job("flow", "b", &[], "done", Some("sent"), t(62)).await.unwrap());
+    assert_eq!(jobs.job("flow", "b").await.unwrap().unwrap().data, "sent");
+    assert!(!jobs.move_job("flow", "zz", &[], "done", None, t(62)).await.unwrap(), "no such job");
+    let waiting: Vec<String> =
+        jobs.jobs("flow", &["waiting"]).await.unwrap().into_iter().map(|j| j.key).collect();
+    assert_eq!(waiting, ["a"]);
+    let all: Vec<String> = jobs.jobs("flow", &[]).await.unwrap().into_iter().map(|j| j.key).collect();
+    assert_eq!(all, ["a", "b"], "by due time");
+    assert_eq!(jobs.job("campaign", "b").await.unwrap().unwrap().state, "running");
+    assert_eq!(jobs.job("nope", "b").await.unwrap(), None);
+
+    // Claims: one winner, held until expiry or release.
+    let claimers: Vec<_> = (0..8)
+        .map(|_| {
+            let jobs = jobs.clone();
+            tokio::spawn(async move { jobs.claim_key("call-1", t(0), t(100)).await.unwrap() })
+        })
+        .collect();
+    let mut won = 0;
+    for c in claimers {
+        won += usize::from(c.await.unwrap());
+    }
+    assert_eq!(won, 1);
+    assert!(!jobs.claim_key("call-1", t(99), t(200)).await.unwrap());
+    assert!(jobs.claim_key("call-1", t(100), t(200)).await.unwrap(), "expired at its time");
+    jobs.release_key("call-1").await.unwrap();
+    assert!(jobs.claim_key("call-1", t(101), t(300)).await.unwrap(), "released");
 }

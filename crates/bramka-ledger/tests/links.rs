@@ -60,23 +60,23 @@ async fn sqlite_store_keeps_links_and_counts_clicks() {
 }
 
 #[tokio::test]
-async fn sqlite_file_at_version_3_migrates_to_5_with_the_links_table() {
+async fn sqlite_file_at_version_5_migrates_to_6_with_the_links_table() {
     let dir = std::env::temp_dir().join(format!("bramka-links-{}-{}", std::process::id(), fastrand::u64(..)));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("ledger.db");
     {
-        // A file as bramka-ledger with schema version 3 left it: the current schema without
-        // the links table (version 4 changes nothing here yet).
+        // A file as bramka-ledger with schema version 5 left it: the current schema without
+        // the links table.
         drop(SqliteStore::open(&path).unwrap());
         let c = rusqlite::Connection::open(&path).unwrap();
-        c.execute_batch("DROP TABLE links; PRAGMA user_version = 3;").unwrap();
+        c.execute_batch("DROP TABLE links; PRAGMA user_version = 5;").unwrap();
         let has: i64 =
             c.query_row("SELECT count(*) FROM sqlite_master WHERE name = 'links'", [], |r| r.get(0)).unwrap();
         assert_eq!(has, 0);
     }
     let store = SqliteStore::open(&path).unwrap();
-    assert_eq!(store.schema_version().await.unwrap(), 5);
-    assert_eq!(bramka_ledger::store::SCHEMA_VERSION, 5);
+    assert_eq!(store.schema_version().await.unwrap(), 6);
+    assert_eq!(bramka_ledger::store::SCHEMA_VERSION, 6);
     behaves(&store).await;
     drop(store);
     // Reopened: nothing migrates twice and the links are still there.
@@ -91,7 +91,7 @@ async fn postgres_store_keeps_links_and_counts_every_click_across_instances() {
     let db = bramka_pgtest::database();
     let a = Arc::new(bramka_ledger::PostgresStore::connect_with_pool_size(db.url(), 4).await.unwrap());
     let b = Arc::new(bramka_ledger::PostgresStore::connect_with_pool_size(db.url(), 4).await.unwrap());
-    assert_eq!(a.schema_version().await.unwrap(), 5);
+    assert_eq!(a.schema_version().await.unwrap(), 6);
     behaves(a.as_ref()).await;
     // 2 instances x 25 concurrent clicks: every one counted.
     let mut tasks = Vec::new();

@@ -54,3 +54,51 @@ mod postgres {
         Arc::new(store) as Arc<dyn bramka_ledger::Store>
     });
 }
+
+/// Jobs and claims (`bramka_ledger::suite::jobs_and_claims`) on every backend that keeps them.
+mod jobs {
+    use std::sync::Arc;
+
+    use bramka_ledger::JobStore;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn memory() {
+        bramka_ledger::suite::jobs_and_claims(Arc::new(bramka_ledger::MemoryJobs::new())).await;
+    }
+
+    #[cfg(feature = "sqlite")]
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        let store = bramka_ledger::SqliteStore::open_in_memory().unwrap();
+        bramka_ledger::suite::jobs_and_claims(Arc::new(store) as Arc<dyn JobStore>).await;
+    }
+
+    /// Jobs survive reopening the file.
+    #[cfg(feature = "sqlite")]
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite_jobs_survive_reopen() {
+        let dir = std::env::temp_dir().join(format!("bramka-ledger-jobs-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("jobs.db");
+        for ext in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{ext}", p.display()));
+        }
+        let at = chrono::Utc::now();
+        {
+            let s = bramka_ledger::SqliteStore::open(&p).unwrap();
+            assert!(s.put_job(bramka_ledger::Job::new("campaign", "x", "paused", at)).await.unwrap());
+            assert!(s.claim_key("k", at, at + chrono::Duration::hours(1)).await.unwrap());
+        }
+        let s = bramka_ledger::SqliteStore::open(&p).unwrap();
+        assert_eq!(s.job("campaign", "x").await.unwrap().unwrap().state, "paused");
+        assert!(!s.claim_key("k", at, at + chrono::Duration::hours(1)).await.unwrap());
+    }
+
+    #[cfg(feature = "postgres")]
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        let db = bramka_pgtest::database();
+        let store = bramka_ledger::PostgresStore::connect_with_pool_size(db.url(), 4).await.unwrap();
+        bramka_ledger::suite::jobs_and_claims(Arc::new(store) as Arc<dyn JobStore>).await;
+    }
+}

@@ -321,10 +321,10 @@ pub(crate) fn routes() -> Vec<(RouteDoc, MethodRouter<Arc<App>>)> {
             d(
                 "post",
                 "/api/v1/campaigns",
-                "Send a campaign (a rerun with the same name resumes it)",
+                "Start a campaign in the background (202; a rerun with the same name resumes it)",
                 &[],
                 Some("CampaignRequest"),
-                (JSON, "every recipient's state"),
+                (JSON, "the campaign's progress"),
             ),
             post(sent::create_campaign),
         ),
@@ -338,6 +338,50 @@ pub(crate) fn routes() -> Vec<(RouteDoc, MethodRouter<Arc<App>>)> {
                 (JSON, "every recipient's state"),
             ),
             get(sent::get_campaign),
+        ),
+        (
+            d(
+                "get",
+                "/api/v1/campaigns",
+                "Campaigns run by the server, newest first",
+                &[],
+                None,
+                (JSON, "each campaign's progress"),
+            ),
+            get(sent::list_campaigns),
+        ),
+        (
+            d(
+                "get",
+                "/api/v1/campaigns/{name}/progress",
+                "A campaign's run state and counts",
+                &[CAMPAIGN],
+                None,
+                (JSON, "state (running, paused, done, failed) and sent/failed/pending counts"),
+            ),
+            get(sent::campaign_progress),
+        ),
+        (
+            d(
+                "post",
+                "/api/v1/campaigns/{name}/pause",
+                "Pause a running campaign (before its next request)",
+                &[CAMPAIGN],
+                None,
+                (JSON, "the campaign's progress"),
+            ),
+            post(sent::pause_campaign),
+        ),
+        (
+            d(
+                "post",
+                "/api/v1/campaigns/{name}/resume",
+                "Resume a paused or failed campaign",
+                &[CAMPAIGN],
+                None,
+                (JSON, "the campaign's progress (202)"),
+            ),
+            post(sent::resume_campaign),
         ),
         (
             d("get", "/api/v1/suppressions", "The suppression list", &[], None, (JSON, "suppressed numbers")),
@@ -693,18 +737,35 @@ async fn inbox(State(app): State<Arc<App>>, p: Params) -> ApiResult {
     Ok(Json(json!({"messages": page, "next_after": next})).into_response())
 }
 
-async fn inbox_csv(State(app): State<Arc<App>>, p: Params) -> ApiResult {
+/// The two CSV reports of received messages.
+#[derive(Clone, Copy)]
+enum InboxReport {
+    /// One row per message.
+    Detailed,
+    /// One row per local day.
+    Daily,
+}
+
+/// A CSV report of the received messages matching the request's filters, times in its zone.
+async fn inbox_report(app: &App, p: Params, report: InboxReport) -> ApiResult {
     let p = params(p)?;
-    let mut out = Vec::new();
-    report::write_messages_csv(
-        app.store.as_ref(),
-        &p.query()?,
-        &ExportOptions::default().time_zone(p.tz()?).bom(true),
-        &mut out,
-    )
-    .await
-    .map_err(export_error)?;
-    Ok(csv_response("inbox.csv", out))
+    let (q, opts) = (p.query()?, ExportOptions::default().time_zone(p.tz()?).bom(true));
+    let (store, mut out) = (app.store.as_ref(), Vec::new());
+    let name = match report {
+        InboxReport::Detailed => {
+            report::write_messages_csv(store, &q, &opts, &mut out).await.map_err(export_error)?;
+            "inbox.csv"
+        }
+        InboxReport::Daily => {
+            report::write_daily_csv(store, &q, &opts, &mut out).await.map_err(export_error)?;
+            "daily.csv"
+        }
+    };
+    Ok(csv_response(name, out))
+}
+
+async fn inbox_csv(State(app): State<Arc<App>>, p: Params) -> ApiResult {
+    inbox_report(&app, p, InboxReport::Detailed).await
 }
 
 async fn daily(State(app): State<Arc<App>>, p: Params) -> ApiResult {
@@ -717,17 +778,7 @@ async fn daily(State(app): State<Arc<App>>, p: Params) -> ApiResult {
 }
 
 async fn daily_csv(State(app): State<Arc<App>>, p: Params) -> ApiResult {
-    let p = params(p)?;
-    let mut out = Vec::new();
-    report::write_daily_csv(
-        app.store.as_ref(),
-        &p.query()?,
-        &ExportOptions::default().time_zone(p.tz()?).bom(true),
-        &mut out,
-    )
-    .await
-    .map_err(export_error)?;
-    Ok(csv_response("daily.csv", out))
+    inbox_report(&app, p, InboxReport::Daily).await
 }
 
 async fn balance(State(app): State<Arc<App>>, Path(account): Path<String>) -> ApiResult {

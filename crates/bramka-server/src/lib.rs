@@ -8,6 +8,8 @@
 //! [`bramka_inbound`] exactly once, and replies leave from the outbox through a background task,
 //! each through the account of the number that received the message. Sends, campaigns, delivery
 //! reports and the suppression list (with inbound STOP/START) live in [`bramka_ledger`];
+//! campaigns run in the background and, like `[[flows]]`' delays and once-per-call checks, are
+//! kept in the ledger's database ([`bramka_ledger::JobStore`]) so a restart takes them up again;
 //! `[[flows]]` run the call-flow SMS element. A JSON API under `/api/v1` (bearer tokens) manages
 //! polls, numbers and suppressions, sends, and reads statistics, reports, delivery states and
 //! balances; its OpenAPI document is served at `/api/v1/openapi.json`.
@@ -34,6 +36,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod api;
+mod campaigns;
 pub mod config;
 pub mod defs;
 pub mod error;
@@ -83,6 +86,9 @@ pub enum StartError {
     Definitions(String),
 }
 
+/// The durable job store (the ledger's database).
+type Jobs = Arc<dyn bramka_ledger::JobStore>;
+
 /// One account's hook URLs (for `bramka serve --print-hooks`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -119,9 +125,45 @@ pub(crate) struct App {
     pub(crate) flows: flows::Flows,
     /// Idempotency keys of sends in progress.
     pub(crate) inflight: std::sync::Mutex<std::collections::HashSet<String>>,
+    /// Durable jobs in the ledger's database: background campaigns, delayed call-flow SMS.
+    pub(crate) jobs: Arc<dyn bramka_ledger::JobStore>,
+    /// The campaigns running in this process, each with its pause flag.
+    pub(crate) runs: std::sync::Mutex<std::collections::HashMap<String, Arc<std::sync::atomic::AtomicBool>>>,
+    /// Background tasks (campaigns, waiting calls), awaited at shutdown.
+    pub(crate) tasks: Tasks,
+    /// Turns `true` when the server stops: background tasks stop before their next request.
+    stop: tokio::sync::watch::Sender<bool>,
+}
+
+/// Completes when the server stops.
+pub(crate) async fn stopped(mut stop: tokio::sync::watch::Receiver<bool>) {
+    let _ = stop.wait_for(|s| *s).await;
+}
+
+/// Background tasks the server waits for when it stops.
+#[derive(Default)]
+pub(crate) struct Tasks(std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>);
+
+impl Tasks {
+    pub(crate) fn spawn(&self, f: impl Future<Output = ()> + Send + 'static) {
+        let mut v = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        v.retain(|h| !h.is_finished());
+        v.push(tokio::spawn(f));
+    }
+    async fn join(&self) {
+        let all = std::mem::take(&mut *self.0.lock().unwrap_or_else(|p| p.into_inner()));
+        for h in all {
+            let _ = h.await;
+        }
+    }
 }
 
 impl App {
+    /// Watches the server's stop.
+    pub(crate) fn stop_rx(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.stop.subscribe()
+    }
+
     pub(crate) fn engine(&self) -> Inbound {
         self.engine.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
@@ -248,10 +290,11 @@ impl Server {
     /// the polls and numbers on the first start (afterwards the stored ones win), loads discount
     /// codes and prepares the webhook parsers and the `[[flows]]`.
     pub fn new(settings: Settings) -> Result<Server, StartError> {
-        let (store, defs, ledger_store, links): (
+        let (store, defs, ledger_store, jobs, links): (
             Arc<dyn Store>,
             DefStore,
             Arc<dyn bramka_ledger::Store>,
+            Jobs,
             Links,
         ) = match &settings.storage {
             Storage::Sqlite(path) => {
@@ -267,6 +310,7 @@ impl Server {
                     ),
                     DefStore::open(path).map_err(|e| StartError::Storage(e.to_string()))?,
                     ledger.clone(),
+                    ledger.clone(),
                     ledger,
                 )
             }
@@ -276,6 +320,7 @@ impl Server {
                     Arc::new(MemoryStore::new()),
                     DefStore::in_memory().map_err(|e| StartError::Storage(e.to_string()))?,
                     ledger.clone(),
+                    Arc::new(bramka_ledger::MemoryJobs::new()),
                     ledger,
                 )
             }
@@ -285,7 +330,7 @@ impl Server {
                 ));
             }
         };
-        Self::assemble(settings, store, defs, ledger_store, links)
+        Self::assemble(settings, store, defs, ledger_store, jobs, links)
     }
 
     /// Like [`new`](Server::new), for every storage: `postgres://` connects here (feature
@@ -306,7 +351,7 @@ impl Server {
             );
             let defs = DefStore::open(definitions)
                 .map_err(|e| StartError::Storage(format!("{}: {e}", definitions.display())))?;
-            Self::assemble(settings, Arc::new(store), defs, ledger.clone(), ledger)
+            Self::assemble(settings, Arc::new(store), defs, ledger.clone(), ledger.clone(), ledger)
         }
         #[cfg(not(feature = "postgres"))]
         {
@@ -322,6 +367,7 @@ impl Server {
         store: Arc<dyn Store>,
         defs: DefStore,
         ledger_store: Arc<dyn bramka_ledger::Store>,
+        jobs: Jobs,
         links: Links,
     ) -> Result<Server, StartError> {
         // Accounts with `shorten_links` whose operator cannot shorten use the `/s/` links.
@@ -389,10 +435,11 @@ impl Server {
                 Hook { provider: h.provider, parser, secret, allow_ips: h.allow_ips.clone() },
             );
         }
-        let flows = flows::Flows::build(&settings.flows, settings.outbox_account.as_deref(), |a| {
-            sent::ledger_gateway(&settings, &ledger, a)
-        })
-        .map_err(StartError::Definitions)?;
+        let flows =
+            flows::Flows::build(&settings.flows, settings.outbox_account.as_deref(), jobs.clone(), |a| {
+                sent::ledger_gateway(&settings, &ledger, a)
+            })
+            .map_err(StartError::Definitions)?;
         let public_url = settings.public_url.clone();
         let app = App {
             engine: RwLock::new(Inbound::new(cfg, store.clone())),
@@ -410,6 +457,10 @@ impl Server {
             numbers: RwLock::new(numbers),
             flows,
             inflight: Default::default(),
+            jobs,
+            runs: Default::default(),
+            tasks: Tasks::default(),
+            stop: tokio::sync::watch::channel(false).0,
         };
         let sandbox = sandbox::start(app.settings.sandbox, &app.settings.sandbox_config);
         Ok(Server { app: Arc::new(app), sandbox })
@@ -465,6 +516,7 @@ impl Server {
             .route("/web/polls/{id}/{what}", get(web::poll_csv))
             .route("/sent", get(web::sent))
             .route("/web/sent.csv", get(web::sent_csv))
+            .route("/campaigns", get(web::campaigns))
             .route("/suppressions", get(web::suppressions).post(web::suppress))
             .route("/suppressions/lift", axum::routing::post(web::lift))
             .route("/test-sms", get(web::test_sms_form).post(web::test_sms))
@@ -514,6 +566,9 @@ impl Server {
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "ledger recovery failed"),
         }
+        // Campaigns and delayed call-flow SMS left running by the last stop go on.
+        app.resume_campaigns().await;
+        app.flows.resume(&app.stop_rx(), &app.tasks).await;
         tracing::info!(listen = %local, public_url = %app.public_url, hooks = app.hooks.len(), "bramka serve started");
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let dispatcher = tokio::spawn(dispatch_loop(app.clone(), stop_rx));
@@ -522,6 +577,9 @@ impl Server {
             .with_graceful_shutdown(shutdown)
             .await;
         let _ = stop_tx.send(true);
+        // Background campaigns and waiting calls stop before their next request.
+        let _ = app.stop.send(true);
+        app.tasks.join().await;
         let _ = dispatcher.await;
         tracing::info!("bramka serve stopped");
         result

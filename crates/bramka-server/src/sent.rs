@@ -22,7 +22,7 @@ use crate::error::ApiError;
 
 type ApiResult = Result<Response, ApiError>;
 
-fn store_error(e: impl std::fmt::Display) -> ApiError {
+pub(crate) fn store_error(e: impl std::fmt::Display) -> ApiError {
     ApiError::unavailable(format!("ledger: {e}"))
 }
 
@@ -112,7 +112,21 @@ impl App {
             }
             None => ClientRef::generate().as_str().to_owned(),
         };
-        let _claim = self.claim_key(&key)?;
+        // Claimed in the ledger, so two instances on one database never both send with a key.
+        match self.ledger.claim_client_ref(account, &key).await.map_err(store_error)? {
+            bramka_ledger::RefClaim::Taken { at, message: None } => {
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "conflict",
+                    format!(
+                        "a send with client_ref {key:?} is in progress (claimed at {}); repeat the request later",
+                        at.to_rfc3339()
+                    ),
+                ));
+            }
+            // Recorded: answered below from the ledger as a duplicate.
+            _ => {}
+        }
         let found = self
             .ledger
             .entries(&bramka_ledger::Query::all().client_ref(key.clone()))
@@ -120,6 +134,9 @@ impl App {
             .map_err(store_error)?;
         if !found.is_empty() {
             if found.iter().any(|e| e.account != account) {
+                if let Err(e) = self.ledger.store().release_client_ref(account, &key).await {
+                    tracing::warn!(error = %e, "ledger: a client_ref claim was not released");
+                }
                 return Err(ApiError::new(
                     StatusCode::CONFLICT,
                     "conflict",
@@ -128,15 +145,36 @@ impl App {
             }
             return Ok((found, true, None));
         }
-        let msg = self
+        let release = || async {
+            // Nothing recorded under the key (refused before any I/O): free it for a retry.
+            if let Err(e) = self.ledger.store().release_client_ref(account, &key).await {
+                tracing::warn!(error = %e, "ledger: a client_ref claim was not released");
+            }
+        };
+        let msg = match self
             .settings
             .accounts
             .prepare(account, out)
             .await
             .and_then(|m| m.to_builder().client_ref(&key).build().map_err(bramka_core::Error::from))
-            .map_err(|e| ApiError::invalid(e.to_string()))?;
-        self.attach_links(&msg, account).await?;
-        let gw = self.ledger_gateway(account).map_err(ApiError::unavailable)?;
+        {
+            Ok(m) => m,
+            Err(e) => {
+                release().await;
+                return Err(ApiError::invalid(e.to_string()));
+            }
+        };
+        if let Err(e) = self.attach_links(&msg, account).await {
+            release().await;
+            return Err(e);
+        }
+        let gw = match self.ledger_gateway(account) {
+            Ok(gw) => gw,
+            Err(e) => {
+                release().await;
+                return Err(ApiError::unavailable(e));
+            }
+        };
         let error = gw.send(&msg).await.err().map(|e| e.to_string());
         let entries = self
             .ledger
@@ -144,6 +182,7 @@ impl App {
             .await
             .map_err(store_error)?;
         if entries.is_empty() {
+            release().await;
             return Err(ApiError::new(
                 StatusCode::BAD_GATEWAY,
                 "upstream",
@@ -179,7 +218,7 @@ pub(crate) fn ledger_gateway(
 }
 
 /// The gateway of `account` (the console in sandbox mode), not recorded.
-fn bare_gateway(settings: &crate::Settings, account: &str) -> Result<Arc<dyn Gateway>, String> {
+pub(crate) fn bare_gateway(settings: &crate::Settings, account: &str) -> Result<Arc<dyn Gateway>, String> {
     if settings.sandbox {
         bramka::connect("console://default").map_err(|e| e.to_string())
     } else {
@@ -321,46 +360,54 @@ pub(crate) async fn search(State(app): State<Arc<App>>, p: Params) -> ApiResult 
     Ok(Json(json!({"messages": rows, "next_after": next})).into_response())
 }
 
-/// A `Write` that hands the bytes to a response body in chunks.
-struct ChunkWriter {
-    tx: tokio::sync::mpsc::UnboundedSender<Result<Vec<u8>, std::io::Error>>,
-    buf: Vec<u8>,
+/// Entries read (and rendered) per chunk of a CSV export.
+pub(crate) const CSV_PAGE: usize = 500;
+
+/// The ledger's CSV export as a stream of chunks, one page of the store each, read only when the
+/// client takes the previous chunk: a slow reader holds at most one page in memory, whatever the
+/// number of rows. `fetched` counts the entries read from the store so far.
+pub(crate) fn csv_chunks(
+    ledger: Ledger,
+    q: bramka_ledger::Query,
+    tz: Tz,
+    fetched: Arc<std::sync::atomic::AtomicUsize>,
+) -> impl futures::Stream<Item = Result<Vec<u8>, std::io::Error>> + Send + 'static {
+    // (after, first): the keyset position and whether the header is still to come; `None`
+    // once the last page was sent.
+    futures::stream::unfold(Some((0i64, true)), move |pos| {
+        let (ledger, q, fetched) = (ledger.clone(), q.clone(), fetched.clone());
+        async move {
+            let (after, first) = pos?;
+            let page = match ledger.store().entries_page(&q, after, CSV_PAGE).await {
+                Ok(p) => p,
+                Err(e) => {
+                    tracing::warn!(error = %e, "CSV export of sent messages stopped");
+                    return Some((Err(std::io::Error::other(e.to_string())), None));
+                }
+            };
+            fetched.fetch_add(page.len(), std::sync::atomic::Ordering::SeqCst);
+            let next = match page.last() {
+                Some(last) if page.len() == CSV_PAGE => Some((last.id, false)),
+                _ => None,
+            };
+            let mut chunk = Vec::new();
+            if first {
+                // A UTF-8 byte order mark first, so spreadsheets read Polish letters right.
+                chunk.extend_from_slice("\u{feff}".as_bytes());
+            }
+            match bramka_ledger::query::csv_rows(&page, tz, first) {
+                Ok(rows) => chunk.extend_from_slice(&rows),
+                Err(e) => return Some((Err(std::io::Error::other(e.to_string())), None)),
+            }
+            Some((Ok(chunk), next))
+        }
+    })
 }
 
-const CHUNK: usize = 32 * 1024;
-
-impl std::io::Write for ChunkWriter {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.buf.extend_from_slice(b);
-        if self.buf.len() >= CHUNK {
-            self.flush()?;
-        }
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        if !self.buf.is_empty() {
-            let chunk = std::mem::take(&mut self.buf);
-            self.tx
-                .send(Ok(chunk))
-                .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the client went away"))?;
-        }
-        Ok(())
-    }
-}
-
-/// Streams the ledger's CSV export (page by page from the store) as the response body.
+/// Streams the ledger's CSV export (page by page from the store, as the client reads) as the
+/// response body.
 pub(crate) fn csv_stream(ledger: Ledger, q: bramka_ledger::Query, tz: Tz, name: &str) -> Response {
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let writer = ChunkWriter { tx: tx.clone(), buf: Vec::with_capacity(CHUNK) };
-    tokio::spawn(async move {
-        // A UTF-8 byte order mark first, so spreadsheets read Polish letters right.
-        let _ = tx.send(Ok("\u{feff}".as_bytes().to_vec()));
-        if let Err(e) = ledger.export_csv(&q, tz, writer).await {
-            tracing::warn!(error = %e, "CSV export of sent messages stopped");
-            let _ = tx.send(Err(std::io::Error::other(e.to_string())));
-        }
-    });
-    let stream = futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|c| (c, rx)) });
+    let stream = csv_chunks(ledger, q, tz, Arc::default());
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
@@ -389,29 +436,23 @@ fn numbers(r: &Recipients) -> Vec<String> {
     }
 }
 
+/// A campaign's progress and every recipient's state.
 async fn campaign_json(app: &App, name: &str) -> Result<Value, ApiError> {
-    let c = app
-        .ledger
-        .store()
-        .campaign(name)
-        .await
-        .map_err(store_error)?
-        .ok_or_else(|| ApiError::not_found(format!("no campaign {name:?}")))?;
+    let progress = app.campaign_progress(name).await?;
+    let c = app.ledger.store().campaign(name).await.map_err(store_error)?;
     let entries =
         app.ledger.entries(&bramka_ledger::Query::all().campaign(name)).await.map_err(store_error)?;
-    let mut states = std::collections::BTreeMap::new();
-    for e in &entries {
-        *states.entry(e.state.as_str()).or_insert(0u64) += 1;
-    }
     let mut body = message_json(&app.ledger, &entries).await?;
-    body["campaign"] = json!(c.name);
-    body["chunk_size"] = json!(c.chunk_size);
-    body["states"] = json!(states);
+    body["campaign"] = json!(name);
+    body["chunk_size"] = json!(c.map(|c| c.chunk_size));
+    body["states"] = json!(progress.states);
+    body["progress"] = json!(progress);
     Ok(body)
 }
 
-/// `POST /api/v1/campaigns`: records every recipient, then sends chunk by chunk; repeating it
-/// with the same name resumes (nobody is sent twice).
+/// `POST /api/v1/campaigns`: records every recipient and answers 202 at once; the campaign is
+/// sent in the background (its progress at `GET /api/v1/campaigns/{name}/progress`). Repeating
+/// it with the same name resumes a paused or failed one (nobody is sent twice).
 pub(crate) async fn create_campaign(
     State(app): State<Arc<App>>,
     body: Result<Json<CampaignRequest>, axum::extract::rejection::JsonRejection>,
@@ -452,16 +493,56 @@ pub(crate) async fn create_campaign(
             }
             other => store_error(other),
         })?;
-    let report = app.ledger.run_campaign(&r.name, inner.as_ref()).await.map_err(store_error)?;
-    tracing::info!(campaign = %r.name, sent = report.sent, "campaign run");
-    let mut body = campaign_json(&app, &r.name).await?;
-    body["stopped"] = json!(report.stopped.map(|e| e.to_string()));
-    Ok((StatusCode::CREATED, Json(body)).into_response())
+    let started = app.start_campaign(&r.name).await?;
+    tracing::info!(campaign = %r.name, started, "campaign accepted");
+    let progress = app.campaign_progress(&r.name).await?;
+    let body = json!({"campaign": r.name, "progress": progress,
+        "progress_url": format!("/api/v1/campaigns/{}/progress", r.name)});
+    let status = if started { StatusCode::ACCEPTED } else { StatusCode::OK };
+    Ok((status, [(header::LOCATION, format!("/api/v1/campaigns/{}", r.name))], Json(body)).into_response())
 }
 
 /// `GET /api/v1/campaigns/{name}`.
 pub(crate) async fn get_campaign(State(app): State<Arc<App>>, Path(name): Path<String>) -> ApiResult {
     Ok(Json(campaign_json(&app, &name).await?).into_response())
+}
+
+/// `GET /api/v1/campaigns/{name}/progress`: the run state and the counts, without recipients.
+pub(crate) async fn campaign_progress(State(app): State<Arc<App>>, Path(name): Path<String>) -> ApiResult {
+    let p = app.campaign_progress(&name).await?;
+    Ok(Json(json!({"campaign": name, "progress": p})).into_response())
+}
+
+/// `GET /api/v1/campaigns`: every campaign run through the server, newest first.
+pub(crate) async fn list_campaigns(State(app): State<Arc<App>>) -> ApiResult {
+    let mut out = Vec::new();
+    for j in app.campaign_jobs().await? {
+        out.push(json!({"campaign": j.key, "progress": app.campaign_progress(&j.key).await?}));
+    }
+    Ok(Json(json!({"campaigns": out})).into_response())
+}
+
+/// `POST /api/v1/campaigns/{name}/pause`.
+pub(crate) async fn pause_campaign(State(app): State<Arc<App>>, Path(name): Path<String>) -> ApiResult {
+    app.campaign_progress(&name).await?;
+    if !app.pause_campaign(&name).await? {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "conflict",
+            format!("campaign {name:?} is not running"),
+        ));
+    }
+    Ok(Json(json!({"campaign": name, "progress": app.campaign_progress(&name).await?})).into_response())
+}
+
+/// `POST /api/v1/campaigns/{name}/resume`.
+pub(crate) async fn resume_campaign(State(app): State<Arc<App>>, Path(name): Path<String>) -> ApiResult {
+    app.campaign_progress(&name).await?;
+    if !app.start_campaign(&name).await? {
+        return Err(ApiError::new(StatusCode::CONFLICT, "conflict", format!("campaign {name:?} is done")));
+    }
+    let p = app.campaign_progress(&name).await?;
+    Ok((StatusCode::ACCEPTED, Json(json!({"campaign": name, "progress": p}))).into_response())
 }
 
 /// `POST /api/v1/suppressions`.
@@ -546,5 +627,56 @@ pub(crate) async fn remove_suppression(
         Ok(Json(json!({"lifted": true})).into_response())
     } else {
         Err(ApiError::not_found(format!("{number} is not suppressed in that scope")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use bramka_core::Message;
+    use bramka_core::testing::NullGateway;
+    use futures::StreamExt;
+
+    use super::*;
+
+    /// A reader that takes one chunk and then stops reading: the export has read one page from
+    /// the store, not the 5,000 rows; reading on fetches the rest page by page.
+    #[tokio::test]
+    async fn csv_export_reads_the_store_only_as_fast_as_the_client_reads() {
+        let ledger = Ledger::in_memory();
+        let gw = ledger.gateway(NullGateway::new());
+        let rows = 5_000usize;
+        let to: Vec<String> = (0..rows).map(|i| format!("+48600{i:06}")).collect();
+        for chunk in to.chunks(1000) {
+            let mut b = Message::builder().text("Hej");
+            for n in chunk {
+                b = b.to(n.as_str());
+            }
+            gw.send(&b.build().unwrap()).await.unwrap();
+        }
+        let fetched = Arc::new(AtomicUsize::new(0));
+        let stream =
+            csv_chunks(ledger, bramka_ledger::Query::all(), bramka_ledger::DEFAULT_TZ, fetched.clone());
+        futures::pin_mut!(stream);
+        let first = stream.next().await.unwrap().unwrap();
+        assert!(first.starts_with("\u{feff}id,created_at,".as_bytes()));
+        // The slow reader waits; nothing more is read from the store meanwhile.
+        tokio::task::yield_now().await;
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        assert_eq!(fetched.load(Ordering::SeqCst), CSV_PAGE, "one page buffered, not {rows} rows");
+        // The rest, page by page: every row once, the header once.
+        let mut text = String::from_utf8(first).unwrap();
+        let mut chunks = 1;
+        while let Some(c) = stream.next().await {
+            let c = c.unwrap();
+            assert!(fetched.load(Ordering::SeqCst) <= (chunks + 1) * CSV_PAGE);
+            text.push_str(std::str::from_utf8(&c).unwrap());
+            chunks += 1;
+        }
+        assert_eq!(fetched.load(Ordering::SeqCst), rows);
+        assert_eq!(text.lines().count(), rows + 1);
+        assert_eq!(text.matches("id,created_at").count(), 1);
+        assert_eq!(chunks, rows / CSV_PAGE + 1, "the last, empty page ends the stream");
     }
 }

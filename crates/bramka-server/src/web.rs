@@ -22,6 +22,7 @@ use subtle::ConstantTimeEq;
 
 use crate::App;
 use crate::api::{InboxParams, token_matches};
+use crate::error::ApiError;
 use crate::sent::SentParams;
 
 /// The session cookie's name.
@@ -207,6 +208,13 @@ fn t(lang: Lang, key: &str) -> &'static str {
         "all_accounts" => ("wszystkie konta", "every account"),
         "add" => ("Dodaj", "Add"),
         "remove" => ("Usuń", "Remove"),
+        "campaigns" => ("Kampanie", "Campaigns"),
+        "campaign" => ("Kampania", "Campaign"),
+        "progress" => ("Postęp", "Progress"),
+        "pending" => ("Oczekuje", "Pending"),
+        "failed" => ("Nieudane", "Failed"),
+        "uncertain" => ("Niepewne", "Uncertain"),
+        "no_campaigns" => ("Brak kampanii", "No campaigns"),
         _ => ("?", "?"),
     };
     match lang {
@@ -248,13 +256,14 @@ pub(crate) fn page(v: &Viewer, title: &str, body: &str) -> Response {
 <style>body{{font-family:system-ui,sans-serif;margin:1.5rem;color:#1d2330}}nav a{{margin-right:1rem}}table{{border-collapse:collapse;margin:1rem 0}}
 td,th{{border-bottom:1px solid #d6d9e0;padding:.35rem .7rem;text-align:left}}.inline{{display:inline}}.num{{text-align:right}}
 form.filters input{{margin-right:.5rem}}.msg{{padding:.5rem;background:#eef6ee}}.err{{padding:.5rem;background:#fbeaea}}</style></head>
-<body><nav><a href="/inbox">{inbox}</a><a href="/sent" id="nav-sent">{sent}</a><a href="/polls">{polls}</a><a href="/suppressions" id="nav-suppressions">{supp}</a><a href="/test-sms">{test}</a>{sandbox}<a href="/lang/{olang}">{oname}</a>{logout}</nav>
+<body><nav><a href="/inbox">{inbox}</a><a href="/sent" id="nav-sent">{sent}</a><a href="/polls">{polls}</a><a href="/campaigns" id="nav-campaigns">{campaigns}</a><a href="/suppressions" id="nav-suppressions">{supp}</a><a href="/test-sms">{test}</a>{sandbox}<a href="/lang/{olang}">{oname}</a>{logout}</nav>
 <h1>{title}</h1>{body}</body></html>"#,
         lang = l.code(),
         title = esc(title),
         inbox = t(l, "inbox"),
         sent = t(l, "sent_list"),
         supp = t(l, "suppressions"),
+        campaigns = t(l, "campaigns"),
         polls = t(l, "polls"),
         test = t(l, "test_sms"),
         olang = other.0,
@@ -381,54 +390,86 @@ fn query_string(p: &InboxParams) -> String {
     s.finish()
 }
 
+type Filters<P> = Result<Query<P>, axum::extract::rejection::QueryRejection>;
+
+/// A list page's filters and the store query built from them, or the 400 answer's text.
+fn filters<P, Q>(
+    q: Filters<P>,
+    query: impl FnOnce(&P) -> Result<Q, ApiError>,
+) -> Result<(P, Q), (StatusCode, String)> {
+    let Query(p) = q.map_err(|e| (StatusCode::BAD_REQUEST, e.body_text()))?;
+    let built = query(&p).map_err(|e| (StatusCode::BAD_REQUEST, e.message))?;
+    Ok((p, built))
+}
+
+/// A list page's filter form (GET to `action`; fields as label, name, element id, value) and
+/// the link to the CSV of the same filters (`csv` is `(element id, href)`).
+fn filter_form(
+    l: Lang,
+    action: &str,
+    fields: &[(&str, &str, &str, &Option<String>)],
+    button_id: &str,
+    csv: (&str, &str),
+) -> String {
+    let mut out = format!(r#"<form class="filters" method="get" action="{action}">"#);
+    for (label, name, id, value) in fields {
+        let _ = write!(
+            out,
+            "\n<label>{} <input name=\"{name}\" id=\"{id}\" value=\"{}\"></label>",
+            t(l, label),
+            esc(value.as_deref().unwrap_or(""))
+        );
+    }
+    let _ = write!(
+        out,
+        "\n<button id=\"{button_id}\">{}</button></form>\n<p><a id=\"{}\" href=\"{}\">{}</a></p>",
+        t(l, "filter"),
+        csv.0,
+        esc(csv.1),
+        t(l, "csv")
+    );
+    out
+}
+
+/// A table's opening tag and header row (labels by key).
+fn table_head(id: &str, labels: &[&str], l: Lang) -> String {
+    let mut out = format!(r#"<table id="{id}"><thead><tr>"#);
+    for k in labels {
+        let _ = write!(out, "<th>{}</th>", t(l, k));
+    }
+    out.push_str("</tr></thead><tbody>");
+    out
+}
+
 pub(crate) async fn inbox(
     State(app): State<Arc<App>>,
     axum::Extension(v): axum::Extension<Viewer>,
-    q: Result<Query<InboxParams>, axum::extract::rejection::QueryRejection>,
+    q: Filters<InboxParams>,
 ) -> Response {
     let l = v.lang;
-    let p = match q {
-        Ok(Query(p)) => p,
-        Err(e) => return (StatusCode::BAD_REQUEST, e.body_text()).into_response(),
-    };
-    let query = match p.query() {
-        Ok(q) => q,
-        Err(e) => return (StatusCode::BAD_REQUEST, e.message).into_response(),
+    let (p, query) = match filters(q, InboxParams::query) {
+        Ok(x) => x,
+        Err(r) => return r.into_response(),
     };
     let msgs: Vec<StoredMessage> = match app.store.messages_page(&query, p.after.unwrap_or(0), 200).await {
         Ok(m) => m,
         Err(e) => return (StatusCode::SERVICE_UNAVAILABLE, e.to_string()).into_response(),
     };
-    let val = |o: &Option<String>| esc(o.as_deref().unwrap_or(""));
-    let mut body = format!(
-        r#"<form class="filters" method="get" action="/inbox">
-<label>{from} <input name="from" id="f-from" value="{vfrom}"></label>
-<label>{to} <input name="to" id="f-to" value="{vto}"></label>
-<label>{poll} <input name="poll" id="f-poll" value="{vpoll}"></label>
-<button id="filter">{filter}</button></form>
-<p><a id="inbox-csv" href="/web/inbox.csv?{qs}">{csv}</a></p>"#,
-        from = t(l, "from"),
-        to = t(l, "to"),
-        poll = t(l, "poll"),
-        filter = t(l, "filter"),
-        csv = t(l, "csv"),
-        vfrom = val(&p.from),
-        vto = val(&p.to),
-        vpoll = val(&p.poll),
-        qs = esc(&query_string(&p)),
+    let mut body = filter_form(
+        l,
+        "/inbox",
+        &[
+            ("from", "from", "f-from", &p.from),
+            ("to", "to", "f-to", &p.to),
+            ("poll", "poll", "f-poll", &p.poll),
+        ],
+        "filter",
+        ("inbox-csv", &format!("/web/inbox.csv?{}", query_string(&p))),
     );
     if msgs.is_empty() {
         let _ = write!(body, r#"<p id="no-messages">{}</p>"#, t(l, "none"));
     } else {
-        let _ = write!(
-            body,
-            r#"<table id="inbox"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>"#,
-            t(l, "received"),
-            t(l, "from"),
-            t(l, "to"),
-            t(l, "text"),
-            t(l, "outcome")
-        );
+        body.push_str(&table_head("inbox", &["received", "from", "to", "text", "outcome"], l));
         for m in &msgs {
             let _ = write!(
                 body,
@@ -445,17 +486,10 @@ pub(crate) async fn inbox(
     page(&v, t(l, "inbox"), &body)
 }
 
-pub(crate) async fn inbox_csv(
-    State(app): State<Arc<App>>,
-    q: Result<Query<InboxParams>, axum::extract::rejection::QueryRejection>,
-) -> Response {
-    let p = match q {
-        Ok(Query(p)) => p,
-        Err(e) => return (StatusCode::BAD_REQUEST, e.body_text()).into_response(),
-    };
-    let query = match p.query() {
-        Ok(q) => q,
-        Err(e) => return (StatusCode::BAD_REQUEST, e.message).into_response(),
+pub(crate) async fn inbox_csv(State(app): State<Arc<App>>, q: Filters<InboxParams>) -> Response {
+    let query = match filters(q, InboxParams::query) {
+        Ok((_, q)) => q,
+        Err(r) => return r.into_response(),
     };
     let mut out = Vec::new();
     match report::write_messages_csv(
@@ -699,16 +733,12 @@ fn sent_query_string(p: &SentParams) -> String {
 pub(crate) async fn sent(
     State(app): State<Arc<App>>,
     axum::Extension(v): axum::Extension<Viewer>,
-    q: Result<Query<SentParams>, axum::extract::rejection::QueryRejection>,
+    q: Filters<SentParams>,
 ) -> Response {
     let l = v.lang;
-    let p = match q {
-        Ok(Query(p)) => p,
-        Err(e) => return (StatusCode::BAD_REQUEST, e.body_text()).into_response(),
-    };
-    let query = match p.query() {
-        Ok(q) => q,
-        Err(e) => return (StatusCode::BAD_REQUEST, e.message).into_response(),
+    let (p, query) = match filters(q, SentParams::query) {
+        Ok(x) => x,
+        Err(r) => return r.into_response(),
     };
     // Like the inbox: 200 rows at a time in id order, with a link to the next page.
     let rows = match app.ledger.store().entries_page(&query, p.after.unwrap_or(0), 200).await {
@@ -723,36 +753,21 @@ pub(crate) async fn sent(
             slot.insert(m);
         }
     }
-    let val = |o: &Option<String>| esc(o.as_deref().unwrap_or(""));
-    let mut body = format!(
-        r#"<form class="filters" method="get" action="/sent">
-<label>{to} <input name="to" id="s-to" value="{vto}"></label>
-<label>{state} <input name="state" id="s-state" value="{vstate}"></label>
-<button id="s-filter">{filter}</button></form>
-<p><a id="sent-csv" href="/web/sent.csv?{qs}">{csv}</a></p>"#,
-        to = t(l, "recipient"),
-        state = t(l, "state"),
-        filter = t(l, "filter"),
-        csv = t(l, "csv"),
-        vto = val(&p.to),
-        vstate = val(&p.state),
-        qs = esc(&sent_query_string(&p)),
+    let mut body = filter_form(
+        l,
+        "/sent",
+        &[("recipient", "to", "s-to", &p.to), ("state", "state", "s-state", &p.state)],
+        "s-filter",
+        ("sent-csv", &format!("/web/sent.csv?{}", sent_query_string(&p))),
     );
     if rows.is_empty() {
         let _ = write!(body, r#"<p id="no-sent">{}</p>"#, t(l, "none"));
     } else {
-        let _ = write!(
-            body,
-            r#"<table id="sent"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>"#,
-            t(l, "created"),
-            t(l, "account"),
-            t(l, "recipient"),
-            t(l, "text"),
-            t(l, "state"),
-            t(l, "delivery"),
-            t(l, "parts"),
-            t(l, "encoding"),
-        );
+        body.push_str(&table_head(
+            "sent",
+            &["created", "account", "recipient", "text", "state", "delivery", "parts", "encoding"],
+            l,
+        ));
         for e in &rows {
             let m = records.get(&e.message);
             let state = match &e.error_message {
@@ -787,18 +802,58 @@ pub(crate) async fn sent(
 }
 
 /// The sent messages as CSV (streamed).
-pub(crate) async fn sent_csv(
-    State(app): State<Arc<App>>,
-    q: Result<Query<SentParams>, axum::extract::rejection::QueryRejection>,
-) -> Response {
-    let p = match q {
-        Ok(Query(p)) => p,
-        Err(e) => return (StatusCode::BAD_REQUEST, e.body_text()).into_response(),
-    };
-    match p.query() {
-        Ok(q) => crate::sent::csv_stream(app.ledger.clone(), q, bramka_ledger::DEFAULT_TZ, "sent.csv"),
-        Err(e) => (StatusCode::BAD_REQUEST, e.message).into_response(),
+pub(crate) async fn sent_csv(State(app): State<Arc<App>>, q: Filters<SentParams>) -> Response {
+    match filters(q, SentParams::query) {
+        Ok((_, q)) => crate::sent::csv_stream(app.ledger.clone(), q, bramka_ledger::DEFAULT_TZ, "sent.csv"),
+        Err(r) => r.into_response(),
     }
+}
+
+/// The campaigns run in the background, newest first, each with its state and counts; the page
+/// refreshes itself every five seconds while one runs.
+pub(crate) async fn campaigns(
+    State(app): State<Arc<App>>,
+    axum::Extension(v): axum::Extension<Viewer>,
+) -> Response {
+    let l = v.lang;
+    let jobs = match app.campaign_jobs().await {
+        Ok(j) => j,
+        Err(e) => return (StatusCode::SERVICE_UNAVAILABLE, e.message).into_response(),
+    };
+    if jobs.is_empty() {
+        return page(&v, t(l, "campaigns"), &format!(r#"<p id="no-campaigns">{}</p>"#, t(l, "no_campaigns")));
+    }
+    let mut body = table_head(
+        "campaigns",
+        &["campaign", "state", "progress", "sent", "failed", "pending", "uncertain"],
+        l,
+    );
+    let mut running = false;
+    for j in &jobs {
+        let p = match app.campaign_progress(&j.key).await {
+            Ok(p) => p,
+            Err(e) => return (StatusCode::SERVICE_UNAVAILABLE, e.message).into_response(),
+        };
+        running |= p.state == crate::campaigns::RUNNING;
+        let done = p.total - p.pending;
+        let _ = write!(
+            body,
+            r#"<tr class="campaign" data-name="{name}" data-state="{state}"><td>{name}</td><td class="state" title="{err}">{state}</td><td><progress max="{total}" value="{done}"></progress> {done}/{total}</td><td class="num sent">{sent}</td><td class="num failed">{failed}</td><td class="num pending">{pending}</td><td class="num uncertain">{uncertain}</td></tr>"#,
+            name = esc(&j.key),
+            state = esc(&p.state),
+            err = esc(p.error.as_deref().unwrap_or("")),
+            total = p.total,
+            sent = p.sent,
+            failed = p.failed,
+            pending = p.pending,
+            uncertain = p.uncertain,
+        );
+    }
+    body.push_str("</tbody></table>");
+    if running {
+        body.push_str(r#"<script>setTimeout(function(){location.reload()},5000)</script>"#);
+    }
+    page(&v, t(l, "campaigns"), &body)
 }
 
 /// The suppression list, with a form to add a number and a button to lift each.

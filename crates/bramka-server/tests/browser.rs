@@ -1,7 +1,8 @@
 //! The web page in a real headless Chromium, driven over WebDriver (Debian's `chromium` and
 //! `chromium-driver`): log in, see an injected vote with its percentage, filter the inbox,
 //! download a CSV, send a test SMS and see it in the sent list, suppress a number and lift it,
-//! and save a screenshot of the poll page; with `--sandbox`, the Sandbox tab: a received message's
+//! see a background campaign's progress on the campaigns page, and save a screenshot of the
+//! poll page; with `--sandbox`, the Sandbox tab: a received message's
 //! details, a delivery report and an inbound SMS triggered from its buttons.
 //!
 //! Without `chromedriver` the test FAILS with how to install it; it never passes silently.
@@ -300,10 +301,43 @@ async fn web_page_in_headless_chromium() {
     d.click("tr.suppressed button.lift").await;
     d.wait_count("#no-suppressions", 1).await;
 
+    // A campaign started through the API runs in the background; its page shows the progress.
+    let r = http
+        .post(format!("{base}/api/v1/campaigns"))
+        .bearer_auth(API_TOKEN)
+        .json(&json!({"name": "jesień", "account": "sa", "text": "Promocja",
+            "to": ["+48600100301", "+48600100302", "+48600100303"], "chunk_size": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    for _ in 0..200 {
+        let p: Value = http
+            .get(format!("{base}/api/v1/campaigns/jesie%C5%84/progress"))
+            .bearer_auth(API_TOKEN)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if p["progress"]["state"] == "done" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    d.click("#nav-campaigns").await;
+    d.wait_count("table#campaigns tr.campaign[data-state='done']", 1).await;
+    let row = d.text("tr.campaign").await;
+    assert!(row.contains("jesień") && row.contains("3/3"), "{row}");
+    assert_eq!(d.text("tr.campaign .sent").await, "3");
+    assert_eq!(d.text("tr.campaign .pending").await, "0");
+
     // Polish labels.
     d.goto(&format!("{base}/lang/pl")).await;
     d.goto(&format!("{base}/polls/rating")).await;
     assert!(d.text("#stats thead").await.contains("Głosy"));
+    assert_eq!(d.text("#nav-campaigns").await, "Kampanie");
 
     d.cmd("DELETE", "", None).await;
     let _ = stop.send(());

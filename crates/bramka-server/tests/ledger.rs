@@ -147,8 +147,21 @@ async fn campaign_and_suppressions_by_api_and_by_stop() {
     let c = json!({"name": "spring", "account": "tw", "text": "Wiosenna promocja",
         "to": ["+48600100200", "+48600100201", "+48600100202"], "chunk_size": 10});
     let r = post_api(&s, "/api/v1/campaigns", c.clone()).await;
-    assert_eq!(r.status(), 201);
-    let r: Value = r.json().await.unwrap();
+    assert_eq!(r.status(), 202, "runs in the background");
+    // Until it is done (the progress endpoint), then every recipient's state.
+    for _ in 0..200 {
+        let p: Value = s.get_api("/api/v1/campaigns/spring/progress").await.json().await.unwrap();
+        if p["progress"]["state"] == "done" {
+            assert_eq!(
+                (p["progress"]["sent"].as_u64(), p["progress"]["failed"].as_u64()),
+                (Some(1), Some(2))
+            );
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let r: Value = s.get_api("/api/v1/campaigns/spring").await.json().await.unwrap();
+    assert_eq!(r["progress"]["state"], "done");
     assert_eq!(r["states"], json!({"accepted": 1, "rejected": 2}));
     let states: Vec<(&str, &str)> = r["recipients"]
         .as_array()
@@ -161,9 +174,11 @@ async fn campaign_and_suppressions_by_api_and_by_stop() {
         [("+48600100200", "accepted"), ("+48600100201", "rejected"), ("+48600100202", "rejected")]
     );
     assert_eq!(r["recipients"][1]["error"]["kind"], "suppressed");
-    // Running it again resumes: nobody is sent twice.
-    let again: Value = post_api(&s, "/api/v1/campaigns", c).await.json().await.unwrap();
-    assert_eq!(again["states"], json!({"accepted": 1, "rejected": 2}));
+    // Running it again finds it done: nobody is sent twice.
+    let again = post_api(&s, "/api/v1/campaigns", c).await;
+    assert_eq!(again.status(), 200);
+    let again: Value = again.json().await.unwrap();
+    assert_eq!(again["progress"]["states"], json!({"accepted": 1, "rejected": 2}));
     let texts: Vec<String> = mock
         .received_requests()
         .await
@@ -265,4 +280,49 @@ auto_reply = "Odpiszemy wkrótce"
     assert_eq!(sent["messages"].as_array().unwrap().len(), 1);
     assert_eq!(sent["messages"][0]["to"], "+48600100300");
     s.stop().await;
+}
+
+/// Two server instances on one SQLite file, each given the same client_ref at the same moment
+/// (the operator answers in 300 ms, so both requests are in flight together): the key is
+/// claimed in the shared ledger, so exactly one request reaches the operator; the other is
+/// refused as in progress, and a repeat on either instance answers the one send.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn same_client_ref_on_two_instances_sends_once() {
+    let dir = std::env::temp_dir().join(format!("bramka-serve-claim-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for f in ["bramka.db", "bramka.ledger.db"] {
+        for ext in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(dir.join(format!("{f}{ext}")));
+        }
+    }
+    let mock = slow_twilio_mock(std::time::Duration::from_millis(300)).await;
+    let toml = acceptance(&mock.address().to_string(), "")
+        .replace("storage = \"memory:\"", &format!("storage = \"sqlite:{}/bramka.db\"", dir.display()));
+    let a = Running::start(&toml).await;
+    let b = Running::start(&toml).await;
+    let req = json!({"account": "tw", "to": "+48600100200", "text": "Faktura 17", "client_ref": "inv17"});
+    let (ra, rb) = tokio::join!(
+        post_api(&a, "/api/v1/messages", req.clone()),
+        post_api(&b, "/api/v1/messages", req.clone())
+    );
+    let mut statuses = [ra.status().as_u16(), rb.status().as_u16()];
+    statuses.sort_unstable();
+    let bodies = [ra.text().await.unwrap(), rb.text().await.unwrap()];
+    assert_eq!(statuses, [201, 409], "one sends, the other is told it is in progress: {bodies:?}");
+    assert!(bodies.iter().any(|b| b.contains("in progress")), "{bodies:?}");
+    assert_eq!(mock.received_requests().await.unwrap().len(), 1, "exactly one send to the operator");
+    // Afterwards either instance answers the recorded send, and still sends nothing.
+    for s in [&a, &b] {
+        let again = post_api(s, "/api/v1/messages", req.clone()).await;
+        assert_eq!(again.status(), 200);
+        assert_eq!(again.json::<Value>().await.unwrap()["duplicate"], true);
+    }
+    assert_eq!(mock.received_requests().await.unwrap().len(), 1);
+    // A request refused before any I/O (no such number) leaves its key free for a corrected one.
+    let bad = json!({"account": "tw", "to": "not a number", "text": "x", "client_ref": "inv18"});
+    assert_eq!(post_api(&a, "/api/v1/messages", bad).await.status(), 400);
+    let good = json!({"account": "tw", "to": "+48600100200", "text": "x", "client_ref": "inv18"});
+    assert_eq!(post_api(&b, "/api/v1/messages", good).await.status(), 201);
+    a.stop().await;
+    b.stop().await;
 }

@@ -168,9 +168,11 @@ async fn a_campaign_rerun_reuses_its_short_links_and_resumes() {
     let s = Running::start(&config(&mock, "")).await;
     let req = json!({"name": "spring", "account": "short", "to": ["+48600100200"], "text": format!("Sale: {LONG}")});
     let first = post_api(&s, "/api/v1/campaigns", req.clone()).await;
-    assert_eq!(first.status(), 201, "{:?}", first.text().await);
+    assert!(first.status().is_success(), "{:?}", first.text().await);
+    assert_eq!(wait_for_requests(&mock, 1).await.len(), 1);
     let again = post_api(&s, "/api/v1/campaigns", req).await;
-    assert_eq!(again.status(), 201, "a rerun resumes, not a conflict: {:?}", again.text().await);
+    assert!(again.status().is_success(), "a rerun resumes, not a conflict: {:?}", again.text().await);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert_eq!(mock.received_requests().await.unwrap().len(), 1, "nobody sent twice");
     let links: Value = s.get_api("/api/v1/links?account=short").await.json().await.unwrap();
     assert_eq!(links["links"].as_array().unwrap().len(), 1, "{links}");

@@ -116,3 +116,111 @@ async fn short_links_live_in_postgres_and_clicks_on_either_instance_count() {
     b.stop().await;
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Two instances on one PostgreSQL database, each given the same client_ref at the same moment
+/// (the operator answers in 300 ms, so both requests are in flight together): the key is claimed
+/// in the shared ledger, so exactly one request reaches the operator.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn same_client_ref_on_two_postgres_instances_sends_once() {
+    let db = bramka_pgtest::database();
+    let dir = std::env::temp_dir().join(format!("bramka-serve-pg-claim-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mock = slow_twilio_mock(std::time::Duration::from_millis(300)).await;
+    let toml = acceptance(&mock.address().to_string(), "").replace(
+        "storage = \"memory:\"",
+        &format!("storage = \"{}\"\ndefinitions = \"{}/defs.db\"", db.url(), dir.display()),
+    );
+    let (a, b) = (start(&toml).await, start(&toml).await);
+    let req = json!({"account": "tw", "to": "+48600100200", "text": "Faktura 17", "client_ref": "inv17"});
+    let post =
+        |s: &Running| s.client.post(s.url("/api/v1/messages")).bearer_auth(API_TOKEN).json(&req).send();
+    let (ra, rb) = tokio::join!(post(&a), post(&b));
+    let (ra, rb) = (ra.unwrap(), rb.unwrap());
+    let mut statuses = [ra.status().as_u16(), rb.status().as_u16()];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [201, 409], "one sends, the other is told it is in progress");
+    assert_eq!(mock.received_requests().await.unwrap().len(), 1, "exactly one send to the operator");
+    let again = post(&b).await.unwrap();
+    assert_eq!(again.status(), 200);
+    assert_eq!(again.json::<Value>().await.unwrap()["duplicate"], true);
+    assert_eq!(mock.received_requests().await.unwrap().len(), 1);
+    a.stop().await;
+    b.stop().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Call-flow state and background campaigns in PostgreSQL: a call reaching two instances at once
+/// is texted once, a delayed call accepted by a stopped instance is sent once by the other, and a
+/// campaign started on one instance runs to the end.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flows_and_campaigns_across_instances_on_postgres() {
+    let db = bramka_pgtest::database();
+    let dir = std::env::temp_dir().join(format!("bramka-serve-pg-jobs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mock = twilio_mock().await;
+    let flows = r#"
+[[flows]]
+label = "missed"
+account = "tw"
+template = "Missed {call_id}"
+to_caller = true
+once_per_call = true
+
+[[flows]]
+label = "later"
+account = "tw"
+template = "Later {call_id}"
+recipients = "+48600100299"
+delay_seconds = 1
+once_per_call = true
+"#;
+    let toml = acceptance(&mock.address().to_string(), flows).replace(
+        "storage = \"memory:\"",
+        &format!("storage = \"{}\"\ndefinitions = \"{}/defs.db\"", db.url(), dir.display()),
+    );
+    let texts = |m: Vec<wiremock::Request>, want: &str| {
+        m.iter()
+            .filter(|r| url::form_urlencoded::parse(&r.body).any(|(k, v)| k == "Body" && v == want))
+            .count()
+    };
+    let call = |id: &str| json!({"call_id": id, "caller": "+48600100200", "called": "+15005550006"});
+    let a = start(&toml).await;
+    let b = start(&toml).await;
+    let post =
+        |s: &Running, p: &str, v: Value| s.client.post(s.url(p)).bearer_auth(API_TOKEN).json(&v).send();
+    let (x, y) = tokio::join!(
+        post(&a, "/api/v1/flows/missed/calls", call("p1")),
+        post(&b, "/api/v1/flows/missed/calls", call("p1"))
+    );
+    let (x, y): (Value, Value) = (x.unwrap().json().await.unwrap(), y.unwrap().json().await.unwrap());
+    assert_eq!(u8::from(x["duplicate"] == true) + u8::from(y["duplicate"] == true), 1, "{x} {y}");
+    assert_eq!(post(&a, "/api/v1/flows/later/calls", call("p2")).await.unwrap().status(), 202);
+    a.stop().await;
+    let c = start(&toml).await; // takes the waiting call up
+    let r = post(
+        &b,
+        "/api/v1/campaigns",
+        json!({"name": "pg", "account": "tw", "text": "Kampania pg",
+        "to": ["+48600100401", "+48600100402", "+48600100403"], "chunk_size": 1}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 202);
+    let mut state = Value::Null;
+    for _ in 0..200 {
+        let p: Value = c.get_api("/api/v1/campaigns/pg/progress").await.json().await.unwrap();
+        state = p["progress"].clone();
+        let later = texts(mock.received_requests().await.unwrap(), "Later p2");
+        if state["state"] == "done" && later == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!((state["state"].as_str(), state["sent"].as_u64()), (Some("done"), Some(3)), "{state}");
+    let got = mock.received_requests().await.unwrap();
+    assert_eq!(texts(got.clone(), "Missed p1"), 1);
+    assert_eq!(texts(got.clone(), "Later p2"), 1);
+    assert_eq!(texts(got, "Kampania pg"), 3);
+    b.stop().await;
+    c.stop().await;
+}

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use bramka_core::Secret;
 use bramka_core::clock::{Clock, SystemClock};
-use bramka_core::http::{BaseUrl, HttpSettings, Timeouts};
+use bramka_core::http::{BaseUrl, BasicAuth, HttpSettings, Timeouts};
 use url::Url;
 
 use crate::limits::{
@@ -19,9 +19,9 @@ use crate::limits::{
 #[derive(Clone)]
 pub(crate) enum Auth {
     /// Account SID and Auth Token.
-    AuthToken(Secret),
+    AuthToken(BasicAuth),
     /// API key SID (`SK…`) and its secret; the account SID stays in the path.
-    ApiKey { sid: String, secret: Secret },
+    ApiKey(BasicAuth),
 }
 
 /// Why a configuration was refused. Every check happens in [`TwilioConfigBuilder::build`],
@@ -127,7 +127,7 @@ impl fmt::Debug for TwilioConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let auth = match &self.auth {
             Auth::AuthToken(_) => "auth_token(***)".to_owned(),
-            Auth::ApiKey { sid, .. } => format!("api_key({sid}, ***)"),
+            Auth::ApiKey(key) => format!("api_key({}, ***)", key.username()),
         };
         f.debug_struct("TwilioConfig")
             .field("account_sid", &self.account_sid)
@@ -210,11 +210,10 @@ impl TwilioConfig {
         self.rate_limit_retries
     }
 
-    /// `(user, password)` for HTTP Basic.
-    pub(crate) fn basic_auth(&self) -> (&str, &str) {
+    /// The HTTP Basic credentials of every request.
+    pub(crate) fn basic_auth(&self) -> &BasicAuth {
         match &self.auth {
-            Auth::AuthToken(t) => (&self.account_sid, t.expose()),
-            Auth::ApiKey { sid, secret } => (sid, secret.expose()),
+            Auth::AuthToken(basic) | Auth::ApiKey(basic) => basic,
         }
     }
 }
@@ -351,7 +350,7 @@ impl TwilioConfigBuilder {
                 if t.is_empty() {
                     return Err(ConfigError::EmptySecret { what: "auth token" });
                 }
-                Auth::AuthToken(t)
+                Auth::AuthToken(BasicAuth::new(self.account_sid.clone(), t))
             }
             BuilderAuth::ApiKey { sid, secret } => {
                 if !is_sid(&sid, "SK") {
@@ -360,7 +359,7 @@ impl TwilioConfigBuilder {
                 if secret.is_empty() {
                     return Err(ConfigError::EmptySecret { what: "API key secret" });
                 }
-                Auth::ApiKey { sid, secret }
+                Auth::ApiKey(BasicAuth::new(sid, secret))
             }
         };
         let base_url = parse_base_url(&self.base_url, self.http.allows_insecure_http())?;
@@ -501,7 +500,9 @@ mod tests {
         let d = format!("{c:?}");
         assert!(!d.contains("key-secret-xyz"), "{d}");
         assert!(d.contains("SK0123456789abcdef0123456789abcdef"), "{d}");
-        assert_eq!(c.basic_auth(), ("SK0123456789abcdef0123456789abcdef", "key-secret-xyz"));
+        let basic = c.basic_auth();
+        assert_eq!(basic.username(), "SK0123456789abcdef0123456789abcdef");
+        assert_eq!(basic.password().expose(), "key-secret-xyz");
         assert_eq!(c.account_sid(), AC);
     }
 }

@@ -138,8 +138,7 @@ impl TwilioGateway {
     pub fn new(config: TwilioConfig) -> Result<Self, Error> {
         let http = config.http.client()?;
         let base = config.base_url.clone();
-        let (user, pass) = config.basic_auth();
-        let scrub = Scrubber::basic_auth(user, pass);
+        let scrub = config.basic_auth().scrubber();
         let mut caps = Capabilities::new()
             .with(Capability::Schedule)
             .with(Capability::Cancel)
@@ -174,10 +173,9 @@ impl TwilioGateway {
     }
 
     pub(crate) fn request(&self, method: reqwest::Method, url: &str) -> reqwest::RequestBuilder {
-        let (user, pass) = self.config.basic_auth();
-        self.http
-            .request(method, url)
-            .basic_auth(user, Some(pass))
+        self.config
+            .basic_auth()
+            .apply(self.http.request(method, url))
             .header(reqwest::header::ACCEPT, "application/json")
     }
 

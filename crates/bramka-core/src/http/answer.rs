@@ -192,6 +192,25 @@ fn json_error_summary(e: &serde_json::Error) -> String {
     format!("{what} at line {} column {}", e.line(), e.column())
 }
 
+/// An id an operator gives as a JSON string or number, as text; `None` for anything else (an
+/// empty string, null, an object…).
+///
+/// ```
+/// use bramka_core::http::json_id;
+/// use serde_json::json;
+/// assert_eq!(json_id(&json!("ab-1")), Some("ab-1".to_owned()));
+/// assert_eq!(json_id(&json!(42)), Some("42".to_owned()));
+/// assert_eq!(json_id(&json!("")), None);
+/// assert_eq!(json_id(&json!({"id": 1})), None);
+/// ```
+pub fn json_id(value: &serde_json::Value) -> Option<String> {
+    match value {
+        serde_json::Value::String(s) if !s.is_empty() => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,15 +1,16 @@
-//! Infobip's own test support (fixtures and wiremock come from the workspace's
-//! `bramka-test-support`): the wiremock harness, and validation of every request body
-//! against Infobip's official OpenAPI schemas (tests/fixtures/openapi/infobip-sms.json, a
-//! verbatim copy of the spec, 298 kB).
+//! Infobip's test harness on the workspace's `bramka-test-support` (fixtures, strict OpenAPI
+//! validation, request bodies): a gateway at a wiremock server, the `Authorization` matcher, and
+//! which schema of Infobip's official OpenAPI document (tests/fixtures/openapi/infobip-sms.json,
+//! a verbatim copy, 298 kB) each request body must match, plus Infobip's date format.
 #![allow(dead_code)]
 
 use std::sync::{Arc, OnceLock};
 
 use bramka_core::clock::ManualClock;
 use bramka_infobip::{InfobipConfig, InfobipGateway};
+use bramka_test_support::openapi::{Spec, json_bodies};
 use chrono::{DateTime, Utc};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use wiremock::matchers::{header, method, path};
 use wiremock::{MockBuilder, MockServer};
 
@@ -24,7 +25,7 @@ pub fn fixture(name: &str) -> String {
 }
 
 pub fn fixture_json(name: &str) -> Value {
-    serde_json::from_str(&fixture(name)).unwrap()
+    bramka_test_support::fixture_json!(name)
 }
 
 pub fn now() -> DateTime<Utc> {
@@ -65,15 +66,8 @@ impl Harness {
     /// Checks every mock's call count and validates every request body against the spec.
     pub async fn finish(&self) {
         self.server.verify().await;
-        let requests = self.server.received_requests().await.unwrap_or_default();
-        for r in &requests {
-            if r.body.is_empty() {
-                continue;
-            }
-            let ct = r.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
-            assert!(ct.starts_with("application/json"), "{} {}: content type {ct:?}", r.method, r.url.path());
-            let body: Value = serde_json::from_slice(&r.body).unwrap();
-            assert_valid(r.method.as_str(), r.url.path(), &body);
+        for (method, path, body) in json_bodies(&self.server).await {
+            assert_valid(&method, &path, &body);
         }
     }
 
@@ -109,8 +103,7 @@ pub fn assert_valid(method: &str, path: &str, body: &Value) {
 
 /// Schema errors of `body` against component `name` (empty when valid).
 pub fn validate(name: &str, body: &Value) -> Vec<String> {
-    let v = validator(name);
-    v.iter_errors(body).map(|e| format!("{} at {}", e, e.instance_path())).collect()
+    spec().validate(name, body)
 }
 
 fn check_dates(v: &Value, at: &str) {
@@ -134,52 +127,8 @@ fn check_dates(v: &Value, at: &str) {
     }
 }
 
-fn spec() -> &'static Value {
-    static SPEC: OnceLock<Value> = OnceLock::new();
-    SPEC.get_or_init(|| fixture_json("openapi/infobip-sms.json"))
-}
-
-fn validator(name: &str) -> jsonschema::Validator {
-    let schemas = spec()["components"]["schemas"].as_object().unwrap();
-    let key = schemas
-        .keys()
-        .find(|k| k.rsplit('.').next() == Some(name))
-        .unwrap_or_else(|| panic!("schema {name} not in the spec"));
-    let schema = strict_schema(key);
-    jsonschema::draft202012::new(&schema).unwrap_or_else(|e| panic!("schema {name}: {e}"))
-}
-
-/// The component schema with every `$ref` inlined and unknown properties refused
-/// (`unevaluatedProperties: false` on every object schema with `properties` or `allOf`), so a
-/// misspelled or invented field fails instead of passing silently.
-pub fn strict_schema(component: &str) -> Value {
-    let schemas = spec()["components"]["schemas"].as_object().unwrap();
-    fn inline(v: &Value, schemas: &Map<String, Value>, depth: usize) -> Value {
-        assert!(depth < 40, "recursive schema");
-        match v {
-            Value::Object(m) => {
-                if let Some(Value::String(r)) = m.get("$ref") {
-                    let name = r.strip_prefix("#/components/schemas/").expect("local ref");
-                    return inline(&schemas[name], schemas, depth + 1);
-                }
-                let mut out = Map::new();
-                for (k, x) in m {
-                    // Documentation keywords are irrelevant to validation.
-                    if matches!(k.as_str(), "description" | "example" | "examples" | "title") {
-                        continue;
-                    }
-                    out.insert(k.clone(), inline(x, schemas, depth + 1));
-                }
-                if (out.contains_key("properties") || out.contains_key("allOf"))
-                    && !out.contains_key("additionalProperties")
-                {
-                    out.insert("unevaluatedProperties".into(), Value::Bool(false));
-                }
-                Value::Object(out)
-            }
-            Value::Array(a) => Value::Array(a.iter().map(|x| inline(x, schemas, depth + 1)).collect()),
-            other => other.clone(),
-        }
-    }
-    inline(&schemas[component], schemas, 0)
+/// Infobip's SMS OpenAPI document.
+fn spec() -> &'static Spec {
+    static SPEC: OnceLock<Spec> = OnceLock::new();
+    SPEC.get_or_init(|| Spec::new(fixture_json("openapi/infobip-sms.json")))
 }

@@ -9,8 +9,8 @@ use chrono::{DateTime, Utc};
 use super::Store;
 use crate::error::StoreError;
 use crate::model::{
-    Applied, Campaign, Consent, Delivery, Entry, Intent, MessageRecord, Outcome, Query, Scope, State,
-    Suppression,
+    Applied, Campaign, Consent, Delivery, Entry, Intent, MessageRecord, Outcome, Query, RefClaim, Scope,
+    State, Suppression,
 };
 use crate::rules::{after_delivery, after_outcome};
 
@@ -31,6 +31,8 @@ struct Inner {
     suppressions: BTreeMap<(String, String), Suppression>,
     consents: BTreeMap<(String, String), Consent>,
     campaigns: BTreeMap<String, Campaign>,
+    /// Idempotency keys (account, client reference) and when each was claimed.
+    claims: BTreeMap<(String, String), DateTime<Utc>>,
 }
 
 impl MemoryStore {
@@ -120,6 +122,11 @@ fn apply_delivery_to(e: &mut Entry, d: &Delivery) -> Option<State> {
 }
 
 impl Inner {
+    /// The first message recorded with `client_ref` in `account`.
+    fn message_of(&self, account: &str, client_ref: &str) -> Option<i64> {
+        self.messages.iter().find(|m| m.account == account && m.client_ref == client_ref).map(|m| m.id)
+    }
+
     fn insert_intent(&mut self, intent: Intent) -> Vec<Entry> {
         let mut m = intent.message;
         m.id = self.messages.len() as i64 + 1;
@@ -356,5 +363,28 @@ impl Store for MemoryStore {
 
     async fn campaign(&self, name: &str) -> Result<Option<Campaign>, StoreError> {
         Ok(self.lock().campaigns.get(name).cloned())
+    }
+
+    async fn claim_client_ref(
+        &self,
+        account: &str,
+        client_ref: &str,
+        at: DateTime<Utc>,
+    ) -> Result<RefClaim, StoreError> {
+        let mut g = self.lock();
+        let key = (account.to_owned(), client_ref.to_owned());
+        if let Some(&first) = g.claims.get(&key) {
+            return Ok(RefClaim::Taken { at: first, message: g.message_of(account, client_ref) });
+        }
+        g.claims.insert(key, at);
+        Ok(RefClaim::Claimed)
+    }
+
+    async fn release_client_ref(&self, account: &str, client_ref: &str) -> Result<bool, StoreError> {
+        let mut g = self.lock();
+        if g.message_of(account, client_ref).is_some() {
+            return Ok(false);
+        }
+        Ok(g.claims.remove(&(account.to_owned(), client_ref.to_owned())).is_some())
     }
 }

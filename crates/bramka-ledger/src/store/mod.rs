@@ -13,8 +13,8 @@ use chrono::{DateTime, Utc};
 
 use crate::error::StoreError;
 use crate::model::{
-    Applied, Campaign, Consent, Delivery, Entry, Intent, MessageRecord, Outcome, Query, Scope, State,
-    Suppression,
+    Applied, Campaign, Consent, Delivery, Entry, Intent, MessageRecord, Outcome, Query, RefClaim, Scope,
+    State, Suppression,
 };
 
 mod memory;
@@ -134,7 +134,27 @@ pub trait Store: Send + Sync + fmt::Debug {
 
     /// A campaign by name.
     async fn campaign(&self, name: &str) -> Result<Option<Campaign>, StoreError>;
+
+    /// Claims the idempotency key (`account`, `client_ref`) at `at`, atomically across every
+    /// instance on the same database: exactly one of any number of concurrent claims of a key
+    /// gets [`RefClaim::Claimed`]; every other claim, then or later, gets [`RefClaim::Taken`]
+    /// with the claim's time and the message recorded with that client reference in that
+    /// account (none yet while the claimant has not written its intent).
+    ///
+    /// A claim is kept until [`release_client_ref`](Store::release_client_ref) while no message
+    /// is recorded under it, and for good once one is.
+    async fn claim_client_ref(
+        &self,
+        account: &str,
+        client_ref: &str,
+        at: DateTime<Utc>,
+    ) -> Result<RefClaim, StoreError>;
+
+    /// Gives up a claim under which no message was recorded (the send was refused before any
+    /// I/O), so the key can be claimed again. Returns `false`, keeping the claim, when there is
+    /// no claim or a message with that client reference exists in that account.
+    async fn release_client_ref(&self, account: &str, client_ref: &str) -> Result<bool, StoreError>;
 }
 
 /// The highest schema version of the stores in this crate.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;

@@ -148,3 +148,21 @@ dsn = "smsapi://token2@default"
 "#,
     )
 }
+
+/// A Twilio mock that answers after `delay`, so that requests overlap.
+pub async fn slow_twilio_mock(delay: std::time::Duration) -> MockServer {
+    let mock = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(format!("/2010-04-01/Accounts/{SID}/Messages.json")))
+        .respond_with(
+            ResponseTemplate::new(201)
+                .set_body_json(json!({
+                    "sid": "SM00000000000000000000000000000001", "status": "queued", "to": "+48600100200",
+                    "from": "+15005550006", "num_segments": "1", "error_code": null, "error_message": null
+                }))
+                .set_delay(delay),
+        )
+        .mount(&mock)
+        .await;
+    mock
+}

@@ -28,7 +28,7 @@ pub fn fixture(name: &str) -> String {
 }
 
 pub fn fixture_json(name: &str) -> serde_json::Value {
-    serde_json::from_str(&fixture(name)).unwrap()
+    bramka_test_support::fixture_json!(name)
 }
 
 pub fn basic(user: &str, pass: &str) -> String {

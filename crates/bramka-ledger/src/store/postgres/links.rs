@@ -1,4 +1,4 @@
-//! [`LinkStore`] for [`PostgresStore`]: the `ledger_links` table (schema version 5). A click is
+//! [`LinkStore`] for [`PostgresStore`]: the `ledger_links` table (schema version 6). A click is
 //! one `UPDATE … RETURNING`, so concurrent clicks on several instances are all counted.
 
 use async_trait::async_trait;

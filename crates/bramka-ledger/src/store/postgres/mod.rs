@@ -39,12 +39,13 @@ use super::Store;
 use crate::error::StoreError;
 use crate::model::recipient_key;
 use crate::model::{
-    Applied, Campaign, Consent, Delivery, Entry, Intent, MessageRecord, Outcome, Query, Scope, State,
-    Suppression,
+    Applied, Campaign, Consent, Delivery, Entry, Intent, MessageRecord, Outcome, Query, RefClaim, Scope,
+    State, Suppression,
 };
 use crate::options::SendOptions;
 use crate::rules::{after_delivery, key_candidates};
 
+mod jobs;
 mod links;
 mod migrate;
 mod schema;
@@ -939,5 +940,58 @@ impl Store for PostgresStore {
             })
         })
         .transpose()
+    }
+
+    async fn claim_client_ref(
+        &self,
+        account: &str,
+        client_ref: &str,
+        at: DateTime<Utc>,
+    ) -> Result<RefClaim, StoreError> {
+        retrying!(self, |tx| {
+            let mut answer = None;
+            // A concurrent insert of the same key waits for the first to commit (then does
+            // nothing) or roll back (then inserts); a claim released in between is tried again.
+            for _ in 0..MAX_RETRIES {
+                let claimed = tx
+                    .execute(
+                        "INSERT INTO ledger_ref_claims (account, client_ref, at) VALUES ($1, $2, $3)
+                         ON CONFLICT (account, client_ref) DO NOTHING",
+                        &[&account, &client_ref, &micros(at)],
+                    )
+                    .await?;
+                if claimed == 1 {
+                    answer = Some(RefClaim::Claimed);
+                    break;
+                }
+                let first = tx
+                    .query_opt(
+                        "SELECT c.at, (SELECT m.id FROM ledger_messages m WHERE m.client_ref = c.client_ref
+                         AND m.account = c.account ORDER BY m.id LIMIT 1)
+                         FROM ledger_ref_claims c WHERE c.account = $1 AND c.client_ref = $2",
+                        &[&account, &client_ref],
+                    )
+                    .await?;
+                if let Some(r) = first {
+                    answer = Some(RefClaim::Taken { at: time(r.get(0))?, message: r.get(1) });
+                    break;
+                }
+            }
+            answer.ok_or_else(|| {
+                StoreError::Backend(format!("claim of client_ref {client_ref:?} kept being released"))
+            })?
+        })
+    }
+
+    async fn release_client_ref(&self, account: &str, client_ref: &str) -> Result<bool, StoreError> {
+        retrying!(self, |tx| {
+            tx.execute(
+                "DELETE FROM ledger_ref_claims c WHERE c.account = $1 AND c.client_ref = $2
+                 AND NOT EXISTS (SELECT 1 FROM ledger_messages m WHERE m.client_ref = $2 AND m.account = $1)",
+                &[&account, &client_ref],
+            )
+            .await?
+                > 0
+        })
     }
 }

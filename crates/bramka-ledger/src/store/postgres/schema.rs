@@ -115,9 +115,41 @@ CREATE INDEX ledger_entries_campaign ON ledger_entries(campaign, state, id) WHER
         version: 3,
         sql: "CREATE INDEX ledger_entries_client_ref ON ledger_entries(client_ref, id);",
     },
-    // Version 4 is reserved for a change written alongside this one.
+    // Idempotency keys claimed once across every instance (Store::claim_client_ref).
+    Migration {
+        version: 4,
+        sql: r#"
+CREATE TABLE ledger_ref_claims (
+    account TEXT NOT NULL,
+    client_ref TEXT NOT NULL,
+    at BIGINT NOT NULL,
+    PRIMARY KEY (account, client_ref)
+);
+CREATE INDEX ledger_messages_client_ref ON ledger_messages(client_ref, account, id);
+"#,
+    },
+    // v5: stored jobs and expiring claims (campaign runs, flow delays; JobStore).
     Migration {
         version: 5,
+        sql: r#"
+CREATE TABLE ledger_jobs (
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL,
+    state TEXT NOT NULL,
+    due_at BIGINT,
+    data TEXT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    PRIMARY KEY (kind, key)
+);
+CREATE TABLE ledger_claims (
+    key TEXT PRIMARY KEY,
+    until BIGINT NOT NULL
+);
+"#,
+    },
+    // v6: short links and their clicks (`crate::links`).
+    Migration {
+        version: 6,
         sql: r#"
 CREATE TABLE ledger_links (
     code TEXT PRIMARY KEY,

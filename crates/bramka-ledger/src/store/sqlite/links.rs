@@ -1,4 +1,4 @@
-//! [`LinkStore`] for [`SqliteStore`]: the `links` table (schema version 5).
+//! [`LinkStore`] for [`SqliteStore`]: the `links` table (schema version 6).
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

@@ -113,19 +113,18 @@ impl App {
             None => ClientRef::generate().as_str().to_owned(),
         };
         // Claimed in the ledger, so two instances on one database never both send with a key.
-        match self.ledger.claim_client_ref(account, &key).await.map_err(store_error)? {
-            bramka_ledger::RefClaim::Taken { at, message: None } => {
-                return Err(ApiError::new(
-                    StatusCode::CONFLICT,
-                    "conflict",
-                    format!(
-                        "a send with client_ref {key:?} is in progress (claimed at {}); repeat the request later",
-                        at.to_rfc3339()
-                    ),
-                ));
-            }
-            // Recorded: answered below from the ledger as a duplicate.
-            _ => {}
+        // Recorded (Taken with a message): answered below from the ledger as a duplicate.
+        if let bramka_ledger::RefClaim::Taken { at, message: None } =
+            self.ledger.claim_client_ref(account, &key).await.map_err(store_error)?
+        {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "conflict",
+                format!(
+                    "a send with client_ref {key:?} is in progress (claimed at {}); repeat the request later",
+                    at.to_rfc3339()
+                ),
+            ));
         }
         let found = self
             .ledger

@@ -103,23 +103,38 @@ fn scheduled_line(m: &ScheduledMessage) -> String {
     row(&[&m.id, &to, &at, &m.status, &text])
 }
 
-/// Runs `bramka scheduled`.
-pub(crate) fn scheduled(args: &ListArgs) -> ExitCode {
+/// `bramka scheduled` from the operator's own list (see `scheduled_cmd` for the ledger's).
+pub(crate) fn scheduled_from_operator(gateway: &GatewayArgs, json: bool) -> ExitCode {
     finish((|| {
-        let (target, rt) = resolve(&args.gateway, Capability::ListScheduled)?;
-        let list = rt.block_on(target.gateway.scheduled()).map_err(|e| failure(&target, &e))?;
-        if args.json {
-            crate::out::outln!("{}", to_json(&list)?);
-        } else if list.is_empty() {
-            eprintln!("{}: no scheduled messages", target.gateway.id());
-        } else {
-            crate::out::outln!("ID\tTO\tSEND AT\tSTATUS\tTEXT");
-            for m in &list {
-                crate::out::outln!("{}", scheduled_line(m));
-            }
+        let target = gateway.resolve(ConsoleOut::Stderr)?;
+        if !target.gateway.capabilities().supports(Capability::ListScheduled) {
+            let e = Error::unsupported(target.gateway.id().to_owned(), Capability::ListScheduled);
+            let f = failure(&target, &e);
+            return Err(if target.source == Source::Fallback {
+                f
+            } else {
+                f.hint("its API cannot list scheduled messages: pass --ledger PATH (the file bramka send --ledger records into) to list the ones sent through bramka")
+            });
         }
-        Ok(())
+        let rt = crate::send::runtime()?;
+        let list = rt.block_on(target.gateway.scheduled()).map_err(|e| failure(&target, &e))?;
+        print_scheduled(&list, json, target.gateway.id())
     })())
+}
+
+/// Prints scheduled messages as a table (or JSON).
+pub(crate) fn print_scheduled(list: &[ScheduledMessage], json: bool, whose: &str) -> Result<(), Failure> {
+    if json {
+        crate::out::outln!("{}", to_json(&list)?);
+    } else if list.is_empty() {
+        eprintln!("{}: no scheduled messages", crate::terminal::line(whose));
+    } else {
+        crate::out::outln!("ID\tTO\tSEND AT\tSTATUS\tTEXT");
+        for m in list {
+            crate::out::outln!("{}", scheduled_line(m));
+        }
+    }
+    Ok(())
 }
 
 /// Runs `bramka numbers`.

@@ -127,19 +127,28 @@ pub(crate) fn poll(cmd: &PollCommand) -> ExitCode {
                     return Err(Failure::failed(format!("no accepted answers for poll {:?}", args.poll))
                         .hint("check the poll id (the id in [[polls]] of bramka.toml)"));
                 }
-                let values: Vec<u64> = counts.values().copied().collect();
+                let rows = labelled(&args.store.store, &args.poll, &counts);
+                let values: Vec<u64> = rows.iter().map(|r| r.votes).collect();
                 let hundredths = bramka_inbound::stats::largest_remainder(&values);
                 let total: u64 = values.iter().sum();
                 if args.json {
-                    let options: Vec<_> = counts
+                    let options: Vec<_> = rows
                         .iter()
                         .zip(&hundredths)
-                        .map(|((o, n), h)| json!({ "option": o, "votes": n, "percent": f64::from(*h) / 100.0 }))
+                        .map(|(r, h)| {
+                            json!({ "option": r.code, "label": r.label, "votes": r.votes, "percent": f64::from(*h) / 100.0 })
+                        })
                         .collect();
                     outln!("{}", json!({ "poll": args.poll, "total": total, "options": options }));
                 } else {
-                    for ((o, n), h) in counts.iter().zip(&hundredths) {
-                        outln!("{}  {n}  {}.{:02}%", crate::terminal::line(o), h / 100, h % 100);
+                    for (r, h) in rows.iter().zip(&hundredths) {
+                        outln!(
+                            "{}  {}  {}.{:02}%",
+                            crate::terminal::line(&r.label),
+                            r.votes,
+                            h / 100,
+                            h % 100
+                        );
                     }
                     outln!("total  {total}");
                 }
@@ -154,4 +163,49 @@ pub(crate) fn poll(cmd: &PollCommand) -> ExitCode {
         }
         Ok(())
     })())
+}
+
+/// One line of `bramka poll stats`.
+struct OptionRow {
+    code: String,
+    /// The code with the words that select it, `1 (tak, yes)`; the code alone when the poll's
+    /// definition is not in the store.
+    label: String,
+    votes: u64,
+}
+
+/// The counts with their options' labels, in the poll's option order (options without a vote
+/// included), from the poll definitions `bramka serve` keeps in the same file; codes the
+/// definition does not know (an option since removed) follow with their code as label.
+fn labelled(store: &Path, poll: &str, counts: &std::collections::BTreeMap<String, u64>) -> Vec<OptionRow> {
+    let mut rows: Vec<OptionRow> = Vec::new();
+    for o in poll_options(store, poll) {
+        let label = if o.aliases.is_empty() {
+            o.code.clone()
+        } else {
+            format!("{} ({})", o.code, o.aliases.join(", "))
+        };
+        rows.push(OptionRow { votes: counts.get(&o.code).copied().unwrap_or(0), code: o.code, label });
+    }
+    for (code, n) in counts {
+        if !rows.iter().any(|r| &r.code == code) {
+            rows.push(OptionRow { code: code.clone(), label: code.clone(), votes: *n });
+        }
+    }
+    rows
+}
+
+#[cfg(feature = "serve")]
+fn poll_options(store: &Path, poll: &str) -> Vec<bramka_inbound::definition::OptionDef> {
+    bramka_server::defs::DefStore::open(store)
+        .and_then(|d| d.polls())
+        .ok()
+        .and_then(|polls| polls.into_iter().find(|p| p.id == poll))
+        .map(|p| p.options)
+        .unwrap_or_default()
+}
+
+#[cfg(not(feature = "serve"))]
+fn poll_options(_store: &Path, _poll: &str) -> Vec<bramka_inbound::definition::OptionDef> {
+    Vec::new()
 }

@@ -47,6 +47,7 @@ mod out;
 mod personalise;
 mod progress;
 mod schedule;
+mod scheduled_cmd;
 mod send;
 #[cfg(feature = "serve")]
 mod serve;
@@ -100,9 +101,10 @@ enum Command {
     /// Move a scheduled message or bulk to another time.
     #[command(after_help = EXIT_CODES)]
     Reschedule(ops::RescheduleArgs),
-    /// List the messages waiting at the operator for their send time (ids for cancel, pause, reschedule).
+    /// List the messages waiting for their send time (ids for cancel, pause, reschedule): from the
+    /// operator, or with --ledger from the ledger (SMSAPI, Infobip).
     #[command(after_help = EXIT_CODES)]
-    Scheduled(account_lists::ListArgs),
+    Scheduled(scheduled_cmd::ScheduledArgs),
     /// List the account's numbers that receive messages.
     #[command(after_help = EXIT_CODES)]
     Numbers(account_lists::ListArgs),
@@ -154,7 +156,7 @@ fn main() -> ExitCode {
         Command::Pause(args) => ops::hold(&args, ops::Hold::Pause),
         Command::Resume(args) => ops::hold(&args, ops::Hold::Resume),
         Command::Reschedule(args) => ops::reschedule(&args),
-        Command::Scheduled(args) => account_lists::scheduled(&args),
+        Command::Scheduled(args) => scheduled_cmd::run(&args),
         Command::Numbers(args) => account_lists::numbers(&args),
         Command::Senders(cmd) => account_lists::senders(&cmd),
         Command::Webhook(cmd) => webhook::run(&cmd),

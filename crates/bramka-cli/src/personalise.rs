@@ -5,22 +5,55 @@ use std::collections::BTreeMap;
 
 use bramka::PhoneNumber;
 
+/// A piece of a text: as written, or a merge field.
+enum Piece<'a> {
+    Text(String),
+    Field(&'a str),
+}
+
+/// `text` cut into pieces: each `{name}` (letters, digits, `_`, `-`) is a field; `{{` and `}}`
+/// are a literal `{` and `}` (so `{{imie}}` is the text `{imie}`); other braces are kept.
+fn pieces(text: &str) -> Vec<Piece<'_>> {
+    let mut out = Vec::new();
+    let mut lit = String::new();
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if rest.starts_with("{{") || rest.starts_with("}}") {
+            lit.push(c);
+            rest = &rest[2..];
+            continue;
+        }
+        if c == '{'
+            && let Some(end) = rest[1..].find(['}', '{'])
+            && rest.as_bytes()[1 + end] == b'}'
+            && is_name(&rest[1..1 + end])
+        {
+            if !lit.is_empty() {
+                out.push(Piece::Text(std::mem::take(&mut lit)));
+            }
+            out.push(Piece::Field(&rest[1..1 + end]));
+            rest = &rest[end + 2..];
+            continue;
+        }
+        lit.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    if !lit.is_empty() {
+        out.push(Piece::Text(lit));
+    }
+    out
+}
+
 /// The merge fields of `text`: each `{name}` with `name` of letters, digits, `_` or `-`, in
-/// order of first use. Other braces are kept as written.
+/// order of first use. `{{name}}` is the literal text `{name}`, not a field; other braces are
+/// kept as written.
 pub(crate) fn fields_in(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    let mut rest = text;
-    while let Some(start) = rest.find('{') {
-        let after = &rest[start + 1..];
-        match after.find('}') {
-            Some(end) if is_name(&after[..end]) => {
-                let name = after[..end].to_owned();
-                if !out.contains(&name) {
-                    out.push(name);
-                }
-                rest = &after[end + 1..];
-            }
-            _ => rest = after,
+    for p in pieces(text) {
+        if let Piece::Field(name) = p
+            && !out.iter().any(|f| f == name)
+        {
+            out.push(name.to_owned());
         }
     }
     out
@@ -30,15 +63,29 @@ fn is_name(s: &str) -> bool {
     !s.is_empty() && s.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-')
 }
 
-/// `text` with every merge field replaced by the row's value.
+/// `text` with every merge field replaced by the row's value (in one pass: a value is never
+/// read as a field) and `{{`/`}}` written as `{`/`}`.
 pub(crate) fn fill(text: &str, row: &BTreeMap<String, String>) -> String {
-    let mut out = text.to_owned();
-    for name in fields_in(text) {
-        if let Some(v) = row.get(&name) {
-            out = out.replace(&format!("{{{name}}}"), v);
+    let mut out = String::with_capacity(text.len());
+    for p in pieces(text) {
+        match p {
+            Piece::Text(t) => out.push_str(&t),
+            Piece::Field(name) => match row.get(name) {
+                Some(v) => out.push_str(v),
+                None => {
+                    out.push('{');
+                    out.push_str(name);
+                    out.push('}');
+                }
+            },
         }
     }
     out
+}
+
+/// A `--to-file` text without merge fields: its `{{`/`}}` escapes written as `{`/`}`.
+pub(crate) fn unescape(text: &str) -> String {
+    fill(text, &BTreeMap::new())
 }
 
 /// The recipients grouped by their personalised text, in file order. Every merge field must be a
@@ -90,6 +137,16 @@ mod tests {
         assert_eq!(fields_in("Dzień dobry {imie}, kod: {kod} {imie} {} { x }"), ["imie", "kod"]);
         let r = row(&[("imie", "Anna"), ("kod", "X1")]);
         assert_eq!(fill("Dzień dobry {imie}, kod: {kod} {}", &r), "Dzień dobry Anna, kod: X1 {}");
+    }
+
+    #[test]
+    fn double_braces_are_a_literal_word_in_braces_and_values_are_not_fields() {
+        assert_eq!(fields_in("Hi {imie}, reply {{STOP}} {{imie}}"), ["imie"]);
+        assert!(fields_in("only {{escaped}}").is_empty());
+        let r = row(&[("imie", "{kod}"), ("kod", "X1")]);
+        assert_eq!(fill("Hi {imie}, reply {{STOP}}, {{{kod}}}", &r), "Hi {kod}, reply {STOP}, {X1}");
+        assert_eq!(unescape("Send {{code}} to 7910, {} {x y}"), "Send {code} to 7910, {} {x y}");
+        assert_eq!(fill("Zażółć {imie}", &row(&[("imie", "Ąna")])), "Zażółć Ąna");
     }
 
     #[test]

@@ -165,6 +165,8 @@ fn run_inner(args: &SendArgs) -> Result<ExitCode, Failure> {
         }
         return send_personalised(args, target, &msgs, &skipped_rows);
     }
+    // In a --to-file text, {{word}} is the literal {word} even without merge fields.
+    let text = if args.to_file.is_some() { crate::personalise::unescape(&text) } else { text };
     let msg = build(args, &target, text, numbers, send_at)?;
     if args.dry_run {
         eprint!("{}", plan(std::slice::from_ref(&msg), args.price_per_part));

@@ -77,3 +77,31 @@ async fn inbox_and_poll_reports_read_the_store() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("no inbound store at missing.db"), "{}", r.stderr);
 }
+
+#[cfg(feature = "serve")]
+#[tokio::test(flavor = "multi_thread")]
+async fn poll_stats_show_each_options_label_from_the_stored_poll() {
+    let dir = temp_dir("inbox-labels");
+    let db = dir.join("bramka.db");
+    fill(&db).await;
+    // The poll as `bramka serve` keeps it in the same file.
+    let def: bramka_inbound::definition::PollDef = serde_json::from_value(serde_json::json!({
+        "id": "rating", "name": "Shop rating", "number": "+48790100200", "prefix": "GLOSUJE",
+        "options": [{"code": "1", "aliases": ["slabo"]}, {"code": "3"}, {"code": "5", "aliases": ["super", "swietnie"]}]
+    }))
+    .unwrap();
+    assert!(bramka_server::defs::DefStore::open(&db).unwrap().seed_polls(&[def]).unwrap());
+    let store = db.to_str().unwrap();
+    let r = bramka_in(&dir, &["poll", "stats", "rating", "--store", store], "", &[]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_eq!(
+        r.stdout.lines().collect::<Vec<_>>(),
+        ["1 (slabo)  1  33.33%", "3  0  0.00%", "5 (super, swietnie)  2  66.67%", "total  3"],
+        "{}",
+        r.stdout
+    );
+    let r = bramka_in(&dir, &["poll", "stats", "rating", "--store", store, "--json"], "", &[]);
+    let v = r.json();
+    assert_eq!(v["options"][2]["label"], "5 (super, swietnie)");
+    assert_eq!(v["options"][2]["votes"], 2);
+}

@@ -118,3 +118,22 @@ async fn an_unknown_merge_field_or_a_text_over_the_cap_fails_before_any_request(
     let r = run(&server, &["--max-parts", "1"], &contacts_text);
     assert_eq!(r.code, 2, "{}", r.all());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn double_braces_send_a_literal_word_in_braces() {
+    let server = smsapi(3).await;
+    // With merge fields: {{kod}} is the text {kod}, not Anna's code.
+    let r = run(&server, &[], "Hi {imie}, reply {{kod}}");
+    assert_eq!(r.code, 0, "{}", r.all());
+    // Without merge fields the escape is written out too.
+    let r = run(&server, &[], "Reply {{STOP}} to opt out");
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_eq!(
+        requests(&server).await,
+        [
+            ("48600100200,48600100201,48600100202".to_owned(), "Reply {STOP} to opt out".to_owned()),
+            ("48600100200,48600100202".to_owned(), "Hi Anna, reply {kod}".to_owned()),
+            ("48600100201".to_owned(), "Hi Jan, reply {kod}".to_owned()),
+        ]
+    );
+}

@@ -99,3 +99,51 @@ async fn flash_and_validity_reach_the_request() {
     assert_eq!(run.code, 2, "{}", run.all());
     assert!(run.stderr.contains("write minutes, hours or days: 30m, 6h, 2d"), "{}", run.stderr);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn scheduled_lists_smsapi_sends_from_the_ledger() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/sms.do"))
+        .and(wiremock::matchers::body_string_contains("date="))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "count": 1, "list": [{"id": "ID5", "points": 0.16, "number": "48600100200", "status": "QUEUE"}]
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let dir = temp_dir("sched-ledger");
+    let ledger = dir.join("ledger.db");
+    let ledger = ledger.to_str().unwrap();
+    let dsn = format!("smsapi://T@127.0.0.1:{}?from=Shop", server.address().port());
+    let at = (chrono::Utc::now() + chrono::Duration::days(2)).format("%Y-%m-%dT%H:%M:00Z").to_string();
+    let run = bramka_in(
+        &dir,
+        &["send", "--gateway", &dsn, "--to", "+48600100200", "--at", &at, "--ledger", ledger, "Jutro"],
+        "",
+        &[],
+    );
+    assert_eq!(run.code, 0, "{}", run.all());
+
+    // SMSAPI cannot list them: the error says where the list is.
+    let run = bramka_in(&dir, &["scheduled", "--gateway", &dsn], "", &[]);
+    assert_ne!(run.code, 0, "{}", run.all());
+    assert!(run.stderr.contains("--ledger PATH"), "{}", run.stderr);
+
+    let run = bramka_in(&dir, &["scheduled", "--gateway", &dsn, "--ledger", ledger, "--json"], "", &[]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let v = run.json();
+    assert_eq!(v.as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(v[0]["id"], "ID5", "the id bramka cancel takes: {v}");
+    assert_eq!(v[0]["to"], json!(["+48600100200"]));
+    assert_eq!(v[0]["text"], "Jutro");
+    assert_eq!(v[0]["status"], "accepted");
+    assert!(v[0]["send_at"].as_str().unwrap().starts_with(&at[..16]), "{v}");
+    let run = bramka_in(&dir, &["scheduled", "--gateway", &dsn, "--ledger", ledger], "", &[]);
+    assert!(
+        run.stdout.lines().nth(1).is_some_and(|l| l.starts_with("ID5\t+48600100200\t")),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(server.received_requests().await.unwrap().len(), 1, "listing asks the operator nothing");
+}

@@ -22,6 +22,10 @@
 //!   which a campaign run calls first) and by reports carrying the client key ([`reconcile`]).
 //! * **Jobs** — [`JobStore`]: durable job records (compare-and-set states) and once-per-key
 //!   claims next to the ledger, for work an application must resume after a restart.
+//! * **Short links** — [`links::LinkStore`]: codes, their URLs, the message (and recipient)
+//!   that carried them, and click counts.
+//! * **Scheduled sends** — [`Ledger::scheduled`] lists the sends still waiting for their time,
+//!   with the ids cancel, pause and reschedule take (for operators that cannot list them).
 //! * **Queries** — [`Query`], [`Ledger::daily_counts`], [`Ledger::cost_totals`],
 //!   [`Ledger::export_csv`].
 //!
@@ -59,12 +63,14 @@ pub mod gateway;
 pub mod jobs;
 pub mod keywords;
 pub mod ledger;
+pub mod links;
 pub mod model;
 pub mod options;
 pub mod query;
 pub mod reconcile;
 pub mod rules;
 pub mod sandbox;
+pub mod scheduled;
 pub mod signals;
 pub mod store;
 #[cfg(feature = "test-suite")]
@@ -83,6 +89,7 @@ pub use model::{
 pub use options::SendOptions;
 pub use query::{CostTotal, DEFAULT_TZ, DayCount};
 pub use sandbox::{SandboxCallback, SandboxMessage};
+pub use scheduled::ScheduledSend;
 #[cfg(feature = "sqlite")]
 pub use store::SqliteStore;
 pub use store::{MemoryStore, Store};

@@ -391,5 +391,5 @@ async fn shares_one_database_with_the_inbound_store_and_refuses_a_newer_schema()
         .await
         .unwrap()
         .get(0);
-    assert_eq!(v, 7, "left as found");
+    assert_eq!(v, 99, "left as found");
 }

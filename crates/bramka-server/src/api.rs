@@ -36,7 +36,7 @@ pub(crate) struct RouteDoc {
     pub(crate) ok: (&'static str, &'static str),
 }
 
-const JSON: &str = "application/json";
+pub(crate) const JSON: &str = "application/json";
 const CSV: &str = "text/csv; charset=utf-8";
 /// A documented parameter: name, where (`path` or `query`), description.
 pub(crate) type Param = (&'static str, &'static str, &'static str);
@@ -85,7 +85,9 @@ const SCOPE: &[Param] = &[("account", "query", "the account of the suppression (
 /// The API's routes: documentation and handler side by side.
 pub(crate) fn routes() -> Vec<(RouteDoc, MethodRouter<Arc<App>>)> {
     let d = |method, path, summary, params, body, ok| RouteDoc { method, path, summary, params, body, ok };
-    vec![
+    let mut routes = crate::links::routes();
+    routes.extend(crate::scheduled::routes());
+    routes.extend(vec![
         (d("get", "/api/v1/polls", "List polls", &[], None, (JSON, "poll definitions")), get(list_polls)),
         (
             d("post", "/api/v1/polls", "Create a poll", &[], Some("PollDef"), (JSON, "the poll as stored")),
@@ -408,7 +410,8 @@ pub(crate) fn routes() -> Vec<(RouteDoc, MethodRouter<Arc<App>>)> {
             delete(sent::remove_suppression),
         ),
         (d("get", "/api/v1/openapi.json", "This document", &[], None, (JSON, "OpenAPI 3.1")), get(openapi)),
-    ]
+    ]);
+    routes
 }
 
 /// The OpenAPI 3.1 document of the API, generated from its route table.
@@ -842,6 +845,10 @@ fn send_schema(campaign: bool) -> Value {
         required.push("name");
     } else {
         props.insert("client_ref".into(), json!({"type": "string", "description": "idempotency key"}));
+        props.insert(
+            "send_at".into(),
+            json!({"type": "string", "format": "date-time", "description": "send later, at this time"}),
+        );
     }
     json!({"type": "object", "required": required, "properties": props})
 }

@@ -13,6 +13,9 @@
 //! `[[flows]]` run the call-flow SMS element. A JSON API under `/api/v1` (bearer tokens) manages
 //! polls, numbers and suppressions, sends, and reads statistics, reports, delivery states and
 //! balances; its OpenAPI document is served at `/api/v1/openapi.json`.
+//! Accounts with `shorten_links` whose operator cannot shorten get `PUBLIC_URL/s/CODE` links
+//! (kept in the ledger with their clicks; `GET /s/CODE` redirects to stored URLs only), and the
+//! scheduled sends of operators that cannot list them are listed from the ledger.
 //!
 //! | feature | default | what |
 //! |---|---|---|
@@ -39,7 +42,10 @@ pub mod defs;
 pub mod error;
 mod flows;
 mod hooks;
+mod links;
+mod outbox;
 pub mod sandbox;
+mod scheduled;
 mod sent;
 pub mod web;
 
@@ -131,6 +137,8 @@ pub(crate) struct App {
     pub(crate) open_csrf: String,
     /// Every send, its delivery, and the suppression list.
     pub(crate) ledger: bramka_ledger::Ledger,
+    /// The `/s/` short links and their clicks (in the ledger's database).
+    pub(crate) links: Arc<dyn bramka_ledger::links::LinkStore>,
     /// The receiving numbers (kept in the store; edited through the API).
     numbers: RwLock<Vec<NumberDef>>,
     /// The `[[flows]]`, ready for calls.
@@ -282,6 +290,9 @@ async fn load_codes(store: &dyn Store, polls: &[PollDef]) -> Result<(), String> 
     Ok(())
 }
 
+/// The short-link store (the ledger's database).
+type Links = Arc<dyn bramka_ledger::links::LinkStore>;
+
 /// A configured server, its store open, ready to [`serve`](Server::serve).
 ///
 /// ```
@@ -310,39 +321,47 @@ impl Server {
     /// the polls and numbers on the first start (afterwards the stored ones win), loads discount
     /// codes and prepares the webhook parsers and the `[[flows]]`.
     pub fn new(settings: Settings) -> Result<Server, StartError> {
-        let (store, defs, ledger_store, jobs): (
+        let (store, defs, ledger_store, jobs, links): (
             Arc<dyn Store>,
             DefStore,
             Arc<dyn bramka_ledger::Store>,
             Jobs,
+            Links,
         ) = match &settings.storage {
             Storage::Sqlite(path) => {
                 let lpath = config::ledger_path(path);
-                let ledger = bramka_ledger::SqliteStore::open(&lpath)
-                    .map_err(|e| StartError::Storage(format!("{}: {e}", lpath.display())))?;
+                let ledger = Arc::new(
+                    bramka_ledger::SqliteStore::open(&lpath)
+                        .map_err(|e| StartError::Storage(format!("{}: {e}", lpath.display())))?,
+                );
                 (
                     Arc::new(
                         SqliteStore::open(path)
                             .map_err(|e| StartError::Storage(format!("{}: {e}", path.display())))?,
                     ),
                     DefStore::open(path).map_err(|e| StartError::Storage(e.to_string()))?,
-                    Arc::new(ledger.clone()),
-                    Arc::new(ledger),
+                    ledger.clone(),
+                    ledger.clone(),
+                    ledger,
                 )
             }
-            Storage::Memory => (
-                Arc::new(MemoryStore::new()),
-                DefStore::in_memory().map_err(|e| StartError::Storage(e.to_string()))?,
-                Arc::new(bramka_ledger::MemoryStore::new()),
-                Arc::new(bramka_ledger::MemoryJobs::new()),
-            ),
+            Storage::Memory => {
+                let ledger = Arc::new(bramka_ledger::MemoryStore::new());
+                (
+                    Arc::new(MemoryStore::new()),
+                    DefStore::in_memory().map_err(|e| StartError::Storage(e.to_string()))?,
+                    ledger.clone(),
+                    Arc::new(bramka_ledger::MemoryJobs::new()),
+                    ledger,
+                )
+            }
             Storage::Postgres { .. } => {
                 return Err(StartError::Storage(
                     "PostgreSQL storage connects asynchronously: start the server with Server::open".into(),
                 ));
             }
         };
-        Self::assemble(settings, store, defs, ledger_store, jobs)
+        Self::assemble(settings, store, defs, ledger_store, jobs, links)
     }
 
     /// Like [`new`](Server::new), for every storage: `postgres://` connects here (feature
@@ -371,7 +390,7 @@ impl Server {
                     tracing::info!(file = %definitions.display(), "definitions imported into PostgreSQL (first start)");
                 }
             }
-            Self::assemble(settings, Arc::new(store), defs, ledger.clone(), ledger)
+            Self::assemble(settings, Arc::new(store), defs, ledger.clone(), ledger.clone(), ledger)
         }
         #[cfg(not(feature = "postgres"))]
         {
@@ -383,12 +402,16 @@ impl Server {
     }
 
     fn assemble(
-        settings: Settings,
+        mut settings: Settings,
         store: Arc<dyn Store>,
         defs: DefStore,
         ledger_store: Arc<dyn bramka_ledger::Store>,
         jobs: Jobs,
+        links: Links,
     ) -> Result<Server, StartError> {
+        // Accounts with `shorten_links` whose operator cannot shorten use the `/s/` links.
+        let shortener = links::LedgerShortener::new(links.clone(), &settings.public_url);
+        settings.accounts = std::mem::take(&mut settings.accounts).with_shortener(Arc::new(shortener));
         let s = &settings.suppression;
         let ledger = bramka_ledger::Ledger::new(ledger_store).with_keywords(bramka_ledger::Keywords::new(
             s.stop.iter().map(String::as_str),
@@ -469,6 +492,7 @@ impl Server {
             sessions: web::Sessions::default(),
             open_csrf: defs::random_token(32).map_err(StartError::Storage)?,
             ledger,
+            links,
             numbers: RwLock::new(numbers),
             flows,
             inflight: Default::default(),
@@ -544,6 +568,7 @@ impl Server {
             .merge(pages)
             .route("/healthz", get(|| async { axum::Json(json!({"status": "ok"})) }))
             .route("/readyz", get(readyz))
+            .route("/s/{code}", get(links::follow))
             .route("/hooks/{account}/{kind}", any(hooks::signed))
             .route("/hooks/{account}/{secret}/{kind}", any(hooks::with_secret))
             .merge(api)
@@ -624,6 +649,7 @@ async fn dispatch(app: &App) -> Result<usize, String> {
                 d.via.as_deref().unwrap_or("this entry")
             )
         })?;
+        outbox::check_destination(&app.settings, &account, d)?;
         app.ledger_gateway(&account)
     };
     let report = app.engine().dispatch_routed(&route).await.map_err(|e| e.to_string())?;

@@ -56,6 +56,9 @@ pub(crate) struct SendRequest {
     /// first one's recipients.
     #[serde(default)]
     client_ref: Option<String>,
+    /// Send later, at this time (RFC 3339); listed by `GET /api/v1/accounts/{account}/scheduled`.
+    #[serde(default)]
+    send_at: Option<DateTime<Utc>>,
 }
 
 /// `POST /api/v1/campaigns`.
@@ -110,9 +113,10 @@ impl App {
             None => ClientRef::generate().as_str().to_owned(),
         };
         // Claimed in the ledger, so two instances on one database never both send with a key.
-        let claim = self.ledger.claim_client_ref(account, &key).await.map_err(store_error)?;
-        // Recorded (`message: Some`): answered below from the ledger as a duplicate.
-        if let bramka_ledger::RefClaim::Taken { at, message: None } = claim {
+        // Recorded (Taken with a message): answered below from the ledger as a duplicate.
+        if let bramka_ledger::RefClaim::Taken { at, message: None } =
+            self.ledger.claim_client_ref(account, &key).await.map_err(store_error)?
+        {
             return Err(ApiError::new(
                 StatusCode::CONFLICT,
                 "conflict",
@@ -159,6 +163,10 @@ impl App {
                 return Err(ApiError::invalid(e.to_string()));
             }
         };
+        if let Err(e) = self.attach_links(&msg, account).await {
+            release().await;
+            return Err(e);
+        }
         let gw = match self.ledger_gateway(account) {
             Ok(gw) => gw,
             Err(e) => {
@@ -249,6 +257,7 @@ pub(crate) async fn send_message(
     let Json(r) = body.map_err(|e| ApiError::invalid(e.body_text()))?;
     let mut out = Outgoing::new(r.to.joined(), r.text);
     out.sender = r.sender;
+    out.send_at = r.send_at;
     let (entries, duplicate, error) = app.send_once(&r.account, out, r.client_ref).await?;
     let mut body = message_json(&app.ledger, &entries).await?;
     body["duplicate"] = json!(duplicate);
@@ -460,8 +469,19 @@ pub(crate) async fn create_campaign(
     let _claim = app.claim_key(&format!("campaign:{}", r.name))?;
     let mut out = Outgoing::new(r.to.joined(), r.text);
     out.sender = r.sender;
-    let msg =
-        app.settings.accounts.prepare(&r.account, out).await.map_err(|e| ApiError::invalid(e.to_string()))?;
+    // A rerun reuses the first run's short links, so its text is the same and it resumes.
+    let first = match app.ledger.store().campaign(&r.name).await.map_err(store_error)? {
+        Some(c) => app.ledger.store().message(c.message).await.map_err(store_error)?.map(|m| m.client_ref),
+        None => None,
+    };
+    let msg = app
+        .reusing_links(first.as_deref(), app.settings.accounts.prepare(&r.account, out))
+        .await?
+        .map_err(|e| ApiError::invalid(e.to_string()))?;
+    if first.is_none() {
+        app.attach_links(&msg, &r.account).await?;
+    }
+    // The campaign runner records every outcome itself, so it gets the bare account.
     let inner = bare_gateway(&app.settings, &r.account).map_err(ApiError::unavailable)?;
     app.ledger
         .create_campaign(&r.name, &r.account, inner.id(), &msg, r.chunk_size.unwrap_or(100))

@@ -89,6 +89,50 @@ async fn two_instances_share_one_postgres_database() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn short_links_live_in_postgres_and_clicks_on_either_instance_count() {
+    let db = bramka_pgtest::database();
+    let dir = std::env::temp_dir().join(format!("bramka-serve-pg-links-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mock = twilio_mock().await;
+    let extra = format!(
+        "\n[accounts.short]\ndsn = \"twilio://{SID}:${{TWILIO_AUTH_TOKEN}}@{}?from=%2B15005550006\"\nshorten_links = true\n",
+        mock.address()
+    );
+    let toml = acceptance(&mock.address().to_string(), &extra).replace(
+        "storage = \"memory:\"",
+        &format!("storage = \"{}\"\ndefinitions = \"{}/defs.db\"", db.url(), dir.display()),
+    );
+    let a = start(&toml).await;
+    let sent: Value = a
+        .client
+        .post(a.url("/api/v1/messages"))
+        .bearer_auth(API_TOKEN)
+        .json(&json!({"account": "short", "to": "+48600100202", "text": "See https://shop.example.com/o/1?x=1", "client_ref": "pglink"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let text = sent["text"].as_str().unwrap();
+    let code = text.rsplit("/s/").next().unwrap().to_owned();
+    assert!(text.starts_with("See http://127.0.0.1:8025/s/") && code.len() == 9, "{text}");
+    let b = start(&toml).await;
+    let web = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    for s in [&a, &b, &b] {
+        let r = web.get(s.url(&format!("/s/{code}"))).send().await.unwrap();
+        assert_eq!(r.status(), 302);
+        assert_eq!(r.headers()["location"], "https://shop.example.com/o/1?x=1");
+    }
+    let links: Value = a.get_api("/api/v1/links?client_ref=pglink").await.json().await.unwrap();
+    assert_eq!(links["links"][0]["clicks"], 3, "{links}");
+    assert_eq!(links["links"][0]["recipient"], "+48600100202");
+    a.stop().await;
+    b.stop().await;
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 /// Two instances on one PostgreSQL database, each given the same client_ref at the same moment
 /// (the operator answers in 300 ms, so both requests are in flight together): the key is claimed
 /// in the shared ledger, so exactly one request reaches the operator.

@@ -26,6 +26,8 @@ use crate::sandbox::SandboxMessage;
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     inner: Mutex<Inner>,
+    /// Short links by code ([`crate::links::LinkStore`]).
+    links: Mutex<BTreeMap<String, crate::links::ShortLink>>,
 }
 
 #[derive(Debug, Default)]
@@ -49,6 +51,66 @@ impl MemoryStore {
     }
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+    fn lock_links(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, crate::links::ShortLink>> {
+        self.links.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+#[async_trait]
+impl crate::links::LinkStore for MemoryStore {
+    async fn insert_link(&self, code: &str, url: &str, at: DateTime<Utc>) -> Result<bool, StoreError> {
+        let mut links = self.lock_links();
+        if links.contains_key(code) {
+            return Ok(false);
+        }
+        links.insert(code.to_owned(), crate::links::ShortLink::new(code, url, at));
+        Ok(true)
+    }
+
+    async fn attach_links(
+        &self,
+        codes: &[String],
+        client_ref: &str,
+        account: &str,
+        recipient: Option<&str>,
+    ) -> Result<usize, StoreError> {
+        let mut links = self.lock_links();
+        let mut n = 0;
+        for c in codes {
+            if let Some(l) = links.get_mut(c) {
+                l.client_ref = Some(client_ref.to_owned());
+                l.account = Some(account.to_owned());
+                l.recipient = recipient.map(str::to_owned);
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
+    async fn click(
+        &self,
+        code: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Option<crate::links::ShortLink>, StoreError> {
+        Ok(self.lock_links().get_mut(code).map(|l| {
+            l.record_click(at);
+            l.clone()
+        }))
+    }
+
+    async fn link(&self, code: &str) -> Result<Option<crate::links::ShortLink>, StoreError> {
+        Ok(self.lock_links().get(code).cloned())
+    }
+
+    async fn links(
+        &self,
+        query: &crate::links::LinkQuery,
+    ) -> Result<Vec<crate::links::ShortLink>, StoreError> {
+        let mut out: Vec<_> = self.lock_links().values().filter(|l| query.matches(l)).cloned().collect();
+        out.sort_by(|a, b| b.created_at.cmp(&a.created_at).then_with(|| a.code.cmp(&b.code)));
+        out.truncate(query.max());
+        Ok(out)
     }
 }
 

@@ -166,4 +166,4 @@ pub trait Store: Send + Sync + fmt::Debug {
 }
 
 /// The highest schema version of the stores in this crate.
-pub const SCHEMA_VERSION: u32 = 6;
+pub const SCHEMA_VERSION: u32 = 7;

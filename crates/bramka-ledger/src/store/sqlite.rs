@@ -29,6 +29,7 @@ use crate::rules::{after_delivery, key_candidates};
 mod bulk;
 mod jobs;
 mod sandbox;
+mod links;
 
 /// The schema migrations, version `i + 1` at index `i`. Plain SQL that PostgreSQL also accepts
 /// apart from the `INTEGER PRIMARY KEY` row ids.
@@ -171,6 +172,22 @@ CREATE TABLE sandbox_messages (
     PRIMARY KEY (operator, message_id)
 );
 CREATE INDEX sandbox_messages_seq ON sandbox_messages(seq);
+",
+    // v7: short links and their clicks (`crate::links`).
+    "
+CREATE TABLE links (
+    code TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    account TEXT,
+    client_ref TEXT,
+    recipient TEXT,
+    clicks INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    first_click_at INTEGER,
+    last_click_at INTEGER
+);
+CREATE INDEX links_client_ref ON links(client_ref) WHERE client_ref IS NOT NULL;
+CREATE INDEX links_created ON links(created_at);
 ",
 ];
 

@@ -46,6 +46,7 @@ use crate::options::SendOptions;
 use crate::rules::{after_delivery, key_candidates};
 
 mod jobs;
+mod links;
 mod schema;
 
 pub use bramka_postgres::PostgresUrl;

@@ -174,4 +174,23 @@ CREATE TABLE ledger_sandbox_messages (
 CREATE INDEX ledger_sandbox_messages_seq ON ledger_sandbox_messages(seq);
 "#,
     },
+    // v7: short links and their clicks (`crate::links`).
+    Migration {
+        version: 7,
+        sql: r#"
+CREATE TABLE ledger_links (
+    code TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    account TEXT,
+    client_ref TEXT,
+    recipient TEXT,
+    clicks BIGINT NOT NULL DEFAULT 0,
+    created_at BIGINT NOT NULL,
+    first_click_at BIGINT,
+    last_click_at BIGINT
+);
+CREATE INDEX ledger_links_client_ref ON ledger_links(client_ref) WHERE client_ref IS NOT NULL;
+CREATE INDEX ledger_links_created ON ledger_links(created_at);
+"#,
+    },
 ];

@@ -96,16 +96,19 @@ impl LinkQuery {
         Self::default()
     }
     /// The links of one message.
+    #[must_use]
     pub fn client_ref(mut self, client_ref: impl Into<String>) -> Self {
         self.client_ref = Some(client_ref.into());
         self
     }
     /// The links of one account.
+    #[must_use]
     pub fn account(mut self, account: impl Into<String>) -> Self {
         self.account = Some(account.into());
         self
     }
     /// At most `n` links.
+    #[must_use]
     pub fn limit(mut self, n: usize) -> Self {
         self.limit = Some(n);
         self

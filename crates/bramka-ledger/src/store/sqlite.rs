@@ -28,8 +28,8 @@ use crate::rules::{after_delivery, key_candidates};
 
 mod bulk;
 mod jobs;
-mod sandbox;
 mod links;
+mod sandbox;
 
 /// The schema migrations, version `i + 1` at index `i`. Plain SQL that PostgreSQL also accepts
 /// apart from the `INTEGER PRIMARY KEY` row ids.

@@ -87,6 +87,11 @@ impl From<Vec<RecipientReport>> for ChunkReport {
 ///   exactly one entry per recipient in the message's order. A request's answer that misses a
 ///   recipient gives that recipient a [`ErrorKind::Decode`] rejection with
 ///   [`Certainty::MaybeSent`] (the operator accepted the request, so it may have sent it).
+///
+/// # Errors
+///
+/// Returns the first request's [`Error`] (as `send_chunk` gave it) when that request failed with
+/// [`Certainty::NotSent`] or was the only request; later failures are reported per recipient.
 pub async fn send_in_chunks<'m, F, Fut>(
     mut report: SendReport,
     message: &'m Message,
@@ -161,6 +166,11 @@ where
 /// assert!(send_message("demo", &caps, &flash, |_| async { unreachable!() }).await.is_err());
 /// # }
 /// ```
+///
+/// # Errors
+///
+/// Returns an [`Error`] of kind [`ErrorKind::Message`] when [`preflight`](crate::preflight::preflight)
+/// refuses the message for `caps`, and otherwise what [`send_in_chunks`] returns.
 pub async fn send_message<'m, F, Fut>(
     gateway: &'static str,
     caps: &Capabilities,

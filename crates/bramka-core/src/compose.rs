@@ -331,6 +331,10 @@ impl fmt::Debug for Failover {
 
 impl Failover {
     /// Tries `gateways` in order. An empty list is a [`ErrorKind::Config`] error.
+    ///
+    /// # Errors
+    ///
+    /// Returns an [`Error`] of kind [`ErrorKind::Config`] when `gateways` is empty.
     pub fn new(gateways: Vec<Arc<dyn Gateway>>) -> Result<Self, Error> {
         Ok(Failover { pool: Pool::new("failover", gateways)? })
     }
@@ -393,6 +397,10 @@ impl fmt::Debug for RoundRobin {
 impl RoundRobin {
     /// Rotates over `gateways`, starting at a random one. An empty list is a
     /// [`ErrorKind::Config`] error.
+    ///
+    /// # Errors
+    ///
+    /// Returns an [`Error`] of kind [`ErrorKind::Config`] when `gateways` is empty.
     pub fn new(gateways: Vec<Arc<dyn Gateway>>) -> Result<Self, Error> {
         let pool = Pool::new("round_robin", gateways)?;
         let start = fastrand::usize(..pool.gateways.len());

@@ -280,6 +280,13 @@ impl Dsn {
     /// let err = Dsn::parse("twilio://AC123:pa/ss@default").unwrap_err().to_string();
     /// assert!(err.contains("percent-encode") && !err.contains("pa/ss"), "{err}");
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// Returns [`DsnError::Syntax`] (with the DSN redacted) when `input` is empty, has whitespace or
+    /// control characters, joins several DSNs with `||` or `&&`, lacks `://` or a valid scheme, has a
+    /// stray `@` or `?`, a bad host, port or option name, or a malformed percent-encoding in the user,
+    /// password or an option value.
     pub fn parse(input: &str) -> Result<Dsn, DsnError> {
         let input = input.trim();
         let syntax = |reason: String| DsnError::Syntax { dsn: redact_raw(input), reason };
@@ -443,11 +450,19 @@ impl Dsn {
 
     /// The user, or a [`DsnError::Missing`] saying `what` is needed
     /// (`"a token as the user: smsapi://TOKEN@default"`).
+    ///
+    /// # Errors
+    ///
+    /// Returns [`DsnError::Missing`] naming the scheme and `what` when the DSN has no user.
     pub fn required_user(&self, what: &str) -> Result<&Secret, DsnError> {
         self.user.as_ref().ok_or_else(|| self.missing(what))
     }
 
     /// The password, or a [`DsnError::Missing`] saying `what` is needed.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`DsnError::Missing`] naming the scheme and `what` when the DSN has no password.
     pub fn required_password(&self, what: &str) -> Result<&Secret, DsnError> {
         self.password.as_ref().ok_or_else(|| self.missing(what))
     }
@@ -458,6 +473,10 @@ impl Dsn {
 
     /// Refuses the first option not in `accepted`, naming the accepted keys (and the nearest one
     /// when the key looks like a typo).
+    ///
+    /// # Errors
+    ///
+    /// Returns [`DsnError::UnknownOption`] for the first option whose key is not in `accepted`.
     pub fn check_options(&self, accepted: &[&str]) -> Result<(), DsnError> {
         match self.options.iter().find(|(k, _)| !accepted.contains(&k.as_str())) {
             None => Ok(()),
@@ -480,6 +499,10 @@ impl Dsn {
 
     /// A boolean option: `1`, `true`, `yes`, `on` or the empty value (`?test`) are true; `0`,
     /// `false`, `no`, `off` false; any case.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`DsnError::InvalidOption`] when the option is present with any other value.
     pub fn bool_option(&self, key: &str) -> Result<Option<bool>, DsnError> {
         self.option(key)
             .map(|v| match v.to_ascii_lowercase().as_str() {
@@ -491,6 +514,10 @@ impl Dsn {
     }
 
     /// A duration option: `500ms`, `5s`, `2m`, `1h`, or plain seconds (`5`); whole numbers.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`DsnError::InvalidOption`] when the option is present but is not such a duration.
     pub fn duration_option(&self, key: &str) -> Result<Option<Duration>, DsnError> {
         self.option(key)
             .map(|v| {
@@ -514,6 +541,11 @@ impl Dsn {
     /// let err = dsn.parsed_option::<u8>("retries", "a number from 0 to 255").unwrap_err();
     /// assert_eq!(err.to_string(), "invalid value \"x\" for option \"retries\": expected a number from 0 to 255");
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// Returns [`DsnError::InvalidOption`] (with `expected`) when the option is present but `T::from_str`
+    /// fails on it.
     pub fn parsed_option<T: FromStr>(&self, key: &str, expected: &str) -> Result<Option<T>, DsnError> {
         self.option(key).map(|v| v.parse::<T>().map_err(|_| self.invalid(key, v, expected))).transpose()
     }
@@ -740,6 +772,11 @@ pub trait GatewayFactory: Send + Sync {
     /// The schemes it handles (`["smsapi"]`).
     fn schemes(&self) -> &[&'static str];
     /// Builds the gateway. Errors are [`crate::ErrorKind::Config`].
+    ///
+    /// # Errors
+    ///
+    /// Returns an [`Error`] of kind [`ErrorKind::Config`](crate::ErrorKind::Config) when `dsn` is not
+    /// valid for the gateway (unknown option, missing credential, bad value).
     fn create(&self, dsn: &Dsn) -> Result<Arc<dyn Gateway>, Error>;
 }
 

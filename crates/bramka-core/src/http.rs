@@ -55,6 +55,11 @@ impl Default for Timeouts {
 /// Builds a reqwest client with rustls (ring provider), the given timeouts, a bramka user agent,
 /// and redirects followed only within the same origin (at most 5): a redirect to another host
 /// would hand it the request's credentials.
+///
+/// # Errors
+///
+/// Returns an [`Error`] of kind [`ErrorKind::Config`] when reqwest cannot build the client (for
+/// example, the TLS backend fails to initialise).
 pub fn client(timeouts: Timeouts) -> Result<reqwest::Client, Error> {
     // Installing fails harmlessly when the application already chose a provider.
     let _ = rustls::crypto::ring::default_provider().install_default();

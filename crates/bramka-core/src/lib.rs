@@ -13,6 +13,7 @@
 //! assert_eq!(a.encoding(), Encoding::Ucs2);
 //! assert_eq!(a.segments(), 1);
 //! ```
+#![warn(clippy::missing_errors_doc)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod account;

@@ -50,6 +50,12 @@ impl Sender {
     /// assert!(matches!(Sender::parse("7255").unwrap(), Sender::ShortCode(_)));
     /// assert!(Sender::parse("TooLongSenderName").is_err());
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// Returns a [`SenderError`] naming `input` and the reason when it is neither a valid phone
+    /// number (a leading `+` or more than 8 digits), a short code ([`short_code`](Self::short_code)) nor
+    /// an alphanumeric name ([`alphanumeric`](Self::alphanumeric)).
     pub fn parse(input: &str) -> Result<Sender, SenderError> {
         let s = input.trim();
         let all_digits = !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
@@ -65,6 +71,11 @@ impl Sender {
     }
 
     /// An alphanumeric sender: 1 to 11 GSM-7 characters, at least one letter.
+    ///
+    /// # Errors
+    ///
+    /// Returns a [`SenderError`] naming `name` when it has 0 or more than 11 characters, a character
+    /// outside GSM-7, or no letter.
     pub fn alphanumeric(name: &str) -> Result<Sender, SenderError> {
         let err = |reason: &str| SenderError { input: name.to_owned(), reason: reason.to_owned() };
         let n = name.chars().count();
@@ -81,6 +92,10 @@ impl Sender {
     }
 
     /// A short code of 3 to 8 digits.
+    ///
+    /// # Errors
+    ///
+    /// Returns a [`SenderError`] naming `code` when it is not 3 to 8 ASCII digits.
     pub fn short_code(code: &str) -> Result<Sender, SenderError> {
         if (3..=8).contains(&code.len()) && code.chars().all(|c| c.is_ascii_digit()) {
             Ok(Sender::ShortCode(code.to_owned()))
@@ -137,6 +152,11 @@ impl ClientRef {
     }
 
     /// A caller-chosen reference: 1 to 64 ASCII letters and digits.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`MessageError::InvalidClientRef`] naming `value` when it is empty, longer than 64
+    /// characters, or has a character other than an ASCII letter or digit.
     pub fn new(value: &str) -> Result<ClientRef, MessageError> {
         if (1..=64).contains(&value.len()) && value.chars().all(|c| c.is_ascii_alphanumeric()) {
             Ok(ClientRef(value.to_owned()))
@@ -465,6 +485,20 @@ impl MessageBuilder {
     }
 
     /// Validates everything and analyses the text.
+    ///
+    /// # Errors
+    ///
+    /// Returns a [`MessageError`]:
+    ///
+    /// - [`Recipients`](MessageError::Recipients) listing every recipient that does not parse, with
+    ///   its position;
+    /// - [`NoRecipients`](MessageError::NoRecipients) without a recipient;
+    /// - [`EmptyText`](MessageError::EmptyText) without text;
+    /// - [`Sender`](MessageError::Sender) for a refused sender;
+    /// - [`InvalidClientRef`](MessageError::InvalidClientRef) for a refused client reference;
+    /// - [`ZeroValidity`](MessageError::ZeroValidity) for a validity period of zero;
+    /// - [`Encoding`](MessageError::Encoding) when the text is too long to analyse or needs more
+    ///   parts than the cap.
     pub fn build(self) -> Result<Message, MessageError> {
         let mut recipients = self.numbers;
         let mut errors = Vec::new();

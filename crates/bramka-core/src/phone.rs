@@ -158,6 +158,11 @@ impl PhonePolicy {
 
     /// Checks the default prefix (1 to 3 digits, not starting with `0`) and that the trunk rule
     /// has a prefix to add.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`PhoneError::InvalidDefaultPrefix`] when the default prefix is not 1 to 3 digits or
+    /// starts with `0`, or when the trunk-zero rule is on without a default prefix.
     pub fn validate(&self) -> Result<(), PhoneError> {
         match &self.default_prefix {
             Some(p) => {
@@ -303,12 +308,25 @@ fn is_separator(c: char) -> bool {
 impl PhoneNumber {
     /// Parses an international number (`+48 600 100 200`, `0048600100200`, `48600100200`)
     /// with the default policy (no default prefix).
+    ///
+    /// # Errors
+    ///
+    /// Returns a [`PhoneError`] as [`parse_with`](Self::parse_with) does; without a default prefix a
+    /// national number is [`PhoneError::NationalWithoutPrefix`].
     pub fn parse(input: &str) -> Result<Self, PhoneError> {
         Self::parse_with(input, &PhonePolicy::default())
     }
 
     /// Parses with a policy (default prefix, national length, trunk zero); see the
     /// [module documentation](self) for the rules.
+    ///
+    /// # Errors
+    ///
+    /// Returns a [`PhoneError`] naming the input and the rule it breaks: an invalid `policy`
+    /// ([`PhoneError::InvalidDefaultPrefix`]), a blank input ([`PhoneError::Empty`]), a character
+    /// other than digits and separators, a misplaced or repeated `+`, no digits, an unknown country
+    /// code, a wrong length, a national number without a default prefix, or a trunk `0` where none is
+    /// allowed.
     pub fn parse_with(input: &str, policy: &PhonePolicy) -> Result<Self, PhoneError> {
         policy.validate()?;
         let owned = || input.to_owned();
@@ -480,6 +498,11 @@ pub struct RecipientListError {
 
 /// Parses `"a, b; c"` or newline-separated lists; removes duplicates (after normalisation)
 /// keeping the first; reports every bad entry with its position.
+///
+/// # Errors
+///
+/// Returns a [`RecipientListError`] listing every entry that [`PhoneNumber::parse_with`] refuses,
+/// with its 1-based position and the [`PhoneError`].
 pub fn parse_list(input: &str, policy: &PhonePolicy) -> Result<Vec<PhoneNumber>, RecipientListError> {
     let mut out: Vec<PhoneNumber> = Vec::new();
     let mut seen = std::collections::HashSet::new();

@@ -55,6 +55,11 @@ pub enum PlaceholderError {
 
 /// Replaces every `${VAR}` in `template` with `lookup(VAR)`, encoded by `encode`. Text outside
 /// placeholders is kept as it is.
+///
+/// # Errors
+///
+/// Returns [`PlaceholderError::Unclosed`] when a `${` has no closing `}`, and
+/// [`PlaceholderError::Missing`] naming the variable when `lookup` returns `None` for it.
 pub fn expand(
     template: &str,
     lookup: impl Fn(&str) -> Option<String>,

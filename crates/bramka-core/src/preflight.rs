@@ -23,6 +23,11 @@ use crate::message::Message;
 /// assert!(preflight("demo", &Capabilities::new(), &m).is_err());
 /// assert!(preflight("demo", &Capabilities::new().with(Capability::Flash), &m).unwrap().is_empty());
 /// ```
+///
+/// # Errors
+///
+/// Returns an [`Error`] of kind [`ErrorKind::Message`](crate::ErrorKind::Message), naming
+/// `gateway`, in the `Err` rows of the table above.
 pub fn preflight(
     gateway: &'static str,
     caps: &Capabilities,

@@ -224,6 +224,12 @@ impl Registry {
     }
 
     /// Builds the gateway for one DSN.
+    ///
+    /// # Errors
+    ///
+    /// Returns an [`Error`] of kind [`ErrorKind::Config`](crate::ErrorKind::Config) with [`DsnError::UnknownScheme`] as its
+    /// source when no factory handles the scheme, and the factory's error (also [`ErrorKind::Config`](crate::ErrorKind::Config))
+    /// when the DSN is not valid for that gateway.
     pub fn create(&self, dsn: &Dsn) -> Result<Arc<dyn Gateway>, Error> {
         match self.factories.get(dsn.scheme()) {
             Some(f) => f.create(dsn),
@@ -240,6 +246,11 @@ impl Registry {
     /// Errors are [`ErrorKind::Config`](crate::ErrorKind::Config); their text names the
     /// expression, redacted, and for an unknown scheme the feature to enable. The underlying
     /// [`DsnError`] is the error's [`source`](std::error::Error::source).
+    ///
+    /// # Errors
+    ///
+    /// Returns an [`Error`] of kind [`ErrorKind::Config`](crate::ErrorKind::Config) when a side of `||` or `&&` is empty, a DSN
+    /// does not parse, a scheme is unknown, or a factory refuses its DSN.
     pub fn connect(&self, expression: &str) -> Result<Arc<dyn Gateway>, Error> {
         let context = |e: Error| {
             let dsn_error = std::error::Error::source(&e).and_then(|s| s.downcast_ref::<DsnError>()).cloned();

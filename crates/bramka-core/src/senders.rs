@@ -113,6 +113,11 @@ impl SenderRules {
 
     /// Checks one sender: an [`ErrorKind::InvalidSender`] error ([`Certainty::NotSent`]) naming
     /// the sender and what would be accepted.
+    ///
+    /// # Errors
+    ///
+    /// Returns an [`Error`] of kind [`ErrorKind::InvalidSender`] when a numeric sender has too many
+    /// digits, or a name has too few or too many characters or a character the operator refuses.
     pub fn check(&self, sender: &str) -> Result<(), Error> {
         let digits = sender.strip_prefix('+').unwrap_or(sender);
         if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) {
@@ -169,6 +174,11 @@ impl fmt::Debug for SenderList {
 
 impl SenderList {
     /// Checks every name; the first refused one is the error.
+    ///
+    /// # Errors
+    ///
+    /// Returns the [`ErrorKind::InvalidSender`] error of [`SenderRules::check`] for the first name
+    /// the rules refuse.
     pub fn new<S: Into<String>>(
         rules: SenderRules,
         names: impl IntoIterator<Item = S>,
@@ -191,6 +201,12 @@ impl SenderList {
     /// The sender a message goes out with: its own, else the default; checked against the rules
     /// and, when names are configured, required to be one of them. The text is as the message or
     /// the configuration gave it (a number keeps its `+`).
+    ///
+    /// # Errors
+    ///
+    /// Returns an [`Error`] of kind [`ErrorKind::InvalidSender`] ([`Certainty::NotSent`]) when there is
+    /// neither a message sender nor a default, when [`SenderRules::check`] refuses the sender, or when
+    /// names are configured and the sender is not one of them.
     pub fn resolve(&self, message_sender: Option<&Sender>) -> Result<String, Error> {
         let sender = match (message_sender, self.default()) {
             (Some(s), _) => s.as_string(),

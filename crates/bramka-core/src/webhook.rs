@@ -101,6 +101,10 @@ impl WebhookRequest {
         p
     }
     /// The body as UTF-8.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`WebhookError::Malformed`] when the body is not UTF-8.
     pub fn body_str(&self) -> Result<&str, WebhookError> {
         std::str::from_utf8(&self.body)
             .map_err(|_| WebhookError::Malformed { reason: "body is not UTF-8".into() })
@@ -320,6 +324,13 @@ pub trait WebhookParser: Send + Sync {
     fn provider(&self) -> &str;
     /// Parses a request into events. Operators that sign their requests verify first and fail
     /// closed.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`WebhookError::MissingSignature`] or [`WebhookError::InvalidSignature`] when a
+    /// signing operator's signature is absent or wrong, [`WebhookError::Method`] for a method the
+    /// operator does not use, [`WebhookError::TooLarge`] for an oversized body, and
+    /// [`WebhookError::Malformed`] when the request cannot be read as the operator's callback.
     fn parse(&self, request: &WebhookRequest) -> Result<Vec<WebhookEvent>, WebhookError>;
     /// The acknowledgement the operator expects after a successful parse.
     fn acknowledge(&self, events: &[WebhookEvent]) -> WebhookResponse;

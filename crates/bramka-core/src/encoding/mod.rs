@@ -324,6 +324,11 @@ impl Analysis {
     }
     /// `Ok` when the text fits, else [`EncodingError::TooManyParts`] (or
     /// [`EncodingError::InvalidMaxParts`] for a cap of 0).
+    ///
+    /// # Errors
+    ///
+    /// Returns [`EncodingError::InvalidMaxParts`] when the cap is 0, and
+    /// [`EncodingError::TooManyParts`] when the text needs more parts than the cap.
     pub fn ensure_fits(&self) -> Result<(), EncodingError> {
         if self.max_parts == 0 {
             return Err(EncodingError::InvalidMaxParts { max_parts: self.max_parts });
@@ -411,6 +416,10 @@ pub const MAX_TEXT_BYTES: usize = 1024 * 1024;
 ///     Err(EncodingError::TextTooLong { bytes, max_bytes }) if bytes == huge.len() && max_bytes == encoding::MAX_TEXT_BYTES
 /// ));
 /// ```
+///
+/// # Errors
+///
+/// Returns [`EncodingError::TextTooLong`] when `text` is longer than [`MAX_TEXT_BYTES`].
 pub fn try_analyze(text: &str, policy: &Policy) -> Result<Analysis, EncodingError> {
     if text.len() > MAX_TEXT_BYTES {
         return Err(EncodingError::TextTooLong { bytes: text.len(), max_bytes: MAX_TEXT_BYTES });

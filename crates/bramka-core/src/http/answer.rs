@@ -56,6 +56,12 @@ impl Answer {
     /// failures are mapped by [`transport_error`] (connect failures `NotSent`, later ones
     /// `MaybeSent` for a [`Call::Send`]); a body that cannot be read whole is
     /// [`ErrorKind::Decode`] or [`ErrorKind::Network`] with `call`'s ambiguous certainty.
+    ///
+    /// # Errors
+    ///
+    /// Returns an [`Error`] from [`transport_error`] (kind [`ErrorKind::Network`],
+    /// [`ErrorKind::Timeout`], [`ErrorKind::Config`] or [`ErrorKind::Decode`]) when the request fails,
+    /// [`Certainty::NotSent`] for a [`Call::Read`]; and what [`read`](Answer::read) returns.
     pub async fn fetch(
         request: reqwest::RequestBuilder,
         gateway: &'static str,
@@ -70,6 +76,12 @@ impl Answer {
     }
 
     /// Reads `resp` whole (see [`fetch`](Answer::fetch)).
+    ///
+    /// # Errors
+    ///
+    /// Returns an [`Error`] of kind [`ErrorKind::Decode`] when the body is larger than `limit`, and
+    /// [`ErrorKind::Network`] when the connection fails while it is read; both carry the HTTP status
+    /// and `call`'s ambiguous certainty.
     pub async fn read(
         resp: reqwest::Response,
         gateway: &'static str,
@@ -159,6 +171,11 @@ impl Answer {
 
     /// Decodes the body as JSON, or the [`decode_error`](Answer::decode_error). The error says
     /// what was expected and where, never a value of the body (which may echo a credential).
+    ///
+    /// # Errors
+    ///
+    /// Returns the [`decode_error`](Answer::decode_error) (kind [`ErrorKind::Decode`]) when the body
+    /// is not JSON of type `T`.
     pub fn json<T: DeserializeOwned>(&self, gateway: &'static str, call: Call) -> Result<T, Error> {
         serde_json::from_slice(&self.body)
             .map_err(|e| self.decode_error(gateway, call, json_error_summary(&e)))

@@ -25,6 +25,12 @@ pub struct BaseUrl(Url);
 
 impl BaseUrl {
     /// Parses and checks `raw`. `insecure_http` allows plain http to a non-loopback host.
+    ///
+    /// # Errors
+    ///
+    /// Returns an [`Error`] of kind [`ErrorKind::Config`](crate::ErrorKind::Config) when `raw` is not a URL,
+    /// has credentials, a query or a fragment, or uses a scheme other than https (plain http only to a
+    /// loopback host or with `insecure_http`).
     pub fn parse(raw: &str, insecure_http: bool) -> Result<BaseUrl, Error> {
         let shown = redact(raw);
         let bad = |why: &str| {

@@ -38,6 +38,11 @@ impl BasicAuth {
     }
     /// Refuses a blank username or an empty password: a configuration error saying what
     /// `operator` (`"Dynmark"`) needs.
+    ///
+    /// # Errors
+    ///
+    /// Returns an [`Error`] of kind [`ErrorKind::Config`](crate::ErrorKind::Config), naming `gateway`, when the
+    /// username is blank or the password is empty.
     pub fn check(&self, gateway: &'static str, operator: &str) -> Result<(), Error> {
         let missing =
             |what: &str| Err(Error::config(format!("{operator} needs {what}")).with_gateway(gateway));

@@ -51,6 +51,11 @@ impl BodyError {
 /// A declared `Content-Length` over the cap is refused before reading; otherwise the body is read
 /// chunk by chunk and reading stops as soon as the cap is passed, so at most `limit` bytes plus
 /// one chunk are ever held.
+///
+/// # Errors
+///
+/// Returns [`BodyError::TooLarge`] when the declared or read length passes `limit`, and
+/// [`BodyError::Transport`] when the connection fails while the body is read.
 pub async fn read_limited(mut response: reqwest::Response, limit: usize) -> Result<Vec<u8>, BodyError> {
     if let Some(len) = response.content_length()
         && len > limit as u64

@@ -93,6 +93,11 @@ impl HttpSettings {
         self.insecure_http
     }
     /// Checks the timeouts (both longer than zero).
+    ///
+    /// # Errors
+    ///
+    /// Returns an [`Error`] of kind [`ErrorKind::Config`](crate::ErrorKind::Config), naming `gateway`, when the
+    /// request or connect timeout is zero.
     pub fn check(&self, gateway: &'static str) -> Result<(), Error> {
         if self.timeouts.request.is_zero() || self.timeouts.connect.is_zero() {
             return Err(Error::config("timeouts must be longer than zero").with_gateway(gateway));
@@ -100,6 +105,11 @@ impl HttpSettings {
         Ok(())
     }
     /// Parses a base URL under these settings' `insecure_http`.
+    ///
+    /// # Errors
+    ///
+    /// Returns an [`Error`] of kind [`ErrorKind::Config`](crate::ErrorKind::Config) when [`BaseUrl::parse`]
+    /// refuses `raw`.
     pub fn base_url(&self, raw: &str) -> Result<BaseUrl, Error> {
         BaseUrl::parse(raw, self.insecure_http)
     }
@@ -113,6 +123,11 @@ impl HttpSettings {
     /// let e = s.endpoint("acme", Some("http://acme.example"), "https://api.acme.example/").unwrap_err();
     /// assert_eq!(e.gateway(), Some("acme"));
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// Returns an [`Error`] of kind [`ErrorKind::Config`](crate::ErrorKind::Config), naming `gateway`, when
+    /// [`check`](Self::check) or [`base_url`](Self::base_url) fails.
     pub fn endpoint(
         &self,
         gateway: &'static str,
@@ -123,6 +138,11 @@ impl HttpSettings {
         self.base_url(custom.unwrap_or(default)).map_err(|e| e.with_gateway(gateway))
     }
     /// The client: the caller's, or a new one (rustls, these timeouts, same-origin redirects).
+    ///
+    /// # Errors
+    ///
+    /// Returns an [`Error`] of kind [`ErrorKind::Config`](crate::ErrorKind::Config) when no client was given and
+    /// [`client`](super::client) cannot build one.
     pub fn client(&self) -> Result<reqwest::Client, Error> {
         match &self.client {
             Some(c) => Ok(c.clone()),
@@ -130,6 +150,12 @@ impl HttpSettings {
         }
     }
     /// These settings updated from a DSN's `timeout`, `connect_timeout` and `insecure_http`.
+    ///
+    /// # Errors
+    ///
+    /// Returns an [`Error`] of kind [`ErrorKind::Config`](crate::ErrorKind::Config) when `timeout` or
+    /// `connect_timeout` is not a duration, or `insecure_http` not a boolean (see
+    /// [`Dsn::duration_option`], [`Dsn::bool_option`]).
     pub fn from_dsn(mut self, dsn: &Dsn) -> Result<Self, Error> {
         if let Some(d) = dsn.duration_option("timeout")? {
             self.timeouts.request = d;
@@ -158,6 +184,11 @@ impl HttpSettings {
 /// assert_eq!(base_url_from_dsn(&d, "/v1/").unwrap().unwrap().as_str(), "https://eu.example.com/v1/");
 /// assert!(base_url_from_dsn(&Dsn::parse("op://key@default").unwrap(), "/").unwrap().is_none());
 /// ```
+///
+/// # Errors
+///
+/// Returns an [`Error`] of kind [`ErrorKind::Config`](crate::ErrorKind::Config) when `insecure_http` or `tls`
+/// is not a boolean, or the resulting URL is refused by [`BaseUrl::parse`].
 pub fn base_url_from_dsn(dsn: &Dsn, default_path: &str) -> Result<Option<BaseUrl>, Error> {
     let insecure = dsn.bool_option("insecure_http")?.unwrap_or(false);
     if let Some(raw) = dsn.option("base_url") {

@@ -136,6 +136,11 @@ pub enum StrictError {
 
 impl PhoneNumber {
     /// Whether the number is valid for its country, and what kind of line it is.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`StrictError::Invalid`] (with the region when known) when the number is not in an
+    /// assigned range of its country's numbering plan.
     pub fn validate_strict(&self) -> Result<StrictInfo, StrictError> {
         let invalid = |region| StrictError::Invalid { number: self.e164(), region };
         let parsed = phonenumber::parse(None, self.e164()).map_err(|_| invalid(None))?;
@@ -149,6 +154,11 @@ impl PhoneNumber {
 
     /// Like [`validate_strict`](Self::validate_strict), and refuses lines that are not mobile
     /// (a fixed-or-mobile number, as in North America, is accepted).
+    ///
+    /// # Errors
+    ///
+    /// Returns [`StrictError::Invalid`] as [`validate_strict`](Self::validate_strict) does, and
+    /// [`StrictError::NotMobile`] when the line is known not to be mobile.
     pub fn require_mobile(&self) -> Result<StrictInfo, StrictError> {
         let info = self.validate_strict()?;
         if info.line_type.may_be_mobile() {

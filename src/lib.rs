@@ -17,6 +17,7 @@
 //! assert!(report.all_accepted());
 //! # Ok(()) }
 //! ```
+#![warn(clippy::missing_errors_doc)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod accounts;
@@ -71,6 +72,12 @@ pub fn registry() -> registry::Registry {
 /// let err = bramka::connect("carrier-pigeon://default").unwrap_err();
 /// assert_eq!(err.kind(), bramka::ErrorKind::Config);
 /// ```
+///
+/// # Errors
+///
+/// Returns an [`Error`] of kind [`ErrorKind::Config`] when the expression has an empty side, a DSN
+/// does not parse, a scheme is unknown (or its operator's feature is off), or the operator refuses
+/// the DSN (unknown option, missing credential, bad value).
 pub fn connect(dsn: &str) -> Result<Arc<dyn Gateway>, Error> {
     registry().connect(dsn)
 }

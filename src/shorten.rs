@@ -51,6 +51,11 @@ pub fn find_links(text: &str) -> Vec<&str> {
 }
 
 /// Replaces every link of `text` with its short form.
+///
+/// # Errors
+///
+/// Returns an [`Error`] of kind [`ErrorKind::Message`](bramka_core::ErrorKind::Message) when a link does not
+/// parse as a URL, and the shortener's error when it fails.
 pub async fn shorten_text(text: &str, shortener: &dyn LinkShortener) -> Result<String, Error> {
     let mut out = text.to_owned();
     for link in find_links(text) {

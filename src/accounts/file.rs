@@ -27,6 +27,12 @@ impl Accounts {
     /// assert_eq!(accounts.get("shop").unwrap().policy.senders, ["Shop"]);
     /// assert_eq!(accounts.get("shop").unwrap().policy.allowed_prefixes, ["48"]);
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// Returns [`AccountError::File`] when `s` is not TOML of this shape (an unknown key included),
+    /// [`AccountError::ZeroMaxParts`] or [`AccountError::InvalidAllowedPrefix`] for a policy that could never
+    /// send, and [`AccountError::UnknownDefault`] when `default_account` names no account.
     pub fn from_toml_str(s: &str) -> Result<Accounts, AccountError> {
         let file: File =
             toml::from_str(s).map_err(|e| AccountError::File { reason: e.message().to_owned() })?;
@@ -45,6 +51,11 @@ impl Accounts {
     }
 
     /// Reads accounts from a TOML file.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`AccountError::File`] when the file cannot be read, and what
+    /// [`from_toml_str`](Self::from_toml_str) returns for its content.
     pub fn load(path: &Path) -> Result<Accounts, AccountError> {
         let s = std::fs::read_to_string(path)
             .map_err(|e| AccountError::File { reason: format!("cannot read {}: {e}", path.display()) })?;
@@ -70,6 +81,10 @@ impl Accounts {
     }
 
     /// Writes the accounts to a TOML file (see [`to_toml_string`](Self::to_toml_string)).
+    ///
+    /// # Errors
+    ///
+    /// Returns [`AccountError::File`], naming the path, when the file cannot be written.
     pub fn save(&self, path: &Path, secrets: Secrets) -> Result<(), AccountError> {
         std::fs::write(path, self.to_toml_string(secrets))
             .map_err(|e| AccountError::File { reason: format!("cannot write {}: {e}", path.display()) })

@@ -99,6 +99,12 @@ impl Accounts {
     }
 
     /// Adds an account.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`AccountError::Duplicate`] when an account has that name already,
+    /// [`AccountError::ZeroMaxParts`] for a part cap of 0 and [`AccountError::InvalidAllowedPrefix`] for an
+    /// allowed prefix that is not 1 to 4 digits.
     pub fn add(&mut self, account: Account) -> Result<(), AccountError> {
         if self.entries.contains_key(&account.name) {
             return Err(AccountError::Duplicate { name: account.name });
@@ -109,6 +115,11 @@ impl Accounts {
     }
 
     /// Replaces an account's policy.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`AccountError::ZeroMaxParts`] or [`AccountError::InvalidAllowedPrefix`] for such a `policy`,
+    /// and [`AccountError::Unknown`] when no account is named `name`.
     pub fn edit(&mut self, name: &str, policy: AccountPolicy) -> Result<(), AccountError> {
         check_policy(name, &policy)?;
         self.entry_mut(name)?.account.policy = policy;
@@ -116,6 +127,10 @@ impl Accounts {
     }
 
     /// Replaces an account's DSN (the next send reconnects).
+    ///
+    /// # Errors
+    ///
+    /// Returns [`AccountError::Unknown`], listing the configured names, when no account is named `name`.
     pub fn set_dsn(&mut self, name: &str, dsn: impl Into<String>) -> Result<(), AccountError> {
         let e = self.entry_mut(name)?;
         e.account.dsn = Secret::new(dsn.into());
@@ -124,18 +139,30 @@ impl Accounts {
     }
 
     /// Deactivates an account: it refuses to send until activated.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`AccountError::Unknown`], listing the configured names, when no account is named `name`.
     pub fn deactivate(&mut self, name: &str) -> Result<(), AccountError> {
         self.entry_mut(name)?.account.policy.active = false;
         Ok(())
     }
 
     /// Activates an account.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`AccountError::Unknown`], listing the configured names, when no account is named `name`.
     pub fn activate(&mut self, name: &str) -> Result<(), AccountError> {
         self.entry_mut(name)?.account.policy.active = true;
         Ok(())
     }
 
     /// Removes an account.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`AccountError::Unknown`], listing the configured names, when no account is named `name`.
     pub fn remove(&mut self, name: &str) -> Result<Account, AccountError> {
         self.known(name)?;
         if self.default.as_deref() == Some(name) {
@@ -146,6 +173,10 @@ impl Accounts {
 
     /// Makes `name` the default account (the one used when none is named), or clears the
     /// default with `None`.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`AccountError::Unknown`] when `name` is `Some` and no account has that name.
     pub fn set_default(&mut self, name: Option<&str>) -> Result<(), AccountError> {
         if let Some(n) = name {
             self.known(n)?;
@@ -182,6 +213,14 @@ impl Accounts {
     }
 
     /// The account's gateway, connected on first use.
+    ///
+    /// # Errors
+    ///
+    /// Returns an [`Error`] of kind [`ErrorKind::Config`](crate::ErrorKind::Config) when no account is named
+    /// `name` ([`AccountError::Unknown`]), its DSN names an unset environment variable
+    /// ([`AccountError::MissingEnv`]) or holds a redacted secret ([`AccountError::RedactedSecret`]), and the
+    /// connector's error (for [`connect`](crate::connect), [`ErrorKind::Config`](crate::ErrorKind::Config))
+    /// when the DSN is refused.
     pub fn gateway(&self, name: &str) -> Result<Arc<dyn Gateway>, Error> {
         let entry = self.known(name)?;
         let mut slot = entry.gateway.lock().unwrap_or_else(|p| p.into_inner());

@@ -12,6 +12,23 @@ use crate::shorten::shorten_text;
 impl Accounts {
     /// Applies the account's policy and builds the message, without sending. Everything refused
     /// here is refused before any request.
+    ///
+    /// # Errors
+    ///
+    /// Returns an [`Error`] converted from an [`AccountError`] or from the message:
+    ///
+    /// - kind [`ErrorKind::Config`](crate::ErrorKind::Config): an unknown account, an inactive one
+    ///   ([`AccountError::Inactive`]), link shortening with neither operator support nor a shortener
+    ///   ([`AccountError::NoShortener`]), or the account's gateway failing to connect (see
+    ///   [`gateway`](Self::gateway));
+    /// - kind [`ErrorKind::InvalidSender`](crate::ErrorKind::InvalidSender): a sender not among the account's
+    ///   ([`AccountError::UnknownSender`]);
+    /// - kind [`ErrorKind::InvalidRecipient`](crate::ErrorKind::InvalidRecipient): recipients outside the
+    ///   allowed prefixes ([`AccountError::DestinationNotAllowed`]) or without consent
+    ///   ([`AccountError::NoConsent`]);
+    /// - kind [`ErrorKind::Message`](crate::ErrorKind::Message): the message does not build (see
+    ///   [`MessageBuilder::build`](crate::MessageBuilder::build));
+    /// - the shortener's or the consent check's own error when it fails.
     pub async fn prepare(&self, name: &str, out: Outgoing) -> Result<Message, Error> {
         let entry = self.known(name)?;
         let policy = &entry.account.policy;
@@ -92,12 +109,23 @@ impl Accounts {
     }
 
     /// Sends through a named account, applying its policy first.
+    ///
+    /// # Errors
+    ///
+    /// Returns what [`prepare`](Self::prepare) and [`gateway`](Self::gateway) return, and the gateway's
+    /// [`Error`] when the send fails (see [`Gateway::send`](crate::Gateway::send)).
     pub async fn send(&self, name: &str, out: Outgoing) -> Result<SendReport, Error> {
         let msg = self.prepare(name, out).await?;
         self.gateway(name)?.send(&msg).await
     }
 
     /// Sends a test SMS (at most 150 characters) through an account.
+    ///
+    /// # Errors
+    ///
+    /// Returns an [`Error`] of kind [`ErrorKind::Message`](crate::ErrorKind::Message)
+    /// ([`AccountError::TestTooLong`]) when `text` has more than 150 characters, and otherwise what
+    /// [`send`](Self::send) returns.
     pub async fn send_test(&self, name: &str, to: &str, text: &str) -> Result<SendReport, Error> {
         let len = text.chars().count();
         if len > TEST_SMS_MAX_CHARS {

@@ -49,6 +49,16 @@ impl TwilioGateway {
     /// The account balance (`GET /2010-04-01/Accounts/{Sid}/Balance.json`), in the account's
     /// currency. Sub-accounts have none: Twilio answers without a balance, which is an
     /// [`ErrorKind::Unsupported`] error.
+    ///
+    /// # Errors
+    ///
+    /// Returns an [`Error`] of kind [`ErrorKind::Unsupported`] when Twilio answers without a balance,
+    /// and [`ErrorKind::Decode`] when the balance is not a number.
+    /// Returns an [`Error`] when the call fails: [`ErrorKind::Network`] or [`ErrorKind::Timeout`] for
+    /// a transport failure; [`ErrorKind::Unavailable`] for a 5xx answer; for another non-2xx answer
+    /// the kind Twilio's error code maps to ([`ErrorKind::Auth`] for 20003, [`ErrorKind::NotFound`]
+    /// for 20404, [`ErrorKind::RateLimited`] for 20429, ...), else the HTTP status's;
+    /// [`ErrorKind::Decode`] for an answer that cannot be read.
     pub async fn account_balance(&self) -> Result<Balance, Error> {
         let url = self.account_url("Balance.json");
         let (status, body) =
@@ -77,6 +87,16 @@ impl TwilioGateway {
     /// The account's phone numbers (`GET /2010-04-01/Accounts/{Sid}/IncomingPhoneNumbers.json`),
     /// every page. Only this account's list is followed; more than [`MAX_LIST_PAGES`] pages is an
     /// error.
+    ///
+    /// # Errors
+    ///
+    /// Returns an [`Error`] of kind [`ErrorKind::Decode`] when `next_page_uri` is not a path of this
+    /// account's number list, and [`ErrorKind::Other`] after [`MAX_LIST_PAGES`] pages.
+    /// Returns an [`Error`] when the call fails: [`ErrorKind::Network`] or [`ErrorKind::Timeout`] for
+    /// a transport failure; [`ErrorKind::Unavailable`] for a 5xx answer; for another non-2xx answer
+    /// the kind Twilio's error code maps to ([`ErrorKind::Auth`] for 20003, [`ErrorKind::NotFound`]
+    /// for 20404, [`ErrorKind::RateLimited`] for 20429, ...), else the HTTP status's;
+    /// [`ErrorKind::Decode`] for an answer that cannot be read.
     pub async fn incoming_numbers(&self) -> Result<Vec<ReceivingNumber>, Error> {
         let first = self.account_url("IncomingPhoneNumbers.json");
         let expected = format!("/2010-04-01/Accounts/{}/IncomingPhoneNumbers.json", self.config.account_sid);
@@ -129,6 +149,10 @@ impl TwilioGateway {
     /// page), kept to status `scheduled`. Twilio's list has no status filter and its messages
     /// do not carry the scheduled time, so `send_at` is empty; the id is what
     /// [`cancel`](bramka_core::Gateway::cancel) takes.
+    ///
+    /// # Errors
+    ///
+    /// Returns what [`list_messages`](TwilioGateway::list_messages) returns.
     pub async fn scheduled_messages(&self) -> Result<Vec<ScheduledMessage>, Error> {
         let all = self.list_messages(&ListFilter::new()).await?;
         Ok(all

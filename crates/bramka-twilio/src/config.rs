@@ -370,6 +370,19 @@ impl TwilioConfigBuilder {
     }
 
     /// Checks everything and builds the configuration.
+    ///
+    /// # Errors
+    ///
+    /// Returns a [`ConfigError`]: [`InvalidAccountSid`](ConfigError::InvalidAccountSid),
+    /// [`InvalidApiKeySid`](ConfigError::InvalidApiKeySid) or
+    /// [`InvalidMessagingServiceSid`](ConfigError::InvalidMessagingServiceSid) for a malformed SID,
+    /// [`EmptySecret`](ConfigError::EmptySecret) for an empty Auth Token or API key secret,
+    /// [`InvalidBaseUrl`](ConfigError::InvalidBaseUrl) for a base URL that cannot be used,
+    /// [`EmptyFrom`](ConfigError::EmptyFrom) for an empty default `From`,
+    /// [`InvalidConcurrency`](ConfigError::InvalidConcurrency) for a concurrency of 0,
+    /// [`InvalidScheduleWindow`](ConfigError::InvalidScheduleWindow) for a scheduling window outside
+    /// Twilio's, and [`ShortenUrlsNeedsMessagingService`](ConfigError::ShortenUrlsNeedsMessagingService)
+    /// for link shortening without a Messaging Service.
     pub fn build(self) -> Result<TwilioConfig, ConfigError> {
         if !is_sid(&self.account_sid, "AC") {
             return Err(ConfigError::InvalidAccountSid { value: mask_sid(&self.account_sid) });

@@ -56,6 +56,12 @@ pub struct TwilioFactory;
 
 impl TwilioFactory {
     /// The configuration a DSN describes.
+    ///
+    /// # Errors
+    ///
+    /// Returns an [`Error`] of kind [`ErrorKind::Config`](bramka_core::ErrorKind::Config) when the
+    /// scheme is not `twilio`, an option is unknown or has a bad value, the Account SID or secret is
+    /// missing, or [`TwilioConfigBuilder::build`] refuses the configuration.
     pub fn config(dsn: &Dsn) -> Result<TwilioConfig, Error> {
         Ok(Self::builder(dsn)?.build()?)
     }

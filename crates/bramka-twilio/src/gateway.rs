@@ -150,6 +150,11 @@ pub const MAX_LIST_PAGES: usize = 1_000;
 
 impl TwilioGateway {
     /// A gateway for this configuration.
+    ///
+    /// # Errors
+    ///
+    /// Returns an [`Error`] of kind [`ErrorKind::Config`] when the HTTP client cannot be built
+    /// (see [`HttpSettings::client`](bramka_core::http::HttpSettings::client)).
     pub fn new(config: TwilioConfig) -> Result<Self, Error> {
         let http = config.http.client()?;
         let base = config.base_url.clone();
@@ -378,6 +383,16 @@ impl TwilioGateway {
     }
 
     /// Fetches a message by SID (`SM…` / `MM…`).
+    ///
+    /// # Errors
+    ///
+    /// Returns an [`Error`] of kind [`ErrorKind::NotFound`] ([`Certainty::NotSent`], no request made)
+    /// when `sid` is not `SM` or `MM` followed by 32 hexadecimal characters.
+    /// Returns an [`Error`] when the call fails: [`ErrorKind::Network`] or [`ErrorKind::Timeout`] for
+    /// a transport failure; [`ErrorKind::Unavailable`] for a 5xx answer; for another non-2xx answer
+    /// the kind Twilio's error code maps to ([`ErrorKind::Auth`] for 20003, [`ErrorKind::NotFound`]
+    /// for 20404, [`ErrorKind::RateLimited`] for 20429, ...), else the HTTP status's;
+    /// [`ErrorKind::Decode`] for an answer that cannot be read.
     pub async fn fetch_message(&self, sid: &str) -> Result<TwilioMessage, Error> {
         check_message_sid(sid)?;
         let url = self.message_url(sid);
@@ -388,6 +403,16 @@ impl TwilioGateway {
     /// ([`ErrorKind::InvalidState`]) once the message is no longer scheduled; an answer with
     /// another status than `canceled` is an [`ErrorKind::InvalidState`] error naming it, with
     /// [`Certainty::MaybeSent`]: the cancel did not take, so the message may still go out.
+    ///
+    /// # Errors
+    ///
+    /// Returns an [`Error`] of kind [`ErrorKind::NotFound`] (no request made) when `sid` is not a
+    /// message SID, [`ErrorKind::InvalidState`] as described above, and otherwise:
+    /// Returns an [`Error`] when the call fails: [`ErrorKind::Network`] or [`ErrorKind::Timeout`] for
+    /// a transport failure; [`ErrorKind::Unavailable`] for a 5xx answer; for another non-2xx answer
+    /// the kind Twilio's error code maps to ([`ErrorKind::Auth`] for 20003, [`ErrorKind::NotFound`]
+    /// for 20404, [`ErrorKind::RateLimited`] for 20429, ...), else the HTTP status's;
+    /// [`ErrorKind::Decode`] for an answer that cannot be read.
     pub async fn cancel_message(&self, sid: &str) -> Result<TwilioMessage, Error> {
         check_message_sid(sid)?;
         let url = self.message_url(sid);
@@ -404,6 +429,16 @@ impl TwilioGateway {
     }
 
     /// The first page of messages matching `filter`.
+    ///
+    /// # Errors
+    ///
+    /// Returns an [`Error`] of kind [`ErrorKind::Config`] when `filter` is refused by
+    /// [`ListFilter::query`] (a page size outside 1 to 1,000).
+    /// Returns an [`Error`] when the call fails: [`ErrorKind::Network`] or [`ErrorKind::Timeout`] for
+    /// a transport failure; [`ErrorKind::Unavailable`] for a 5xx answer; for another non-2xx answer
+    /// the kind Twilio's error code maps to ([`ErrorKind::Auth`] for 20003, [`ErrorKind::NotFound`]
+    /// for 20404, [`ErrorKind::RateLimited`] for 20429, ...), else the HTTP status's;
+    /// [`ErrorKind::Decode`] for an answer that cannot be read.
     pub async fn list_messages_page(&self, filter: &ListFilter) -> Result<MessagePage, Error> {
         let query = filter.query().map_err(|e| {
             Error::new(ErrorKind::Config, Certainty::NotSent, e.to_string())
@@ -420,6 +455,16 @@ impl TwilioGateway {
     /// The page after `page`, or `None` on the last page. Twilio's `next_page_uri` is relative:
     /// it is resolved against the configured base URL, and only paths of this account's message
     /// list are followed (credentials never go to another URL).
+    ///
+    /// # Errors
+    ///
+    /// Returns an [`Error`] of kind [`ErrorKind::Decode`] ([`Certainty::NotSent`], no request made)
+    /// when `next_page_uri` is not a path of this account's message list.
+    /// Returns an [`Error`] when the call fails: [`ErrorKind::Network`] or [`ErrorKind::Timeout`] for
+    /// a transport failure; [`ErrorKind::Unavailable`] for a 5xx answer; for another non-2xx answer
+    /// the kind Twilio's error code maps to ([`ErrorKind::Auth`] for 20003, [`ErrorKind::NotFound`]
+    /// for 20404, [`ErrorKind::RateLimited`] for 20429, ...), else the HTTP status's;
+    /// [`ErrorKind::Decode`] for an answer that cannot be read.
     pub async fn next_page(&self, page: &MessagePage) -> Result<Option<MessagePage>, Error> {
         let Some(uri) = page.next_page_uri.as_deref() else {
             return Ok(None);
@@ -455,6 +500,12 @@ impl TwilioGateway {
     /// Every message matching `filter`, following `next_page_uri` until the last page, an
     /// empty page, or the filter's limit. More than [`MAX_LIST_PAGES`] pages is an error (a
     /// server that never ends its listing), not a silent cut.
+    ///
+    /// # Errors
+    ///
+    /// Returns what [`list_messages_page`](Self::list_messages_page) and
+    /// [`next_page`](Self::next_page) return, and an [`Error`] of kind [`ErrorKind::Other`] after
+    /// [`MAX_LIST_PAGES`] pages.
     pub async fn list_messages(&self, filter: &ListFilter) -> Result<Vec<TwilioMessage>, Error> {
         let limit = filter.max_messages().unwrap_or(usize::MAX);
         let mut page = self.list_messages_page(filter).await?;

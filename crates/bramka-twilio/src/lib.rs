@@ -91,6 +91,7 @@
 //!
 //! Test your own handlers with [`signature::signed_request_for_test`]. Skipping verification
 //! takes [`TwilioWebhooks::insecure_without_signature_check`], named so it shows in review.
+#![warn(clippy::missing_errors_doc)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod account;

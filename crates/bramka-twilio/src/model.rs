@@ -305,6 +305,10 @@ impl ListFilter {
     }
 
     /// The query parameters (decoded names and values), checked.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`ListFilterError::PageSize`] when the page size is not 1 to 1,000.
     pub fn query(&self) -> Result<Vec<(String, String)>, ListFilterError> {
         let mut q = Vec::new();
         if let Some(t) = &self.to {

@@ -87,6 +87,11 @@ fn ct_eq(a: &str, b: &str) -> bool {
 }
 
 /// Verifies a form-encoded (or GET, with no params) webhook: accepts if any URL variant matches.
+///
+/// # Errors
+///
+/// Returns [`SignatureError::Missing`] when `signature` is blank, and
+/// [`SignatureError::Mismatch`] when it matches none of the URL variants.
 pub fn verify_form<K: AsRef<str>, V: AsRef<str>>(
     auth_token: &Secret,
     url: &str,
@@ -107,6 +112,12 @@ pub fn verify_form<K: AsRef<str>, V: AsRef<str>>(
 
 /// Verifies a JSON-body webhook: the signature covers the URL (with `bodySHA256`) only, and the
 /// body's SHA-256 must equal `bodySHA256`.
+///
+/// # Errors
+///
+/// Returns [`SignatureError::MissingBodyHash`] when `url` has no `bodySHA256`, what
+/// [`verify_form`] returns for the URL's signature, and [`SignatureError::BodyHashMismatch`] when
+/// the body's SHA-256 differs from `bodySHA256`.
 pub fn verify_json_body(
     auth_token: &Secret,
     url: &str,
@@ -190,6 +201,10 @@ pub fn sign_for_test(auth_token: &str, url: &str, form_body: &str) -> String {
 /// A signed `POST` form webhook request, as Twilio would send it, for handler tests.
 ///
 /// Fails only when `url` is not a URL.
+///
+/// # Errors
+///
+/// Returns the [`url::ParseError`] when `url` is not a URL.
 pub fn signed_request_for_test(
     auth_token: &str,
     url: &str,

@@ -101,6 +101,13 @@ impl TwilioWebhooks {
 
     /// Verifies the request's signature: the JSON variant when the URL carries `bodySHA256`,
     /// the URL alone for `GET`, else the URL and the form parameters.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`WebhookError::MissingSignature`] when the `X-Twilio-Signature` header is absent or
+    /// blank, and [`WebhookError::InvalidSignature`] when the signature matches no configured token
+    /// (or, for the JSON variant, `bodySHA256` is missing or differs from the body's hash). Never
+    /// fails when signature checks are off.
     pub fn verify(&self, request: &WebhookRequest) -> Result<(), WebhookError> {
         let tokens = match &self.mode {
             Mode::InsecureNoSignatureCheck => return Ok(()),
@@ -343,6 +350,12 @@ impl MessagingResponse {
     }
 
     /// The TwiML document.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`TwimlError::Empty`] for a reply without text, [`TwimlError::TooLong`] for one over
+    /// Twilio's body limit, and [`TwimlError::InvalidCharacter`] for a control character XML 1.0
+    /// cannot carry (in the text, `to` or `from`).
     pub fn to_xml(&self) -> Result<String, TwimlError> {
         let mut out = String::from(r#"<?xml version="1.0" encoding="UTF-8"?>"#);
         if self.replies.is_empty() {
@@ -379,6 +392,10 @@ impl MessagingResponse {
     }
 
     /// The response to give Twilio: `200`, `text/xml`.
+    ///
+    /// # Errors
+    ///
+    /// Returns what [`to_xml`](Self::to_xml) returns.
     pub fn to_webhook_response(&self) -> Result<WebhookResponse, TwimlError> {
         Ok(WebhookResponse { status: 200, content_type: "text/xml".into(), body: self.to_xml()? })
     }

@@ -200,6 +200,17 @@ fn bulk_query(bulk_id: &str) -> Result<[(&'static str, String); 1], Error> {
 
 impl InfobipGateway {
     /// The schedule of a bulk (`GET /sms/1/bulks?bulkId=`).
+    ///
+    /// # Errors
+    ///
+    /// Returns an [`Error`] of kind [`ErrorKind::Message`] before any request when `bulk_id` is blank, and
+    /// [`ErrorKind::Decode`] ([`IncompleteAnswer`](crate::IncompleteAnswer)) when the answer has no `sendAt`.
+    ///
+    /// Returns an [`Error`] when the call fails: [`ErrorKind::Network`] or [`ErrorKind::Timeout`] for a
+    /// transport failure; for a non-2xx answer the kind of its HTTP status ([`ErrorKind::Auth`] for 401 and
+    /// 403, [`ErrorKind::NotFound`] for 404, [`ErrorKind::RateLimited`] for 429, [`ErrorKind::Unavailable`]
+    /// for 5xx, a 400 refined by the property it names); [`ErrorKind::Decode`] for an answer that cannot be
+    /// read.
     pub async fn bulk_schedule(&self, bulk_id: &str) -> Result<BulkSchedule, Error> {
         let q = bulk_query(bulk_id)?;
         let w: wire::BulkScheduleWire =
@@ -210,6 +221,19 @@ impl InfobipGateway {
 
     /// Moves a PENDING or PAUSED bulk to another time (`PUT /sms/1/bulks?bulkId=`). The status
     /// is checked first; a bulk in any other status is refused without a change request.
+    ///
+    /// # Errors
+    ///
+    /// Returns an [`Error`] of kind [`ErrorKind::Message`] when `bulk_id` is blank or `at` is more than
+    /// [`MAX_SCHEDULE_AHEAD_DAYS`] days ahead, and [`ErrorKind::InvalidState`]
+    /// ([`BulkError::NotReschedulable`]) when the bulk is neither PENDING nor PAUSED; none of these sends a
+    /// change request.
+    ///
+    /// Returns an [`Error`] when the call fails: [`ErrorKind::Network`] or [`ErrorKind::Timeout`] for a
+    /// transport failure; for a non-2xx answer the kind of its HTTP status ([`ErrorKind::Auth`] for 401 and
+    /// 403, [`ErrorKind::NotFound`] for 404, [`ErrorKind::RateLimited`] for 429, [`ErrorKind::Unavailable`]
+    /// for 5xx, a 400 refined by the property it names); [`ErrorKind::Decode`] for an answer that cannot be
+    /// read.
     pub async fn reschedule_bulk(&self, bulk_id: &str, at: DateTime<Utc>) -> Result<BulkSchedule, Error> {
         let q = bulk_query(bulk_id)?;
         let latest = self.config.clock.now() + chrono::Duration::days(MAX_SCHEDULE_AHEAD_DAYS);
@@ -235,6 +259,17 @@ impl InfobipGateway {
     }
 
     /// The status of a bulk (`GET /sms/1/bulks/status?bulkId=`).
+    ///
+    /// # Errors
+    ///
+    /// Returns an [`Error`] of kind [`ErrorKind::Message`] before any request when `bulk_id` is blank, and
+    /// [`ErrorKind::Decode`] ([`IncompleteAnswer`](crate::IncompleteAnswer)) when the answer has no `status`.
+    ///
+    /// Returns an [`Error`] when the call fails: [`ErrorKind::Network`] or [`ErrorKind::Timeout`] for a
+    /// transport failure; for a non-2xx answer the kind of its HTTP status ([`ErrorKind::Auth`] for 401 and
+    /// 403, [`ErrorKind::NotFound`] for 404, [`ErrorKind::RateLimited`] for 429, [`ErrorKind::Unavailable`]
+    /// for 5xx, a 400 refined by the property it names); [`ErrorKind::Decode`] for an answer that cannot be
+    /// read.
     pub async fn bulk_status(&self, bulk_id: &str) -> Result<BulkStatus, Error> {
         let q = bulk_query(bulk_id)?;
         let w: wire::BulkStatusWire =
@@ -248,6 +283,19 @@ impl InfobipGateway {
     /// Changes a bulk's status (`PUT /sms/1/bulks/status?bulkId=`): PAUSED pauses, PENDING
     /// resumes, CANCELED cancels. See the [module docs](crate::bulk) for the rules; returns the
     /// status Infobip reports afterwards.
+    ///
+    /// # Errors
+    ///
+    /// Returns an [`Error`] of kind [`ErrorKind::Message`] when `bulk_id` is blank;
+    /// [`ErrorKind::InvalidState`] when `to` cannot be set ([`BulkError::NotSettable`]), the bulk's current
+    /// status cannot become `to` ([`BulkError::IllegalTransition`]), or Infobip answers the change with 400;
+    /// [`ErrorKind::Decode`] when Infobip reports no status even when read back.
+    ///
+    /// Returns an [`Error`] when the call fails: [`ErrorKind::Network`] or [`ErrorKind::Timeout`] for a
+    /// transport failure; for a non-2xx answer the kind of its HTTP status ([`ErrorKind::Auth`] for 401 and
+    /// 403, [`ErrorKind::NotFound`] for 404, [`ErrorKind::RateLimited`] for 429, [`ErrorKind::Unavailable`]
+    /// for 5xx, a 400 refined by the property it names); [`ErrorKind::Decode`] for an answer that cannot be
+    /// read.
     pub async fn set_bulk_status(&self, bulk_id: &str, to: BulkStatus) -> Result<BulkStatus, Error> {
         let q = bulk_query(bulk_id)?;
         if !to.is_settable() {

@@ -217,6 +217,14 @@ impl InfobipConfigBuilder {
     /// The base URL gets `https://` when it has no scheme; a path prefix is kept. Plain
     /// `http://` is accepted only for loopback hosts (tests), unless
     /// [`insecure_http`](Self::insecure_http) is on.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`ConfigError::BaseUrl`] for an empty or unusable base URL, [`ConfigError::Timeouts`] for a
+    /// zero timeout, [`ConfigError::Credentials`] for an unusable Basic username or password,
+    /// [`ConfigError::EmptyApiKey`] or [`ConfigError::InvalidApiKey`] for an API key that is empty or cannot
+    /// be a header value, [`ConfigError::Sender`] for an invalid default sender, and [`ConfigError::Options`]
+    /// for invalid default options.
     pub fn build(self) -> Result<InfobipConfig, ConfigError> {
         let base_url = parse_base_url(&self.base_url, self.http.allows_insecure_http())?;
         if self.http.timeouts().request.is_zero() || self.http.timeouts().connect.is_zero() {

@@ -38,6 +38,12 @@ pub struct InfobipFactory;
 
 impl InfobipFactory {
     /// The configuration a DSN describes.
+    ///
+    /// # Errors
+    ///
+    /// Returns an [`Error`] of kind [`ErrorKind::Config`](bramka_core::ErrorKind::Config) when an option is
+    /// unknown or has a bad value, the API key (or Basic credentials) is missing, or
+    /// [`InfobipConfigBuilder::build`](crate::InfobipConfigBuilder::build) refuses the configuration.
     pub fn config(dsn: &Dsn) -> Result<InfobipConfig, Error> {
         let accepted: Vec<&str> = DSN_OPTIONS.iter().chain(http::HTTP_DSN_OPTIONS).copied().collect();
         dsn.check_options(&accepted)?;

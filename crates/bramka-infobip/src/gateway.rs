@@ -72,6 +72,11 @@ impl fmt::Debug for InfobipGateway {
 
 impl InfobipGateway {
     /// A gateway for one account.
+    ///
+    /// # Errors
+    ///
+    /// Returns an [`Error`] of kind [`ErrorKind::Config`] when the HTTP client cannot be built or the
+    /// credentials are not a valid header value.
     pub fn new(config: InfobipConfig) -> Result<Self, Error> {
         let http = config.http.client()?;
         let (auth, scrub) = crate::credentials::authorization(&config)?;
@@ -125,6 +130,20 @@ impl InfobipGateway {
     /// operator makes ([`bramka_core::preflight`]), then one request per [`MAX_RECIPIENTS`]
     /// recipients ([`bramka_core::chunked::send_in_chunks`]: the first failed request stops
     /// the send, later recipients are `NotAttempted`).
+    ///
+    /// # Errors
+    ///
+    /// Returns an [`Error`] of kind [`ErrorKind::Message`] before any request when `options` are invalid,
+    /// [`preflight`](bramka_core::preflight::preflight) refuses the message, or its send time is more than
+    /// [`MAX_SCHEDULE_AHEAD_DAYS`] days ahead. A failed request's error is returned as
+    /// [`send_in_chunks`](bramka_core::chunked::send_in_chunks) says (the first request failing before
+    /// anything was sent, or the only request):
+    ///
+    /// Returns an [`Error`] when the call fails: [`ErrorKind::Network`] or [`ErrorKind::Timeout`] for a
+    /// transport failure; for a non-2xx answer the kind of its HTTP status ([`ErrorKind::Auth`] for 401 and
+    /// 403, [`ErrorKind::NotFound`] for 404, [`ErrorKind::RateLimited`] for 429, [`ErrorKind::Unavailable`]
+    /// for 5xx, a 400 refined by the property it names); [`ErrorKind::Decode`] for an answer that cannot be
+    /// read.
     pub async fn send_with(&self, message: &Message, options: &InfobipOptions) -> Result<SendReport, Error> {
         options.validate()?;
         let notes = bramka_core::preflight::preflight(GATEWAY, &self.caps, message)?;
@@ -158,6 +177,17 @@ impl InfobipGateway {
     /// [`MAX_RECIPIENTS`] recipients in all (use [`send_with`](Self::send_with), which
     /// splits), two messages with the same client reference and a common recipient (their
     /// `messageId`s would collide), invalid options, anything [`bramka_core::preflight`] refuses.
+    ///
+    /// # Errors
+    ///
+    /// Returns an [`Error`] of kind [`ErrorKind::Message`] for each refusal listed above (a send time more
+    /// than [`MAX_SCHEDULE_AHEAD_DAYS`] days ahead included), before any request.
+    ///
+    /// Returns an [`Error`] when the call fails: [`ErrorKind::Network`] or [`ErrorKind::Timeout`] for a
+    /// transport failure; for a non-2xx answer the kind of its HTTP status ([`ErrorKind::Auth`] for 401 and
+    /// 403, [`ErrorKind::NotFound`] for 404, [`ErrorKind::RateLimited`] for 429, [`ErrorKind::Unavailable`]
+    /// for 5xx, a 400 refined by the property it names); [`ErrorKind::Decode`] for an answer that cannot be
+    /// read.
     pub async fn send_batch(
         &self,
         messages: &[Message],
@@ -329,6 +359,17 @@ impl InfobipGateway {
     }
 
     /// One page of outbound logs (`GET /sms/3/logs`).
+    ///
+    /// # Errors
+    ///
+    /// Returns an [`Error`] of kind [`ErrorKind::Other`] before any request when a `messageId` or `bulkId`
+    /// list is longer than 2048 characters or the limit is not 1 to 1000.
+    ///
+    /// Returns an [`Error`] when the call fails: [`ErrorKind::Network`] or [`ErrorKind::Timeout`] for a
+    /// transport failure; for a non-2xx answer the kind of its HTTP status ([`ErrorKind::Auth`] for 401 and
+    /// 403, [`ErrorKind::NotFound`] for 404, [`ErrorKind::RateLimited`] for 429, [`ErrorKind::Unavailable`]
+    /// for 5xx, a 400 refined by the property it names); [`ErrorKind::Decode`] for an answer that cannot be
+    /// read.
     pub async fn logs(&self, query: &LogsQuery) -> Result<LogsPage, Error> {
         let mut q: Vec<(&str, String)> = Vec::new();
         for (key, ids) in [("messageId", &query.message_ids), ("bulkId", &query.bulk_ids)] {
@@ -372,6 +413,16 @@ impl InfobipGateway {
     /// Delivery reports not yet handed out (`GET /sms/3/reports`). Each report is returned only
     /// once, and not pushed to a webhook afterwards: use either pull or push. An entry that
     /// cannot be read is in [`Pulled::skipped`], the others are kept.
+    ///
+    /// # Errors
+    ///
+    /// Returns an [`Error`] of kind [`ErrorKind::Other`] before any request when the limit is not 1 to 1000.
+    ///
+    /// Returns an [`Error`] when the call fails: [`ErrorKind::Network`] or [`ErrorKind::Timeout`] for a
+    /// transport failure; for a non-2xx answer the kind of its HTTP status ([`ErrorKind::Auth`] for 401 and
+    /// 403, [`ErrorKind::NotFound`] for 404, [`ErrorKind::RateLimited`] for 429, [`ErrorKind::Unavailable`]
+    /// for 5xx, a 400 refined by the property it names); [`ErrorKind::Decode`] for an answer that cannot be
+    /// read.
     pub async fn delivery_reports(&self, query: &ReportsQuery) -> Result<Pulled<DeliveryReport>, Error> {
         let mut q: Vec<(&str, String)> = Vec::new();
         if let Some(b) = &query.bulk_id {
@@ -392,6 +443,16 @@ impl InfobipGateway {
 
     /// Inbound messages not yet handed out (`GET /sms/1/inbox/reports`); each is returned once.
     /// An entry that cannot be read is in [`Pulled::skipped`], the others are kept.
+    ///
+    /// # Errors
+    ///
+    /// Returns an [`Error`] of kind [`ErrorKind::Other`] before any request when `limit` is not 1 to 1000.
+    ///
+    /// Returns an [`Error`] when the call fails: [`ErrorKind::Network`] or [`ErrorKind::Timeout`] for a
+    /// transport failure; for a non-2xx answer the kind of its HTTP status ([`ErrorKind::Auth`] for 401 and
+    /// 403, [`ErrorKind::NotFound`] for 404, [`ErrorKind::RateLimited`] for 429, [`ErrorKind::Unavailable`]
+    /// for 5xx, a 400 refined by the property it names); [`ErrorKind::Decode`] for an answer that cannot be
+    /// read.
     pub async fn inbound_messages(&self, limit: Option<u32>) -> Result<Pulled<InboundMessage>, Error> {
         let mut q: Vec<(&str, String)> = Vec::new();
         if let Some(l) = limit {
@@ -409,6 +470,10 @@ impl InfobipGateway {
     /// What Infobip's logs say about each recipient of `message`: the way to settle a send that
     /// failed with [`Certainty::MaybeSent`] before retrying it. `None` for a recipient means no
     /// log entry (yet: logs may lag a little behind a send, and cover 48 hours).
+    ///
+    /// # Errors
+    ///
+    /// Returns what [`logs`](Self::logs) returns for the first query that fails.
     pub async fn reconcile(
         &self,
         message: &Message,

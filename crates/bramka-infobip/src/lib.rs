@@ -118,6 +118,7 @@
 //! 429 is transient and not sent (with `Retry-After` when given); 5xx is transient and may have
 //! been sent. Per-recipient statuses in a send response (group 5 `REJECTED`) become
 //! per-recipient rejections with a kind from one table (`errors.rs`).
+#![warn(clippy::missing_errors_doc)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod bulk;

@@ -404,6 +404,11 @@ impl InfobipOptions {
 
     /// Checks the limits of the spec: callback data at most 4000 characters, campaign reference
     /// at most 255, speed limit 1 to 2 147 483 647.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`OptionError::TooLong`] for callback data over 4000 characters or a campaign reference over
+    /// 255, and [`OptionError::InvalidValue`] for a speed limit outside 1 to 2 147 483 647.
     pub fn validate(&self) -> Result<(), OptionError> {
         if let Some(d) = &self.callback_data {
             let len = d.chars().count();

@@ -68,6 +68,16 @@ impl InfobipGateway {
     /// Previews `text` (`POST /sms/1/preview`). The first entry is always the text unchanged;
     /// a second one applies the language and/or transliteration given. `LanguageCode::None` and
     /// `Transliteration::None` are not sent (the preview endpoint accepts only real values).
+    ///
+    /// # Errors
+    ///
+    /// Returns an [`Error`] when the call fails: [`ErrorKind::Network`](bramka_core::ErrorKind::Network) or
+    /// [`ErrorKind::Timeout`](bramka_core::ErrorKind::Timeout) for a transport failure; for a non-2xx answer
+    /// the kind of its HTTP status ([`ErrorKind::Auth`](bramka_core::ErrorKind::Auth) for 401 and 403,
+    /// [`ErrorKind::NotFound`](bramka_core::ErrorKind::NotFound) for 404,
+    /// [`ErrorKind::RateLimited`](bramka_core::ErrorKind::RateLimited) for 429,
+    /// [`ErrorKind::Unavailable`](bramka_core::ErrorKind::Unavailable) for 5xx, a 400 refined by the property
+    /// it names); [`ErrorKind::Decode`](bramka_core::ErrorKind::Decode) for an answer that cannot be read.
     pub async fn preview(
         &self,
         text: &str,

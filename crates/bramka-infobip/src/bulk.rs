@@ -233,7 +233,7 @@ impl InfobipGateway {
     /// transport failure; for a non-2xx answer the kind of its HTTP status ([`ErrorKind::Auth`] for 401 and
     /// 403, [`ErrorKind::NotFound`] for 404, [`ErrorKind::RateLimited`] for 429, [`ErrorKind::Unavailable`]
     /// for 5xx, a 400 refined by the property it names); [`ErrorKind::Decode`] for an answer that cannot be
-    /// read.
+    /// read. A 400 answer to the change request itself is [`ErrorKind::InvalidState`].
     pub async fn reschedule_bulk(&self, bulk_id: &str, at: DateTime<Utc>) -> Result<BulkSchedule, Error> {
         let q = bulk_query(bulk_id)?;
         let latest = self.config.clock.now() + chrono::Duration::days(MAX_SCHEDULE_AHEAD_DAYS);

@@ -10,8 +10,7 @@ use std::time::Duration;
 
 use common::*;
 use serde_json::{Value, json};
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::MockServer;
 
 /// A fresh SQLite path in a folder of its own.
 fn db_path(tag: &str) -> std::path::PathBuf {
@@ -19,24 +18,6 @@ fn db_path(tag: &str) -> std::path::PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir.join("b.db")
-}
-
-/// A Twilio that takes `delay` to answer each message.
-async fn slow_twilio(delay: Duration) -> MockServer {
-    let mock = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(format!("/2010-04-01/Accounts/{SID}/Messages.json")))
-        .respond_with(
-            ResponseTemplate::new(201)
-                .set_body_json(json!({
-                    "sid": "SM00000000000000000000000000000001", "status": "queued", "to": "+48600100200",
-                    "from": "+15005550006", "num_segments": "1", "error_code": null, "error_message": null
-                }))
-                .set_delay(delay),
-        )
-        .mount(&mock)
-        .await;
-    mock
 }
 
 /// How many requests the operator got per recipient (`To`) with this text.
@@ -73,7 +54,7 @@ async fn wait_progress(s: &Running, name: &str, done: impl Fn(&Value) -> bool) -
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn campaign_runs_in_the_background_and_survives_a_restart() {
-    let mock = slow_twilio(Duration::from_millis(150)).await;
+    let mock = slow_twilio_mock(Duration::from_millis(150)).await;
     let db = db_path("campaign");
     let cfg =
         acceptance(&mock.address().to_string(), "").replace("memory:", &format!("sqlite:{}", db.display()));

@@ -90,3 +90,22 @@ pub(crate) mod mo {
     /// in `InboundMessage::raw`.)
     pub(crate) const MSG_ID: &str = "MsgId";
 }
+
+/// SMSAPI's short-link macro: `[%idzdo:URL%]` in the text of `sms.do` is replaced by SMSAPI with
+/// an `idz.do` short link, one per recipient, whose clicks SMSAPI counts in its panel.
+///
+/// **[unverified]** against SMSAPI's own documentation: the syntax is the one integrations of
+/// SMSAPI use in production (`[%idzdo:url%]`, with and without the scheme); the official clients
+/// carry it only as text, and expose the separate `POST /short_url/links` API (answer:
+/// `short_url` such as `http://idz.do/any`).
+pub(crate) fn short_link_macro(url: &str) -> String {
+    format!("[%idzdo:{url}%]")
+}
+
+/// What a recipient gets in place of each link, for counting: an `idz.do` link of this length.
+///
+/// **[unverified]**: SMSAPI does not document the length of the generated link (its short-link
+/// API's example answer is `http://idz.do/any`). `https://idz.do/` plus a 6-character code is
+/// assumed, a little longer than the links seen, so the count is an upper bound rather than an
+/// undercount; SMSAPI's own part count, when it differs, is reported as a note on the send.
+pub(crate) const SHORT_LINK_PLACEHOLDER: &str = "https://idz.do/XXXXXX";

@@ -182,6 +182,7 @@ pub struct SmsapiConfig {
     pub(crate) batch_size: usize,
     pub(crate) http: HttpSettings,
     pub(crate) verify_sender: bool,
+    pub(crate) shorten_links: bool,
     pub(crate) clock: Arc<dyn Clock>,
 }
 
@@ -202,6 +203,7 @@ impl SmsapiConfig {
             batch_size: DEFAULT_BATCH_SIZE,
             http: HttpSettings::new(),
             verify_sender: false,
+            shorten_links: false,
             clock: Arc::new(SystemClock),
         }
     }
@@ -247,6 +249,11 @@ impl SmsapiConfig {
     pub fn verify_sender(&self) -> bool {
         self.verify_sender
     }
+    /// Whether links are sent as SMSAPI's own `idz.do` short links
+    /// ([`SmsapiConfigBuilder::shorten_links`]).
+    pub fn shorten_links(&self) -> bool {
+        self.shorten_links
+    }
     /// Recipients per request.
     pub fn batch_size(&self) -> usize {
         self.batch_size
@@ -274,6 +281,7 @@ impl fmt::Debug for SmsapiConfig {
             .field("flash", &self.flash)
             .field("max_parts", &self.max_parts)
             .field("batch_size", &self.batch_size)
+            .field("shorten_links", &self.shorten_links)
             .field("http", &self.http)
             .finish()
     }
@@ -303,6 +311,7 @@ pub struct SmsapiConfigBuilder {
     batch_size: usize,
     http: HttpSettings,
     verify_sender: bool,
+    shorten_links: bool,
     clock: Arc<dyn Clock>,
 }
 
@@ -390,6 +399,24 @@ impl SmsapiConfigBuilder {
         self
     }
 
+    /// SMSAPI's own short links (`idz.do`, clicks counted in SMSAPI's panel): every `http://` or
+    /// `https://` link of a message's text is sent as SMSAPI's short-link macro
+    /// (`[%idzdo:URL%]`), which SMSAPI replaces with a short link per recipient. The gateway then
+    /// advertises [`Capability::LinkShortening`](bramka_core::Capability::LinkShortening), and
+    /// parts and encoding are counted on the text as the recipient gets it (each link as an
+    /// `idz.do` link; see [`SmsapiGateway::received_analysis`](crate::SmsapiGateway::received_analysis)).
+    /// Off by default.
+    ///
+    /// ```
+    /// let config = bramka_smsapi::SmsapiConfig::builder("t").shorten_links(true).build().unwrap();
+    /// assert!(config.shorten_links());
+    /// ```
+    #[must_use]
+    pub fn shorten_links(mut self, on: bool) -> Self {
+        self.shorten_links = on;
+        self
+    }
+
     /// The clock used for expiration times (tests use `ManualClock`).
     #[must_use]
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
@@ -440,6 +467,7 @@ impl SmsapiConfigBuilder {
             batch_size: self.batch_size,
             http: self.http,
             verify_sender: self.verify_sender,
+            shorten_links: self.shorten_links,
             clock: self.clock,
         })
     }

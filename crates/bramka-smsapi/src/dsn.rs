@@ -24,6 +24,7 @@ pub const OPTIONS: &[&str] = &[
     "insecure_http",
     "tls",
     "verify_sender",
+    "shorten_links",
 ];
 
 /// Builds SMSAPI gateways from DSNs of scheme `smsapi`.
@@ -44,6 +45,7 @@ pub const OPTIONS: &[&str] = &[
 /// | `insecure_http` | `1` to allow plain http to a host that is not loopback (the token then travels unencrypted) |
 /// | `tls` | `0` for plain http to the DSN's host (refused for a non-loopback host without `insecure_http=1`) |
 /// | `verify_sender` | `1` to refuse a send whose sender name is not active on the account, with its status |
+/// | `shorten_links` | `1` to send every link as SMSAPI's own `idz.do` short link (counted as such) |
 ///
 /// SMSAPI's API takes an OAuth token only: `smsapi://LOGIN:PASSWORD@...` is refused with a
 /// [`SmsapiCredentialsError`](crate::SmsapiCredentialsError) saying to generate a token.
@@ -148,6 +150,9 @@ impl SmsapiConfig {
         }
         if let Some(v) = dsn.bool_option("flash")? {
             b = b.flash(v);
+        }
+        if let Some(v) = dsn.bool_option("shorten_links")? {
+            b = b.shorten_links(v);
         }
         if let Some(v) = dsn.option("max_parts") {
             let n = v.parse::<u8>().map_err(|_| DsnError::InvalidOption {

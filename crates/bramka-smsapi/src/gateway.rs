@@ -16,6 +16,7 @@ use crate::account::{SenderName, SenderNameStatus};
 use crate::answer::SmsOutcome;
 use crate::config::{SMSAPI_MAX_PARTS, SmsapiConfig};
 use crate::errors::{DUPLICATE_IDX, api_error};
+use crate::short_links;
 use crate::status::state_of;
 use crate::wire::{self, ErrorValue, Str, text};
 use bramka_core::http::Answer;
@@ -71,7 +72,7 @@ impl SmsapiGateway {
     /// [`ErrorKind::Config`](bramka_core::ErrorKind::Config) when the HTTP client cannot be built.
     pub fn new(config: SmsapiConfig) -> Result<Self, Error> {
         let http = config.http.client()?;
-        let caps = Capabilities::new()
+        let mut caps = Capabilities::new()
             .with_batch_size(config.batch_size)
             .with(Capability::Schedule)
             .with(Capability::Cancel)
@@ -85,6 +86,8 @@ impl SmsapiGateway {
             .with(Capability::SenderNames)
             .with_max_parts(config.max_parts.unwrap_or(SMSAPI_MAX_PARTS))
             .with_idempotency(Idempotency::ServerDedupe);
+        // SMSAPI's own short links, when the configuration opts in.
+        caps.set(Capability::LinkShortening, config.shorten_links);
         let sms_do = join(&config.base_url, "sms.do");
         let scrubber = Scrubber::new([config.token.expose()]);
         Ok(SmsapiGateway { config, http, caps, sms_do, scrubber, sender_cache: Default::default() })
@@ -93,6 +96,60 @@ impl SmsapiGateway {
     /// The configuration.
     pub fn config(&self) -> &SmsapiConfig {
         &self.config
+    }
+
+    /// Whether `message`'s links go out as SMSAPI short links: when the configuration turns
+    /// [`shorten_links`](crate::SmsapiConfigBuilder::shorten_links) on.
+    pub(crate) fn shortens(&self, _message: &Message) -> bool {
+        self.config.shorten_links
+    }
+
+    /// The message as its recipients get it, for counting: with
+    /// [`shorten_links`](crate::SmsapiConfigBuilder::shorten_links) on, each `http(s)://` link
+    /// replaced by an `idz.do` short link (`https://idz.do/` and 6 characters, a length SMSAPI does
+    /// not document), else `message` itself. [`Gateway::send`] checks and reports parts and
+    /// encoding on this message.
+    ///
+    /// ```
+    /// use bramka_core::Message;
+    /// use bramka_smsapi::{SmsapiConfig, SmsapiGateway};
+    ///
+    /// let gw = SmsapiGateway::new(SmsapiConfig::builder("t").shorten_links(true).build().unwrap()).unwrap();
+    /// let long = format!("Order: https://shop.example/orders/{}", "x".repeat(150));
+    /// let m = Message::builder().to("48600100200").text(long).build().unwrap();
+    /// assert_eq!(m.analysis().segments(), 2);
+    /// let received = gw.received_analysis(&m).unwrap();
+    /// assert_eq!(received.text(), "Order: https://idz.do/XXXXXX");
+    /// assert_eq!(received.segments(), 1);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Message`](bramka_core::ErrorKind::Message) if the text with short links cannot be
+    /// analysed under the message's policy (not expected: it is never longer than the original).
+    pub fn received_analysis(&self, message: &Message) -> Result<bramka_core::Analysis, Error> {
+        Ok(self.received_message(message)?.analysis().clone())
+    }
+
+    /// [`Self::received_analysis`] as a whole message (same recipients, client reference, options).
+    fn received_message(&self, message: &Message) -> Result<Message, Error> {
+        if !self.shortens(message) {
+            return Ok(message.clone());
+        }
+        message
+            .to_builder()
+            .text(short_links::as_received(message.original_text()))
+            .build()
+            .map_err(|e| Error::message(format!("the text with short links: {e}")).with_gateway(GATEWAY_ID))
+    }
+
+    /// The text sent in `message`: with link shortening, each link as SMSAPI's macro.
+    pub(crate) fn outgoing_text(&self, message: &Message) -> String {
+        if self.shortens(message) {
+            short_links::to_macros(message.text())
+        } else {
+            message.text().to_owned()
+        }
     }
 
     /// The sender names registered on the account, with their status (`GET /sms/sendernames`).
@@ -192,9 +249,11 @@ impl Gateway for SmsapiGateway {
     }
 
     async fn send(&self, message: &Message) -> Result<SendReport, Error> {
-        let segments = message.analysis().segments();
-        let mut report = SendReport::new(GATEWAY_ID, message);
-        for note in preflight(GATEWAY_ID, &self.caps, message)? {
+        // Parts, encoding and the part limit are those of the text as recipients get it.
+        let received = self.received_message(message)?;
+        let segments = received.analysis().segments();
+        let mut report = SendReport::new(GATEWAY_ID, &received);
+        for note in preflight(GATEWAY_ID, &self.caps, &received)? {
             report.note(note);
         }
         if let (_, Some(note)) = self.sender_field(message) {

@@ -26,6 +26,7 @@
 //! | `?fast=1` | priority queue (charged extra) |
 //! | `?flash=1` | flash SMS |
 //! | `?max_parts=7` | refuse longer messages (1 to 10) |
+//! | `?shorten_links=1` | links sent as SMSAPI's own `idz.do` short links (`[%idzdo:URL%]`), counted as such |
 //! | `?batch_size=100` | recipients per request (default 100) |
 //! | `?timeout=90s&connect_timeout=10s` | request and connect timeouts |
 //!
@@ -46,6 +47,7 @@
 //! | signed webhooks | no (SMSAPI does not sign) |
 //! | test mode | yes: `test=1` |
 //! | max parts | 10 (or `max_parts`) |
+//! | link shortening | with `shorten_links`: each link as `[%idzdo:URL%]`, parts counted with an `idz.do` link of 21 characters in its place |
 //! | idempotency | `ServerDedupe`: `idx` + `check_idx=1` |
 //!
 //! ## Example
@@ -87,6 +89,7 @@ mod gateway;
 mod hand_tuned;
 mod send;
 mod senders;
+mod short_links;
 mod status;
 mod webhook;
 mod wire;

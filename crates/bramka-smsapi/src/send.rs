@@ -71,7 +71,7 @@ impl SmsapiGateway {
         let mut form: Vec<(&'static str, String)> = Vec::with_capacity(16);
         form.extend([
             ("to", to),
-            ("message", message.text().to_owned()),
+            ("message", self.outgoing_text(message)),
             ("format", "json".into()),
             ("encoding", "utf-8".into()),
             ("details", "1".into()),

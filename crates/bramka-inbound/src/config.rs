@@ -60,12 +60,21 @@ pub enum Forward {
 
 impl Forward {
     /// A copy by SMS to `number`.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`ConfigError::InvalidForward`] naming `number` when it is not a phone number.
     pub fn sms(number: &str) -> Result<Forward, ConfigError> {
         let to = PhoneNumber::parse(number)
             .map_err(|e| ConfigError::InvalidForward { target: number.to_owned(), reason: e.to_string() })?;
         Ok(Forward::Sms { to })
     }
     /// A copy by e-mail to `address` (`local@domain.tld`, no spaces or line breaks).
+    ///
+    /// # Errors
+    ///
+    /// Returns [`ConfigError::InvalidForward`] naming `address` when it has no `local@domain.tld`
+    /// shape or contains spaces, line breaks, `<`, `>`, `,` or `;`.
     pub fn email(address: &str) -> Result<Forward, ConfigError> {
         let a = address.trim();
         let ok = a.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.contains('@'))
@@ -214,6 +223,12 @@ pub struct Config {
 }
 
 /// Checks a prefix (2 to 16 characters, no separators) and returns its folded key.
+///
+/// # Errors
+///
+/// Returns [`ConfigError::PrefixLength`] when `prefix` is shorter than 2 or longer than 16
+/// characters, and [`ConfigError::PrefixSeparator`] when it (or its folded form) contains a
+/// separator such as a space or punctuation.
 pub fn validate_prefix(prefix: &str) -> Result<String, ConfigError> {
     let len = prefix.chars().count();
     if !(PREFIX_MIN..=PREFIX_MAX).contains(&len) {
@@ -236,6 +251,12 @@ impl Config {
     }
 
     /// Registers a receiving number; the same address twice is refused.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`ConfigError::InvalidAddress`] when the number's address is empty,
+    /// [`ConfigError::InvalidForward`] when an e-mail forward is not a valid address, and
+    /// [`ConfigError::DuplicateNumber`] when the address is already registered.
     pub fn add_number(&mut self, number: ReceivingNumber) -> Result<(), ConfigError> {
         if number.address.is_empty() {
             return Err(ConfigError::InvalidAddress { address: number.address });
@@ -256,12 +277,26 @@ impl Config {
     }
 
     /// Routes messages that start with `prefix` (as a whole word, after folding) on `number`.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`ConfigError::UnknownPoll`] when `target` is a poll not registered,
+    /// [`ConfigError::UnknownNumber`] when `number` is not registered, the errors of
+    /// [`validate_prefix`] for `prefix`, and [`ConfigError::DuplicatePrefix`] when `number` already
+    /// routes that prefix.
     pub fn add_route(&mut self, number: &str, prefix: &str, target: Target) -> Result<(), ConfigError> {
         self.check_target(&target)?;
         self.insert_route(number, Some(prefix), target)
     }
 
     /// The route for everything on a dedicated number that carries no registered prefix.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`ConfigError::UnknownPoll`] when `target` is a poll not registered,
+    /// [`ConfigError::UnknownNumber`] when `number` is not registered,
+    /// [`ConfigError::SharedNeedsPrefix`] when `number` is shared, and
+    /// [`ConfigError::DuplicateDefaultRoute`] when it already has a default route.
     pub fn set_default_route(&mut self, number: &str, target: Target) -> Result<(), ConfigError> {
         self.check_target(&target)?;
         self.insert_route(number, None, target)
@@ -311,6 +346,11 @@ impl Config {
     }
 
     /// Defines (or extends) a named group of sender numbers, used to restrict polls.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`ConfigError::InvalidGroupMember`] naming the group and the member when a member is not
+    /// a phone number; the group is then left unchanged.
     pub fn add_group<'a>(
         &mut self,
         name: &str,
@@ -330,6 +370,14 @@ impl Config {
     }
 
     /// Registers a poll and its route (by its prefix, or as the number's default route).
+    ///
+    /// # Errors
+    ///
+    /// Returns [`ConfigError::DuplicatePoll`] when the id is taken, [`ConfigError::UnknownGroup`] when
+    /// the poll names a group not defined, [`ConfigError::CodeGroupClash`] when its code group is a
+    /// poll's id (or its id another poll's code group), [`ConfigError::UnknownNumber`] when its number
+    /// is not registered, and the route errors of [`add_route`](Self::add_route) and
+    /// [`set_default_route`](Self::set_default_route); on an error the poll is not kept.
     pub fn add_poll(&mut self, poll: Poll) -> Result<(), ConfigError> {
         if self.polls.contains_key(&poll.id) {
             return Err(ConfigError::DuplicatePoll { id: poll.id.clone() });

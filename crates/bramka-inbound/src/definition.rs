@@ -226,6 +226,11 @@ pub struct Definitions {
 }
 
 /// Parses a limit period: `poll`, `day`, or `<n>m`, `<n>h`, `<n>d`.
+///
+/// # Errors
+///
+/// Returns a message naming `s` and the accepted forms when it is none of `poll`, `day` or a
+/// positive length in minutes, hours or days (`30m`, `12h`, `7d`).
 pub fn parse_period(s: &str) -> Result<LimitPeriod, String> {
     let t = s.trim();
     match t {
@@ -267,6 +272,12 @@ fn is_id(s: &str) -> bool {
 
 impl NumberDef {
     /// Validates into a [`ReceivingNumber`]; `path` is where it is written (`numbers[0]`).
+    ///
+    /// # Errors
+    ///
+    /// Returns a [`DefinitionError`] whose `path` names the field under `path` and whose reason says
+    /// what is accepted when the number is empty or not a number or short code, a field that is given
+    /// is empty, or an SMS or e-mail forward is not a valid number or address.
     pub fn to_number(&self, path: &str) -> Result<ReceivingNumber, DefinitionError> {
         if self.number.trim().is_empty() {
             return Err(DefinitionError::new(
@@ -307,6 +318,14 @@ impl NumberDef {
 
 impl PollDef {
     /// Validates into a [`Poll`]; `path` is where it is written (`polls[2]`).
+    ///
+    /// # Errors
+    ///
+    /// Returns a [`DefinitionError`] whose `path` names the field under `path` (`id`, `name`,
+    /// `prefix`, `options`, `end`, `time_zone`, `limit`, …) and whose reason says what is accepted when
+    /// the id is not 1 to 64 letters, digits, `-` or `_`, a field is empty or does not parse (a time,
+    /// a time zone, a limit period), the poll has no options or two options answer the same, or the
+    /// window ends before it starts.
     pub fn to_poll(&self, path: &str) -> Result<Poll, DefinitionError> {
         let at = |field: &str| format!("{path}.{field}");
         if !is_id(&self.id) {
@@ -424,6 +443,13 @@ impl PollDef {
 
 impl Definitions {
     /// Validates everything and registers it: groups, then numbers and their routes, then polls.
+    ///
+    /// # Errors
+    ///
+    /// Returns the first [`DefinitionError`] found, its `path` naming the group, number or poll and
+    /// field (`groups.vip`, `numbers[1].number`, `polls[2].prefix`): an invalid group member, number or
+    /// poll (see [`NumberDef::to_number`] and [`PollDef::to_poll`]), a number given twice, a prefix or
+    /// default route that clashes, or a poll naming an unknown number or group.
     pub fn to_config(&self) -> Result<Config, DefinitionError> {
         let mut cfg = Config::new();
         for (name, members) in &self.groups {

@@ -114,18 +114,33 @@ mod smtp {
 
     impl SmtpEmailSender {
         /// A sender through the relay at `host:port`, from `from` (`"Bramka <sms@example.com>"`).
+        ///
+        /// # Errors
+        ///
+        /// Returns [`ConfigError::InvalidForward`] naming `from` when it is not a mailbox
+        /// (`"Name <user@domain>"`), or naming `host` when the SMTP transport cannot be built for it.
         pub fn unencrypted(host: &str, port: u16, from: &str) -> Result<Self, ConfigError> {
             Self::with_mode(host, port, from, Mode::Plain)
         }
 
         /// A sender that upgrades the connection with STARTTLS (usually port 587) and refuses
         /// to go on without it; the certificate must be valid for `host`.
+        ///
+        /// # Errors
+        ///
+        /// Returns [`ConfigError::InvalidForward`] naming `from` when it is not a mailbox
+        /// (`"Name <user@domain>"`), or naming `host` when the TLS settings cannot be built for it.
         #[cfg(feature = "email-tls")]
         pub fn starttls(host: &str, port: u16, from: &str) -> Result<Self, ConfigError> {
             Self::with_mode(host, port, from, Mode::StartTls)
         }
 
         /// A sender over implicit TLS (SMTPS, usually port 465).
+        ///
+        /// # Errors
+        ///
+        /// Returns [`ConfigError::InvalidForward`] naming `from` when it is not a mailbox
+        /// (`"Name <user@domain>"`), or naming `host` when the TLS settings cannot be built for it.
         #[cfg(feature = "email-tls")]
         pub fn tls(host: &str, port: u16, from: &str) -> Result<Self, ConfigError> {
             Self::with_mode(host, port, from, Mode::Wrapper)
@@ -141,6 +156,11 @@ mod smtp {
         }
 
         /// Authenticates with these credentials.
+        ///
+        /// # Errors
+        ///
+        /// Returns [`ConfigError::InvalidForward`] naming the host when the transport cannot be rebuilt
+        /// with the credentials (the password is never in the error).
         pub fn credentials(mut self, user: &str, password: &Secret) -> Result<Self, ConfigError> {
             let creds = (user.to_owned(), password.clone());
             self.transport = build(&self.host, self.port, self.mode, Some(&creds))?;

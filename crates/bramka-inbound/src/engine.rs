@@ -116,6 +116,12 @@ impl Inbound {
     /// message (same gateway and message id) stores, counts and enqueues nothing and returns the
     /// stored outcome with `duplicate = true`. Acknowledge the webhook only after this returns
     /// `Ok`.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`StoreError::Backend`] when the store's database fails and [`StoreError::Corrupt`] when
+    /// a stored outcome cannot be read; nothing of the message is stored then (the ingestion is one
+    /// transaction), so the webhook must not be acknowledged.
     pub async fn ingest(&self, message: &InboundMessage) -> Result<Ingested, StoreError> {
         let p = plan(&self.config, message, self.clock.now());
         let res = self.store.ingest(p).await?;
@@ -130,6 +136,11 @@ impl Inbound {
 
     /// Ingests the inbound messages among webhook events (delivery reports are skipped), in
     /// order; stops at the first storage error, so the webhook must not be acknowledged then.
+    ///
+    /// # Errors
+    ///
+    /// Returns the first [`StoreError`] of [`ingest`](Self::ingest); messages ingested before it stay
+    /// stored (a retry of the webhook finds them as duplicates).
     pub async fn ingest_events(&self, events: &[WebhookEvent]) -> Result<Vec<Ingested>, StoreError> {
         let mut out = Vec::new();
         for e in events {
@@ -141,6 +152,11 @@ impl Inbound {
     }
 
     /// Statistics of a poll from its counters.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`ExportError::UnknownPoll`] when no poll `poll` is configured, and
+    /// [`ExportError::Store`] when reading its counters fails.
     pub async fn statistics(&self, poll: &str) -> Result<Statistics, ExportError> {
         let p = self.config.poll(poll).ok_or_else(|| ExportError::UnknownPoll(poll.to_owned()))?;
         let counts = self.store.vote_counts(poll).await?;
@@ -150,6 +166,11 @@ impl Inbound {
     /// How many answers a poll received per status (`accepted`, `accepted_pool_exhausted`,
     /// `over_limit`, `outside_window`, `unknown_answer`, `not_allowed`), read page by page
     /// from the stored answers (the statistics count only accepted ones).
+    ///
+    /// # Errors
+    ///
+    /// Returns [`StoreError::Backend`] when the store's database fails and [`StoreError::Corrupt`] when
+    /// a stored message cannot be read.
     pub async fn status_counts(&self, poll: &str) -> Result<BTreeMap<&'static str, u64>, StoreError> {
         let mut out = BTreeMap::new();
         crate::report::for_each_message(self.store.as_ref(), &MessageQuery::all().poll(poll), |m| {
@@ -165,6 +186,13 @@ impl Inbound {
     /// Sends what is waiting in the outbox through `gateway`. Each entry is marked in flight
     /// before it is sent, so it is sent at most once: an entry left in flight by a crash, or
     /// one whose send failed with [`Certainty::MaybeSent`], is reported and never resent here.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`StoreError::Backend`] when the store's database fails while claiming or finishing an
+    /// outbox entry, [`StoreError::Corrupt`] when a stored entry cannot be read, and
+    /// [`StoreError::OutboxState`] when an entry is no longer in flight when its result is written. A
+    /// failed send is not an error: it is recorded on the entry and listed in the report.
     pub async fn dispatch_pending(&self, gateway: &dyn Gateway) -> Result<DispatchReport, StoreError> {
         self.dispatch(Sink::Sms(gateway)).await
     }
@@ -173,6 +201,11 @@ impl Inbound {
     /// gateway `route` picks for its draft, typically the account of the number that received
     /// the message ([`OutboxDraft::via`]). An entry `route` finds no gateway for fails as not
     /// sent, with `route`'s reason.
+    ///
+    /// # Errors
+    ///
+    /// The errors of [`dispatch_pending`](Self::dispatch_pending); an entry `route` finds no gateway
+    /// for is recorded as failed, not returned.
     pub async fn dispatch_routed(&self, route: &Route<'_>) -> Result<DispatchReport, StoreError> {
         self.dispatch(Sink::Routed(route)).await
     }
@@ -181,6 +214,11 @@ impl Inbound {
     /// `sender`, with the same at-most-once rules as [`dispatch_pending`](Self::dispatch_pending).
     ///
     /// [`Forward::Email`]: crate::Forward::Email
+    ///
+    /// # Errors
+    ///
+    /// The errors of [`dispatch_pending`](Self::dispatch_pending); an e-mail `sender` fails to send is
+    /// recorded on its entry, not returned.
     pub async fn dispatch_email(&self, sender: &dyn EmailSender) -> Result<DispatchReport, StoreError> {
         self.dispatch(Sink::Email(sender)).await
     }

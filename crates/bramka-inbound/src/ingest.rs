@@ -256,14 +256,37 @@ pub fn plan(config: &Config, m: &InboundMessage, now: DateTime<Utc>) -> IngestPl
 /// `apply` with its transaction open and commits only when it returns `Ok`.
 pub trait Transaction {
     /// The stored result of an earlier ingestion with this key.
+    ///
+    /// # Errors
+    ///
+    /// Implementations return [`StoreError::Backend`] when the database fails and
+    /// [`StoreError::Corrupt`] when the stored outcome cannot be decoded.
     fn find(&mut self, dedupe_key: &str) -> Result<Option<(i64, Outcome)>, StoreError>;
     /// Accepted votes of `sender` in `poll` and `bucket`.
+    ///
+    /// # Errors
+    ///
+    /// Implementations return [`StoreError::Backend`] when the database fails.
     fn count_votes(&mut self, poll: &str, sender: &str, bucket: &str) -> Result<u32, StoreError>;
     /// Claims one unissued code of `poll`'s pool for the message with `dedupe_key`.
+    ///
+    /// # Errors
+    ///
+    /// Implementations return [`StoreError::Backend`] when the database fails (no free code is
+    /// `Ok(None)`, not an error).
     fn claim_code(&mut self, poll: &str, dedupe_key: &str) -> Result<Option<String>, StoreError>;
     /// Stores the message with its outcome; returns its row id.
+    ///
+    /// # Errors
+    ///
+    /// Implementations return [`StoreError::Backend`] when the database fails and
+    /// [`StoreError::Corrupt`] when the message cannot be encoded.
     fn insert_message(&mut self, dedupe_key: &str, message: &StoredMessage) -> Result<i64, StoreError>;
     /// Stores an accepted vote.
+    ///
+    /// # Errors
+    ///
+    /// Implementations return [`StoreError::Backend`] when the database fails.
     fn insert_vote(
         &mut self,
         message_row: i64,
@@ -272,11 +295,21 @@ pub trait Transaction {
         code: Option<&str>,
     ) -> Result<(), StoreError>;
     /// Adds a pending outbox entry; returns its id.
+    ///
+    /// # Errors
+    ///
+    /// Implementations return [`StoreError::Backend`] when the database fails and
+    /// [`StoreError::Corrupt`] when the draft cannot be encoded.
     fn push_outbox(&mut self, message_row: i64, draft: &OutboxDraft) -> Result<i64, StoreError>;
 }
 
 /// Ingests a planned message inside a store transaction: de-duplicates, checks the limit, counts
 /// the vote, claims a code and writes the outbox, all or nothing.
+///
+/// # Errors
+///
+/// Returns the first [`StoreError`] of `tx`'s primitives; the store then rolls the transaction
+/// back, so nothing of the message is kept.
 pub fn apply(tx: &mut dyn Transaction, plan: &IngestPlan) -> Result<Ingested, StoreError> {
     if let Some((row, outcome)) = tx.find(&plan.dedupe_key)? {
         return Ok(Ingested { row, duplicate: true, outcome, outbox: Vec::new() });

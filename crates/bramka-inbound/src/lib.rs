@@ -78,6 +78,7 @@
 //! | `postgres` | no | `PostgresStore`: several instances on one PostgreSQL database (tokio-postgres, deadpool, rustls) |
 //!
 //! [`InboundMessage`]: bramka_core::InboundMessage
+#![warn(clippy::missing_errors_doc)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod config;

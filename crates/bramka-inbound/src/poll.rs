@@ -421,6 +421,13 @@ impl PollBuilder {
     }
 
     /// Validates and builds.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`ConfigError::InvalidWindow`] when a local start or end time does not exist in the
+    /// poll's time zone (a daylight-saving gap) or the window does not end after it starts,
+    /// [`ConfigError::NoOptions`] when the poll has no options, [`ConfigError::InvalidLimit`] when the
+    /// limit is invalid, and [`ConfigError::DuplicateAnswer`] when two options share an answer word.
     pub fn build(self) -> Result<Poll, ConfigError> {
         let mut poll = self.poll;
         let id = poll.id.clone();

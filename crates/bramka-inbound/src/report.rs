@@ -96,6 +96,11 @@ fn is_phone_number(cell: &str) -> bool {
 }
 
 /// Calls `f` for every message matching `query`, in row order, one page in memory at a time.
+///
+/// # Errors
+///
+/// Returns [`StoreError`] (converted into `E`) when reading a page fails, and the first error `f`
+/// returns; `f` is not called again after an error.
 pub async fn for_each_message<F, E>(store: &dyn Store, query: &MessageQuery, mut f: F) -> Result<u64, E>
 where
     F: FnMut(&StoredMessage) -> Result<(), E>,
@@ -120,6 +125,11 @@ where
 
 /// The short report: the number of messages per local calendar day in `tz` (days with no
 /// message are left out). DST days are 23 or 25 hours long and still one day each.
+///
+/// # Errors
+///
+/// Returns [`StoreError::Backend`] when the store's database fails and [`StoreError::Corrupt`] when
+/// a stored message cannot be read.
 pub async fn daily_counts(
     store: &dyn Store,
     query: &MessageQuery,
@@ -165,6 +175,11 @@ fn write_row<W: Write>(wtr: &mut csv::Writer<W>, row: &[String]) -> Result<(), E
 
 /// The detailed report as CSV: `date,time,sender,receiver,text,status,target` (local date and
 /// time in the export's zone). Streams; returns the number of rows.
+///
+/// # Errors
+///
+/// Returns [`ExportError::Store`] when reading the messages fails and [`ExportError::Csv`] when
+/// writing to `out` fails (rows written before the error stay written).
 pub async fn write_messages_csv<W: Write>(
     store: &dyn Store,
     query: &MessageQuery,
@@ -196,6 +211,11 @@ pub async fn write_messages_csv<W: Write>(
 }
 
 /// The short report as CSV: `date,messages`.
+///
+/// # Errors
+///
+/// Returns [`ExportError::Store`] when reading the messages fails and [`ExportError::Csv`] when
+/// writing to `out` fails.
 pub async fn write_daily_csv<W: Write>(
     store: &dyn Store,
     query: &MessageQuery,
@@ -213,6 +233,11 @@ pub async fn write_daily_csv<W: Write>(
 }
 
 /// A poll's answers as CSV: `date,time,sender,text,status,option,code`. Streams.
+///
+/// # Errors
+///
+/// Returns [`ExportError::Store`] when reading the answers fails and [`ExportError::Csv`] when
+/// writing to `out` fails (rows written before the error stay written).
 pub async fn write_answers_csv<W: Write>(
     store: &dyn Store,
     poll: &str,
@@ -244,6 +269,10 @@ pub async fn write_answers_csv<W: Write>(
 }
 
 /// Statistics as CSV: `option,count,percent`, then a `total` line.
+///
+/// # Errors
+///
+/// Returns [`ExportError::Csv`] when writing to `out` fails.
 pub fn write_statistics_csv<W: Write>(
     stats: &Statistics,
     opts: &ExportOptions,

@@ -87,6 +87,13 @@ impl Ledger {
     /// client reference), in one transaction, before anything is sent. Creating it again with
     /// the same text and recipients returns the existing one (so a rerun resumes); with another
     /// text or recipient count it is refused.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`StoreError::CampaignMismatch`] when a campaign named `name` already exists with
+    /// another text, recipient count or send options, [`StoreError::Corrupt`] when the existing
+    /// campaign's message is missing, and [`StoreError::Backend`] when the store's database fails
+    /// (nothing is recorded then).
     pub async fn create_campaign(
         &self,
         name: &str,
@@ -145,6 +152,10 @@ impl Ledger {
     /// [`CampaignReport::reconciled`]); those still uncertain are resent with their original
     /// client key only to gateways that de-duplicate ([`Idempotency::ServerDedupe`]), else listed
     /// in [`CampaignReport::uncertain`]. No recipient is sent twice.
+    ///
+    /// # Errors
+    ///
+    /// The errors of [`Ledger::run_campaign_while`].
     pub async fn run_campaign(
         &self,
         name: &str,
@@ -174,6 +185,13 @@ impl Ledger {
     /// assert!(done.is_complete() && !done.interrupted);
     /// # }
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// Returns [`StoreError::UnknownCampaign`] when no campaign is named `name`,
+    /// [`StoreError::Corrupt`] when its message is missing or a stored row cannot be read, and
+    /// [`StoreError::Backend`] when the store's database fails. A gateway's refusal of a chunk is not
+    /// an error: it is recorded on the chunk's entries and counted in the report.
     pub async fn run_campaign_while(
         &self,
         name: &str,
@@ -289,6 +307,10 @@ impl Ledger {
     }
 
     /// The same as [`Ledger::run_campaign`]: a campaign resumes by running it again.
+    ///
+    /// # Errors
+    ///
+    /// The errors of [`Ledger::run_campaign`].
     pub async fn resume_campaign(
         &self,
         name: &str,

@@ -47,6 +47,12 @@ impl Ledger {
     }
 
     /// A ledger in a SQLite file (created, switched to WAL and migrated on open).
+    ///
+    /// # Errors
+    ///
+    /// Returns [`StoreError::Backend`] when the file cannot be opened or created, cannot be switched
+    /// to WAL, or a migration fails, and [`StoreError::SchemaTooNew`] when the file was written by a
+    /// newer version.
     #[cfg(feature = "sqlite")]
     pub fn open(path: impl AsRef<std::path::Path>) -> Result<Self, StoreError> {
         Ok(Ledger::new(Arc::new(crate::store::SqliteStore::open(path)?)))
@@ -93,6 +99,11 @@ impl Ledger {
     /// assert!(matches!(ledger.claim_client_ref("shop", "order-17").await.unwrap(), RefClaim::Taken { .. }));
     /// # }
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// Returns [`StoreError::Backend`] when the store's database fails, and [`StoreError::Corrupt`] when
+    /// a stored row cannot be read back.
     pub async fn claim_client_ref(
         &self,
         account: &str,
@@ -103,6 +114,11 @@ impl Ledger {
 
     /// After a crash: every `pending` entry (intent written, answer not) becomes `uncertain` and
     /// is returned for reconciliation. Nothing is resent. Call it at start-up, before sending.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`StoreError::Backend`] when the store's database fails, and [`StoreError::Corrupt`] when
+    /// a stored row cannot be read back.
     pub async fn recover(&self) -> Result<Vec<Entry>, StoreError> {
         self.store.recover(None, self.now()).await
     }
@@ -112,6 +128,11 @@ impl Ledger {
     /// recorded yet is kept and joined when the send's answer is. An operator opt-out status
     /// (SMSAPI `STOP`, Infobip blocklisted, Twilio 21610) also suppresses the number for the
     /// entry's account (globally when the entry is unknown).
+    ///
+    /// # Errors
+    ///
+    /// Returns [`StoreError::Backend`] when the store's database fails, and [`StoreError::Corrupt`] when
+    /// a stored row cannot be read back. A report that matches no entry is kept, not an error.
     pub async fn apply_report(&self, report: &DeliveryReport) -> Result<Applied, StoreError> {
         let d = crate::rules::delivery(report, self.now());
         let signal = crate::signals::of_delivery(&d);
@@ -133,6 +154,11 @@ impl Ledger {
 
     /// Handles a received message: an opt-out keyword alone (`STOP`) suppresses the sender in
     /// `scope`, an opt-in keyword (`START`) lifts it; anything else changes nothing.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`StoreError::Backend`] when the store's database fails, and [`StoreError::Corrupt`] when
+    /// a stored row cannot be read back.
     pub async fn ingest_inbound(
         &self,
         m: &InboundMessage,
@@ -162,6 +188,11 @@ impl Ledger {
     }
 
     /// Suppresses a number by hand. `false` when it already was.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`StoreError::Backend`] when the store's database fails, and [`StoreError::Corrupt`] when
+    /// a stored row cannot be read back.
     pub async fn suppress(
         &self,
         number: &PhoneNumber,
@@ -172,16 +203,31 @@ impl Ledger {
     }
 
     /// Lifts a suppression. `false` when there was none in that scope.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`StoreError::Backend`] when the store's database fails, and [`StoreError::Corrupt`] when
+    /// a stored row cannot be read back.
     pub async fn lift(&self, number: &PhoneNumber, scope: &Scope) -> Result<bool, StoreError> {
         self.store.lift(scope, &number.e164()).await
     }
 
     /// Every suppression.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`StoreError::Backend`] when the store's database fails, and [`StoreError::Corrupt`] when
+    /// a stored row cannot be read back.
     pub async fn suppressions(&self) -> Result<Vec<Suppression>, StoreError> {
         self.store.suppressions().await
     }
 
     /// Records a consent.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`StoreError::Backend`] when the store's database fails, and [`StoreError::Corrupt`] when
+    /// a stored row cannot be read back.
     pub async fn grant_consent(
         &self,
         number: &PhoneNumber,
@@ -192,6 +238,11 @@ impl Ledger {
     }
 
     /// Withdraws a consent (kept, with the time of withdrawal).
+    ///
+    /// # Errors
+    ///
+    /// Returns [`StoreError::Backend`] when the store's database fails, and [`StoreError::Corrupt`] when
+    /// a stored row cannot be read back.
     pub async fn withdraw_consent(
         &self,
         number: &PhoneNumber,
@@ -204,6 +255,11 @@ impl Ledger {
     }
 
     /// The numbers of `numbers` without a consent in force for `account` (or global), in order.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`StoreError::Backend`] when the store's database fails, and [`StoreError::Corrupt`] when
+    /// a stored row cannot be read back.
     pub async fn missing_consent(
         &self,
         account: &str,
@@ -223,6 +279,13 @@ impl Ledger {
     /// (an account; empty for global), `source`, `at` (RFC 3339; default now) and `withdrawn_at`.
     /// Every bad row is listed and then nothing is imported; otherwise all rows are written in one
     /// transaction. Returns how many.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`CsvError::NoNumberColumn`] when the header has no `number` or `phone` column,
+    /// [`CsvError::Csv`] when the header cannot be read, [`CsvError::BadRows`] (nothing imported)
+    /// listing every row whose number, `at` or `withdrawn_at` does not parse or that is malformed,
+    /// and [`CsvError::Store`] when writing to the store fails.
     pub async fn import_consents_csv(
         &self,
         reader: impl std::io::Read,
@@ -295,6 +358,11 @@ impl Ledger {
 
     /// Every entry matching `query`, in id order (for large sets page with
     /// [`Store::entries_page`] or export with [`Ledger::export_csv`]).
+    ///
+    /// # Errors
+    ///
+    /// Returns [`StoreError::Backend`] when the store's database fails, and [`StoreError::Corrupt`] when
+    /// a stored row cannot be read back.
     pub async fn entries(&self, query: &Query) -> Result<Vec<Entry>, StoreError> {
         let mut out = Vec::new();
         let mut after = 0;

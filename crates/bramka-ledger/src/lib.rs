@@ -57,6 +57,8 @@
 //! | `postgres` | no | `PostgresStore`: several instances on one PostgreSQL database (tokio-postgres, deadpool, rustls); delivery reports applied once and campaigns resumable by any instance |
 //! | `test-suite` | no | `suite` and `store_suite!`: the behaviour suite, for other store backends to run against themselves |
 
+#![warn(clippy::missing_errors_doc)]
+
 pub mod campaign;
 pub mod error;
 pub mod gateway;

@@ -77,6 +77,12 @@ impl SendOptions {
 
     /// Sets these options on `b`, with a policy that keeps the recorded text as it is (it was
     /// transliterated and normalised before it was recorded) and splits it as the original did.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`StoreError::Corrupt`] naming the value and what is accepted when a recorded option
+    /// (concatenation reference, split mode, national language table, callback URL, …) is not one this
+    /// version knows.
     pub fn apply(&self, mut b: MessageBuilder) -> Result<MessageBuilder, StoreError> {
         let mut policy =
             Policy::default().with_max_parts(255).with_transliteration(Transliteration::Keep).with_nfc(false);
@@ -117,6 +123,10 @@ impl SendOptions {
     }
 
     /// Options from their stored JSON text; an empty text is the defaults.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`StoreError::Corrupt`] naming the text when `s` is not the JSON of send options.
     pub fn from_json(s: &str) -> Result<SendOptions, StoreError> {
         if s.trim().is_empty() {
             return Ok(SendOptions::default());

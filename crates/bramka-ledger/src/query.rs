@@ -71,6 +71,11 @@ impl Ledger {
 
     /// Entries per local day (in `tz`; [`DEFAULT_TZ`] is Europe/Warsaw) and state, by the time
     /// the intent was written.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`StoreError::Backend`] when the store's database fails, and [`StoreError::Corrupt`] when
+    /// a stored row cannot be read back.
     pub async fn daily_counts(&self, query: &Query, tz: Tz) -> Result<Vec<DayCount>, StoreError> {
         let mut days: BTreeMap<NaiveDate, BTreeMap<State, u64>> = BTreeMap::new();
         self.for_each(query, |e| {
@@ -87,6 +92,11 @@ impl Ledger {
     }
 
     /// Known prices per account, local day (in `tz`) and currency.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`StoreError::Backend`] when the store's database fails, and [`StoreError::Corrupt`] when
+    /// a stored row cannot be read back.
     pub async fn cost_totals(&self, query: &Query, tz: Tz) -> Result<Vec<CostTotal>, StoreError> {
         let mut sums: BTreeMap<(String, NaiveDate, String), (f64, u64)> = BTreeMap::new();
         let mut unpriced: BTreeMap<(String, NaiveDate), u64> = BTreeMap::new();
@@ -120,6 +130,12 @@ impl Ledger {
     /// Writes the matching entries as CSV (header first), page by page, with times in `tz`.
     /// Cells that a spreadsheet would run as a formula are neutralised ([`neutralise`]); phone
     /// numbers stay as they are. Returns the number of rows.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`CsvError::Csv`] when a row cannot be written (including an I/O error of `out`),
+    /// [`CsvError::Io`] when flushing `out` fails, and [`CsvError::Store`] when reading a page
+    /// of entries fails.
     pub async fn export_csv(&self, query: &Query, tz: Tz, out: impl Write) -> Result<u64, CsvError> {
         let mut w = csv::WriterBuilder::new().quote_style(csv::QuoteStyle::Necessary).from_writer(out);
         w.write_record(HEADER)?;
@@ -139,6 +155,11 @@ impl Ledger {
 /// let head = csv_rows(&[], bramka_ledger::DEFAULT_TZ, true).unwrap();
 /// assert!(String::from_utf8(head).unwrap().starts_with("id,created_at,"));
 /// ```
+///
+/// # Errors
+///
+/// Returns [`CsvError::Csv`] or [`CsvError::Io`] when a row cannot be written (not expected, since it
+/// writes to memory).
 pub fn csv_rows(entries: &[Entry], tz: Tz, header: bool) -> Result<Vec<u8>, CsvError> {
     let mut w = csv::WriterBuilder::new()
         .quote_style(csv::QuoteStyle::Necessary)

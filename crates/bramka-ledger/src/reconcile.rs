@@ -32,6 +32,12 @@ impl Ledger {
     /// answer. Returns the entries that are no longer `uncertain`: the operator has the message,
     /// so it went out. An entry the operator does not know (or an error) stays `uncertain`; it is
     /// never taken for "not sent", since logs may lag behind a send.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`StoreError::Backend`] when the store's database fails, and [`StoreError::Corrupt`] when
+    /// a stored row cannot be read back. An operator's error for one entry is not returned: that
+    /// entry stays `uncertain`.
     pub async fn reconcile(&self, query: &Query, gateway: &dyn Gateway) -> Result<Vec<Entry>, StoreError> {
         if !gateway.capabilities().supports(Capability::Status) {
             return Ok(Vec::new());

@@ -83,6 +83,11 @@ impl ScheduledSend {
 impl Ledger {
     /// The sends still waiting for their send time (of `account`, or of every account), the
     /// soonest first.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`StoreError::Backend`] when the store's database fails, and [`StoreError::Corrupt`] when
+    /// a stored row cannot be read back.
     pub async fn scheduled(&self, account: Option<&str>) -> Result<Vec<ScheduledSend>, StoreError> {
         let now = self.now();
         let mut q = Query::all().state(State::Accepted).state(State::Uncertain);
@@ -127,6 +132,12 @@ impl Ledger {
     /// Asks `gateway` for the state of each recipient of `send` by its message id and applies
     /// the answers; returns how many entries changed. An operator that cannot answer `status()`
     /// gives its error (the ledger is left as it was).
+    ///
+    /// # Errors
+    ///
+    /// Returns the gateway's [`Error`] when `status()` fails (an operator that cannot answer it,
+    /// an unknown id, a network error), and a store failure as an [`Error`] of kind `Other`.
+    /// Entries updated before the failure stay updated.
     pub async fn refresh_scheduled(
         &self,
         gateway: &dyn Gateway,

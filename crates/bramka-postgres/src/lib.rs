@@ -24,6 +24,7 @@
 //! # }
 //! ```
 
+#![warn(clippy::missing_errors_doc)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod error;
@@ -49,6 +50,12 @@ pub use url::{PostgresUrl, tls};
 /// assert_eq!(pool.status().max_size, 4);
 /// # Ok::<(), bramka_postgres::Error>(())
 /// ```
+///
+/// # Errors
+///
+/// Returns [`Error::Tls`] when the rustls client configuration cannot be built (see [`tls`]), and
+/// [`Error::Pool`] when the pool builder rejects its settings. No connection is opened here, so an
+/// unreachable server is reported only by [`Pool::get`].
 pub fn pool(url: &PostgresUrl, max_connections: usize) -> Result<Pool, Error> {
     let manager = Manager::from_config(
         url.config().clone(),

@@ -31,6 +31,13 @@ pub struct Migration {
 /// Brings `component`'s schema up to the last of `migrations` (ordered, versions 1, 2, …) in one
 /// transaction holding the advisory lock; refuses ([`Error::SchemaTooNew`], nothing changed) a
 /// database whose schema is newer than the code. Returns the version now in the database.
+///
+/// # Errors
+///
+/// Returns [`Error::SchemaTooNew`] (nothing changed) when the recorded version of `component` is
+/// newer than the last of `migrations`, [`Error::Migration`] when one migration's statements fail
+/// (the whole transaction is rolled back), and [`Error::Database`] when opening the transaction,
+/// taking the advisory lock, creating or updating `bramka_schema`, or committing fails.
 pub async fn migrate(client: &mut Client, component: &str, migrations: &[Migration]) -> Result<i32, Error> {
     let supported = migrations.last().map_or(0, |m| m.version);
     let tx = client.transaction().await?;
@@ -69,6 +76,11 @@ pub async fn migrate(client: &mut Client, component: &str, migrations: &[Migrati
 
 /// The version of `component` recorded in `bramka_schema` (0 when it has none yet, or when the
 /// database has no `bramka_schema` table).
+///
+/// # Errors
+///
+/// Returns [`Error::Database`] when a query fails (connection lost, permission denied on
+/// `bramka_schema`, …).
 pub async fn schema_version(client: &Client, component: &str) -> Result<i32, Error> {
     let table: bool = client.query_one("SELECT to_regclass('bramka_schema') IS NOT NULL", &[]).await?.get(0);
     if !table {

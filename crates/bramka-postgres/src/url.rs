@@ -57,6 +57,12 @@ impl PostgresUrl {
     /// Parses a URL such as `postgres://user:secret@db.example:5432/bramka?sslmode=require`;
     /// the connections name themselves `application_name` (what `pg_stat_activity` shows) unless
     /// the URL sets `application_name` itself.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`Error::InvalidUrl`] (naming the URL with its password masked) when `url` does not start
+    /// with `postgres://` or `postgresql://`, when tokio-postgres cannot parse it, or when it names no
+    /// database.
     pub fn parse(url: &str, application_name: &str) -> Result<Self, Error> {
         let masked = mask(url);
         let bad = |why: String| Error::InvalidUrl { url: masked.clone(), reason: why };
@@ -108,6 +114,11 @@ impl fmt::Debug for PostgresUrl {
 
 /// The rustls connector (ring provider, webpki roots; no process-wide provider is installed), for
 /// [`tokio_postgres::Config::connect`]; it is used only when the URL's `sslmode` asks for TLS.
+///
+/// # Errors
+///
+/// Returns [`Error::Tls`] when rustls cannot build a client configuration with its safe default
+/// protocol versions for the ring provider.
 pub fn tls() -> Result<tokio_postgres_rustls::MakeRustlsConnect, Error> {
     let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
     let config =

@@ -131,6 +131,11 @@ pub struct IpNet {
 
 impl IpNet {
     /// `10.0.0.1`, `10.0.0.0/8`, `2001:db8::/32`.
+    ///
+    /// # Errors
+    ///
+    /// Returns a message naming `s` and an example of what is accepted when the address does not
+    /// parse or the prefix is not a number up to 32 (IPv4) or 128 (IPv6).
     pub fn parse(s: &str) -> Result<IpNet, String> {
         let bad = || format!("{s:?} is not an address or network such as \"203.0.113.7\" or \"10.0.0.0/8\"");
         let (a, p) = match s.trim().split_once('/') {
@@ -334,6 +339,11 @@ const POLICY_KEYS: &[&str] = &[
 
 /// Expands `${VAR}` placeholders (bramka_core::placeholders, shared with the account book);
 /// the error names the missing variable.
+///
+/// # Errors
+///
+/// Returns a message naming the variable when a `${VAR}` placeholder names a variable that `env`
+/// does not have, or when a placeholder is malformed.
 pub fn expand(template: &str, env: &Env) -> Result<String, String> {
     placeholders::expand(template, |k| env(k), Encode::None).map_err(|e| e.to_string())
 }
@@ -367,6 +377,11 @@ impl Settings {
     }
 
     /// Reads and validates a file.
+    ///
+    /// # Errors
+    ///
+    /// Returns a [`ConfigError`] with an empty `path` when the file cannot be read, and otherwise the
+    /// errors of [`from_toml`](Settings::from_toml).
     pub fn load(path: &Path, env: Env) -> Result<Settings, ConfigError> {
         let file = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
@@ -378,6 +393,13 @@ impl Settings {
     }
 
     /// Validates a file's text; `file` names it in errors.
+    ///
+    /// # Errors
+    ///
+    /// Returns a [`ConfigError`] naming `file`, the field (`path`, or the line for a TOML syntax error)
+    /// and what is accepted when the text is not valid TOML, has an unknown field, a value out of range
+    /// (an address, URL, number, storage or provider that does not parse), or a `${VAR}` placeholder
+    /// whose variable `env` does not have.
     pub fn from_toml(file: &str, text: &str, env: Env) -> Result<Settings, ConfigError> {
         let err =
             |path: &str, reason: String| ConfigError { file: file.to_owned(), path: path.to_owned(), reason };

@@ -97,18 +97,32 @@ CREATE TABLE IF NOT EXISTS bramka_server_numbers (
 
 impl DefStore {
     /// Opens (or creates) the tables in a SQLite file.
+    ///
+    /// # Errors
+    ///
+    /// Returns a [`DefsError`] when SQLite cannot open the file (missing directory, no permission, not a
+    /// database) or cannot create the tables.
     pub fn open(path: &std::path::Path) -> Result<DefStore, DefsError> {
         let conn = Connection::open(path)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         Self::init(conn)
     }
     /// A private in-memory store.
+    ///
+    /// # Errors
+    ///
+    /// Returns a [`DefsError`] when SQLite cannot open an in-memory database or create the tables.
     pub fn in_memory() -> Result<DefStore, DefsError> {
         Self::init(Connection::open_in_memory()?)
     }
     /// Connects to PostgreSQL (a pool of up to 4 connections) and creates or migrates its tables
     /// (`bramka_server_*`, version in `bramka_schema` as `server`); instances on one database
     /// share everything in it.
+    ///
+    /// # Errors
+    ///
+    /// Returns a [`DefsError`] when `url` is not a valid PostgreSQL URL, or when connecting or migrating
+    /// the `bramka_server_*` tables fails (including a schema newer than this build).
     #[cfg(feature = "postgres")]
     pub fn postgres(url: &str) -> Result<DefStore, DefsError> {
         Ok(DefStore { backend: Backend::Postgres(Box::new(postgres::PgDefs::connect(url)?)) })
@@ -136,6 +150,11 @@ impl DefStore {
     /// definitions file of a deployment from before definitions moved to PostgreSQL) into this
     /// store, once: only when nothing has been seeded here yet. Returns whether it copied; a
     /// SQLite store never imports.
+    ///
+    /// # Errors
+    ///
+    /// Returns a [`DefsError`] when `older` is not a SQLite store, when reading it fails (or a stored
+    /// definition is not valid JSON), or when writing into PostgreSQL fails.
     #[cfg(feature = "postgres")]
     pub fn import_once(&self, older: &DefStore) -> Result<bool, DefsError> {
         let Some(pg) = self.pg() else { return Ok(false) };
@@ -149,6 +168,11 @@ impl DefStore {
 
     /// Seeds the polls once: on the first start they are written; afterwards the store wins and
     /// the file's polls are ignored. Returns whether this call seeded.
+    ///
+    /// # Errors
+    ///
+    /// Returns a [`DefsError`] when the database fails or a poll cannot be serialised; the transaction
+    /// is then rolled back and nothing is seeded.
     pub fn seed_polls(&self, polls: &[PollDef]) -> Result<bool, DefsError> {
         let Some(mut c) = self.sqlite() else { return on_postgres!(self, |pg| pg.seed_polls(polls)) };
         let tx = c.transaction()?;
@@ -170,6 +194,10 @@ impl DefStore {
     }
 
     /// All polls, in creation order.
+    ///
+    /// # Errors
+    ///
+    /// Returns a [`DefsError`] when the database fails or a stored poll is not valid JSON.
     pub fn polls(&self) -> Result<Vec<PollDef>, DefsError> {
         let Some(c) = self.sqlite() else { return on_postgres!(self, |pg| pg.polls()) };
         let mut st = c.prepare("SELECT def FROM bramka_server_polls ORDER BY position")?;
@@ -182,6 +210,10 @@ impl DefStore {
     }
 
     /// Writes a poll (a new id is added at the end; an existing one keeps its place).
+    ///
+    /// # Errors
+    ///
+    /// Returns a [`DefsError`] when the poll cannot be serialised or the database fails.
     pub fn put_poll(&self, p: &PollDef) -> Result<(), DefsError> {
         let Some(c) = self.sqlite() else { return on_postgres!(self, |pg| pg.put_poll(p)) };
         let json = serde_json::to_string(p)?;
@@ -194,6 +226,11 @@ impl DefStore {
 
     /// Seeds the receiving numbers once, like [`seed_polls`](Self::seed_polls): a store that
     /// has been seeded (from a file, even an empty list) keeps its own numbers.
+    ///
+    /// # Errors
+    ///
+    /// Returns a [`DefsError`] when the database fails or a number cannot be serialised; the
+    /// transaction is then rolled back and nothing is seeded.
     pub fn seed_numbers(&self, numbers: &[NumberDef]) -> Result<bool, DefsError> {
         let Some(mut c) = self.sqlite() else { return on_postgres!(self, |pg| pg.seed_numbers(numbers)) };
         let tx = c.transaction()?;
@@ -215,6 +252,10 @@ impl DefStore {
     }
 
     /// All receiving numbers, in creation order.
+    ///
+    /// # Errors
+    ///
+    /// Returns a [`DefsError`] when the database fails or a stored number is not valid JSON.
     pub fn numbers(&self) -> Result<Vec<NumberDef>, DefsError> {
         let Some(c) = self.sqlite() else { return on_postgres!(self, |pg| pg.numbers()) };
         let mut st = c.prepare("SELECT def FROM bramka_server_numbers ORDER BY position")?;
@@ -227,6 +268,11 @@ impl DefStore {
     }
 
     /// Replaces the receiving numbers (one transaction; the order is kept).
+    ///
+    /// # Errors
+    ///
+    /// Returns a [`DefsError`] when the database fails or a number cannot be serialised; the
+    /// transaction is then rolled back and the previous numbers stay.
     pub fn put_numbers(&self, numbers: &[NumberDef]) -> Result<(), DefsError> {
         let Some(mut c) = self.sqlite() else { return on_postgres!(self, |pg| pg.put_numbers(numbers)) };
         let tx = c.transaction()?;
@@ -242,6 +288,11 @@ impl DefStore {
     }
 
     /// The webhook secret of an account, generated (32 random letters and digits) on first use.
+    ///
+    /// # Errors
+    ///
+    /// Returns a [`DefsError`] when the database fails or, for a new secret, the operating system
+    /// gives no randomness.
     pub fn hook_secret(&self, account: &str) -> Result<String, DefsError> {
         let key = format!("hook_secret:{account}");
         let Some(mut c) = self.sqlite() else {
@@ -261,6 +312,10 @@ impl DefStore {
     }
 
     /// Secrets of several accounts at once.
+    ///
+    /// # Errors
+    ///
+    /// Returns the first [`DefsError`] of [`hook_secret`](Self::hook_secret).
     pub fn hook_secrets<'a>(
         &self,
         accounts: impl IntoIterator<Item = &'a str>,
@@ -270,6 +325,10 @@ impl DefStore {
 }
 
 /// `n` random characters from `[A-Za-z0-9]`, from the operating system's generator.
+///
+/// # Errors
+///
+/// Returns a message when the operating system's random generator fails.
 pub fn random_token(n: usize) -> Result<String, String> {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     let mut out = String::with_capacity(n);

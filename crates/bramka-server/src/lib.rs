@@ -33,6 +33,7 @@
 //! server.serve(listener, async { let _ = tokio::signal::ctrl_c().await; }).await?;
 //! # Ok(()) }
 //! ```
+#![warn(clippy::missing_errors_doc)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod api;
@@ -320,6 +321,14 @@ impl Server {
     /// Opens the store (SQLite or memory; [`open`](Server::open) also takes PostgreSQL), seeds
     /// the polls and numbers on the first start (afterwards the stored ones win), loads discount
     /// codes and prepares the webhook parsers and the `[[flows]]`.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`StartError::Storage`] when the SQLite files (messages, ledger, definitions) cannot be
+    /// opened, when seeding or reading the stored polls, numbers or webhook secrets fails, when the
+    /// storage is PostgreSQL (use [`open`](Server::open)), or when the OS gives no randomness; and
+    /// [`StartError::Definitions`] when a stored number or poll no longer validates against the file
+    /// (an unknown account or group) or an account lacks a secret it needs (a Twilio Auth Token).
     pub fn new(settings: Settings) -> Result<Server, StartError> {
         let (store, defs, ledger_store, jobs, links): (
             Arc<dyn Store>,
@@ -367,6 +376,12 @@ impl Server {
     /// Like [`new`](Server::new), for every storage: `postgres://` connects here (feature
     /// `postgres`; received messages, the ledger and the definitions in PostgreSQL, migrated on
     /// connect; an older deployment's `[server] definitions` file is imported once).
+    ///
+    /// # Errors
+    ///
+    /// Returns [`StartError::Storage`] when connecting to or migrating PostgreSQL fails, when the older
+    /// definitions file cannot be opened or imported, or when this build lacks the `postgres` feature;
+    /// otherwise the errors of [`new`](Server::new).
     pub async fn open(settings: Settings) -> Result<Server, StartError> {
         let Storage::Postgres { url, definitions } = &settings.storage else {
             return Self::new(settings);
@@ -580,6 +595,11 @@ impl Server {
 
     /// Serves on `listener` until `shutdown` completes: then stops accepting, finishes the
     /// requests in flight, lets the dispatcher finish its batch, and returns.
+    ///
+    /// # Errors
+    ///
+    /// Returns the [`std::io::Error`] when the listener's local address cannot be read, when the
+    /// sandbox's saved state cannot be restored, or when serving fails.
     pub async fn serve(
         self,
         listener: tokio::net::TcpListener,
@@ -628,6 +648,12 @@ impl Server {
     }
 
     /// One outbox pass now (also run by the background task); the number of entries sent.
+    ///
+    /// # Errors
+    ///
+    /// Returns a message when the store cannot list or update the outbox; an entry that cannot be
+    /// sent (no account, a destination not allowed, an operator error) is counted as failed or retried
+    /// in the outbox, not returned.
     pub async fn dispatch_once(&self) -> Result<usize, String> {
         dispatch(&self.app).await
     }

@@ -98,6 +98,11 @@ fn from_micros(v: i64) -> Result<DateTime<Utc>, StoreError> {
 
 impl SqliteStore {
     /// Opens (or creates) the database file, switches it to WAL and creates the schema.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`StoreError::Backend`] when the file cannot be opened or created, cannot be switched to
+    /// WAL, or the schema cannot be created.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
         let conn = Connection::open(path)?;
         let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
@@ -108,6 +113,11 @@ impl SqliteStore {
     }
 
     /// A private in-memory database (tests).
+    ///
+    /// # Errors
+    ///
+    /// Returns [`StoreError::Backend`] when SQLite cannot open an in-memory database or create the
+    /// schema.
     pub fn open_in_memory() -> Result<Self, StoreError> {
         Self::init(Connection::open_in_memory()?)
     }
@@ -120,6 +130,10 @@ impl SqliteStore {
     }
 
     /// The journal mode (`"wal"` for file databases).
+    ///
+    /// # Errors
+    ///
+    /// Returns [`StoreError::Backend`] when the query fails.
     pub async fn journal_mode(&self) -> Result<String, StoreError> {
         self.run(|c| Ok(c.query_row("PRAGMA journal_mode", [], |r| r.get::<_, String>(0))?)).await
     }

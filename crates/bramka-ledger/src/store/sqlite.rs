@@ -429,6 +429,12 @@ fn insert_intent(tx: &Connection, intent: Intent) -> Result<Vec<Entry>, StoreErr
 
 impl SqliteStore {
     /// Opens (or creates) the database file, switches it to WAL and applies pending migrations.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`StoreError::Backend`] when the file cannot be opened or created, cannot be switched
+    /// to WAL, the checkpoint thread cannot start, or a migration fails, and
+    /// [`StoreError::SchemaTooNew`] when the file was written by a newer version.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
         let conn = Connection::open(path.as_ref())?;
         let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
@@ -442,6 +448,10 @@ impl SqliteStore {
     }
 
     /// A private in-memory database (tests).
+    ///
+    /// # Errors
+    ///
+    /// Returns [`StoreError::Backend`] when SQLite cannot open an in-memory database or migrate it.
     pub fn open_in_memory() -> Result<Self, StoreError> {
         Self::init(Connection::open_in_memory()?)
     }
@@ -456,11 +466,19 @@ impl SqliteStore {
     }
 
     /// The schema version of the database.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`StoreError::Backend`] when the query fails.
     pub async fn schema_version(&self) -> Result<u32, StoreError> {
         self.run(|c| Ok(c.query_row("PRAGMA user_version", [], |r| r.get::<_, u32>(0))?)).await
     }
 
     /// The journal mode (`"wal"` for file databases).
+    ///
+    /// # Errors
+    ///
+    /// Returns [`StoreError::Backend`] when the query fails.
     pub async fn journal_mode(&self) -> Result<String, StoreError> {
         self.run(|c| Ok(c.query_row("PRAGMA journal_mode", [], |r| r.get::<_, String>(0))?)).await
     }

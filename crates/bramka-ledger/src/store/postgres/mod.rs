@@ -410,6 +410,10 @@ async fn insert_intent(
 
 impl PostgresStore {
     /// Connects with a pool of up to 16 connections and brings the schema up to date.
+    ///
+    /// # Errors
+    ///
+    /// The errors of [`connect_with_pool_size`](Self::connect_with_pool_size).
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         Self::connect_with_pool_size(url, 16).await
     }
@@ -417,6 +421,12 @@ impl PostgresStore {
     /// Connects with a pool of up to `max_connections` connections (at least 1), plus the one
     /// connection that holds this instance's lock, and brings the schema up to date (refusing a
     /// schema newer than this code: [`StoreError::SchemaTooNew`]).
+    ///
+    /// # Errors
+    ///
+    /// Returns [`StoreError::InvalidUrl`] when `url` is not a PostgreSQL URL with a database name,
+    /// [`StoreError::SchemaTooNew`] when the database's ledger schema is newer than this code, and
+    /// [`StoreError::Backend`] when connecting, migrating or taking the instance lock fails.
     pub async fn connect_with_pool_size(url: &str, max_connections: usize) -> Result<Self, StoreError> {
         let url = PostgresUrl::parse(url, "bramka-ledger")?;
         let pool = bramka_postgres::pool(&url, max_connections)?;
@@ -452,6 +462,11 @@ impl PostgresStore {
     }
 
     /// The schema version of the ledger's tables in the database.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`StoreError::Backend`] when no connection can be had from the pool or the query
+    /// fails (for example when the schema was never created).
     pub async fn schema_version(&self) -> Result<u32, StoreError> {
         let c = self.client().await?;
         let row = c

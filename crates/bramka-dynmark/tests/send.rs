@@ -302,6 +302,9 @@ async fn a_caller_supplied_client_sends() {
         .await;
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert("x-app", reqwest::header::HeaderValue::from_static("shop-7"));
+    // bramka builds reqwest without a default TLS provider; an application building its own client
+    // installs one (as `bramka_core::http::client` does), else reqwest panics in `build`.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::Client::builder().default_headers(headers).build().unwrap();
     let config = DynmarkConfig::builder("acme", "s3cret")
         .base_url(format!("{}/webapi/", server.uri()))
